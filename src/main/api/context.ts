@@ -1,0 +1,34 @@
+import type { Services } from '../services';
+
+/** Where the session token lives: an HttpOnly cookie in web mode, the main process's memory over IPC. */
+export interface SessionCarrier {
+  get(): string | null;
+  set(token: string): void;
+  clear(): void;
+}
+
+export interface ContextInner {
+  services: Services;
+  sessionCarrier: SessionCarrier;
+}
+
+/** The part tests build directly and hand to `createCaller`. */
+export function createContextInner(opts: ContextInner): ContextInner {
+  return opts;
+}
+
+export type Context = ContextInner;
+
+/** A carrier that keeps the token in memory: IPC (one per window) and tests. */
+export function memoryCarrier(): SessionCarrier {
+  let token: string | null = null;
+  return {
+    get: () => token,
+    set: (t) => {
+      token = t;
+    },
+    clear: () => {
+      token = null;
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { anyPersonWithPassword } from '../../db/repos/people.repo';
+import { membersOfPerson } from '../../db/repos/members.repo';
+import { PASSWORD_POLICY } from '../../core/passwords';
+import { registerOwner, registrationInput, loadAuthz, requireOrganization } from '../../services/organizations';
+import { adminProcedure, publicProcedure, router } from '../trpc';
+
+export const authRouter = router({
+  /** What the first screen needs: whether an Owner exists, and who is signed in. */
+  state: publicProcedure.query(async ({ ctx }) => {
+    const registered = await anyPersonWithPassword(ctx.services.deps.db);
+    const token = ctx.sessionCarrier.get();
+    const session = await ctx.services.sessions.resume(token);
+    if (!session) return { registered, passwordPolicy: PASSWORD_POLICY.description, me: null };
+    const member = (await membersOfPerson(ctx.services.deps.db, session.personId)).find((m) => m.organization_id === session.organizationId && m.status === 'accepted');
+    if (!member) return { registered, passwordPolicy: PASSWORD_POLICY.description, me: null };
+    const authz = await loadAuthz(ctx.services.deps.db, session.organizationId, member.id);
+    const org = await requireOrganization(ctx.services.deps.db, session.organizationId);
+    return {
+      registered,
+      passwordPolicy: PASSWORD_POLICY.description,
+      me: {
+        email: session.email,
+        name: member.name,
+        memberId: member.id,
+        organization: { id: org.id, name: org.name, idleLockMinutes: org.idle_lock_minutes },
+        organizations: await ctx.services.sessions.consoleOrganizations(session.personId),
+        permissions: authz.consolePermissions(),
+      },
+    };
+  }),
+
+  register: publicProcedure.input(registrationInput).mutation(async ({ ctx, input }) => {
+    await registerOwner(ctx.services.deps, input);
+    const { token } = await ctx.services.sessions.signIn(input.email, input.password);
+    ctx.sessionCarrier.set(token);
+    return { ok: true };
+  }),
+
+  signIn: publicProcedure
+    .input(z.object({ email: z.string().trim().min(1, 'Enter your email address.').max(320), password: z.string().min(1, 'Enter your password.').max(1024), organizationId: z.number().int().positive().optional() }))
+    .mutation(async ({ ctx, input }) => {
+      const { token } = await ctx.services.sessions.signIn(input.email, input.password, input.organizationId);
+      ctx.sessionCarrier.set(token);
+      return { ok: true };
+    }),
+
+  signOut: publicProcedure.mutation(({ ctx }) => {
+    ctx.services.sessions.signOut(ctx.sessionCarrier.get());
+    ctx.sessionCarrier.clear();
+    return { ok: true };
+  }),
+
+  switchOrganization: adminProcedure('signedIn')
+    .input(z.object({ organizationId: z.number().int().positive() }))
+    .mutation(async ({ ctx, input }) => {
+      const allowed = await ctx.services.sessions.consoleOrganizations(ctx.signedIn.session.personId);
+      if (!allowed.some((o) => o.id === input.organizationId)) return { ok: false };
+      ctx.services.sessions.switchOrganization(ctx.signedIn.token, input.organizationId);
+      return { ok: true };
+    }),
+});

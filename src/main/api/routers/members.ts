@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { requireOrganization } from '../../services/organizations';
+import {
+  cancelInvitations,
+  copyInviteLink,
+  deactivateMembers,
+  deleteMembers,
+  editInput,
+  editMember,
+  expireDue,
+  inviteEntry,
+  inviteInput,
+  inviteMembers,
+  previewInvites,
+  reactivateMembers,
+  reinviteMembers,
+  resendInvitations,
+  sendPasswordResets,
+  setMemberRoles,
+} from '../../services/members';
+import { listInput, listMemberPage, memberCounts, memberDetail } from '../../services/queries';
+import { adminProcedure, router } from '../trpc';
+
+const ids = z.object({ ids: z.array(z.number().int().positive()).min(1, 'Select at least one member.').max(100_000) });
+const one = z.object({ id: z.number().int().positive() });
+
+function summary(r: { changed: number }) {
+  return { changed: r.changed };
+}
+
+export const membersRouter = router({
+  list: adminProcedure('members.view')
+    .input(listInput)
+    .query(async ({ ctx, input }) => {
+      await expireDue(ctx.services.deps, ctx.signedIn.organizationId);
+      return listMemberPage(ctx.services.deps, ctx.signedIn.organizationId, ctx.signedIn.authz, input);
+    }),
+
+  counts: adminProcedure('members.view').query(async ({ ctx }) => {
+    await expireDue(ctx.services.deps, ctx.signedIn.organizationId);
+    return memberCounts(ctx.services.deps, ctx.signedIn.organizationId, ctx.signedIn.authz);
+  }),
+
+  detail: adminProcedure('members.view')
+    .input(one)
+    .query(({ ctx, input }) => memberDetail(ctx.services.deps, ctx.signedIn.organizationId, ctx.signedIn.authz, input.id)),
+
+  /** What would happen to each address, before anything is written. */
+  preview: adminProcedure('members.invite')
+    .input(z.object({ entries: z.array(inviteEntry).min(1, 'Add at least one address.').max(200_000) }))
+    .query(async ({ ctx, input }) => {
+      const org = await requireOrganization(ctx.services.deps.db, ctx.signedIn.organizationId);
+      return previewInvites(ctx.services.deps.db, org, input.entries);
+    }),
+
+  invite: adminProcedure('members.invite')
+    .input(inviteInput)
+    .mutation(async ({ ctx, input }) => {
+      const r = await inviteMembers(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, input);
+      // Links travel by mail or by "copy link"; the batch answer carries counts and reasons only.
+      return { invited: r.invited.map(({ memberId, email }) => ({ memberId, email })), resent: r.resent, skipped: r.skipped };
+    }),
+
+  resend: adminProcedure('members.invite').input(ids).mutation(async ({ ctx, input }) => summary(await resendInvitations(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, input.ids))),
+  reinvite: adminProcedure('members.invite').input(ids).mutation(async ({ ctx, input }) => summary(await reinviteMembers(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, input.ids))),
+  cancel: adminProcedure('members.invite').input(ids).mutation(async ({ ctx, input }) => summary(await cancelInvitations(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, input.ids))),
+  deactivate: adminProcedure('members.deactivate').input(ids).mutation(async ({ ctx, input }) => summary(await deactivateMembers(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, input.ids))),
+  reactivate: adminProcedure('members.deactivate').input(ids).mutation(async ({ ctx, input }) => summary(await reactivateMembers(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, input.ids))),
+  delete: adminProcedure('members.delete').input(ids).mutation(async ({ ctx, input }) => summary(await deleteMembers(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, input.ids))),
+  sendPasswordReset: adminProcedure('members.edit').input(ids).mutation(async ({ ctx, input }) => summary(await sendPasswordResets(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, input.ids))),
+
+  edit: adminProcedure('members.edit')
+    .input(editInput)
+    .mutation(async ({ ctx, input }) => summary(await editMember(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, input))),
+
+  /** Bulk role change: the chosen roles replace each member's roles at the company account. */
+  setRoles: adminProcedure('members.edit')
+    .input(ids.extend({ roleIds: z.array(z.number().int().positive()).min(1, 'Choose a role.') }))
+    .mutation(async ({ ctx, input }) => summary(await setMemberRoles(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, input.ids, input.roleIds))),
+
+  copyInviteLink: adminProcedure('members.invite')
+    .input(one)
+    .mutation(({ ctx, input }) => copyInviteLink(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, input.id)),
+});

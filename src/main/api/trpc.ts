@@ -1,0 +1,101 @@
+import { initTRPC, TRPCError } from '@trpc/server';
+import { ZodError } from 'zod';
+import type { ConsolePermission } from '../../shared/permissions';
+import type { ErrorCode } from '../../shared/errors';
+import type { Authz } from '../core/authz';
+import { DomainError, isDomainError } from '../core/errors';
+import { membersOfPerson } from '../db/repos/members.repo';
+import { loadAuthz } from '../services/organizations';
+import type { AdminActor } from '../services/members';
+import type { Session } from '../services/sessions';
+import type { Context } from './context';
+import { DomainTRPCError } from './errors';
+
+/**
+ * Every procedure declares what it needs: a console permission, 'signedIn' (any console user),
+ * 'public' (registration, sign-in) or 'link' (the invitee's token is the credential).
+ */
+export interface Meta {
+  permission: ConsolePermission | 'signedIn' | 'public' | 'link';
+}
+
+function firstZodIssue(e: ZodError): string {
+  const issue = e.issues[0];
+  if (!issue) return 'The request is not valid.';
+  const path = issue.path.join('.');
+  return path ? `${path}: ${issue.message}` : issue.message;
+}
+
+const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    errorFormatter({ shape, error }) {
+      const zod = error.cause instanceof ZodError ? error.cause : null;
+      const domainCode: ErrorCode | null = error instanceof DomainTRPCError ? error.domainCode : zod ? 'VALIDATION' : null;
+      return {
+        ...shape,
+        // Internal errors never leak their text (it may hold paths or secrets).
+        message: zod ? firstZodIssue(zod) : error.code === 'INTERNAL_SERVER_ERROR' ? 'Something went wrong in Roster. Try again; if it persists, see the log.' : shape.message,
+        data: { ...shape.data, stack: undefined, domainCode, field: error.cause instanceof DomainError ? (error.cause.details?.field ?? null) : (zod?.issues[0]?.path.join('.') ?? null) },
+      };
+    },
+  });
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Domain errors become tRPC errors here, once, for every procedure. */
+const mapDomainErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && isDomainError(result.error.cause)) {
+    const cause = result.error.cause;
+    throw new DomainTRPCError(cause.code, cause.message, cause);
+  }
+  return result;
+});
+
+const base = t.procedure.use(mapDomainErrors);
+
+export const publicProcedure = base.meta({ permission: 'public' });
+export const linkProcedure = base.meta({ permission: 'link' });
+
+export interface SignedIn {
+  session: Session;
+  token: string;
+  authz: Authz;
+  actor: AdminActor;
+  organizationId: number;
+}
+
+/** Loads the signed-in admin and checks the procedure's declared permission, in the main process. */
+const requireAdmin = t.middleware(async ({ ctx, meta, next }) => {
+  const token = ctx.sessionCarrier.get();
+  const session = await ctx.services.sessions.resume(token);
+  if (!session || !token) throw new DomainTRPCError('NOT_SIGNED_IN', 'Your session has ended: sign in again.', null);
+  const member = (await membersOfPerson(ctx.services.deps.db, session.personId)).find((m) => m.organization_id === session.organizationId);
+  if (!member || member.status !== 'accepted') {
+    ctx.services.sessions.signOut(token);
+    throw new DomainTRPCError('NOT_SIGNED_IN', 'You are no longer an active member of this organization.', null);
+  }
+  const authz = await loadAuthz(ctx.services.deps.db, session.organizationId, member.id);
+  if (!authz.hasConsoleAccess()) throw new DomainTRPCError('NO_CONSOLE_ACCESS', 'Your roles give you no access to the admin console.', null);
+  const permission = meta?.permission;
+  if (!permission || permission === 'public' || permission === 'link')
+    throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'Procedure declares no console permission' });
+  if (permission !== 'signedIn' && !authz.canAnywhere(permission))
+    throw new DomainTRPCError('FORBIDDEN', 'Your roles do not allow this. Ask an Owner or Admin for the permission.', null);
+  const signedIn: SignedIn = {
+    session,
+    token,
+    authz,
+    organizationId: session.organizationId,
+    actor: { personId: session.personId, memberId: member.id, label: session.email, authz },
+  };
+  return next({ ctx: { ...ctx, signedIn } });
+});
+
+/** A procedure for a signed-in admin holding `permission` somewhere in the organization. */
+export function adminProcedure(permission: Meta['permission']) {
+  return base.meta({ permission }).use(requireAdmin);
+}

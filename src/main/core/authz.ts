@@ -1,0 +1,122 @@
+import { isConsolePermission, type ConsolePermission } from '../../shared/permissions';
+
+export interface AccountNode {
+  id: number;
+  parent_id: number | null;
+  name: string;
+}
+
+export interface Grant {
+  permission: string;
+  accountId: number;
+  /** The role that gives it, or null for an extra single permission. */
+  roleName: string | null;
+}
+
+/** The organization's account tree, for "at this account or one of its ancestors" questions. */
+export class AccountTree {
+  readonly root: AccountNode;
+  private readonly byId = new Map<number, AccountNode>();
+  private readonly children = new Map<number, number[]>();
+
+  constructor(accounts: AccountNode[]) {
+    for (const a of accounts) {
+      this.byId.set(a.id, a);
+      if (a.parent_id !== null) this.children.set(a.parent_id, [...(this.children.get(a.parent_id) ?? []), a.id]);
+    }
+    const root = accounts.find((a) => a.parent_id === null);
+    if (!root) throw new Error('An organization always has a company account');
+    this.root = root;
+  }
+
+  has(id: number): boolean {
+    return this.byId.has(id);
+  }
+
+  get(id: number): AccountNode | undefined {
+    return this.byId.get(id);
+  }
+
+  /** The account and everything below it. */
+  subtree(id: number): number[] {
+    const out: number[] = [];
+    const stack = [id];
+    while (stack.length) {
+      const next = stack.pop()!;
+      out.push(next);
+      stack.push(...(this.children.get(next) ?? []));
+    }
+    return out;
+  }
+
+  /** Parent first, up to the company account. */
+  ancestors(id: number): number[] {
+    const out: number[] = [];
+    let cur = this.byId.get(id)?.parent_id ?? null;
+    while (cur !== null) {
+      out.push(cur);
+      cur = this.byId.get(cur)?.parent_id ?? null;
+    }
+    return out;
+  }
+
+  path(id: number): string {
+    return [...this.ancestors(id).reverse(), id].map((a) => this.byId.get(a)?.name ?? '?').join(' / ');
+  }
+}
+
+/** What a signed-in member may do, and where. */
+export class Authz {
+  constructor(
+    readonly grants: Grant[],
+    readonly tree: AccountTree,
+  ) {}
+
+  /** Accounts where the permission holds: each granted account with its whole subtree. */
+  accountsWhere(permission: string): Set<number> {
+    const out = new Set<number>();
+    for (const g of this.grants) if (g.permission === permission) for (const id of this.tree.subtree(g.accountId)) out.add(id);
+    return out;
+  }
+
+  can(permission: string, accountId: number = this.tree.root.id): boolean {
+    return this.accountsWhere(permission).has(accountId);
+  }
+
+  canAnywhere(permission: string): boolean {
+    return this.grants.some((g) => g.permission === permission);
+  }
+
+  /** 'all' when held at the company account, else the accounts where it holds. */
+  scope(permission: string): 'all' | number[] {
+    if (this.can(permission)) return 'all';
+    return [...this.accountsWhere(permission)];
+  }
+
+  /** True when the permission holds at one of these accounts (or org-wide). */
+  canAtAny(permission: string, accountIds: number[]): boolean {
+    if (this.can(permission)) return true;
+    const where = this.accountsWhere(permission);
+    return accountIds.some((a) => where.has(a));
+  }
+
+  consolePermissions(): ConsolePermission[] {
+    return [...new Set(this.grants.map((g) => g.permission).filter(isConsolePermission))];
+  }
+
+  hasConsoleAccess(): boolean {
+    return this.consolePermissions().length > 0;
+  }
+
+  /** Why a permission holds: "granted by role Admin at Acme" for each source. */
+  explain(permission: string): string[] {
+    return this.grants
+      .filter((g) => g.permission === permission)
+      .map((g) => `${g.roleName ? `granted by role ${g.roleName}` : 'granted directly'} at ${this.tree.path(g.accountId)}`);
+  }
+}
+
+/** True when `target` holds some console permission that `actor` does not hold org-wide. */
+export function outranks(target: Authz, actor: Authz): boolean {
+  return target.consolePermissions().some((p) => !actor.can(p));
+}

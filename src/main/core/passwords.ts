@@ -1,0 +1,59 @@
+import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+
+/**
+ * scrypt at OWASP's Password Storage Cheat Sheet parameters: N=2^17, r=8, p=1 (128 MiB).
+ * The parameters are stored with the hash so they can be raised later without breaking sign-in.
+ */
+export const SCRYPT_PARAMS = { N: 2 ** 17, r: 8, p: 1, keyLength: 32 } as const;
+
+function scrypt(password: string, salt: Buffer, keyLength: number, options: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scryptCb(password, salt, keyLength, options, (err, key) => (err ? reject(err) : resolve(key))),
+  );
+}
+
+function maxmem(N: number, r: number): number {
+  return 128 * N * r * 2;
+}
+
+export async function hashPassword(password: string): Promise<string> {
+  const { N, r, p, keyLength } = SCRYPT_PARAMS;
+  const salt = randomBytes(16);
+  const key = await scrypt(password.normalize('NFKC'), salt, keyLength, { N, r, p, maxmem: maxmem(N, r) });
+  return `scrypt$${N}$${r}$${p}$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
+  const salt = Buffer.from(parts[4]!, 'base64');
+  const expected = Buffer.from(parts[5]!, 'base64');
+  const key = await scrypt(password.normalize('NFKC'), salt, expected.length, { N, r, p, maxmem: maxmem(N, r) });
+  return timingSafeEqual(key, expected);
+}
+
+export const PASSWORD_POLICY = {
+  minLength: 12,
+  maxLength: 256,
+  description: 'At least 12 characters. A long passphrase is best; avoid common or reused passwords.',
+} as const;
+
+const COMMON = new Set([
+  'password1234', 'passwordpassword', '123456789012', 'qwertyuiopas', 'iloveyou1234', 'adminadmin12',
+  'letmein12345', 'welcome12345', 'changeme1234', 'password123!',
+]);
+
+/** Returns a message saying what to fix, or null when the password is acceptable. */
+export function passwordProblem(password: string, email?: string): string | null {
+  if (password.length < PASSWORD_POLICY.minLength)
+    return `The password is too short: use at least ${PASSWORD_POLICY.minLength} characters.`;
+  if (password.length > PASSWORD_POLICY.maxLength)
+    return `The password is too long: use at most ${PASSWORD_POLICY.maxLength} characters.`;
+  const lower = password.toLowerCase();
+  if (COMMON.has(lower)) return 'This password is too common: choose another one.';
+  if (new Set(password).size < 4) return 'The password repeats too few characters: choose a less predictable one.';
+  if (email && lower.includes(email.split('@')[0]!.toLowerCase()) && email.split('@')[0]!.length >= 4)
+    return 'The password must not contain your email address.';
+  return null;
+}

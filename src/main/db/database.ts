@@ -1,0 +1,32 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { AccountTable } from './tables/account.table';
+import type { AuditTable } from './tables/audit.table';
+import type { LinkTable } from './tables/link.table';
+import type { MemberTable } from './tables/member.table';
+import type { MemberAccountTable } from './tables/member_account.table';
+import type { MemberPermissionTable } from './tables/member_permission.table';
+import type { MemberRoleTable } from './tables/member_role.table';
+import type { OrganizationTable } from './tables/organization.table';
+import type { PersonTable } from './tables/person.table';
+import type { ProductModuleTable } from './tables/product_module.table';
+import type { RoleTable } from './tables/role.table';
+import type { RolePermissionTable } from './tables/role_permission.table';
+
+export interface Database {
+  organization: OrganizationTable;
+  person: PersonTable;
+  account: AccountTable;
+  role: RoleTable;
+  role_permission: RolePermissionTable;
+  product_module: ProductModuleTable;
+  member: MemberTable;
+  member_role: MemberRoleTable;
+  member_permission: MemberPermissionTable;
+  member_account: MemberAccountTable;
+  link: LinkTable;
+  audit: AuditTable;
+}
+
+export type Db = Kysely<Database>;
+/** A repository function works the same inside or outside a transaction. */
+export type DbOrTx = Kysely<Database> | Transaction<Database>;

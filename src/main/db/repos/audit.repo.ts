@@ -1,0 +1,37 @@
+import type { DbOrTx } from '../database';
+import type { AuditRow, NewAuditRow } from '../tables/audit.table';
+import { chunks, rowsPerStatement } from './util';
+
+export async function insertAuditRows(db: DbOrTx, rows: NewAuditRow[]): Promise<void> {
+  for (const part of chunks(rows, rowsPerStatement(11))) await db.insertInto('audit').values(part).execute();
+}
+
+export interface AuditQuery {
+  organizationId: number;
+  targetType?: string;
+  targetId?: number;
+  action?: string;
+  actor?: string;
+  search?: string;
+  beforeId?: number;
+  limit: number;
+}
+
+export async function listAudit(db: DbOrTx, q: AuditQuery): Promise<AuditRow[]> {
+  let query = db.selectFrom('audit').selectAll().where('organization_id', '=', q.organizationId);
+  if (q.targetType) query = query.where('target_type', '=', q.targetType);
+  if (q.targetId !== undefined) query = query.where('target_id', '=', q.targetId);
+  if (q.action) query = query.where('action', '=', q.action);
+  if (q.actor) query = query.where('actor_label', 'like', `%${escapeLike(q.actor)}%`, );
+  if (q.search) {
+    const s = `%${escapeLike(q.search)}%`;
+    query = query.where((eb) => eb.or([eb('target_label', 'like', s), eb('actor_label', 'like', s), eb('action', 'like', s)]));
+  }
+  if (q.beforeId !== undefined) query = query.where('id', '<', q.beforeId);
+  return query.orderBy('id', 'desc').limit(q.limit).execute();
+}
+
+/** LIKE patterns built from user text: `%` and `_` match themselves (SQLite's default escape is none, so we use `\`). */
+export function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

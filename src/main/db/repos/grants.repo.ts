@@ -1,0 +1,89 @@
+import type { DbOrTx } from '../database';
+import type { NewMemberAccount } from '../tables/member_account.table';
+import type { NewMemberPermission } from '../tables/member_permission.table';
+import type { NewMemberRole } from '../tables/member_role.table';
+import { chunks, rowsPerStatement } from './util';
+
+export async function insertMemberRoles(db: DbOrTx, rows: NewMemberRole[]): Promise<void> {
+  for (const part of chunks(rows, rowsPerStatement(3))) await db.insertInto('member_role').values(part).onConflict((oc) => oc.doNothing()).execute();
+}
+
+export async function insertMemberPermissions(db: DbOrTx, rows: NewMemberPermission[]): Promise<void> {
+  for (const part of chunks(rows, rowsPerStatement(3)))
+    await db.insertInto('member_permission').values(part).onConflict((oc) => oc.doNothing()).execute();
+}
+
+export async function insertMemberAccounts(db: DbOrTx, rows: NewMemberAccount[]): Promise<void> {
+  for (const part of chunks(rows, rowsPerStatement(2)))
+    await db.insertInto('member_account').values(part).onConflict((oc) => oc.doNothing()).execute();
+}
+
+export async function replaceMemberRoles(db: DbOrTx, memberId: number, rows: NewMemberRole[]): Promise<void> {
+  await db.deleteFrom('member_role').where('member_id', '=', memberId).execute();
+  await insertMemberRoles(db, rows);
+}
+
+export async function replaceMemberPermissions(db: DbOrTx, memberId: number, rows: NewMemberPermission[]): Promise<void> {
+  await db.deleteFrom('member_permission').where('member_id', '=', memberId).execute();
+  await insertMemberPermissions(db, rows);
+}
+
+export async function replaceMemberAccounts(db: DbOrTx, memberId: number, rows: NewMemberAccount[]): Promise<void> {
+  await db.deleteFrom('member_account').where('member_id', '=', memberId).execute();
+  await insertMemberAccounts(db, rows);
+}
+
+export interface GrantRow {
+  member_id: number;
+  permission: string;
+  account_id: number;
+  /** Role name, or null for an extra single permission. */
+  role_name: string | null;
+  role_id: number | null;
+}
+
+/** Every permission the members hold, with where it comes from. */
+export async function grantsOfMembers(db: DbOrTx, memberIds: number[]): Promise<GrantRow[]> {
+  if (memberIds.length === 0) return [];
+  const fromRoles = await db
+    .selectFrom('member_role')
+    .innerJoin('role', 'role.id', 'member_role.role_id')
+    .innerJoin('role_permission', 'role_permission.role_id', 'role.id')
+    .select(['member_role.member_id', 'role_permission.permission', 'member_role.account_id', 'role.name as role_name', 'role.id as role_id'])
+    .where('member_role.member_id', 'in', memberIds)
+    .execute();
+  const single = await db
+    .selectFrom('member_permission')
+    .select(['member_id', 'permission', 'account_id'])
+    .where('member_id', 'in', memberIds)
+    .execute();
+  return [...fromRoles, ...single.map((s) => ({ ...s, role_name: null, role_id: null }))];
+}
+
+export async function rolesOfMembers(db: DbOrTx, memberIds: number[]) {
+  if (memberIds.length === 0) return [];
+  const out = [];
+  for (const part of chunks(memberIds, 5000))
+    out.push(
+      ...(await db
+        .selectFrom('member_role')
+        .innerJoin('role', 'role.id', 'member_role.role_id')
+        .select(['member_role.member_id', 'member_role.role_id', 'member_role.account_id', 'role.name', 'role.builtin'])
+        .where('member_role.member_id', 'in', part)
+        .execute()),
+    );
+  return out;
+}
+
+export async function accountsOfMembers(db: DbOrTx, memberIds: number[]) {
+  if (memberIds.length === 0) return [];
+  const out = [];
+  for (const part of chunks(memberIds, 5000))
+    out.push(...(await db.selectFrom('member_account').selectAll().where('member_id', 'in', part).execute()));
+  return out;
+}
+
+export async function permissionsOfMembers(db: DbOrTx, memberIds: number[]) {
+  if (memberIds.length === 0) return [];
+  return db.selectFrom('member_permission').selectAll().where('member_id', 'in', memberIds).execute();
+}

@@ -1,0 +1,68 @@
+import type { DbOrTx } from '../database';
+import type { Link, LinkPurpose, LinkRevocation, NewLink } from '../tables/link.table';
+import { chunks, rowsPerStatement } from './util';
+
+export async function insertLinks(db: DbOrTx, rows: NewLink[]): Promise<void> {
+  for (const part of chunks(rows, rowsPerStatement(8))) await db.insertInto('link').values(part).execute();
+}
+
+export async function findLinkByHash(db: DbOrTx, tokenHash: string): Promise<Link | undefined> {
+  return db.selectFrom('link').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+}
+
+/** Makes every live link of these members (for a purpose, or all) stop working. */
+export async function revokeLinks(
+  db: DbOrTx,
+  memberIds: number[],
+  reason: LinkRevocation,
+  nowIso: string,
+  purpose?: LinkPurpose,
+): Promise<void> {
+  for (const part of chunks(memberIds, 5000)) {
+    let q = db
+      .updateTable('link')
+      .set({ revoked_at: nowIso, revoked_reason: reason })
+      .where('member_id', 'in', part)
+      .where('used_at', 'is', null)
+      .where('revoked_at', 'is', null);
+    if (purpose) q = q.where('purpose', '=', purpose);
+    await q.execute();
+  }
+}
+
+/** Single use: succeeds for exactly one caller, whatever the concurrency. */
+export async function consumeLink(db: DbOrTx, linkId: number, nowIso: string): Promise<boolean> {
+  const r = await db
+    .updateTable('link')
+    .set({ used_at: nowIso })
+    .where('id', '=', linkId)
+    .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** After one link of a purpose is used, its siblings count as used too. */
+export async function markSiblingsUsed(db: DbOrTx, memberId: number, purpose: LinkPurpose, nowIso: string): Promise<void> {
+  await db
+    .updateTable('link')
+    .set({ used_at: nowIso })
+    .where('member_id', '=', memberId)
+    .where('purpose', '=', purpose)
+    .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .execute();
+}
+
+export async function liveLinkExpiry(db: DbOrTx, memberId: number, purpose: LinkPurpose): Promise<string | undefined> {
+  const r = await db
+    .selectFrom('link')
+    .select('expires_at')
+    .where('member_id', '=', memberId)
+    .where('purpose', '=', purpose)
+    .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+  return r?.expires_at;
+}

@@ -1,0 +1,34 @@
+import { callTRPCProcedure, getErrorShape, TRPCError } from '@trpc/server';
+import { getTRPCErrorFromUnknown } from '@trpc/server/unstable-core-do-not-import';
+import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { createContextInner, memoryCarrier, type SessionCarrier } from '../api/context';
+import { appRouter } from '../api/router';
+import type { Services } from '../services';
+
+/**
+ * The tRPC bridge. Only the app's own top frame may call it; each window keeps its session
+ * token here in the main process, so the renderer never holds it.
+ */
+export function registerTrpcBridge(services: Services, isAppUrl: (url: string) => boolean): void {
+  const carriers = new WeakMap<WebContents, SessionCarrier>();
+  ipcMain.handle('roster:trpc', async (event: IpcMainInvokeEvent, request: { path: string; type: 'query' | 'mutation'; input: unknown }) => {
+    const frame = event.senderFrame;
+    if (!frame || frame !== event.sender.mainFrame || !isAppUrl(frame.url)) {
+      return { ok: false, error: { message: 'Refused: this frame is not Roster.', code: -32600, data: { code: 'FORBIDDEN', httpStatus: 403 } } };
+    }
+    let carrier = carriers.get(event.sender);
+    if (!carrier) {
+      carrier = memoryCarrier();
+      carriers.set(event.sender, carrier);
+    }
+    const ctx = createContextInner({ services, sessionCarrier: carrier });
+    const type = request.type === 'mutation' ? 'mutation' : 'query';
+    try {
+      const data = await callTRPCProcedure({ router: appRouter, path: String(request.path), getRawInput: async () => request.input, ctx, type, signal: undefined, batchIndex: 0 });
+      return { ok: true, data };
+    } catch (cause) {
+      const error = cause instanceof TRPCError ? cause : getTRPCErrorFromUnknown(cause);
+      return { ok: false, error: getErrorShape({ config: appRouter._def._config, error, type, path: request.path, input: request.input, ctx }) };
+    }
+  });
+}

@@ -1,0 +1,150 @@
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { extname, join, normalize, sep } from 'node:path';
+import type { SessionCarrier } from '../api/context';
+import { createContextInner } from '../api/context';
+import { appRouter } from '../api/router';
+import type { Runtime } from '../runtime';
+
+export const SESSION_COOKIE = 'roster_session';
+
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  // Mantine injects its CSS variables in <style> tags.
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+};
+
+function securityHeaders(res: ServerResponse): void {
+  res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+}
+
+function readCookie(req: IncomingMessage, name: string): string | null {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return null;
+}
+
+function cookieCarrier(req: IncomingMessage, res: ServerResponse): SessionCarrier {
+  let current = readCookie(req, SESSION_COOKIE);
+  return {
+    get: () => current,
+    set: (token) => {
+      current = token;
+      res.appendHeader('Set-Cookie', `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
+    },
+    clear: () => {
+      current = null;
+      res.appendHeader('Set-Cookie', `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`);
+    },
+  };
+}
+
+function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', type);
+  res.end(body);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+}
+
+export interface WebServerOptions {
+  runtime: Runtime;
+  rendererDir: string;
+  port: number;
+}
+
+/**
+ * Web mode: the renderer and the router over HTTP, bound to loopback only. The Host header is
+ * checked (DNS rebinding) and state-changing calls must come from our own origin.
+ */
+export function createWebServer(opts: WebServerOptions): Server {
+  const { runtime } = opts;
+  let boundPort = opts.port;
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: '/trpc/',
+    createContext: ({ req, res }) => createContextInner({ services: runtime.services, sessionCarrier: cookieCarrier(req, res) }),
+    onError: ({ error, path }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`[roster] ${path ?? '?'}: ${error.cause?.stack ?? error.message}`);
+    },
+  });
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      securityHeaders(res);
+      const allowedHosts = [`127.0.0.1:${boundPort}`, `localhost:${boundPort}`];
+      if (!allowedHosts.includes(req.headers.host ?? '')) return send(res, 421, 'Unknown host.');
+      const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+      const origin = req.headers.origin;
+      if (req.method !== 'GET' && req.method !== 'HEAD' && origin && !allowedHosts.map((h) => `http://${h}`).includes(origin))
+        return send(res, 403, 'Cross-origin requests are refused.');
+
+      if (url.pathname.startsWith('/trpc/')) {
+        res.setHeader('Cache-Control', 'no-store');
+        return trpc(req, res);
+      }
+      if (url.pathname === '/__test/clock' && runtime.testClock && req.method === 'POST') {
+        const body = (await readJson(req)) as { advanceMs?: number };
+        runtime.testClock.advance(Number(body.advanceMs ?? 0));
+        return send(res, 200, JSON.stringify({ now: runtime.testClock.now().toISOString() }), 'application/json');
+      }
+      if (url.pathname === '/healthz') return send(res, 200, 'ok');
+      return serveStatic(opts.rendererDir, url.pathname, res);
+    })().catch((e: unknown) => {
+      console.error('[roster] request failed:', e instanceof Error ? e.message : e);
+      if (!res.headersSent) send(res, 500, 'Internal error.');
+    });
+  });
+  server.on('listening', () => {
+    const address = server.address();
+    if (address && typeof address === 'object') boundPort = address.port;
+  });
+  return server;
+}
+
+function serveStatic(root: string, pathname: string, res: ServerResponse): void {
+  const rel = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
+  let file = join(root, rel);
+  if (!file.startsWith(root + sep) && file !== root) return send(res, 404, 'Not found.');
+  if (!existsSync(file) || statSync(file).isDirectory()) {
+    // The console is a single page: unknown paths are its routes.
+    if (extname(rel)) return send(res, 404, 'Not found.');
+    file = join(root, 'index.html');
+    if (!existsSync(file)) return send(res, 500, 'The renderer is not built: run npm run build.');
+  }
+  res.statusCode = 200;
+  res.setHeader('Content-Type', TYPES[extname(file)] ?? 'application/octet-stream');
+  res.setHeader('Cache-Control', file.endsWith('index.html') ? 'no-store' : 'public, max-age=31536000, immutable');
+  createReadStream(file).pipe(res);
+}

@@ -1,0 +1,37 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createWebServer } from './http/web-server';
+import { defaultDataDir, startRuntime } from './runtime';
+
+/** Web mode: `node out/main/serve.js --port P --data-dir D`, loopback only. */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { port: { type: 'string' }, 'data-dir': { type: 'string' }, renderer: { type: 'string' } },
+    allowPositionals: false,
+  });
+  const port = Number(values.port ?? process.env.ROSTER_PORT ?? 8450);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a number from 0 to 65535, not "${values.port}".`);
+  const dataDir = resolve(values['data-dir'] ?? defaultDataDir());
+  const rendererDir = resolve(values.renderer ?? resolve(__dirname, '../renderer'));
+  let base = '';
+  const runtime = await startRuntime({ dataDir, publicBaseUrl: () => process.env.ROSTER_PUBLIC_URL ?? base });
+  const server = createWebServer({ runtime, rendererDir, port });
+  server.listen(port, '127.0.0.1', () => {
+    const address = server.address();
+    const actual = address && typeof address === 'object' ? address.port : port;
+    base = `http://127.0.0.1:${actual}`;
+    console.log(`Roster listening on ${base}`);
+    console.log(`Data folder: ${dataDir}`);
+  });
+  const stop = () => {
+    server.close();
+    void runtime.stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((e: unknown) => {
+  console.error(`Roster could not start: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

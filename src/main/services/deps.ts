@@ -1,0 +1,48 @@
+import type { Clock } from '../core/clock';
+import type { Db, DbOrTx } from '../db/database';
+import type { LinkPurpose } from '../db/tables/link.table';
+
+/** Who acts: a signed-in person, an invitee holding a link, or the system (expiry). */
+export interface Actor {
+  personId: number | null;
+  memberId: number | null;
+  label: string;
+}
+
+export const SYSTEM_ACTOR: Actor = { personId: null, memberId: null, label: 'system' };
+
+export type LinkKind = 'invitation' | 'resend' | 'reactivation' | 'password_reset';
+
+/** Something that happened and that a person should be told of by mail. */
+export interface LinkIssued {
+  kind: LinkKind;
+  purpose: LinkPurpose;
+  organizationId: number;
+  memberId: number;
+  email: string;
+  name: string | null;
+  url: string;
+  expiresAt: string;
+  inviterLabel: string;
+}
+
+/**
+ * Called inside the transaction that issues a link, so that a mail outbox row commits or rolls
+ * back with the change that caused it.
+ */
+export interface Notifier {
+  linksIssued(trx: DbOrTx, events: LinkIssued[]): Promise<void>;
+}
+
+export interface ServiceDeps {
+  db: Db;
+  clock: Clock;
+  /** Where invitees open their links; from settings, never from a request header. */
+  publicBaseUrl(): string;
+  notifier?: Notifier;
+}
+
+export function linkUrl(deps: ServiceDeps, purpose: LinkPurpose, token: string): string {
+  const path = purpose === 'invitation' ? 'invite' : purpose === 'reactivation' ? 'reactivate' : 'reset';
+  return `${deps.publicBaseUrl().replace(/\/+$/, '')}/${path}/${token}`;
+}

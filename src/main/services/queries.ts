@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { LISTED_STATUSES, MEMBER_STATUSES, type MemberStatus } from '../../shared/statuses';
+import { adminActionsFor } from '../core/lifecycle';
+import type { Authz } from '../core/authz';
+import { DomainError } from '../core/errors';
+import { listAudit } from '../db/repos/audit.repo';
+import { accountsOfMembers, rolesOfMembers, permissionsOfMembers } from '../db/repos/grants.repo';
+import { countByStatus, findMember, listMembers, sortValue, type MemberSort } from '../db/repos/members.repo';
+import type { Member } from '../db/tables/member.table';
+import type { ServiceDeps } from './deps';
+import { loadAccountTree, loadAuthz } from './organizations';
+
+export const listInput = z.object({
+  status: z.enum(MEMBER_STATUSES).optional(),
+  search: z.string().trim().max(200).optional(),
+  roleId: z.number().int().positive().optional(),
+  accountId: z.number().int().positive().optional(),
+  sort: z.enum(['name', 'email', 'invited_at', 'status_changed_at']).default('invited_at'),
+  order: z.enum(['asc', 'desc']).default('desc'),
+  cursor: z.object({ value: z.string().nullable(), id: z.number().int() }).nullish(),
+  limit: z.number().int().min(1).max(500).default(50),
+});
+export type ListInput = z.infer<typeof listInput>;
+
+export interface MemberRow {
+  id: number;
+  email: string;
+  name: string | null;
+  phone: string | null;
+  status: MemberStatus;
+  roles: { id: number; name: string; accountId: number }[];
+  accountIds: number[];
+  invitedAt: string | null;
+  inviteExpiresAt: string | null;
+  acceptedAt: string | null;
+  statusChangedAt: string;
+  actions: string[];
+}
+
+function toRow(m: Member, roles: { member_id: number; role_id: number; name: string; account_id: number }[], accounts: { member_id: number; account_id: number }[]): MemberRow {
+  return {
+    id: m.id,
+    email: m.email,
+    name: m.name,
+    phone: m.phone,
+    status: m.status,
+    roles: roles.filter((r) => r.member_id === m.id).map((r) => ({ id: r.role_id, name: r.name, accountId: r.account_id })),
+    accountIds: accounts.filter((a) => a.member_id === m.id).map((a) => a.account_id),
+    invitedAt: m.invited_at,
+    inviteExpiresAt: m.invite_expires_at,
+    acceptedAt: m.accepted_at,
+    statusChangedAt: m.status_changed_at,
+    actions: adminActionsFor(m.status),
+  };
+}
+
+export async function listMemberPage(deps: ServiceDeps, organizationId: number, authz: Authz, input: ListInput) {
+  const scope = authz.scope('members.view');
+  const rows = await listMembers(deps.db, {
+    organizationId,
+    status: input.status,
+    search: input.search || undefined,
+    roleId: input.roleId,
+    accountId: input.accountId,
+    scopeAccountIds: scope,
+    sort: input.sort as MemberSort,
+    direction: input.order,
+    after: input.cursor ?? undefined,
+    limit: input.limit + 1,
+  });
+  const page = rows.slice(0, input.limit);
+  const ids = page.map((m) => m.id);
+  const [roles, accounts] = await Promise.all([rolesOfMembers(deps.db, ids), accountsOfMembers(deps.db, ids)]);
+  const last = page[page.length - 1];
+  return {
+    items: page.map((m) => toRow(m, roles, accounts)),
+    nextCursor: rows.length > input.limit && last ? { value: sortValue(last, input.sort as MemberSort), id: last.id } : null,
+  };
+}
+
+export async function memberCounts(deps: ServiceDeps, organizationId: number, authz: Authz): Promise<Record<string, number>> {
+  const counts = await countByStatus(deps.db, organizationId, authz.scope('members.view'));
+  return Object.fromEntries(LISTED_STATUSES.map((s) => [s, counts[s] ?? 0]));
+}
+
+export async function memberDetail(deps: ServiceDeps, organizationId: number, authz: Authz, id: number) {
+  const m = await findMember(deps.db, organizationId, id);
+  if (!m || m.status === 'deleted') throw new DomainError('NOT_FOUND', 'This member no longer exists.');
+  const scope = authz.scope('members.view');
+  const [roles, accounts, permissions] = await Promise.all([rolesOfMembers(deps.db, [id]), accountsOfMembers(deps.db, [id]), permissionsOfMembers(deps.db, [id])]);
+  if (scope !== 'all' && !accounts.some((a) => scope.includes(a.account_id))) throw new DomainError('NOT_FOUND', 'This member no longer exists.');
+  const tree = await loadAccountTree(deps.db, organizationId);
+  const target = await loadAuthz(deps.db, organizationId, id, tree);
+  const effective = [...new Set(target.grants.map((g) => g.permission))].sort().map((p) => ({ permission: p, sources: target.explain(p) }));
+  const history = await listAudit(deps.db, { organizationId, targetType: 'member', targetId: id, limit: 100 });
+  return {
+    ...toRow(m, roles, accounts),
+    permissions: permissions.map((p) => ({ permission: p.permission, accountId: p.account_id })),
+    effective,
+    history: history.map((h) => ({ id: h.id, action: h.action, actor: h.actor_label, at: h.at, before: h.before_json ? JSON.parse(h.before_json) : null, after: h.after_json ? JSON.parse(h.after_json) : null })),
+  };
+}

@@ -1,0 +1,8 @@
+import { contextBridge, ipcRenderer } from 'electron';
+
+// The only thing the renderer can reach: one function that forwards a tRPC call to the main process.
+contextBridge.exposeInMainWorld('roster', {
+  mode: 'electron',
+  invoke: (request: { path: string; type: string; input: unknown }) =>
+    ipcRenderer.invoke('roster:trpc', { path: String(request.path), type: String(request.type), input: request.input }),
+});

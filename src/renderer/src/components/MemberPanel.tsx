@@ -1,0 +1,90 @@
+import { Alert, Badge, Button, Divider, Drawer, Group, Loader, Stack, Text, Timeline, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { ACTION_LABELS, DESTRUCTIVE, STATUS_COLORS, STATUS_LABELS, formatDate } from './labels';
+import { errorMessage, useTRPC } from '../trpc';
+
+const HISTORY_LABELS: Record<string, string> = {
+  'member.invite': 'Invited',
+  'member.resend': 'Invitation resent',
+  'member.reinvite': 'Invited again',
+  'member.cancel': 'Invitation cancelled',
+  'member.accept': 'Accepted the invitation',
+  'member.decline': 'Declined the invitation',
+  'member.expire': 'Invitation expired',
+  'member.deactivate': 'Deactivated',
+  'member.reactivate': 'Reactivation link sent',
+  'member.accept_reactivation': 'Reactivated',
+  'member.delete': 'Deleted',
+  'member.edit': 'Edited',
+  'member.roles': 'Roles changed',
+  'member.copy_link': 'Invite link copied',
+  'member.password_reset': 'Password reset sent',
+  'member.password_set': 'Password changed',
+  'member.owner': 'Registered as Owner',
+};
+
+export function MemberPanel({ id, onClose, onAction }: { id: number | null; onClose(): void; onAction(action: string, id: number, email: string): void }) {
+  const trpc = useTRPC();
+  const detail = useQuery(trpc.members.detail.queryOptions({ id: id ?? 0 }, { enabled: id !== null }));
+  const m = detail.data;
+  return (
+    <Drawer opened={id !== null} onClose={onClose} position="right" size="md" title={m ? m.name || m.email : 'Member'}>
+      {detail.isLoading && <Loader aria-label="Loading member" />}
+      {detail.error && <Alert color="red">{errorMessage(detail.error)}</Alert>}
+      {m && (
+        <Stack gap="md">
+          <Group gap="xs">
+            <Badge color={STATUS_COLORS[m.status]} variant="dot" size="lg">{STATUS_LABELS[m.status]}</Badge>
+          </Group>
+          <Field label="Email" value={m.email} />
+          <Field label="Name" value={m.name ?? '—'} />
+          <Field label="Phone" value={m.phone ?? '—'} />
+          <Field label="Invited" value={formatDate(m.invitedAt)} />
+          {m.status === 'pending' && <Field label="Invitation valid until" value={formatDate(m.inviteExpiresAt)} />}
+          {m.acceptedAt && <Field label="Accepted" value={formatDate(m.acceptedAt)} />}
+          <div>
+            <Text size="xs" c="dimmed" fw={600} tt="uppercase">Roles</Text>
+            <Group gap={4} mt={4}>{m.roles.map((r) => <Badge key={`${r.id}-${r.accountId}`} variant="light">{r.name}</Badge>)}</Group>
+          </div>
+          {m.effective.length > 0 && (
+            <div>
+              <Text size="xs" c="dimmed" fw={600} tt="uppercase">Effective permissions</Text>
+              <Stack gap={2} mt={4}>
+                {m.effective.map((e) => (
+                  <Text key={e.permission} size="xs"><b>{e.permission}</b> — {e.sources.join('; ')}</Text>
+                ))}
+              </Stack>
+            </div>
+          )}
+          {m.actions.length > 0 && (
+            <Group gap="xs">
+              {m.actions.filter((a) => a !== 'edit').map((a) => (
+                <Button key={a} size="xs" variant="light" color={DESTRUCTIVE.has(a) ? 'red' : undefined} onClick={() => onAction(a, m.id, m.email)}>
+                  {ACTION_LABELS[a] ?? a}
+                </Button>
+              ))}
+            </Group>
+          )}
+          <Divider />
+          <Title order={3} size="h5">History</Title>
+          <Timeline bulletSize={12} lineWidth={2}>
+            {m.history.map((h) => (
+              <Timeline.Item key={h.id} title={HISTORY_LABELS[h.action] ?? h.action}>
+                <Text size="xs" c="dimmed">{formatDate(h.at)} · {h.actor}</Text>
+              </Timeline.Item>
+            ))}
+          </Timeline>
+        </Stack>
+      )}
+    </Drawer>
+  );
+}
+
+function Field({ label, value }: { label: string; value: string }) {
+  return (
+    <div>
+      <Text size="xs" c="dimmed" fw={600} tt="uppercase">{label}</Text>
+      <Text size="sm">{value}</Text>
+    </div>
+  );
+}

@@ -1,0 +1,101 @@
+import { ActionIcon, AppShell, Burger, Group, Menu, NavLink, Select, Text, Tooltip, UnstyledButton, useMantineColorScheme } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useTRPC } from '../trpc';
+import { AccountsPage } from './Accounts';
+import { AuditPage } from './Audit';
+import { MembersPage } from './Members';
+import { RolesPage } from './Roles';
+import { SettingsPage } from './Settings';
+
+export interface Me {
+  email: string;
+  name: string | null;
+  memberId: number;
+  organization: { id: number; name: string; idleLockMinutes: number };
+  organizations: { id: number; name: string }[];
+  permissions: string[];
+}
+
+const SECTIONS = [
+  { key: 'members', label: 'Members', permission: 'members.view' },
+  { key: 'roles', label: 'Roles & permissions', permission: null },
+  { key: 'accounts', label: 'Accounts', permission: null },
+  { key: 'audit', label: 'Audit', permission: 'audit.view' },
+  { key: 'settings', label: 'Settings', permission: null },
+] as const;
+type Section = (typeof SECTIONS)[number]['key'];
+
+export function Console({ me }: { me: Me }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const [opened, { toggle }] = useDisclosure();
+  const visible = SECTIONS.filter((s) => !s.permission || me.permissions.includes(s.permission));
+  const [section, setSection] = useState<Section>(visible[0]?.key ?? 'settings');
+  const { colorScheme, setColorScheme } = useMantineColorScheme();
+  const signOut = useMutation(trpc.auth.signOut.mutationOptions({ onSuccess: () => qc.invalidateQueries() }));
+  const switchOrg = useMutation(trpc.auth.switchOrganization.mutationOptions({ onSuccess: () => qc.invalidateQueries() }));
+
+  return (
+    <AppShell header={{ height: 56 }} navbar={{ width: 240, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="lg">
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
+            <Text fw={800} c="indigo" tt="uppercase" style={{ letterSpacing: 2 }}>
+              Roster
+            </Text>
+            {me.organizations.length > 1 ? (
+              <Select
+                aria-label="Organization"
+                size="xs"
+                w={220}
+                data={me.organizations.map((o) => ({ value: String(o.id), label: o.name }))}
+                value={String(me.organization.id)}
+                onChange={(v) => v && switchOrg.mutate({ organizationId: Number(v) })}
+                allowDeselect={false}
+              />
+            ) : (
+              <Text fw={600} size="sm" c="dimmed">
+                {me.organization.name}
+              </Text>
+            )}
+          </Group>
+          <Group gap="xs" wrap="nowrap">
+            <Tooltip label={colorScheme === 'dark' ? 'Light theme' : 'Dark theme'}>
+              <ActionIcon variant="default" size="lg" aria-label="Toggle color theme" onClick={() => setColorScheme(colorScheme === 'dark' ? 'light' : 'dark')}>
+                <span aria-hidden>{colorScheme === 'dark' ? '☀' : '☾'}</span>
+              </ActionIcon>
+            </Tooltip>
+            <Menu position="bottom-end" withinPortal>
+              <Menu.Target>
+                <UnstyledButton aria-label="Account menu" px="sm" py={6} style={{ borderRadius: 8, border: '1px solid var(--mantine-color-default-border)' }}>
+                  <Text size="sm" fw={500}>
+                    {me.name || me.email}
+                  </Text>
+                </UnstyledButton>
+              </Menu.Target>
+              <Menu.Dropdown>
+                <Menu.Label>{me.email}</Menu.Label>
+                <Menu.Item onClick={() => signOut.mutate()}>Sign out</Menu.Item>
+              </Menu.Dropdown>
+            </Menu>
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="sm" component="nav" aria-label="Sections">
+        {visible.map((s) => (
+          <NavLink key={s.key} label={s.label} active={section === s.key} onClick={() => setSection(s.key)} component="button" style={{ borderRadius: 8 }} />
+        ))}
+      </AppShell.Navbar>
+      <AppShell.Main>
+        {section === 'members' && <MembersPage me={me} />}
+        {section === 'roles' && <RolesPage />}
+        {section === 'accounts' && <AccountsPage me={me} />}
+        {section === 'audit' && <AuditPage />}
+        {section === 'settings' && <SettingsPage me={me} />}
+      </AppShell.Main>
+    </AppShell>
+  );
+}

@@ -1,0 +1,239 @@
+import { ActionIcon, Alert, Badge, Button, Checkbox, Group, Menu, Paper, ScrollArea, Select, Stack, Table, Tabs, Text, TextInput, Title } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { notifications } from '@mantine/notifications';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMemo, useState } from 'react';
+import { LISTED_STATUSES, type MemberStatus } from '../../../shared/statuses';
+import { ConfirmModal } from '../components/ConfirmModal';
+import { InviteModal } from '../components/InviteModal';
+import { MemberPanel } from '../components/MemberPanel';
+import { ACTION_LABELS, DESTRUCTIVE, STATUS_COLORS, STATUS_LABELS, formatDate } from '../components/labels';
+import { errorMessage, useTRPC } from '../trpc';
+import type { Me } from './Console';
+
+type BulkAction = 'resend' | 'reinvite' | 'cancel' | 'deactivate' | 'reactivate' | 'delete' | 'passwordReset';
+
+export function MembersPage({ me }: { me: Me }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const [status, setStatus] = useState<MemberStatus | 'all'>('all');
+  const [search, setSearch] = useState('');
+  const [debounced] = useDebouncedValue(search, 250);
+  const [roleId, setRoleId] = useState<string | null>(null);
+  const [accountId, setAccountId] = useState<string | null>(null);
+  const [sort, setSort] = useState<'invited_at' | 'name' | 'email' | 'status_changed_at'>('invited_at');
+  const [selected, setSelected] = useState<Set<number>>(new Set());
+  const [inviteOpen, setInviteOpen] = useState(false);
+  const [panelId, setPanelId] = useState<number | null>(null);
+  const [confirm, setConfirm] = useState<{ action: BulkAction; ids: number[]; label: string } | null>(null);
+  const [roleChange, setRoleChange] = useState<string | null>(null);
+
+  const counts = useQuery(trpc.members.counts.queryOptions());
+  const roles = useQuery(trpc.roles.list.queryOptions());
+  const accounts = useQuery(trpc.accounts.list.queryOptions());
+  const input = {
+    status: status === 'all' ? undefined : status,
+    search: debounced || undefined,
+    roleId: roleId ? Number(roleId) : undefined,
+    accountId: accountId ? Number(accountId) : undefined,
+    sort,
+    order: (sort === 'name' || sort === 'email' ? 'asc' : 'desc') as 'asc' | 'desc',
+    limit: 50,
+  };
+  const list = useInfiniteQuery(trpc.members.list.infiniteQueryOptions(input, { getNextPageParam: (last) => last.nextCursor ?? undefined }));
+  const rows = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
+  const total = Object.values(counts.data ?? {}).reduce((a, b) => a + b, 0);
+
+  const refresh = () => {
+    setSelected(new Set());
+    void qc.invalidateQueries({ queryKey: trpc.members.pathKey() });
+    void qc.invalidateQueries({ queryKey: trpc.audit.pathKey() });
+  };
+  const done = (verb: string) => (r: { changed: number }) => {
+    notifications.show({ color: 'green', title: 'Done', message: `${verb}: ${r.changed} member${r.changed === 1 ? '' : 's'}.` });
+    refresh();
+  };
+  const fail = (e: unknown) => notifications.show({ color: 'red', title: 'Nothing was changed', message: errorMessage(e) });
+  const mutations = {
+    resend: useMutation(trpc.members.resend.mutationOptions({ onSuccess: done('Invitation resent'), onError: fail })),
+    reinvite: useMutation(trpc.members.reinvite.mutationOptions({ onSuccess: done('Invited again'), onError: fail })),
+    cancel: useMutation(trpc.members.cancel.mutationOptions({ onSuccess: done('Invitation cancelled'), onError: fail })),
+    deactivate: useMutation(trpc.members.deactivate.mutationOptions({ onSuccess: done('Deactivated'), onError: fail })),
+    reactivate: useMutation(trpc.members.reactivate.mutationOptions({ onSuccess: done('Reactivation link sent'), onError: fail })),
+    delete: useMutation(trpc.members.delete.mutationOptions({ onSuccess: done('Deleted'), onError: fail })),
+    passwordReset: useMutation(trpc.members.sendPasswordReset.mutationOptions({ onSuccess: done('Password reset sent'), onError: fail })),
+  };
+  const setRoles = useMutation(trpc.members.setRoles.mutationOptions({ onSuccess: done('Role changed'), onError: fail }));
+  const copyLink = useMutation(
+    trpc.members.copyInviteLink.mutationOptions({
+      onSuccess: async (r) => {
+        await navigator.clipboard?.writeText(r.url).catch(() => undefined);
+        notifications.show({ color: 'green', title: 'Invite link copied', message: r.url });
+      },
+      onError: fail,
+    }),
+  );
+
+  const run = (action: string, ids: number[], label: string) => {
+    if (action === 'copyLink') return copyLink.mutate({ id: ids[0]! });
+    if (action === 'edit') return setPanelId(ids[0]!);
+    if (DESTRUCTIVE.has(action)) return setConfirm({ action: action as BulkAction, ids, label });
+    mutations[action as BulkAction].mutate({ ids });
+  };
+
+  const selectedRows = rows.filter((r) => selected.has(r.id));
+  const bulkAllowed = (action: string) => selectedRows.length > 0 && selectedRows.every((r) => r.actions.includes(action));
+  const toggle = (id: number) => setSelected((s) => { const n = new Set(s); if (n.has(id)) n.delete(id); else n.add(id); return n; });
+  const allChecked = rows.length > 0 && rows.every((r) => selected.has(r.id));
+  const canInvite = me.permissions.includes('members.invite');
+
+  return (
+    <Stack gap="md">
+      <Group justify="space-between">
+        <div>
+          <Title order={1} size="h2">
+            Members
+          </Title>
+          <Text c="dimmed" size="sm">
+            {total} {total === 1 ? 'person' : 'people'} in {me.organization.name}
+          </Text>
+        </div>
+        {canInvite && <Button onClick={() => setInviteOpen(true)}>Invite people</Button>}
+      </Group>
+
+      <Tabs value={status} onChange={(v) => { setStatus((v as MemberStatus | 'all') ?? 'all'); setSelected(new Set()); }}>
+        <Tabs.List>
+          <Tabs.Tab value="all">All <CountBadge n={total} /></Tabs.Tab>
+          {LISTED_STATUSES.map((s) => (
+            <Tabs.Tab key={s} value={s}>
+              {STATUS_LABELS[s]} <CountBadge n={counts.data?.[s] ?? 0} />
+            </Tabs.Tab>
+          ))}
+        </Tabs.List>
+      </Tabs>
+
+      <Group gap="sm" align="flex-end" wrap="wrap">
+        <TextInput label="Search" placeholder="Name, email or phone" value={search} onChange={(e) => setSearch(e.currentTarget.value)} w={280} />
+        <Select label="Role" placeholder="Any role" clearable data={(roles.data ?? []).map((r) => ({ value: String(r.id), label: r.name }))} value={roleId} onChange={setRoleId} w={180} />
+        <Select label="Sub-account" placeholder="Any account" clearable data={(accounts.data ?? []).filter((a) => a.parentId !== null).map((a) => ({ value: String(a.id), label: a.path }))} value={accountId} onChange={setAccountId} w={200} />
+        <Select label="Sort by" allowDeselect={false} data={[{ value: 'invited_at', label: 'Invited (newest)' }, { value: 'status_changed_at', label: 'Last change' }, { value: 'name', label: 'Name' }, { value: 'email', label: 'Email' }]} value={sort} onChange={(v) => v && setSort(v as typeof sort)} w={170} />
+      </Group>
+
+      {selected.size > 0 && (
+        <Paper withBorder p="sm" role="region" aria-label="Bulk actions">
+          <Group gap="sm">
+            <Text size="sm" fw={600}>{selected.size} selected</Text>
+            <Select aria-label="Change role to" placeholder="Change role to…" size="xs" w={180} data={(roles.data ?? []).map((r) => ({ value: String(r.id), label: r.name }))} value={roleChange} onChange={setRoleChange} />
+            <Button size="xs" variant="light" disabled={!roleChange} onClick={() => roleChange && setRoles.mutate({ ids: [...selected], roleIds: [Number(roleChange)] }, { onSettled: () => setRoleChange(null) })}>
+              Apply role
+            </Button>
+            <Button size="xs" variant="light" disabled={!bulkAllowed('resend')} onClick={() => run('resend', [...selected], '')}>Resend</Button>
+            <Button size="xs" variant="light" color="orange" disabled={!bulkAllowed('deactivate')} onClick={() => run('deactivate', [...selected], `${selected.size} members`)}>Deactivate</Button>
+            <Button size="xs" variant="light" color="red" disabled={!bulkAllowed('delete')} onClick={() => run('delete', [...selected], `${selected.size} members`)}>Delete</Button>
+            <Button size="xs" variant="subtle" onClick={() => setSelected(new Set())}>Clear selection</Button>
+          </Group>
+        </Paper>
+      )}
+
+      {list.error && <Alert color="red" title="Could not load members">{errorMessage(list.error)}</Alert>}
+
+      <Paper withBorder radius="md">
+        <ScrollArea>
+          <Table highlightOnHover verticalSpacing="sm" miw={800} aria-label="Members">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th w={40}>
+                  <Checkbox aria-label="Select all shown" checked={allChecked} indeterminate={selected.size > 0 && !allChecked} onChange={() => setSelected(allChecked ? new Set() : new Set(rows.map((r) => r.id)))} />
+                </Table.Th>
+                <Table.Th>Person</Table.Th>
+                <Table.Th>Phone</Table.Th>
+                <Table.Th>Roles</Table.Th>
+                <Table.Th>Status</Table.Th>
+                <Table.Th>Invited</Table.Th>
+                <Table.Th w={60}><span className="visually-hidden">Actions</span></Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {rows.map((r) => (
+                <Table.Tr key={r.id} aria-label={r.email} data-status={r.status} style={{ cursor: 'pointer' }} onClick={() => setPanelId(r.id)}>
+                  <Table.Td onClick={(e) => e.stopPropagation()}>
+                    <Checkbox aria-label={`Select ${r.email}`} checked={selected.has(r.id)} onChange={() => toggle(r.id)} />
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm" fw={600}>{r.name || r.email}</Text>
+                    {r.name && <Text size="xs" c="dimmed">{r.email}</Text>}
+                  </Table.Td>
+                  <Table.Td><Text size="sm">{r.phone ?? '—'}</Text></Table.Td>
+                  <Table.Td>
+                    <Group gap={4}>{r.roles.map((role) => <Badge key={`${role.id}-${role.accountId}`} variant="light" size="sm">{role.name}</Badge>)}</Group>
+                  </Table.Td>
+                  <Table.Td>
+                    <Badge color={STATUS_COLORS[r.status]} variant="dot">{STATUS_LABELS[r.status]}</Badge>
+                    {r.status === 'pending' && r.inviteExpiresAt && <Text size="xs" c="dimmed">until {formatDate(r.inviteExpiresAt)}</Text>}
+                  </Table.Td>
+                  <Table.Td><Text size="sm">{formatDate(r.invitedAt)}</Text></Table.Td>
+                  <Table.Td onClick={(e) => e.stopPropagation()}>
+                    {r.actions.length > 0 && (
+                      <Menu position="bottom-end" withinPortal>
+                        <Menu.Target>
+                          <ActionIcon variant="subtle" aria-label={`Actions for ${r.email}`}>⋯</ActionIcon>
+                        </Menu.Target>
+                        <Menu.Dropdown>
+                          {r.actions.map((a) => (
+                            <Menu.Item key={a} color={DESTRUCTIVE.has(a) ? 'red' : undefined} onClick={() => run(a, [r.id], r.email)}>
+                              {ACTION_LABELS[a] ?? a}
+                            </Menu.Item>
+                          ))}
+                        </Menu.Dropdown>
+                      </Menu>
+                    )}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </ScrollArea>
+        {!list.isLoading && rows.length === 0 && (
+          <Stack align="center" gap={4} py={48}>
+            <Text fw={600}>{debounced ? 'No one matches this search' : status === 'all' ? 'No members yet' : `No ${STATUS_LABELS[status as MemberStatus].toLowerCase()} members`}</Text>
+            <Text size="sm" c="dimmed">{debounced ? 'Try another name, address or phone number.' : canInvite ? 'Invite people by email to get started.' : ''}</Text>
+          </Stack>
+        )}
+        {list.hasNextPage && (
+          <Group justify="center" p="sm">
+            <Button variant="subtle" loading={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>Show more</Button>
+          </Group>
+        )}
+      </Paper>
+
+      <InviteModal opened={inviteOpen} onClose={() => setInviteOpen(false)} onInvited={refresh} />
+      <MemberPanel id={panelId} onClose={() => setPanelId(null)} onAction={(a, id, email) => run(a, [id], email)} />
+      <ConfirmModal
+        opened={confirm !== null}
+        title={confirm ? `${ACTION_LABELS[confirm.action]}?` : ''}
+        message={confirm ? confirmText(confirm.action, confirm.label) : ''}
+        confirmLabel={confirm ? ACTION_LABELS[confirm.action]! : ''}
+        loading={confirm ? mutations[confirm.action].isPending : false}
+        onCancel={() => setConfirm(null)}
+        onConfirm={() => confirm && mutations[confirm.action].mutate({ ids: confirm.ids }, { onSettled: () => setConfirm(null) })}
+      />
+    </Stack>
+  );
+}
+
+function confirmText(action: BulkAction, label: string): string {
+  switch (action) {
+    case 'delete':
+      return `${label} will lose all access and disappear from the lists. The address can be invited again later.`;
+    case 'deactivate':
+      return `${label} will no longer be able to sign in until reactivated.`;
+    case 'cancel':
+      return `The invitation link sent to ${label} will stop working.`;
+    default:
+      return '';
+  }
+}
+
+function CountBadge({ n }: { n: number }) {
+  return <Badge size="xs" variant="light" color="gray" ml={4} component="span">{n}</Badge>;
+}

@@ -1,0 +1,59 @@
+import { Alert, Button, Checkbox, Group, NumberInput, Paper, Stack, TagsInput, Text, TextInput, Title } from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { notifications } from '@mantine/notifications';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import { errorMessage, useTRPC } from '../trpc';
+import type { Me } from './Console';
+
+export function SettingsPage({ me }: { me: Me }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const settings = useQuery(trpc.organizations.settings.queryOptions());
+  const form = useForm({
+    initialValues: { name: '', invitationValidityDays: 7, allowDomains: [] as string[], denyDomains: [] as string[], blockDisposable: true, requirePhone: false, timeZone: 'UTC', idleLockMinutes: 15 },
+  });
+  useEffect(() => {
+    if (settings.data) form.setValues(settings.data);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [settings.data]);
+  const save = useMutation(
+    trpc.organizations.updateSettings.mutationOptions({
+      onSuccess: () => {
+        notifications.show({ color: 'green', title: 'Settings saved', message: 'The organization settings were updated.' });
+        void qc.invalidateQueries();
+      },
+    }),
+  );
+  const canEdit = me.permissions.includes('settings.manage');
+  return (
+    <Stack maw={640}>
+      <div>
+        <Title order={1} size="h2">Settings</Title>
+        <Text c="dimmed" size="sm">How {me.organization.name} invites people.</Text>
+      </div>
+      <Paper withBorder p="lg">
+        <form onSubmit={form.onSubmit((v) => save.mutate(v))}>
+          <fieldset disabled={!canEdit} style={{ border: 0, padding: 0, margin: 0 }}>
+            <Stack>
+              {save.error && <Alert color="red" title="Not saved">{errorMessage(save.error)}</Alert>}
+              <TextInput label="Organization name" required {...form.getInputProps('name')} />
+              <NumberInput label="Invitations are valid for (days)" min={1} max={90} {...form.getInputProps('invitationValidityDays')} />
+              <TagsInput label="Allowed domains" description="Only these domains may be invited. Leave empty to allow any." {...form.getInputProps('allowDomains')} />
+              <TagsInput label="Blocked domains" description="These domains may never be invited." {...form.getInputProps('denyDomains')} />
+              <Checkbox label="Refuse disposable email addresses" {...form.getInputProps('blockDisposable', { type: 'checkbox' })} />
+              <Checkbox label="Ask invitees for a mobile number verified by a code" {...form.getInputProps('requirePhone', { type: 'checkbox' })} />
+              <TextInput label="Time zone" description="Used for dates in emails, e.g. Europe/Paris." {...form.getInputProps('timeZone')} />
+              <NumberInput label="Lock the console after idle minutes" min={1} max={1440} {...form.getInputProps('idleLockMinutes')} />
+              {canEdit && (
+                <Group justify="flex-end">
+                  <Button type="submit" loading={save.isPending}>Save settings</Button>
+                </Group>
+              )}
+            </Stack>
+          </fieldset>
+        </form>
+      </Paper>
+    </Stack>
+  );
+}

@@ -1,0 +1,30 @@
+import { Alert, Button, PasswordInput, Stack, TextInput } from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { AuthFrame } from '../components/AuthFrame';
+import { errorMessage, useTRPC } from '../trpc';
+
+export function SignInPage() {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const form = useForm({ initialValues: { email: '', password: '' } });
+  const signIn = useMutation(trpc.auth.signIn.mutationOptions({ onSuccess: () => qc.invalidateQueries() }));
+  return (
+    <AuthFrame title="Sign in" subtitle="Sign in with your email and password to manage your organization.">
+      <form onSubmit={form.onSubmit((v) => signIn.mutate(v))}>
+        <Stack>
+          {signIn.error && (
+            <Alert color="red" role="alert" title="Could not sign in">
+              {errorMessage(signIn.error)}
+            </Alert>
+          )}
+          <TextInput label="Email" type="email" required autoFocus autoComplete="username" {...form.getInputProps('email')} />
+          <PasswordInput label="Password" required autoComplete="current-password" {...form.getInputProps('password')} />
+          <Button type="submit" loading={signIn.isPending} fullWidth>
+            Sign in
+          </Button>
+        </Stack>
+      </form>
+    </AuthFrame>
+  );
+}

@@ -1,0 +1,67 @@
+import { QueryClient } from '@tanstack/react-query';
+import { createTRPCClient, httpBatchLink, TRPCClientError, type TRPCLink } from '@trpc/client';
+import { createTRPCContext } from '@trpc/tanstack-react-query';
+import { observable } from '@trpc/server/observable';
+// The only thing the renderer takes from the main process: a type.
+import type { AppRouter } from '../../main/api/router';
+
+export interface RosterBridge {
+  invoke(request: { path: string; type: 'query' | 'mutation' | 'subscription'; input: unknown }): Promise<
+    { ok: true; data: unknown } | { ok: false; error: unknown }
+  >;
+  mode: 'electron';
+}
+
+declare global {
+  interface Window {
+    roster?: RosterBridge;
+  }
+}
+
+/** Electron: every call goes through the preload's single bridge to the main process. */
+function ipcLink(bridge: RosterBridge): TRPCLink<AppRouter> {
+  return () =>
+    ({ op }) =>
+      observable((observer) => {
+        bridge
+          .invoke({ path: op.path, type: op.type, input: op.input })
+          .then((res) => {
+            if (res.ok) {
+              observer.next({ result: { type: 'data', data: res.data } });
+              observer.complete();
+            } else {
+              observer.error(TRPCClientError.from({ error: res.error } as never));
+            }
+          })
+          .catch((e: unknown) => observer.error(TRPCClientError.from(e as Error)));
+      });
+}
+
+export const isElectron = typeof window !== 'undefined' && window.roster?.mode === 'electron';
+
+export const trpcClient = createTRPCClient<AppRouter>({
+  links: [
+    isElectron
+      ? ipcLink(window.roster!)
+      : httpBatchLink({ url: '/trpc', headers: () => ({ 'x-roster-client': 'web' }) }),
+  ],
+});
+
+export const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      retry: (count, error) => count < 2 && !(error instanceof TRPCClientError && error.data?.httpStatus && error.data.httpStatus < 500),
+      refetchOnWindowFocus: true,
+      staleTime: 2_000,
+    },
+  },
+});
+
+export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
+
+/** The message to show for a failed call: the domain's own words, never a stack. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof TRPCClientError) return error.message;
+  if (error instanceof Error) return error.message;
+  return 'Something went wrong.';
+}

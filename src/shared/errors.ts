@@ -1,0 +1,27 @@
+/** Typed domain error codes, shared so the UI can map them to its own messages. */
+export const ERROR_CODES = [
+  'VALIDATION',
+  'NOT_SIGNED_IN',
+  'INVALID_CREDENTIALS',
+  'NO_CONSOLE_ACCESS',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'ALREADY_REGISTERED',
+  'EMAIL_TAKEN',
+  'TRANSITION_NOT_ALLOWED',
+  'LINK_INVALID',
+  'LINK_EXPIRED',
+  'LINK_CANCELLED',
+  'LINK_SUPERSEDED',
+  'LINK_USED',
+  'SELF_ACTION',
+  'LAST_OWNER',
+  'MORE_PRIVILEGED',
+  'OWNER_ONLY',
+  'REDUNDANT_GRANT',
+  'IN_USE',
+  'RATE_LIMITED',
+  'MAIL_NOT_CONFIGURED',
+  'MAIL_FAILED',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];

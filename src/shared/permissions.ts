@@ -1,0 +1,73 @@
+/**
+ * The admin console's permissions. Product modules (an organization's own list) are stored
+ * as `module:<key>` and never grant anything in the console.
+ */
+export const CONSOLE_PERMISSIONS = [
+  'members.view',
+  'members.invite',
+  'members.edit',
+  'members.deactivate',
+  'members.delete',
+  'roles.manage',
+  'accounts.manage',
+  'settings.manage',
+  'billing.manage',
+  'audit.view',
+  'sync.manage',
+  'organization.delete',
+] as const;
+export type ConsolePermission = (typeof CONSOLE_PERMISSIONS)[number];
+
+export const PERMISSION_LABELS: Record<ConsolePermission, string> = {
+  'members.view': 'View members',
+  'members.invite': 'Invite',
+  'members.edit': 'Edit members',
+  'members.deactivate': 'Deactivate and reactivate',
+  'members.delete': 'Delete members',
+  'roles.manage': 'Manage roles',
+  'accounts.manage': 'Manage accounts',
+  'settings.manage': 'Settings',
+  'billing.manage': 'Billing',
+  'audit.view': 'Audit',
+  'sync.manage': 'Sync',
+  'organization.delete': 'Delete the organization',
+};
+
+export const BUILTIN_ROLES = ['owner', 'admin', 'member'] as const;
+export type BuiltinRole = (typeof BUILTIN_ROLES)[number];
+
+export const BUILTIN_ROLE_NAMES: Record<BuiltinRole, string> = {
+  owner: 'Owner',
+  admin: 'Admin',
+  member: 'Member',
+};
+
+/** Default product modules of a new organization; admin-only ones are granted to Owner and Admin only. */
+export const DEFAULT_MODULES = [
+  { key: 'pricing', name: 'Pricing', adminOnly: true },
+  { key: 'payment', name: 'Payment', adminOnly: true },
+  { key: 'user-management', name: 'User Management', adminOnly: true },
+  { key: 'dashboard', name: 'Dashboard', adminOnly: false },
+] as const;
+
+export function moduleKey(key: string): string {
+  return `module:${key}`;
+}
+
+export function builtinRolePermissions(role: BuiltinRole): string[] {
+  const modules = DEFAULT_MODULES.filter((m) => role !== 'member' || !m.adminOnly).map((m) =>
+    moduleKey(m.key),
+  );
+  switch (role) {
+    case 'owner':
+      return [...CONSOLE_PERMISSIONS, ...modules];
+    case 'admin':
+      return [...CONSOLE_PERMISSIONS.filter((p) => p !== 'organization.delete'), ...modules];
+    case 'member':
+      return modules;
+  }
+}
+
+export function isConsolePermission(p: string): p is ConsolePermission {
+  return (CONSOLE_PERMISSIONS as readonly string[]).includes(p);
+}

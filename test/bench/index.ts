@@ -1,0 +1,71 @@
+// npm run bench: figures for Roster's hot paths, each with a ratio against a raw baseline in the same run.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { systemClock } from '../../src/main/core/clock';
+import { hashToken, newToken } from '../../src/main/core/tokens';
+import { openStore } from '../../src/main/db/connect';
+import { createServices } from '../../src/main/services';
+import { inviteMembers, type AdminActor } from '../../src/main/services/members';
+import { loadAuthz, registerOwner } from '../../src/main/services/organizations';
+
+const INVITES = Number(process.env.BENCH_INVITES ?? 100_000);
+
+function fmt(n: number): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: 0 });
+}
+
+async function benchInvites(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'roster-bench-'));
+  try {
+    const store = await openStore(join(dir, 'roster.sqlite'));
+    const services = createServices({ db: store.db, clock: systemClock, publicBaseUrl: () => 'http://127.0.0.1:8450' });
+    const { organizationId, memberId, personId } = await registerOwner(services.deps, { organizationName: 'Bench Org', email: 'owner@bench.test', password: 'correct horse battery staple' });
+    const authz = await loadAuthz(store.db, organizationId, memberId);
+    const actor: AdminActor = { personId, memberId, label: 'owner@bench.test', authz };
+    const memberRole = await store.db.selectFrom('role').select('id').where('organization_id', '=', organizationId).where('builtin', '=', 'member').executeTakeFirstOrThrow();
+    await store.db.updateTable('organization').set({ block_disposable: 0 }).execute();
+
+    const entries = Array.from({ length: INVITES }, (_, i) => ({ email: `person${i}@example${i % 97}.com`, name: `Person ${i}` }));
+    const t0 = performance.now();
+    const result = await inviteMembers(services.deps, actor, organizationId, { entries, grants: { roleIds: [memberRole.id], accountIds: [], permissions: [] }, resendExisting: false });
+    const domainMs = performance.now() - t0;
+    if (result.invited.length !== INVITES) throw new Error(`expected ${INVITES} invited, got ${result.invited.length}`);
+
+    // Baseline: the same member rows and link rows, straight through prepared statements in one transaction.
+    const raw = store.sqlite;
+    raw.exec('CREATE TABLE raw_member AS SELECT * FROM member WHERE 0; CREATE TABLE raw_link AS SELECT * FROM link WHERE 0;');
+    const insertMember = raw.prepare(
+      'INSERT INTO raw_member (id, organization_id, email, email_normalized, name, status, invited_at, invite_expires_at, status_changed_at, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)',
+    );
+    const insertLink = raw.prepare('INSERT INTO raw_link (member_id, purpose, token_hash, created_at, expires_at) VALUES (?,?,?,?,?)');
+    const now = new Date().toISOString();
+    const t1 = performance.now();
+    raw.transaction(() => {
+      entries.forEach((e, i) => {
+        insertMember.run(i + 1, organizationId, e.email, e.email.toLowerCase(), e.name, 'pending', now, now, now, now, now);
+        insertLink.run(i + 1, 'invitation', hashToken(newToken()), now, now);
+      });
+    })();
+    const rawMs = performance.now() - t1;
+
+    console.log(`invite ${fmt(INVITES)} addresses in one batch (domain layer: validation, dedupe, grants, links, audit, one transaction)`);
+    console.log(`  domain:   ${fmt(domainMs)} ms  ${fmt((INVITES / domainMs) * 1000)} invites/s`);
+    console.log(`  raw SQL:  ${fmt(rawMs)} ms  ${fmt((INVITES / rawMs) * 1000)} rows/s (prepared member + link inserts)`);
+    console.log(`  ratio:    domain takes ${(domainMs / rawMs).toFixed(2)}x the raw insert`);
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(`Roster benchmarks (Node ${process.version}, ${new Date().toISOString()})`);
+  await benchInvites();
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

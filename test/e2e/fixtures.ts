@@ -1,0 +1,86 @@
+import { test as base, expect, type Page } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export interface RosterApp {
+  baseURL: string;
+  dataDir: string;
+  /** Moves the server's clock (exists only when NODE_ENV=test). */
+  advanceClock(ms: number): Promise<void>;
+}
+
+export const OWNER = { organization: 'Acme Robotics', name: 'Ada Owner', email: 'ada@acme.test', password: 'correct horse battery staple' };
+
+/** Starts web mode with its own data folder and waits for its "listening" line, not for a timeout. */
+async function startWebMode(dataDir: string): Promise<{ child: ChildProcess; baseURL: string }> {
+  const child = spawn(process.execPath, [resolve('out/main/serve.js'), '--port', '0', '--data-dir', dataDir], {
+    env: { ...process.env, NODE_ENV: 'test' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const baseURL = await new Promise<string>((ok, fail) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /Roster listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) ok(m[1]!);
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      out += d.toString();
+      process.stderr.write(d);
+    });
+    child.on('exit', (code) => fail(new Error(`web mode exited with ${code}: ${out}`)));
+  });
+  return { child, baseURL };
+}
+
+export const test = base.extend<{ roster: RosterApp }>({
+  // Playwright requires an object pattern here even when no fixture is used.
+  // oxlint-disable-next-line no-empty-pattern
+  roster: async ({}, use) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'roster-e2e-'));
+    const { child, baseURL } = await startWebMode(dataDir);
+    await use({
+      baseURL,
+      dataDir,
+      advanceClock: async (ms) => {
+        const res = await fetch(`${baseURL}/__test/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advanceMs: ms }) });
+        expect(res.ok).toBe(true);
+      },
+    });
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+  },
+  page: async ({ page, roster }, use) => {
+    await page.goto(roster.baseURL);
+    await use(page);
+  },
+});
+
+export { expect };
+
+export async function registerOwner(page: Page): Promise<void> {
+  await expect(page.getByRole('heading', { name: 'Set up your organization' })).toBeVisible();
+  await page.getByLabel('Organization name').fill(OWNER.organization);
+  await page.getByLabel('Your name').fill(OWNER.name);
+  await page.getByRole('textbox', { name: 'Email' }).fill(OWNER.email);
+  await page.getByRole('textbox', { name: 'Password' }).fill(OWNER.password);
+  await page.getByRole('button', { name: 'Create organization' }).click();
+  await expect(page.getByRole('heading', { name: 'Members' })).toBeVisible();
+}
+
+export async function inviteByChips(page: Page, addresses: string[]): Promise<void> {
+  await page.getByRole('button', { name: 'Invite people' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Invite people' });
+  const input = dialog.getByRole('combobox', { name: 'Email addresses' });
+  for (const a of addresses) {
+    await input.fill(a);
+    await input.press('Enter');
+  }
+  await expect(dialog.getByRole('region', { name: 'Preview' })).toContainText(`${addresses.length} to invite`);
+  await dialog.getByRole('button', { name: /^Send \d+ invitation/ }).click();
+  await expect(dialog.getByText('Invitations sent', { exact: true })).toBeVisible();
+  await dialog.getByRole('button', { name: 'Done' }).click();
+}

@@ -1,0 +1,41 @@
+import { expect, inviteByChips, registerOwner, test, OWNER } from './fixtures';
+
+test('the first person registers the organization, invites two people and sees them Pending', async ({ page }) => {
+  await registerOwner(page);
+  await inviteByChips(page, ['grace@acme.test', 'linus@acme.test']);
+
+  const table = page.getByRole('table', { name: 'Members' });
+  for (const email of ['grace@acme.test', 'linus@acme.test']) {
+    const row = table.getByRole('row', { name: email });
+    await expect(row).toBeVisible();
+    await expect(row).toContainText('Pending');
+  }
+  await expect(page.getByRole('tab', { name: /Pending/ })).toContainText('2');
+  await page.screenshot({ path: 'test-results/screens/members-1280.png', fullPage: true });
+});
+
+test('sign out, then sign in again with email and password; a wrong password is refused with a clear message', async ({ page }) => {
+  await registerOwner(page);
+  await page.getByRole('button', { name: 'Account menu' }).click();
+  await page.getByRole('menuitem', { name: 'Sign out' }).click();
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+
+  await page.getByRole('textbox', { name: 'Email' }).fill(OWNER.email);
+  await page.getByRole('textbox', { name: 'Password' }).fill('not the right password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toContainText('The email or password is wrong.');
+
+  await page.getByRole('textbox', { name: 'Password' }).fill(OWNER.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Members' })).toBeVisible();
+});
+
+test('registration is never offered again once an Owner exists', async ({ page, roster }) => {
+  await registerOwner(page);
+  const second = await page.context().browser()!.newContext();
+  const other = await second.newPage();
+  await other.goto(roster.baseURL);
+  await expect(other.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await expect(other.getByRole('heading', { name: 'Set up your organization' })).toHaveCount(0);
+  await second.close();
+});

@@ -1,0 +1,134 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TRPCError } from '@trpc/server';
+import { expect } from 'vitest';
+import { createContextInner, memoryCarrier } from '../../src/main/api/context';
+import { createCaller } from '../../src/main/api/router';
+import { AdjustableClock } from '../../src/main/core/clock';
+import { openStore, type OpenedStore } from '../../src/main/db/connect';
+import type { LinkIssued } from '../../src/main/services/deps';
+import { createServices, type Services } from '../../src/main/services/index';
+
+export const PASSWORD = 'correct horse battery staple';
+export const OWNER_EMAIL = 'owner@acme.test';
+export const BASE_URL = 'http://127.0.0.1:8450';
+
+export type Caller = ReturnType<typeof createCaller>;
+
+export interface TestEnv {
+  dir: string;
+  store: OpenedStore;
+  clock: AdjustableClock;
+  services: Services;
+  /** Every link the services asked to be mailed, in order. */
+  mail: LinkIssued[];
+  /** A fresh caller with its own session carrier (a separate browser). */
+  caller(): Caller;
+  close(): Promise<void>;
+}
+
+export async function createEnv(): Promise<TestEnv> {
+  const dir = mkdtempSync(join(tmpdir(), 'roster-unit-'));
+  const store = await openStore(join(dir, 'roster.sqlite'));
+  const clock = new AdjustableClock();
+  const mail: LinkIssued[] = [];
+  const services = createServices({
+    db: store.db,
+    clock,
+    publicBaseUrl: () => BASE_URL,
+    notifier: {
+      linksIssued: async (_trx, events) => {
+        mail.push(...events);
+      },
+    },
+  });
+  return {
+    dir,
+    store,
+    clock,
+    services,
+    mail,
+    caller: () => createCaller(createContextInner({ services, sessionCarrier: memoryCarrier() })),
+    close: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Registers the organization's Owner; the returned caller is signed in as the Owner. */
+export async function registerOwner(env: TestEnv, opts: { organizationName?: string; email?: string } = {}) {
+  const owner = env.caller();
+  await owner.auth.register({ organizationName: opts.organizationName ?? 'Acme', email: opts.email ?? OWNER_EMAIL, password: PASSWORD });
+  const state = await owner.auth.state();
+  if (!state.me) throw new Error('Registration did not sign the Owner in');
+  return { caller: owner, memberId: state.me.memberId, organizationId: state.me.organization.id };
+}
+
+export function tokenOf(url: string): string {
+  return url.split('/').pop()!;
+}
+
+export async function inviteLinkToken(caller: Caller, id: number): Promise<string> {
+  const { url } = await caller.members.copyInviteLink({ id });
+  return tokenOf(url);
+}
+
+/** The last link mailed to this address (optionally of a kind). */
+export function lastMailedToken(env: TestEnv, email: string, kind?: LinkIssued['kind']): string {
+  const found = [...env.mail].reverse().find((m) => m.email.toLowerCase() === email.toLowerCase() && (!kind || m.kind === kind));
+  if (!found) throw new Error(`No link was mailed to ${email}`);
+  return tokenOf(found.url);
+}
+
+export async function roleId(caller: Caller, name: string): Promise<number> {
+  const roles = await caller.roles.list();
+  const r = roles.find((x) => x.name === name);
+  if (!r) throw new Error(`No role named ${name}`);
+  return r.id;
+}
+
+/** Invites one address with the given role; returns its member id. */
+export async function invite(caller: Caller, email: string, roleName = 'Admin'): Promise<number> {
+  const r = await caller.members.invite({ entries: [{ email }], grants: { roleIds: [await roleId(caller, roleName)] } });
+  const got = r.invited.find((i) => i.email === email);
+  if (!got) throw new Error(`${email} was not invited: ${JSON.stringify(r.skipped)}`);
+  return got.memberId;
+}
+
+/** Invites, accepts with a password; returns the member id. One scrypt hash. */
+export async function inviteAndAccept(env: TestEnv, caller: Caller, email: string, roleName = 'Admin'): Promise<number> {
+  const id = await invite(caller, email, roleName);
+  await env.caller().invitee.accept({ token: lastMailedToken(env, email, 'invitation'), password: PASSWORD });
+  return id;
+}
+
+export async function signedIn(env: TestEnv, email: string): Promise<Caller> {
+  const c = env.caller();
+  await c.auth.signIn({ email, password: PASSWORD });
+  return c;
+}
+
+export interface CaughtError {
+  code: string;
+  domainCode: string | null;
+  message: string;
+}
+
+/** Awaits a promise that must reject with a TRPCError; returns its transport and domain codes. */
+export async function caught(p: Promise<unknown>): Promise<CaughtError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(TRPCError);
+    const err = e as TRPCError & { domainCode?: string; data?: { domainCode?: string } };
+    return { code: err.code, domainCode: err.domainCode ?? err.data?.domainCode ?? null, message: err.message };
+  }
+  throw new Error('Expected the call to fail, but it succeeded');
+}
+
+export async function statusOf(caller: Caller, id: number): Promise<string | undefined> {
+  const page = await caller.members.list({ limit: 500 });
+  return page.items.find((m) => m.id === id)?.status;
+}
