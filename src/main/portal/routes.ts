@@ -1,0 +1,210 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PASSWORD_POLICY } from '../core/passwords';
+import { isDomainError } from '../core/errors';
+import type { LinkPurpose } from '../db/tables/link.table';
+import type { ServiceDeps } from '../services/deps';
+import { acceptInvitation, acceptReactivation, declineInvitation, inspectLink, resetPassword, type LinkView } from '../services/invitee';
+import { html, page, STYLE, type Safe } from './html';
+import { csrfToken, csrfValid, portalHeaders, RateLimiter, readForm } from './security';
+
+const PATHS: Record<string, LinkPurpose> = { invite: 'invitation', reactivate: 'reactivation', reset: 'password_reset' };
+
+export interface PortalOptions {
+  deps: ServiceDeps;
+  /** Attempts per link token and per client address, to stop guessing. */
+  perToken?: RateLimiter;
+  perClient?: RateLimiter;
+  /** Tells listeners (the admin's table) that a member changed, so it refreshes at once. */
+  onChange?: () => void;
+}
+
+function send(res: ServerResponse, status: number, body: string, type = 'text/html; charset=utf-8'): void {
+  portalHeaders(res);
+  res.statusCode = status;
+  res.setHeader('Content-Type', type);
+  res.end(body);
+}
+
+function formatExpiry(iso: string, timeZone: string): string {
+  try {
+    return new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone, timeZoneName: 'short' }).format(new Date(iso));
+  } catch {
+    return new Date(iso).toUTCString();
+  }
+}
+
+function problemPage(res: ServerResponse, status: number, title: string, message: string): void {
+  send(res, status, page(title, html`<h1>${title}</h1><p>${message}</p><p class="dim">You can close this page.</p>`));
+}
+
+const LINK_TITLES: Record<string, string> = {
+  LINK_INVALID: 'This link is not valid',
+  LINK_EXPIRED: 'This link has expired',
+  LINK_CANCELLED: 'This invitation was cancelled',
+  LINK_SUPERSEDED: 'This link was replaced',
+  LINK_USED: 'This link was already used',
+};
+
+function details(view: LinkView): Safe {
+  return html`<dl>
+<dt>Organization</dt><dd>${view.organizationName}</dd>
+${view.inviter ? html`<dt>Invited by</dt><dd>${view.inviter}</dd>` : ''}
+<dt>Email</dt><dd>${view.email}</dd>
+${view.roles.length ? html`<dt>Role</dt><dd>${view.roles.join(', ')}</dd>` : ''}
+<dt>Valid until</dt><dd>${formatExpiry(view.expiresAt, view.timeZone)}</dd>
+</dl>`;
+}
+
+function passwordFields(error?: string): Safe {
+  return html`${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+<label for="password">Choose a password<span class="hint" id="password-hint">${PASSWORD_POLICY.description}</span></label>
+<input id="password" name="password" type="password" autocomplete="new-password" required minlength="${PASSWORD_POLICY.minLength}" aria-describedby="password-hint">
+<label for="confirm">Repeat the password</label>
+<input id="confirm" name="confirm" type="password" autocomplete="new-password" required>`;
+}
+
+function invitationPage(view: LinkView, token: string, csrf: string, error?: string): string {
+  const intro = view.inviter ? `${view.inviter} invited you to join ${view.organizationName} on Roster.` : `You are invited to join ${view.organizationName} on Roster.`;
+  return page(
+    `Invitation to ${view.organizationName}`,
+    html`<h1>Join ${view.organizationName}</h1>
+<p>${intro}</p>
+${details(view)}
+<form method="post" action="/invite/${token}/accept">
+<input type="hidden" name="csrf" value="${csrf}">
+${view.needsPassword ? passwordFields(error) : html`${error ? html`<p class="error" role="alert">${error}</p>` : ''}<p class="dim">You already have a Roster password: keep using it.</p>`}
+${view.requirePhone ? html`<label for="phone">Mobile number<span class="hint" id="phone-hint">International format, e.g. +33 6 12 34 56 78.</span></label><input id="phone" name="phone" type="tel" autocomplete="tel" required aria-describedby="phone-hint">` : ''}
+<div class="actions"><button type="submit">Accept invitation</button><a class="button secondary" href="/invite/${token}/decline">Decline</a></div>
+</form>`,
+  );
+}
+
+function declinePage(view: LinkView, token: string, csrf: string): string {
+  return page(
+    'Decline the invitation',
+    html`<h1>Decline the invitation?</h1>
+<p>${view.organizationName} will be told that you declined. The link will stop working.</p>
+<form method="post" action="/invite/${token}/decline">
+<input type="hidden" name="csrf" value="${csrf}">
+<div class="actions"><button type="submit" class="danger">Yes, decline</button><a class="button secondary" href="/invite/${token}">Go back</a></div>
+</form>`,
+  );
+}
+
+function reactivationPage(view: LinkView, token: string, csrf: string): string {
+  return page(
+    `Reactivate your access to ${view.organizationName}`,
+    html`<h1>Reactivate your access</h1>
+<p>${view.organizationName} reactivated your account. Accept to sign in again with your email and password.</p>
+${details(view)}
+<form method="post" action="/reactivate/${token}/accept">
+<input type="hidden" name="csrf" value="${csrf}">
+<div class="actions"><button type="submit">Reactivate my access</button></div>
+</form>`,
+  );
+}
+
+function resetPage(view: LinkView, token: string, csrf: string, error?: string): string {
+  return page(
+    'Choose a new password',
+    html`<h1>Choose a new password</h1>
+<p>For ${view.email} at ${view.organizationName}.</p>
+<form method="post" action="/reset/${token}/accept">
+<input type="hidden" name="csrf" value="${csrf}">
+${passwordFields(error)}
+<div class="actions"><button type="submit">Save the new password</button></div>
+</form>`,
+  );
+}
+
+function donePage(title: string, message: string): string {
+  return page(title, html`<h1>${title}</h1><p>${message}</p><p class="dim">Sign in to Roster with your email address and your password. You can close this page.</p>`);
+}
+
+/** Handles the invitee's pages; returns false when the path is not one of them. */
+export function createPortalHandler(opts: PortalOptions) {
+  const perToken = opts.perToken ?? new RateLimiter(20, 10 * 60 * 1000);
+  const perClient = opts.perClient ?? new RateLimiter(120, 60 * 1000);
+
+  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const url = new URL(req.url ?? '/', 'http://portal.invalid');
+    if (url.pathname === '/portal/style.css') {
+      portalHeaders(res);
+      res.setHeader('Content-Type', 'text/css; charset=utf-8');
+      res.setHeader('Cache-Control', 'public, max-age=3600');
+      res.end(STYLE);
+      return true;
+    }
+    const m = /^\/(invite|reactivate|reset)\/([^/]+)(?:\/(accept|decline))?\/?$/.exec(url.pathname);
+    if (!m) return false;
+    const purpose = PATHS[m[1]!]!;
+    const token = m[2]!;
+    const step = m[3] ?? null;
+    const client = req.socket.remoteAddress ?? '?';
+    if (!perClient.take(client) || !perToken.take(`${purpose}:${token}`)) {
+      problemPage(res, 429, 'Too many attempts', 'Too many attempts were made with this link. Wait a few minutes and try again.');
+      return true;
+    }
+    try {
+      if (req.method === 'GET' || req.method === 'HEAD') {
+        const view = await inspectLink(opts.deps, token, purpose);
+        const csrf = csrfToken(req, res);
+        if (purpose === 'invitation') send(res, 200, step === 'decline' ? declinePage(view, token, csrf) : invitationPage(view, token, csrf));
+        else if (purpose === 'reactivation') send(res, 200, reactivationPage(view, token, csrf));
+        else send(res, 200, resetPage(view, token, csrf));
+        return true;
+      }
+      if (req.method !== 'POST' || !step) {
+        problemPage(res, 405, 'Not allowed', 'This page cannot be used that way.');
+        return true;
+      }
+      const form = await readForm(req);
+      if (!csrfValid(req, form.csrf)) {
+        problemPage(res, 403, 'Please try again', 'Your form expired or came from another site. Open the link from your email again.');
+        return true;
+      }
+      if ((purpose === 'invitation' && step === 'accept') || purpose === 'password_reset') {
+        if (form.password !== undefined && form.password !== form.confirm) {
+          const view = await inspectLink(opts.deps, token, purpose);
+          const csrf = csrfToken(req, res);
+          const error = 'The two passwords are different: type the same password twice.';
+          send(res, 400, purpose === 'invitation' ? invitationPage(view, token, csrf, error) : resetPage(view, token, csrf, error));
+          return true;
+        }
+      }
+      try {
+        if (purpose === 'invitation' && step === 'accept') {
+          const r = await acceptInvitation(opts.deps, token, { password: form.password, phone: form.phone || null });
+          opts.onChange?.();
+          send(res, 200, donePage(`Welcome to ${r.organizationName}`, `Your invitation is accepted.`));
+        } else if (purpose === 'invitation' && step === 'decline') {
+          const r = await declineInvitation(opts.deps, token);
+          opts.onChange?.();
+          send(res, 200, page('Invitation declined', html`<h1>Invitation declined</h1><p>You declined the invitation to ${r.organizationName}. If this was a mistake, ask them to invite you again.</p>`));
+        } else if (purpose === 'reactivation') {
+          const r = await acceptReactivation(opts.deps, token);
+          opts.onChange?.();
+          send(res, 200, donePage('Access reactivated', `Your access to ${r.organizationName} is back.`));
+        } else {
+          await resetPassword(opts.deps, token, form.password ?? '');
+          send(res, 200, donePage('Password changed', 'Your new password is saved.'));
+        }
+      } catch (e) {
+        if (isDomainError(e) && e.code === 'VALIDATION') {
+          const view = await inspectLink(opts.deps, token, purpose);
+          const csrf = csrfToken(req, res);
+          send(res, 400, purpose === 'invitation' ? invitationPage(view, token, csrf, e.message) : resetPage(view, token, csrf, e.message));
+          return true;
+        }
+        throw e;
+      }
+      return true;
+    } catch (e) {
+      if (isDomainError(e) && e.code.startsWith('LINK_')) {
+        problemPage(res, 410, LINK_TITLES[e.code] ?? 'This link is not valid', e.message);
+        return true;
+      }
+      throw e;
+    }
+  };
+}
