@@ -7,7 +7,8 @@ const systemChromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((
 export default defineConfig({
   testDir: 'test/e2e',
   timeout: 60_000,
-  expect: { timeout: 10_000 },
+  // Generous: password hashing (scrypt at OWASP cost) is slow by design, more so on a busy 2-core machine.
+  expect: { timeout: 30_000 },
   fullyParallel: true,
   workers: process.env.CI ? 2 : undefined,
   retries: 0,
