@@ -126,6 +126,12 @@ export function createWebServer(opts: WebServerOptions): Server {
         runtime.testClock.advance(Number(body.advanceMs ?? 0));
         return send(res, 200, JSON.stringify({ now: runtime.testClock.now().toISOString() }), 'application/json');
       }
+      if (url.pathname === '/__test/last-link' && runtime.testLinks) {
+        const email = url.searchParams.get('email')?.toLowerCase();
+        const kind = url.searchParams.get('kind');
+        const found = [...runtime.testLinks].reverse().find((l) => l.email.toLowerCase() === email && (!kind || l.kind === kind));
+        return found ? send(res, 200, JSON.stringify({ url: found.url }), 'application/json') : send(res, 404, 'No such link.');
+      }
       if (url.pathname === '/healthz') return send(res, 200, 'ok');
       return serveStatic(opts.rendererDir, url.pathname, res);
     })().catch((e: unknown) => {
