@@ -118,3 +118,41 @@ test('password reset end to end: a new password works, the old one does not, and
   const cookies = await invitee.context().cookies();
   expect(cookies.some((c) => c.name === 'roster_session')).toBe(false);
 });
+
+test('the phone-code step: the code goes to the SMS webhook, and the right code accepts', async ({ page, roster, browser }) => {
+  const { createServer } = await import('node:http');
+  const texts: { to: string; code: string }[] = [];
+  const gateway = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      texts.push(JSON.parse(body) as { to: string; code: string });
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
+  const address = gateway.address() as { port: number };
+
+  await registerOwner(page);
+  const settings = (await (await page.request.get(`${roster.baseURL}/trpc/organizations.settings`)).json()) as { result: { data: Record<string, unknown> } };
+  await call(page.request, roster.baseURL, 'organizations.updateSettings', { ...settings.result.data, requirePhone: true, smsWebhookUrl: `http://127.0.0.1:${address.port}/sms` });
+  await inviteByChips(page, ['phone@acme.test']);
+  const link = await copyLink(page, roster.baseURL, 'phone@acme.test');
+
+  const invitee = await inviteeTab(browser);
+  await invitee.goto(link);
+  await invitee.getByLabel('Mobile number').fill('+44 7700 900123');
+  await invitee.getByRole('button', { name: 'Accept and text me a code' }).click();
+  await expect(invitee.getByRole('heading', { name: 'Confirm your mobile number' })).toBeVisible();
+  expect(texts).toHaveLength(1);
+  expect(texts[0]!.to).toBe('+447700900123');
+  await invitee.getByLabel('Code from the text message').fill(texts[0]!.code);
+  await invitee.getByLabel('Choose a password').fill(NEW_PASSWORD);
+  await invitee.getByLabel('Repeat the password').fill(NEW_PASSWORD);
+  await invitee.getByRole('button', { name: 'Accept invitation' }).click();
+  await expect(invitee.getByRole('heading', { name: `Welcome to ${OWNER.organization}` })).toBeVisible();
+  const row = page.getByRole('table', { name: 'Members' }).getByRole('row', { name: 'phone@acme.test' });
+  await expect(row).toContainText('Active');
+  await expect(row).toContainText('+447700900123');
+  gateway.close();
+});

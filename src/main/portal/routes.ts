@@ -4,6 +4,7 @@ import { isDomainError } from '../core/errors';
 import type { LinkPurpose } from '../db/tables/link.table';
 import type { ServiceDeps } from '../services/deps';
 import { acceptInvitation, acceptReactivation, declineInvitation, inspectLink, resetPassword, type LinkView } from '../services/invitee';
+import { requestPhoneCode, type SmsSender } from '../services/phone';
 import { html, page, STYLE, type Safe } from './html';
 import { csrfToken, csrfValid, portalHeaders, RateLimiter, readForm } from './security';
 
@@ -16,6 +17,8 @@ export interface PortalOptions {
   perClient?: RateLimiter;
   /** Tells listeners (the admin's table) that a member changed, so it refreshes at once. */
   onChange?: () => void;
+  /** How phone codes leave: the organization's SMS webhook unless a test supplies its own. */
+  sendSms?: SmsSender;
 }
 
 function send(res: ServerResponse, status: number, body: string, type = 'text/html; charset=utf-8'): void {
@@ -63,8 +66,47 @@ function passwordFields(error?: string): Safe {
 <input id="confirm" name="confirm" type="password" autocomplete="new-password" required>`;
 }
 
-function invitationPage(view: LinkView, token: string, csrf: string, error?: string): string {
+function phoneStepPage(view: LinkView, token: string, csrf: string, intro: string, error?: string): string {
+  return page(
+    `Invitation to ${view.organizationName}`,
+    html`<h1>Join ${view.organizationName}</h1>
+<p>${intro}</p>
+${details(view)}
+<form method="post" action="/invite/${token}/phone">
+<input type="hidden" name="csrf" value="${csrf}">
+${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+<label for="phone">Mobile number<span class="hint" id="phone-hint">${view.organizationName} asks for it. We will text you a 6-digit code. International format, e.g. +33 6 12 34 56 78.</span></label>
+<input id="phone" name="phone" type="tel" autocomplete="tel" required aria-describedby="phone-hint">
+<div class="actions"><button type="submit">Accept and text me a code</button><a class="button secondary" href="/invite/${token}/decline">Decline</a></div>
+</form>`,
+  );
+}
+
+function codeStepPage(view: LinkView, token: string, csrf: string, phone: string, error?: string): string {
+  return page(
+    'Confirm your mobile number',
+    html`<h1>Confirm your mobile number</h1>
+<p>We sent a 6-digit code to ${phone}. It is valid for 10 minutes.</p>
+<form method="post" action="/invite/${token}/accept">
+<input type="hidden" name="csrf" value="${csrf}">
+<input type="hidden" name="phone" value="${phone}">
+<label for="code">Code from the text message</label>
+<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
+${view.needsPassword ? passwordFields(error) : error ? html`<p class="error" role="alert">${error}</p>` : ''}
+<div class="actions"><button type="submit">Accept invitation</button></div>
+</form>
+<form method="post" action="/invite/${token}/phone">
+<input type="hidden" name="csrf" value="${csrf}">
+<input type="hidden" name="phone" value="${phone}">
+<p class="dim">No message? <button type="submit" class="secondary">Send a new code</button></p>
+</form>`,
+  );
+}
+
+function invitationPage(view: LinkView, token: string, csrf: string, error?: string, phone?: string): string {
+  if (view.requirePhone && phone) return codeStepPage(view, token, csrf, phone, error);
   const intro = view.inviter ? `${view.inviter} invited you to join ${view.organizationName} on Roster.` : `You are invited to join ${view.organizationName} on Roster.`;
+  if (view.requirePhone) return phoneStepPage(view, token, csrf, intro, error);
   return page(
     `Invitation to ${view.organizationName}`,
     html`<h1>Join ${view.organizationName}</h1>
@@ -73,7 +115,6 @@ ${details(view)}
 <form method="post" action="/invite/${token}/accept">
 <input type="hidden" name="csrf" value="${csrf}">
 ${view.needsPassword ? passwordFields(error) : html`${error ? html`<p class="error" role="alert">${error}</p>` : ''}<p class="dim">You already have a Roster password: keep using it.</p>`}
-${view.requirePhone ? html`<label for="phone">Mobile number<span class="hint" id="phone-hint">International format, e.g. +33 6 12 34 56 78.</span></label><input id="phone" name="phone" type="tel" autocomplete="tel" required aria-describedby="phone-hint">` : ''}
 <div class="actions"><button type="submit">Accept invitation</button><a class="button secondary" href="/invite/${token}/decline">Decline</a></div>
 </form>`,
   );
@@ -135,7 +176,7 @@ export function createPortalHandler(opts: PortalOptions) {
       res.end(STYLE);
       return true;
     }
-    const m = /^\/(invite|reactivate|reset)\/([^/]+)(?:\/(accept|decline))?\/?$/.exec(url.pathname);
+    const m = /^\/(invite|reactivate|reset)\/([^/]+)(?:\/(accept|decline|phone))?\/?$/.exec(url.pathname);
     if (!m) return false;
     const purpose = PATHS[m[1]!]!;
     const token = m[2]!;
@@ -163,18 +204,22 @@ export function createPortalHandler(opts: PortalOptions) {
         problemPage(res, 403, 'Please try again', 'Your form expired or came from another site. Open the link from your email again.');
         return true;
       }
+      const again = async (status: number, error: string) => {
+        const view = await inspectLink(opts.deps, token, purpose);
+        const csrf = csrfToken(req, res);
+        send(res, status, purpose === 'invitation' ? invitationPage(view, token, csrf, error, step === 'accept' ? form.phone || undefined : undefined) : resetPage(view, token, csrf, error));
+        return true;
+      };
       if ((purpose === 'invitation' && step === 'accept') || purpose === 'password_reset') {
-        if (form.password !== undefined && form.password !== form.confirm) {
-          const view = await inspectLink(opts.deps, token, purpose);
-          const csrf = csrfToken(req, res);
-          const error = 'The two passwords are different: type the same password twice.';
-          send(res, 400, purpose === 'invitation' ? invitationPage(view, token, csrf, error) : resetPage(view, token, csrf, error));
-          return true;
-        }
+        if (form.password !== undefined && form.password !== form.confirm) return again(400, 'The two passwords are different: type the same password twice.');
       }
       try {
-        if (purpose === 'invitation' && step === 'accept') {
-          const r = await acceptInvitation(opts.deps, token, { password: form.password, phone: form.phone || null });
+        if (purpose === 'invitation' && step === 'phone') {
+          const { phone } = await requestPhoneCode(opts.deps, token, form.phone ?? '', opts.sendSms);
+          const view = await inspectLink(opts.deps, token, purpose);
+          send(res, 200, codeStepPage(view, token, csrfToken(req, res), phone));
+        } else if (purpose === 'invitation' && step === 'accept') {
+          const r = await acceptInvitation(opts.deps, token, { password: form.password, phone: form.phone || null, code: form.code });
           opts.onChange?.();
           send(res, 200, donePage(`Welcome to ${r.organizationName}`, `Your invitation is accepted.`));
         } else if (purpose === 'invitation' && step === 'decline') {
@@ -190,10 +235,9 @@ export function createPortalHandler(opts: PortalOptions) {
           send(res, 200, donePage('Password changed', 'Your new password is saved.'));
         }
       } catch (e) {
-        if (isDomainError(e) && e.code === 'VALIDATION') {
-          const view = await inspectLink(opts.deps, token, purpose);
-          const csrf = csrfToken(req, res);
-          send(res, 400, purpose === 'invitation' ? invitationPage(view, token, csrf, e.message) : resetPage(view, token, csrf, e.message));
+        if (isDomainError(e) && (e.code === 'VALIDATION' || e.code === 'CODE_INVALID' || e.code === 'SMS_FAILED')) return again(400, e.message);
+        if (isDomainError(e) && e.code === 'RATE_LIMITED') {
+          problemPage(res, 429, 'Too many attempts', e.message);
           return true;
         }
         throw e;

@@ -227,3 +227,74 @@ describe('portal rate limits', () => {
     limited.close();
   });
 });
+
+describe('phone code step', () => {
+  it('texts a 6-digit code through the SMS webhook; a wrong code counts, a new code does not reset the count, the right one accepts', async () => {
+    const { createServer } = await import('node:http');
+    const received: { to: string; code: string; text: string }[] = [];
+    const gateway = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        received.push(JSON.parse(body));
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
+    const webhook = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}/sms`;
+    // Earlier tests moved the clock past the idle lock: sign in again.
+    owner = await signedIn(env, OWNER_LABEL);
+    const settings = await owner.organizations.settings();
+    await expect(owner.organizations.updateSettings({ ...settings, requirePhone: true, smsWebhookUrl: null })).rejects.toThrow('SMS gateway');
+    await owner.organizations.updateSettings({ ...settings, requirePhone: true, smsWebhookUrl: webhook });
+
+    const { id, path } = await inviteLink('phone@acme.test');
+    const browser = new Browser(base);
+    const first = await browser.get(path);
+    expect(first.text).toContain('Mobile number');
+    const sent = await browser.submit(path, `${path}/phone`, { phone: '+33 6 12 34 56 78' });
+    expect(sent.text).toContain('We sent a 6-digit code to +33612345678');
+    expect(received).toHaveLength(1);
+    expect(received[0]!.to).toBe('+33612345678');
+    expect(received[0]!.code).toMatch(/^\d{6}$/);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(sent.text)![1]!;
+
+    const wrong = received[0]!.code === '000000' ? '111111' : '000000';
+    const bad = await browser.post(`${path}/accept`, { csrf, phone: '+33612345678', code: wrong, password: PASSWORD, confirm: PASSWORD });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('This code is not right');
+    expect(await statusOf(owner, id)).toBe('pending');
+    // Codes are stored hashed.
+    const stored = await env.store.db.selectFrom('phone_code').select('code_hash').execute();
+    expect(stored.every((r) => !r.code_hash.includes(received[0]!.code))).toBe(true);
+
+    // A new code: the old one stops working, and failures keep counting toward the limit.
+    await browser.post(`${path}/phone`, { csrf, phone: '+33612345678' });
+    expect(received).toHaveLength(2);
+    const old = await browser.post(`${path}/accept`, { csrf, phone: '+33612345678', code: received[0]!.code === received[1]!.code ? wrong : received[0]!.code, password: PASSWORD, confirm: PASSWORD });
+    expect(old.status).toBe(400);
+    const attempts = await env.store.db.selectFrom('phone_attempt').select('failures').where('member_id', '=', id).executeTakeFirstOrThrow();
+    expect(attempts.failures).toBe(2);
+
+    const ok = await browser.post(`${path}/accept`, { csrf, phone: '+33612345678', code: received[1]!.code, password: PASSWORD, confirm: PASSWORD });
+    expect(ok.status).toBe(200);
+    expect(await statusOf(owner, id)).toBe('accepted');
+    const detail = await owner.members.detail({ id });
+    expect(detail.phone).toBe('+33612345678');
+
+    // After five failures no more attempts are taken, even with a new code.
+    const locked = await inviteLink('locked@acme.test');
+    const b2 = new Browser(base);
+    const s2 = await b2.submit(locked.path, `${locked.path}/phone`, { phone: '+33612345679' });
+    const csrf2 = /name="csrf" value="([^"]+)"/.exec(s2.text)![1]!;
+    const right = received.at(-1)!.code;
+    const notRight = right === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 5; i++) await b2.post(`${locked.path}/accept`, { csrf: csrf2, phone: '+33612345679', code: notRight, password: PASSWORD, confirm: PASSWORD });
+    const after = await b2.post(`${locked.path}/accept`, { csrf: csrf2, phone: '+33612345679', code: right, password: PASSWORD, confirm: PASSWORD });
+    expect(after.status).toBe(429);
+    expect(await statusOf(owner, locked.id)).toBe('pending');
+
+    await owner.organizations.updateSettings({ ...settings, requirePhone: false, smsWebhookUrl: null });
+    gateway.close();
+  });
+});
