@@ -1,6 +1,7 @@
 import { app, BrowserWindow } from 'electron';
 import { join } from 'node:path';
 import { registerTrpcBridge } from './electron/ipc';
+import { createPortalServer } from './portal/server';
 import { createMainWindow } from './electron/window';
 import { startRuntime, type Runtime } from './runtime';
 
@@ -19,8 +20,13 @@ if (!app.requestSingleInstanceLock()) app.quit();
 
 app.whenReady().then(async () => {
   const dataDir = process.env.ROSTER_DATA_DIR ?? app.getPath('userData');
-  runtime = await startRuntime({ dataDir, publicBaseUrl: () => process.env.ROSTER_PUBLIC_URL ?? 'http://127.0.0.1:8450' });
+  const portalHost = process.env.ROSTER_PORTAL_HOST ?? '127.0.0.1';
+  const portalPort = Number(process.env.ROSTER_PORTAL_PORT ?? 8450);
+  runtime = await startRuntime({ dataDir, publicBaseUrl: () => process.env.ROSTER_PUBLIC_URL ?? `http://${portalHost}:${portalPort}` });
   registerTrpcBridge(runtime.services, isAppUrl);
+  // Offline organizations have no cloud: the invitee pages are served from here.
+  const services = runtime.services;
+  createPortalServer(services.deps, () => services.events.emit('members-changed')).listen(portalPort, portalHost);
   createMainWindow(devUrl, rendererFile);
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createMainWindow(devUrl, rendererFile);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { AdjustableClock, systemClock, type Clock } from './core/clock';
 import { DATABASE_FILE, openStore, type OpenedStore } from './db/connect';
 import { expireDue } from './services/members';
+import type { LinkIssued } from './services/deps';
 import { createServices, type Services } from './services';
 
 /** The same folder Electron's app.getPath('userData') gives for "Roster", so both modes share one store. */
@@ -23,6 +24,8 @@ export interface Runtime {
   services: Services;
   /** Only under NODE_ENV=test: lets end-to-end tests move time. */
   testClock: AdjustableClock | null;
+  /** Only under NODE_ENV=test: every link issued, so browser tests can follow them without mail. */
+  testLinks: LinkIssued[] | null;
   stop(): Promise<void>;
 }
 
@@ -31,7 +34,13 @@ export async function startRuntime(opts: { dataDir: string; publicBaseUrl: () =>
   const store = await openStore(join(opts.dataDir, DATABASE_FILE));
   const testClock = process.env.NODE_ENV === 'test' ? new AdjustableClock() : null;
   const clock = opts.clock ?? testClock ?? systemClock;
-  const services = createServices({ db: store.db, clock, publicBaseUrl: opts.publicBaseUrl });
+  const testLinks: LinkIssued[] | null = process.env.NODE_ENV === 'test' ? [] : null;
+  const services = createServices({
+    db: store.db,
+    clock,
+    publicBaseUrl: opts.publicBaseUrl,
+    notifier: testLinks ? { linksIssued: async (_trx, events) => void testLinks.push(...events) } : undefined,
+  });
   // Invitations expire on their own; a sweep each minute keeps the tables right while nobody looks.
   const sweep = setInterval(() => void expireDue(services.deps).catch(() => undefined), 60_000);
   sweep.unref();
@@ -39,6 +48,7 @@ export async function startRuntime(opts: { dataDir: string; publicBaseUrl: () =>
     store,
     services,
     testClock,
+    testLinks,
     stop: async () => {
       clearInterval(sweep);
       await store.close();

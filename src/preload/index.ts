@@ -5,4 +5,10 @@ contextBridge.exposeInMainWorld('roster', {
   mode: 'electron',
   invoke: (request: { path: string; type: string; input: unknown }) =>
     ipcRenderer.invoke('roster:trpc', { path: String(request.path), type: String(request.type), input: request.input }),
+  /** Change notices from the main process (an invitee acted); carries no data, only a name. */
+  onEvent: (listener: (name: string) => void) => {
+    const handler = (_e: unknown, name: unknown) => listener(String(name));
+    ipcRenderer.on('roster:event', handler);
+    return () => ipcRenderer.removeListener('roster:event', handler);
+  },
 });

@@ -23,5 +23,7 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'MAIL_NOT_CONFIGURED',
   'MAIL_FAILED',
+  'SMS_FAILED',
+  'CODE_INVALID',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

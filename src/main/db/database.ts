@@ -8,6 +8,7 @@ import type { MemberPermissionTable } from './tables/member_permission.table';
 import type { MemberRoleTable } from './tables/member_role.table';
 import type { OrganizationTable } from './tables/organization.table';
 import type { PersonTable } from './tables/person.table';
+import type { PhoneAttemptTable, PhoneCodeTable } from './tables/phone_code.table';
 import type { ProductModuleTable } from './tables/product_module.table';
 import type { RoleTable } from './tables/role.table';
 import type { RolePermissionTable } from './tables/role_permission.table';
@@ -25,6 +26,8 @@ export interface Database {
   member_account: MemberAccountTable;
   link: LinkTable;
   audit: AuditTable;
+  phone_code: PhoneCodeTable;
+  phone_attempt: PhoneAttemptTable;
 }
 
 export type Db = Kysely<Database>;

@@ -1,6 +1,6 @@
 import { callTRPCProcedure, getErrorShape, TRPCError } from '@trpc/server';
 import { getTRPCErrorFromUnknown } from '@trpc/server/unstable-core-do-not-import';
-import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { BrowserWindow, ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { createContextInner, memoryCarrier, type SessionCarrier } from '../api/context';
 import { appRouter } from '../api/router';
 import type { Services } from '../services';
@@ -11,6 +11,9 @@ import type { Services } from '../services';
  */
 export function registerTrpcBridge(services: Services, isAppUrl: (url: string) => boolean): void {
   const carriers = new WeakMap<WebContents, SessionCarrier>();
+  services.events.on('members-changed', () => {
+    for (const win of BrowserWindow.getAllWindows()) win.webContents.send('roster:event', 'members-changed');
+  });
   ipcMain.handle('roster:trpc', async (event: IpcMainInvokeEvent, request: { path: string; type: 'query' | 'mutation'; input: unknown }) => {
     const frame = event.senderFrame;
     if (!frame || frame !== event.sender.mainFrame || !isAppUrl(frame.url)) {

@@ -5,6 +5,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import type { SessionCarrier } from '../api/context';
 import { createContextInner } from '../api/context';
 import { appRouter } from '../api/router';
+import { createPortalHandler } from '../portal/routes';
 import type { Runtime } from '../runtime';
 
 export const SESSION_COOKIE = 'roster_session';
@@ -100,12 +101,18 @@ export function createWebServer(opts: WebServerOptions): Server {
     },
   });
 
+  // The invitee pages run beside the console in web mode.
+  const portal = createPortalHandler({ deps: runtime.services.deps, onChange: () => runtime.services.events.emit('members-changed') });
+
   const server = createServer((req, res) => {
     void (async () => {
       securityHeaders(res);
       const allowedHosts = [`127.0.0.1:${boundPort}`, `localhost:${boundPort}`];
       if (!allowedHosts.includes(req.headers.host ?? '')) return send(res, 421, 'Unknown host.');
       const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+      // The invitee pages carry their own CSRF tokens (and send Origin: null under no-referrer).
+      if (await portal(req, res)) return;
+      if (url.pathname === '/events') return streamEvents(req, res);
       const origin = req.headers.origin;
       if (req.method !== 'GET' && req.method !== 'HEAD' && origin && !allowedHosts.map((h) => `http://${h}`).includes(origin))
         return send(res, 403, 'Cross-origin requests are refused.');
@@ -119,6 +126,12 @@ export function createWebServer(opts: WebServerOptions): Server {
         runtime.testClock.advance(Number(body.advanceMs ?? 0));
         return send(res, 200, JSON.stringify({ now: runtime.testClock.now().toISOString() }), 'application/json');
       }
+      if (url.pathname === '/__test/last-link' && runtime.testLinks) {
+        const email = url.searchParams.get('email')?.toLowerCase();
+        const kind = url.searchParams.get('kind');
+        const found = [...runtime.testLinks].reverse().find((l) => l.email.toLowerCase() === email && (!kind || l.kind === kind));
+        return found ? send(res, 200, JSON.stringify({ url: found.url }), 'application/json') : send(res, 404, 'No such link.');
+      }
       if (url.pathname === '/healthz') return send(res, 200, 'ok');
       return serveStatic(opts.rendererDir, url.pathname, res);
     })().catch((e: unknown) => {
@@ -126,6 +139,21 @@ export function createWebServer(opts: WebServerOptions): Server {
       if (!res.headersSent) send(res, 500, 'Internal error.');
     });
   });
+  /** Server-sent events: the console refreshes the moment something changes elsewhere (an invitee acts). */
+  async function streamEvents(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const session = await runtime.services.sessions.resume(readCookie(req, SESSION_COOKIE));
+    if (!session) return send(res, 401, 'Sign in first.');
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+    res.write(': connected\n\n');
+    const onChange = () => res.write('event: members-changed\ndata: {}\n\n');
+    runtime.services.events.on('members-changed', onChange);
+    const ping = setInterval(() => res.write(': ping\n\n'), 25_000);
+    req.on('close', () => {
+      clearInterval(ping);
+      runtime.services.events.off('members-changed', onChange);
+    });
+  }
+
   server.on('listening', () => {
     const address = server.address();
     if (address && typeof address === 'object') boundPort = address.port;

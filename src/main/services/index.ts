@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { Clock } from '../core/clock';
 import type { Db } from '../db/database';
 import type { Notifier, ServiceDeps } from './deps';
@@ -7,9 +8,13 @@ import { SessionStore } from './sessions';
 export interface Services {
   deps: ServiceDeps;
   sessions: SessionStore;
+  /** 'members-changed' when something changed outside the admin's own calls (an invitee acted). */
+  events: EventEmitter;
 }
 
 export function createServices(opts: { db: Db; clock: Clock; publicBaseUrl: () => string; notifier?: Notifier }): Services {
   const deps: ServiceDeps = { db: opts.db, clock: opts.clock, publicBaseUrl: opts.publicBaseUrl, notifier: opts.notifier };
-  return { deps, sessions: new SessionStore(deps) };
+  const events = new EventEmitter();
+  events.setMaxListeners(100);
+  return { deps, sessions: new SessionStore(deps), events };
 }

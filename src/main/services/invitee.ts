@@ -13,6 +13,8 @@ import { ensurePerson, findPerson, setPasswordHash } from '../db/repos/people.re
 import type { Link, LinkPurpose } from '../db/tables/link.table';
 import type { Member } from '../db/tables/member.table';
 import { memberAudit } from './audit';
+import { verifyPhoneCode } from './phone';
+import { normalizePhone } from './phones';
 import type { Actor, ServiceDeps } from './deps';
 
 const LINK_MESSAGES: Record<string, string> = {
@@ -44,6 +46,11 @@ async function resolveLink(db: DbOrTx, token: string, purpose: LinkPurpose, nowI
   if (link.expires_at <= nowIso || member.status === 'expired') throw linkError('LINK_EXPIRED');
   if (member.status !== PURPOSE_STATUS[purpose]) throw linkError(member.status === 'accepted' ? 'LINK_USED' : 'LINK_INVALID');
   return { link, member };
+}
+
+/** The live invitation behind a token, or the reason it grants nothing. */
+export async function resolveLiveInvitation(db: DbOrTx, token: string, nowIso: string): Promise<{ link: Link; member: Member }> {
+  return resolveLink(db, token, 'invitation', nowIso);
 }
 
 export interface LinkView {
@@ -93,10 +100,18 @@ async function consumeOrExplain(trx: DbOrTx, token: string, purpose: LinkPurpose
   return found;
 }
 
-export async function acceptInvitation(deps: ServiceDeps, token: string, input: { password?: string; phone?: string | null }): Promise<{ organizationName: string; email: string }> {
+export async function acceptInvitation(deps: ServiceDeps, token: string, input: { password?: string; phone?: string | null; code?: string }): Promise<{ organizationName: string; email: string }> {
   const now = deps.clock.now().toISOString();
   // Hash outside the transaction (it takes a while) but only after checking the link is good.
   const view = await inspectLink(deps, token, 'invitation');
+  let verifiedPhone: string | null = null;
+  if (view.requirePhone) {
+    const { member } = await resolveLink(deps.db, token, 'invitation', now);
+    const phone = normalizePhone(input.phone ?? '');
+    if (!phone || !input.code) throw new DomainError('VALIDATION', 'Confirm your mobile number with the code we sent you.', { field: 'code' });
+    await verifyPhoneCode(deps, member.id, phone.e164, input.code);
+    verifiedPhone = phone.e164;
+  }
   let hash: string | null = null;
   if (view.needsPassword) {
     const problem = passwordProblem(input.password ?? '', view.email);
@@ -114,7 +129,7 @@ export async function acceptInvitation(deps: ServiceDeps, token: string, input: 
       accepted_at: now,
       status_changed_at: now,
       updated_at: now,
-      ...(input.phone ? { phone: input.phone, phone_digits: input.phone.replace(/\D/g, '') } : {}),
+      ...(verifiedPhone ? { phone: verifiedPhone, phone_digits: verifiedPhone.replace(/\D/g, '') } : {}),
     });
     await insertAuditRows(trx, [memberAudit(member.organization_id, inviteeActor(after), 'member.accept', member, after, now)]);
     return { organizationName: view.organizationName, email: member.email };

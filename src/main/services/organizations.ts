@@ -117,6 +117,7 @@ export interface OrganizationSettings {
   denyDomains: string[];
   blockDisposable: boolean;
   requirePhone: boolean;
+  smsWebhookUrl: string | null;
   timeZone: string;
   idleLockMinutes: number;
 }
@@ -129,6 +130,7 @@ export function settingsOf(org: Organization): OrganizationSettings {
     denyDomains: JSON.parse(org.deny_domains) as string[],
     blockDisposable: org.block_disposable === 1,
     requirePhone: org.require_phone === 1,
+    smsWebhookUrl: org.sms_webhook_url,
     timeZone: org.time_zone,
     idleLockMinutes: org.idle_lock_minutes,
   };
@@ -148,6 +150,14 @@ export const settingsInput = z.object({
   denyDomains: z.array(domainEntry).max(500),
   blockDisposable: z.boolean(),
   requirePhone: z.boolean(),
+  /** The SMS gateway that receives {to, code, text} as JSON; needed when requirePhone is on. */
+  smsWebhookUrl: z
+    .string()
+    .trim()
+    .max(2000)
+    .refine((u) => u === '' || /^https?:\/\/[^\s]+$/i.test(u), 'The SMS gateway address must start with http:// or https://.')
+    .nullish()
+    .transform((u) => u || null),
   timeZone: z.string().refine((tz) => {
     try {
       new Intl.DateTimeFormat('en', { timeZone: tz });
@@ -160,6 +170,8 @@ export const settingsInput = z.object({
 });
 
 export async function updateSettings(deps: ServiceDeps, actor: Actor, organizationId: number, input: z.infer<typeof settingsInput>) {
+  if (input.requirePhone && !input.smsWebhookUrl)
+    throw new DomainError('VALIDATION', 'To ask invitees for a phone code, give the address of your SMS gateway.', { field: 'smsWebhookUrl' });
   const now = deps.clock.now().toISOString();
   return deps.db.transaction().execute(async (trx) => {
     const before = await requireOrganization(trx, organizationId);
@@ -170,6 +182,7 @@ export async function updateSettings(deps: ServiceDeps, actor: Actor, organizati
       deny_domains: JSON.stringify([...new Set(input.denyDomains)]),
       block_disposable: input.blockDisposable ? 1 : 0,
       require_phone: input.requirePhone ? 1 : 0,
+      sms_webhook_url: input.smsWebhookUrl ?? null,
       time_zone: input.timeZone,
       idle_lock_minutes: input.idleLockMinutes,
     });

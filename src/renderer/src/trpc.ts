@@ -9,6 +9,7 @@ export interface RosterBridge {
   invoke(request: { path: string; type: 'query' | 'mutation' | 'subscription'; input: unknown }): Promise<
     { ok: true; data: unknown } | { ok: false; error: unknown }
   >;
+  onEvent(listener: (name: string) => void): () => void;
   mode: 'electron';
 }
 
@@ -64,4 +65,12 @@ export function errorMessage(error: unknown): string {
   if (error instanceof TRPCClientError) return error.message;
   if (error instanceof Error) return error.message;
   return 'Something went wrong.';
+}
+
+/** Calls `onChange` whenever the main process says members changed elsewhere (an invitee acted). */
+export function subscribeToChanges(onChange: () => void): () => void {
+  if (isElectron) return window.roster!.onEvent((name) => name === 'members-changed' && onChange());
+  const source = new EventSource('/events');
+  source.addEventListener('members-changed', onChange);
+  return () => source.close();
 }

@@ -10,8 +10,8 @@ export const inviteeRouter = router({
     .input(token.extend({ purpose: z.enum(['invitation', 'reactivation', 'password_reset']) }))
     .query(({ ctx, input }) => inspectLink(ctx.services.deps, input.token, input.purpose)),
   accept: linkProcedure
-    .input(token.extend({ password: z.string().max(1024).optional(), phone: z.string().max(40).optional() }))
-    .mutation(({ ctx, input }) => acceptInvitation(ctx.services.deps, input.token, { password: input.password, phone: input.phone })),
+    .input(token.extend({ password: z.string().max(1024).optional(), phone: z.string().max(40).optional(), code: z.string().max(20).optional() }))
+    .mutation(({ ctx, input }) => acceptInvitation(ctx.services.deps, input.token, { password: input.password, phone: input.phone, code: input.code })),
   decline: linkProcedure.input(token).mutation(({ ctx, input }) => declineInvitation(ctx.services.deps, input.token)),
   acceptReactivation: linkProcedure.input(token).mutation(({ ctx, input }) => acceptReactivation(ctx.services.deps, input.token)),
   resetPassword: linkProcedure

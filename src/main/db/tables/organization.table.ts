@@ -12,6 +12,8 @@ export interface OrganizationTable {
   time_zone: Generated<string>;
   idle_lock_minutes: Generated<number>;
   created_at: string;
+  /** Where one-time phone codes are POSTed (the organization's SMS gateway); null when none. */
+  sms_webhook_url: string | null;
 }
 export type Organization = Selectable<OrganizationTable>;
 export type NewOrganization = Insertable<OrganizationTable>;

@@ -1,8 +1,8 @@
 import { ActionIcon, AppShell, Burger, Group, Menu, NavLink, Select, Text, Tooltip, UnstyledButton, useMantineColorScheme } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
-import { useTRPC } from '../trpc';
+import { useEffect, useState } from 'react';
+import { subscribeToChanges, useTRPC } from '../trpc';
 import { AccountsPage } from './Accounts';
 import { AuditPage } from './Audit';
 import { MembersPage } from './Members';
@@ -35,6 +35,14 @@ export function Console({ me }: { me: Me }) {
   const [section, setSection] = useState<Section>(visible[0]?.key ?? 'settings');
   const { colorScheme, setColorScheme } = useMantineColorScheme();
   const signOut = useMutation(trpc.auth.signOut.mutationOptions({ onSuccess: () => qc.invalidateQueries() }));
+  useEffect(
+    () =>
+      subscribeToChanges(() => {
+        void qc.invalidateQueries({ queryKey: trpc.members.pathKey() });
+        void qc.invalidateQueries({ queryKey: trpc.audit.pathKey() });
+      }),
+    [qc, trpc],
+  );
   const switchOrg = useMutation(trpc.auth.switchOrganization.mutationOptions({ onSuccess: () => qc.invalidateQueries() }));
 
   return (

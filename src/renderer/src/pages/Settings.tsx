@@ -11,7 +11,7 @@ export function SettingsPage({ me }: { me: Me }) {
   const qc = useQueryClient();
   const settings = useQuery(trpc.organizations.settings.queryOptions());
   const form = useForm({
-    initialValues: { name: '', invitationValidityDays: 7, allowDomains: [] as string[], denyDomains: [] as string[], blockDisposable: true, requirePhone: false, timeZone: 'UTC', idleLockMinutes: 15 },
+    initialValues: { name: '', invitationValidityDays: 7, allowDomains: [] as string[], denyDomains: [] as string[], blockDisposable: true, requirePhone: false, smsWebhookUrl: null as string | null, timeZone: 'UTC', idleLockMinutes: 15 },
   });
   useEffect(() => {
     if (settings.data) form.setValues(settings.data);
@@ -43,6 +43,7 @@ export function SettingsPage({ me }: { me: Me }) {
               <TagsInput label="Blocked domains" description="These domains may never be invited." {...form.getInputProps('denyDomains')} />
               <Checkbox label="Refuse disposable email addresses" {...form.getInputProps('blockDisposable', { type: 'checkbox' })} />
               <Checkbox label="Ask invitees for a mobile number verified by a code" {...form.getInputProps('requirePhone', { type: 'checkbox' })} />
+              <TextInput label="SMS gateway address" description="Roster POSTs {to, code, text} as JSON here to text invitees their code." placeholder="https://sms.example.com/send" value={form.values.smsWebhookUrl ?? ''} onChange={(e) => form.setFieldValue('smsWebhookUrl', e.currentTarget.value || null)} error={form.errors.smsWebhookUrl} />
               <TextInput label="Time zone" description="Used for dates in emails, e.g. Europe/Paris." {...form.getInputProps('timeZone')} />
               <NumberInput label="Lock the console after idle minutes" min={1} max={1440} {...form.getInputProps('idleLockMinutes')} />
               {canEdit && (

@@ -1,0 +1,76 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export const PORTAL_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+export function portalHeaders(res: ServerResponse): void {
+  res.setHeader('Content-Security-Policy', PORTAL_CSP);
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+}
+
+const CSRF_COOKIE = 'roster_portal_csrf';
+
+function readCookie(req: IncomingMessage, name: string): string | null {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return v.join('=');
+  }
+  return null;
+}
+
+/**
+ * Double-submit CSRF protection: a random value in a SameSite=Strict cookie and in each form;
+ * a POST must carry both, equal. Forms on other sites can set neither.
+ */
+export function csrfToken(req: IncomingMessage, res: ServerResponse): string {
+  const existing = readCookie(req, CSRF_COOKIE);
+  if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing;
+  const token = randomBytes(32).toString('base64url');
+  res.appendHeader('Set-Cookie', `${CSRF_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
+  return token;
+}
+
+export function csrfValid(req: IncomingMessage, submitted: string | undefined): boolean {
+  const cookie = readCookie(req, CSRF_COOKIE);
+  if (!cookie || !submitted) return false;
+  const a = Buffer.from(cookie);
+  const b = Buffer.from(submitted);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Fixed-window counters per key, in memory: enough to stop guessing of tokens and codes. */
+export class RateLimiter {
+  private readonly hits = new Map<string, { count: number; resetAt: number }>();
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Counts one attempt; false when the key is over its limit. */
+  take(key: string): boolean {
+    const t = this.now();
+    const entry = this.hits.get(key);
+    if (!entry || entry.resetAt <= t) {
+      if (this.hits.size > 10_000) for (const [k, v] of this.hits) if (v.resetAt <= t) this.hits.delete(k);
+      this.hits.set(key, { count: 1, resetAt: t + this.windowMs });
+      return true;
+    }
+    entry.count++;
+    return entry.count <= this.limit;
+  }
+}
+
+export async function readForm(req: IncomingMessage, maxBytes = 16 * 1024): Promise<Record<string, string>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > maxBytes) throw new Error('form too large');
+    chunks.push(c as Buffer);
+  }
+  return Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
+}
