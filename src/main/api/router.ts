@@ -1,5 +1,6 @@
 import { authRouter } from './routers/auth';
-import { accountsRouter, auditRouter, rolesRouter } from './routers/directory';
+import { accountsRouter, memberAccessProcedures, modulesRouter, rolesRouter } from './routers/access';
+import { auditRouter } from './routers/directory';
 import { inviteeRouter } from './routers/invitee';
 import { membersRouter } from './routers/members';
 import { organizationsRouter } from './routers/organizations';
@@ -8,9 +9,10 @@ import { createCallerFactory, router } from './trpc';
 export const appRouter = router({
   auth: authRouter,
   organizations: organizationsRouter,
-  members: membersRouter,
+  members: router({ ...membersRouter._def.record, ...memberAccessProcedures }),
   roles: rolesRouter,
   accounts: accountsRouter,
+  modules: modulesRouter,
   audit: auditRouter,
   invitee: inviteeRouter,
 });

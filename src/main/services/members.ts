@@ -8,6 +8,7 @@ import {
   type SkipReason,
 } from '../core/addresses';
 import { outranks, type AccountTree, type Authz } from '../core/authz';
+import { defaultTeamAccount } from '../core/grants';
 import { DAY_MS } from '../core/clock';
 import { DomainError } from '../core/errors';
 import { canApply, nextStatus, transitionRefusal } from '../core/lifecycle';
@@ -117,13 +118,19 @@ interface ResolvedGrants {
 }
 
 /** Checks that the actor may hand out these roles and permissions here, and resolves defaults. */
-async function resolveGrants(db: DbOrTx, organizationId: number, actor: AdminActor, grants: InviteGrants, tree: AccountTree): Promise<ResolvedGrants> {
+async function resolveGrants(db: DbOrTx, organizationId: number, actor: AdminActor, grants: InviteGrants, tree: AccountTree, scopePermission = 'members.invite'): Promise<ResolvedGrants> {
   const roles = await listRoles(db, organizationId);
   const chosen = grants.roleIds.map((id) => roles.find((r) => r.id === id));
   if (chosen.some((r) => !r)) throw new DomainError('VALIDATION', 'One of the chosen roles does not exist in this organization: reload and pick again.');
-  const grantAccountId = grants.grantAccountId ?? tree.root.id;
+  // A sub-account admin (Team Admin) grants within their sub-accounts: by default their own.
+  const grantAccountId = grants.grantAccountId ?? defaultTeamAccount(actor.authz, scopePermission) ?? tree.root.id;
   for (const id of [grantAccountId, ...grants.accountIds])
     if (!tree.has(id)) throw new DomainError('VALIDATION', 'One of the chosen sub-accounts does not exist in this organization: reload and pick again.');
+  for (const id of [grantAccountId, ...grants.accountIds])
+    if (!actor.authz.can(scopePermission, id))
+      throw new DomainError('FORBIDDEN', `You manage only some sub-accounts: choose one of them (${tree.path(id)} is outside them).`);
+  // Roles granted at a sub-account come with access to it, so that its admins see the member.
+  if (grantAccountId !== tree.root.id) grants = { ...grants, accountIds: [...grants.accountIds, grantAccountId] };
   if (chosen.some((r) => r!.builtin === 'owner') && !isOwner(actor.authz))
     throw new DomainError('OWNER_ONLY', 'Only an Owner can grant the Owner role.');
   const granted = new Set([...(await rolePermissions(db, grants.roleIds)).map((p) => p.permission), ...grants.permissions]);
@@ -191,9 +198,14 @@ export interface InviteResult {
 
 /** Invites a batch in one transaction: every address is invited or skipped with its reason. */
 export async function inviteMembers(deps: ServiceDeps, actor: AdminActor, organizationId: number, input: InviteInput): Promise<InviteResult> {
+  return deps.db.transaction().execute((trx) => inviteMembersIn(deps, trx, actor, organizationId, input));
+}
+
+/** The invite batch inside a caller's transaction (creating a sub-account invites its admin in the same one). */
+export async function inviteMembersIn(deps: ServiceDeps, trx: DbOrTx, actor: AdminActor, organizationId: number, input: InviteInput): Promise<InviteResult> {
   const nowDate = deps.clock.now();
   const now = nowDate.toISOString();
-  return deps.db.transaction().execute(async (trx) => {
+  {
     const org = await requireOrganization(trx, organizationId);
     const tree = await loadAccountTree(trx, organizationId);
     const grants = await resolveGrants(trx, organizationId, actor, input.grants, tree);
@@ -241,19 +253,19 @@ export async function inviteMembers(deps: ServiceDeps, actor: AdminActor, organi
       resent,
       skipped: skipped.filter((s) => !s.memberId || !resentIds.has(s.memberId)),
     };
-  });
+  }
 }
 
 // ---------------------------------------------------------------- transitions on existing members
 
-async function loadTargets(trx: DbOrTx, organizationId: number, ids: number[]): Promise<Member[]> {
+export async function loadTargets(trx: DbOrTx, organizationId: number, ids: number[]): Promise<Member[]> {
   const members = await findMembers(trx, organizationId, [...new Set(ids)]);
   if (members.length !== new Set(ids).size) throw new DomainError('NOT_FOUND', 'Some of these members no longer exist: reload the list.');
   return members;
 }
 
 /** The member must be within the actor's reach for this permission (org-wide, or at one of its sub-accounts). */
-async function assertInScope(trx: DbOrTx, actor: AdminActor, permission: string, members: Member[]): Promise<void> {
+export async function assertInScope(trx: DbOrTx, actor: AdminActor, permission: string, members: Member[]): Promise<void> {
   if (actor.authz.can(permission)) return;
   const access = await trx.selectFrom('member_account').selectAll().where('member_id', 'in', members.map((m) => m.id)).execute();
   for (const m of members) {
@@ -264,7 +276,7 @@ async function assertInScope(trx: DbOrTx, actor: AdminActor, permission: string,
 }
 
 /** Nobody acts on themselves (for these actions) nor on someone with more privilege. */
-async function assertMayActOn(trx: DbOrTx, actor: AdminActor, organizationId: number, action: MemberAction, members: Member[], tree: AccountTree): Promise<void> {
+export async function assertMayActOn(trx: DbOrTx, actor: AdminActor, organizationId: number, action: MemberAction, members: Member[], tree: AccountTree): Promise<void> {
   for (const m of members) {
     if (m.id === actor.memberId && (action === 'delete' || action === 'deactivate'))
       throw new DomainError('SELF_ACTION', `You cannot ${action} yourself: ask another admin.`);
@@ -296,7 +308,7 @@ async function countOwners(trx: DbOrTx, organizationId: number): Promise<number>
   return Number(r.n);
 }
 
-async function assertNotLastOwners(trx: DbOrTx, organizationId: number, members: Member[], tree: AccountTree): Promise<void> {
+export async function assertNotLastOwners(trx: DbOrTx, organizationId: number, members: Member[], tree: AccountTree): Promise<void> {
   let owners = 0;
   for (const m of members) if (m.status === 'accepted' && isOwner(await loadAuthz(trx, organizationId, m.id, tree))) owners++;
   if (owners > 0 && owners >= (await countOwners(trx, organizationId)))
@@ -491,7 +503,7 @@ export function editMember(deps: ServiceDeps, actor: AdminActor, organizationId:
       }
     }
     if (grantsChange) {
-      const resolved = await resolveGrants(trx, organizationId, actor, input.grants!, tree);
+      const resolved = await resolveGrants(trx, organizationId, actor, input.grants!, tree, 'members.edit');
       const beforeOwner = m.status === 'accepted' && isOwner(await loadAuthz(trx, organizationId, m.id, tree));
       const roles = await listRoles(trx, organizationId);
       const staysOwner = resolved.roleIds.some((id) => roles.find((r) => r.id === id)?.builtin === 'owner');
@@ -540,7 +552,7 @@ export async function expireDue(deps: ServiceDeps, organizationId: number | null
 export function setMemberRoles(deps: ServiceDeps, actor: AdminActor, organizationId: number, ids: number[], roleIds: number[]) {
   if (ids.includes(actor.memberId)) throw new DomainError('SELF_ACTION', 'You cannot change your own roles or permissions: ask another admin.');
   return runMemberCommand(deps, actor, organizationId, ids, 'edit', 'members.edit', async ({ trx, members, now, tree }) => {
-    const resolved = await resolveGrants(trx, organizationId, actor, { roleIds, accountIds: [], permissions: [] }, tree);
+    const resolved = await resolveGrants(trx, organizationId, actor, { roleIds, accountIds: [], permissions: [], grantAccountId: tree.root.id }, tree, 'members.edit');
     const roles = await listRoles(trx, organizationId);
     const toOwner = roleIds.some((id) => roles.find((r) => r.id === id)?.builtin === 'owner');
     const owners: Member[] = [];

@@ -29,7 +29,18 @@ const DUMMY: Record<string, unknown> = {
   'members.edit': { id: 999999 },
   'members.setRoles': { ids: [999999], roleIds: [999999] },
   'members.copyInviteLink': { id: 999999 },
+  'members.setAccess': { id: 999999, roles: [] },
+  'roles.create': {},
+  'roles.rename': { id: 999999, name: 'Probe' },
+  'roles.copy': { id: 999999, name: 'Probe' },
+  'roles.delete': { id: 999999 },
+  'roles.setPermissions': { roles: [{ id: 999999, permissions: [] }] },
+  'modules.add': {},
+  'modules.remove': { key: 'no-such-module' },
   'accounts.create': {},
+  'accounts.rename': { id: 999999, name: 'Probe' },
+  'accounts.move': { id: 999999, parentId: 999998 },
+  'accounts.delete': { id: 999999 },
   'audit.list': {},
 };
 

@@ -2,6 +2,7 @@ import { Alert, Badge, Button, Divider, Drawer, Group, Loader, Stack, Text, Time
 import { useQuery } from '@tanstack/react-query';
 import { ACTION_LABELS, DESTRUCTIVE, STATUS_COLORS, STATUS_LABELS, formatDate } from './labels';
 import { errorMessage, useTRPC } from '../trpc';
+import { MemberAccess } from './MemberAccess';
 
 const HISTORY_LABELS: Record<string, string> = {
   'member.invite': 'Invited',
@@ -65,6 +66,7 @@ export function MemberPanel({ id, onClose, onAction }: { id: number | null; onCl
               ))}
             </Group>
           )}
+          <MemberAccess id={m.id} />
           <Divider />
           <Title order={3} size="h5">History</Title>
           <Timeline bulletSize={12} lineWidth={2}>

@@ -99,7 +99,7 @@ export function Console({ me }: { me: Me }) {
       </AppShell.Navbar>
       <AppShell.Main>
         {section === 'members' && <MembersPage me={me} />}
-        {section === 'roles' && <RolesPage />}
+        {section === 'roles' && <RolesPage me={me} />}
         {section === 'accounts' && <AccountsPage me={me} />}
         {section === 'audit' && <AuditPage />}
         {section === 'settings' && <SettingsPage me={me} />}

@@ -1,42 +1,169 @@
-import { Checkbox, Paper, ScrollArea, Stack, Table, Text, Title } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
-import { useTRPC } from '../trpc';
+import { Alert, Button, Checkbox, Group, Menu, Modal, Paper, ScrollArea, Stack, Switch, Table, Text, TextInput, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMemo, useState } from 'react';
+import { errorMessage, useTRPC } from '../trpc';
+import type { Me } from './Console';
 
-export function RolesPage() {
+type NameDialog = { kind: 'create' } | { kind: 'rename' | 'copy'; id: number; name: string } | null;
+
+export function RolesPage({ me }: { me: Me }) {
   const trpc = useTRPC();
+  const qc = useQueryClient();
   const roles = useQuery(trpc.roles.list.queryOptions());
   const catalog = useQuery(trpc.roles.catalog.queryOptions());
-  const rows = [...(catalog.data?.console ?? []), ...(catalog.data?.modules ?? [])];
+  const canManage = me.permissions.includes('roles.manage');
+  // The matrix being edited: role id -> permissions; saved at once.
+  const [draft, setDraft] = useState<Record<number, string[]>>({});
+  const [dialog, setDialog] = useState<NameDialog>(null);
+  const [name, setName] = useState('');
+  const [moduleOpen, setModuleOpen] = useState(false);
+  const [mod, setMod] = useState({ key: '', name: '', adminOnly: false });
+
+  const dirty = useMemo(
+    () => (roles.data ?? []).filter((r) => r.id in draft && [...draft[r.id]!].sort().join() !== [...r.permissions].sort().join()),
+    [roles.data, draft],
+  );
+  const refresh = () => qc.invalidateQueries({ queryKey: trpc.roles.pathKey() });
+  const ok = (title: string, message = '') => notifications.show({ color: 'green', title, message });
+  const fail = (e: unknown) => notifications.show({ color: 'red', title: 'Not saved', message: errorMessage(e) });
+
+  const save = useMutation(trpc.roles.setPermissions.mutationOptions({ onSuccess: (r) => { ok('Permissions saved', `${r.changed} role${r.changed === 1 ? '' : 's'} changed`); setDraft({}); void refresh(); }, onError: fail }));
+  const create = useMutation(trpc.roles.create.mutationOptions({ onSuccess: (r) => { ok('Role created', r.name); setDialog(null); void refresh(); } }));
+  const rename = useMutation(trpc.roles.rename.mutationOptions({ onSuccess: (r) => { ok('Role renamed', r.name); setDialog(null); void refresh(); } }));
+  const copy = useMutation(trpc.roles.copy.mutationOptions({ onSuccess: (r) => { ok('Role copied', r.name); setDialog(null); void refresh(); } }));
+  const remove = useMutation(trpc.roles.delete.mutationOptions({ onSuccess: () => { ok('Role deleted'); void refresh(); }, onError: fail }));
+  const addModule = useMutation(trpc.modules.add.mutationOptions({ onSuccess: (m) => { ok('Module added', m.name); setModuleOpen(false); setMod({ key: '', name: '', adminOnly: false }); void refresh(); } }));
+  const removeModule = useMutation(trpc.modules.remove.mutationOptions({ onSuccess: () => { ok('Module removed'); void refresh(); }, onError: fail }));
+  const nameMutation = dialog?.kind === 'create' ? create : dialog?.kind === 'rename' ? rename : copy;
+
+  const current = (r: { id: number; permissions: string[] }) => draft[r.id] ?? r.permissions;
+  const toggle = (r: { id: number; permissions: string[] }, key: string, on: boolean) =>
+    setDraft((d) => {
+      const now = d[r.id] ?? r.permissions;
+      return { ...d, [r.id]: on ? [...now, key] : now.filter((p) => p !== key) };
+    });
+
+  const groups = [
+    { title: 'Console', rows: (catalog.data?.console ?? []).map((p) => ({ ...p, module: false })) },
+    { title: 'Product modules', rows: (catalog.data?.modules ?? []).map((p) => ({ ...p, module: true })) },
+  ];
+  const list = roles.data ?? [];
+
   return (
     <Stack>
-      <div>
-        <Title order={1} size="h2">Roles & permissions</Title>
-        <Text c="dimmed" size="sm">What each role may do in the admin console and in your product modules.</Text>
-      </div>
+      <Group justify="space-between" align="flex-end">
+        <div>
+          <Title order={1} size="h2">Roles & permissions</Title>
+          <Text c="dimmed" size="sm">What each role may do in the admin console and in your product modules.</Text>
+        </div>
+        {canManage && (
+          <Group gap="xs">
+            <Button variant="default" onClick={() => setModuleOpen(true)}>Add module</Button>
+            <Button variant="default" onClick={() => { setName(''); setDialog({ kind: 'create' }); }}>New role</Button>
+            <Button disabled={dirty.length === 0} loading={save.isPending} onClick={() => save.mutate({ roles: dirty.map((r) => ({ id: r.id, permissions: draft[r.id] ?? [] })) })}>
+              Save permissions
+            </Button>
+          </Group>
+        )}
+      </Group>
       <Paper withBorder>
         <ScrollArea>
           <Table aria-label="Permission matrix" striped miw={600}>
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>Permission</Table.Th>
-                {(roles.data ?? []).map((r) => <Table.Th key={r.id} ta="center">{r.name}</Table.Th>)}
+                {list.map((r) => (
+                  <Table.Th key={r.id} ta="center">
+                    {canManage ? (
+                      <Menu position="bottom" withinPortal>
+                        <Menu.Target>
+                          <Button variant="subtle" size="compact-sm" aria-label={`Role ${r.name}`}>{r.name}</Button>
+                        </Menu.Target>
+                        <Menu.Dropdown>
+                          <Menu.Label>{r.members} member{r.members === 1 ? '' : 's'}</Menu.Label>
+                          {!r.builtin && <Menu.Item onClick={() => { setName(r.name); setDialog({ kind: 'rename', id: r.id, name: r.name }); }}>Rename</Menu.Item>}
+                          <Menu.Item onClick={() => { setName(`${r.name} copy`); setDialog({ kind: 'copy', id: r.id, name: r.name }); }}>Copy</Menu.Item>
+                          {!r.builtin && <Menu.Item color="red" onClick={() => remove.mutate({ id: r.id })}>Delete</Menu.Item>}
+                        </Menu.Dropdown>
+                      </Menu>
+                    ) : (
+                      r.name
+                    )}
+                  </Table.Th>
+                ))}
               </Table.Tr>
             </Table.Thead>
-            <Table.Tbody>
-              {rows.map((p) => (
-                <Table.Tr key={p.key}>
-                  <Table.Td><Text size="sm">{p.label}</Text></Table.Td>
-                  {(roles.data ?? []).map((r) => (
-                    <Table.Td key={r.id} ta="center">
-                      <Checkbox readOnly aria-label={`${r.name}: ${p.label}`} checked={r.permissions.includes(p.key)} style={{ display: 'inline-block' }} />
-                    </Table.Td>
-                  ))}
+            {groups.map((g) => (
+              <Table.Tbody key={g.title} aria-label={g.title}>
+                <Table.Tr>
+                  <Table.Th colSpan={list.length + 1}><Text fw={700} size="sm">{g.title}</Text></Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
+                {g.rows.map((p) => (
+                  <Table.Tr key={p.key}>
+                    <Table.Td>
+                      <Group gap={6} wrap="nowrap">
+                        <Text size="sm">{p.label}</Text>
+                        {'adminOnly' in p && p.adminOnly && <Text size="xs" c="dimmed">(admin-only)</Text>}
+                        {p.module && canManage && (
+                          <Button size="compact-xs" variant="subtle" color="red" aria-label={`Remove module ${p.label}`} onClick={() => removeModule.mutate({ key: p.key })}>×</Button>
+                        )}
+                      </Group>
+                    </Table.Td>
+                    {list.map((r) => (
+                      <Table.Td key={r.id} ta="center">
+                        <Checkbox
+                          aria-label={`${r.name}: ${p.label}`}
+                          checked={current(r).includes(p.key)}
+                          disabled={!canManage || r.builtin === 'owner'}
+                          onChange={(e) => toggle(r, p.key, e.currentTarget.checked)}
+                          style={{ display: 'inline-block' }}
+                        />
+                      </Table.Td>
+                    ))}
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            ))}
           </Table>
         </ScrollArea>
       </Paper>
+      {dirty.length > 0 && <Text size="sm" c="orange">Unsaved changes in {dirty.map((r) => r.name).join(', ')}.</Text>}
+
+      <Modal opened={dialog !== null} onClose={() => setDialog(null)} title={dialog?.kind === 'create' ? 'New role' : dialog?.kind === 'rename' ? `Rename ${dialog.name}` : `Copy ${dialog?.kind === 'copy' ? dialog.name : ''}`}>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (dialog?.kind === 'create') create.mutate({ name, permissions: [] });
+            else if (dialog?.kind === 'rename') rename.mutate({ id: dialog.id, name });
+            else if (dialog?.kind === 'copy') copy.mutate({ id: dialog.id, name });
+          }}
+        >
+          <Stack>
+            <TextInput label="Role name" value={name} onChange={(e) => setName(e.currentTarget.value)} required data-autofocus />
+            {nameMutation.error && <Alert color="red">{errorMessage(nameMutation.error)}</Alert>}
+            <Group justify="flex-end">
+              <Button variant="default" onClick={() => setDialog(null)}>Cancel</Button>
+              <Button type="submit" loading={nameMutation.isPending}>{dialog?.kind === 'create' ? 'Create role' : dialog?.kind === 'rename' ? 'Rename role' : 'Copy role'}</Button>
+            </Group>
+          </Stack>
+        </form>
+      </Modal>
+
+      <Modal opened={moduleOpen} onClose={() => setModuleOpen(false)} title="Add a product module">
+        <form onSubmit={(e) => { e.preventDefault(); addModule.mutate(mod); }}>
+          <Stack>
+            <TextInput label="Module name" value={mod.name} onChange={(e) => { const v = e.currentTarget.value; setMod((m) => ({ ...m, name: v })); }} required />
+            <TextInput label="Module key" description="Letters, digits and dashes, e.g. reports" value={mod.key} onChange={(e) => { const v = e.currentTarget.value; setMod((m) => ({ ...m, key: v })); }} required />
+            <Switch label="Admin-only (not granted to the Member role)" checked={mod.adminOnly} onChange={(e) => { const v = e.currentTarget.checked; setMod((m) => ({ ...m, adminOnly: v })); }} />
+            {addModule.error && <Alert color="red">{errorMessage(addModule.error)}</Alert>}
+            <Group justify="flex-end">
+              <Button variant="default" onClick={() => setModuleOpen(false)}>Cancel</Button>
+              <Button type="submit" loading={addModule.isPending}>Add module</Button>
+            </Group>
+          </Stack>
+        </form>
+      </Modal>
     </Stack>
   );
 }

@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import { sql } from 'kysely';
+import { AccountTree, Authz } from '../core/authz';
+import { DomainError } from '../core/errors';
+import { moveProblem } from '../core/grants';
+import type { DbOrTx } from '../db/database';
+import { insertAccount, listAccounts } from '../db/repos/accounts.repo';
+import { insertAuditRows } from '../db/repos/audit.repo';
+import { auditRow } from './audit';
+import type { ServiceDeps } from './deps';
+import { inviteMembersIn, type AdminActor } from './members';
+import { loadAccountTree } from './organizations';
+
+const id = z.number().int().positive();
+const accountName = z.string().trim().min(1, 'Give the sub-account a name.').max(200);
+
+export const createAccountInput = z.object({
+  name: accountName,
+  parentId: id.optional(),
+  /** The person in charge of the new sub-account, invited in the same step with a role granted there. */
+  inCharge: z.object({ email: z.string().trim().min(1, 'Enter the email address of the person in charge.').max(320), name: z.string().trim().max(200).optional(), roleId: id }).optional(),
+});
+export const renameAccountInput = z.object({ id, name: accountName });
+export const moveAccountInput = z.object({ id, parentId: id });
+export const deleteAccountInput = z.object({ id, moveMembersTo: id.optional() });
+
+/** The tree with, for each account, how many live members have access to it or are granted something there. */
+export async function accountList(db: DbOrTx, organizationId: number) {
+  const accounts = await listAccounts(db, organizationId);
+  const tree = new AccountTree(accounts);
+  const dependents = await dependentsByAccount(db, organizationId);
+  return accounts.map((a) => ({ id: a.id, name: a.name, parentId: a.parent_id, path: tree.path(a.id), members: dependents.get(a.id)?.size ?? 0 }));
+}
+
+async function dependentsByAccount(db: DbOrTx, organizationId: number): Promise<Map<number, Set<number>>> {
+  const live = (t: 'member_account' | 'member_role' | 'member_permission') =>
+    db
+      .selectFrom(t)
+      .innerJoin('member', 'member.id', `${t}.member_id`)
+      .select([`${t}.account_id as account_id`, 'member.id as member_id'])
+      .where('member.organization_id', '=', organizationId)
+      .where('member.status', '!=', 'deleted')
+      .execute();
+  const rows = [...(await live('member_account')), ...(await live('member_role')), ...(await live('member_permission'))];
+  const out = new Map<number, Set<number>>();
+  for (const r of rows) out.set(r.account_id, (out.get(r.account_id) ?? new Set()).add(r.member_id));
+  return out;
+}
+
+function assertManages(actor: AdminActor, tree: AccountTree, accountId: number): void {
+  if (!actor.authz.can('accounts.manage', accountId)) throw new DomainError('FORBIDDEN', `You do not manage ${tree.path(accountId)}.`);
+}
+
+function requireAccount(tree: AccountTree, accountId: number): void {
+  if (!tree.has(accountId)) throw new DomainError('NOT_FOUND', 'That account no longer exists: reload and try again.');
+}
+
+const target = (tree: AccountTree, accountId: number, name?: string) => ({ type: 'account', id: accountId, label: name ?? tree.get(accountId)?.name ?? null });
+
+/** Creates a sub-account and, when asked, invites the person in charge of it, in one transaction. */
+export async function createAccount(deps: ServiceDeps, actor: AdminActor, organizationId: number, input: z.infer<typeof createAccountInput>) {
+  const now = deps.clock.now().toISOString();
+  return deps.db.transaction().execute(async (trx) => {
+    const tree = await loadAccountTree(trx, organizationId);
+    const parentId = input.parentId ?? tree.root.id;
+    requireAccount(tree, parentId);
+    assertManages(actor, tree, parentId);
+    const account = await insertAccount(trx, { organization_id: organizationId, parent_id: parentId, name: input.name, created_at: now });
+    await insertAuditRows(trx, [auditRow(organizationId, actor, 'account.create', target(tree, account.id, account.name), null, { name: account.name, parent: tree.path(parentId) }, now)]);
+    let invited: { memberId: number; email: string } | null = null;
+    if (input.inCharge) {
+      // The actor's view of the tree must include the new account for the invite's checks.
+      const scoped: AdminActor = { ...actor, authz: new Authz(actor.authz.grants, await loadAccountTree(trx, organizationId)) };
+      const r = await inviteMembersIn(deps, trx, scoped, organizationId, {
+        entries: [{ email: input.inCharge.email, name: input.inCharge.name ?? null }],
+        grants: { roleIds: [input.inCharge.roleId], accountIds: [account.id], permissions: [], grantAccountId: account.id },
+        resendExisting: false,
+      });
+      const skip = r.skipped[0];
+      if (skip) throw new DomainError('VALIDATION', `${skip.email}: ${skip.message}. The sub-account was not created.`, { field: 'inCharge.email' });
+      invited = r.invited[0] ? { memberId: r.invited[0].memberId, email: r.invited[0].email } : null;
+    }
+    return { id: account.id, name: account.name, parentId, invited };
+  });
+}
+
+export async function renameAccount(deps: ServiceDeps, actor: AdminActor, organizationId: number, input: z.infer<typeof renameAccountInput>) {
+  const now = deps.clock.now().toISOString();
+  return deps.db.transaction().execute(async (trx) => {
+    const tree = await loadAccountTree(trx, organizationId);
+    requireAccount(tree, input.id);
+    assertManages(actor, tree, input.id);
+    const before = tree.get(input.id)!.name;
+    await trx.updateTable('account').set({ name: input.name }).where('id', '=', input.id).execute();
+    await insertAuditRows(trx, [auditRow(organizationId, actor, 'account.rename', target(tree, input.id, input.name), { name: before }, { name: input.name }, now)]);
+    return { id: input.id, name: input.name };
+  });
+}
+
+/** Moves a sub-account (with its subtree) under another account; never under itself. */
+export async function moveAccount(deps: ServiceDeps, actor: AdminActor, organizationId: number, input: z.infer<typeof moveAccountInput>) {
+  const now = deps.clock.now().toISOString();
+  return deps.db.transaction().execute(async (trx) => {
+    const tree = await loadAccountTree(trx, organizationId);
+    requireAccount(tree, input.id);
+    requireAccount(tree, input.parentId);
+    assertManages(actor, tree, input.id);
+    assertManages(actor, tree, input.parentId);
+    const problem = moveProblem(tree, input.id, input.parentId);
+    if (problem) throw new DomainError('VALIDATION', problem);
+    const before = tree.path(input.id);
+    await trx.updateTable('account').set({ parent_id: input.parentId }).where('id', '=', input.id).execute();
+    const after = (await loadAccountTree(trx, organizationId)).path(input.id);
+    await insertAuditRows(trx, [auditRow(organizationId, actor, 'account.move', target(tree, input.id), { path: before }, { path: after }, now)]);
+    return { id: input.id, parentId: input.parentId };
+  });
+}
+
+/** Deletes a sub-account without sub-accounts; refuses while members depend on it unless they are moved. */
+export async function deleteAccount(deps: ServiceDeps, actor: AdminActor, organizationId: number, input: z.infer<typeof deleteAccountInput>) {
+  const now = deps.clock.now().toISOString();
+  return deps.db.transaction().execute(async (trx) => {
+    const tree = await loadAccountTree(trx, organizationId);
+    requireAccount(tree, input.id);
+    if (input.id === tree.root.id) throw new DomainError('VALIDATION', 'The company account cannot be deleted.');
+    assertManages(actor, tree, input.id);
+    if (tree.subtree(input.id).length > 1) throw new DomainError('IN_USE', `${tree.path(input.id)} has sub-accounts: move or delete them first.`);
+    const dependents = (await dependentsByAccount(trx, organizationId)).get(input.id)?.size ?? 0;
+    let movedTo: number | null = null;
+    if (dependents > 0) {
+      if (input.moveMembersTo === undefined)
+        throw new DomainError('IN_USE', `${dependents} member${dependents === 1 ? ' depends' : 's depend'} on ${tree.path(input.id)}: choose an account to move them to.`, { members: dependents });
+      requireAccount(tree, input.moveMembersTo);
+      if (input.moveMembersTo === input.id) throw new DomainError('VALIDATION', 'Move the members to another account than the one being deleted.');
+      assertManages(actor, tree, input.moveMembersTo);
+      movedTo = input.moveMembersTo;
+    }
+    // Deleted members' leftovers and live members' grants go to the chosen account (or away, when none depends).
+    if (movedTo !== null)
+      for (const t of ['member_account', 'member_role', 'member_permission'] as const)
+        await sql`UPDATE OR IGNORE ${sql.table(t)} SET account_id = ${movedTo} WHERE account_id = ${input.id}`.execute(trx);
+    for (const t of ['member_account', 'member_role', 'member_permission'] as const) await trx.deleteFrom(t).where('account_id', '=', input.id).execute();
+    await trx.deleteFrom('account').where('id', '=', input.id).execute();
+    await insertAuditRows(trx, [
+      auditRow(organizationId, actor, 'account.delete', target(tree, input.id), { path: tree.path(input.id) }, movedTo !== null ? { membersMovedTo: tree.path(movedTo), members: dependents } : null, now),
+    ]);
+    return { id: input.id, movedMembers: dependents };
+  });
+}

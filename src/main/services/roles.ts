@@ -1,0 +1,215 @@
+import { z } from 'zod';
+import { CONSOLE_PERMISSIONS, PERMISSION_LABELS, isConsolePermission, moduleKey } from '../../shared/permissions';
+import { DomainError } from '../core/errors';
+import { ungrantable } from '../core/grants';
+import type { DbOrTx } from '../db/database';
+import { insertAuditRows } from '../db/repos/audit.repo';
+import { insertRole, listRoles, rolePermissions } from '../db/repos/roles.repo';
+import type { Role } from '../db/tables/role.table';
+import { auditRow } from './audit';
+import type { ServiceDeps } from './deps';
+import type { AdminActor } from './members';
+
+export const roleName = z.string().trim().min(1, 'Give the role a name.').max(100, 'Role names are at most 100 characters.');
+export const permissionList = z.array(z.string().min(1).max(100)).max(500);
+export const moduleInput = z.object({
+  key: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .min(1, 'Give the module a key.')
+    .max(60)
+    .regex(/^[a-z0-9][a-z0-9-]*$/, 'Module keys use letters, digits and dashes, e.g. "reports".'),
+  name: z.string().trim().min(1, 'Give the module a name.').max(100),
+  adminOnly: z.boolean().default(false),
+});
+
+export async function listModules(db: DbOrTx, organizationId: number) {
+  return db.selectFrom('product_module').selectAll().where('organization_id', '=', organizationId).orderBy('id').execute();
+}
+
+/** Every permission the organization knows: the console's and its product modules'. */
+export async function permissionCatalog(db: DbOrTx, organizationId: number) {
+  const modules = await listModules(db, organizationId);
+  return {
+    console: CONSOLE_PERMISSIONS.map((key) => ({ key, label: PERMISSION_LABELS[key] })),
+    modules: modules.map((m) => ({ key: moduleKey(m.key), label: m.name, adminOnly: m.admin_only === 1 })),
+  };
+}
+
+export async function rolesWithPermissions(db: DbOrTx, organizationId: number) {
+  const roles = await listRoles(db, organizationId);
+  const perms = await rolePermissions(db, roles.map((r) => r.id));
+  const usage = await db
+    .selectFrom('member_role')
+    .innerJoin('member', 'member.id', 'member_role.member_id')
+    .select(['member_role.role_id', (eb) => eb.fn.count<number>('member.id').distinct().as('n')])
+    .where('member.organization_id', '=', organizationId)
+    .where('member.status', '!=', 'deleted')
+    .groupBy('member_role.role_id')
+    .execute();
+  return roles.map((r) => ({
+    id: r.id,
+    name: r.name,
+    builtin: r.builtin,
+    permissions: perms.filter((p) => p.role_id === r.id).map((p) => p.permission),
+    members: Number(usage.find((u) => u.role_id === r.id)?.n ?? 0),
+  }));
+}
+
+/** Roles are the organization's: only someone managing roles org-wide edits them. */
+function assertOrgWide(actor: AdminActor): void {
+  if (!actor.authz.can('roles.manage')) throw new DomainError('FORBIDDEN', 'Roles apply to the whole organization: only someone who manages roles for the company account can change them.');
+}
+
+async function requireRole(db: DbOrTx, organizationId: number, id: number): Promise<Role> {
+  const role = (await listRoles(db, organizationId)).find((r) => r.id === id);
+  if (!role) throw new DomainError('NOT_FOUND', 'This role no longer exists: reload the page.');
+  return role;
+}
+
+async function assertNameFree(db: DbOrTx, organizationId: number, name: string, exceptId?: number): Promise<void> {
+  const taken = (await listRoles(db, organizationId)).some((r) => r.id !== exceptId && r.name.toLowerCase() === name.toLowerCase());
+  if (taken) throw new DomainError('VALIDATION', `A role named "${name}" already exists.`, { field: 'name' });
+}
+
+async function assertKnownPermissions(db: DbOrTx, organizationId: number, permissions: string[]): Promise<void> {
+  const modules = new Set((await listModules(db, organizationId)).map((m) => moduleKey(m.key)));
+  const unknown = permissions.filter((p) => !isConsolePermission(p) && !modules.has(p));
+  if (unknown.length) throw new DomainError('VALIDATION', `Unknown permission: ${unknown.join(', ')}. Reload the page.`);
+}
+
+function assertGrantable(actor: AdminActor, before: string[], after: string[]): void {
+  const bad = ungrantable(actor.authz, before, after);
+  if (bad.length) throw new DomainError('MORE_PRIVILEGED', `You cannot give or take away permissions you do not hold yourself: ${bad.join(', ')}.`);
+}
+
+/** Nobody changes their own permissions: editing a role they hold would. */
+async function assertNotOwnRole(db: DbOrTx, actor: AdminActor, role: Role): Promise<void> {
+  const held = await db.selectFrom('member_role').select('role_id').where('member_id', '=', actor.memberId).where('role_id', '=', role.id).executeTakeFirst();
+  if (held) throw new DomainError('SELF_ACTION', `You hold the role ${role.name}: changing it would change your own permissions. Ask another admin.`);
+}
+
+function command<T>(deps: ServiceDeps, actor: AdminActor, run: (trx: DbOrTx, now: string) => Promise<T>): Promise<T> {
+  assertOrgWide(actor);
+  const now = deps.clock.now().toISOString();
+  return deps.db.transaction().execute((trx) => run(trx, now));
+}
+
+const roleTarget = (r: { id: number; name: string }) => ({ type: 'role', id: r.id, label: r.name });
+
+export function createRole(deps: ServiceDeps, actor: AdminActor, organizationId: number, input: { name: string; permissions: string[] }) {
+  return command(deps, actor, async (trx, now) => {
+    await assertNameFree(trx, organizationId, input.name);
+    const permissions = [...new Set(input.permissions)];
+    await assertKnownPermissions(trx, organizationId, permissions);
+    assertGrantable(actor, [], permissions);
+    const role = await insertRole(trx, { organization_id: organizationId, name: input.name, builtin: null, created_at: now }, permissions);
+    await insertAuditRows(trx, [auditRow(organizationId, actor, 'role.create', roleTarget(role), null, { name: role.name, permissions }, now)]);
+    return { id: role.id, name: role.name };
+  });
+}
+
+export function renameRole(deps: ServiceDeps, actor: AdminActor, organizationId: number, input: { id: number; name: string }) {
+  return command(deps, actor, async (trx, now) => {
+    const role = await requireRole(trx, organizationId, input.id);
+    if (role.builtin) throw new DomainError('VALIDATION', `${role.name} is a built-in role: its name cannot change. Copy it to make your own.`);
+    await assertNameFree(trx, organizationId, input.name, role.id);
+    await trx.updateTable('role').set({ name: input.name }).where('id', '=', role.id).execute();
+    await insertAuditRows(trx, [auditRow(organizationId, actor, 'role.rename', roleTarget(role), { name: role.name }, { name: input.name }, now)]);
+    return { id: role.id, name: input.name };
+  });
+}
+
+export function copyRole(deps: ServiceDeps, actor: AdminActor, organizationId: number, input: { id: number; name: string }) {
+  return command(deps, actor, async (trx, now) => {
+    const source = await requireRole(trx, organizationId, input.id);
+    await assertNameFree(trx, organizationId, input.name);
+    const permissions = (await rolePermissions(trx, [source.id])).map((p) => p.permission);
+    assertGrantable(actor, [], permissions);
+    const role = await insertRole(trx, { organization_id: organizationId, name: input.name, builtin: null, created_at: now }, permissions);
+    await insertAuditRows(trx, [auditRow(organizationId, actor, 'role.copy', roleTarget(role), null, { name: role.name, copiedFrom: source.name, permissions }, now)]);
+    return { id: role.id, name: role.name };
+  });
+}
+
+export function deleteRole(deps: ServiceDeps, actor: AdminActor, organizationId: number, id: number) {
+  return command(deps, actor, async (trx, now) => {
+    const role = await requireRole(trx, organizationId, id);
+    if (role.builtin) throw new DomainError('VALIDATION', `${role.name} is a built-in role: it cannot be deleted.`);
+    const users = await trx
+      .selectFrom('member_role')
+      .innerJoin('member', 'member.id', 'member_role.member_id')
+      .select((eb) => eb.fn.count<number>('member.id').distinct().as('n'))
+      .where('member_role.role_id', '=', id)
+      .where('member.status', '!=', 'deleted')
+      .executeTakeFirstOrThrow();
+    if (Number(users.n) > 0)
+      throw new DomainError('IN_USE', `${role.name} is held by ${users.n} member${Number(users.n) === 1 ? '' : 's'}: give them another role first.`);
+    const permissions = (await rolePermissions(trx, [id])).map((p) => p.permission);
+    await trx.deleteFrom('member_role').where('role_id', '=', id).execute();
+    await trx.deleteFrom('role').where('id', '=', id).execute();
+    await insertAuditRows(trx, [auditRow(organizationId, actor, 'role.delete', roleTarget(role), { name: role.name, permissions }, null, now)]);
+    return { id };
+  });
+}
+
+export const matrixInput = z.object({
+  roles: z.array(z.object({ id: z.number().int().positive(), permissions: permissionList })).min(1).max(200),
+});
+
+/** Saves the matrix at once: every changed role in one transaction, one audit row per role. */
+export function setRolePermissions(deps: ServiceDeps, actor: AdminActor, organizationId: number, input: z.infer<typeof matrixInput>) {
+  return command(deps, actor, async (trx, now) => {
+    let changed = 0;
+    for (const r of input.roles) {
+      const role = await requireRole(trx, organizationId, r.id);
+      const before = (await rolePermissions(trx, [role.id])).map((p) => p.permission).sort();
+      const after = [...new Set(r.permissions)].sort();
+      if (before.join('\n') === after.join('\n')) continue;
+      if (role.builtin === 'owner') throw new DomainError('VALIDATION', 'The Owner role always holds every permission: it cannot be changed.');
+      await assertKnownPermissions(trx, organizationId, after);
+      assertGrantable(actor, before, after);
+      await assertNotOwnRole(trx, actor, role);
+      await trx.deleteFrom('role_permission').where('role_id', '=', role.id).execute();
+      if (after.length) await trx.insertInto('role_permission').values(after.map((permission) => ({ role_id: role.id, permission }))).execute();
+      await insertAuditRows(trx, [auditRow(organizationId, actor, 'role.permissions', roleTarget(role), { permissions: before }, { permissions: after }, now)]);
+      changed++;
+    }
+    return { changed };
+  });
+}
+
+/** A new product module: the Owner and Admin roles hold it; the Member role too unless it is admin-only. */
+export function addModule(deps: ServiceDeps, actor: AdminActor, organizationId: number, input: z.infer<typeof moduleInput>) {
+  return command(deps, actor, async (trx, now) => {
+    const exists = (await listModules(trx, organizationId)).some((m) => m.key === input.key);
+    if (exists) throw new DomainError('VALIDATION', `A module with the key "${input.key}" already exists.`, { field: 'key' });
+    const mod = await trx
+      .insertInto('product_module')
+      .values({ organization_id: organizationId, key: input.key, name: input.name, admin_only: input.adminOnly ? 1 : 0 })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const holders = (await listRoles(trx, organizationId)).filter((r) => r.builtin === 'owner' || r.builtin === 'admin' || (r.builtin === 'member' && !input.adminOnly));
+    if (holders.length) await trx.insertInto('role_permission').values(holders.map((r) => ({ role_id: r.id, permission: moduleKey(mod.key) }))).execute();
+    await insertAuditRows(trx, [auditRow(organizationId, actor, 'module.add', { type: 'module', id: mod.id, label: mod.name }, null, { key: mod.key, name: mod.name, adminOnly: input.adminOnly }, now)]);
+    return { key: moduleKey(mod.key), name: mod.name };
+  });
+}
+
+export function removeModule(deps: ServiceDeps, actor: AdminActor, organizationId: number, key: string) {
+  return command(deps, actor, async (trx, now) => {
+    const bare = key.replace(/^module:/, '');
+    const mod = (await listModules(trx, organizationId)).find((m) => m.key === bare);
+    if (!mod) throw new DomainError('NOT_FOUND', 'This module no longer exists: reload the page.');
+    const perm = moduleKey(mod.key);
+    const roleIds = (await listRoles(trx, organizationId)).map((r) => r.id);
+    await trx.deleteFrom('role_permission').where('permission', '=', perm).where('role_id', 'in', roleIds).execute();
+    const memberIds = trx.selectFrom('member').select('id').where('organization_id', '=', organizationId);
+    await trx.deleteFrom('member_permission').where('permission', '=', perm).where('member_id', 'in', memberIds).execute();
+    await trx.deleteFrom('product_module').where('id', '=', mod.id).execute();
+    await insertAuditRows(trx, [auditRow(organizationId, actor, 'module.remove', { type: 'module', id: mod.id, label: mod.name }, { key: mod.key, name: mod.name }, null, now)]);
+    return { key: perm };
+  });
+}
+

@@ -1,0 +1,132 @@
+import { ActionIcon, Alert, Button, Checkbox, Group, MultiSelect, Select, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { errorMessage, useTRPC } from '../trpc';
+
+interface RoleAt {
+  roleId: string | null;
+  accountId: string | null;
+}
+
+/** A member's roles at accounts, extra single permissions and sub-account access, with why each permission holds. */
+export function MemberAccess({ id }: { id: number }) {
+  const trpc = useTRPC();
+  const detail = useQuery(trpc.members.detail.queryOptions({ id }));
+  const m = detail.data;
+  if (!m) return null;
+  // A fresh form whenever the saved access changes.
+  return <AccessForm key={JSON.stringify([m.id, m.roles, m.permissions, m.accountIds])} m={m} />;
+}
+
+interface Saved {
+  id: number;
+  email: string;
+  status: string;
+  roles: { id: number; accountId: number }[];
+  permissions: { permission: string; accountId: number }[];
+  accountIds: number[];
+  effective: { permission: string; sources: string[] }[];
+}
+
+function AccessForm({ m }: { m: Saved }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const state = useQuery(trpc.auth.state.queryOptions());
+  const roles = useQuery(trpc.roles.list.queryOptions());
+  const catalog = useQuery(trpc.roles.catalog.queryOptions());
+  const accounts = useQuery(trpc.accounts.list.queryOptions());
+  const root = accounts.data?.find((a) => a.parentId === null);
+
+  const [roleRows, setRoleRows] = useState<RoleAt[]>(() => m.roles.map((r) => ({ roleId: String(r.id), accountId: String(r.accountId) })));
+  const [perms, setPerms] = useState(() => m.permissions);
+  const [access, setAccess] = useState<string[]>(() => m.accountIds.map(String));
+  const [permAt, setPermAt] = useState<string | null>(null);
+
+  const save = useMutation(
+    trpc.members.setAccess.mutationOptions({
+      onSuccess: () => {
+        notifications.show({ color: 'green', title: 'Access saved', message: m?.email ?? '' });
+        void qc.invalidateQueries({ queryKey: trpc.members.pathKey() });
+      },
+    }),
+  );
+
+  if (!root) return null;
+  const me = state.data?.me;
+  const self = me?.memberId === m.id;
+  const editable = !!me?.permissions.includes('members.edit') && !self && m.status !== 'deleted';
+  const accountOptions = (accounts.data ?? []).map((a) => ({ value: String(a.id), label: a.path }));
+  const subAccountOptions = accountOptions.filter((a) => a.value !== String(root.id));
+  const roleOptions = (roles.data ?? []).map((r) => ({ value: String(r.id), label: r.name }));
+  const at = Number(permAt ?? root.id);
+  const labelOf = new Map([...(catalog.data?.console ?? []), ...(catalog.data?.modules ?? [])].map((p) => [p.key as string, p.label]));
+  const allPerms = [...(catalog.data?.console ?? []), ...(catalog.data?.modules ?? [])];
+
+  const submit = () =>
+    save.mutate({
+      id: m.id,
+      roles: roleRows.filter((r) => r.roleId && r.accountId).map((r) => ({ roleId: Number(r.roleId), accountId: Number(r.accountId) })),
+      permissions: perms,
+      accountIds: access.map(Number),
+    });
+
+  return (
+    <Stack gap="sm" aria-label="Access">
+      <Title order={3} size="h5">Roles and access</Title>
+      {self && <Text size="xs" c="dimmed">You cannot change your own roles or permissions: ask another admin.</Text>}
+      <Stack gap={6}>
+        {roleRows.map((r, i) => (
+          <Group key={i} gap="xs" wrap="nowrap" align="flex-end">
+            <Select size="xs" label={`Role ${i + 1}`} data={roleOptions} value={r.roleId} disabled={!editable} onChange={(v) => setRoleRows((rows) => rows.map((x, j) => (j === i ? { ...x, roleId: v } : x)))} />
+            <Select size="xs" label={`Role ${i + 1} at account`} data={accountOptions} value={r.accountId} disabled={!editable} onChange={(v) => setRoleRows((rows) => rows.map((x, j) => (j === i ? { ...x, accountId: v } : x)))} />
+            {editable && (
+              <ActionIcon variant="subtle" color="red" aria-label={`Remove role ${i + 1}`} onClick={() => setRoleRows((rows) => rows.filter((_, j) => j !== i))}>×</ActionIcon>
+            )}
+          </Group>
+        ))}
+        {editable && (
+          <Button size="xs" variant="light" w="fit-content" onClick={() => setRoleRows((rows) => [...rows, { roleId: null, accountId: String(root.id) }])}>
+            Add a role
+          </Button>
+        )}
+      </Stack>
+      <MultiSelect size="xs" label="Sub-account access" data={subAccountOptions} value={access} onChange={setAccess} disabled={!editable} clearable />
+      <div>
+        <Select size="xs" label="Single permissions at" data={accountOptions} value={permAt ?? String(root.id)} onChange={setPermAt} allowDeselect={false} />
+        <SimpleGrid cols={2} spacing={4} mt={6}>
+          {allPerms.map((p) => (
+            <Checkbox
+              key={p.key}
+              size="xs"
+              label={`Single permission: ${p.label}`}
+              aria-label={`Single permission: ${p.label}`}
+              disabled={!editable}
+              checked={perms.some((x) => x.permission === p.key && x.accountId === at)}
+              onChange={(e) => {
+                const on = e.currentTarget.checked;
+                setPerms((ps) => (on ? [...ps, { permission: p.key, accountId: at }] : ps.filter((x) => !(x.permission === p.key && x.accountId === at))));
+              }}
+            />
+          ))}
+        </SimpleGrid>
+      </div>
+      {save.error && <Alert color="red">{errorMessage(save.error)}</Alert>}
+      {editable && (
+        <Button size="xs" w="fit-content" onClick={submit} loading={save.isPending}>
+          Save access
+        </Button>
+      )}
+      <div>
+        <Text size="xs" c="dimmed" fw={600} tt="uppercase">Why they hold each permission</Text>
+        <Stack gap={2} mt={4} role="list" aria-label="Effective permissions">
+          {m.effective.map((e) => (
+            <Text key={e.permission} size="xs" role="listitem">
+              <b>{labelOf.get(e.permission) ?? e.permission}</b> — {e.sources.join('; ')}
+            </Text>
+          ))}
+        </Stack>
+      </div>
+    </Stack>
+  );
+}

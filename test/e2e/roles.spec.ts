@@ -1,0 +1,115 @@
+import type { APIRequestContext, Browser, Page } from '@playwright/test';
+import { expect, inviteByChips, OWNER, registerOwner, test } from './fixtures';
+
+/** Calls the router over HTTP with the page's cookies (page.request shares the browser context's). */
+async function api<T>(request: APIRequestContext, baseURL: string, path: string, input?: unknown, method: 'query' | 'mutation' = 'mutation'): Promise<T> {
+  const headers = { 'x-roster-client': 'web' };
+  const res =
+    method === 'query'
+      ? await request.get(`${baseURL}/trpc/${path}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`, { headers })
+      : await request.post(`${baseURL}/trpc/${path}`, { headers, data: input ?? {} });
+  const body = (await res.json()) as { result?: { data: T }; error?: unknown };
+  if (!res.ok() || !body.result) throw new Error(`${path}: ${res.status()} ${JSON.stringify(body.error)}`);
+  return body.result.data;
+}
+
+/** Accepts a pending member's invitation with a password, via the link the Owner copies. */
+async function acceptInvitation(owner: Page, baseURL: string, email: string): Promise<void> {
+  const list = await api<{ items: { id: number; email: string }[] }>(owner.request, baseURL, 'members.list', { search: email }, 'query');
+  const id = list.items.find((m) => m.email === email)!.id;
+  const { url } = await api<{ url: string }>(owner.request, baseURL, 'members.copyInviteLink', { id });
+  const res = await fetch(`${baseURL}/trpc/invitee.accept`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-roster-client': 'web' },
+    body: JSON.stringify({ token: url.split('/').pop(), password: OWNER.password }),
+  });
+  expect(res.ok).toBe(true);
+}
+
+async function signInElsewhere(browser: Browser, baseURL: string, email: string): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(baseURL);
+  await page.getByRole('textbox', { name: 'Email' }).fill(email);
+  await page.getByRole('textbox', { name: 'Password' }).fill(OWNER.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  return page;
+}
+
+const nav = (page: Page, name: string) => page.getByRole('navigation').getByText(name, { exact: true });
+
+test('a custom role edited in the matrix changes what an admin with that role can see and do', async ({ page, roster, browser }) => {
+  await registerOwner(page);
+  await nav(page, 'Roles & permissions').click();
+  await page.getByRole('button', { name: 'New role' }).click();
+  await page.getByRole('dialog').getByRole('textbox', { name: 'Role name' }).fill('Support');
+  await page.getByRole('button', { name: 'Create role' }).click();
+  await page.getByRole('checkbox', { name: 'Support: View members' }).check();
+  await page.getByRole('button', { name: 'Save permissions' }).click();
+  await expect(page.getByText('Permissions saved')).toBeVisible();
+
+  const roles = await api<{ id: number; name: string }[]>(page.request, roster.baseURL, 'roles.list', undefined, 'query');
+  const support = roles.find((r) => r.name === 'Support')!.id;
+  await api(page.request, roster.baseURL, 'members.invite', { entries: [{ email: 'sam@acme.test' }], grants: { roleIds: [support] } });
+  await acceptInvitation(page, roster.baseURL, 'sam@acme.test');
+
+  const sam = await signInElsewhere(browser, roster.baseURL, 'sam@acme.test');
+  await expect(sam.getByRole('heading', { name: 'Members' })).toBeVisible();
+  await expect(nav(sam, 'Audit')).toHaveCount(0);
+  await expect(sam.getByRole('button', { name: 'Invite people' })).toHaveCount(0);
+
+  // The Owner gives Support the audit and invite permissions (and the Dashboard module): Sam sees and can do more.
+  await page.getByRole('checkbox', { name: 'Support: Audit' }).check();
+  await page.getByRole('checkbox', { name: 'Support: Invite' }).check();
+  // One grants only what one holds: inviting as Member needs the Member role's Dashboard module.
+  await page.getByRole('checkbox', { name: 'Support: Dashboard' }).check();
+  await page.getByRole('button', { name: 'Save permissions' }).click();
+  await expect(page.getByText('1 role changed')).toBeVisible();
+
+  await sam.reload();
+  await expect(nav(sam, 'Audit')).toBeVisible();
+  await inviteByChips(sam, ['newcomer@acme.test']);
+  await expect(sam.getByRole('table', { name: 'Members' }).getByRole('row', { name: 'newcomer@acme.test' })).toContainText('Pending');
+
+  // And takes them away again: the main process refuses at once, the console follows.
+  await page.getByRole('checkbox', { name: 'Support: Audit' }).uncheck();
+  await page.getByRole('button', { name: 'Save permissions' }).click();
+  await expect(page.getByText('1 role changed')).toBeVisible();
+  await sam.reload();
+  await expect(sam.getByRole('heading', { name: 'Members' })).toBeVisible();
+  await expect(nav(sam, 'Audit')).toHaveCount(0);
+  await sam.context().close();
+});
+
+test('a Team Admin of a sub-account sees and manages only that sub-account’s members', async ({ page, roster, browser }) => {
+  await registerOwner(page);
+  await inviteByChips(page, ['outsider@acme.test']);
+
+  // Create the sub-account and invite the person in charge of it in the same step.
+  await nav(page, 'Accounts').click();
+  await page.getByRole('textbox', { name: 'New sub-account' }).fill('Sales');
+  await page.getByRole('textbox', { name: 'Invite the person in charge (optional)' }).fill('lead@acme.test');
+  await page.getByRole('textbox', { name: 'Their role there' }).or(page.getByRole('combobox', { name: 'Their role there' })).first().click();
+  await page.getByRole('option', { name: 'Admin', exact: true }).click();
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(page.getByText('lead@acme.test invited')).toBeVisible();
+  await expect(page.getByRole('treeitem', { name: 'Sales' })).toContainText('1 member');
+  await acceptInvitation(page, roster.baseURL, 'lead@acme.test');
+
+  const lead = await signInElsewhere(browser, roster.baseURL, 'lead@acme.test');
+  const table = lead.getByRole('table', { name: 'Members' });
+  await expect(table.getByRole('row', { name: 'lead@acme.test' })).toBeVisible();
+  await expect(table.getByRole('row', { name: 'outsider@acme.test' })).toHaveCount(0);
+
+  // The Team Admin invites: the invitee is in Sales, visible to them; the outsider never is.
+  await inviteByChips(lead, ['seller@acme.test']);
+  await expect(table.getByRole('row', { name: 'seller@acme.test' })).toContainText('Pending');
+  await expect(table.getByRole('row', { name: 'outsider@acme.test' })).toHaveCount(0);
+  await expect(lead.getByRole('tab', { name: /Pending/ })).toContainText('1');
+
+  // The Owner sees everyone, and Sales now counts two members.
+  await page.reload();
+  await nav(page, 'Accounts').click();
+  await expect(page.getByRole('treeitem', { name: 'Sales' })).toContainText('2 members');
+  await lead.context().close();
+});
