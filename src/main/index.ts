@@ -1,6 +1,8 @@
 import { app, BrowserWindow } from 'electron';
 import { join } from 'node:path';
 import { registerTrpcBridge } from './electron/ipc';
+import { safeStorageSecretBox } from './electron/secrets';
+import { fileSecretBox } from './mail/secrets';
 import { createMainWindow } from './electron/window';
 import { startRuntime, type Runtime } from './runtime';
 
@@ -19,7 +21,7 @@ if (!app.requestSingleInstanceLock()) app.quit();
 
 app.whenReady().then(async () => {
   const dataDir = process.env.ROSTER_DATA_DIR ?? app.getPath('userData');
-  runtime = await startRuntime({ dataDir, publicBaseUrl: () => process.env.ROSTER_PUBLIC_URL ?? 'http://127.0.0.1:8450' });
+  runtime = await startRuntime({ dataDir, secrets: safeStorageSecretBox(fileSecretBox(dataDir)), publicBaseUrl: () => process.env.ROSTER_PUBLIC_URL ?? 'http://127.0.0.1:8450' });
   registerTrpcBridge(runtime.services, isAppUrl);
   createMainWindow(devUrl, rendererFile);
   app.on('activate', () => {

@@ -1,6 +1,7 @@
 import { authRouter } from './routers/auth';
 import { accountsRouter, auditRouter, rolesRouter } from './routers/directory';
 import { inviteeRouter } from './routers/invitee';
+import { mailRouter } from './routers/mail';
 import { membersRouter } from './routers/members';
 import { organizationsRouter } from './routers/organizations';
 import { createCallerFactory, router } from './trpc';
@@ -13,6 +14,7 @@ export const appRouter = router({
   accounts: accountsRouter,
   audit: auditRouter,
   invitee: inviteeRouter,
+  mail: mailRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_initial';
+import * as m0002 from './0002_mail';
 
 /**
  * Every migration, in order. A static list, not a folder scan, because the main process is
@@ -7,6 +8,7 @@ import * as m0001 from './0001_initial';
  */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
+  '0002_mail': m0002,
 };
 
 export const staticMigrationProvider: MigrationProvider = {
