@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock';
 import type { Db, DbOrTx } from '../db/database';
 import { rolesOfMembers } from '../db/repos/grants.repo';
 import { chunks, rowsPerStatement } from '../db/repos/util';
-import type { NewOutboxRow, OutboxRow } from '../db/tables/mail_outbox.table';
+import type { NewOutboxRow, OutboxRow, OutboxUpdate } from '../db/tables/mail_outbox.table';
 import type { LinkIssued, Notifier } from '../services/deps';
 import type { MailConfigResolver } from './config';
 import { assertHeaderSafe, renderMail } from './templates';
@@ -121,6 +121,8 @@ export class MailSender {
   private abandoned: Promise<void>;
   private wake: (() => void) | null = null;
   private loopDone: Promise<void> | null = null;
+  private writes: { id: number; set: OutboxUpdate; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private flushing = false;
 
   constructor(private readonly opts: SenderOptions) {
     this.batchSize = opts.batchSize ?? 50;
@@ -185,9 +187,12 @@ export class MailSender {
     if (this.crashed) return result;
     const rows = await this.claim();
     result.claimed = rows.length;
+    // One configuration lookup per organization and batch, not per mail.
+    const transports = new Map<number, Promise<{ transporter: Transporter; config: SmtpConfig } | null>>();
+    for (const org of new Set(rows.map((r) => r.organization_id))) transports.set(org, this.transportFor(org));
     await Promise.all(
       rows.map(async (row) => {
-        const outcome = await Promise.race([this.sendRow(row), this.abandoned.then(() => null)]);
+        const outcome = await Promise.race([this.sendRow(row, transports.get(row.organization_id)!), this.abandoned.then(() => null)]);
         if (outcome === null || this.crashed) return;
         if (outcome === 'sent') result.sent++;
         else if (outcome === 'retry') result.retried++;
@@ -237,11 +242,10 @@ export class MailSender {
     return { transporter, config };
   }
 
-  private async sendRow(row: OutboxRow): Promise<'sent' | 'retry' | 'failed'> {
-    const db = this.opts.db;
+  private async sendRow(row: OutboxRow, transport: Promise<{ transporter: Transporter; config: SmtpConfig } | null>): Promise<'sent' | 'retry' | 'failed'> {
     let config: SmtpConfig | undefined;
     try {
-      const t = await this.transportFor(row.organization_id);
+      const t = await transport;
       if (!t) throw Object.assign(new Error('No SMTP server is configured for this organization.'), { code: 'ENOCONFIG' });
       config = t.config;
       await t.transporter.sendMail({
@@ -261,24 +265,47 @@ export class MailSender {
       const now = this.opts.clock.now();
       if (failure.kind === 'permanent' || row.attempts >= this.maxAttempts) {
         const reason = failure.kind === 'permanent' ? failure.reason : `Gave up after ${row.attempts} attempts: ${failure.reason}`;
-        await db.updateTable('mail_outbox').set({ status: 'failed', lease_until: null, last_error: reason }).where('id', '=', row.id).where('status', '=', 'sending').execute();
+        await this.record(row.id, { status: 'failed', lease_until: null, last_error: reason });
         this.opts.onEvent?.({ type: 'failed', id: row.id, reason });
         return 'failed';
       }
       const next = new Date(now.getTime() + backoffMs(row.attempts)).toISOString();
-      await db.updateTable('mail_outbox').set({ status: 'queued', lease_until: null, next_attempt_at: next, last_error: failure.reason }).where('id', '=', row.id).where('status', '=', 'sending').execute();
+      await this.record(row.id, { status: 'queued', lease_until: null, next_attempt_at: next, last_error: failure.reason });
       this.opts.onEvent?.({ type: 'retry', id: row.id, reason: failure.reason, nextAttemptAt: next });
       return 'retry';
     }
     if (this.crashed) return 'sent';
     // Sent: keep the envelope and the outcome, drop the bodies (they hold the link's token).
-    await db
-      .updateTable('mail_outbox')
-      .set({ status: 'sent', sent_at: this.opts.clock.now().toISOString(), lease_until: null, last_error: null, text_body: null, html_body: null })
-      .where('id', '=', row.id)
-      .execute();
+    await this.record(row.id, { status: 'sent', sent_at: this.opts.clock.now().toISOString(), lease_until: null, last_error: null, text_body: null, html_body: null });
     this.opts.onEvent?.({ type: 'sent', id: row.id, messageId: row.message_id });
     return 'sent';
+  }
+
+  /**
+   * Records an outcome as soon as it is known. Outcomes that arrive while a commit is under way
+   * share the next one (group commit): one fsync for many mails, none left unrecorded for long.
+   */
+  private record(id: number, set: OutboxUpdate): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.writes.push({ id, set, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    while (this.writes.length > 0) {
+      const batch = this.writes.splice(0);
+      try {
+        await this.opts.db.transaction().execute(async (trx) => {
+          for (const w of batch) await trx.updateTable('mail_outbox').set(w.set).where('id', '=', w.id).where('status', '=', 'sending').execute();
+        });
+        for (const w of batch) w.resolve();
+      } catch (e) {
+        for (const w of batch) w.reject(e);
+      }
+    }
+    this.flushing = false;
   }
 
   /** Stops the loop after the current batch and closes the connections. */

@@ -81,6 +81,8 @@ export async function updateMailSettings(deps: ServiceDeps, mail: MailRuntime, a
       .onConflict((oc) => oc.column('organization_id').doUpdateSet(values))
       .execute();
     const shown = (r: typeof values | undefined) => (r ? { host: r.host, port: r.port, security: r.security, username: r.username, hasPassword: !!r.password_enc, fromName: r.from_name, fromAddress: r.from_address } : null);
+    // A new configuration deserves a fresh attempt: mail waiting out a backoff is due now.
+    await trx.updateTable('mail_outbox').set({ next_attempt_at: now }).where('organization_id', '=', organizationId).where('status', '=', 'queued').where('next_attempt_at', '>', now).execute();
     await insertAuditRows(trx, [auditRow(organizationId, actor, 'mail.settings.update', { type: 'organization', id: organizationId, label: null }, shown(before), shown(values), now)]);
   });
   mail.sender.start();
