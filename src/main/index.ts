@@ -2,6 +2,8 @@ import { app, BrowserWindow } from 'electron';
 import { join } from 'node:path';
 import { registerTrpcBridge } from './electron/ipc';
 import { createPortalServer } from './portal/server';
+import { safeStorageSecretBox } from './electron/secrets';
+import { fileSecretBox } from './mail/secrets';
 import { createMainWindow } from './electron/window';
 import { startRuntime, type Runtime } from './runtime';
 
@@ -22,7 +24,11 @@ app.whenReady().then(async () => {
   const dataDir = process.env.ROSTER_DATA_DIR ?? app.getPath('userData');
   const portalHost = process.env.ROSTER_PORTAL_HOST ?? '127.0.0.1';
   const portalPort = Number(process.env.ROSTER_PORTAL_PORT ?? 8450);
-  runtime = await startRuntime({ dataDir, publicBaseUrl: () => process.env.ROSTER_PUBLIC_URL ?? `http://${portalHost}:${portalPort}` });
+  runtime = await startRuntime({
+    dataDir,
+    secrets: safeStorageSecretBox(fileSecretBox(dataDir)),
+    publicBaseUrl: () => process.env.ROSTER_PUBLIC_URL ?? `http://${portalHost}:${portalPort}`,
+  });
   registerTrpcBridge(runtime.services, isAppUrl);
   // Offline organizations have no cloud: the invitee pages are served from here.
   const services = runtime.services;

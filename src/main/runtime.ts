@@ -2,6 +2,9 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { AdjustableClock, systemClock, type Clock } from './core/clock';
 import { DATABASE_FILE, openStore, type OpenedStore } from './db/connect';
+import { createMail } from './mail';
+import { fileSecretBox, type SecretBox } from './mail/secrets';
+import { parseSmtpUrl, type SmtpConfig } from './mail/transport';
 import { expireDue } from './services/members';
 import type { LinkIssued } from './services/deps';
 import { createServices, type Services } from './services';
@@ -30,17 +33,35 @@ export interface Runtime {
 }
 
 /** Opens the store and builds the services; shared by the Electron entry and web mode. */
-export async function startRuntime(opts: { dataDir: string; publicBaseUrl: () => string; clock?: Clock }): Promise<Runtime> {
+export async function startRuntime(opts: {
+  dataDir: string;
+  publicBaseUrl: () => string;
+  clock?: Clock;
+  /** Electron passes its safeStorage box; web mode uses the key file in the data folder. */
+  secrets?: SecretBox;
+  /** The installation's SMTP server from ROSTER_SMTP_URL / ROSTER_MAIL_FROM, for organizations without their own. */
+  smtp?: SmtpConfig | null;
+}): Promise<Runtime> {
   const store = await openStore(join(opts.dataDir, DATABASE_FILE));
   const testClock = process.env.NODE_ENV === 'test' ? new AdjustableClock() : null;
   const clock = opts.clock ?? testClock ?? systemClock;
+  const mail = createMail({ db: store.db, clock, secrets: opts.secrets ?? fileSecretBox(opts.dataDir), env: opts.smtp ?? smtpFromEnv() });
+  // Under NODE_ENV=test every issued link is also kept, so browser tests can follow links without mail.
   const testLinks: LinkIssued[] | null = process.env.NODE_ENV === 'test' ? [] : null;
   const services = createServices({
     db: store.db,
     clock,
     publicBaseUrl: opts.publicBaseUrl,
-    notifier: testLinks ? { linksIssued: async (_trx, events) => void testLinks.push(...events) } : undefined,
+    notifier: {
+      linksIssued: async (trx, events) => {
+        await mail.notifier.linksIssued(trx, events);
+        testLinks?.push(...events);
+      },
+    },
+    mail,
   });
+  // Drains the outbox while the process runs; idles until an organization has an SMTP server.
+  mail.sender.start();
   // Invitations expire on their own; a sweep each minute keeps the tables right while nobody looks.
   const sweep = setInterval(() => void expireDue(services.deps).catch(() => undefined), 60_000);
   sweep.unref();
@@ -51,7 +72,13 @@ export async function startRuntime(opts: { dataDir: string; publicBaseUrl: () =>
     testLinks,
     stop: async () => {
       clearInterval(sweep);
+      await mail.sender.stop();
       await store.close();
     },
   };
+}
+
+/** ROSTER_SMTP_URL (smtp://user:pass@host:port) and ROSTER_MAIL_FROM, read once at start. */
+export function smtpFromEnv(env: NodeJS.ProcessEnv = process.env): SmtpConfig | null {
+  return env.ROSTER_SMTP_URL ? parseSmtpUrl(env.ROSTER_SMTP_URL, env.ROSTER_MAIL_FROM) : null;
 }

@@ -3,14 +3,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import nodemailer from 'nodemailer';
+import { SMTPServer } from 'smtp-server';
 import { systemClock } from '../../src/main/core/clock';
 import { hashToken, newToken } from '../../src/main/core/tokens';
 import { openStore } from '../../src/main/db/connect';
+import { createMail } from '../../src/main/mail';
+import { fileSecretBox } from '../../src/main/mail/secrets';
 import { createServices } from '../../src/main/services';
 import { inviteMembers, type AdminActor } from '../../src/main/services/members';
 import { loadAuthz, registerOwner } from '../../src/main/services/organizations';
 
 const INVITES = Number(process.env.BENCH_INVITES ?? 100_000);
+const MAILS = Number(process.env.BENCH_MAILS ?? 2_000);
 
 function fmt(n: number): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: 0 });
@@ -60,9 +65,72 @@ async function benchInvites(): Promise<void> {
   }
 }
 
+/** Outbox throughput to a local SMTP server, against one nodemailer connection sending the same mails directly. */
+async function benchOutbox(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'roster-bench-mail-'));
+  let received = 0;
+  const server = new SMTPServer({
+    logger: false,
+    closeTimeout: 200,
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    onData(stream, _session, cb) {
+      stream.resume();
+      stream.on('end', () => {
+        received++;
+        cb(null);
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const address = server.server.address();
+  const port = address && typeof address === 'object' ? address.port : 0;
+  try {
+    const store = await openStore(join(dir, 'roster.sqlite'));
+    const smtp = { host: '127.0.0.1', port, security: 'none' as const, username: null, password: null, fromName: 'Bench', fromAddress: 'roster@bench.test' };
+    const mail = createMail({ db: store.db, clock: systemClock, secrets: fileSecretBox(dir), env: smtp, sender: { batchSize: 200 } });
+    const services = createServices({ db: store.db, clock: systemClock, publicBaseUrl: () => 'http://127.0.0.1:8450', notifier: mail.notifier, mail });
+    const { organizationId, memberId, personId } = await registerOwner(services.deps, { organizationName: 'Bench Mail', email: 'owner@bench.test', password: 'correct horse battery staple' });
+    const authz = await loadAuthz(store.db, organizationId, memberId);
+    const actor: AdminActor = { personId, memberId, label: 'owner@bench.test', authz };
+    const memberRole = await store.db.selectFrom('role').select('id').where('organization_id', '=', organizationId).where('builtin', '=', 'member').executeTakeFirstOrThrow();
+    await store.db.updateTable('organization').set({ block_disposable: 0 }).execute();
+    const entries = Array.from({ length: MAILS }, (_, i) => ({ email: `reader${i}@example${i % 13}.com`, name: `Reader ${i}` }));
+    await inviteMembers(services.deps, actor, organizationId, { entries, grants: { roleIds: [memberRole.id], accountIds: [], permissions: [] }, resendExisting: false });
+    const rows = await store.db.selectFrom('mail_outbox').select(['recipient', 'subject', 'text_body', 'html_body']).execute();
+
+    const t0 = performance.now();
+    const drained = await mail.sender.drainAll();
+    const outboxMs = performance.now() - t0;
+    await mail.sender.stop();
+    if (drained.sent !== MAILS || received !== MAILS) throw new Error(`outbox sent ${drained.sent}, server received ${received}, expected ${MAILS}`);
+
+    // Baseline: the same mails through one SMTP connection, no store, no bookkeeping.
+    received = 0;
+    const direct = nodemailer.createTransport({ pool: true, maxConnections: 1, maxMessages: Infinity, host: '127.0.0.1', port, secure: false, ignoreTLS: true });
+    const t1 = performance.now();
+    await Promise.all(rows.map((r) => direct.sendMail({ from: 'Bench <roster@bench.test>', to: r.recipient, subject: r.subject, text: r.text_body ?? '', html: r.html_body ?? undefined })));
+    const directMs = performance.now() - t1;
+    direct.close();
+    if (received !== MAILS) throw new Error(`direct: server received ${received}, expected ${MAILS}`);
+
+    const outboxRate = (MAILS / outboxMs) * 1000;
+    const directRate = (MAILS / directMs) * 1000;
+    console.log(`mail ${fmt(MAILS)} invitations to a local SMTP server`);
+    console.log(`  outbox:   ${fmt(outboxMs)} ms  ${fmt(outboxRate)} messages/s (claim in batches, pool of 5, record each outcome, clear bodies)`);
+    console.log(`  direct:   ${fmt(directMs)} ms  ${fmt(directRate)} messages/s (one nodemailer connection, no store)`);
+    console.log(`  ratio:    outbox sends ${(outboxRate / directRate).toFixed(2)}x the messages/s of a single direct connection`);
+    await store.close();
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   console.log(`Roster benchmarks (Node ${process.version}, ${new Date().toISOString()})`);
   await benchInvites();
+  await benchOutbox();
 }
 
 main().catch((e: unknown) => {

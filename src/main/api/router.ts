@@ -2,6 +2,7 @@ import { authRouter } from './routers/auth';
 import { accountsRouter, memberAccessProcedures, modulesRouter, rolesRouter } from './routers/access';
 import { auditRouter } from './routers/directory';
 import { inviteeRouter } from './routers/invitee';
+import { mailRouter } from './routers/mail';
 import { membersRouter } from './routers/members';
 import { organizationsRouter } from './routers/organizations';
 import { createCallerFactory, router } from './trpc';
@@ -15,6 +16,7 @@ export const appRouter = router({
   modules: modulesRouter,
   audit: auditRouter,
   invitee: inviteeRouter,
+  mail: mailRouter,
 });
 
 export type AppRouter = typeof appRouter;

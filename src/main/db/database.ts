@@ -2,6 +2,8 @@ import type { Kysely, Transaction } from 'kysely';
 import type { AccountTable } from './tables/account.table';
 import type { AuditTable } from './tables/audit.table';
 import type { LinkTable } from './tables/link.table';
+import type { MailOutboxTable } from './tables/mail_outbox.table';
+import type { MailSettingsTable } from './tables/mail_settings.table';
 import type { MemberTable } from './tables/member.table';
 import type { MemberAccountTable } from './tables/member_account.table';
 import type { MemberPermissionTable } from './tables/member_permission.table';
@@ -26,6 +28,8 @@ export interface Database {
   member_account: MemberAccountTable;
   link: LinkTable;
   audit: AuditTable;
+  mail_settings: MailSettingsTable;
+  mail_outbox: MailOutboxTable;
   phone_code: PhoneCodeTable;
   phone_attempt: PhoneAttemptTable;
 }

@@ -7,6 +7,7 @@ import { listAudit } from '../db/repos/audit.repo';
 import { accountsOfMembers, rolesOfMembers, permissionsOfMembers } from '../db/repos/grants.repo';
 import { countByStatus, findMember, listMembers, sortValue, type MemberSort } from '../db/repos/members.repo';
 import type { Member } from '../db/tables/member.table';
+import { deliveriesOf, type Delivery } from '../mail/service';
 import type { ServiceDeps } from './deps';
 import { loadAccountTree, loadAuthz } from './organizations';
 
@@ -35,6 +36,8 @@ export interface MemberRow {
   acceptedAt: string | null;
   statusChangedAt: string;
   actions: string[];
+  /** The latest mail to this member (queued, sending, sent, failed with the reason), if any. */
+  delivery?: Delivery | null;
 }
 
 function toRow(m: Member, roles: { member_id: number; role_id: number; name: string; account_id: number }[], accounts: { member_id: number; account_id: number }[]): MemberRow {
@@ -70,10 +73,10 @@ export async function listMemberPage(deps: ServiceDeps, organizationId: number, 
   });
   const page = rows.slice(0, input.limit);
   const ids = page.map((m) => m.id);
-  const [roles, accounts] = await Promise.all([rolesOfMembers(deps.db, ids), accountsOfMembers(deps.db, ids)]);
+  const [roles, accounts, deliveries] = await Promise.all([rolesOfMembers(deps.db, ids), accountsOfMembers(deps.db, ids), deliveriesOf(deps.db, ids)]);
   const last = page[page.length - 1];
   return {
-    items: page.map((m) => toRow(m, roles, accounts)),
+    items: page.map((m): MemberRow => ({ ...toRow(m, roles, accounts), delivery: deliveries.get(m.id) ?? null })),
     nextCursor: rows.length > input.limit && last ? { value: sortValue(last, input.sort as MemberSort), id: last.id } : null,
   };
 }

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_initial';
+import * as m0002 from './0002_mail';
 import * as m0005 from './0005_portal';
 
 /**
@@ -8,6 +9,7 @@ import * as m0005 from './0005_portal';
  */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
+  '0002_mail': m0002,
   '0005_portal': m0005,
 };
 

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 import { subscribeToChanges, useTRPC } from '../trpc';
 import { AccountsPage } from './Accounts';
 import { AuditPage } from './Audit';
+import { MailPage } from './Mail';
 import { MembersPage } from './Members';
 import { RolesPage } from './Roles';
 import { SettingsPage } from './Settings';
@@ -24,6 +25,7 @@ const SECTIONS = [
   { key: 'accounts', label: 'Accounts', permission: null },
   { key: 'audit', label: 'Audit', permission: 'audit.view' },
   { key: 'settings', label: 'Settings', permission: null },
+  { key: 'mail', label: 'Mail', permission: 'members.invite' },
 ] as const;
 type Section = (typeof SECTIONS)[number]['key'];
 
@@ -103,6 +105,7 @@ export function Console({ me }: { me: Me }) {
         {section === 'accounts' && <AccountsPage me={me} />}
         {section === 'audit' && <AuditPage />}
         {section === 'settings' && <SettingsPage me={me} />}
+        {section === 'mail' && <MailPage me={me} />}
       </AppShell.Main>
     </AppShell>
   );

@@ -10,6 +10,7 @@ import { MemberPanel } from '../components/MemberPanel';
 import { ACTION_LABELS, DESTRUCTIVE, STATUS_COLORS, STATUS_LABELS, formatDate } from '../components/labels';
 import { errorMessage, useTRPC } from '../trpc';
 import type { Me } from './Console';
+import { DeliveryBadge } from '../components/DeliveryBadge';
 
 type BulkAction = 'resend' | 'reinvite' | 'cancel' | 'deactivate' | 'reactivate' | 'delete' | 'passwordReset';
 
@@ -170,6 +171,7 @@ export function MembersPage({ me }: { me: Me }) {
                   <Table.Td>
                     <Badge color={STATUS_COLORS[r.status]} variant="dot">{STATUS_LABELS[r.status]}</Badge>
                     {r.status === 'pending' && r.inviteExpiresAt && <Text size="xs" c="dimmed">until {formatDate(r.inviteExpiresAt)}</Text>}
+                    <DeliveryBadge memberId={r.id} delivery={r.delivery} />
                   </Table.Td>
                   <Table.Td><Text size="sm">{formatDate(r.invitedAt)}</Text></Table.Td>
                   <Table.Td onClick={(e) => e.stopPropagation()}>

@@ -1,0 +1,48 @@
+import type { DbOrTx } from '../db/database';
+import type { MailSettingsRow } from '../db/tables/mail_settings.table';
+import type { SecretBox } from './secrets';
+import type { SmtpConfig } from './transport';
+
+/**
+ * Where each organization's SMTP configuration comes from: its own settings (Mail page), else the
+ * installation's ROSTER_SMTP_URL / ROSTER_MAIL_FROM read at start.
+ */
+export class MailConfigResolver {
+  constructor(
+    private readonly db: DbOrTx,
+    private readonly secrets: SecretBox,
+    readonly env: SmtpConfig | null,
+  ) {}
+
+  async settingsRow(organizationId: number, db: DbOrTx = this.db): Promise<MailSettingsRow | undefined> {
+    return db.selectFrom('mail_settings').selectAll().where('organization_id', '=', organizationId).executeTakeFirst();
+  }
+
+  fromRow(row: MailSettingsRow): SmtpConfig {
+    return {
+      host: row.host,
+      port: row.port,
+      security: row.security,
+      username: row.username,
+      password: row.password_enc ? this.secrets.decrypt(row.password_enc) : null,
+      fromName: row.from_name,
+      fromAddress: row.from_address,
+    };
+  }
+
+  async configFor(organizationId: number, db: DbOrTx = this.db): Promise<SmtpConfig | null> {
+    const row = await this.settingsRow(organizationId, db);
+    return row ? this.fromRow(row) : this.env;
+  }
+
+  /** The organizations whose mail can be sent now: 'all' when the environment configures a server. */
+  async configuredOrganizations(): Promise<'all' | number[]> {
+    if (this.env) return 'all';
+    const rows = await this.db.selectFrom('mail_settings').select('organization_id').execute();
+    return rows.map((r) => r.organization_id);
+  }
+
+  encrypt(password: string): string {
+    return this.secrets.encrypt(password);
+  }
+}

@@ -1,0 +1,96 @@
+import { DomainError } from '../core/errors';
+import type { LinkKind } from '../services/deps';
+
+/** What a mail says; everything the templates show comes from here, escaped where it lands in HTML. */
+export interface TemplateInput {
+  kind: LinkKind;
+  organizationName: string;
+  timeZone: string;
+  recipientName: string | null;
+  inviter: string;
+  roles: string[];
+  url: string;
+  expiresAt: string;
+}
+
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+}
+
+/** A header value (name, address, subject) with CR or LF could smuggle headers: refused before nodemailer sees it. */
+export function assertHeaderSafe(value: string | null | undefined, what: string): void {
+  if (value != null && /[\r\n]/.test(value)) throw new DomainError('VALIDATION', `${what} contains a line break; remove it and try again.`, { field: what });
+}
+
+/** The expiry in the organization's time zone, e.g. "12 March 2026, 14:05 (Europe/Paris)". */
+export function formatExpiry(iso: string, timeZone: string): string {
+  let zone = timeZone;
+  let formatter: Intl.DateTimeFormat;
+  try {
+    formatter = new Intl.DateTimeFormat('en-GB', { timeZone: zone, dateStyle: 'long', timeStyle: 'short' });
+  } catch {
+    zone = 'UTC';
+    formatter = new Intl.DateTimeFormat('en-GB', { timeZone: zone, dateStyle: 'long', timeStyle: 'short' });
+  }
+  return `${formatter.format(new Date(iso))} (${zone})`;
+}
+
+interface Wording {
+  subject: (org: string) => string;
+  intro: (v: { org: string; inviter: string; roles: string }) => string;
+  action: string;
+}
+
+const WORDING: Record<LinkKind, Wording> = {
+  invitation: {
+    subject: (org) => `You are invited to join ${org}`,
+    intro: ({ org, inviter, roles }) => `${inviter} invites you to join ${org}${roles ? ` as ${roles}` : ''}.`,
+    action: 'Accept the invitation',
+  },
+  resend: {
+    subject: (org) => `Reminder: your invitation to join ${org}`,
+    intro: ({ org, inviter, roles }) => `${inviter} sent you a new invitation to join ${org}${roles ? ` as ${roles}` : ''}. Earlier invitation links no longer work.`,
+    action: 'Accept the invitation',
+  },
+  reactivation: {
+    subject: (org) => `Your access to ${org} can be restored`,
+    intro: ({ org, inviter, roles }) => `${inviter} offers to restore your access to ${org}${roles ? ` as ${roles}` : ''}.`,
+    action: 'Restore my access',
+  },
+  password_reset: {
+    subject: (org) => `Choose a new password for ${org}`,
+    intro: ({ org, inviter }) => `${inviter} asked Roster to let you choose a new password for ${org}.`,
+    action: 'Choose a new password',
+  },
+};
+
+export function renderMail(input: TemplateInput): RenderedMail {
+  const w = WORDING[input.kind];
+  const roles = input.roles.join(', ');
+  const expiry = formatExpiry(input.expiresAt, input.timeZone);
+  const greeting = input.recipientName ? `Hello ${input.recipientName},` : 'Hello,';
+  const subject = w.subject(input.organizationName).replace(/[\r\n]+/g, ' ');
+  const intro = w.intro({ org: input.organizationName, inviter: input.inviter, roles });
+  const text = [greeting, '', intro, '', `${w.action}: ${input.url}`, '', `This link works until ${expiry}.`, 'If you did not expect this mail, you can ignore it.', ''].join('\n');
+  const e = escapeHtml;
+  const html = `<!doctype html>
+<html><head><meta charset="utf-8"><title>${e(subject)}</title></head>
+<body style="font-family: sans-serif; line-height: 1.5; color: #222">
+<p>${e(greeting)}</p>
+<p>${e(intro)}</p>
+<p><a href="${e(input.url)}" style="display:inline-block;padding:8px 16px;background:#1c7ed6;color:#fff;text-decoration:none;border-radius:4px">${e(w.action)}</a></p>
+<p>Or open this address: <a href="${e(input.url)}">${e(input.url)}</a></p>
+<p>This link works until ${e(expiry)}.</p>
+<p style="color:#666">If you did not expect this mail, you can ignore it.</p>
+</body></html>
+`;
+  return { subject, text, html };
+}

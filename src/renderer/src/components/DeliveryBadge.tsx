@@ -1,0 +1,38 @@
+import { Badge, Group, Tooltip, UnstyledButton } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { errorMessage, useTRPC } from '../trpc';
+
+const LABELS = { queued: 'Mail queued', sending: 'Mail sending', sent: 'Mail sent', failed: 'Mail failed' } as const;
+const COLORS = { queued: 'gray', sending: 'blue', sent: 'teal', failed: 'red' } as const;
+
+/** The latest mail to a member, with a retry for a failed one. */
+export function DeliveryBadge({ memberId, delivery }: { memberId: number; delivery?: { status: keyof typeof LABELS; error: string | null } | null }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const retry = useMutation(
+    trpc.mail.retry.mutationOptions({
+      onSuccess: () => {
+        notifications.show({ color: 'green', title: 'Mail queued again', message: 'Roster will send it now.' });
+        void qc.invalidateQueries();
+      },
+      onError: (e) => notifications.show({ color: 'red', title: 'Not retried', message: errorMessage(e) }),
+    }),
+  );
+  if (!delivery) return null;
+  const badge = (
+    <Badge size="xs" variant="light" color={COLORS[delivery.status]} data-delivery={delivery.status}>
+      {LABELS[delivery.status]}
+    </Badge>
+  );
+  return (
+    <Group gap={4} mt={2} wrap="nowrap" onClick={(e) => e.stopPropagation()}>
+      {delivery.error ? <Tooltip label={delivery.error} multiline w={320}>{badge}</Tooltip> : badge}
+      {delivery.status === 'failed' && (
+        <UnstyledButton fz="xs" c="blue" aria-label="Retry mail" onClick={() => retry.mutate({ memberId })} disabled={retry.isPending}>
+          Retry
+        </UnstyledButton>
+      )}
+    </Group>
+  );
+}

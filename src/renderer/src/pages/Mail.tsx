@@ -1,0 +1,123 @@
+import { Alert, Button, Group, NumberInput, Paper, PasswordInput, SegmentedControl, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { notifications } from '@mantine/notifications';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import { errorMessage, useTRPC } from '../trpc';
+import type { Me } from './Console';
+
+type Security = 'none' | 'starttls' | 'tls';
+const DEFAULT_PORT: Record<Security, number> = { none: 25, starttls: 587, tls: 465 };
+
+function download(name: string, type: string, content: string): void {
+  const url = URL.createObjectURL(new Blob([content], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export function MailPage({ me }: { me: Me }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const canManage = me.permissions.includes('settings.manage');
+  const canInvite = me.permissions.includes('members.invite');
+  const settings = useQuery({ ...trpc.mail.getSettings.queryOptions(), enabled: canManage });
+  const form = useForm({
+    initialValues: { host: '', port: 587, security: 'starttls' as Security, username: '', password: '', fromName: '', fromAddress: '' },
+  });
+  useEffect(() => {
+    const s = settings.data;
+    if (s) form.setValues({ host: s.host, port: s.port, security: s.security, username: s.username ?? '', password: '', fromName: s.fromName ?? '', fromAddress: s.fromAddress });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [settings.data]);
+  const save = useMutation(
+    trpc.mail.updateSettings.mutationOptions({
+      onSuccess: () => {
+        notifications.show({ color: 'green', title: 'Mail settings saved', message: 'Queued mail will be sent through this server.' });
+        form.setFieldValue('password', '');
+        void qc.invalidateQueries();
+      },
+    }),
+  );
+  const test = useMutation(trpc.mail.sendTest.mutationOptions());
+  const exportLinks = useMutation(trpc.mail.exportPendingLinks.mutationOptions());
+
+  const doExport = async (format: 'csv' | 'html') => {
+    const out = await exportLinks.mutateAsync();
+    const stamp = new Date().toISOString().slice(0, 10);
+    if (format === 'csv') download(`pending-invitations-${stamp}.csv`, 'text/csv;charset=utf-8', out.csv);
+    else download(`pending-invitations-${stamp}.html`, 'text/html;charset=utf-8', out.html);
+    notifications.show({ color: 'green', title: 'Links exported', message: `${out.count} pending ${out.count === 1 ? 'invitation' : 'invitations'}; emailed links keep working.` });
+  };
+
+  return (
+    <Stack maw={640}>
+      <div>
+        <Title order={1} size="h2">Mail</Title>
+        <Text c="dimmed" size="sm">How {me.organization.name} sends invitations, reminders, reactivations and password resets.</Text>
+      </div>
+      {canManage && (
+        <Paper withBorder p="lg">
+          <form
+            onSubmit={form.onSubmit((v) =>
+              save.mutate({ host: v.host, port: v.port, security: v.security, username: v.username || null, password: v.password ? v.password : undefined, fromName: v.fromName || null, fromAddress: v.fromAddress }),
+            )}
+          >
+            <Stack>
+              <Title order={2} size="h4">SMTP server</Title>
+              {settings.data?.source === 'environment' && <Alert color="blue">This server comes from ROSTER_SMTP_URL. Saving here gives {me.organization.name} its own.</Alert>}
+              {save.error && <Alert color="red" title="Not saved">{errorMessage(save.error)}</Alert>}
+              <TextInput label="Host" placeholder="smtp.example.org" required {...form.getInputProps('host')} />
+              <div>
+                <Text size="sm" fw={500} id="mail-security-label">Security</Text>
+                <SegmentedControl
+                  aria-labelledby="mail-security-label"
+                  data={[{ value: 'none', label: 'None' }, { value: 'starttls', label: 'STARTTLS' }, { value: 'tls', label: 'TLS' }]}
+                  value={form.values.security}
+                  onChange={(v) => {
+                    form.setFieldValue('security', v as Security);
+                    form.setFieldValue('port', DEFAULT_PORT[v as Security]);
+                  }}
+                />
+              </div>
+              <NumberInput label="Port" min={1} max={65535} required {...form.getInputProps('port')} />
+              <TextInput label="User name" autoComplete="off" {...form.getInputProps('username')} />
+              <PasswordInput
+                label="Password"
+                autoComplete="new-password"
+                description={settings.data?.hasPassword ? 'A password is stored (encrypted). Leave empty to keep it.' : 'Stored encrypted; never shown again.'}
+                {...form.getInputProps('password')}
+              />
+              <TextInput label="Sender name" placeholder={me.organization.name} {...form.getInputProps('fromName')} />
+              <TextInput label="Sender address" placeholder="roster@example.org" required {...form.getInputProps('fromAddress')} />
+              {settings.data && <Text size="xs" c="dimmed">Links in mails start with {settings.data.publicBaseUrl || '(not set)'}.</Text>}
+              <Group justify="flex-end">
+                <Button variant="default" loading={test.isPending} onClick={() => test.mutate({})}>Send test mail</Button>
+                <Button type="submit" loading={save.isPending}>Save mail settings</Button>
+              </Group>
+              {test.error && <Alert color="red" title="Test mail not sent" role="alert">{errorMessage(test.error)}</Alert>}
+              {test.data && <Alert color="green" title="Test mail sent">Sent to {test.data.to}.</Alert>}
+            </Stack>
+          </form>
+        </Paper>
+      )}
+      {canInvite && (
+        <Paper withBorder p="lg">
+          <Stack>
+            <Title order={2} size="h4">Without mail</Title>
+            <Text size="sm">Export a new link for every pending invitation, as a spreadsheet or as a sheet to print with a QR code per person. Links already emailed keep working.</Text>
+            {exportLinks.error && <Alert color="red" title="Not exported">{errorMessage(exportLinks.error)}</Alert>}
+            <Group>
+              <Button variant="default" loading={exportLinks.isPending} onClick={() => void doExport('csv').catch(() => undefined)}>Export links (CSV)</Button>
+              <Button variant="default" loading={exportLinks.isPending} onClick={() => void doExport('html').catch(() => undefined)}>Printable sheet with QR codes</Button>
+            </Group>
+          </Stack>
+        </Paper>
+      )}
+    </Stack>
+  );
+}

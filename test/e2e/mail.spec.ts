@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { SMTPServer } from 'smtp-server';
+import { expect, inviteByChips, registerOwner, test } from './fixtures';
+
+/** A loopback SMTP server; `arrived` resolves with the first recipient when a mail is accepted. */
+async function startSmtp(): Promise<{ port: number; arrived: Promise<string>; close(): Promise<void> }> {
+  let deliver!: (to: string) => void;
+  const arrived = new Promise<string>((resolve) => (deliver = resolve));
+  const server = new SMTPServer({
+    logger: false,
+    closeTimeout: 200,
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    onData(stream, session, cb) {
+      stream.resume();
+      stream.on('end', () => {
+        deliver(session.envelope.rcptTo[0]?.address ?? '');
+        cb(null);
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const addr = server.server.address();
+  const port = addr && typeof addr === 'object' ? addr.port : 0;
+  return { port, arrived, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+test('without SMTP the invitation stays queued and links can be exported; once SMTP is set, it is sent', async ({ page }) => {
+  await registerOwner(page);
+  await inviteByChips(page, ['nina@example.org']);
+  const row = page.getByRole('table', { name: 'Members' }).getByRole('row', { name: 'nina@example.org' });
+  await expect(row).toContainText('Mail queued');
+
+  await page.getByRole('button', { name: 'Mail', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Mail', exact: true })).toBeVisible();
+
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export links (CSV)' }).click();
+  const csv = readFileSync((await (await download).path())!, 'utf8');
+  expect(csv).toMatch(/"nina@example\.org","","http:\/\/127\.0\.0\.1:\d+\/invite\/[A-Za-z0-9_-]{43}"/);
+
+  const smtp = await startSmtp();
+  try {
+    // A port nobody listens on: the test mail says the host cannot be reached.
+    const closed = await startSmtp();
+    await closed.close();
+    await page.getByLabel('Host').fill('127.0.0.1');
+    await page.getByText('None', { exact: true }).click();
+    await page.getByLabel('Port').fill(String(closed.port));
+    await page.getByLabel('Sender address').fill('roster@acme.test');
+    await page.getByRole('button', { name: 'Save mail settings' }).click();
+    await expect(page.getByText('Mail settings saved')).toBeVisible();
+    await page.getByRole('button', { name: 'Send test mail' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'Test mail not sent' })).toContainText(`Cannot reach 127.0.0.1:${closed.port}`);
+
+    await page.getByLabel('Port').fill(String(smtp.port));
+    await page.getByRole('button', { name: 'Save mail settings' }).click();
+    expect(await smtp.arrived).toBe('nina@example.org');
+    await page.reload();
+    await expect(page.getByRole('table', { name: 'Members' }).getByRole('row', { name: 'nina@example.org' })).toContainText('Mail sent');
+  } finally {
+    await smtp.close();
+  }
+});
