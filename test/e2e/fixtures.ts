@@ -14,9 +14,9 @@ export interface RosterApp {
 export const OWNER = { organization: 'Acme Robotics', name: 'Ada Owner', email: 'ada@acme.test', password: 'correct horse battery staple' };
 
 /** Starts web mode with its own data folder and waits for its "listening" line, not for a timeout. */
-async function startWebMode(dataDir: string): Promise<{ child: ChildProcess; baseURL: string }> {
+export async function startWebMode(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; baseURL: string }> {
   const child = spawn(process.execPath, [resolve('out/main/serve.js'), '--port', '0', '--data-dir', dataDir], {
-    env: { ...process.env, NODE_ENV: 'test' },
+    env: { ...process.env, ...env, NODE_ENV: 'test' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const baseURL = await new Promise<string>((ok, fail) => {
