@@ -1,7 +1,7 @@
 import { app, BrowserWindow } from 'electron';
 import { join } from 'node:path';
 import { registerTrpcBridge } from './electron/ipc';
-import { createPortalServer } from './portal/server';
+import { createPortalHost } from './portal/server';
 import { safeStorageSecretBox } from './electron/secrets';
 import { fileSecretBox } from './mail/secrets';
 import { createMainWindow } from './electron/window';
@@ -9,6 +9,7 @@ import { startRuntime, type Runtime } from './runtime';
 
 // The Electron shell: lifecycle, window and wiring only. Everything else runs in plain Node too.
 let runtime: Runtime | null = null;
+let portal: ReturnType<typeof createPortalHost> | null = null;
 const rendererFile = join(__dirname, '../renderer/index.html');
 const devUrl = process.env.ELECTRON_RENDERER_URL ?? null;
 
@@ -22,17 +23,15 @@ if (!app.requestSingleInstanceLock()) app.quit();
 
 app.whenReady().then(async () => {
   const dataDir = process.env.ROSTER_DATA_DIR ?? app.getPath('userData');
-  const portalHost = process.env.ROSTER_PORTAL_HOST ?? '127.0.0.1';
-  const portalPort = Number(process.env.ROSTER_PORTAL_PORT ?? 8450);
   runtime = await startRuntime({
     dataDir,
     secrets: safeStorageSecretBox(fileSecretBox(dataDir)),
-    publicBaseUrl: () => process.env.ROSTER_PUBLIC_URL ?? `http://${portalHost}:${portalPort}`,
+    publicBaseUrl: () => runtime!.services.portal.baseUrl(),
   });
   registerTrpcBridge(runtime.services, isAppUrl);
-  // Offline organizations have no cloud: the invitee pages are served from here.
-  const services = runtime.services;
-  createPortalServer(services.deps, () => services.events.emit('members-changed')).listen(portalPort, portalHost);
+  // Offline organizations have no cloud: the invitee pages are served from here, where Settings say.
+  portal = createPortalHost(runtime.services);
+  await portal.start().catch((e: unknown) => console.error('[roster] invitee pages not started:', e instanceof Error ? e.message : e));
   createMainWindow(devUrl, rendererFile);
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createMainWindow(devUrl, rendererFile);
@@ -49,5 +48,6 @@ app.on('window-all-closed', () => {
 });
 
 app.on('will-quit', () => {
+  void portal?.stop();
   void runtime?.stop();
 });

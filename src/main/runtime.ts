@@ -60,6 +60,7 @@ export async function startRuntime(opts: {
     },
     mail,
   });
+  await services.portal.load();
   // Drains the outbox while the process runs; idles until an organization has an SMTP server.
   mail.sender.start();
   // Invitations expire on their own; a sweep each minute keeps the tables right while nobody looks.

@@ -5,6 +5,7 @@ import { inviteeRouter } from './routers/invitee';
 import { mailRouter } from './routers/mail';
 import { membersRouter } from './routers/members';
 import { organizationsRouter } from './routers/organizations';
+import { portalRouter } from './routers/portal';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
@@ -17,6 +18,7 @@ export const appRouter = router({
   audit: auditRouter,
   invitee: inviteeRouter,
   mail: mailRouter,
+  portal: portalRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -9,6 +9,7 @@ import type { MemberAccountTable } from './tables/member_account.table';
 import type { MemberPermissionTable } from './tables/member_permission.table';
 import type { MemberRoleTable } from './tables/member_role.table';
 import type { OrganizationTable } from './tables/organization.table';
+import type { InstallSettingTable } from './tables/install_setting.table';
 import type { PersonTable } from './tables/person.table';
 import type { PhoneAttemptTable, PhoneCodeTable } from './tables/phone_code.table';
 import type { ProductModuleTable } from './tables/product_module.table';
@@ -32,6 +33,7 @@ export interface Database {
   mail_outbox: MailOutboxTable;
   phone_code: PhoneCodeTable;
   phone_attempt: PhoneAttemptTable;
+  install_setting: InstallSettingTable;
 }
 
 export type Db = Kysely<Database>;

@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock';
 import type { Db } from '../db/database';
 import type { MailRuntime } from '../mail/service';
 import type { Notifier, ServiceDeps } from './deps';
+import { PortalSettingsStore } from './portal-settings';
 import { SessionStore } from './sessions';
 
 /** Everything the router needs, built once per process by the Electron entry or the web-mode entry. */
@@ -13,11 +14,16 @@ export interface Services {
   events: EventEmitter;
   /** Mail settings, outbox sender (absent in tests that capture mail instead). */
   mail?: MailRuntime;
+  /** Where the invitee pages listen and what links start with (settings of the install). */
+  portal: PortalSettingsStore;
 }
 
 export function createServices(opts: { db: Db; clock: Clock; publicBaseUrl: () => string; notifier?: Notifier; mail?: MailRuntime }): Services {
-  const deps: ServiceDeps = { db: opts.db, clock: opts.clock, publicBaseUrl: opts.publicBaseUrl, notifier: opts.notifier };
+  const portal = new PortalSettingsStore(opts.db);
+  // A link's base comes from settings (or the environment), never from a request.
+  const publicBaseUrl = () => process.env.ROSTER_PUBLIC_URL ?? portal.current.publicBaseUrl ?? opts.publicBaseUrl();
+  const deps: ServiceDeps = { db: opts.db, clock: opts.clock, publicBaseUrl, notifier: opts.notifier };
   const events = new EventEmitter();
   events.setMaxListeners(100);
-  return { deps, sessions: new SessionStore(deps), events, mail: opts.mail };
+  return { deps, sessions: new SessionStore(deps), events, mail: opts.mail, portal };
 }

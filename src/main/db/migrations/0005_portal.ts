@@ -21,9 +21,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('member_id', 'integer', (c) => c.primaryKey().references('member.id').onDelete('cascade'))
     .addColumn('failures', 'integer', (c) => c.notNull().defaultTo(0))
     .execute();
+  // Settings of this install rather than of one organization (where the invitee pages listen).
+  await db.schema
+    .createTable('install_setting')
+    .addColumn('key', 'text', (c) => c.primaryKey())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropTable('install_setting').execute();
   await db.schema.dropTable('phone_attempt').execute();
   await db.schema.dropTable('phone_code').execute();
   await db.schema.alterTable('organization').dropColumn('sms_webhook_url').execute();

@@ -3,6 +3,7 @@ import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
+import { PortalSettingsCard } from '../components/PortalSettingsCard';
 import { errorMessage, useTRPC } from '../trpc';
 import type { Me } from './Console';
 
@@ -55,6 +56,7 @@ export function SettingsPage({ me }: { me: Me }) {
           </fieldset>
         </form>
       </Paper>
+      {canEdit && <PortalSettingsCard />}
     </Stack>
   );
 }
