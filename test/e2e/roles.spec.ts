@@ -72,6 +72,7 @@ test('a custom role edited in the matrix changes what an admin with that role ca
   await expect(sam.getByRole('table', { name: 'Members' }).getByRole('row', { name: 'newcomer@acme.test' })).toContainText('Pending');
 
   // And takes them away again: the main process refuses at once, the console follows.
+  await expect(page.getByText('1 role changed')).toHaveCount(0);
   await page.getByRole('checkbox', { name: 'Support: Audit' }).uncheck();
   await page.getByRole('button', { name: 'Save permissions' }).click();
   await expect(page.getByText('1 role changed')).toBeVisible();
