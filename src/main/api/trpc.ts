@@ -17,6 +17,8 @@ import { DomainTRPCError } from './errors';
  */
 export interface Meta {
   permission: ConsolePermission | 'signedIn' | 'public' | 'link';
+  /** The permission must be held at the company account: the procedure acts on the whole organization. */
+  orgWide?: boolean;
 }
 
 function firstZodIssue(e: ZodError): string {
@@ -85,6 +87,8 @@ const requireAdmin = t.middleware(async ({ ctx, meta, next }) => {
     throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'Procedure declares no console permission' });
   if (permission !== 'signedIn' && !authz.canAnywhere(permission))
     throw new DomainTRPCError('FORBIDDEN', 'Your roles do not allow this. Ask an Owner or Admin for the permission.', null);
+  if (meta?.orgWide && permission !== 'signedIn' && !authz.can(permission))
+    throw new DomainTRPCError('FORBIDDEN', 'This applies to the whole organization: it needs the permission at the company account, not only at a sub-account.', null);
   const signedIn: SignedIn = {
     session,
     token,
@@ -96,6 +100,6 @@ const requireAdmin = t.middleware(async ({ ctx, meta, next }) => {
 });
 
 /** A procedure for a signed-in admin holding `permission` somewhere in the organization. */
-export function adminProcedure(permission: Meta['permission']) {
-  return base.meta({ permission }).use(requireAdmin);
+export function adminProcedure(permission: Meta['permission'], options: { orgWide?: boolean } = {}) {
+  return base.meta({ permission, orgWide: options.orgWide }).use(requireAdmin);
 }

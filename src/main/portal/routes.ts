@@ -92,7 +92,7 @@ function codeStepPage(view: LinkView, token: string, csrf: string, phone: string
 <input type="hidden" name="phone" value="${phone}">
 <label for="code">Code from the text message</label>
 <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
-${view.needsPassword ? passwordFields(error) : error ? html`<p class="error" role="alert">${error}</p>` : ''}
+${view.needsPassword ? passwordFields(error) : currentPasswordField(error)}
 <div class="actions"><button type="submit">Accept invitation</button></div>
 </form>
 <form method="post" action="/invite/${token}/phone">
@@ -101,6 +101,13 @@ ${view.needsPassword ? passwordFields(error) : error ? html`<p class="error" rol
 <p class="dim">No message? <button type="submit" class="secondary">Send a new code</button></p>
 </form>`,
   );
+}
+
+/** For someone who already signs in here (another organization): their password proves it is them. */
+function currentPasswordField(error?: string): Safe {
+  return html`${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+<label for="password">Your current Roster password<span class="hint" id="password-hint">You already sign in to Roster with this address: keep using the same password.</span></label>
+<input id="password" name="password" type="password" autocomplete="current-password" required aria-describedby="password-hint">`;
 }
 
 function invitationPage(view: LinkView, token: string, csrf: string, error?: string, phone?: string): string {
@@ -114,7 +121,7 @@ function invitationPage(view: LinkView, token: string, csrf: string, error?: str
 ${details(view)}
 <form method="post" action="/invite/${token}/accept">
 <input type="hidden" name="csrf" value="${csrf}">
-${view.needsPassword ? passwordFields(error) : html`${error ? html`<p class="error" role="alert">${error}</p>` : ''}<p class="dim">You already have a Roster password: keep using it.</p>`}
+${view.needsPassword ? passwordFields(error) : currentPasswordField(error)}
 <div class="actions"><button type="submit">Accept invitation</button><a class="button secondary" href="/invite/${token}/decline">Decline</a></div>
 </form>`,
   );
@@ -211,7 +218,7 @@ export function createPortalHandler(opts: PortalOptions) {
         return true;
       };
       if ((purpose === 'invitation' && step === 'accept') || purpose === 'password_reset') {
-        if (form.password !== undefined && form.password !== form.confirm) return again(400, 'The two passwords are different: type the same password twice.');
+        if (form.confirm !== undefined && form.password !== form.confirm) return again(400, 'The two passwords are different: type the same password twice.');
       }
       try {
         if (purpose === 'invitation' && step === 'phone') {

@@ -40,6 +40,8 @@ export interface ServiceDeps {
   /** Where invitees open their links; from settings, never from a request header. */
   publicBaseUrl(): string;
   notifier?: Notifier;
+  /** Called after a person's password changed, to end their live sessions. */
+  passwordChanged?(personId: number): void;
 }
 
 export function linkUrl(deps: ServiceDeps, purpose: LinkPurpose, token: string): string {

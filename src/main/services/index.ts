@@ -25,5 +25,7 @@ export function createServices(opts: { db: Db; clock: Clock; publicBaseUrl: () =
   const deps: ServiceDeps = { db: opts.db, clock: opts.clock, publicBaseUrl, notifier: opts.notifier };
   const events = new EventEmitter();
   events.setMaxListeners(100);
-  return { deps, sessions: new SessionStore(deps), events, mail: opts.mail, portal };
+  const sessions = new SessionStore(deps);
+  deps.passwordChanged = (personId) => sessions.revokePerson(personId);
+  return { deps, sessions, events, mail: opts.mail, portal };
 }

@@ -1,7 +1,8 @@
 import type { ErrorCode } from '../../shared/errors';
 import { DomainError } from '../core/errors';
 import { canApply } from '../core/lifecycle';
-import { hashPassword, passwordProblem } from '../core/passwords';
+import { hashPassword, passwordProblem, verifyPassword } from '../core/passwords';
+import { normalizeEmail } from '../core/addresses';
 import { hashToken, looksLikeToken } from '../core/tokens';
 import type { DbOrTx } from '../db/database';
 import { insertAuditRows } from '../db/repos/audit.repo';
@@ -9,7 +10,7 @@ import { rolesOfMembers } from '../db/repos/grants.repo';
 import { consumeLink, findLinkByHash, markSiblingsUsed } from '../db/repos/links.repo';
 import { findMember, updateMember } from '../db/repos/members.repo';
 import { findOrganization } from '../db/repos/organizations.repo';
-import { ensurePerson, findPerson, setPasswordHash } from '../db/repos/people.repo';
+import { ensurePerson, findPerson, findPersonByEmail as findPersonByEmailRepo, setPasswordHash } from '../db/repos/people.repo';
 import type { Link, LinkPurpose } from '../db/tables/link.table';
 import type { Member } from '../db/tables/member.table';
 import { memberAudit } from './audit';
@@ -117,6 +118,12 @@ export async function acceptInvitation(deps: ServiceDeps, token: string, input: 
     const problem = passwordProblem(input.password ?? '', view.email);
     if (problem) throw new DomainError('VALIDATION', problem, { field: 'password' });
     hash = await hashPassword(input.password!);
+  } else {
+    // The person already signs in here (another organization): the link alone must not attach
+    // that sign-in to a new organization, so they prove it with their current password.
+    const existing = await findPersonByEmailRepo(deps.db, normalizeEmail(view.email));
+    if (!existing?.password_hash || !(await verifyPassword(input.password ?? '', existing.password_hash)))
+      throw new DomainError('VALIDATION', 'Enter your current Roster password to join: it is the one you already use to sign in.', { field: 'password' });
   }
   return deps.db.transaction().execute(async (trx) => {
     const { member } = await consumeOrExplain(trx, token, 'invitation', now);
@@ -165,10 +172,12 @@ export async function resetPassword(deps: ServiceDeps, token: string, password: 
   const problem = passwordProblem(password, view.email);
   if (problem) throw new DomainError('VALIDATION', problem, { field: 'password' });
   const hash = await hashPassword(password);
-  await deps.db.transaction().execute(async (trx) => {
+  const personId = await deps.db.transaction().execute(async (trx) => {
     const { member } = await consumeOrExplain(trx, token, 'password_reset', now);
     const person = await ensurePerson(trx, member.email_normalized, now);
     await setPasswordHash(trx, person.id, hash, now);
     await insertAuditRows(trx, [memberAudit(member.organization_id, inviteeActor(member), 'member.password_set', member, member, now)]);
+    return person.id;
   });
+  deps.passwordChanged?.(personId);
 }

@@ -244,6 +244,9 @@ export async function inviteMembersIn(deps: ServiceDeps, trx: DbOrTx, actor: Adm
     if (input.resendExisting) {
       const again = skipped.filter((s) => s.reason === 'already_invited').map((s) => s.memberId!);
       if (again.length) {
+        const targets = await loadTargets(trx, organizationId, again);
+        await assertInScope(trx, actor, 'members.invite', targets);
+        await assertMayActOn(trx, actor, organizationId, 'resend', targets, tree);
         for (const m of await renewInvitations(deps, trx, actor, organizationId, again, org, now)) resent.push({ memberId: m.id, email: m.email });
       }
     }
@@ -280,7 +283,8 @@ export async function assertMayActOn(trx: DbOrTx, actor: AdminActor, organizatio
   for (const m of members) {
     if (m.id === actor.memberId && (action === 'delete' || action === 'deactivate'))
       throw new DomainError('SELF_ACTION', `You cannot ${action} yourself: ask another admin.`);
-    if (m.status === 'accepted' || m.status === 'deactivated') {
+    // Pending, expired, declined and cancelled members hold their grants too: whoever accepts gets them.
+    if (m.status !== 'deleted') {
       const target = await loadAuthz(trx, organizationId, m.id, tree);
       if (outranks(target, actor.authz))
         throw new DomainError('MORE_PRIVILEGED', `${m.email} has more privileges than you: only someone with at least the same can do this.`);
@@ -437,6 +441,14 @@ export function reactivateMembers(deps: ServiceDeps, actor: AdminActor, organiza
 
 export function sendPasswordResets(deps: ServiceDeps, actor: AdminActor, organizationId: number, ids: number[]) {
   return runMemberCommand(deps, actor, organizationId, ids, 'passwordReset', 'members.edit', async ({ trx, members, now }) => {
+    // One person, one password across organizations: only their first organization may reset it,
+    // or an admin elsewhere could take over their access to every organization.
+    for (const m of members) {
+      if (m.person_id === null) continue;
+      const home = await trx.selectFrom('member').select('organization_id').where('person_id', '=', m.person_id).where('status', 'in', ['accepted', 'deactivated']).orderBy('accepted_at').orderBy('id').executeTakeFirst();
+      if (home && home.organization_id !== organizationId)
+        throw new DomainError('FORBIDDEN', `${m.email} signs in to other organizations too: only the organization they joined first can reset their password.`);
+    }
     await revokeLinks(trx, ids, 'superseded', now, 'password_reset');
     const expiresAt = new Date(Date.parse(now) + PASSWORD_RESET_VALIDITY_MS).toISOString();
     const issued = members.map((m) => issueLink(deps, m, 'password_reset', 'password_reset', expiresAt, now, actor.label));

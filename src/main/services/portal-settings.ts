@@ -32,6 +32,16 @@ export type PortalSettings = z.output<typeof portalSettingsInput>;
 
 export const DEFAULT_PORTAL: PortalSettings = { host: '127.0.0.1', port: 8450, publicBaseUrl: null, tlsCertPath: null, tlsKeyPath: null };
 
+/**
+ * Install-wide settings decide where every organization's links point: only an Owner of the
+ * install's first organization (the one registered at first run) may change them.
+ */
+export async function assertInstallOwner(db: Db, organizationId: number, isOwnerHere: boolean): Promise<void> {
+  const first = await db.selectFrom('organization').select('id').orderBy('id').executeTakeFirst();
+  if (!first || first.id !== organizationId || !isOwnerHere)
+    throw new DomainError('OWNER_ONLY', 'Only an Owner of the organization registered first on this install can change where the invitee pages listen.');
+}
+
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

@@ -49,12 +49,13 @@ export class SessionStore {
     const recent = (this.failures.get(email) ?? []).filter((t) => t > this.now() - FAILURE_WINDOW_MS);
     if (recent.length >= MAX_FAILURES)
       throw new DomainError('RATE_LIMITED', 'Too many failed attempts for this address: wait 15 minutes and try again.');
+    // Counted before the (slow) check, so parallel guesses cannot all slip under the limit.
+    recent.push(this.now());
+    this.failures.set(email, recent);
+    if (this.failures.size > 10_000) this.pruneFailures();
     const person = await findPersonByEmail(this.deps.db, email);
     const ok = await verifyPassword(password, person?.password_hash ?? DUMMY_HASH);
-    if (!person || !person.password_hash || !ok) {
-      this.failures.set(email, [...recent, this.now()]);
-      throw new DomainError('INVALID_CREDENTIALS', 'The email or password is wrong.');
-    }
+    if (!person || !person.password_hash || !ok) throw new DomainError('INVALID_CREDENTIALS', 'The email or password is wrong.');
     this.failures.delete(email);
     const orgs = await this.consoleOrganizations(person.id);
     if (orgs.length === 0)
@@ -84,6 +85,16 @@ export class SessionStore {
     }
     session.lastSeenAt = this.now();
     return session;
+  }
+
+  private pruneFailures(): void {
+    const cutoff = this.now() - FAILURE_WINDOW_MS;
+    for (const [email, times] of this.failures) if (!times.some((t) => t > cutoff)) this.failures.delete(email);
+  }
+
+  /** Ends every session of a person (after a password change, for instance). */
+  revokePerson(personId: number): void {
+    for (const [key, session] of this.sessions) if (session.personId === personId) this.sessions.delete(key);
   }
 
   switchOrganization(token: string, organizationId: number): void {

@@ -10,14 +10,14 @@ function mailOf(services: Services): MailRuntime {
 }
 
 export const mailRouter = router({
-  getSettings: adminProcedure('settings.manage').query(({ ctx }) => getMailSettings(ctx.services.deps, mailOf(ctx.services), ctx.signedIn.organizationId)),
+  getSettings: adminProcedure('settings.manage', { orgWide: true }).query(({ ctx }) => getMailSettings(ctx.services.deps, mailOf(ctx.services), ctx.signedIn.organizationId)),
 
-  updateSettings: adminProcedure('settings.manage')
+  updateSettings: adminProcedure('settings.manage', { orgWide: true })
     .input(mailSettingsInput)
     .mutation(({ ctx, input }) => updateMailSettings(ctx.services.deps, mailOf(ctx.services), ctx.signedIn.actor, ctx.signedIn.organizationId, input)),
 
   /** Sends a test mail to the given address (the admin's own by default). */
-  sendTest: adminProcedure('settings.manage')
+  sendTest: adminProcedure('settings.manage', { orgWide: true })
     .input(z.object({ to: z.email('Enter the address to send the test mail to.').max(320).optional() }))
     .mutation(({ ctx, input }) => sendTestMail(ctx.services.deps, mailOf(ctx.services), ctx.signedIn.organizationId, input.to ?? ctx.signedIn.session.email)),
 
