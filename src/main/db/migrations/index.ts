@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_initial';
+import * as m0004 from './0004_console';
 
 /**
  * Every migration, in order. A static list, not a folder scan, because the main process is
@@ -7,6 +8,7 @@ import * as m0001 from './0001_initial';
  */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
+  '0004_console': m0004,
 };
 
 export const staticMigrationProvider: MigrationProvider = {
