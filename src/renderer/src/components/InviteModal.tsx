@@ -236,10 +236,10 @@ export function InviteModal({ opened, onClose, onInvited }: { opened: boolean; o
                   <Table.Tbody>
                     {outcomes.slice(0, PREVIEW_SHOWN).map((o, i) => (
                       <Table.Tr key={`${o.email}-${i}`} aria-label={o.email || entries[i]?.source}>
-                        <Table.Td><Text size="xs" c="dimmed">{entries[i]?.source}</Text></Table.Td>
+                        <Table.Td><Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }}>{entries[i]?.source}</Text></Table.Td>
                         <Table.Td><Text size="sm" truncate maw={300}>{o.email || <i>no address</i>}</Text></Table.Td>
                         <Table.Td>
-                          {o.outcome === 'invite' ? <Badge color="green" variant="light">Will be invited</Badge> : <Badge color={o.reason === 'already_invited' ? 'yellow' : 'red'} variant="light" style={{ textTransform: 'none' }}>Skipped: {o.message}</Badge>}
+                          {o.outcome === 'invite' ? <Badge color="green" variant="light">Will be invited</Badge> : <Badge color={o.reason === 'already_invited' ? 'yellow' : 'red'} variant="light" style={{ textTransform: 'none' }} title={o.message}>Skipped: {o.message}</Badge>}
                         </Table.Td>
                       </Table.Tr>
                     ))}
