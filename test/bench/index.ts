@@ -112,6 +112,7 @@ async function benchMemberTables(): Promise<void> {
     const cols = 'id, organization_id, person_id, email, email_normalized, name, phone, phone_digits, status, invited_by_member_id, invited_at, invite_expires_at, accepted_at, status_changed_at, created_at, updated_at, invited_at AS sort_key';
     const firstSql = raw.prepare(`SELECT ${cols} FROM member WHERE organization_id = ? AND status = ? ORDER BY invited_at DESC, id DESC LIMIT 51`);
     const afterSql = raw.prepare(`SELECT ${cols} FROM member WHERE organization_id = ? AND status = ? AND (invited_at, id) < (?, ?) ORDER BY invited_at DESC, id DESC LIMIT 51`);
+    const nullTailSql = raw.prepare(`SELECT ${cols} FROM member WHERE organization_id = ? AND status = ? AND invited_at IS NULL ORDER BY id DESC LIMIT ?`);
     const searchSql = raw.prepare(
       `SELECT ${cols} FROM member WHERE organization_id = ? AND status <> 'deleted' AND id IN (SELECT rowid FROM member_search WHERE member_search MATCH ?) ORDER BY invited_at DESC, id DESC LIMIT 51`,
     );
@@ -127,7 +128,11 @@ async function benchMemberTables(): Promise<void> {
       {
         label: 'Active tab, last page (keyset cursor)',
         router: () => caller.members.list({ status: 'accepted', limit: 50, cursor: tail }),
-        raw: () => afterSql.all(org, 'accepted', tail.value, tail.id),
+        // Same two seeks as the repository: rows before the cursor, then the NULL-keyed tail (the Owner).
+        raw: () => {
+          const rows = afterSql.all(org, 'accepted', tail.value, tail.id);
+          return rows.length >= 51 ? rows : [...rows, ...nullTailSql.all(org, 'accepted', 51 - rows.length)];
+        },
       },
       {
         label: 'search by email fragment "son98765@"',
