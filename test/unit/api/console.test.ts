@@ -30,6 +30,8 @@ describe('members console: search, keyset pages, per-address roles', () => {
     expect(emails((await owner.members.list({ search: 'termaine@ac' })).items)).toEqual(['zoe.quartermaine@acme.test']);
     expect(emails((await owner.members.list({ search: '555 01' })).items)).toEqual(['p07@acme.test']);
     expect(emails((await owner.members.list({ search: '612345' })).items)).toEqual(['zoe.quartermaine@acme.test']);
+    // Digits inside a non-phone text do not search phones.
+    expect((await owner.members.list({ search: 'x555 01' })).items).toEqual([]);
     // Two characters: the LIKE fallback still answers.
     expect(emails((await owner.members.list({ search: 'p0', sort: 'email', order: 'asc', limit: 3 })).items)).toEqual(['p00@acme.test', 'p01@acme.test', 'p02@acme.test']);
     // Quotes and FTS syntax in the search text are only text.

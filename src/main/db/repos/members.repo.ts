@@ -97,7 +97,9 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<Liste
   query = q.status ? query.where('status', '=', q.status) : query.where('status', '<>', 'deleted');
   if (q.search) {
     const text = q.search.trim().toLowerCase();
-    const digits = q.search.replace(/\D/g, '');
+    // Phone digits are searched only when the text looks like a phone number ("+1 415 555", "555-01"):
+    // "son98765@" must not match every phone containing 98765.
+    const digits = /^[\d\s+().-]+$/.test(q.search.trim()) ? q.search.replace(/\D/g, '') : '';
     if (text.length >= FTS_MIN_CHARS) {
       // Trigram FTS: case-insensitive substring match over name and email, and over phone digits.
       const parts = [`{name email_normalized} : ${ftsPhrase(text)}`];
