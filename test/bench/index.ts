@@ -140,7 +140,7 @@ async function benchMemberTables(): Promise<void> {
         raw: () => searchSql.all(org, '{name email_normalized} : "son98765@"'),
       },
       {
-        label: 'search by phone fragment "555 0987 65" ',
+        label: 'search by phone fragment "0098765"',
         router: () => caller.members.list({ search: '0098765', limit: 50 }),
         raw: () => searchSql.all(org, '{name email_normalized} : "0098765" OR phone_digits : "0098765"'),
       },
