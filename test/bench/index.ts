@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
+import { createContextInner, memoryCarrier } from '../../src/main/api/context';
+import { createCaller } from '../../src/main/api/router';
 import { systemClock } from '../../src/main/core/clock';
 import { hashToken, newToken } from '../../src/main/core/tokens';
 import { openStore } from '../../src/main/db/connect';
@@ -16,6 +18,7 @@ import { loadAuthz, registerOwner } from '../../src/main/services/organizations'
 
 const INVITES = Number(process.env.BENCH_INVITES ?? 100_000);
 const MAILS = Number(process.env.BENCH_MAILS ?? 2_000);
+const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 1_000_000);
 
 function fmt(n: number): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: 0 });
@@ -127,10 +130,111 @@ async function benchOutbox(): Promise<void> {
   }
 }
 
+/** Median of `runs` timed calls after one warm-up. */
+async function median(runs: number, fn: () => unknown): Promise<number> {
+  await fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await fn();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+const STATUSES = ['accepted', 'accepted', 'accepted', 'pending', 'pending', 'expired', 'declined', 'cancelled', 'deactivated', 'deleted'];
+
+async function benchMemberTables(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'roster-bench-'));
+  try {
+    const store = await openStore(join(dir, 'roster.sqlite'));
+    const services = createServices({ db: store.db, clock: systemClock, publicBaseUrl: () => 'http://127.0.0.1:8450' });
+    const caller = createCaller(createContextInner({ services, sessionCarrier: memoryCarrier() }));
+    await caller.auth.register({ organizationName: 'Bench Org', email: 'owner@bench.test', password: 'correct horse battery staple' });
+    const me = (await caller.auth.state()).me!;
+    const org = me.organization.id;
+
+    // Seed: raw prepared inserts in one transaction (the FTS triggers and indexes are maintained as they go).
+    const raw = store.sqlite;
+    const insert = raw.prepare(
+      'INSERT INTO member (organization_id, email, email_normalized, name, phone, phone_digits, status, invited_at, invite_expires_at, accepted_at, status_changed_at, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)',
+    );
+    const base = Date.parse('2024-01-01T00:00:00.000Z');
+    const far = new Date(Date.now() + 365 * 86_400_000).toISOString();
+    const t0 = performance.now();
+    raw.transaction(() => {
+      for (let i = 0; i < MEMBERS; i++) {
+        const status = STATUSES[i % STATUSES.length]!;
+        const at = new Date(base + i * 1000).toISOString();
+        const email = `person${i}@example${i % 97}.com`;
+        const digits = `1415${String(i).padStart(7, '0')}`;
+        insert.run(org, email, email, `Person ${i}`, `+${digits}`, digits, status, at, status === 'pending' ? far : null, status === 'accepted' ? at : null, at, at, at);
+      }
+    })();
+    const seedMs = performance.now() - t0;
+    raw.exec('ANALYZE');
+    console.log(`\nmember tables with ${fmt(MEMBERS)} members (seeded in ${fmt(seedMs)} ms through raw prepared inserts, with indexes and FTS triggers)`);
+
+    const cols = 'id, organization_id, person_id, email, email_normalized, name, phone, phone_digits, status, invited_by_member_id, invited_at, invite_expires_at, accepted_at, status_changed_at, created_at, updated_at, invited_at AS sort_key';
+    const firstSql = raw.prepare(`SELECT ${cols} FROM member WHERE organization_id = ? AND status = ? ORDER BY invited_at DESC, id DESC LIMIT 51`);
+    const afterSql = raw.prepare(`SELECT ${cols} FROM member WHERE organization_id = ? AND status = ? AND (invited_at, id) < (?, ?) ORDER BY invited_at DESC, id DESC LIMIT 51`);
+    const nullTailSql = raw.prepare(`SELECT ${cols} FROM member WHERE organization_id = ? AND status = ? AND invited_at IS NULL ORDER BY id DESC LIMIT ?`);
+    const searchSql = raw.prepare(
+      `SELECT ${cols} FROM member WHERE organization_id = ? AND status <> 'deleted' AND id IN (SELECT rowid FROM member_search WHERE member_search MATCH ?) ORDER BY invited_at DESC, id DESC LIMIT 51`,
+    );
+    // The cursor "Show more" would reach at the end of the Active tab: the 51st row from the end.
+    const tail = raw.prepare("SELECT invited_at AS value, id FROM member WHERE organization_id = ? AND status = 'accepted' ORDER BY invited_at ASC, id ASC LIMIT 1 OFFSET 50").get(org) as { value: string; id: number };
+
+    const cases: { label: string; router: () => Promise<{ items: unknown[] }>; raw: () => unknown[] }[] = [
+      {
+        label: 'Active tab, first page',
+        router: () => caller.members.list({ status: 'accepted', limit: 50 }),
+        raw: () => firstSql.all(org, 'accepted'),
+      },
+      {
+        label: 'Active tab, last page (keyset cursor)',
+        router: () => caller.members.list({ status: 'accepted', limit: 50, cursor: tail }),
+        // Same two seeks as the repository: rows before the cursor, then the NULL-keyed tail (the Owner).
+        raw: () => {
+          const rows = afterSql.all(org, 'accepted', tail.value, tail.id);
+          return rows.length >= 51 ? rows : [...rows, ...nullTailSql.all(org, 'accepted', 51 - rows.length)];
+        },
+      },
+      {
+        label: 'search by email fragment "son98765@"',
+        router: () => caller.members.list({ search: 'son98765@', limit: 50 }),
+        raw: () => searchSql.all(org, '{name email_normalized} : "son98765@"'),
+      },
+      {
+        label: 'search by phone fragment "0098765"',
+        router: () => caller.members.list({ search: '0098765', limit: 50 }),
+        raw: () => searchSql.all(org, '{name email_normalized} : "0098765" OR phone_digits : "0098765"'),
+      },
+    ];
+    for (const c of cases) {
+      const n = (await c.router()).items.length;
+      const m = c.raw().length;
+      if (n === 0 || Math.min(n, 50) !== Math.min(m, 50)) throw new Error(`${c.label}: router gave ${n} rows, raw SQL ${m}`);
+      const r = await median(15, c.router);
+      const b = await median(15, c.raw);
+      console.log(`  ${c.label.padEnd(40)} router ${r.toFixed(2).padStart(7)} ms   raw SQL ${b.toFixed(2).padStart(7)} ms   ratio ${(r / b).toFixed(1)}x   (${n} rows)`);
+    }
+    const counts = await median(5, () => caller.members.counts());
+    const countSql = raw.prepare('SELECT status, count(*) AS n FROM member WHERE organization_id = ? GROUP BY status');
+    const countRaw = await median(5, () => countSql.all(org));
+    console.log(`  ${'tab counts (all statuses)'.padEnd(40)} router ${counts.toFixed(2).padStart(7)} ms   raw SQL ${countRaw.toFixed(2).padStart(7)} ms   ratio ${(counts / countRaw).toFixed(1)}x`);
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   console.log(`Roster benchmarks (Node ${process.version}, ${new Date().toISOString()})`);
   await benchInvites();
   await benchOutbox();
+  await benchMemberTables();
 }
 
 main().catch((e: unknown) => {

@@ -68,7 +68,8 @@ export async function registerOwner(page: Page): Promise<void> {
   await page.getByRole('textbox', { name: 'Email' }).fill(OWNER.email);
   await page.getByRole('textbox', { name: 'Password' }).fill(OWNER.password);
   await page.getByRole('button', { name: 'Create organization' }).click();
-  await expect(page.getByRole('heading', { name: 'Members' })).toBeVisible();
+  // Registration hashes a password (scrypt): slow on a loaded machine.
+  await expect(page.getByRole('heading', { name: 'Members' })).toBeVisible({ timeout: 30_000 });
 }
 
 export async function inviteByChips(page: Page, addresses: string[]): Promise<void> {

@@ -50,6 +50,8 @@ export const inviteEntry = z.object({
   email: z.string().max(320),
   name: z.string().trim().max(200).regex(/^[^\r\n]*$/, 'Names cannot contain line breaks.').optional().nullable(),
   phone: z.string().trim().max(40).optional().nullable(),
+  /** A role, by name, given to this address on top of the dialog's roles (CSV import's role column). */
+  role: z.string().trim().max(100).optional().nullable(),
 });
 export type InviteEntry = z.infer<typeof inviteEntry>;
 
@@ -65,14 +67,17 @@ export const inviteGrants = z.object({
 export type InviteGrants = z.infer<typeof inviteGrants>;
 
 export type InviteOutcome =
-  | { email: string; outcome: 'invite'; name: string | null; phone: string | null; phoneDigits: string | null }
-  | { email: string; outcome: 'skip'; reason: SkipReason | 'invalid_phone'; message: string; memberId?: number; status?: MemberStatus };
+  | { email: string; outcome: 'invite'; name: string | null; phone: string | null; phoneDigits: string | null; roleId: number | null }
+  | { email: string; outcome: 'skip'; reason: SkipReason | 'invalid_phone' | 'unknown_role'; message: string; memberId?: number; status?: MemberStatus };
 
 const INVALID_PHONE_TEXT = 'The phone number is not valid: use the international form, e.g. +33 6 12 34 56 78';
 
 /** What would happen to each address; pure apart from one lookup of existing members. */
 export async function previewInvites(db: DbOrTx, org: Organization, entries: InviteEntry[]): Promise<InviteOutcome[]> {
   const policy = settingsOf(org);
+  const roleByName = entries.some((e) => e.role?.trim())
+    ? new Map((await listRoles(db, org.id)).map((r) => [r.name.toLowerCase(), r.id]))
+    : new Map<string, number>();
   const seen = new Set<string>();
   const candidates: { index: number; normalized: string }[] = [];
   const outcomes: InviteOutcome[] = entries.map((entry, index) => {
@@ -91,8 +96,14 @@ export async function previewInvites(db: DbOrTx, org: Organization, entries: Inv
       phone = parsed.e164;
       phoneDigits = parsed.digits;
     }
+    let roleId: number | null = null;
+    const roleName = entry.role?.trim();
+    if (roleName) {
+      roleId = roleByName.get(roleName.toLowerCase()) ?? null;
+      if (roleId === null) return { email, outcome: 'skip', reason: 'unknown_role', message: `No role is called "${roleName}" in this organization` };
+    }
     candidates.push({ index, normalized });
-    return { email, outcome: 'invite', name: entry.name?.trim() || null, phone, phoneDigits };
+    return { email, outcome: 'invite', name: entry.name?.trim() || null, phone, phoneDigits, roleId };
   });
   const existing = new Map(
     (await findLiveMembersByEmail(db, org.id, candidates.map((c) => c.normalized))).map((m) => [m.email_normalized, m]),
@@ -212,8 +223,10 @@ export async function inviteMembersIn(deps: ServiceDeps, trx: DbOrTx, actor: Adm
     const expiresAt = new Date(nowDate.getTime() + org.invitation_validity_days * DAY_MS).toISOString();
     const outcomes = await previewInvites(trx, org, input.entries);
     const rows: NewMember[] = [];
+    const extraRoles: (number | null)[] = [];
     for (const o of outcomes) {
       if (o.outcome !== 'invite') continue;
+      extraRoles.push(o.roleId);
       rows.push({
         organization_id: organizationId,
         person_id: null,
@@ -233,10 +246,23 @@ export async function inviteMembersIn(deps: ServiceDeps, trx: DbOrTx, actor: Adm
       });
     }
     const created = await insertMembers(trx, rows);
-    await writeGrants(trx, created.map((m) => m.id), grants, false);
+    // Addresses with a role of their own (CSV role column) get it on top of the dialog's roles,
+    // checked like any grant: one resolution per distinct extra role.
+    const byExtra = new Map<number | null, number[]>();
+    created.forEach((m, i) => {
+      const extra = extraRoles[i] ?? null;
+      const key = extra !== null && !grants.roleIds.includes(extra) ? extra : null;
+      byExtra.set(key, [...(byExtra.get(key) ?? []), m.id]);
+    });
+    const roleNamesOf = new Map<number, string[]>();
+    for (const [extra, memberIds] of byExtra) {
+      const g = extra === null ? grants : await resolveGrants(trx, organizationId, actor, { ...input.grants, roleIds: [...input.grants.roleIds, extra] }, tree);
+      await writeGrants(trx, memberIds, g, false);
+      for (const id of memberIds) roleNamesOf.set(id, g.roleNames);
+    }
     const issued = created.map((m) => issueLink(deps, m, 'invitation', 'invitation', expiresAt, now, actor.label));
     await saveLinks(deps, trx, issued);
-    const audit: NewAuditRow[] = created.map((m) => memberAudit(organizationId, actor, 'member.invite', null, m, now, { roles: grants.roleNames, expiresAt }));
+    const audit: NewAuditRow[] = created.map((m) => memberAudit(organizationId, actor, 'member.invite', null, m, now, { roles: roleNamesOf.get(m.id) ?? grants.roleNames, expiresAt }));
     await insertAuditRows(trx, audit);
 
     const skipped = outcomes.filter((o): o is Extract<InviteOutcome, { outcome: 'skip' }> => o.outcome === 'skip');

@@ -77,7 +77,7 @@ export async function listMemberPage(deps: ServiceDeps, organizationId: number, 
   const last = page[page.length - 1];
   return {
     items: page.map((m): MemberRow => ({ ...toRow(m, roles, accounts), delivery: deliveries.get(m.id) ?? null })),
-    nextCursor: rows.length > input.limit && last ? { value: sortValue(last, input.sort as MemberSort), id: last.id } : null,
+    nextCursor: rows.length > input.limit && last ? { value: sortValue(last), id: last.id } : null,
   };
 }
 

@@ -45,10 +45,13 @@ export const membersRouter = router({
     .input(one)
     .query(({ ctx, input }) => memberDetail(ctx.services.deps, ctx.signedIn.organizationId, ctx.signedIn.authz, input.id)),
 
-  /** What would happen to each address, before anything is written. */
+  /**
+   * What would happen to each address, before anything is written. A mutation only so that it
+   * travels as a POST body: a pasted or imported list does not fit in a GET URL. It writes nothing.
+   */
   preview: adminProcedure('members.invite')
     .input(z.object({ entries: z.array(inviteEntry).min(1, 'Add at least one address.').max(200_000) }))
-    .query(async ({ ctx, input }) => {
+    .mutation(async ({ ctx, input }) => {
       const org = await requireOrganization(ctx.services.deps.db, ctx.signedIn.organizationId);
       return previewInvites(ctx.services.deps.db, org, input.entries);
     }),

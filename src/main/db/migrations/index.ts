@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_initial';
 import * as m0002 from './0002_mail';
+import * as m0004 from './0004_console';
 import * as m0005 from './0005_portal';
 
 /**
@@ -10,6 +11,7 @@ import * as m0005 from './0005_portal';
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_mail': m0002,
+  '0004_console': m0004,
   '0005_portal': m0005,
 };
 

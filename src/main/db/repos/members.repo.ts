@@ -81,20 +81,37 @@ export interface MemberListQuery {
   limit: number;
 }
 
-export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<Member[]> {
-  let query = db.selectFrom('member').selectAll().where('organization_id', '=', q.organizationId);
+/** An FTS5 phrase: the text in double quotes, inner quotes doubled. */
+function ftsPhrase(text: string): string {
+  return `"${text.replace(/"/g, '""')}"`;
+}
+
+/** The trigram index answers fragments of 3+ characters; shorter ones fall back to LIKE. */
+export const FTS_MIN_CHARS = 3;
+
+export type ListedMember = Member & { sort_key: string | null };
+
+export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<ListedMember[]> {
+  const column = q.sort === 'name' ? sql<string>`coalesce(lower(name), email_normalized)` : sql.ref<string>(q.sort === 'email' ? 'email_normalized' : q.sort);
+  let query = db.selectFrom('member').selectAll().select(column.as('sort_key')).where('organization_id', '=', q.organizationId);
   query = q.status ? query.where('status', '=', q.status) : query.where('status', '<>', 'deleted');
   if (q.search) {
-    const text = `%${escapeLike(q.search.trim().toLowerCase())}%`;
-    const digits = q.search.replace(/\D/g, '');
-    query = query.where((eb) => {
-      const ors = [
-        sql<boolean>`lower(coalesce(name, '')) like ${text} escape '\\'`,
-        sql<boolean>`email_normalized like ${text} escape '\\'`,
-      ];
-      if (digits.length >= 3) ors.push(sql<boolean>`phone_digits like ${`%${digits}%`}`);
-      return eb.or(ors);
-    });
+    const text = q.search.trim().toLowerCase();
+    // Phone digits are searched only when the text looks like a phone number ("+1 415 555", "555-01"):
+    // "son98765@" must not match every phone containing 98765.
+    const digits = /^[\d\s+().-]+$/.test(q.search.trim()) ? q.search.replace(/\D/g, '') : '';
+    if (text.length >= FTS_MIN_CHARS) {
+      // Trigram FTS: case-insensitive substring match over name and email, and over phone digits.
+      const parts = [`{name email_normalized} : ${ftsPhrase(text)}`];
+      if (digits.length >= FTS_MIN_CHARS) parts.push(`phone_digits : ${ftsPhrase(digits)}`);
+      const match = parts.join(' OR ');
+      query = query.where('id', 'in', sql<number>`(SELECT rowid FROM member_search WHERE member_search MATCH ${match})`);
+    } else {
+      const like = `%${escapeLike(text)}%`;
+      query = query.where((eb) =>
+        eb.or([sql<boolean>`lower(coalesce(name, '')) like ${like} escape '\\'`, sql<boolean>`email_normalized like ${like} escape '\\'`]),
+      );
+    }
   }
   if (q.roleId !== undefined)
     query = query.where('id', 'in', (eb) => eb.selectFrom('member_role').select('member_id').where('role_id', '=', q.roleId!));
@@ -104,27 +121,25 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<Membe
     const ids = q.scopeAccountIds.length ? q.scopeAccountIds : [-1];
     query = query.where('id', 'in', (eb) => eb.selectFrom('member_account').select('member_id').where('account_id', 'in', ids));
   }
-  const column = q.sort === 'name' ? sql<string>`coalesce(lower(name), email_normalized)` : sql.ref<string>(q.sort === 'email' ? 'email_normalized' : q.sort);
-  const cmp = q.direction === 'asc' ? '>' : '<';
-  if (q.after) {
-    const { value, id } = q.after;
-    query = query.where((eb) =>
-      eb.or([
-        eb(column, cmp, value),
-        eb.and([eb(column, '=', value), eb('id', cmp, id)]),
-      ]),
-    );
-  }
-  return query.orderBy(column, q.direction).orderBy('id', q.direction).limit(q.limit).execute();
+  const ordered = (qq: typeof query) => qq.orderBy(column, q.direction).orderBy('id', q.direction).limit(q.limit).execute() as Promise<ListedMember[]>;
+  if (!q.after) return ordered(query);
+  // Row-value comparisons let SQLite seek straight into the (…, sort key, id) index: the last
+  // page costs what the first does. SQLite sorts NULL keys first: ascending they come before
+  // every value, descending after; they are fetched by a second seek rather than an OR, which
+  // would turn the seek into a scan.
+  const { value, id } = q.after;
+  if (value === null)
+    return q.direction === 'asc'
+      ? ordered(query.where((eb) => eb.or([eb(column, 'is not', null), eb.and([eb(column, 'is', null), eb('id', '>', id)])])))
+      : ordered(query.where(column, 'is', null).where('id', '<', id));
+  if (q.direction === 'asc') return ordered(query.where(sql<boolean>`(${column}, id) > (${value}, ${id})`));
+  const rows = await ordered(query.where(sql<boolean>`(${column}, id) < (${value}, ${id})`));
+  if (rows.length >= q.limit) return rows;
+  const nulls = (await query.where(column, 'is', null).orderBy('id', 'desc').limit(q.limit - rows.length).execute()) as ListedMember[];
+  return [...rows, ...nulls];
 }
 
-export function sortValue(m: Member, sort: MemberSort): string | null {
-  switch (sort) {
-    case 'name':
-      return (m.name ?? '').toLowerCase() || m.email_normalized;
-    case 'email':
-      return m.email_normalized;
-    default:
-      return m[sort];
-  }
+/** The keyset cursor value of a listed row: its sort key exactly as SQLite computed it. */
+export function sortValue(m: ListedMember): string | null {
+  return m.sort_key;
 }

@@ -27,7 +27,9 @@ const HISTORY_LABELS: Record<string, string> = {
 export function MemberPanel({ id, onClose, onAction }: { id: number | null; onClose(): void; onAction(action: string, id: number, email: string): void }) {
   const trpc = useTRPC();
   const detail = useQuery(trpc.members.detail.queryOptions({ id: id ?? 0 }, { enabled: id !== null }));
+  const accounts = useQuery(trpc.accounts.list.queryOptions(undefined, { enabled: id !== null }));
   const m = detail.data;
+  const accountPath = (accountId: number) => accounts.data?.find((a) => a.id === accountId)?.path ?? `#${accountId}`;
   return (
     <Drawer opened={id !== null} onClose={onClose} position="right" size="md" title={m ? m.name || m.email : 'Member'}>
       {detail.isLoading && <Loader aria-label="Loading member" />}
@@ -46,6 +48,14 @@ export function MemberPanel({ id, onClose, onAction }: { id: number | null; onCl
           <div>
             <Text size="xs" c="dimmed" fw={600} tt="uppercase">Roles</Text>
             <Group gap={4} mt={4}>{m.roles.map((r) => <Badge key={`${r.id}-${r.accountId}`} variant="light">{r.name}</Badge>)}</Group>
+          </div>
+          <div>
+            <Text size="xs" c="dimmed" fw={600} tt="uppercase">Sub-accounts</Text>
+            {m.accountIds.length === 0 ? (
+              <Text size="sm" c="dimmed">Company account only</Text>
+            ) : (
+              <Group gap={4} mt={4}>{m.accountIds.map((a) => <Badge key={a} variant="outline" color="gray" style={{ textTransform: 'none' }}>{accountPath(a)}</Badge>)}</Group>
+            )}
           </div>
           {m.effective.length > 0 && (
             <div>

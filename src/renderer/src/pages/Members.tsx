@@ -1,4 +1,4 @@
-import { ActionIcon, Alert, Badge, Button, Checkbox, Group, Menu, Paper, ScrollArea, Select, Stack, Table, Tabs, Text, TextInput, Title } from '@mantine/core';
+import { ActionIcon, Alert, Badge, Button, Checkbox, Group, Menu, Paper, Progress, ScrollArea, Select, Skeleton, Stack, Table, Tabs, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -8,15 +8,35 @@ import { ConfirmModal } from '../components/ConfirmModal';
 import { InviteModal } from '../components/InviteModal';
 import { MemberPanel } from '../components/MemberPanel';
 import { ACTION_LABELS, DESTRUCTIVE, STATUS_COLORS, STATUS_LABELS, formatDate } from '../components/labels';
-import { errorMessage, useTRPC } from '../trpc';
+import { errorMessage, useTRPC, useTRPCClient } from '../trpc';
 import type { Me } from './Console';
 import { DeliveryBadge } from '../components/DeliveryBadge';
 
 type BulkAction = 'resend' | 'reinvite' | 'cancel' | 'deactivate' | 'reactivate' | 'delete' | 'passwordReset';
 
+/**
+ * Bulk actions run in batches of this many ids: each batch is one transaction on the server
+ * (all or nothing), and the bar shows progress between batches. A failure stops at that batch;
+ * the toast says how many were changed before it.
+ */
+export const BULK_BATCH = 500;
+
+const BULK_VERBS: Record<BulkAction | 'setRoles', string> = {
+  resend: 'Invitation resent',
+  reinvite: 'Invited again',
+  cancel: 'Invitation cancelled',
+  deactivate: 'Deactivated',
+  reactivate: 'Reactivation link sent',
+  delete: 'Deleted',
+  passwordReset: 'Password reset sent',
+  setRoles: 'Role changed',
+};
+
 export function MembersPage({ me }: { me: Me }) {
   const trpc = useTRPC();
+  const client = useTRPCClient();
   const qc = useQueryClient();
+  const [progress, setProgress] = useState<{ label: string; done: number; total: number } | null>(null);
   const [status, setStatus] = useState<MemberStatus | 'all'>('all');
   const [search, setSearch] = useState('');
   const [debounced] = useDebouncedValue(search, 250);
@@ -64,7 +84,6 @@ export function MembersPage({ me }: { me: Me }) {
     delete: useMutation(trpc.members.delete.mutationOptions({ onSuccess: done('Deleted'), onError: fail })),
     passwordReset: useMutation(trpc.members.sendPasswordReset.mutationOptions({ onSuccess: done('Password reset sent'), onError: fail })),
   };
-  const setRoles = useMutation(trpc.members.setRoles.mutationOptions({ onSuccess: done('Role changed'), onError: fail }));
   const copyLink = useMutation(
     trpc.members.copyInviteLink.mutationOptions({
       onSuccess: async (r) => {
@@ -75,10 +94,38 @@ export function MembersPage({ me }: { me: Me }) {
     }),
   );
 
+  /** Runs an action over many ids in batches, with progress; one toast with the counts at the end. */
+  const runBulk = async (action: BulkAction | 'setRoles', ids: number[], roleIds: number[] = []) => {
+    const call = (part: number[]) => {
+      const p = client.members;
+      switch (action) {
+        case 'setRoles': return p.setRoles.mutate({ ids: part, roleIds });
+        case 'passwordReset': return p.sendPasswordReset.mutate({ ids: part });
+        default: return p[action].mutate({ ids: part });
+      }
+    };
+    let changed = 0;
+    setProgress({ label: BULK_VERBS[action], done: 0, total: ids.length });
+    try {
+      for (let i = 0; i < ids.length; i += BULK_BATCH) {
+        const part = ids.slice(i, i + BULK_BATCH);
+        changed += (await call(part)).changed;
+        setProgress({ label: BULK_VERBS[action], done: Math.min(i + BULK_BATCH, ids.length), total: ids.length });
+      }
+      done(BULK_VERBS[action])({ changed });
+    } catch (e) {
+      notifications.show({ color: 'red', title: changed ? `Stopped after ${changed} change${changed === 1 ? '' : 's'}` : 'Nothing was changed', message: errorMessage(e) });
+      refresh();
+    } finally {
+      setProgress(null);
+    }
+  };
+
   const run = (action: string, ids: number[], label: string) => {
     if (action === 'copyLink') return copyLink.mutate({ id: ids[0]! });
     if (action === 'edit') return setPanelId(ids[0]!);
     if (DESTRUCTIVE.has(action)) return setConfirm({ action: action as BulkAction, ids, label });
+    if (ids.length > 1) return void runBulk(action as BulkAction, ids);
     mutations[action as BulkAction].mutate({ ids });
   };
 
@@ -125,7 +172,7 @@ export function MembersPage({ me }: { me: Me }) {
           <Group gap="sm">
             <Text size="sm" fw={600}>{selected.size} selected</Text>
             <Select aria-label="Change role to" placeholder="Change role to…" size="xs" w={180} data={(roles.data ?? []).map((r) => ({ value: String(r.id), label: r.name }))} value={roleChange} onChange={setRoleChange} />
-            <Button size="xs" variant="light" disabled={!roleChange} onClick={() => roleChange && setRoles.mutate({ ids: [...selected], roleIds: [Number(roleChange)] }, { onSettled: () => setRoleChange(null) })}>
+            <Button size="xs" variant="light" disabled={!roleChange} onClick={() => { if (roleChange) void runBulk('setRoles', [...selected], [Number(roleChange)]).then(() => setRoleChange(null)); }}>
               Apply role
             </Button>
             <Button size="xs" variant="light" disabled={!bulkAllowed('resend')} onClick={() => run('resend', [...selected], '')}>Resend</Button>
@@ -133,6 +180,12 @@ export function MembersPage({ me }: { me: Me }) {
             <Button size="xs" variant="light" color="red" disabled={!bulkAllowed('delete')} onClick={() => run('delete', [...selected], `${selected.size} members`)}>Delete</Button>
             <Button size="xs" variant="subtle" onClick={() => setSelected(new Set())}>Clear selection</Button>
           </Group>
+          {progress && (
+            <Stack gap={4} mt="xs">
+              <Text size="xs" c="dimmed">{progress.label}: {progress.done} of {progress.total}</Text>
+              <Progress value={(progress.done / progress.total) * 100} aria-label="Bulk action progress" animated />
+            </Stack>
+          )}
         </Paper>
       )}
 
@@ -156,7 +209,7 @@ export function MembersPage({ me }: { me: Me }) {
             </Table.Thead>
             <Table.Tbody>
               {rows.map((r) => (
-                <Table.Tr key={r.id} aria-label={r.email} data-status={r.status} style={{ cursor: 'pointer' }} onClick={() => setPanelId(r.id)}>
+                <Table.Tr key={r.id} aria-label={r.email} data-status={r.status} data-member-id={r.id} style={{ cursor: 'pointer' }} onClick={() => setPanelId(r.id)}>
                   <Table.Td onClick={(e) => e.stopPropagation()}>
                     <Checkbox aria-label={`Select ${r.email}`} checked={selected.has(r.id)} onChange={() => toggle(r.id)} />
                   </Table.Td>
@@ -195,7 +248,12 @@ export function MembersPage({ me }: { me: Me }) {
             </Table.Tbody>
           </Table>
         </ScrollArea>
-        {!list.isLoading && rows.length === 0 && (
+        {list.isLoading && (
+          <Stack gap="xs" p="md" aria-label="Loading members">
+            {[0, 1, 2, 3, 4].map((i) => <Skeleton key={i} height={28} radius="sm" />)}
+          </Stack>
+        )}
+        {!list.isLoading && !list.error && rows.length === 0 && (
           <Stack align="center" gap={4} py={48}>
             <Text fw={600}>{debounced ? 'No one matches this search' : status === 'all' ? 'No members yet' : `No ${STATUS_LABELS[status as MemberStatus].toLowerCase()} members`}</Text>
             <Text size="sm" c="dimmed">{debounced ? 'Try another name, address or phone number.' : canInvite ? 'Invite people by email to get started.' : ''}</Text>
@@ -217,7 +275,13 @@ export function MembersPage({ me }: { me: Me }) {
         confirmLabel={confirm ? ACTION_LABELS[confirm.action]! : ''}
         loading={confirm ? mutations[confirm.action].isPending : false}
         onCancel={() => setConfirm(null)}
-        onConfirm={() => confirm && mutations[confirm.action].mutate({ ids: confirm.ids }, { onSettled: () => setConfirm(null) })}
+        onConfirm={() => {
+          if (!confirm) return;
+          if (confirm.ids.length > 1) {
+            setConfirm(null);
+            void runBulk(confirm.action, confirm.ids);
+          } else mutations[confirm.action].mutate({ ids: confirm.ids }, { onSettled: () => setConfirm(null) });
+        }}
       />
     </Stack>
   );
