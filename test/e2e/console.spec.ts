@@ -114,6 +114,8 @@ test('deactivate an accepted member from the side panel, then delete', async ({ 
   await row(page, 'gus@acme.test').getByText('gus@acme.test').click();
   const panel = page.getByRole('dialog', { name: 'gus@acme.test' });
   await expect(panel).toContainText('Accepted the invitation');
+  // The drawer slides in: wait until it rests against the right edge before the screenshot.
+  await expect.poll(async () => Math.round(((await panel.boundingBox())?.x ?? 0) + ((await panel.boundingBox())?.width ?? 0))).toBe(1280);
   await page.screenshot({ path: 'test-results/screens/member-panel-1280.png' });
   await panel.getByRole('button', { name: 'Deactivate' }).click();
   await page.getByRole('dialog', { name: 'Deactivate?' }).getByRole('button', { name: 'Deactivate' }).click();

@@ -31,7 +31,7 @@ export function MemberPanel({ id, onClose, onAction }: { id: number | null; onCl
   const m = detail.data;
   const accountPath = (accountId: number) => accounts.data?.find((a) => a.id === accountId)?.path ?? `#${accountId}`;
   return (
-    <Drawer opened={id !== null} onClose={onClose} position="right" size="md" title={m ? m.name || m.email : 'Member'}>
+    <Drawer opened={id !== null} onClose={onClose} position="right" size="lg" title={m ? m.name || m.email : 'Member'}>
       {detail.isLoading && <Loader aria-label="Loading member" />}
       {detail.error && <Alert color="red">{errorMessage(detail.error)}</Alert>}
       {m && (
@@ -57,16 +57,6 @@ export function MemberPanel({ id, onClose, onAction }: { id: number | null; onCl
               <Group gap={4} mt={4}>{m.accountIds.map((a) => <Badge key={a} variant="outline" color="gray" style={{ textTransform: 'none' }}>{accountPath(a)}</Badge>)}</Group>
             )}
           </div>
-          {m.effective.length > 0 && (
-            <div>
-              <Text size="xs" c="dimmed" fw={600} tt="uppercase">Effective permissions</Text>
-              <Stack gap={2} mt={4}>
-                {m.effective.map((e) => (
-                  <Text key={e.permission} size="xs"><b>{e.permission}</b> — {e.sources.join('; ')}</Text>
-                ))}
-              </Stack>
-            </div>
-          )}
           {m.actions.length > 0 && (
             <Group gap="xs">
               {m.actions.filter((a) => a !== 'edit').map((a) => (
