@@ -1,0 +1,107 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { caught, createEnv, invite, inviteAndAccept, lastMailedToken, OWNER_EMAIL, PASSWORD, registerOwner, roleId, signedIn, type Caller, type TestEnv } from './../helpers';
+
+// Regressions for the review of the first landing: each test is an attack that used to work.
+
+let env: TestEnv;
+let owner: Caller;
+
+beforeEach(async () => {
+  env = await createEnv();
+  owner = (await registerOwner(env)).caller;
+});
+afterEach(() => env.close());
+
+describe('privilege over pending invitations', () => {
+  it('an Admin can neither redirect nor copy the link of a pending Owner invitation', async () => {
+    const coOwner = await invite(owner, 'coowner@acme.test', 'Owner');
+    await inviteAndAccept(env, owner, 'admin@acme.test', 'Admin');
+    const admin = await signedIn(env, 'admin@acme.test');
+    expect((await caught(admin.members.edit({ id: coOwner, email: 'attacker@evil.test' }))).domainCode).toBe('MORE_PRIVILEGED');
+    expect((await caught(admin.members.copyInviteLink({ id: coOwner }))).domainCode).toBe('MORE_PRIVILEGED');
+    const detail = await owner.members.detail({ id: coOwner });
+    expect(detail.email).toBe('coowner@acme.test');
+  });
+
+  it('an Admin cannot revive a cancelled Owner invitation through "resend existing"', async () => {
+    const coOwner = await invite(owner, 'coowner@acme.test', 'Owner');
+    await owner.members.cancel({ ids: [coOwner] });
+    await inviteAndAccept(env, owner, 'admin@acme.test', 'Admin');
+    const admin = await signedIn(env, 'admin@acme.test');
+    const err = await caught(admin.members.invite({ entries: [{ email: 'coowner@acme.test' }], grants: { roleIds: [await roleId(admin, 'Member')] }, resendExisting: true }));
+    expect(err.domainCode).toBe('MORE_PRIVILEGED');
+    expect((await owner.members.detail({ id: coOwner })).status).toBe('cancelled');
+  });
+});
+
+describe('one sign-in across organizations', () => {
+  it('joining a second organization with an existing sign-in needs the current password', async () => {
+    await inviteAndAccept(env, owner, 'shared@acme.test', 'Admin');
+    const other = await signedIn(env, OWNER_EMAIL);
+    const created = await other.organizations.create({ name: 'Second Org' });
+    await other.auth.switchOrganization({ organizationId: created.id });
+    await invite(other, 'shared@acme.test', 'Member');
+    const token = lastMailedToken(env, 'shared@acme.test', 'invitation');
+    const err = await caught(env.caller().invitee.accept({ token }));
+    expect(err.message).toContain('current Roster password');
+    await env.caller().invitee.accept({ token, password: PASSWORD });
+  });
+
+  it('only the organization a person joined first can reset their password', async () => {
+    const shared = await inviteAndAccept(env, owner, 'shared@acme.test', 'Admin');
+    const second = await signedIn(env, OWNER_EMAIL);
+    const created = await second.organizations.create({ name: 'Second Org' });
+    await second.auth.switchOrganization({ organizationId: created.id });
+    const inSecond = await invite(second, 'shared@acme.test', 'Member');
+    await env.caller().invitee.accept({ token: lastMailedToken(env, 'shared@acme.test', 'invitation'), password: PASSWORD });
+    const err = await caught(second.members.sendPasswordReset({ ids: [inSecond] }));
+    expect(err.message).toContain('only the organization they joined first');
+    await owner.members.sendPasswordReset({ ids: [shared] });
+  });
+
+  it('a password reset ends the person’s open sessions', async () => {
+    const id = await inviteAndAccept(env, owner, 'reset@acme.test', 'Admin');
+    const admin = await signedIn(env, 'reset@acme.test');
+    await admin.members.counts();
+    await owner.members.sendPasswordReset({ ids: [id] });
+    await env.caller().invitee.resetPassword({ token: lastMailedToken(env, 'reset@acme.test', 'password_reset'), password: 'a completely new passphrase' });
+    expect((await caught(admin.members.counts())).code).toBe('UNAUTHORIZED');
+  });
+
+  it('only an Owner creates another organization', async () => {
+    await inviteAndAccept(env, owner, 'admin@acme.test', 'Admin');
+    const admin = await signedIn(env, 'admin@acme.test');
+    expect((await caught(admin.organizations.create({ name: 'Shadow' }))).domainCode).toBe('OWNER_ONLY');
+  });
+});
+
+describe('install-wide and organization-wide settings', () => {
+  it('only the Owner of the first organization changes where invitee pages listen and what links start with', async () => {
+    await inviteAndAccept(env, owner, 'admin@acme.test', 'Admin');
+    const admin = await signedIn(env, 'admin@acme.test');
+    expect((await caught(admin.portal.updateSettings({ host: '127.0.0.1', port: 8450, publicBaseUrl: 'https://evil.example' }))).domainCode).toBe('OWNER_ONLY');
+    const created = await owner.organizations.create({ name: 'Second Org' });
+    await owner.auth.switchOrganization({ organizationId: created.id });
+    expect((await caught(owner.portal.updateSettings({ host: '127.0.0.1', port: 8450, publicBaseUrl: 'https://evil.example' }))).domainCode).toBe('OWNER_ONLY');
+    expect(env.services.portal.current.publicBaseUrl).toBeNull();
+  });
+
+  it('an Admin of a sub-account cannot change organization settings nor read the whole audit', async () => {
+    const team = await owner.accounts.create({ name: 'Team' });
+    const lead = await invite(owner, 'lead@acme.test', 'Member');
+    await env.caller().invitee.accept({ token: lastMailedToken(env, 'lead@acme.test', 'invitation'), password: PASSWORD });
+    await owner.members.setAccess({ id: lead, roles: [{ roleId: await roleId(owner, 'Admin'), accountId: team.id }] });
+    const teamAdmin = await signedIn(env, 'lead@acme.test');
+    const settings = await teamAdmin.organizations.settings();
+    expect((await caught(teamAdmin.organizations.updateSettings({ ...settings, invitationValidityDays: 90 }))).code).toBe('FORBIDDEN');
+    expect((await caught(teamAdmin.audit.list({}))).code).toBe('FORBIDDEN');
+  });
+});
+
+describe('sign-in rate limit', () => {
+  it('parallel wrong passwords still hit the limit', async () => {
+    const attempts = await Promise.allSettled(Array.from({ length: 8 }, () => env.caller().auth.signIn({ email: OWNER_EMAIL, password: 'wrong wrong wrong' })));
+    const messages = attempts.map((a) => (a.status === 'rejected' ? String((a.reason as Error).message) : 'ok'));
+    expect(messages.filter((m) => m.includes('Too many failed attempts')).length).toBeGreaterThanOrEqual(3);
+  });
+});
