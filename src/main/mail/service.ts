@@ -64,6 +64,10 @@ export async function updateMailSettings(deps: ServiceDeps, mail: MailRuntime, a
   const now = deps.clock.now().toISOString();
   await deps.db.transaction().execute(async (trx) => {
     const before = await mail.config.settingsRow(organizationId, trx);
+    // The stored password must not follow a change of server: it would be handed to the new one.
+    const serverChanged = before && (before.host !== input.host || before.port !== input.port || before.security !== input.security || before.username !== (input.username || null));
+    if (serverChanged && before.password_enc && input.password === undefined)
+      throw new DomainError('VALIDATION', 'You changed the server or user: enter the password again (it is never sent to another server).', { field: 'password' });
     const password_enc = input.password === undefined ? (before?.password_enc ?? null) : input.password === null || input.password === '' ? null : mail.config.encrypt(input.password);
     const values = {
       host: input.host,

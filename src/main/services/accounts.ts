@@ -135,11 +135,28 @@ export async function deleteAccount(deps: ServiceDeps, actor: AdminActor, organi
       assertManages(actor, tree, input.moveMembersTo);
       movedTo = input.moveMembersTo;
     }
-    // Deleted members' leftovers and live members' grants go to the chosen account (or away, when none depends).
-    if (movedTo !== null)
-      for (const t of ['member_account', 'member_role', 'member_permission'] as const)
-        await sql`UPDATE OR IGNORE ${sql.table(t)} SET account_id = ${movedTo} WHERE account_id = ${input.id}`.execute(trx);
+    // Members keep access (moved to the chosen account); the roles and permissions granted at the
+    // deleted account go with it: moving them up could make a sub-account admin an organization admin.
+    const affected = await trx
+      .selectFrom('member')
+      .select(['id', 'email'])
+      .where('organization_id', '=', organizationId)
+      .where((eb) =>
+        eb.or([
+          eb('id', 'in', eb.selectFrom('member_account').select('member_id').where('account_id', '=', input.id)),
+          eb('id', 'in', eb.selectFrom('member_role').select('member_id').where('account_id', '=', input.id)),
+          eb('id', 'in', eb.selectFrom('member_permission').select('member_id').where('account_id', '=', input.id)),
+        ]),
+      )
+      .execute();
+    if (movedTo !== null) await sql`UPDATE OR IGNORE member_account SET account_id = ${movedTo} WHERE account_id = ${input.id}`.execute(trx);
     for (const t of ['member_account', 'member_role', 'member_permission'] as const) await trx.deleteFrom(t).where('account_id', '=', input.id).execute();
+    await insertAuditRows(
+      trx,
+      affected.map((m) =>
+        auditRow(organizationId, actor, 'member.account_removed', { type: 'member', id: m.id, label: m.email }, { account: tree.path(input.id) }, movedTo !== null ? { accessMovedTo: tree.path(movedTo) } : null, now),
+      ),
+    );
     await trx.deleteFrom('account').where('id', '=', input.id).execute();
     await insertAuditRows(trx, [
       auditRow(organizationId, actor, 'account.delete', target(tree, input.id), { path: tree.path(input.id) }, movedTo !== null ? { membersMovedTo: tree.path(movedTo), members: dependents } : null, now),

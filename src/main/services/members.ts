@@ -318,6 +318,26 @@ export async function assertMayActOn(trx: DbOrTx, actor: AdminActor, organizatio
   }
 }
 
+/**
+ * Replacing a member's grants removes the old ones too: the actor must control every one of them,
+ * or a sub-account admin could strip access granted elsewhere.
+ */
+async function assertControlsExistingGrants(trx: DbOrTx, actor: AdminActor, m: Member): Promise<void> {
+  const roleGrants = await trx
+    .selectFrom('member_role')
+    .innerJoin('role_permission', 'role_permission.role_id', 'member_role.role_id')
+    .select(['member_role.account_id', 'role_permission.permission'])
+    .where('member_role.member_id', '=', m.id)
+    .execute();
+  const single = await trx.selectFrom('member_permission').select(['account_id', 'permission']).where('member_id', '=', m.id).execute();
+  const access = await trx.selectFrom('member_account').select('account_id').where('member_id', '=', m.id).execute();
+  const outside =
+    [...roleGrants, ...single].some((g) => !actor.authz.can('members.edit', g.account_id) || !actor.authz.can(g.permission, g.account_id)) ||
+    access.some((a) => !actor.authz.can('members.edit', a.account_id));
+  if (outside)
+    throw new DomainError('FORBIDDEN', `${m.email} holds roles or access outside what you manage: change only yours in the member's "Roles and access".`);
+}
+
 function assertTransition(action: MemberAction, members: Member[]): void {
   const refused = members.filter((m) => !canApply(action, m.status));
   if (refused.length === 1) throw new DomainError('TRANSITION_NOT_ALLOWED', `${refused[0]!.email}: ${transitionRefusal(action, refused[0]!.status)}`);
@@ -541,6 +561,7 @@ export function editMember(deps: ServiceDeps, actor: AdminActor, organizationId:
       }
     }
     if (grantsChange) {
+      await assertControlsExistingGrants(trx, actor, m);
       const resolved = await resolveGrants(trx, organizationId, actor, input.grants!, tree, 'members.edit');
       const beforeOwner = m.status === 'accepted' && isOwner(await loadAuthz(trx, organizationId, m.id, tree));
       const roles = await listRoles(trx, organizationId);

@@ -56,8 +56,11 @@ describe('sub-accounts, member access and Team Admins', () => {
     expect((await caught(owner.accounts.delete({ id: rootId }))).domainCode).toBe('VALIDATION');
     await owner.accounts.delete({ id: berlin.id, moveMembersTo: paris });
     const lead = (await owner.members.list({ search: 'lead@' })).items[0]!;
-    expect(lead.roles.map((r) => r.accountId)).toEqual([paris]);
+    // Access moves; roles granted at the deleted account go with it (moving them could promote someone).
+    expect(lead.roles).toEqual([]);
     expect(lead.accountIds).toEqual([paris]);
+    const history = await owner.audit.list({ action: 'member.account_removed' });
+    expect(history.map((h) => h.target)).toContain('lead@acme.test');
   });
 
   it('setAccess: roles at accounts, single permissions, access; explained; REDUNDANT_GRANT; self; Owner rules', async () => {

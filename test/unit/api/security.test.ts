@@ -105,3 +105,19 @@ describe('sign-in rate limit', () => {
     expect(messages.filter((m) => m.includes('Too many failed attempts')).length).toBeGreaterThanOrEqual(3);
   });
 });
+
+describe('sub-account admins and grants elsewhere', () => {
+  it('a Team Admin cannot wipe grants made at other accounts by editing a member’s roles', async () => {
+    const team = await owner.accounts.create({ name: 'Team' });
+    const lead = await invite(owner, 'lead@acme.test', 'Member');
+    await env.caller().invitee.accept({ token: lastMailedToken(env, 'lead@acme.test', 'invitation'), password: PASSWORD });
+    await owner.members.setAccess({ id: lead, roles: [{ roleId: await roleId(owner, 'Admin'), accountId: team.id }] });
+    // A member in Team who also holds a role at the company account.
+    const both = await invite(owner, 'both@acme.test', 'Member');
+    await owner.members.setAccess({ id: both, roles: [{ roleId: await roleId(owner, 'Member'), accountId: (await owner.accounts.list()).find((a) => a.parentId === null)!.id }], accountIds: [team.id] });
+    const teamAdmin = await signedIn(env, 'lead@acme.test');
+    const err = await caught(teamAdmin.members.edit({ id: both, grants: { roleIds: [await roleId(owner, 'Member')], accountIds: [team.id], permissions: [], grantAccountId: team.id } }));
+    expect(err.code).toBe('FORBIDDEN');
+    expect((await owner.members.detail({ id: both })).roles.map((r) => r.name)).toEqual(['Member']);
+  });
+});

@@ -60,6 +60,15 @@ describe('mail settings', () => {
     expect(smtp.received[0]!.raw).toContain('From: Acme People <roster@acme.test>');
   });
 
+  it('never hands the stored password to another server: changing the host asks for it again', async () => {
+    const { smtp, owner } = await setup();
+    await owner.mail.updateSettings(settings(smtp.port));
+    const { password: _omit, ...moved } = settings(smtp.port, { host: 'evil.example' });
+    const err = await caught(owner.mail.updateSettings(moved));
+    expect(err.message).toContain('enter the password again');
+    expect((await owner.mail.getSettings()).host).toBe('127.0.0.1');
+  });
+
   it('says what is wrong: authentication refused, host unreachable, TLS failed', async () => {
     const { smtp, owner } = await setup();
     await owner.mail.updateSettings(settings(smtp.port, { password: 'wrong' }));
