@@ -39,3 +39,15 @@ test('registration is never offered again once an Owner exists', async ({ page, 
   await expect(other.getByRole('heading', { name: 'Set up your organization' })).toHaveCount(0);
   await second.close();
 });
+
+test('the console locks after the idle time and says so on the sign-in page', async ({ page, roster }) => {
+  await registerOwner(page);
+  await roster.advanceClock(16 * 60 * 1000);
+  await page.getByRole('button', { name: 'Audit' }).click();
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await expect(page.getByRole('status')).toContainText('The console locked after 15 minutes without activity');
+  await page.getByRole('textbox', { name: 'Email' }).fill(OWNER.email);
+  await page.getByRole('textbox', { name: 'Password' }).fill(OWNER.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Members' })).toBeVisible();
+});

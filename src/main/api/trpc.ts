@@ -74,7 +74,8 @@ export interface SignedIn {
 const requireAdmin = t.middleware(async ({ ctx, meta, next }) => {
   const token = ctx.sessionCarrier.get();
   const session = await ctx.services.sessions.resume(token);
-  if (!session || !token) throw new DomainTRPCError('NOT_SIGNED_IN', 'Your session has ended: sign in again.', null);
+  if (!session || !token)
+    throw new DomainTRPCError('NOT_SIGNED_IN', ctx.services.sessions.endReason(token) ?? 'Your session has ended: sign in again.', null);
   const member = (await membersOfPerson(ctx.services.deps.db, session.personId)).find((m) => m.organization_id === session.organizationId);
   if (!member || member.status !== 'accepted') {
     ctx.services.sessions.signOut(token);

@@ -29,6 +29,8 @@ const FAILURE_WINDOW_MS = 15 * 60 * 1000;
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
   private readonly failures = new Map<string, number[]>();
+  /** Why a recent session ended, so the console can say it (by token hash). */
+  private readonly ended = new Map<string, string>();
 
   constructor(private readonly deps: ServiceDeps) {}
 
@@ -81,6 +83,10 @@ export class SessionStore {
     const idleMs = (org?.idle_lock_minutes ?? 15) * 60 * 1000;
     if (!org || this.now() - session.lastSeenAt > idleMs) {
       this.sessions.delete(key);
+      if (org) {
+        if (this.ended.size > 1000) this.ended.clear();
+        this.ended.set(key, `The console locked after ${org.idle_lock_minutes} minutes without activity: sign in again.`);
+      }
       return null;
     }
     session.lastSeenAt = this.now();
@@ -95,6 +101,11 @@ export class SessionStore {
   /** Ends every session of a person (after a password change, for instance). */
   revokePerson(personId: number): void {
     for (const [key, session] of this.sessions) if (session.personId === personId) this.sessions.delete(key);
+  }
+
+  /** Why the session behind this token ended, if Roster ended it (idle lock). */
+  endReason(token: string | null | undefined): string | null {
+    return token ? (this.ended.get(hashToken(token)) ?? null) : null;
   }
 
   switchOrganization(token: string, organizationId: number): void {

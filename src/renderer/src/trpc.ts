@@ -1,4 +1,4 @@
-import { QueryClient } from '@tanstack/react-query';
+import { MutationCache, QueryCache, QueryClient } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchLink, TRPCClientError, type TRPCLink } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { observable } from '@trpc/server/observable';
@@ -48,7 +48,23 @@ export const trpcClient = createTRPCClient<AppRouter>({
   ],
 });
 
-export const queryClient = new QueryClient({
+/** Set when the session ended under the admin (idle lock, deactivation); the sign-in page says why. */
+export const SESSION_ENDED_KEY = 'roster-session-ended';
+
+function isAuthStateKey(key: readonly unknown[]): boolean {
+  return Array.isArray(key[0]) && key[0][0] === 'auth' && key[0][1] === 'state';
+}
+
+/** Any call refused for lack of a session sends the console back to sign-in, saying why. */
+function onCallError(error: unknown): void {
+  if (!(error instanceof TRPCClientError) || error.data?.code !== 'UNAUTHORIZED' || error.data?.path?.startsWith('auth.')) return;
+  sessionStorage.setItem(SESSION_ENDED_KEY, error.message);
+  void queryClient.invalidateQueries({ predicate: (q) => isAuthStateKey(q.queryKey) });
+}
+
+export const queryClient: QueryClient = new QueryClient({
+  queryCache: new QueryCache({ onError: onCallError }),
+  mutationCache: new MutationCache({ onError: onCallError }),
   defaultOptions: {
     queries: {
       retry: (count, error) => count < 2 && !(error instanceof TRPCClientError && error.data?.httpStatus && error.data.httpStatus < 500),

@@ -2,17 +2,32 @@ import { Alert, Button, PasswordInput, Stack, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { AuthFrame } from '../components/AuthFrame';
-import { errorMessage, useTRPC } from '../trpc';
+import { useState } from 'react';
+import { SESSION_ENDED_KEY, errorMessage, useTRPC } from '../trpc';
 
 export function SignInPage() {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const form = useForm({ initialValues: { email: '', password: '' } });
-  const signIn = useMutation(trpc.auth.signIn.mutationOptions({ onSuccess: () => qc.invalidateQueries() }));
+  // Read once: why the previous session ended (idle lock, deactivation), shown until the next sign-in.
+  const [ended] = useState(() => sessionStorage.getItem(SESSION_ENDED_KEY));
+  const signIn = useMutation(
+    trpc.auth.signIn.mutationOptions({
+      onSuccess: () => {
+        sessionStorage.removeItem(SESSION_ENDED_KEY);
+        return qc.invalidateQueries();
+      },
+    }),
+  );
   return (
     <AuthFrame title="Sign in" subtitle="Sign in with your email and password to manage your organization.">
       <form onSubmit={form.onSubmit((v) => signIn.mutate(v))}>
         <Stack>
+          {ended && !signIn.error && (
+            <Alert color="yellow" role="status" title="You were signed out">
+              {ended}
+            </Alert>
+          )}
           {signIn.error && (
             <Alert color="red" role="alert" title="Could not sign in">
               {errorMessage(signIn.error)}
