@@ -6,6 +6,7 @@ import type { MailOutboxTable } from './tables/mail_outbox.table';
 import type { MailSettingsTable } from './tables/mail_settings.table';
 import type { MemberTable } from './tables/member.table';
 import type { MemberAccountTable } from './tables/member_account.table';
+import type { MemberCountTable } from './tables/member_count.table';
 import type { MemberPermissionTable } from './tables/member_permission.table';
 import type { MemberRoleTable } from './tables/member_role.table';
 import type { OrganizationTable } from './tables/organization.table';
@@ -24,6 +25,7 @@ export interface Database {
   role_permission: RolePermissionTable;
   product_module: ProductModuleTable;
   member: MemberTable;
+  member_count: MemberCountTable;
   member_role: MemberRoleTable;
   member_permission: MemberPermissionTable;
   member_account: MemberAccountTable;

@@ -75,3 +75,23 @@ describe('members console: search, keyset pages, per-address roles', () => {
     expect(list.find((m) => m.email === 'kim@acme.test')!.roles.map((x) => x.name)).toEqual(['Member']);
   });
 });
+
+describe('status counts kept by triggers', () => {
+  it('match a full count after invites, transitions and deletes', async () => {
+    const { createEnv, registerOwner, invite } = await import('../helpers');
+    const env = await createEnv();
+    try {
+      const owner = (await registerOwner(env)).caller;
+      const a = await invite(owner, 'count-a@acme.test', 'Member');
+      await invite(owner, 'count-b@acme.test', 'Member');
+      await owner.members.cancel({ ids: [a] });
+      await owner.members.delete({ ids: [a] });
+      const counts = await owner.members.counts();
+      const truth = await env.store.db.selectFrom('member').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+      for (const t of truth) if (t.status !== 'deleted') expect(counts[t.status], t.status).toBe(Number(t.n));
+      expect(counts).toMatchObject({ pending: 1, accepted: 1, cancelled: 0 });
+    } finally {
+      await env.close();
+    }
+  });
+});
