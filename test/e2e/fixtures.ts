@@ -1,4 +1,4 @@
-import { test as base, expect, type Page } from '@playwright/test';
+import { _electron, test as base, expect, type ElectronApplication, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,10 +35,28 @@ export async function startWebMode(dataDir: string, env: Record<string, string> 
   return { child, baseURL };
 }
 
-export const test = base.extend<{ roster: RosterApp }>({
+/** The desktop app under Playwright's Electron driver (only where the Electron binary exists). */
+async function startDesktop(dataDir: string): Promise<ElectronApplication> {
+  return _electron.launch({ args: [resolve('out/main/index.js')], env: { ...process.env, NODE_ENV: 'test', ROSTER_DATA_DIR: dataDir } as Record<string, string> });
+}
+
+export const test = base.extend<{ roster: RosterApp; desktop: ElectronApplication | null }>({
   // Playwright requires an object pattern here even when no fixture is used.
   // oxlint-disable-next-line no-empty-pattern
-  roster: async ({}, use) => {
+  desktop: async ({}, use, testInfo) => {
+    if (testInfo.project.name !== 'electron') return use(null);
+    const dataDir = mkdtempSync(join(tmpdir(), 'roster-e2e-desktop-'));
+    const app = await startDesktop(dataDir);
+    await use(app);
+    await app.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  },
+  roster: async ({ desktop }, use) => {
+    if (desktop) {
+      // The desktop app has no HTTP console: specs tagged @desktop use the window only.
+      await use({ baseURL: '', dataDir: '', advanceClock: async () => Promise.reject(new Error('The clock hook exists in web mode only')) });
+      return;
+    }
     const dataDir = mkdtempSync(join(tmpdir(), 'roster-e2e-'));
     const { child, baseURL } = await startWebMode(dataDir);
     await use({
@@ -53,7 +71,11 @@ export const test = base.extend<{ roster: RosterApp }>({
     await new Promise((r) => child.once('exit', r));
     rmSync(dataDir, { recursive: true, force: true });
   },
-  page: async ({ page, roster }, use) => {
+  page: async ({ page, roster, desktop }, use) => {
+    if (desktop) {
+      await use(await desktop.firstWindow());
+      return;
+    }
     await page.goto(roster.baseURL);
     await use(page);
   },

@@ -1,6 +1,6 @@
 import { expect, inviteByChips, registerOwner, test, OWNER } from './fixtures';
 
-test('the first person registers the organization, invites two people and sees them Pending', async ({ page }) => {
+test('the first person registers the organization, invites two people and sees them Pending', { tag: '@desktop' }, async ({ page }) => {
   await registerOwner(page);
   await inviteByChips(page, ['grace@acme.test', 'linus@acme.test']);
 
@@ -14,7 +14,7 @@ test('the first person registers the organization, invites two people and sees t
   await page.screenshot({ path: 'test-results/screens/members-1280.png', fullPage: true });
 });
 
-test('sign out, then sign in again with email and password; a wrong password is refused with a clear message', async ({ page }) => {
+test('sign out, then sign in again with email and password; a wrong password is refused with a clear message', { tag: '@desktop' }, async ({ page }) => {
   await registerOwner(page);
   await page.getByRole('button', { name: 'Account menu' }).click();
   await page.getByRole('menuitem', { name: 'Sign out' }).click();
