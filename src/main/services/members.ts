@@ -252,7 +252,9 @@ export async function inviteMembersIn(deps: ServiceDeps, trx: DbOrTx, actor: Adm
     created.forEach((m, i) => {
       const extra = extraRoles[i] ?? null;
       const key = extra !== null && !grants.roleIds.includes(extra) ? extra : null;
-      byExtra.set(key, [...(byExtra.get(key) ?? []), m.id]);
+      const group = byExtra.get(key);
+      if (group) group.push(m.id);
+      else byExtra.set(key, [m.id]);
     });
     const roleNamesOf = new Map<number, string[]>();
     for (const [extra, memberIds] of byExtra) {
