@@ -1,29 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { SMTPServer } from 'smtp-server';
+import { startSmtp } from '../support/smtp';
 import { expect, inviteByChips, registerOwner, test } from './fixtures';
-
-/** A loopback SMTP server; `arrived` resolves with the first recipient when a mail is accepted. */
-async function startSmtp(): Promise<{ port: number; arrived: Promise<string>; close(): Promise<void> }> {
-  let deliver!: (to: string) => void;
-  const arrived = new Promise<string>((resolve) => (deliver = resolve));
-  const server = new SMTPServer({
-    logger: false,
-    closeTimeout: 200,
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    onData(stream, session, cb) {
-      stream.resume();
-      stream.on('end', () => {
-        deliver(session.envelope.rcptTo[0]?.address ?? '');
-        cb(null);
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const addr = server.server.address();
-  const port = addr && typeof addr === 'object' ? addr.port : 0;
-  return { port, arrived, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 test('without SMTP the invitation stays queued and links can be exported; once SMTP is set, it is sent', async ({ page }) => {
   await registerOwner(page);
@@ -55,7 +32,8 @@ test('without SMTP the invitation stays queued and links can be exported; once S
 
     await page.getByLabel('Port').fill(String(smtp.port));
     await page.getByRole('button', { name: 'Save mail settings' }).click();
-    expect(await smtp.arrived).toBe('nina@example.org');
+    await smtp.waitFor(1);
+    expect(smtp.received[0]!.to).toEqual(['nina@example.org']);
     await page.reload();
     await expect(page.getByRole('table', { name: 'Members' }).getByRole('row', { name: 'nina@example.org' })).toContainText('Mail sent');
   } finally {

@@ -1,28 +1,9 @@
 import { Alert, Badge, Button, Divider, Drawer, Group, Loader, Stack, Text, Timeline, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
-import { ACTION_LABELS, DESTRUCTIVE, STATUS_COLORS, STATUS_LABELS, formatDate } from './labels';
+import { AUDIT_ACTIONS, ACTION_LABELS, DESTRUCTIVE, STATUS_COLORS, STATUS_LABELS, formatDate } from './labels';
 import { errorMessage, useTRPC } from '../trpc';
 import { MemberAccess } from './MemberAccess';
 
-const HISTORY_LABELS: Record<string, string> = {
-  'member.invite': 'Invited',
-  'member.resend': 'Invitation resent',
-  'member.reinvite': 'Invited again',
-  'member.cancel': 'Invitation cancelled',
-  'member.accept': 'Accepted the invitation',
-  'member.decline': 'Declined the invitation',
-  'member.expire': 'Invitation expired',
-  'member.deactivate': 'Deactivated',
-  'member.reactivate': 'Reactivation link sent',
-  'member.accept_reactivation': 'Reactivated',
-  'member.delete': 'Deleted',
-  'member.edit': 'Edited',
-  'member.roles': 'Roles changed',
-  'member.copy_link': 'Invite link copied',
-  'member.password_reset': 'Password reset sent',
-  'member.password_set': 'Password changed',
-  'member.owner': 'Registered as Owner',
-};
 
 export function MemberPanel({ id, onClose, onAction }: { id: number | null; onClose(): void; onAction(action: string, id: number, email: string): void }) {
   const trpc = useTRPC();
@@ -71,7 +52,7 @@ export function MemberPanel({ id, onClose, onAction }: { id: number | null; onCl
           <Title order={3} size="h5">History</Title>
           <Timeline bulletSize={12} lineWidth={2}>
             {m.history.map((h) => (
-              <Timeline.Item key={h.id} title={HISTORY_LABELS[h.action] ?? h.action}>
+              <Timeline.Item key={h.id} title={AUDIT_ACTIONS[h.action] ?? h.action}>
                 <Text size="xs" c="dimmed">{formatDate(h.at)} · {h.actor}</Text>
               </Timeline.Item>
             ))}

@@ -4,31 +4,9 @@ import { notifications } from '@mantine/notifications';
 import { useQuery } from '@tanstack/react-query';
 import Papa from 'papaparse';
 import { useState } from 'react';
-import { formatDate } from '../components/labels';
+import { AUDIT_ACTIONS, formatDate } from '../components/labels';
 import { errorMessage, useTRPC, useTRPCClient } from '../trpc';
 
-export const AUDIT_ACTIONS: Record<string, string> = {
-  'member.invite': 'Invited',
-  'member.resend': 'Invitation resent',
-  'member.reinvite': 'Invited again',
-  'member.cancel': 'Invitation cancelled',
-  'member.accept': 'Accepted the invitation',
-  'member.decline': 'Declined the invitation',
-  'member.expire': 'Invitation expired',
-  'member.deactivate': 'Deactivated',
-  'member.reactivate': 'Reactivation link sent',
-  'member.accept_reactivation': 'Reactivated',
-  'member.delete': 'Deleted',
-  'member.edit': 'Edited',
-  'member.roles': 'Roles changed',
-  'member.copy_link': 'Invite link copied',
-  'member.password_reset': 'Password reset sent',
-  'member.password_set': 'Password changed',
-  'member.owner': 'Registered as Owner',
-  'account.create': 'Sub-account created',
-  'organization.create': 'Organization created',
-  'settings.update': 'Settings changed',
-};
 
 const PAGE = 1000;
 
