@@ -7,7 +7,7 @@ import type { DbOrTx } from '../db/database';
 import type { OutboxStatus } from '../db/tables/mail_outbox.table';
 import { auditRow } from '../services/audit';
 import type { Actor, ServiceDeps } from '../services/deps';
-import { copyInviteLink, type AdminActor } from '../services/members';
+import { assertInScope, copyInviteLink, loadTargets, type AdminActor } from '../services/members';
 import type { MailConfigResolver } from './config';
 import type { MailSender } from './outbox';
 import { escapeHtml, formatExpiry } from './templates';
@@ -139,9 +139,11 @@ export async function deliveriesOf(db: DbOrTx, memberIds: number[]): Promise<Map
 }
 
 /** Puts a member's failed mail back in the queue. */
-export async function retryDelivery(deps: ServiceDeps, mail: MailRuntime, actor: Actor, organizationId: number, memberId: number): Promise<{ status: OutboxStatus }> {
+export async function retryDelivery(deps: ServiceDeps, mail: MailRuntime, actor: AdminActor, organizationId: number, memberId: number): Promise<{ status: OutboxStatus }> {
   const now = deps.clock.now().toISOString();
   await deps.db.transaction().execute(async (trx) => {
+    // Only for members within the accounts the admin manages.
+    await assertInScope(trx, actor, 'members.invite', await loadTargets(trx, organizationId, [memberId]));
     const row = await trx.selectFrom('mail_outbox').selectAll().where('organization_id', '=', organizationId).where('member_id', '=', memberId).orderBy('id', 'desc').limit(1).executeTakeFirst();
     if (!row) throw new DomainError('NOT_FOUND', 'No mail was ever queued for this member: use Resend to send one.');
     if (row.status !== 'failed') throw new DomainError('TRANSITION_NOT_ALLOWED', `The last mail to ${row.recipient} is ${row.status}, not failed: nothing to retry.`);

@@ -615,6 +615,19 @@ export function setMemberRoles(deps: ServiceDeps, actor: AdminActor, organizatio
   return runMemberCommand(deps, actor, organizationId, ids, 'edit', 'members.edit', async ({ trx, members, now, tree }) => {
     const resolved = await resolveGrants(trx, organizationId, actor, { roleIds, accountIds: [], permissions: [], grantAccountId: tree.root.id }, tree, 'members.edit');
     const roles = await listRoles(trx, organizationId);
+    // The company account includes every sub-account: the same role held below would be redundant.
+    const below = await trx
+      .selectFrom('member_role')
+      .select(['member_id', 'role_id', 'account_id'])
+      .where('member_id', 'in', ids)
+      .where('role_id', 'in', roleIds)
+      .where('account_id', '<>', tree.root.id)
+      .executeTakeFirst();
+    if (below) {
+      const who = members.find((m) => m.id === below.member_id)!;
+      const role = roles.find((r) => r.id === below.role_id)!;
+      throw new DomainError('REDUNDANT_GRANT', `${who.email} already holds ${role.name} at ${tree.path(below.account_id)}: granting it at the company account would repeat it. Remove it there first.`);
+    }
     const toOwner = roleIds.some((id) => roles.find((r) => r.id === id)?.builtin === 'owner');
     const owners: Member[] = [];
     for (const m of members) if (m.status === 'accepted' && isOwner(await loadAuthz(trx, organizationId, m.id, tree))) owners.push(m);

@@ -121,3 +121,15 @@ describe('sub-account admins and grants elsewhere', () => {
     expect((await owner.members.detail({ id: both })).roles.map((r) => r.name)).toEqual(['Member']);
   });
 });
+
+describe('redundant grants', () => {
+  it('a bulk role change refuses a role the member already holds at a sub-account, and explains', async () => {
+    const team = await owner.accounts.create({ name: 'Team' });
+    const id = await invite(owner, 'team@acme.test', 'Member');
+    const admin = await roleId(owner, 'Admin');
+    await owner.members.setAccess({ id, roles: [{ roleId: admin, accountId: team.id }] });
+    const err = await caught(owner.members.setRoles({ ids: [id], roleIds: [admin] }));
+    expect(err.domainCode).toBe('REDUNDANT_GRANT');
+    expect(err.message).toContain('already holds Admin at Acme / Team');
+  });
+});
