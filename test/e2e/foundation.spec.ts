@@ -11,6 +11,12 @@ test('the first person registers the organization, invites two people and sees t
     await expect(row).toContainText('Pending');
   }
   await expect(page.getByRole('tab', { name: /Pending/ })).toContainText('2');
+  // The side panel opens from the keyboard too.
+  await table.getByRole('button', { name: 'grace@acme.test', exact: true }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('dialog', { name: 'grace@acme.test' })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('dialog', { name: 'grace@acme.test' })).toHaveCount(0);
   await page.screenshot({ path: 'test-results/screens/members-1280.png', fullPage: true });
 });
 

@@ -1,4 +1,4 @@
-import { ActionIcon, Alert, Badge, Button, Checkbox, Group, Menu, Paper, Progress, ScrollArea, Select, Skeleton, Stack, Table, Tabs, Text, TextInput, Title } from '@mantine/core';
+import { ActionIcon, Alert, Badge, Button, Checkbox, Group, Menu, Paper, Progress, ScrollArea, Select, Skeleton, Stack, Table, Tabs, Text, TextInput, Title, UnstyledButton } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -214,8 +214,11 @@ export function MembersPage({ me }: { me: Me }) {
                     <Checkbox aria-label={`Select ${r.email}`} checked={selected.has(r.id)} onChange={() => toggle(r.id)} />
                   </Table.Td>
                   <Table.Td>
-                    <Text size="sm" fw={600}>{r.name || r.email}</Text>
-                    {r.name && <Text size="xs" c="dimmed">{r.email}</Text>}
+                    {/* A real button, so the side panel opens from the keyboard too. */}
+                    <UnstyledButton aria-haspopup="dialog" onClick={(e) => { e.stopPropagation(); setPanelId(r.id); }} style={{ borderRadius: 4 }}>
+                      <Text size="sm" fw={600}>{r.name || r.email}</Text>
+                      {r.name && <Text size="xs" c="dimmed">{r.email}</Text>}
+                    </UnstyledButton>
                   </Table.Td>
                   <Table.Td><Text size="sm">{r.phone ?? '—'}</Text></Table.Td>
                   <Table.Td>
