@@ -3,7 +3,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const args = process.argv.slice(2);
+// A leading '--' (as in `npm start -- --port 8450`) is only a separator.
+const args = process.argv.slice(2).filter((a, i) => !(i === 0 && a === '--'));
 
 function electronBinary() {
   // Electron 45 fetches its binary at first launch; where it cannot be downloaded, require throws.
