@@ -57,3 +57,21 @@ test('the console locks after the idle time and says so on the sign-in page', as
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('heading', { name: 'Members' })).toBeVisible();
 });
+
+test('an Owner creates a second organization and switches between them; membership is per organization', { tag: '@desktop' }, async ({ page }) => {
+  await registerOwner(page);
+  await inviteByChips(page, ['grace@acme.test']);
+  await page.getByRole('button', { name: 'Account menu' }).click();
+  await page.getByRole('menuitem', { name: 'New organization…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New organization' });
+  await dialog.getByRole('textbox', { name: 'Organization name' }).fill('Beta Labs');
+  await dialog.getByRole('button', { name: 'Create organization' }).click();
+  await expect(page.getByRole('combobox', { name: 'Organization' })).toHaveValue('Beta Labs');
+  await expect(page.getByText('1 person in Beta Labs')).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Members' }).getByRole('row', { name: 'grace@acme.test' })).toHaveCount(0);
+
+  await page.getByRole('combobox', { name: 'Organization' }).click();
+  await page.getByRole('option', { name: OWNER.organization }).click();
+  await expect(page.getByText(`2 people in ${OWNER.organization}`)).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Members' }).getByRole('row', { name: 'grace@acme.test' })).toBeVisible();
+});

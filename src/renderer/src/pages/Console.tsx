@@ -2,6 +2,7 @@ import { ActionIcon, AppShell, Burger, Group, Menu, NavLink, Select, Text, Toolt
 import { useDisclosure } from '@mantine/hooks';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import { NewOrganizationModal } from '../components/NewOrganizationModal';
 import { subscribeToChanges, useTRPC } from '../trpc';
 import { AccountsPage } from './Accounts';
 import { AuditPage } from './Audit';
@@ -36,6 +37,7 @@ export function Console({ me }: { me: Me }) {
   const visible = SECTIONS.filter((s) => !s.permission || me.permissions.includes(s.permission));
   const [section, setSection] = useState<Section>(visible[0]?.key ?? 'settings');
   const { colorScheme, setColorScheme } = useMantineColorScheme();
+  const [newOrgOpen, setNewOrgOpen] = useState(false);
   const signOut = useMutation(trpc.auth.signOut.mutationOptions({ onSuccess: () => qc.invalidateQueries() }));
   useEffect(
     () =>
@@ -88,6 +90,7 @@ export function Console({ me }: { me: Me }) {
               </Menu.Target>
               <Menu.Dropdown>
                 <Menu.Label>{me.email}</Menu.Label>
+                {me.permissions.includes('organization.delete') && <Menu.Item onClick={() => setNewOrgOpen(true)}>New organization…</Menu.Item>}
                 <Menu.Item onClick={() => signOut.mutate()}>Sign out</Menu.Item>
               </Menu.Dropdown>
             </Menu>
@@ -99,6 +102,7 @@ export function Console({ me }: { me: Me }) {
           <NavLink key={s.key} label={s.label} active={section === s.key} onClick={() => setSection(s.key)} component="button" style={{ borderRadius: 8 }} />
         ))}
       </AppShell.Navbar>
+      <NewOrganizationModal opened={newOrgOpen} onClose={() => setNewOrgOpen(false)} />
       <AppShell.Main>
         {section === 'members' && <MembersPage me={me} />}
         {section === 'roles' && <RolesPage me={me} />}
