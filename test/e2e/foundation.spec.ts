@@ -75,3 +75,22 @@ test('an Owner creates a second organization and switches between them; membersh
   await expect(page.getByText(`2 people in ${OWNER.organization}`)).toBeVisible();
   await expect(page.getByRole('table', { name: 'Members' }).getByRole('row', { name: 'grace@acme.test' })).toBeVisible();
 });
+
+test('a pending invitation’s address and name are corrected in the side panel', async ({ page }) => {
+  await registerOwner(page);
+  await inviteByChips(page, ['grce@acme.test']);
+  const table = page.getByRole('table', { name: 'Members' });
+  await table.getByRole('button', { name: 'grce@acme.test', exact: true }).click();
+  const panel = page.getByRole('dialog', { name: 'grce@acme.test' });
+  await panel.getByRole('textbox', { name: 'Email' }).fill('grace@acme.test');
+  await panel.getByRole('textbox', { name: 'Name' }).fill('Grace Hopper');
+  await panel.getByRole('button', { name: 'Save details' }).click();
+  await expect(page.getByText('a new invitation link went to grace@acme.test')).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(table.getByRole('row', { name: 'grace@acme.test' })).toContainText('Grace Hopper');
+  await expect(table.getByRole('row', { name: 'grce@acme.test' })).toHaveCount(0);
+
+  // The Owner's own address is fixed: it was accepted at registration.
+  await table.getByRole('button', { name: OWNER.name }).click();
+  await expect(page.getByRole('dialog', { name: OWNER.name }).getByRole('textbox', { name: 'Email' })).toBeDisabled();
+});

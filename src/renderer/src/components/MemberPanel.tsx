@@ -3,11 +3,13 @@ import { useQuery } from '@tanstack/react-query';
 import { AUDIT_ACTIONS, ACTION_LABELS, DESTRUCTIVE, STATUS_COLORS, STATUS_LABELS, formatDate } from './labels';
 import { errorMessage, useTRPC } from '../trpc';
 import { MemberAccess } from './MemberAccess';
+import { MemberDetailsForm } from './MemberDetailsForm';
 
 
 export function MemberPanel({ id, onClose, onAction }: { id: number | null; onClose(): void; onAction(action: string, id: number, email: string): void }) {
   const trpc = useTRPC();
   const detail = useQuery(trpc.members.detail.queryOptions({ id: id ?? 0 }, { enabled: id !== null }));
+  const state = useQuery(trpc.auth.state.queryOptions());
   const accounts = useQuery(trpc.accounts.list.queryOptions(undefined, { enabled: id !== null }));
   const m = detail.data;
   const accountPath = (accountId: number) => accounts.data?.find((a) => a.id === accountId)?.path ?? `#${accountId}`;
@@ -20,9 +22,7 @@ export function MemberPanel({ id, onClose, onAction }: { id: number | null; onCl
           <Group gap="xs">
             <Badge color={STATUS_COLORS[m.status]} variant="dot" size="lg">{STATUS_LABELS[m.status]}</Badge>
           </Group>
-          <Field label="Email" value={m.email} />
-          <Field label="Name" value={m.name ?? '—'} />
-          <Field label="Phone" value={m.phone ?? '—'} />
+          <MemberDetailsForm key={`${m.id}-${m.email}-${m.name}-${m.phone}`} member={m} canEdit={m.actions.includes('edit') && !!state.data?.me?.permissions.includes('members.edit')} />
           <Field label="Invited" value={formatDate(m.invitedAt)} />
           {m.status === 'pending' && <Field label="Invitation valid until" value={formatDate(m.inviteExpiresAt)} />}
           {m.acceptedAt && <Field label="Accepted" value={formatDate(m.acceptedAt)} />}

@@ -1,0 +1,58 @@
+import { Alert, Button, Group, Stack, TextInput } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { errorMessage, useTRPC } from '../trpc';
+
+interface Details {
+  id: number;
+  email: string;
+  name: string | null;
+  phone: string | null;
+  status: string;
+}
+
+/** Name, phone and, until the person accepts, the email address: editable in the side panel. */
+export function MemberDetailsForm({ member, canEdit }: { member: Details; canEdit: boolean }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const emailEditable = member.status === 'pending' || member.status === 'expired';
+  const [email, setEmail] = useState(member.email);
+  const [name, setName] = useState(member.name ?? '');
+  const [phone, setPhone] = useState(member.phone ?? '');
+  const save = useMutation(
+    trpc.members.edit.mutationOptions({
+      onSuccess: () => {
+        notifications.show({ color: 'green', title: 'Saved', message: email !== member.email ? `Details saved; a new invitation link went to ${email}.` : 'Details saved.' });
+        void qc.invalidateQueries({ queryKey: trpc.members.pathKey() });
+      },
+    }),
+  );
+  const changed = email !== member.email || name !== (member.name ?? '') || phone !== (member.phone ?? '');
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        save.mutate({ id: member.id, name: name || null, phone: phone || null, ...(emailEditable && email !== member.email ? { email } : {}) });
+      }}
+    >
+      <Stack gap="xs">
+        {save.error && <Alert color="red" title="Not saved">{errorMessage(save.error)}</Alert>}
+        <TextInput
+          label="Email"
+          value={email}
+          onChange={(e) => setEmail(e.currentTarget.value)}
+          disabled={!canEdit || !emailEditable}
+          description={emailEditable ? 'Changing it sends a new link to the new address; the old link stops working.' : 'The address cannot change once the person has accepted: invite the new address instead.'}
+        />
+        <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} disabled={!canEdit} />
+        <TextInput label="Phone" value={phone} onChange={(e) => setPhone(e.currentTarget.value)} disabled={!canEdit} placeholder="+33 6 12 34 56 78" />
+        {canEdit && (
+          <Group justify="flex-end">
+            <Button type="submit" size="xs" disabled={!changed} loading={save.isPending}>Save details</Button>
+          </Group>
+        )}
+      </Stack>
+    </form>
+  );
+}
