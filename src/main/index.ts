@@ -2,7 +2,7 @@ import { app, BrowserWindow } from 'electron';
 import { join } from 'node:path';
 import { registerTrpcBridge } from './electron/ipc';
 import { createPortalHost } from './portal/server';
-import { safeStorageSecretBox } from './electron/secrets';
+import { safeStorageSecretBox } from './electron/electron-secrets';
 import { fileSecretBox } from './mail/secrets';
 import { createMainWindow } from './electron/window';
 import { startRuntime, type Runtime } from './runtime';
