@@ -66,20 +66,27 @@ function passwordFields(error?: string): Safe {
 <input id="confirm" name="confirm" type="password" autocomplete="new-password" required>`;
 }
 
-function phoneStepPage(view: LinkView, token: string, csrf: string, intro: string, error?: string): string {
+/** The invitation itself, then a form posting to `step` with the given fields and accept button. */
+function invitationForm(view: LinkView, token: string, csrf: string, step: 'accept' | 'phone', fields: Safe, acceptLabel: string): string {
+  const intro = view.inviter ? `${view.inviter} invited you to join ${view.organizationName} on Roster.` : `You are invited to join ${view.organizationName} on Roster.`;
   return page(
     `Invitation to ${view.organizationName}`,
     html`<h1>Join ${view.organizationName}</h1>
 <p>${intro}</p>
 ${details(view)}
-<form method="post" action="/invite/${token}/phone">
+<form method="post" action="/invite/${token}/${step}">
 <input type="hidden" name="csrf" value="${csrf}">
-${error ? html`<p class="error" role="alert">${error}</p>` : ''}
-<label for="phone">Mobile number<span class="hint" id="phone-hint">${view.organizationName} asks for it. We will text you a 6-digit code. International format, e.g. +33 6 12 34 56 78.</span></label>
-<input id="phone" name="phone" type="tel" autocomplete="tel" required aria-describedby="phone-hint">
-<div class="actions"><button type="submit">Accept and text me a code</button><a class="button secondary" href="/invite/${token}/decline">Decline</a></div>
+${fields}
+<div class="actions"><button type="submit">${acceptLabel}</button><a class="button secondary" href="/invite/${token}/decline">Decline</a></div>
 </form>`,
   );
+}
+
+function phoneStepPage(view: LinkView, token: string, csrf: string, error?: string): string {
+  const fields = html`${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+<label for="phone">Mobile number<span class="hint" id="phone-hint">${view.organizationName} asks for it. We will text you a 6-digit code. International format, e.g. +33 6 12 34 56 78.</span></label>
+<input id="phone" name="phone" type="tel" autocomplete="tel" required aria-describedby="phone-hint">`;
+  return invitationForm(view, token, csrf, 'phone', fields, 'Accept and text me a code');
 }
 
 function codeStepPage(view: LinkView, token: string, csrf: string, phone: string, error?: string): string {
@@ -112,19 +119,8 @@ function currentPasswordField(error?: string): Safe {
 
 function invitationPage(view: LinkView, token: string, csrf: string, error?: string, phone?: string): string {
   if (view.requirePhone && phone) return codeStepPage(view, token, csrf, phone, error);
-  const intro = view.inviter ? `${view.inviter} invited you to join ${view.organizationName} on Roster.` : `You are invited to join ${view.organizationName} on Roster.`;
-  if (view.requirePhone) return phoneStepPage(view, token, csrf, intro, error);
-  return page(
-    `Invitation to ${view.organizationName}`,
-    html`<h1>Join ${view.organizationName}</h1>
-<p>${intro}</p>
-${details(view)}
-<form method="post" action="/invite/${token}/accept">
-<input type="hidden" name="csrf" value="${csrf}">
-${view.needsPassword ? passwordFields(error) : currentPasswordField(error)}
-<div class="actions"><button type="submit">Accept invitation</button><a class="button secondary" href="/invite/${token}/decline">Decline</a></div>
-</form>`,
-  );
+  if (view.requirePhone) return phoneStepPage(view, token, csrf, error);
+  return invitationForm(view, token, csrf, 'accept', view.needsPassword ? passwordFields(error) : currentPasswordField(error), 'Accept invitation');
 }
 
 function declinePage(view: LinkView, token: string, csrf: string): string {
