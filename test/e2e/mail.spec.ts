@@ -10,6 +10,7 @@ test('without SMTP the invitation stays queued and links can be exported; once S
 
   await page.getByRole('button', { name: 'Mail', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Mail', exact: true })).toBeVisible();
+  await page.screenshot({ path: 'test-results/screens/mail-1280.png', fullPage: true });
 
   const download = page.waitForEvent('download');
   await page.getByRole('button', { name: 'Export links (CSV)' }).click();

@@ -47,6 +47,7 @@ test('a custom role edited in the matrix changes what an admin with that role ca
   await page.getByRole('checkbox', { name: 'Support: View members' }).check();
   await page.getByRole('button', { name: 'Save permissions' }).click();
   await expect(page.getByText('Permissions saved')).toBeVisible();
+  await page.screenshot({ path: 'test-results/screens/roles-matrix-1280.png', fullPage: true });
 
   const roles = await api<{ id: number; name: string }[]>(page.request, roster.baseURL, 'roles.list', undefined, 'query');
   const support = roles.find((r) => r.name === 'Support')!.id;
@@ -95,6 +96,7 @@ test('a Team Admin of a sub-account sees and manages only that sub-account’s m
   await page.getByRole('button', { name: 'Create' }).click();
   await expect(page.getByText('lead@acme.test invited')).toBeVisible();
   await expect(page.getByRole('treeitem', { name: 'Sales' })).toContainText('1 member');
+  await page.screenshot({ path: 'test-results/screens/accounts-1280.png', fullPage: true });
   await acceptInvitation(page, roster.baseURL, 'lead@acme.test');
 
   const lead = await signInElsewhere(browser, roster.baseURL, 'lead@acme.test');
