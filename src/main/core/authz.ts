@@ -22,7 +22,10 @@ export class AccountTree {
   constructor(accounts: AccountNode[]) {
     for (const a of accounts) {
       this.byId.set(a.id, a);
-      if (a.parent_id !== null) this.children.set(a.parent_id, [...(this.children.get(a.parent_id) ?? []), a.id]);
+      if (a.parent_id === null) continue;
+      const siblings = this.children.get(a.parent_id);
+      if (siblings) siblings.push(a.id);
+      else this.children.set(a.parent_id, [a.id]);
     }
     const root = accounts.find((a) => a.parent_id === null);
     if (!root) throw new Error('An organization always has a company account');
