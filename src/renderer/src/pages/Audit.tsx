@@ -39,7 +39,7 @@ export function AuditPage() {
       const csv = Papa.unparse({
         fields: ['id', 'at', 'actor', 'action', 'description', 'target_type', 'target_id', 'target', 'before', 'after'],
         data: rows.map((r) => [r.id, r.at, r.actor, r.action, actionLabel(r.action), r.targetType ?? '', r.targetId ?? '', r.target ?? '', r.before ?? '', r.after ?? '']),
-      });
+      }, { escapeFormulae: true });
       const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
       const a = document.createElement('a');
       a.href = url;
