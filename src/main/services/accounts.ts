@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { sql } from 'kysely';
+import { listRoles } from '../db/repos/roles.repo';
+import { insertMemberRoles } from '../db/repos/grants.repo';
 import { AccountTree, Authz } from '../core/authz';
 import { DomainError } from '../core/errors';
 import { moveProblem } from '../core/grants';
@@ -151,6 +153,18 @@ export async function deleteAccount(deps: ServiceDeps, actor: AdminActor, organi
       .execute();
     if (movedTo !== null) await sql`UPDATE OR IGNORE member_account SET account_id = ${movedTo} WHERE account_id = ${input.id}`.execute(trx);
     for (const t of ['member_account', 'member_role', 'member_permission'] as const) await trx.deleteFrom(t).where('account_id', '=', input.id).execute();
+    // A role is mandatory: whoever held roles only at the deleted account keeps the Member role.
+    const memberRole = (await listRoles(trx, organizationId)).find((r) => r.builtin === 'member')!;
+    const roleless = affected.length
+      ? await trx
+          .selectFrom('member')
+          .select('id')
+          .where('id', 'in', affected.map((m) => m.id))
+          .where('status', '<>', 'deleted')
+          .where('id', 'not in', (eb) => eb.selectFrom('member_role').select('member_id'))
+          .execute()
+      : [];
+    if (roleless.length) await insertMemberRoles(trx, roleless.map((m) => ({ member_id: m.id, role_id: memberRole.id, account_id: movedTo ?? tree.root.id })));
     await insertAuditRows(
       trx,
       affected.map((m) =>

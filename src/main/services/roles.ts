@@ -203,12 +203,19 @@ export function removeModule(deps: ServiceDeps, actor: AdminActor, organizationI
     const mod = (await listModules(trx, organizationId)).find((m) => m.key === bare);
     if (!mod) throw new DomainError('NOT_FOUND', 'This module no longer exists: reload the page.');
     const perm = moduleKey(mod.key);
-    const roleIds = (await listRoles(trx, organizationId)).map((r) => r.id);
-    await trx.deleteFrom('role_permission').where('permission', '=', perm).where('role_id', 'in', roleIds).execute();
+    // Removing a module takes it from everyone: only someone who holds it org-wide may.
+    if (!actor.authz.can(perm)) throw new DomainError('MORE_PRIVILEGED', `You cannot remove "${mod.name}": you do not hold it yourself.`);
+    const roles = await listRoles(trx, organizationId);
+    const holders = await trx.selectFrom('role_permission').select('role_id').where('permission', '=', perm).where('role_id', 'in', roles.map((r) => r.id)).execute();
+    await trx.deleteFrom('role_permission').where('permission', '=', perm).where('role_id', 'in', roles.map((r) => r.id)).execute();
     const memberIds = trx.selectFrom('member').select('id').where('organization_id', '=', organizationId);
+    const direct = await trx.selectFrom('member_permission').innerJoin('member', 'member.id', 'member_permission.member_id').select(['member.id', 'member.email']).where('permission', '=', perm).where('member.organization_id', '=', organizationId).execute();
     await trx.deleteFrom('member_permission').where('permission', '=', perm).where('member_id', 'in', memberIds).execute();
     await trx.deleteFrom('product_module').where('id', '=', mod.id).execute();
-    await insertAuditRows(trx, [auditRow(organizationId, actor, 'module.remove', { type: 'module', id: mod.id, label: mod.name }, { key: mod.key, name: mod.name }, null, now)]);
+    await insertAuditRows(trx, [
+      auditRow(organizationId, actor, 'module.remove', { type: 'module', id: mod.id, label: mod.name }, { key: mod.key, name: mod.name, roles: holders.map((h) => roles.find((r) => r.id === h.role_id)?.name) }, null, now),
+      ...direct.map((m) => auditRow(organizationId, actor, 'member.access', { type: 'member', id: m.id, label: m.email }, { permission: perm }, null, now)),
+    ]);
     return { key: perm };
   });
 }

@@ -56,8 +56,9 @@ describe('sub-accounts, member access and Team Admins', () => {
     expect((await caught(owner.accounts.delete({ id: rootId }))).domainCode).toBe('VALIDATION');
     await owner.accounts.delete({ id: berlin.id, moveMembersTo: paris });
     const lead = (await owner.members.list({ search: 'lead@' })).items[0]!;
-    // Access moves; roles granted at the deleted account go with it (moving them could promote someone).
-    expect(lead.roles).toEqual([]);
+    // Access moves; roles granted at the deleted account go with it (moving them could promote
+    // someone), and whoever is left without a role keeps the Member role where access moved.
+    expect(lead.roles.map((r) => [r.name, r.accountId])).toEqual([['Member', paris]]);
     expect(lead.accountIds).toEqual([paris]);
     const history = await owner.audit.list({ action: 'member.account_removed' });
     expect(history.map((h) => h.target)).toContain('lead@acme.test');
