@@ -10,6 +10,8 @@ export interface SessionCarrier {
 export interface ContextInner {
   services: Services;
   sessionCarrier: SessionCarrier;
+  /** How long ago the person last used the console, when the console says so (idle lock). */
+  userIdleMs?: number | null;
 }
 
 /** The part tests build directly and hand to `createCaller`. */

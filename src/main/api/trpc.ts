@@ -73,7 +73,7 @@ export interface SignedIn {
 /** Loads the signed-in admin and checks the procedure's declared permission, in the main process. */
 const requireAdmin = t.middleware(async ({ ctx, meta, next }) => {
   const token = ctx.sessionCarrier.get();
-  const session = await ctx.services.sessions.resume(token);
+  const session = await ctx.services.sessions.resume(token, ctx.userIdleMs ?? null);
   if (!session || !token)
     throw new DomainTRPCError('NOT_SIGNED_IN', ctx.services.sessions.endReason(token) ?? 'Your session has ended: sign in again.', null);
   const member = (await membersOfPerson(ctx.services.deps.db, session.personId)).find((m) => m.organization_id === session.organizationId);

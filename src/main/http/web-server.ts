@@ -67,6 +67,11 @@ function cookieCarrier(req: IncomingMessage, res: ServerResponse): SessionCarrie
   };
 }
 
+function idleHeader(value: string | string[] | undefined): number | null {
+  const n = Number(Array.isArray(value) ? value[0] : value);
+  return Number.isFinite(n) && n >= 0 ? n : null;
+}
+
 function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
   res.statusCode = status;
   res.setHeader('Content-Type', type);
@@ -95,7 +100,8 @@ export function createWebServer(opts: WebServerOptions): Server {
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
-    createContext: ({ req, res }) => createContextInner({ services: runtime.services, sessionCarrier: cookieCarrier(req, res) }),
+    createContext: ({ req, res }) =>
+      createContextInner({ services: runtime.services, sessionCarrier: cookieCarrier(req, res), userIdleMs: idleHeader(req.headers['x-roster-idle-ms']) }),
     onError: ({ error, path }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`[roster] ${path ?? '?'}: ${error.cause?.stack ?? error.message}`);
     },

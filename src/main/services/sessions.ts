@@ -74,7 +74,12 @@ export class SessionStore {
   }
 
   /** The live session for a token, touched; ends it when idle longer than the organization allows. */
-  async resume(token: string | null | undefined): Promise<Session | null> {
+  /**
+   * `userIdleMs`: how long ago the person last touched the console, as the console reports it.
+   * Calls made without the person (a refresh after an invitee acted) must not keep the session
+   * alive, so the session's activity is the person's, not the calls'. Unknown (API clients): now.
+   */
+  async resume(token: string | null | undefined, userIdleMs: number | null = null): Promise<Session | null> {
     if (!token) return null;
     const key = hashToken(token);
     const session = this.sessions.get(key);
@@ -89,7 +94,8 @@ export class SessionStore {
       }
       return null;
     }
-    session.lastSeenAt = this.now();
+    const lastInput = this.now() - Math.max(0, userIdleMs ?? 0);
+    session.lastSeenAt = Math.max(session.lastSeenAt, lastInput);
     return session;
   }
 

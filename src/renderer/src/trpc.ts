@@ -6,7 +6,7 @@ import { observable } from '@trpc/server/observable';
 import type { AppRouter } from '../../main/api/router';
 
 export interface RosterBridge {
-  invoke(request: { path: string; type: 'query' | 'mutation' | 'subscription'; input: unknown }): Promise<
+  invoke(request: { path: string; type: 'query' | 'mutation' | 'subscription'; input: unknown; idleMs: number }): Promise<
     { ok: true; data: unknown } | { ok: false; error: unknown }
   >;
   onEvent(listener: (name: string) => void): () => void;
@@ -19,13 +19,22 @@ declare global {
   }
 }
 
+// The person's last input, so that refreshes nobody asked for do not keep an unattended console open.
+let lastInputAt = Date.now();
+if (typeof window !== 'undefined')
+  for (const event of ['pointerdown', 'keydown', 'wheel', 'touchstart'] as const) window.addEventListener(event, () => (lastInputAt = Date.now()), { passive: true, capture: true });
+
+export function userIdleMs(): number {
+  return Date.now() - lastInputAt;
+}
+
 /** Electron: every call goes through the preload's single bridge to the main process. */
 function ipcLink(bridge: RosterBridge): TRPCLink<AppRouter> {
   return () =>
     ({ op }) =>
       observable((observer) => {
         bridge
-          .invoke({ path: op.path, type: op.type, input: op.input })
+          .invoke({ path: op.path, type: op.type, input: op.input, idleMs: userIdleMs() })
           .then((res) => {
             if (res.ok) {
               observer.next({ result: { type: 'data', data: res.data } });
@@ -44,7 +53,7 @@ export const trpcClient = createTRPCClient<AppRouter>({
   links: [
     isElectron
       ? ipcLink(window.roster!)
-      : httpBatchLink({ url: '/trpc', headers: () => ({ 'x-roster-client': 'web' }) }),
+      : httpBatchLink({ url: '/trpc', headers: () => ({ 'x-roster-client': 'web', 'x-roster-idle-ms': String(userIdleMs()) }) }),
   ],
 });
 

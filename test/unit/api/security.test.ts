@@ -133,3 +133,25 @@ describe('redundant grants', () => {
     expect(err.message).toContain('already holds Admin at Acme / Team');
   });
 });
+
+describe('idle lock', () => {
+  it('refreshes nobody asked for do not keep an unattended console open; real use does', async () => {
+    const { createCaller } = await import('../../../src/main/api/router');
+    const { createContextInner, memoryCarrier } = await import('../../../src/main/api/context');
+    const carrier = memoryCarrier();
+    const as = (userIdleMs: number) => createCaller(createContextInner({ services: env.services, sessionCarrier: carrier, userIdleMs }));
+    await as(0).auth.signIn({ email: OWNER_EMAIL, password: PASSWORD });
+    const minute = 60_000;
+
+    env.clock.advance(10 * minute);
+    await as(10 * minute).members.counts(); // a background refresh: the person has been away 10 minutes
+    env.clock.advance(6 * minute);
+    expect((await caught(as(16 * minute).members.counts())).message).toContain('locked after 15 minutes');
+
+    await as(0).auth.signIn({ email: OWNER_EMAIL, password: PASSWORD });
+    env.clock.advance(10 * minute);
+    await as(0).members.counts(); // the person clicked just now
+    env.clock.advance(6 * minute);
+    await as(6 * minute).members.counts();
+  });
+});

@@ -10,7 +10,7 @@ export const authRouter = router({
   state: publicProcedure.query(async ({ ctx }) => {
     const registered = await anyPersonWithPassword(ctx.services.deps.db);
     const token = ctx.sessionCarrier.get();
-    const session = await ctx.services.sessions.resume(token);
+    const session = await ctx.services.sessions.resume(token, ctx.userIdleMs ?? null);
     if (!session) return { registered, passwordPolicy: PASSWORD_POLICY.description, me: null };
     const member = (await membersOfPerson(ctx.services.deps.db, session.personId)).find((m) => m.organization_id === session.organizationId && m.status === 'accepted');
     if (!member) return { registered, passwordPolicy: PASSWORD_POLICY.description, me: null };

@@ -1,9 +1,9 @@
 import { ActionIcon, AppShell, Burger, Group, Menu, NavLink, Select, Text, Tooltip, UnstyledButton, useMantineColorScheme } from '@mantine/core';
-import { useDisclosure } from '@mantine/hooks';
+import { useDisclosure, useIdle } from '@mantine/hooks';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { NewOrganizationModal } from '../components/NewOrganizationModal';
-import { subscribeToChanges, useTRPC } from '../trpc';
+import { SESSION_ENDED_KEY, subscribeToChanges, useTRPC } from '../trpc';
 import { AccountsPage } from './Accounts';
 import { AuditPage } from './Audit';
 import { MailPage } from './Mail';
@@ -39,6 +39,14 @@ export function Console({ me }: { me: Me }) {
   const { colorScheme, setColorScheme } = useMantineColorScheme();
   const [newOrgOpen, setNewOrgOpen] = useState(false);
   const signOut = useMutation(trpc.auth.signOut.mutationOptions({ onSuccess: () => qc.invalidateQueries() }));
+  // The screen locks by itself too: names and addresses do not stay on an unattended screen.
+  const idle = useIdle(me.organization.idleLockMinutes * 60_000, { initialState: false });
+  const { mutate: endSession } = signOut;
+  useEffect(() => {
+    if (!idle) return;
+    sessionStorage.setItem(SESSION_ENDED_KEY, `The console locked after ${me.organization.idleLockMinutes} minutes without activity: sign in again.`);
+    endSession();
+  }, [idle, endSession, me.organization.idleLockMinutes]);
   useEffect(
     () =>
       subscribeToChanges(() => {
