@@ -31,6 +31,7 @@ app.whenReady().then(async () => {
   registerTrpcBridge(runtime.services, isAppUrl);
   // Offline organizations have no cloud: the invitee pages are served from here, where Settings say.
   portal = createPortalHost(runtime.services);
+  runtime.services.portalHost = portal;
   await portal.start().catch((e: unknown) => console.error('[roster] invitee pages not started:', e instanceof Error ? e.message : e));
   createMainWindow(devUrl, rendererFile);
   app.on('activate', () => {

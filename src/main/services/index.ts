@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock';
 import type { Db } from '../db/database';
 import type { MailRuntime } from '../mail/service';
 import type { Notifier, ServiceDeps } from './deps';
-import { PortalSettingsStore } from './portal-settings';
+import { PortalSettingsStore, type PortalSettings } from './portal-settings';
 import { SessionStore } from './sessions';
 
 /** Everything the router needs, built once per process by the Electron entry or the web-mode entry. */
@@ -16,6 +16,8 @@ export interface Services {
   mail?: MailRuntime;
   /** Where the invitee pages listen and what links start with (settings of the install). */
   portal: PortalSettingsStore;
+  /** The desktop app's invitee pages server (absent in web mode, where they run beside the console). */
+  portalHost?: { apply(next: PortalSettings): Promise<void> };
 }
 
 export function createServices(opts: { db: Db; clock: Clock; publicBaseUrl: () => string; notifier?: Notifier; mail?: MailRuntime }): Services {

@@ -76,7 +76,8 @@ export class PortalSettingsStore {
     return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${s.port}`;
   }
 
-  async update(actor: Actor, organizationId: number, input: PortalSettings, now: string): Promise<PortalSettings> {
+  /** Refuses settings that cannot work, saying what to fix. */
+  validate(input: PortalSettings): void {
     if ((input.tlsCertPath === null) !== (input.tlsKeyPath === null))
       throw new DomainError('VALIDATION', 'Give both the certificate and its private key, or neither.', { field: 'tlsKeyPath' });
     for (const [field, path] of [['tlsCertPath', input.tlsCertPath], ['tlsKeyPath', input.tlsKeyPath]] as const)
@@ -87,6 +88,10 @@ export class PortalSettingsStore {
         'Invitee pages reachable from other machines must be served over HTTPS: give the organization’s certificate and key, or keep 127.0.0.1.',
         { field: 'tlsCertPath' },
       );
+  }
+
+  async update(actor: Actor, organizationId: number, input: PortalSettings, now: string): Promise<PortalSettings> {
+    this.validate(input);
     const before = this.current;
     await this.db.transaction().execute(async (trx) => {
       await trx

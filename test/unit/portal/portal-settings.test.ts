@@ -31,15 +31,32 @@ describe('invitee pages settings', () => {
     await expect(owner.portal.updateSettings({ host: '127.0.0.1', port: 70000 })).rejects.toThrow('Ports go from 1 to 65535');
   });
 
-  it('the portal host listens where settings say and moves when they change', async () => {
-    const host = createPortalHost(env.services);
+  it('the portal host listens where settings say, moves only once the new address works, and never saves one that cannot', async () => {
+    const { createServer } = await import('node:http');
     await owner.portal.updateSettings({ host: '127.0.0.1', port: 18451 });
+    const host = createPortalHost(env.services);
+    env.services.portalHost = host;
     const base = await host.start();
     expect(base).toBe('http://127.0.0.1:18451');
     expect((await fetch(`${base}/invite/${'C'.repeat(43)}`)).status).toBe(410);
+
     await owner.portal.updateSettings({ host: '127.0.0.1', port: 18452 });
-    await expect.poll(async () => (await fetch(`http://127.0.0.1:18452/portal/style.css`).catch(() => null))?.status ?? 0).toBe(200);
+    expect((await fetch('http://127.0.0.1:18452/portal/style.css')).status).toBe(200);
+    await expect(fetch('http://127.0.0.1:18451/portal/style.css')).rejects.toThrow();
+
+    // Another program holds the port: refused, nothing saved, the pages stay where they were.
+    const squatter = createServer(() => undefined);
+    await new Promise<void>((r) => squatter.listen(18453, '127.0.0.1', r));
+    await expect(owner.portal.updateSettings({ host: '127.0.0.1', port: 18453 })).rejects.toThrow('another program uses that port');
+    expect(env.services.portal.current.port).toBe(18452);
+    expect((await fetch('http://127.0.0.1:18452/portal/style.css')).status).toBe(200);
+    squatter.close();
+
+    // Saving the same address again hands the port over without losing it.
+    await owner.portal.updateSettings({ host: '127.0.0.1', port: 18452, publicBaseUrl: null });
+    expect((await fetch('http://127.0.0.1:18452/portal/style.css')).status).toBe(200);
     await host.stop();
+    env.services.portalHost = undefined;
   });
 
   it('accepts a readable certificate and key for HTTPS', async () => {

@@ -9,8 +9,10 @@ export const portalRouter = router({
     .input(portalSettingsInput)
     .mutation(async ({ ctx, input }) => {
       await assertInstallOwner(ctx.services.deps.db, ctx.signedIn.organizationId, isOwner(ctx.signedIn.authz));
+      ctx.services.portal.validate(input);
+      // Listen at the new address first: settings that cannot work are never saved.
+      await ctx.services.portalHost?.apply(input);
       const saved = await ctx.services.portal.update(ctx.signedIn.actor, ctx.signedIn.organizationId, input, ctx.services.deps.clock.now().toISOString());
-      ctx.services.events.emit('portal-settings-changed');
       return { ...saved, effectiveBaseUrl: ctx.services.deps.publicBaseUrl() };
     }),
 });
