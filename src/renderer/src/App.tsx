@@ -16,5 +16,6 @@ export function App() {
     );
   if (!state.data.registered) return <RegisterPage policy={state.data.passwordPolicy} />;
   if (!state.data.me) return <SignInPage />;
-  return <Console me={state.data.me} />;
+  // Keyed by organization: switching starts from a clean console (no filters or selection from another one).
+  return <Console key={state.data.me.organization.id} me={state.data.me} />;
 }

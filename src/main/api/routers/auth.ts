@@ -3,6 +3,7 @@ import { anyPersonWithPassword } from '../../db/repos/people.repo';
 import { membersOfPerson } from '../../db/repos/members.repo';
 import { PASSWORD_POLICY } from '../../core/passwords';
 import { registerOwner, registrationInput, loadAuthz, requireOrganization } from '../../services/organizations';
+import { isOwner } from '../../services/members';
 import { adminProcedure, publicProcedure, router } from '../trpc';
 
 export const authRouter = router({
@@ -26,6 +27,10 @@ export const authRouter = router({
         organization: { id: org.id, name: org.name, idleLockMinutes: org.idle_lock_minutes },
         organizations: await ctx.services.sessions.consoleOrganizations(session.personId),
         permissions: authz.consolePermissions(),
+        /** Held at the company account: what applies to the whole organization (settings, audit, mail). */
+        orgPermissions: authz.consolePermissions().filter((p) => authz.can(p)),
+        /** The Owner of the install's first organization decides where the invitee pages listen. */
+        installOwner: isOwner(authz) && (await ctx.services.deps.db.selectFrom('organization').select('id').orderBy('id').executeTakeFirst())?.id === org.id,
       },
     };
   }),

@@ -17,7 +17,7 @@ export function MemberPanel({ id, onClose, onAction }: { id: number | null; onCl
     <Drawer opened={id !== null} onClose={onClose} position="right" size="lg" title={m ? m.name || m.email : 'Member'}>
       {detail.isLoading && <Loader aria-label="Loading member" />}
       {detail.error && <Alert color="red">{errorMessage(detail.error)}</Alert>}
-      {m && (
+      {m && !detail.error && (
         <Stack gap="md">
           <Group gap="xs">
             <Badge color={STATUS_COLORS[m.status]} variant="dot" size="lg">{STATUS_LABELS[m.status]}</Badge>

@@ -18,13 +18,15 @@ export interface Me {
   organization: { id: number; name: string; idleLockMinutes: number };
   organizations: { id: number; name: string }[];
   permissions: string[];
+  orgPermissions: string[];
+  installOwner: boolean;
 }
 
 const SECTIONS = [
   { key: 'members', label: 'Members', permission: 'members.view' },
   { key: 'roles', label: 'Roles & permissions', permission: null },
   { key: 'accounts', label: 'Accounts', permission: null },
-  { key: 'audit', label: 'Audit', permission: 'audit.view' },
+  { key: 'audit', label: 'Audit', permission: 'audit.view', orgWide: true },
   { key: 'settings', label: 'Settings', permission: null },
   { key: 'mail', label: 'Mail', permission: 'members.invite' },
 ] as const;
@@ -34,7 +36,7 @@ export function Console({ me }: { me: Me }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const [opened, { toggle }] = useDisclosure();
-  const visible = SECTIONS.filter((s) => !s.permission || me.permissions.includes(s.permission));
+  const visible = SECTIONS.filter((s) => !s.permission || ('orgWide' in s ? me.orgPermissions : me.permissions).includes(s.permission));
   const [section, setSection] = useState<Section>(visible[0]?.key ?? 'settings');
   const { colorScheme, setColorScheme } = useMantineColorScheme();
   const [newOrgOpen, setNewOrgOpen] = useState(false);

@@ -23,7 +23,7 @@ function download(name: string, type: string, content: string): void {
 export function MailPage({ me }: { me: Me }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const canManage = me.permissions.includes('settings.manage');
+  const canManage = me.orgPermissions.includes('settings.manage');
   const canInvite = me.permissions.includes('members.invite');
   const settings = useQuery({ ...trpc.mail.getSettings.queryOptions(), enabled: canManage });
   const form = useForm({

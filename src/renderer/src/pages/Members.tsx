@@ -61,6 +61,13 @@ export function MembersPage({ me }: { me: Me }) {
     order: (sort === 'name' || sort === 'email' ? 'asc' : 'desc') as 'asc' | 'desc',
     limit: 50,
   };
+  // A selection belongs to the rows it was made on: a new search, filter or sort starts afresh.
+  const filterKey = JSON.stringify([debounced, roleId, accountId, sort]);
+  const [selectionKey, setSelectionKey] = useState(filterKey);
+  if (selectionKey !== filterKey) {
+    setSelectionKey(filterKey);
+    setSelected(new Set());
+  }
   const list = useInfiniteQuery(trpc.members.list.infiniteQueryOptions(input, { getNextPageParam: (last) => last.nextCursor ?? undefined }));
   const rows = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
   const total = Object.values(counts.data ?? {}).reduce((a, b) => a + b, 0);
@@ -81,7 +88,16 @@ export function MembersPage({ me }: { me: Me }) {
     cancel: useMutation(trpc.members.cancel.mutationOptions({ onSuccess: done('Invitation cancelled'), onError: fail })),
     deactivate: useMutation(trpc.members.deactivate.mutationOptions({ onSuccess: done('Deactivated'), onError: fail })),
     reactivate: useMutation(trpc.members.reactivate.mutationOptions({ onSuccess: done('Reactivation link sent'), onError: fail })),
-    delete: useMutation(trpc.members.delete.mutationOptions({ onSuccess: done('Deleted'), onError: fail })),
+    delete: useMutation(
+      trpc.members.delete.mutationOptions({
+        onSuccess: (r, vars) => {
+          // A deleted member's panel has nothing left to show.
+          if (panelId !== null && vars.ids.includes(panelId)) setPanelId(null);
+          done('Deleted')(r);
+        },
+        onError: fail,
+      }),
+    ),
     passwordReset: useMutation(trpc.members.sendPasswordReset.mutationOptions({ onSuccess: done('Password reset sent'), onError: fail })),
   };
   const copyLink = useMutation(

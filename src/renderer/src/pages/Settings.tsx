@@ -26,7 +26,8 @@ export function SettingsPage({ me }: { me: Me }) {
       },
     }),
   );
-  const canEdit = me.permissions.includes('settings.manage');
+  // Settings apply to the whole organization: they need the permission at the company account.
+  const canEdit = me.orgPermissions.includes('settings.manage');
   return (
     <Stack maw={640}>
       <div>
@@ -56,7 +57,7 @@ export function SettingsPage({ me }: { me: Me }) {
           </fieldset>
         </form>
       </Paper>
-      {canEdit && <PortalSettingsCard />}
+      {me.installOwner && <PortalSettingsCard />}
     </Stack>
   );
 }
