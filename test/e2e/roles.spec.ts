@@ -95,7 +95,7 @@ test('a Team Admin of a sub-account sees and manages only that sub-account’s m
   await page.getByRole('option', { name: 'Admin', exact: true }).click();
   await page.getByRole('button', { name: 'Create' }).click();
   await expect(page.getByText('lead@acme.test invited')).toBeVisible();
-  await expect(page.getByRole('treeitem', { name: 'Sales' })).toContainText('1 member');
+  await expect(page.getByRole('listitem', { name: 'Sales' })).toContainText('1 member');
   await page.screenshot({ path: 'test-results/screens/accounts-1280.png', fullPage: true });
   await acceptInvitation(page, roster.baseURL, 'lead@acme.test');
 
@@ -113,6 +113,6 @@ test('a Team Admin of a sub-account sees and manages only that sub-account’s m
   // The Owner sees everyone, and Sales now counts two members.
   await page.reload();
   await nav(page, 'Accounts').click();
-  await expect(page.getByRole('treeitem', { name: 'Sales' })).toContainText('2 members');
+  await expect(page.getByRole('listitem', { name: 'Sales' })).toContainText('2 members');
   await lead.context().close();
 });

@@ -20,9 +20,12 @@ export function DeliveryBadge({ memberId, delivery }: { memberId: number; delive
     }),
   );
   if (!delivery) return null;
+  const reasonId = `delivery-reason-${memberId}`;
+  // The reason is focusable and described, so keyboard and screen-reader users learn why too.
   const badge = (
-    <Badge size="xs" variant="light" color={COLORS[delivery.status]} data-delivery={delivery.status}>
+    <Badge size="xs" variant="light" color={COLORS[delivery.status]} data-delivery={delivery.status} tabIndex={delivery.error ? 0 : undefined} aria-describedby={delivery.error ? reasonId : undefined}>
       {LABELS[delivery.status]}
+      {delivery.error && <span id={reasonId} className="visually-hidden">{delivery.error}</span>}
     </Badge>
   );
   return (

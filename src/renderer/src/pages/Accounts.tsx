@@ -24,6 +24,7 @@ export function AccountsPage({ me }: { me: Me }) {
   const [parent, setParent] = useState<string | null>(null);
   const [leadEmail, setLeadEmail] = useState('');
   const [leadRole, setLeadRole] = useState<string | null>(null);
+  const [leadError, setLeadError] = useState<string | null>(null);
   const [dialog, setDialog] = useState<Dialog>(null);
   const [value, setValue] = useState('');
   const [target, setTarget] = useState<string | null>(null);
@@ -69,9 +70,9 @@ export function AccountsPage({ me }: { me: Me }) {
         <Text c="dimmed" size="sm">The company account and its sub-accounts.</Text>
       </div>
       <Paper withBorder p="md">
-        <Stack gap={6} role="tree" aria-label="Account structure">
+        <Stack gap={6} role="list" aria-label="Account structure">
           {list.map((a) => (
-            <Group key={a.id} role="treeitem" aria-label={a.name} pl={depth(a.path) * 20} gap="xs" wrap="nowrap">
+            <Group key={a.id} role="listitem" aria-label={a.name} pl={depth(a.path) * 20} gap="xs" wrap="nowrap">
               <Text size="sm" fw={a.parentId === null ? 700 : 400}>{a.name}</Text>
               <Text size="xs" c="dimmed">{a.members} member{a.members === 1 ? '' : 's'}</Text>
               {canManage && (
@@ -95,6 +96,9 @@ export function AccountsPage({ me }: { me: Me }) {
           <form
             onSubmit={(e) => {
               e.preventDefault();
+              // Mantine's Select is read-only to the browser, so "required" is checked here.
+              if (leadEmail.trim() && !leadRole) return setLeadError('Choose their role there.');
+              setLeadError(null);
               create.mutate({
                 name,
                 parentId: parent ? Number(parent) : undefined,
@@ -109,7 +113,7 @@ export function AccountsPage({ me }: { me: Me }) {
               </Group>
               <Group align="flex-end">
                 <TextInput label="Invite the person in charge (optional)" placeholder="email@example.com" value={leadEmail} onChange={(e) => setLeadEmail(e.currentTarget.value)} />
-                <Select label="Their role there" placeholder="Choose a role" data={(roles.data ?? []).filter((r) => r.builtin !== 'owner').map((r) => ({ value: String(r.id), label: r.name }))} value={leadRole} onChange={setLeadRole} required={leadEmail.trim() !== ''} />
+                <Select label="Their role there" placeholder="Choose a role" data={(roles.data ?? []).filter((r) => r.builtin !== 'owner').map((r) => ({ value: String(r.id), label: r.name }))} value={leadRole} onChange={(v) => { setLeadRole(v); setLeadError(null); }} required={leadEmail.trim() !== ''} error={leadError} />
                 <Button type="submit" loading={create.isPending}>Create</Button>
               </Group>
               {create.error && <Alert color="red">{errorMessage(create.error)}</Alert>}
@@ -140,7 +144,7 @@ export function AccountsPage({ me }: { me: Me }) {
                 <>
                   <Text size="sm">
                     {dialog.account.members > 0
-                      ? `${dialog.account.members} member${dialog.account.members === 1 ? ' depends' : 's depend'} on this sub-account: choose where to move them.`
+                      ? `${dialog.account.members} member${dialog.account.members === 1 ? ' depends' : 's depend'} on this sub-account: choose where their access moves. Roles and permissions granted at ${dialog.account.name} are removed; anyone left without a role keeps the Member role.`
                       : 'No member depends on this sub-account.'}
                   </Text>
                   {dialog.account.members > 0 && <Select label="Move members to" data={options(dialog.account)} value={target} onChange={setTarget} required />}
@@ -149,7 +153,12 @@ export function AccountsPage({ me }: { me: Me }) {
               {active.error && <Alert color="red">{errorMessage(active.error)}</Alert>}
               <Group justify="flex-end">
                 <Button variant="default" onClick={() => setDialog(null)}>Cancel</Button>
-                <Button type="submit" color={dialog.kind === 'delete' ? 'red' : undefined} loading={active.isPending}>
+                <Button
+                  type="submit"
+                  color={dialog.kind === 'delete' ? 'red' : undefined}
+                  loading={active.isPending}
+                  disabled={(dialog.kind === 'move' && !target) || (dialog.kind === 'delete' && dialog.account.members > 0 && !target)}
+                >
                   {dialog.kind === 'rename' ? 'Rename' : dialog.kind === 'move' ? 'Move' : 'Delete sub-account'}
                 </Button>
               </Group>
