@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Transporter } from 'nodemailer';
 import type { Clock } from '../core/clock';
 import type { Db, DbOrTx } from '../db/database';
@@ -78,7 +79,13 @@ export interface SenderOptions {
   db: Db;
   clock: Clock;
   config: MailConfigResolver;
+  /** Rows claimed per transaction. */
   batchSize?: number;
+  /**
+   * Rows claimed and not yet settled, at most (default: twice the batch size). The next batch is
+   * claimed as soon as there is room for it, so the connections never wait for a batch's slowest mail.
+   */
+  maxInFlight?: number;
   leaseMs?: number;
   maxAttempts?: number;
   /** How often the loop looks for due rows when nothing kicks it (real time). */
@@ -104,28 +111,63 @@ export function backoffMs(attempts: number): number {
   return Math.min(30_000 * 2 ** Math.max(0, attempts - 1), 3_600_000);
 }
 
+type Outcome = 'sent' | 'retry' | 'failed';
+
+/** One organization's pool; replaced when its configuration changes, closed once its last mail settles. */
+interface PoolEntry {
+  key: string;
+  config: SmtpConfig;
+  transporter: Transporter;
+  /** Claimed rows that will still send through this pool. */
+  users: number;
+  retired: boolean;
+}
+
+interface PendingWrite {
+  id: number;
+  set: OutboxUpdate;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+function emptyResult(): DrainResult {
+  return { claimed: 0, sent: 0, retried: 0, failed: 0 };
+}
+
+function tally(result: DrainResult, outcome: Outcome | null): void {
+  if (outcome === 'sent') result.sent++;
+  else if (outcome === 'retry') result.retried++;
+  else if (outcome === 'failed') result.failed++;
+}
+
 /**
  * Drains the outbox through a nodemailer pool per organization. Claims due rows in batches
- * ('sending' with a lease), records each outcome as it comes; a row whose lease ran out (the
- * process died mid-send) is sent again with the same Message-ID.
+ * ('sending' with a lease) and keeps a bounded number of them in flight, claiming the next batch
+ * while the previous one is still sending; records each outcome as it comes (group commit). A row
+ * whose lease ran out (the process died mid-send) is sent again with the same Message-ID.
  */
 export class MailSender {
   private readonly batchSize: number;
+  private readonly maxInFlight: number;
   private readonly leaseMs: number;
   private readonly maxAttempts: number;
   private readonly pollMs: number;
-  private transports = new Map<number, { key: string; transporter: Transporter }>();
+  private transports = new Map<number, PoolEntry>();
+  private pools = new Set<PoolEntry>();
   private running = false;
+  private stopping = false;
   private crashed = false;
   private abandon: () => void = () => undefined;
   private abandoned: Promise<void>;
   private wake: (() => void) | null = null;
   private loopDone: Promise<void> | null = null;
-  private writes: { id: number; set: OutboxUpdate; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private writes: PendingWrite[] = [];
+  private flushScheduled = false;
   private flushing = false;
 
   constructor(private readonly opts: SenderOptions) {
-    this.batchSize = opts.batchSize ?? 50;
+    this.batchSize = Math.max(1, opts.batchSize ?? 50);
+    this.maxInFlight = Math.max(this.batchSize, opts.maxInFlight ?? 2 * this.batchSize);
     this.leaseMs = opts.leaseMs ?? 5 * 60_000;
     this.maxAttempts = opts.maxAttempts ?? 8;
     this.pollMs = opts.pollMs ?? 5_000;
@@ -140,6 +182,7 @@ export class MailSender {
   start(): void {
     if (this.running || this.crashed) return;
     this.running = true;
+    this.stopping = false;
     this.loopDone = this.loop();
   }
 
@@ -168,41 +211,80 @@ export class MailSender {
     }
   }
 
-  /** Drains until nothing is due. */
+  /**
+   * Drains until nothing is due. Keeps up to maxInFlight claimed rows sending: a new batch is
+   * claimed whenever a whole batch fits, and once nothing more is due, looks once more after the
+   * last mail in flight has settled.
+   */
   async drainAll(): Promise<DrainResult> {
-    const total: DrainResult = { claimed: 0, sent: 0, retried: 0, failed: 0 };
-    for (;;) {
-      const r = await this.drainOnce();
-      total.claimed += r.claimed;
-      total.sent += r.sent;
-      total.retried += r.retried;
-      total.failed += r.failed;
-      if (r.claimed === 0 || this.crashed) return total;
+    const total = emptyResult();
+    let inFlight = 0;
+    let failure: { error: unknown } | null = null;
+    let onSettled: (() => void) | null = null;
+    const until = (done: () => boolean): Promise<void> =>
+      done()
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            onSettled = () => {
+              if (!done()) return;
+              onSettled = null;
+              resolve();
+            };
+          });
+    try {
+      while (!this.crashed && !this.stopping && failure === null) {
+        const rows = await this.claim(Math.min(this.batchSize, this.maxInFlight - inFlight));
+        if (rows.length === 0) {
+          if (inFlight === 0) break;
+          // Nothing due now: look again once everything in flight has settled.
+          await until(() => inFlight === 0);
+          continue;
+        }
+        total.claimed += rows.length;
+        inFlight += rows.length;
+        for (const send of this.dispatch(rows)) {
+          send.then(
+            (outcome) => tally(total, outcome),
+            (error: unknown) => (failure ??= { error }),
+          ).finally(() => {
+            inFlight--;
+            onSettled?.();
+          });
+        }
+        await until(() => this.maxInFlight - inFlight >= this.batchSize || failure !== null || this.crashed);
+      }
+    } finally {
+      await until(() => inFlight === 0);
     }
+    if (failure !== null) throw (failure as { error: unknown }).error;
+    return total;
   }
 
   /** Claims one batch of due rows and sends it. */
   async drainOnce(): Promise<DrainResult> {
-    const result: DrainResult = { claimed: 0, sent: 0, retried: 0, failed: 0 };
+    const result = emptyResult();
     if (this.crashed) return result;
-    const rows = await this.claim();
+    const rows = await this.claim(this.batchSize);
     result.claimed = rows.length;
-    // One configuration lookup per organization and batch, not per mail.
-    const transports = new Map<number, Promise<{ transporter: Transporter; config: SmtpConfig } | null>>();
-    for (const org of new Set(rows.map((r) => r.organization_id))) transports.set(org, this.transportFor(org));
-    await Promise.all(
-      rows.map(async (row) => {
-        const outcome = await Promise.race([this.sendRow(row, transports.get(row.organization_id)!), this.abandoned.then(() => null)]);
-        if (outcome === null || this.crashed) return;
-        if (outcome === 'sent') result.sent++;
-        else if (outcome === 'retry') result.retried++;
-        else result.failed++;
-      }),
-    );
+    for (const outcome of await Promise.all(this.dispatch(rows))) tally(result, outcome);
     return result;
   }
 
-  private async claim(): Promise<OutboxRow[]> {
+  /** Starts sending claimed rows; each promise settles with the recorded outcome (null once crashed). */
+  private dispatch(rows: OutboxRow[]): Promise<Outcome | null>[] {
+    // One configuration lookup per organization and batch, not per mail.
+    const perOrg = new Map<number, number>();
+    for (const r of rows) perOrg.set(r.organization_id, (perOrg.get(r.organization_id) ?? 0) + 1);
+    const pools = new Map<number, Promise<PoolEntry | null>>();
+    for (const [org, uses] of perOrg) pools.set(org, this.transportFor(org, uses));
+    return rows.map(async (row) => {
+      const outcome = await Promise.race([this.sendRow(row, pools.get(row.organization_id)!), this.abandoned.then(() => null)]);
+      return outcome === null || this.crashed ? null : outcome;
+    });
+  }
+
+  private async claim(limit: number): Promise<OutboxRow[]> {
+    if (limit <= 0) return [];
     const configured = await this.opts.config.configuredOrganizations();
     if (configured !== 'all' && configured.length === 0) return [];
     const now = this.opts.clock.now();
@@ -219,7 +301,7 @@ export class MailSender {
           ]),
         );
       if (configured !== 'all') q = q.where('organization_id', 'in', configured);
-      const rows = await q.orderBy('id').limit(this.batchSize).execute();
+      const rows = await q.orderBy('id').limit(limit).execute();
       if (rows.length === 0) return [];
       await trx
         .updateTable('mail_outbox')
@@ -230,35 +312,57 @@ export class MailSender {
     });
   }
 
-  private async transportFor(organizationId: number): Promise<{ transporter: Transporter; config: SmtpConfig } | null> {
+  /** The organization's pool, reserved for `uses` mails (each released by sendRow). */
+  private async transportFor(organizationId: number, uses: number): Promise<PoolEntry | null> {
     const config = await this.opts.config.configFor(organizationId);
-    if (!config) return null;
+    if (!config || this.crashed) return null;
     const key = JSON.stringify(config);
-    const cached = this.transports.get(organizationId);
-    if (cached && cached.key === key) return { transporter: cached.transporter, config };
-    cached?.transporter.close();
-    const transporter = createSmtpTransport(config, this.opts.transport);
-    this.transports.set(organizationId, { key, transporter });
-    return { transporter, config };
+    let entry = this.transports.get(organizationId);
+    if (!entry || entry.key !== key) {
+      // The configuration changed: mails already handed to the old pool finish there.
+      if (entry) this.retire(entry);
+      entry = { key, config, transporter: createSmtpTransport(config, this.opts.transport), users: 0, retired: false };
+      this.transports.set(organizationId, entry);
+      this.pools.add(entry);
+    }
+    entry.users += uses;
+    return entry;
   }
 
-  private async sendRow(row: OutboxRow, transport: Promise<{ transporter: Transporter; config: SmtpConfig } | null>): Promise<'sent' | 'retry' | 'failed'> {
+  private retire(entry: PoolEntry): void {
+    entry.retired = true;
+    if (entry.users === 0) {
+      entry.transporter.close();
+      this.pools.delete(entry);
+    }
+  }
+
+  private release(entry: PoolEntry): void {
+    entry.users--;
+    if (entry.retired && entry.users === 0) this.retire(entry);
+  }
+
+  private async sendRow(row: OutboxRow, pool: Promise<PoolEntry | null>): Promise<Outcome> {
     let config: SmtpConfig | undefined;
     try {
-      const t = await transport;
+      const t = await pool;
       if (!t) throw Object.assign(new Error('No SMTP server is configured for this organization.'), { code: 'ENOCONFIG' });
       config = t.config;
-      await t.transporter.sendMail({
-        from: formatFrom(t.config),
-        to: row.recipient_name ? { name: row.recipient_name, address: row.recipient } : row.recipient,
-        subject: row.subject,
-        text: row.text_body ?? '',
-        html: row.html_body ?? undefined,
-        messageId: row.message_id,
-        // Never let nodemailer fetch files or URLs named in the content.
-        disableFileAccess: true,
-        disableUrlAccess: true,
-      });
+      try {
+        await t.transporter.sendMail({
+          from: formatFrom(t.config),
+          to: row.recipient_name ? { name: row.recipient_name, address: row.recipient } : row.recipient,
+          subject: row.subject,
+          text: row.text_body ?? '',
+          html: row.html_body ?? undefined,
+          messageId: row.message_id,
+          // Never let nodemailer fetch files or URLs named in the content.
+          disableFileAccess: true,
+          disableUrlAccess: true,
+        });
+      } finally {
+        this.release(t);
+      }
     } catch (e) {
       if (this.crashed) return 'retry';
       const failure = classifySmtpError(e, config);
@@ -282,37 +386,76 @@ export class MailSender {
   }
 
   /**
-   * Records an outcome as soon as it is known. Outcomes that arrive while a commit is under way
-   * share the next one (group commit): one fsync for many mails, none left unrecorded for long.
+   * Records an outcome as soon as it is known. Outcomes that arrive in the same turn of the event
+   * loop share one commit (group commit): one fsync for many mails, and every outcome committed
+   * before any further network event is handled, so none is left unrecorded for long.
    */
   private record(id: number, set: OutboxUpdate): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.writes.push({ id, set, resolve, reject });
-      if (!this.flushing) void this.flush();
+      this.scheduleFlush();
+    });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.flushing) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      void this.flush();
     });
   }
 
   private async flush(): Promise<void> {
+    // A crashed process records nothing more.
+    if (this.flushing || this.crashed || this.writes.length === 0) return;
     this.flushing = true;
-    while (this.writes.length > 0) {
-      const batch = this.writes.splice(0);
-      try {
-        await this.opts.db.transaction().execute(async (trx) => {
-          for (const w of batch) await trx.updateTable('mail_outbox').set(w.set).where('id', '=', w.id).where('status', '=', 'sending').execute();
-        });
-        for (const w of batch) w.resolve();
-      } catch (e) {
-        for (const w of batch) w.reject(e);
-      }
+    const batch = this.writes.splice(0);
+    try {
+      await this.opts.db.transaction().execute(async (trx) => {
+        // One statement per kind of outcome, not per mail: sent rows differ only in sent_at.
+        const groups = new Map<string, PendingWrite[]>();
+        for (const w of batch) {
+          const { sent_at: _sentAt, ...rest } = w.set;
+          const key = JSON.stringify(rest) + (w.set.sent_at === undefined ? '' : '+sent_at');
+          const group = groups.get(key);
+          if (group) group.push(w);
+          else groups.set(key, [w]);
+        }
+        for (const group of groups.values()) {
+          for (const part of chunks(group, 400)) {
+            const { sent_at: sentAt, ...rest } = part[0]!.set;
+            const ids = part.map((w) => w.id);
+            const sentAtValue =
+              sentAt === undefined || part.every((w) => w.set.sent_at === sentAt)
+                ? sentAt
+                : sql<string | null>`case id ${sql.join(part.map((w) => sql`when ${w.id} then ${w.set.sent_at ?? null}`), sql` `)} end`;
+            await trx
+              .updateTable('mail_outbox')
+              .set(sentAtValue === undefined ? rest : { ...rest, sent_at: sentAtValue })
+              .where('id', 'in', ids)
+              .where('status', '=', 'sending')
+              .execute();
+          }
+        }
+      });
+      for (const w of batch) w.resolve();
+    } catch (e) {
+      for (const w of batch) w.reject(e);
+    } finally {
+      this.flushing = false;
     }
-    this.flushing = false;
+    // Outcomes that arrived during the commit share the next one.
+    if (this.writes.length > 0) this.scheduleFlush();
   }
 
-  /** Stops the loop after the current batch and closes the connections. */
+  /** Stops the loop after the mails in flight have settled and closes the connections. */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping = true;
     this.wake?.();
     await this.loopDone;
+    this.stopping = false;
     this.closeTransports();
   }
 
@@ -326,7 +469,8 @@ export class MailSender {
   }
 
   private closeTransports(): void {
-    for (const t of this.transports.values()) t.transporter.close();
+    for (const t of this.pools) t.transporter.close();
+    this.pools.clear();
     this.transports.clear();
   }
 }

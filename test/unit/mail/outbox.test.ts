@@ -238,6 +238,36 @@ describe('outbox and sender against a real SMTP server on loopback', () => {
     expect(smtp.received.map((m) => m.to[0]).sort()).toEqual([...emails].sort());
   });
 
+  it('claims ahead in small batches and records mixed outcomes row by row', async () => {
+    const { env, smtp, owner, roleId } = await setup({ batchSize: 4, maxInFlight: 10 });
+    smtp.onRcptTo = (address) => {
+      if (address.address.startsWith('grey')) return smtpError(451, 'Greylisted');
+      if (address.address.startsWith('gone')) return smtpError(550, 'No such user');
+      return undefined;
+    };
+    const emails = Array.from({ length: 30 }, (_, i) => `${i % 10 === 3 ? 'grey' : i % 10 === 7 ? 'gone' : 'ok'}${i}@example.org`);
+    await owner.members.invite({ entries: emails.map((email) => ({ email })), grants: { roleIds: [roleId] } });
+    expect(await env.mail.sender.drainAll()).toEqual({ claimed: 30, sent: 24, retried: 3, failed: 3 });
+    const rows = await outbox(env);
+    for (const row of rows) {
+      if (row.recipient.startsWith('ok')) {
+        expect(row).toMatchObject({ status: 'sent', text_body: null, html_body: null, lease_until: null, last_error: null, attempts: 1 });
+        expect(row.sent_at).not.toBeNull();
+      } else if (row.recipient.startsWith('grey')) {
+        expect(row).toMatchObject({ status: 'queued', lease_until: null, sent_at: null, attempts: 1 });
+        expect(row.last_error).toContain('451');
+        expect(row.text_body).not.toBeNull();
+      } else {
+        expect(row).toMatchObject({ status: 'failed', lease_until: null, sent_at: null });
+        expect(row.last_error).toContain('550 No such user');
+        expect(row.text_body).not.toBeNull();
+      }
+    }
+    expect(smtp.received.map((m) => m.to[0]).sort()).toEqual(emails.filter((e) => e.startsWith('ok')).sort());
+    expect(smtp.received.map((m) => m.messageId).sort()).toEqual(rows.filter((r) => r.status === 'sent').map((r) => r.message_id).sort());
+    expect(await env.mail.sender.drainAll()).toMatchObject({ claimed: 0 });
+  });
+
   it('the background loop sends what a command queues, without being asked', async () => {
     const { env, smtp, owner, roleId } = await setup();
     env.mail.sender.start();
