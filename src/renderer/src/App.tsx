@@ -15,7 +15,7 @@ export function App() {
       </Center>
     );
   if (!state.data.registered) return <RegisterPage policy={state.data.passwordPolicy} />;
-  if (!state.data.me) return <SignInPage />;
+  if (!state.data.me) return <SignInPage ended={state.data.ended} />;
   // Keyed by organization: switching starts from a clean console (no filters or selection from another one).
   return <Console key={state.data.me.organization.id} me={state.data.me} />;
 }

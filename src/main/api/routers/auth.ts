@@ -12,14 +12,16 @@ export const authRouter = router({
     const registered = await anyPersonWithPassword(ctx.services.deps.db);
     const token = ctx.sessionCarrier.get();
     const session = await ctx.services.sessions.resume(token, ctx.userIdleMs ?? null);
-    if (!session) return { registered, passwordPolicy: PASSWORD_POLICY.description, me: null };
+    // When Roster ended the session itself (idle lock), the sign-in page says so.
+    if (!session) return { registered, passwordPolicy: PASSWORD_POLICY.description, me: null, ended: ctx.services.sessions.endReason(token) };
     const member = (await membersOfPerson(ctx.services.deps.db, session.personId)).find((m) => m.organization_id === session.organizationId && m.status === 'accepted');
-    if (!member) return { registered, passwordPolicy: PASSWORD_POLICY.description, me: null };
+    if (!member) return { registered, passwordPolicy: PASSWORD_POLICY.description, me: null, ended: 'You are no longer an active member of this organization.' };
     const authz = await loadAuthz(ctx.services.deps.db, session.organizationId, member.id);
     const org = await requireOrganization(ctx.services.deps.db, session.organizationId);
     return {
       registered,
       passwordPolicy: PASSWORD_POLICY.description,
+      ended: null,
       me: {
         email: session.email,
         name: member.name,

@@ -5,12 +5,12 @@ import { AuthFrame } from '../components/AuthFrame';
 import { useState } from 'react';
 import { SESSION_ENDED_KEY, errorMessage, useTRPC } from '../trpc';
 
-export function SignInPage() {
+export function SignInPage({ ended: endedByServer = null }: { ended?: string | null }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const form = useForm({ initialValues: { email: '', password: '' } });
   // Read once: why the previous session ended (idle lock, deactivation), shown until the next sign-in.
-  const [ended] = useState(() => sessionStorage.getItem(SESSION_ENDED_KEY));
+  const [ended] = useState(() => sessionStorage.getItem(SESSION_ENDED_KEY) ?? endedByServer);
   const signIn = useMutation(
     trpc.auth.signIn.mutationOptions({
       onSuccess: () => {
