@@ -216,75 +216,73 @@ export async function inviteMembers(deps: ServiceDeps, actor: AdminActor, organi
 export async function inviteMembersIn(deps: ServiceDeps, trx: DbOrTx, actor: AdminActor, organizationId: number, input: InviteInput): Promise<InviteResult> {
   const nowDate = deps.clock.now();
   const now = nowDate.toISOString();
-  {
-    const org = await requireOrganization(trx, organizationId);
-    const tree = await loadAccountTree(trx, organizationId);
-    const grants = await resolveGrants(trx, organizationId, actor, input.grants, tree);
-    const expiresAt = new Date(nowDate.getTime() + org.invitation_validity_days * DAY_MS).toISOString();
-    const outcomes = await previewInvites(trx, org, input.entries);
-    const rows: NewMember[] = [];
-    const extraRoles: (number | null)[] = [];
-    for (const o of outcomes) {
-      if (o.outcome !== 'invite') continue;
-      extraRoles.push(o.roleId);
-      rows.push({
-        organization_id: organizationId,
-        person_id: null,
-        email: o.email,
-        email_normalized: normalizeEmail(o.email),
-        name: o.name,
-        phone: o.phone,
-        phone_digits: o.phoneDigits,
-        status: 'pending',
-        invited_by_member_id: actor.memberId,
-        invited_at: now,
-        invite_expires_at: expiresAt,
-        accepted_at: null,
-        status_changed_at: now,
-        created_at: now,
-        updated_at: now,
-      });
-    }
-    const created = await insertMembers(trx, rows);
-    // Addresses with a role of their own (CSV role column) get it on top of the dialog's roles,
-    // checked like any grant: one resolution per distinct extra role.
-    const byExtra = new Map<number | null, number[]>();
-    created.forEach((m, i) => {
-      const extra = extraRoles[i] ?? null;
-      const key = extra !== null && !grants.roleIds.includes(extra) ? extra : null;
-      const group = byExtra.get(key);
-      if (group) group.push(m.id);
-      else byExtra.set(key, [m.id]);
+  const org = await requireOrganization(trx, organizationId);
+  const tree = await loadAccountTree(trx, organizationId);
+  const grants = await resolveGrants(trx, organizationId, actor, input.grants, tree);
+  const expiresAt = new Date(nowDate.getTime() + org.invitation_validity_days * DAY_MS).toISOString();
+  const outcomes = await previewInvites(trx, org, input.entries);
+  const rows: NewMember[] = [];
+  const extraRoles: (number | null)[] = [];
+  for (const o of outcomes) {
+    if (o.outcome !== 'invite') continue;
+    extraRoles.push(o.roleId);
+    rows.push({
+      organization_id: organizationId,
+      person_id: null,
+      email: o.email,
+      email_normalized: normalizeEmail(o.email),
+      name: o.name,
+      phone: o.phone,
+      phone_digits: o.phoneDigits,
+      status: 'pending',
+      invited_by_member_id: actor.memberId,
+      invited_at: now,
+      invite_expires_at: expiresAt,
+      accepted_at: null,
+      status_changed_at: now,
+      created_at: now,
+      updated_at: now,
     });
-    const roleNamesOf = new Map<number, string[]>();
-    for (const [extra, memberIds] of byExtra) {
-      const g = extra === null ? grants : await resolveGrants(trx, organizationId, actor, { ...input.grants, roleIds: [...input.grants.roleIds, extra] }, tree);
-      await writeGrants(trx, memberIds, g, false);
-      for (const id of memberIds) roleNamesOf.set(id, g.roleNames);
-    }
-    const issued = created.map((m) => issueLink(deps, m, 'invitation', 'invitation', expiresAt, now, actor.label));
-    await saveLinks(deps, trx, issued);
-    const audit: NewAuditRow[] = created.map((m) => memberAudit(organizationId, actor, 'member.invite', null, m, now, { roles: roleNamesOf.get(m.id) ?? grants.roleNames, expiresAt }));
-    await insertAuditRows(trx, audit);
-
-    const skipped = outcomes.filter((o): o is Extract<InviteOutcome, { outcome: 'skip' }> => o.outcome === 'skip');
-    const resent: InviteResult['resent'] = [];
-    if (input.resendExisting) {
-      const again = skipped.filter((s) => s.reason === 'already_invited').map((s) => s.memberId!);
-      if (again.length) {
-        const targets = await loadTargets(trx, organizationId, again);
-        await assertInScope(trx, actor, 'members.invite', targets);
-        await assertMayActOn(trx, actor, organizationId, 'resend', targets, tree);
-        for (const m of await renewInvitations(deps, trx, actor, organizationId, again, org, now)) resent.push({ memberId: m.id, email: m.email });
-      }
-    }
-    const resentIds = new Set(resent.map((r) => r.memberId));
-    return {
-      invited: created.map((m, i) => ({ memberId: m.id, email: m.email, url: issued[i]!.event.url })),
-      resent,
-      skipped: skipped.filter((s) => !s.memberId || !resentIds.has(s.memberId)),
-    };
   }
+  const created = await insertMembers(trx, rows);
+  // Addresses with a role of their own (CSV role column) get it on top of the dialog's roles,
+  // checked like any grant: one resolution per distinct extra role.
+  const byExtra = new Map<number | null, number[]>();
+  created.forEach((m, i) => {
+    const extra = extraRoles[i] ?? null;
+    const key = extra !== null && !grants.roleIds.includes(extra) ? extra : null;
+    const group = byExtra.get(key);
+    if (group) group.push(m.id);
+    else byExtra.set(key, [m.id]);
+  });
+  const roleNamesOf = new Map<number, string[]>();
+  for (const [extra, memberIds] of byExtra) {
+    const g = extra === null ? grants : await resolveGrants(trx, organizationId, actor, { ...input.grants, roleIds: [...input.grants.roleIds, extra] }, tree);
+    await writeGrants(trx, memberIds, g, false);
+    for (const id of memberIds) roleNamesOf.set(id, g.roleNames);
+  }
+  const issued = created.map((m) => issueLink(deps, m, 'invitation', 'invitation', expiresAt, now, actor.label));
+  await saveLinks(deps, trx, issued);
+  const audit: NewAuditRow[] = created.map((m) => memberAudit(organizationId, actor, 'member.invite', null, m, now, { roles: roleNamesOf.get(m.id) ?? grants.roleNames, expiresAt }));
+  await insertAuditRows(trx, audit);
+
+  const skipped = outcomes.filter((o): o is Extract<InviteOutcome, { outcome: 'skip' }> => o.outcome === 'skip');
+  const resent: InviteResult['resent'] = [];
+  if (input.resendExisting) {
+    const again = skipped.filter((s) => s.reason === 'already_invited').map((s) => s.memberId!);
+    if (again.length) {
+      const targets = await loadTargets(trx, organizationId, again);
+      await assertInScope(trx, actor, 'members.invite', targets);
+      await assertMayActOn(trx, actor, organizationId, 'resend', targets, tree);
+      for (const m of await renewInvitations(deps, trx, actor, organizationId, again, org, now)) resent.push({ memberId: m.id, email: m.email });
+    }
+  }
+  const resentIds = new Set(resent.map((r) => r.memberId));
+  return {
+    invited: created.map((m, i) => ({ memberId: m.id, email: m.email, url: issued[i]!.event.url })),
+    resent,
+    skipped: skipped.filter((s) => !s.memberId || !resentIds.has(s.memberId)),
+  };
 }
 
 // ---------------------------------------------------------------- transitions on existing members
