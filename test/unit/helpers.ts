@@ -28,10 +28,28 @@ export interface TestEnv {
   close(): Promise<void>;
 }
 
-export async function createEnv(): Promise<TestEnv> {
-  const dir = mkdtempSync(join(tmpdir(), 'roster-unit-'));
+/** A real SQLite file in a fresh temporary folder, migrated, with a clock the test moves. */
+export async function openTestStore(prefix = 'roster-unit-'): Promise<{ dir: string; store: OpenedStore; clock: AdjustableClock; remove(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   const store = await openStore(join(dir, 'roster.sqlite'));
-  const clock = new AdjustableClock();
+  return {
+    dir,
+    store,
+    clock: new AdjustableClock(),
+    remove: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A caller factory: each call is a separate browser with its own session. */
+export function callers(services: Services): () => Caller {
+  return () => createCaller(createContextInner({ services, sessionCarrier: memoryCarrier() }));
+}
+
+export async function createEnv(): Promise<TestEnv> {
+  const { dir, store, clock, remove } = await openTestStore();
   const mail: LinkIssued[] = [];
   const services = createServices({
     db: store.db,
@@ -43,18 +61,7 @@ export async function createEnv(): Promise<TestEnv> {
       },
     },
   });
-  return {
-    dir,
-    store,
-    clock,
-    services,
-    mail,
-    caller: () => createCaller(createContextInner({ services, sessionCarrier: memoryCarrier() })),
-    close: async () => {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return { dir, store, clock, services, mail, caller: callers(services), close: remove };
 }
 
 /** Registers the organization's Owner; the returned caller is signed in as the Owner. */

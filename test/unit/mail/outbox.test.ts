@@ -1,21 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { backoffMs } from '../../../src/main/mail/outbox';
 import { caught, OWNER_EMAIL, PASSWORD, tokenOf, type Caller } from '../helpers';
-import { createMailEnv, linkIn, smtpConfig, smtpError, startSmtp, type MailEnv, type TestSmtp } from './smtp';
+import { createMailEnv, linkIn, mailTestLifecycle, smtpConfig, smtpError, type MailEnv, type TestSmtp } from './smtp';
 
-let env: MailEnv | undefined;
-let smtp: TestSmtp | undefined;
-
-afterEach(async () => {
-  await env?.close();
-  await smtp?.close().catch(() => undefined);
-  env = undefined;
-  smtp = undefined;
-});
+const open = mailTestLifecycle(afterEach);
 
 async function setup(sender: Parameters<typeof createMailEnv>[1] = {}): Promise<{ env: MailEnv; smtp: TestSmtp; owner: Caller; roleId: number }> {
-  smtp = await startSmtp();
-  env = await createMailEnv(smtpConfig(smtp), sender);
+  const { env, smtp } = await open({}, (server) => createMailEnv(smtpConfig(server), sender));
   const owner = env.caller();
   await owner.auth.register({ organizationName: 'Acme & Sons', email: OWNER_EMAIL, password: PASSWORD });
   const roles = await owner.roles.list();

@@ -6,21 +6,12 @@ import { escapeHtml, formatExpiry, renderMail } from '../../../src/main/mail/tem
 import { classifySmtpError, parseSmtpUrl } from '../../../src/main/mail/transport';
 import { smtpFromEnv } from '../../../src/main/runtime';
 import { caught, OWNER_EMAIL, PASSWORD, tokenOf, type Caller } from '../helpers';
-import { createMailEnv, startSmtp, type MailEnv, type TestSmtp } from './smtp';
+import { createMailEnv, mailTestLifecycle, type MailEnv, type TestSmtp } from './smtp';
 
-let env: MailEnv | undefined;
-let smtp: TestSmtp | undefined;
-
-afterEach(async () => {
-  await env?.close();
-  await smtp?.close().catch(() => undefined);
-  env = undefined;
-  smtp = undefined;
-});
+const open = mailTestLifecycle(afterEach);
 
 async function setup(): Promise<{ env: MailEnv; smtp: TestSmtp; owner: Caller }> {
-  smtp = await startSmtp({ auth: { user: 'roster', pass: 's3cret pass' } });
-  env = await createMailEnv(null);
+  const { env, smtp } = await open({ auth: { user: 'roster', pass: 's3cret pass' } }, () => createMailEnv(null));
   const owner = env.caller();
   await owner.auth.register({ organizationName: 'Acme', email: OWNER_EMAIL, password: PASSWORD });
   return { env, smtp, owner };

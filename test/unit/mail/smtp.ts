@@ -1,17 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createContextInner, memoryCarrier } from '../../../src/main/api/context';
-import { createCaller } from '../../../src/main/api/router';
 import { AdjustableClock } from '../../../src/main/core/clock';
-import { openStore, type OpenedStore } from '../../../src/main/db/connect';
+import type { OpenedStore } from '../../../src/main/db/connect';
 import { createMail, type MailWiring } from '../../../src/main/mail';
 import type { SenderOptions } from '../../../src/main/mail/outbox';
 import { fileSecretBox } from '../../../src/main/mail/secrets';
 import type { SmtpConfig } from '../../../src/main/mail/transport';
 import { createServices, type Services } from '../../../src/main/services';
-import { BASE_URL, type Caller } from '../helpers';
-import type { TestSmtp } from '../../support/smtp';
+import { BASE_URL, callers, openTestStore, type Caller } from '../helpers';
+import { startSmtp, type TestSmtp } from '../../support/smtp';
 
 export { decodeQuotedPrintable, linkIn, smtpError, startSmtp, type ReceivedMail, type TestSmtp } from '../../support/smtp';
 
@@ -34,9 +29,7 @@ export interface MailEnv {
 
 /** A store with the real outbox notifier and a sender that the test drives (not started). */
 export async function createMailEnv(env: SmtpConfig | null, sender: Partial<SenderOptions> = {}): Promise<MailEnv> {
-  const dir = mkdtempSync(join(tmpdir(), 'roster-mail-'));
-  const store = await openStore(join(dir, 'roster.sqlite'));
-  const clock = new AdjustableClock();
+  const { dir, store, clock, remove } = await openTestStore('roster-mail-');
   const secrets = fileSecretBox(dir);
   const mail = createMail({ db: store.db, clock, secrets, env, sender: { pollMs: 60_000, ...sender } });
   const services = createServices({ db: store.db, clock, publicBaseUrl: () => BASE_URL, notifier: mail.notifier, mail });
@@ -47,7 +40,7 @@ export async function createMailEnv(env: SmtpConfig | null, sender: Partial<Send
     clock,
     services,
     mail,
-    caller: () => createCaller(createContextInner({ services, sessionCarrier: memoryCarrier() })),
+    caller: callers(services),
     newSender: (opts = {}) => {
       const again = createMail({ db: store.db, clock, secrets, env, sender: { pollMs: 60_000, ...sender, ...opts } }).sender;
       senders.push(again);
@@ -55,9 +48,30 @@ export async function createMailEnv(env: SmtpConfig | null, sender: Partial<Send
     },
     close: async () => {
       for (const s of senders) await s.stop();
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
+      await remove();
     },
   };
 }
 
+
+/**
+ * For a test file: each test opens an SMTP server and a mail store through `open`, and both are
+ * closed after it, whatever the outcome.
+ */
+export function mailTestLifecycle(afterEach: (fn: () => Promise<void>) => void) {
+  let env: MailEnv | undefined;
+  let smtp: TestSmtp | undefined;
+  afterEach(async () => {
+    await env?.close();
+    await smtp?.close().catch(() => undefined);
+    env = undefined;
+    smtp = undefined;
+  });
+  return async (smtpOptions: Parameters<typeof startSmtp>[0], envFor: (smtp: TestSmtp) => Promise<MailEnv>) => {
+    const server = await startSmtp(smtpOptions);
+    smtp = server;
+    const store = await envFor(server);
+    env = store;
+    return { env: store, smtp: server };
+  };
+}
