@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test as base } from '@playwright/test';
 import { linkIn, startSmtp, type TestSmtp } from '../support/smtp';
-import { expect, registerOwner, startWebMode, OWNER, type RosterApp } from './fixtures';
+import { expect, inviteByChips, registerOwner, startWebMode, OWNER, type RosterApp } from './fixtures';
 
 /** Web mode configured headlessly with a real SMTP server on loopback (ROSTER_SMTP_URL). */
 const test = base.extend<{ smtp: TestSmtp; roster: RosterApp }>({
@@ -31,13 +31,7 @@ const PASSWORD = 'a long and private passphrase';
 
 test('the admin invites; the mail arrives over SMTP; the invitee follows its link, accepts and signs in', async ({ page, smtp, browser, roster }) => {
   await registerOwner(page);
-  await page.getByRole('button', { name: 'Invite people' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Invite people' });
-  const input = dialog.getByRole('combobox', { name: 'Email addresses' });
-  await input.fill('grace@acme.test');
-  await input.press('Enter');
-  await dialog.getByRole('button', { name: /^Send 1 invitation/ }).click();
-  await dialog.getByRole('button', { name: 'Done' }).click();
+  await inviteByChips(page, ['grace@acme.test']);
   // Make Grace an Admin (through the admin's own session) so that she can use the console afterwards.
   const roles = (await (await page.request.get(`${roster.baseURL}/trpc/roles.list`)).json()) as { result: { data: { id: number; name: string }[] } };
   const list = (await (await page.request.get(`${roster.baseURL}/trpc/members.list?input=${encodeURIComponent(JSON.stringify({ search: 'grace' }))}`)).json()) as { result: { data: { items: { id: number }[] } } };
@@ -77,13 +71,7 @@ test('the admin invites; the mail arrives over SMTP; the invitee follows its lin
 
 test('after a resend the first mailed link stops working and the second one works', async ({ page, smtp, browser }) => {
   await registerOwner(page);
-  await page.getByRole('button', { name: 'Invite people' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Invite people' });
-  const input = dialog.getByRole('combobox', { name: 'Email addresses' });
-  await input.fill('linus@acme.test');
-  await input.press('Enter');
-  await dialog.getByRole('button', { name: /^Send 1 invitation/ }).click();
-  await dialog.getByRole('button', { name: 'Done' }).click();
+  await inviteByChips(page, ['linus@acme.test']);
   await smtp.waitFor(1);
   const first = linkIn(smtp.received[0]!);
 
