@@ -54,6 +54,7 @@ test('the console locks after the idle time and says so on the sign-in page', as
   if (await audit.isVisible()) await audit.click({ timeout: 5_000 }).catch(() => undefined);
   await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
   await expect(page.getByRole('status')).toContainText('The console locked after 15 minutes without activity');
+  await page.screenshot({ path: 'test-results/screens/signin-locked-1280.png' });
   await page.getByRole('textbox', { name: 'Email' }).fill(OWNER.email);
   await page.getByRole('textbox', { name: 'Password' }).fill(OWNER.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -67,6 +68,7 @@ test('an Owner creates a second organization and switches between them; membersh
   await page.getByRole('menuitem', { name: 'New organization…' }).click();
   const dialog = page.getByRole('dialog', { name: 'New organization' });
   await dialog.getByRole('textbox', { name: 'Organization name' }).fill('Beta Labs');
+  await page.screenshot({ path: 'test-results/screens/new-organization-1280.png', animations: 'disabled' });
   await dialog.getByRole('button', { name: 'Create organization' }).click();
   await expect(page.getByRole('combobox', { name: 'Organization' })).toHaveValue('Beta Labs');
   await expect(page.getByText('1 person in Beta Labs')).toBeVisible();
@@ -86,6 +88,7 @@ test('a pending invitation’s address and name are corrected in the side panel'
   const panel = page.getByRole('dialog', { name: 'grce@acme.test' });
   await panel.getByRole('textbox', { name: 'Email' }).fill('grace@acme.test');
   await panel.getByRole('textbox', { name: 'Name' }).fill('Grace Hopper');
+  await page.screenshot({ path: 'test-results/screens/member-edit-1280.png', animations: 'disabled' });
   await panel.getByRole('button', { name: 'Save details' }).click();
   await expect(page.getByText('a new invitation link went to grace@acme.test')).toBeVisible();
   await page.keyboard.press('Escape');
