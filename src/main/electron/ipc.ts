@@ -1,5 +1,4 @@
-import { callTRPCProcedure, getErrorShape, TRPCError } from '@trpc/server';
-import { getTRPCErrorFromUnknown } from '@trpc/server/unstable-core-do-not-import';
+import { callTRPCProcedure, getErrorShape, getTRPCErrorFromUnknown } from '@trpc/server';
 import { BrowserWindow, ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { createContextInner, memoryCarrier, type SessionCarrier } from '../api/context';
 import { appRouter } from '../api/router';
@@ -7,7 +6,8 @@ import type { Services } from '../services';
 
 /**
  * The tRPC bridge. Only the app's own top frame may call it; each window keeps its session
- * token here in the main process, so the renderer never holds it.
+ * token here in the main process, so the renderer never holds it. Uses only @trpc/server's
+ * public entry (callTRPCProcedure, getErrorShape, getTRPCErrorFromUnknown).
  */
 export function registerTrpcBridge(services: Services, isAppUrl: (url: string) => boolean): void {
   const carriers = new WeakMap<WebContents, SessionCarrier>();
@@ -31,7 +31,8 @@ export function registerTrpcBridge(services: Services, isAppUrl: (url: string) =
       const data = await callTRPCProcedure({ router: appRouter, path: String(request.path), getRawInput: async () => request.input, ctx, type, signal: undefined, batchIndex: 0 });
       return { ok: true, data };
     } catch (cause) {
-      const error = cause instanceof TRPCError ? cause : getTRPCErrorFromUnknown(cause);
+      // Returns a TRPCError as it is and wraps anything else, as the HTTP adapter does.
+      const error = getTRPCErrorFromUnknown(cause);
       return { ok: false, error: getErrorShape({ config: appRouter._def._config, error, type, path: request.path, input: request.input, ctx }) };
     }
   });
