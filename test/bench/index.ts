@@ -13,7 +13,8 @@ import { openStore } from '../../src/main/db/connect';
 import { createMail } from '../../src/main/mail';
 import { fileSecretBox } from '../../src/main/mail/secrets';
 import { createServices } from '../../src/main/services';
-import { inviteMembers, type AdminActor } from '../../src/main/services/members';
+import type { AdminActor } from '../../src/main/services/actor';
+import { inviteMembers } from '../../src/main/services/members';
 import { loadAuthz, registerOwner } from '../../src/main/services/organizations';
 
 const INVITES = Number(process.env.BENCH_INVITES ?? 100_000);

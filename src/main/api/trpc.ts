@@ -6,7 +6,7 @@ import type { Authz } from '../core/authz';
 import { DomainError, isDomainError } from '../core/errors';
 import { membersOfPerson } from '../db/repos/members.repo';
 import { loadAuthz } from '../services/organizations';
-import type { AdminActor } from '../services/members';
+import type { AdminActor } from '../services/actor';
 import type { Session } from '../services/sessions';
 import type { Context } from './context';
 import { DomainTRPCError } from './errors';

@@ -8,7 +8,8 @@ import { updateMember } from '../db/repos/members.repo';
 import { listRoles, rolePermissions } from '../db/repos/roles.repo';
 import { memberAudit } from './audit';
 import type { ServiceDeps } from './deps';
-import { assertInScope, assertMayActOn, assertNotLastOwners, isOwner, loadTargets, type AdminActor } from './members';
+import { isOwner, type AdminActor } from './actor';
+import { assertInScope, assertMayActOn, assertNotLastOwners, loadTargets } from './members/guards';
 import { loadAccountTree, loadAuthz } from './organizations';
 import { listModules } from './roles';
 

@@ -10,7 +10,8 @@ import { insertAccount, listAccounts } from '../db/repos/accounts.repo';
 import { insertAuditRows } from '../db/repos/audit.repo';
 import { auditRow } from './audit';
 import type { ServiceDeps } from './deps';
-import { inviteMembersIn, type AdminActor } from './members';
+import type { AdminActor } from './actor';
+import { inviteMembersIn } from './members/invite';
 import { loadAccountTree } from './organizations';
 
 const id = z.number().int().positive();

@@ -8,7 +8,7 @@ import { insertRole, listRoles, rolePermissions } from '../db/repos/roles.repo';
 import type { Role } from '../db/tables/role.table';
 import { auditRow } from './audit';
 import type { ServiceDeps } from './deps';
-import type { AdminActor } from './members';
+import type { AdminActor } from './actor';
 
 export const roleName = z.string().trim().min(1, 'Give the role a name.').max(100, 'Role names are at most 100 characters.');
 export const permissionList = z.array(z.string().min(1).max(100)).max(500);

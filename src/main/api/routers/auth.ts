@@ -3,7 +3,7 @@ import { anyPersonWithPassword } from '../../db/repos/people.repo';
 import { membersOfPerson } from '../../db/repos/members.repo';
 import { PASSWORD_POLICY } from '../../core/passwords';
 import { registerOwner, registrationInput, loadAuthz, requireOrganization } from '../../services/organizations';
-import { isOwner } from '../../services/members';
+import { isOwner } from '../../services/actor';
 import { adminProcedure, publicProcedure, router } from '../trpc';
 
 export const authRouter = router({

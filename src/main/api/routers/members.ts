@@ -17,8 +17,11 @@ import {
   resendInvitations,
   sendPasswordResets,
   setMemberRoles,
+  listInput,
+  listMemberPage,
+  memberCounts,
+  memberDetail,
 } from '../../services/members';
-import { listInput, listMemberPage, memberCounts, memberDetail } from '../../services/queries';
 import { adminProcedure, router } from '../trpc';
 
 const ids = z.object({ ids: z.array(z.number().int().positive()).min(1, 'Select at least one member.').max(100_000) });

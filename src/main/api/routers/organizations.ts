@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { createOrganization, requireOrganization, settingsInput, settingsOf, updateSettings } from '../../services/organizations';
 import { DomainError } from '../../core/errors';
-import { isOwner } from '../../services/members';
+import { isOwner } from '../../services/actor';
 import { adminProcedure, router } from '../trpc';
 
 export const organizationsRouter = router({

@@ -1,4 +1,4 @@
-import { isOwner } from '../../services/members';
+import { isOwner } from '../../services/actor';
 import { assertInstallOwner, portalSettingsInput } from '../../services/portal-settings';
 import { adminProcedure, router } from '../trpc';
 

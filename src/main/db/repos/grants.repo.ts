@@ -87,3 +87,34 @@ export async function permissionsOfMembers(db: DbOrTx, memberIds: number[]) {
   if (memberIds.length === 0) return [];
   return db.selectFrom('member_permission').selectAll().where('member_id', 'in', memberIds).execute();
 }
+
+/** Where each of a member's permissions is held (through roles or singly), and the accounts they have access to. */
+export async function grantScopesOfMember(db: DbOrTx, memberId: number): Promise<{ permissions: { account_id: number; permission: string }[]; accountIds: number[] }> {
+  const roleGrants = await db
+    .selectFrom('member_role')
+    .innerJoin('role_permission', 'role_permission.role_id', 'member_role.role_id')
+    .select(['member_role.account_id', 'role_permission.permission'])
+    .where('member_role.member_id', '=', memberId)
+    .execute();
+  const single = await db.selectFrom('member_permission').select(['account_id', 'permission']).where('member_id', '=', memberId).execute();
+  const access = await db.selectFrom('member_account').select('account_id').where('member_id', '=', memberId).execute();
+  return { permissions: [...roleGrants, ...single], accountIds: access.map((a) => a.account_id) };
+}
+
+/** One of these roles held by one of these members at an account other than `exceptAccountId`, if any. */
+export async function findRoleHeldElsewhere(db: DbOrTx, memberIds: number[], roleIds: number[], exceptAccountId: number) {
+  return db
+    .selectFrom('member_role')
+    .select(['member_id', 'role_id', 'account_id'])
+    .where('member_id', 'in', memberIds)
+    .where('role_id', 'in', roleIds)
+    .where('account_id', '<>', exceptAccountId)
+    .executeTakeFirst();
+}
+
+/** Removes a member's roles at one account; returns the role ids it held there. */
+export async function takeMemberRolesAt(db: DbOrTx, memberId: number, accountId: number): Promise<number[]> {
+  const before = await db.selectFrom('member_role').select('role_id').where('member_id', '=', memberId).where('account_id', '=', accountId).execute();
+  await db.deleteFrom('member_role').where('member_id', '=', memberId).where('account_id', '=', accountId).execute();
+  return before.map((b) => b.role_id);
+}

@@ -148,3 +148,40 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<Liste
 export function sortValue(m: ListedMember): string | null {
   return m.sort_key;
 }
+
+/** The organization whose membership a person holds longest (joined first): the one that may reset their password. */
+export async function homeOrganizationOfPerson(db: DbOrTx, personId: number): Promise<number | undefined> {
+  const home = await db
+    .selectFrom('member')
+    .select('organization_id')
+    .where('person_id', '=', personId)
+    .where('status', 'in', ['accepted', 'deactivated'])
+    .orderBy('accepted_at')
+    .orderBy('id')
+    .executeTakeFirst();
+  return home?.organization_id;
+}
+
+/** Accepted members holding the Owner role anywhere in the organization. */
+export async function countAcceptedOwners(db: DbOrTx, organizationId: number): Promise<number> {
+  const r = await db
+    .selectFrom('member_role')
+    .innerJoin('role', 'role.id', 'member_role.role_id')
+    .innerJoin('member', 'member.id', 'member_role.member_id')
+    .select((eb) => eb.fn.count<number>('member.id').distinct().as('n'))
+    .where('role.organization_id', '=', organizationId)
+    .where('role.builtin', '=', 'owner')
+    .where('member.status', '=', 'accepted')
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** Pending invitations of an organization, by address (the printable sheet of links). */
+export async function pendingMembersByEmail(db: DbOrTx, organizationId: number): Promise<{ id: number; email: string; name: string | null }[]> {
+  return db.selectFrom('member').select(['id', 'email', 'name']).where('organization_id', '=', organizationId).where('status', '=', 'pending').orderBy('email').execute();
+}
+
+/** Any member row by id, whatever its organization (a link names its member). */
+export async function findMemberById(db: DbOrTx, id: number): Promise<Member | undefined> {
+  return db.selectFrom('member').selectAll().where('id', '=', id).executeTakeFirst();
+}

@@ -1,15 +1,15 @@
 import { z } from 'zod';
-import { LISTED_STATUSES, MEMBER_STATUSES, type MemberStatus } from '../../shared/statuses';
-import { adminActionsFor } from '../core/lifecycle';
-import type { Authz } from '../core/authz';
-import { DomainError } from '../core/errors';
-import { listAudit } from '../db/repos/audit.repo';
-import { accountsOfMembers, rolesOfMembers, permissionsOfMembers } from '../db/repos/grants.repo';
-import { countByStatus, findMember, listMembers, sortValue, type MemberSort } from '../db/repos/members.repo';
-import type { Member } from '../db/tables/member.table';
-import { deliveriesOf, type Delivery } from '../mail/service';
-import type { ServiceDeps } from './deps';
-import { loadAccountTree, loadAuthz } from './organizations';
+import { LISTED_STATUSES, MEMBER_STATUSES, type MemberStatus } from '../../../shared/statuses';
+import { adminActionsFor } from '../../core/lifecycle';
+import type { Authz } from '../../core/authz';
+import { DomainError } from '../../core/errors';
+import { listAudit } from '../../db/repos/audit.repo';
+import { accountsOfMembers, rolesOfMembers, permissionsOfMembers } from '../../db/repos/grants.repo';
+import { countByStatus, findMember, listMembers, sortValue, type MemberSort } from '../../db/repos/members.repo';
+import type { Member } from '../../db/tables/member.table';
+import { deliveriesOf, type Delivery } from '../../mail/service';
+import type { ServiceDeps } from '../deps';
+import { loadAccountTree, loadAuthz } from '../organizations';
 
 export const listInput = z.object({
   status: z.enum(MEMBER_STATUSES).optional(),

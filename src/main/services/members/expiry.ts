@@ -1,0 +1,28 @@
+import type { DbOrTx } from '../../db/database';
+import { insertAuditRows } from '../../db/repos/audit.repo';
+import { pendingDueForExpiry, updateMember } from '../../db/repos/members.repo';
+import type { NewAuditRow } from '../../db/tables/audit.table';
+import { memberAudit } from '../audit';
+import { SYSTEM_ACTOR, type ServiceDeps } from '../deps';
+
+/** Expires the due invitations (of one organization, or all) inside the caller's transaction. */
+export async function expireDueIn(trx: DbOrTx, organizationId: number | null, now: string): Promise<number> {
+  let due = await pendingDueForExpiry(trx, now);
+  if (organizationId !== null) due = due.filter((m) => m.organization_id === organizationId);
+  if (due.length === 0) return 0;
+  const audit: NewAuditRow[] = [];
+  for (const m of due) {
+    const after = await updateMember(trx, m.id, { status: 'expired', status_changed_at: m.invite_expires_at ?? now, updated_at: now });
+    audit.push(memberAudit(m.organization_id, SYSTEM_ACTOR, 'member.expire', m, after, now));
+  }
+  await insertAuditRows(trx, audit);
+  return due.length;
+}
+
+/** Moves every pending invitation past its validity to Expired. Cheap when nothing is due (an index lookup). */
+export async function expireDue(deps: ServiceDeps, organizationId: number | null = null): Promise<number> {
+  const now = deps.clock.now().toISOString();
+  const due = await pendingDueForExpiry(deps.db, now);
+  if (due.length === 0) return 0;
+  return deps.db.transaction().execute((trx) => expireDueIn(trx, organizationId, now));
+}

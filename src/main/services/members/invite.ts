@@ -1,0 +1,177 @@
+import { z } from 'zod';
+import type { MemberStatus } from '../../../shared/statuses';
+import { SKIP_REASON_TEXT, isValidEmail, normalizeEmail, policyProblem, type SkipReason } from '../../core/addresses';
+import { DAY_MS } from '../../core/clock';
+import type { DbOrTx } from '../../db/database';
+import { insertAuditRows } from '../../db/repos/audit.repo';
+import { findLiveMembersByEmail, insertMembers } from '../../db/repos/members.repo';
+import { listRoles } from '../../db/repos/roles.repo';
+import type { NewAuditRow } from '../../db/tables/audit.table';
+import type { NewMember } from '../../db/tables/member.table';
+import type { Organization } from '../../db/tables/organization.table';
+import type { AdminActor } from '../actor';
+import { memberAudit } from '../audit';
+import type { ServiceDeps } from '../deps';
+import { loadAccountTree, requireOrganization, settingsOf } from '../organizations';
+import { normalizePhone } from '../phones';
+import { renewInvitations } from './commands';
+import { inviteGrants, resolveGrants, writeGrants } from './grants';
+import { assertInScope, assertMayActOn, loadTargets } from './guards';
+import { issueLink, saveLinks } from './links';
+
+/** Inviting people: what would happen to each address (preview), then the batch itself. */
+
+export const inviteEntry = z.object({
+  email: z.string().max(320),
+  name: z.string().trim().max(200).regex(/^[^\r\n]*$/, 'Names cannot contain line breaks.').optional().nullable(),
+  phone: z.string().trim().max(40).optional().nullable(),
+  /** A role, by name, given to this address on top of the dialog's roles (CSV import's role column). */
+  role: z.string().trim().max(100).optional().nullable(),
+});
+export type InviteEntry = z.infer<typeof inviteEntry>;
+
+export type InviteOutcome =
+  | { email: string; outcome: 'invite'; name: string | null; phone: string | null; phoneDigits: string | null; roleId: number | null }
+  | { email: string; outcome: 'skip'; reason: SkipReason | 'invalid_phone' | 'unknown_role'; message: string; memberId?: number; status?: MemberStatus };
+
+export const INVALID_PHONE_TEXT = 'The phone number is not valid: use the international form, e.g. +33 6 12 34 56 78';
+
+/** What would happen to each address; pure apart from one lookup of existing members. */
+export async function previewInvites(db: DbOrTx, org: Organization, entries: InviteEntry[]): Promise<InviteOutcome[]> {
+  const policy = settingsOf(org);
+  const roleByName = entries.some((e) => e.role?.trim())
+    ? new Map((await listRoles(db, org.id)).map((r) => [r.name.toLowerCase(), r.id]))
+    : new Map<string, number>();
+  const seen = new Set<string>();
+  const candidates: { index: number; normalized: string }[] = [];
+  const outcomes: InviteOutcome[] = entries.map((entry, index) => {
+    const email = entry.email.trim();
+    if (!isValidEmail(email)) return { email, outcome: 'skip', reason: 'invalid', message: SKIP_REASON_TEXT.invalid };
+    const normalized = normalizeEmail(email);
+    if (seen.has(normalized)) return { email, outcome: 'skip', reason: 'duplicate', message: SKIP_REASON_TEXT.duplicate };
+    seen.add(normalized);
+    const problem = policyProblem(normalized, policy);
+    if (problem) return { email, outcome: 'skip', reason: problem, message: SKIP_REASON_TEXT[problem] };
+    let phone: string | null = null;
+    let phoneDigits: string | null = null;
+    if (entry.phone) {
+      const parsed = normalizePhone(entry.phone);
+      if (!parsed) return { email, outcome: 'skip', reason: 'invalid_phone', message: INVALID_PHONE_TEXT };
+      phone = parsed.e164;
+      phoneDigits = parsed.digits;
+    }
+    let roleId: number | null = null;
+    const roleName = entry.role?.trim();
+    if (roleName) {
+      roleId = roleByName.get(roleName.toLowerCase()) ?? null;
+      if (roleId === null) return { email, outcome: 'skip', reason: 'unknown_role', message: `No role is called "${roleName}" in this organization` };
+    }
+    candidates.push({ index, normalized });
+    return { email, outcome: 'invite', name: entry.name?.trim() || null, phone, phoneDigits, roleId };
+  });
+  const existing = new Map(
+    (await findLiveMembersByEmail(db, org.id, candidates.map((c) => c.normalized))).map((m) => [m.email_normalized, m]),
+  );
+  for (const c of candidates) {
+    const m = existing.get(c.normalized);
+    if (!m) continue;
+    const email = outcomes[c.index]!.email;
+    const reinvitable = m.status === 'pending' || m.status === 'expired' || m.status === 'declined' || m.status === 'cancelled';
+    outcomes[c.index] = reinvitable
+      ? { email, outcome: 'skip', reason: 'already_invited', message: SKIP_REASON_TEXT.already_invited, memberId: m.id, status: m.status }
+      : { email, outcome: 'skip', reason: 'already_member', message: SKIP_REASON_TEXT.already_member, memberId: m.id, status: m.status };
+  }
+  return outcomes;
+}
+
+export const inviteInput = z.object({
+  entries: z.array(inviteEntry).min(1, 'Add at least one address.').max(200_000, 'Invite at most 200,000 people at once.'),
+  grants: inviteGrants,
+  /** Also resend to those already invited (pending, expired) and re-invite those who declined or were cancelled. */
+  resendExisting: z.boolean().default(false),
+});
+export type InviteInput = z.infer<typeof inviteInput>;
+
+export interface InviteResult {
+  invited: { memberId: number; email: string; url: string }[];
+  resent: { memberId: number; email: string }[];
+  skipped: Extract<InviteOutcome, { outcome: 'skip' }>[];
+}
+
+/** Invites a batch in one transaction: every address is invited or skipped with its reason. */
+export async function inviteMembers(deps: ServiceDeps, actor: AdminActor, organizationId: number, input: InviteInput): Promise<InviteResult> {
+  return deps.db.transaction().execute((trx) => inviteMembersIn(deps, trx, actor, organizationId, input));
+}
+
+/** The invite batch inside a caller's transaction (creating a sub-account invites its admin in the same one). */
+export async function inviteMembersIn(deps: ServiceDeps, trx: DbOrTx, actor: AdminActor, organizationId: number, input: InviteInput): Promise<InviteResult> {
+  const nowDate = deps.clock.now();
+  const now = nowDate.toISOString();
+  const org = await requireOrganization(trx, organizationId);
+  const tree = await loadAccountTree(trx, organizationId);
+  const grants = await resolveGrants(trx, organizationId, actor, input.grants, tree);
+  const expiresAt = new Date(nowDate.getTime() + org.invitation_validity_days * DAY_MS).toISOString();
+  const outcomes = await previewInvites(trx, org, input.entries);
+  const rows: NewMember[] = [];
+  const extraRoles: (number | null)[] = [];
+  for (const o of outcomes) {
+    if (o.outcome !== 'invite') continue;
+    extraRoles.push(o.roleId);
+    rows.push({
+      organization_id: organizationId,
+      person_id: null,
+      email: o.email,
+      email_normalized: normalizeEmail(o.email),
+      name: o.name,
+      phone: o.phone,
+      phone_digits: o.phoneDigits,
+      status: 'pending',
+      invited_by_member_id: actor.memberId,
+      invited_at: now,
+      invite_expires_at: expiresAt,
+      accepted_at: null,
+      status_changed_at: now,
+      created_at: now,
+      updated_at: now,
+    });
+  }
+  const created = await insertMembers(trx, rows);
+  // Addresses with a role of their own (CSV role column) get it on top of the dialog's roles,
+  // checked like any grant: one resolution per distinct extra role.
+  const byExtra = new Map<number | null, number[]>();
+  created.forEach((m, i) => {
+    const extra = extraRoles[i] ?? null;
+    const key = extra !== null && !grants.roleIds.includes(extra) ? extra : null;
+    const group = byExtra.get(key);
+    if (group) group.push(m.id);
+    else byExtra.set(key, [m.id]);
+  });
+  const roleNamesOf = new Map<number, string[]>();
+  for (const [extra, memberIds] of byExtra) {
+    const g = extra === null ? grants : await resolveGrants(trx, organizationId, actor, { ...input.grants, roleIds: [...input.grants.roleIds, extra] }, tree);
+    await writeGrants(trx, memberIds, g, false);
+    for (const id of memberIds) roleNamesOf.set(id, g.roleNames);
+  }
+  const issued = created.map((m) => issueLink(deps, m, 'invitation', 'invitation', expiresAt, now, actor.label));
+  await saveLinks(deps, trx, issued);
+  const audit: NewAuditRow[] = created.map((m) => memberAudit(organizationId, actor, 'member.invite', null, m, now, { roles: roleNamesOf.get(m.id) ?? grants.roleNames, expiresAt }));
+  await insertAuditRows(trx, audit);
+
+  const skipped = outcomes.filter((o): o is Extract<InviteOutcome, { outcome: 'skip' }> => o.outcome === 'skip');
+  const resent: InviteResult['resent'] = [];
+  if (input.resendExisting) {
+    const again = skipped.filter((s) => s.reason === 'already_invited').map((s) => s.memberId!);
+    if (again.length) {
+      const targets = await loadTargets(trx, organizationId, again);
+      await assertInScope(trx, actor, 'members.invite', targets);
+      await assertMayActOn(trx, actor, organizationId, 'resend', targets, tree);
+      for (const m of await renewInvitations(deps, trx, actor, organizationId, again, org, now)) resent.push({ memberId: m.id, email: m.email });
+    }
+  }
+  const resentIds = new Set(resent.map((r) => r.memberId));
+  return {
+    invited: created.map((m, i) => ({ memberId: m.id, email: m.email, url: issued[i]!.event.url })),
+    resent,
+    skipped: skipped.filter((s) => !s.memberId || !resentIds.has(s.memberId)),
+  };
+}

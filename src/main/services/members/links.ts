@@ -1,0 +1,29 @@
+import { hashToken, newToken } from '../../core/tokens';
+import type { DbOrTx } from '../../db/database';
+import { insertLinks } from '../../db/repos/links.repo';
+import type { LinkPurpose, NewLink } from '../../db/tables/link.table';
+import type { Member } from '../../db/tables/member.table';
+import { linkUrl, type LinkIssued, type LinkKind, type ServiceDeps } from '../deps';
+
+export interface IssuedLink {
+  link: NewLink;
+  event: LinkIssued;
+  token: string;
+}
+
+/** A new link for a member: its row (hash only) and the event the notifier mails. */
+export function issueLink(deps: ServiceDeps, member: Member, purpose: LinkPurpose, kind: LinkKind, expiresAt: string, now: string, inviter: string): IssuedLink {
+  const token = newToken();
+  const url = linkUrl(deps, purpose, token);
+  return {
+    token,
+    link: { member_id: member.id, purpose, token_hash: hashToken(token), created_at: now, expires_at: expiresAt },
+    event: { kind, purpose, organizationId: member.organization_id, memberId: member.id, email: member.email, name: member.name, url, expiresAt, inviterLabel: inviter },
+  };
+}
+
+/** Stores the links and queues their mails in the same transaction. */
+export async function saveLinks(deps: ServiceDeps, trx: DbOrTx, issued: IssuedLink[]): Promise<void> {
+  await insertLinks(trx, issued.map((i) => i.link));
+  if (deps.notifier && issued.length) await deps.notifier.linksIssued(trx, issued.map((i) => i.event));
+}
