@@ -1,4 +1,5 @@
 import type { DbOrTx } from '../db/database';
+import { findMailSettings, organizationsWithMailSettings } from '../db/repos/mail-settings.repo';
 import type { MailSettingsRow } from '../db/tables/mail_settings.table';
 import type { SecretBox } from './secrets';
 import type { SmtpConfig } from './transport';
@@ -15,7 +16,7 @@ export class MailConfigResolver {
   ) {}
 
   async settingsRow(organizationId: number, db: DbOrTx = this.db): Promise<MailSettingsRow | undefined> {
-    return db.selectFrom('mail_settings').selectAll().where('organization_id', '=', organizationId).executeTakeFirst();
+    return findMailSettings(db, organizationId);
   }
 
   fromRow(row: MailSettingsRow): SmtpConfig {
@@ -38,8 +39,7 @@ export class MailConfigResolver {
   /** The organizations whose mail can be sent now: 'all' when the environment configures a server. */
   async configuredOrganizations(): Promise<'all' | number[]> {
     if (this.env) return 'all';
-    const rows = await this.db.selectFrom('mail_settings').select('organization_id').execute();
-    return rows.map((r) => r.organization_id);
+    return organizationsWithMailSettings(this.db);
   }
 
   encrypt(password: string): string {

@@ -1,7 +1,8 @@
 import type { Clock } from '../core/clock';
 import type { Db } from '../db/database';
 import { MailConfigResolver } from './config';
-import { MailSender, OutboxNotifier, type SenderOptions } from './outbox';
+import { OutboxNotifier } from './notifier';
+import { MailSender, type SenderOptions } from './sender';
 import type { SecretBox } from './secrets';
 import type { MailRuntime } from './service';
 import type { SmtpConfig } from './transport';

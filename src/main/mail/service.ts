@@ -2,16 +2,18 @@ import QRCode from 'qrcode';
 import { z } from 'zod';
 import { DomainError, isDomainError } from '../core/errors';
 import { insertAuditRows } from '../db/repos/audit.repo';
-import { chunks } from '../db/repos/util';
-import type { DbOrTx } from '../db/database';
+import { saveMailSettings } from '../db/repos/mail-settings.repo';
+import { pendingMembersByEmail } from '../db/repos/members.repo';
+import { latestMailOf, makeQueuedMailDue, requeueMail } from '../db/repos/outbox.repo';
 import type { OutboxStatus } from '../db/tables/mail_outbox.table';
 import { auditRow } from '../services/audit';
 import type { Actor, ServiceDeps } from '../services/deps';
+import { requireOrganization } from '../services/organizations';
 import type { AdminActor } from '../services/actor';
 import { copyInviteLink } from '../services/members/commands';
 import { assertInScope, loadTargets } from '../services/members/guards';
 import type { MailConfigResolver } from './config';
-import type { MailSender } from './outbox';
+import type { MailSender } from './sender';
 import { escapeHtml, formatExpiry } from './templates';
 import { classifySmtpError, createSmtpTransport, formatFrom, type SmtpConfig, type TransportOptions } from './transport';
 
@@ -81,14 +83,10 @@ export async function updateMailSettings(deps: ServiceDeps, mail: MailRuntime, a
       from_address: input.fromAddress,
       updated_at: now,
     };
-    await trx
-      .insertInto('mail_settings')
-      .values({ organization_id: organizationId, ...values })
-      .onConflict((oc) => oc.column('organization_id').doUpdateSet(values))
-      .execute();
+    await saveMailSettings(trx, organizationId, values);
     const shown = (r: typeof values | undefined) => (r ? { host: r.host, port: r.port, security: r.security, username: r.username, hasPassword: !!r.password_enc, fromName: r.from_name, fromAddress: r.from_address } : null);
     // A new configuration deserves a fresh attempt: mail waiting out a backoff is due now.
-    await trx.updateTable('mail_outbox').set({ next_attempt_at: now }).where('organization_id', '=', organizationId).where('status', '=', 'queued').where('next_attempt_at', '>', now).execute();
+    await makeQueuedMailDue(trx, organizationId, now);
     await insertAuditRows(trx, [auditRow(organizationId, actor, 'mail.settings.update', { type: 'organization', id: organizationId, label: null }, shown(before), shown(values), now)]);
   });
   mail.sender.start();
@@ -100,7 +98,7 @@ export async function updateMailSettings(deps: ServiceDeps, mail: MailRuntime, a
 export async function sendTestMail(deps: ServiceDeps, mail: MailRuntime, organizationId: number, to: string): Promise<{ to: string; messageId: string }> {
   const config = await mail.config.configFor(organizationId);
   if (!config) throw new DomainError('MAIL_NOT_CONFIGURED', 'No SMTP server is set up: fill in the host, port and sender address and save first.');
-  const org = await deps.db.selectFrom('organization').select('name').where('id', '=', organizationId).executeTakeFirstOrThrow();
+  const org = await requireOrganization(deps.db, organizationId);
   const transporter = createSmtpTransport(config, { ...mail.transport, pool: false });
   try {
     const info = await transporter.sendMail({
@@ -119,38 +117,17 @@ export async function sendTestMail(deps: ServiceDeps, mail: MailRuntime, organiz
   }
 }
 
-export interface Delivery {
-  status: OutboxStatus;
-  error: string | null;
-  at: string;
-}
-
-/** The latest mail of each member: what the members table shows. */
-export async function deliveriesOf(db: DbOrTx, memberIds: number[]): Promise<Map<number, Delivery>> {
-  const out = new Map<number, Delivery>();
-  for (const part of chunks(memberIds, 5000)) {
-    if (part.length === 0) continue;
-    const rows = await db
-      .selectFrom('mail_outbox')
-      .select(['member_id', 'status', 'last_error', 'created_at', 'sent_at'])
-      .where('id', 'in', (eb) => eb.selectFrom('mail_outbox').select((e) => e.fn.max('id').as('id')).where('member_id', 'in', part).groupBy('member_id'))
-      .execute();
-    for (const r of rows) if (r.member_id != null) out.set(r.member_id, { status: r.status, error: r.last_error, at: r.sent_at ?? r.created_at });
-  }
-  return out;
-}
-
 /** Puts a member's failed mail back in the queue. */
 export async function retryDelivery(deps: ServiceDeps, mail: MailRuntime, actor: AdminActor, organizationId: number, memberId: number): Promise<{ status: OutboxStatus }> {
   const now = deps.clock.now().toISOString();
   await deps.db.transaction().execute(async (trx) => {
     // Only for members within the accounts the admin manages.
     await assertInScope(trx, actor, 'members.invite', await loadTargets(trx, organizationId, [memberId]));
-    const row = await trx.selectFrom('mail_outbox').selectAll().where('organization_id', '=', organizationId).where('member_id', '=', memberId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+    const row = await latestMailOf(trx, organizationId, memberId);
     if (!row) throw new DomainError('NOT_FOUND', 'No mail was ever queued for this member: use Resend to send one.');
     if (row.status !== 'failed') throw new DomainError('TRANSITION_NOT_ALLOWED', `The last mail to ${row.recipient} is ${row.status}, not failed: nothing to retry.`);
     if (row.text_body == null) throw new DomainError('TRANSITION_NOT_ALLOWED', 'This mail can no longer be sent again: use Resend to send a new link.');
-    await trx.updateTable('mail_outbox').set({ status: 'queued', attempts: 0, next_attempt_at: now, lease_until: null, last_error: null }).where('id', '=', row.id).execute();
+    await requeueMail(trx, row.id, now);
     await insertAuditRows(trx, [auditRow(organizationId, actor, 'mail.retry', { type: 'member', id: memberId, label: row.recipient }, { status: 'failed', error: row.last_error }, { status: 'queued' }, now)]);
   });
   mail.sender.kick();
@@ -168,8 +145,8 @@ function csvCell(v: string): string {
  * sheet with a QR code per person. Issued like "Copy invite link": the emailed links keep working.
  */
 export async function exportPendingLinks(deps: ServiceDeps, actor: AdminActor, organizationId: number): Promise<{ count: number; csv: string; html: string }> {
-  const org = await deps.db.selectFrom('organization').select(['name', 'time_zone']).where('id', '=', organizationId).executeTakeFirstOrThrow();
-  const pending = await deps.db.selectFrom('member').select(['id', 'email', 'name']).where('organization_id', '=', organizationId).where('status', '=', 'pending').orderBy('email').execute();
+  const org = await requireOrganization(deps.db, organizationId);
+  const pending = await pendingMembersByEmail(deps.db, organizationId);
   const links: { email: string; name: string | null; url: string; expires: string }[] = [];
   for (const m of pending) {
     try {

@@ -3,8 +3,7 @@ import { PASSWORD_POLICY } from '../core/passwords';
 import { isDomainError } from '../core/errors';
 import type { LinkPurpose } from '../db/tables/link.table';
 import type { ServiceDeps } from '../services/deps';
-import { acceptInvitation, acceptReactivation, declineInvitation, inspectLink, resetPassword, type LinkView } from '../services/invitee';
-import { requestPhoneCode, type SmsSender } from '../services/phone';
+import { acceptInvitation, acceptReactivation, declineInvitation, inspectLink, requestPhoneCode, resetPassword, type LinkView, type SmsSender } from '../services/invitee';
 import { html, page, STYLE, type Safe } from './html';
 import { csrfToken, csrfValid, portalHeaders, RateLimiter, readForm } from './security';
 

@@ -11,7 +11,7 @@ import type { ServiceDeps } from './deps';
 import { isOwner, type AdminActor } from './actor';
 import { assertInScope, assertMayActOn, assertNotLastOwners, loadTargets } from './members/guards';
 import { loadAccountTree, loadAuthz } from './organizations';
-import { listModules } from './roles';
+import { listModules } from '../db/repos/modules.repo';
 
 const id = z.number().int().positive();
 

@@ -1,12 +1,21 @@
 import { z } from 'zod';
-import { sql } from 'kysely';
 import { listRoles } from '../db/repos/roles.repo';
 import { insertMemberRoles } from '../db/repos/grants.repo';
 import { AccountTree, Authz } from '../core/authz';
 import { DomainError } from '../core/errors';
 import { moveProblem } from '../core/grants';
 import type { DbOrTx } from '../db/database';
-import { insertAccount, listAccounts } from '../db/repos/accounts.repo';
+import {
+  accountDependents,
+  deleteAccount as deleteAccountRow,
+  deleteGrantsAt,
+  insertAccount,
+  listAccounts,
+  liveMembersWithoutRole,
+  membersTiedToAccount,
+  moveAccountAccess,
+  updateAccount,
+} from '../db/repos/accounts.repo';
 import { insertAuditRows } from '../db/repos/audit.repo';
 import { auditRow } from './audit';
 import type { ServiceDeps } from './deps';
@@ -36,15 +45,7 @@ export async function accountList(db: DbOrTx, organizationId: number) {
 }
 
 async function dependentsByAccount(db: DbOrTx, organizationId: number): Promise<Map<number, Set<number>>> {
-  const live = (t: 'member_account' | 'member_role' | 'member_permission') =>
-    db
-      .selectFrom(t)
-      .innerJoin('member', 'member.id', `${t}.member_id`)
-      .select([`${t}.account_id as account_id`, 'member.id as member_id'])
-      .where('member.organization_id', '=', organizationId)
-      .where('member.status', '!=', 'deleted')
-      .execute();
-  const rows = [...(await live('member_account')), ...(await live('member_role')), ...(await live('member_permission'))];
+  const rows = await accountDependents(db, organizationId);
   const out = new Map<number, Set<number>>();
   for (const r of rows) out.set(r.account_id, (out.get(r.account_id) ?? new Set()).add(r.member_id));
   return out;
@@ -94,7 +95,7 @@ export async function renameAccount(deps: ServiceDeps, actor: AdminActor, organi
     requireAccount(tree, input.id);
     assertManages(actor, tree, input.id);
     const before = tree.get(input.id)!.name;
-    await trx.updateTable('account').set({ name: input.name }).where('id', '=', input.id).execute();
+    await updateAccount(trx, input.id, { name: input.name });
     await insertAuditRows(trx, [auditRow(organizationId, actor, 'account.rename', target(tree, input.id, input.name), { name: before }, { name: input.name }, now)]);
     return { id: input.id, name: input.name };
   });
@@ -112,7 +113,7 @@ export async function moveAccount(deps: ServiceDeps, actor: AdminActor, organiza
     const problem = moveProblem(tree, input.id, input.parentId);
     if (problem) throw new DomainError('VALIDATION', problem);
     const before = tree.path(input.id);
-    await trx.updateTable('account').set({ parent_id: input.parentId }).where('id', '=', input.id).execute();
+    await updateAccount(trx, input.id, { parent_id: input.parentId });
     const after = (await loadAccountTree(trx, organizationId)).path(input.id);
     await insertAuditRows(trx, [auditRow(organizationId, actor, 'account.move', target(tree, input.id), { path: before }, { path: after }, now)]);
     return { id: input.id, parentId: input.parentId };
@@ -140,31 +141,12 @@ export async function deleteAccount(deps: ServiceDeps, actor: AdminActor, organi
     }
     // Members keep access (moved to the chosen account); the roles and permissions granted at the
     // deleted account go with it: moving them up could make a sub-account admin an organization admin.
-    const affected = await trx
-      .selectFrom('member')
-      .select(['id', 'email'])
-      .where('organization_id', '=', organizationId)
-      .where((eb) =>
-        eb.or([
-          eb('id', 'in', eb.selectFrom('member_account').select('member_id').where('account_id', '=', input.id)),
-          eb('id', 'in', eb.selectFrom('member_role').select('member_id').where('account_id', '=', input.id)),
-          eb('id', 'in', eb.selectFrom('member_permission').select('member_id').where('account_id', '=', input.id)),
-        ]),
-      )
-      .execute();
-    if (movedTo !== null) await sql`UPDATE OR IGNORE member_account SET account_id = ${movedTo} WHERE account_id = ${input.id}`.execute(trx);
-    for (const t of ['member_account', 'member_role', 'member_permission'] as const) await trx.deleteFrom(t).where('account_id', '=', input.id).execute();
+    const affected = await membersTiedToAccount(trx, organizationId, input.id);
+    if (movedTo !== null) await moveAccountAccess(trx, input.id, movedTo);
+    await deleteGrantsAt(trx, input.id);
     // A role is mandatory: whoever held roles only at the deleted account keeps the Member role.
     const memberRole = (await listRoles(trx, organizationId)).find((r) => r.builtin === 'member')!;
-    const roleless = affected.length
-      ? await trx
-          .selectFrom('member')
-          .select('id')
-          .where('id', 'in', affected.map((m) => m.id))
-          .where('status', '<>', 'deleted')
-          .where('id', 'not in', (eb) => eb.selectFrom('member_role').select('member_id'))
-          .execute()
-      : [];
+    const roleless = await liveMembersWithoutRole(trx, affected.map((m) => m.id));
     if (roleless.length) await insertMemberRoles(trx, roleless.map((m) => ({ member_id: m.id, role_id: memberRole.id, account_id: movedTo ?? tree.root.id })));
     await insertAuditRows(
       trx,
@@ -172,7 +154,7 @@ export async function deleteAccount(deps: ServiceDeps, actor: AdminActor, organi
         auditRow(organizationId, actor, 'member.account_removed', { type: 'member', id: m.id, label: m.email }, { account: tree.path(input.id) }, movedTo !== null ? { accessMovedTo: tree.path(movedTo) } : null, now),
       ),
     );
-    await trx.deleteFrom('account').where('id', '=', input.id).execute();
+    await deleteAccountRow(trx, input.id);
     await insertAuditRows(trx, [
       auditRow(organizationId, actor, 'account.delete', target(tree, input.id), { path: tree.path(input.id) }, movedTo !== null ? { membersMovedTo: tree.path(movedTo), members: dependents } : null, now),
     ]);

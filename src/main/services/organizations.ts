@@ -9,6 +9,7 @@ import { insertAuditRows } from '../db/repos/audit.repo';
 import { insertAccount, listAccounts } from '../db/repos/accounts.repo';
 import { grantsOfMembers, insertMemberRoles } from '../db/repos/grants.repo';
 import { insertMembers } from '../db/repos/members.repo';
+import { insertModules } from '../db/repos/modules.repo';
 import { findOrganization, insertOrganization, updateOrganization } from '../db/repos/organizations.repo';
 import { anyPersonWithPassword, ensurePerson, setPasswordHash } from '../db/repos/people.repo';
 import { insertRole } from '../db/repos/roles.repo';
@@ -30,10 +31,7 @@ async function createOrganizationWithOwner(
     const role = await insertRole(trx, { organization_id: org.id, name: BUILTIN_ROLE_NAMES[builtin], builtin, created_at: now }, builtinRolePermissions(builtin));
     roles[builtin] = role.id;
   }
-  await trx
-    .insertInto('product_module')
-    .values(DEFAULT_MODULES.map((m) => ({ organization_id: org.id, key: m.key, name: m.name, admin_only: m.adminOnly ? 1 : 0 })))
-    .execute();
+  await insertModules(trx, DEFAULT_MODULES.map((m) => ({ organization_id: org.id, key: m.key, name: m.name, admin_only: m.adminOnly ? 1 : 0 })));
   const [owner] = await insertMembers(trx, [
     {
       organization_id: org.id,

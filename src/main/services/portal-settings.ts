@@ -2,8 +2,10 @@ import { accessSync, constants } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DomainError } from '../core/errors';
-import type { Db } from '../db/database';
+import type { Db, DbOrTx } from '../db/database';
 import { insertAuditRows } from '../db/repos/audit.repo';
+import { firstOrganizationId } from '../db/repos/organizations.repo';
+import { readInstallSetting, writeInstallSetting } from '../db/repos/settings.repo';
 import { auditRow } from './audit';
 import type { Actor } from './deps';
 
@@ -37,9 +39,13 @@ export const DEFAULT_PORTAL: PortalSettings = { host: '127.0.0.1', port: 8450, p
  * install's first organization (the one registered at first run) may change them.
  */
 export async function assertInstallOwner(db: Db, organizationId: number, isOwnerHere: boolean): Promise<void> {
-  const first = await db.selectFrom('organization').select('id').orderBy('id').executeTakeFirst();
-  if (!first || first.id !== organizationId || !isOwnerHere)
+  if (!(await isFirstOrganization(db, organizationId)) || !isOwnerHere)
     throw new DomainError('OWNER_ONLY', 'Only an Owner of the organization registered first on this install can change where the invitee pages listen.');
+}
+
+/** Whether this is the organization registered first on the install. */
+export async function isFirstOrganization(db: DbOrTx, organizationId: number): Promise<boolean> {
+  return (await firstOrganizationId(db)) === organizationId;
 }
 
 export function isLoopback(host: string): boolean {
@@ -62,8 +68,8 @@ export class PortalSettingsStore {
   constructor(private readonly db: Db) {}
 
   async load(): Promise<PortalSettings> {
-    const row = await this.db.selectFrom('install_setting').select('value').where('key', '=', KEY).executeTakeFirst();
-    this.current = row ? { ...DEFAULT_PORTAL, ...(JSON.parse(row.value) as Partial<PortalSettings>) } : DEFAULT_PORTAL;
+    const value = await readInstallSetting(this.db, KEY);
+    this.current = value !== undefined ? { ...DEFAULT_PORTAL, ...(JSON.parse(value) as Partial<PortalSettings>) } : DEFAULT_PORTAL;
     return this.current;
   }
 
@@ -94,11 +100,7 @@ export class PortalSettingsStore {
     this.validate(input);
     const before = this.current;
     await this.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('install_setting')
-        .values({ key: KEY, value: JSON.stringify(input) })
-        .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(input) }))
-        .execute();
+      await writeInstallSetting(trx, KEY, JSON.stringify(input));
       await insertAuditRows(trx, [auditRow(organizationId, actor, 'portal.settings', { type: 'install', id: null, label: 'Invitee pages' }, before, input, now)]);
     });
     this.current = input;

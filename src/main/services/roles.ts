@@ -4,7 +4,20 @@ import { DomainError } from '../core/errors';
 import { ungrantable } from '../core/grants';
 import type { DbOrTx } from '../db/database';
 import { insertAuditRows } from '../db/repos/audit.repo';
-import { insertRole, listRoles, rolePermissions } from '../db/repos/roles.repo';
+import { deleteModule, insertModule, listModules, membersHoldingPermission, deleteMemberPermissionEverywhere } from '../db/repos/modules.repo';
+import {
+  countRoleHolders,
+  deleteRole as deleteRoleRows,
+  grantPermissionToRoles,
+  insertRole,
+  listRoles,
+  memberHoldsRole,
+  renameRole as renameRoleRow,
+  replaceRolePermissions,
+  roleMemberCounts,
+  rolePermissions,
+  takePermissionFromRoles,
+} from '../db/repos/roles.repo';
 import type { Role } from '../db/tables/role.table';
 import { auditRow } from './audit';
 import type { ServiceDeps } from './deps';
@@ -24,10 +37,6 @@ export const moduleInput = z.object({
   adminOnly: z.boolean().default(false),
 });
 
-export async function listModules(db: DbOrTx, organizationId: number) {
-  return db.selectFrom('product_module').selectAll().where('organization_id', '=', organizationId).orderBy('id').execute();
-}
-
 /** Every permission the organization knows: the console's and its product modules'. */
 export async function permissionCatalog(db: DbOrTx, organizationId: number) {
   const modules = await listModules(db, organizationId);
@@ -40,14 +49,7 @@ export async function permissionCatalog(db: DbOrTx, organizationId: number) {
 export async function rolesWithPermissions(db: DbOrTx, organizationId: number) {
   const roles = await listRoles(db, organizationId);
   const perms = await rolePermissions(db, roles.map((r) => r.id));
-  const usage = await db
-    .selectFrom('member_role')
-    .innerJoin('member', 'member.id', 'member_role.member_id')
-    .select(['member_role.role_id', (eb) => eb.fn.count<number>('member.id').distinct().as('n')])
-    .where('member.organization_id', '=', organizationId)
-    .where('member.status', '!=', 'deleted')
-    .groupBy('member_role.role_id')
-    .execute();
+  const usage = await roleMemberCounts(db, organizationId);
   return roles.map((r) => ({
     id: r.id,
     name: r.name,
@@ -86,8 +88,7 @@ function assertGrantable(actor: AdminActor, before: string[], after: string[]): 
 
 /** Nobody changes their own permissions: editing a role they hold would. */
 async function assertNotOwnRole(db: DbOrTx, actor: AdminActor, role: Role): Promise<void> {
-  const held = await db.selectFrom('member_role').select('role_id').where('member_id', '=', actor.memberId).where('role_id', '=', role.id).executeTakeFirst();
-  if (held) throw new DomainError('SELF_ACTION', `You hold the role ${role.name}: changing it would change your own permissions. Ask another admin.`);
+  if (await memberHoldsRole(db, actor.memberId, role.id)) throw new DomainError('SELF_ACTION', `You hold the role ${role.name}: changing it would change your own permissions. Ask another admin.`);
 }
 
 function command<T>(deps: ServiceDeps, actor: AdminActor, run: (trx: DbOrTx, now: string) => Promise<T>): Promise<T> {
@@ -115,7 +116,7 @@ export function renameRole(deps: ServiceDeps, actor: AdminActor, organizationId:
     const role = await requireRole(trx, organizationId, input.id);
     if (role.builtin) throw new DomainError('VALIDATION', `${role.name} is a built-in role: its name cannot change. Copy it to make your own.`);
     await assertNameFree(trx, organizationId, input.name, role.id);
-    await trx.updateTable('role').set({ name: input.name }).where('id', '=', role.id).execute();
+    await renameRoleRow(trx, role.id, input.name);
     await insertAuditRows(trx, [auditRow(organizationId, actor, 'role.rename', roleTarget(role), { name: role.name }, { name: input.name }, now)]);
     return { id: role.id, name: input.name };
   });
@@ -137,18 +138,10 @@ export function deleteRole(deps: ServiceDeps, actor: AdminActor, organizationId:
   return command(deps, actor, async (trx, now) => {
     const role = await requireRole(trx, organizationId, id);
     if (role.builtin) throw new DomainError('VALIDATION', `${role.name} is a built-in role: it cannot be deleted.`);
-    const users = await trx
-      .selectFrom('member_role')
-      .innerJoin('member', 'member.id', 'member_role.member_id')
-      .select((eb) => eb.fn.count<number>('member.id').distinct().as('n'))
-      .where('member_role.role_id', '=', id)
-      .where('member.status', '!=', 'deleted')
-      .executeTakeFirstOrThrow();
-    if (Number(users.n) > 0)
-      throw new DomainError('IN_USE', `${role.name} is held by ${users.n} member${Number(users.n) === 1 ? '' : 's'}: give them another role first.`);
+    const users = await countRoleHolders(trx, id);
+    if (users > 0) throw new DomainError('IN_USE', `${role.name} is held by ${users} member${users === 1 ? '' : 's'}: give them another role first.`);
     const permissions = (await rolePermissions(trx, [id])).map((p) => p.permission);
-    await trx.deleteFrom('member_role').where('role_id', '=', id).execute();
-    await trx.deleteFrom('role').where('id', '=', id).execute();
+    await deleteRoleRows(trx, id);
     await insertAuditRows(trx, [auditRow(organizationId, actor, 'role.delete', roleTarget(role), { name: role.name, permissions }, null, now)]);
     return { id };
   });
@@ -171,8 +164,7 @@ export function setRolePermissions(deps: ServiceDeps, actor: AdminActor, organiz
       await assertKnownPermissions(trx, organizationId, after);
       assertGrantable(actor, before, after);
       await assertNotOwnRole(trx, actor, role);
-      await trx.deleteFrom('role_permission').where('role_id', '=', role.id).execute();
-      if (after.length) await trx.insertInto('role_permission').values(after.map((permission) => ({ role_id: role.id, permission }))).execute();
+      await replaceRolePermissions(trx, role.id, after);
       await insertAuditRows(trx, [auditRow(organizationId, actor, 'role.permissions', roleTarget(role), { permissions: before }, { permissions: after }, now)]);
       changed++;
     }
@@ -185,13 +177,9 @@ export function addModule(deps: ServiceDeps, actor: AdminActor, organizationId: 
   return command(deps, actor, async (trx, now) => {
     const exists = (await listModules(trx, organizationId)).some((m) => m.key === input.key);
     if (exists) throw new DomainError('VALIDATION', `A module with the key "${input.key}" already exists.`, { field: 'key' });
-    const mod = await trx
-      .insertInto('product_module')
-      .values({ organization_id: organizationId, key: input.key, name: input.name, admin_only: input.adminOnly ? 1 : 0 })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const mod = await insertModule(trx, { organization_id: organizationId, key: input.key, name: input.name, admin_only: input.adminOnly ? 1 : 0 });
     const holders = (await listRoles(trx, organizationId)).filter((r) => r.builtin === 'owner' || r.builtin === 'admin' || (r.builtin === 'member' && !input.adminOnly));
-    if (holders.length) await trx.insertInto('role_permission').values(holders.map((r) => ({ role_id: r.id, permission: moduleKey(mod.key) }))).execute();
+    await grantPermissionToRoles(trx, holders.map((r) => r.id), moduleKey(mod.key));
     await insertAuditRows(trx, [auditRow(organizationId, actor, 'module.add', { type: 'module', id: mod.id, label: mod.name }, null, { key: mod.key, name: mod.name, adminOnly: input.adminOnly }, now)]);
     return { key: moduleKey(mod.key), name: mod.name };
   });
@@ -206,14 +194,12 @@ export function removeModule(deps: ServiceDeps, actor: AdminActor, organizationI
     // Removing a module takes it from everyone: only someone who holds it org-wide may.
     if (!actor.authz.can(perm)) throw new DomainError('MORE_PRIVILEGED', `You cannot remove "${mod.name}": you do not hold it yourself.`);
     const roles = await listRoles(trx, organizationId);
-    const holders = await trx.selectFrom('role_permission').select('role_id').where('permission', '=', perm).where('role_id', 'in', roles.map((r) => r.id)).execute();
-    await trx.deleteFrom('role_permission').where('permission', '=', perm).where('role_id', 'in', roles.map((r) => r.id)).execute();
-    const memberIds = trx.selectFrom('member').select('id').where('organization_id', '=', organizationId);
-    const direct = await trx.selectFrom('member_permission').innerJoin('member', 'member.id', 'member_permission.member_id').select(['member.id', 'member.email']).where('permission', '=', perm).where('member.organization_id', '=', organizationId).execute();
-    await trx.deleteFrom('member_permission').where('permission', '=', perm).where('member_id', 'in', memberIds).execute();
-    await trx.deleteFrom('product_module').where('id', '=', mod.id).execute();
+    const holders = await takePermissionFromRoles(trx, roles.map((r) => r.id), perm);
+    const direct = await membersHoldingPermission(trx, organizationId, perm);
+    await deleteMemberPermissionEverywhere(trx, organizationId, perm);
+    await deleteModule(trx, mod.id);
     await insertAuditRows(trx, [
-      auditRow(organizationId, actor, 'module.remove', { type: 'module', id: mod.id, label: mod.name }, { key: mod.key, name: mod.name, roles: holders.map((h) => roles.find((r) => r.id === h.role_id)?.name) }, null, now),
+      auditRow(organizationId, actor, 'module.remove', { type: 'module', id: mod.id, label: mod.name }, { key: mod.key, name: mod.name, roles: holders.map((roleId) => roles.find((r) => r.id === roleId)?.name) }, null, now),
       ...direct.map((m) => auditRow(organizationId, actor, 'member.access', { type: 'member', id: m.id, label: m.email }, { permission: perm }, null, now)),
     ]);
     return { key: perm };

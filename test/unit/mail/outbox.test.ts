@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { backoffMs } from '../../../src/main/mail/outbox';
+import { backoffMs } from '../../../src/main/mail/sender';
 import { caught, OWNER_EMAIL, PASSWORD, tokenOf, type Caller } from '../helpers';
 import { createMailEnv, linkIn, mailTestLifecycle, smtpConfig, smtpError, type MailEnv, type TestSmtp } from './smtp';
 

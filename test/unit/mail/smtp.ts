@@ -1,7 +1,7 @@
 import { AdjustableClock } from '../../../src/main/core/clock';
 import type { OpenedStore } from '../../../src/main/db/connect';
 import { createMail, type MailWiring } from '../../../src/main/mail';
-import type { SenderOptions } from '../../../src/main/mail/outbox';
+import type { SenderOptions } from '../../../src/main/mail/sender';
 import { fileSecretBox } from '../../../src/main/mail/secrets';
 import type { SmtpConfig } from '../../../src/main/mail/transport';
 import { createServices, type Services } from '../../../src/main/services';

@@ -4,6 +4,7 @@ import { membersOfPerson } from '../../db/repos/members.repo';
 import { PASSWORD_POLICY } from '../../core/passwords';
 import { registerOwner, registrationInput, loadAuthz, requireOrganization } from '../../services/organizations';
 import { isOwner } from '../../services/actor';
+import { isFirstOrganization } from '../../services/portal-settings';
 import { adminProcedure, publicProcedure, router } from '../trpc';
 
 export const authRouter = router({
@@ -32,7 +33,7 @@ export const authRouter = router({
         /** Held at the company account: what applies to the whole organization (settings, audit, mail). */
         orgPermissions: authz.consolePermissions().filter((p) => authz.can(p)),
         /** The Owner of the install's first organization decides where the invitee pages listen. */
-        installOwner: isOwner(authz) && (await ctx.services.deps.db.selectFrom('organization').select('id').orderBy('id').executeTakeFirst())?.id === org.id,
+        installOwner: isOwner(authz) && (await isFirstOrganization(ctx.services.deps.db, org.id)),
       },
     };
   }),

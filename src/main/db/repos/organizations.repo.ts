@@ -22,3 +22,9 @@ export async function listOrganizations(db: DbOrTx, ids: number[]): Promise<Orga
   if (ids.length === 0) return [];
   return db.selectFrom('organization').selectAll().where('id', 'in', ids).orderBy('name').execute();
 }
+
+/** The organization registered first on this install (its Owners decide install-wide settings). */
+export async function firstOrganizationId(db: DbOrTx): Promise<number | undefined> {
+  const first = await db.selectFrom('organization').select('id').orderBy('id').executeTakeFirst();
+  return first?.id;
+}

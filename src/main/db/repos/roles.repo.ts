@@ -25,3 +25,58 @@ export async function rolePermissions(db: DbOrTx, roleIds: number[]): Promise<{ 
   if (roleIds.length === 0) return [];
   return db.selectFrom('role_permission').selectAll().where('role_id', 'in', roleIds).execute();
 }
+
+/** Live (not deleted) members holding each role of the organization. */
+export async function roleMemberCounts(db: DbOrTx, organizationId: number): Promise<{ role_id: number; n: number }[]> {
+  return db
+    .selectFrom('member_role')
+    .innerJoin('member', 'member.id', 'member_role.member_id')
+    .select(['member_role.role_id', (eb) => eb.fn.count<number>('member.id').distinct().as('n')])
+    .where('member.organization_id', '=', organizationId)
+    .where('member.status', '!=', 'deleted')
+    .groupBy('member_role.role_id')
+    .execute();
+}
+
+/** Live (not deleted) members holding one role. */
+export async function countRoleHolders(db: DbOrTx, roleId: number): Promise<number> {
+  const users = await db
+    .selectFrom('member_role')
+    .innerJoin('member', 'member.id', 'member_role.member_id')
+    .select((eb) => eb.fn.count<number>('member.id').distinct().as('n'))
+    .where('member_role.role_id', '=', roleId)
+    .where('member.status', '!=', 'deleted')
+    .executeTakeFirstOrThrow();
+  return Number(users.n);
+}
+
+export async function memberHoldsRole(db: DbOrTx, memberId: number, roleId: number): Promise<boolean> {
+  const held = await db.selectFrom('member_role').select('role_id').where('member_id', '=', memberId).where('role_id', '=', roleId).executeTakeFirst();
+  return held !== undefined;
+}
+
+export async function renameRole(db: DbOrTx, id: number, name: string): Promise<void> {
+  await db.updateTable('role').set({ name }).where('id', '=', id).execute();
+}
+
+/** Deletes a role and every grant of it. */
+export async function deleteRole(db: DbOrTx, id: number): Promise<void> {
+  await db.deleteFrom('member_role').where('role_id', '=', id).execute();
+  await db.deleteFrom('role').where('id', '=', id).execute();
+}
+
+export async function replaceRolePermissions(db: DbOrTx, roleId: number, permissions: string[]): Promise<void> {
+  await db.deleteFrom('role_permission').where('role_id', '=', roleId).execute();
+  if (permissions.length) await db.insertInto('role_permission').values(permissions.map((permission) => ({ role_id: roleId, permission }))).execute();
+}
+
+export async function grantPermissionToRoles(db: DbOrTx, roleIds: number[], permission: string): Promise<void> {
+  if (roleIds.length) await db.insertInto('role_permission').values(roleIds.map((role_id) => ({ role_id, permission }))).execute();
+}
+
+/** Takes a permission from these roles; returns the ids of those that held it. */
+export async function takePermissionFromRoles(db: DbOrTx, roleIds: number[], permission: string): Promise<number[]> {
+  const holders = await db.selectFrom('role_permission').select('role_id').where('permission', '=', permission).where('role_id', 'in', roleIds).execute();
+  await db.deleteFrom('role_permission').where('permission', '=', permission).where('role_id', 'in', roleIds).execute();
+  return holders.map((h) => h.role_id);
+}

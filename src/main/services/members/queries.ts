@@ -7,7 +7,7 @@ import { listAudit } from '../../db/repos/audit.repo';
 import { accountsOfMembers, rolesOfMembers, permissionsOfMembers } from '../../db/repos/grants.repo';
 import { countByStatus, findMember, listMembers, sortValue, type MemberSort } from '../../db/repos/members.repo';
 import type { Member } from '../../db/tables/member.table';
-import { deliveriesOf, type Delivery } from '../../mail/service';
+import { deliveriesOf, type Delivery } from '../../db/repos/outbox.repo';
 import type { ServiceDeps } from '../deps';
 import { loadAccountTree, loadAuthz } from '../organizations';
 

@@ -1,79 +1,16 @@
-import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
-import type { Transporter } from 'nodemailer';
+/*
+ * The outbox sender: claims due mail, keeps a bounded number in flight, retries with backoff and
+ * records outcomes by group commit. About 320 lines because it is one state machine (in-flight
+ * bound, drain, flush, stop, crash) whose parts share private state; the queries live in
+ * db/repos/outbox.repo.ts and the SMTP pools in pools.ts.
+ */
 import type { Clock } from '../core/clock';
-import type { Db, DbOrTx } from '../db/database';
-import { rolesOfMembers } from '../db/repos/grants.repo';
-import { chunks, rowsPerStatement } from '../db/repos/util';
-import type { NewOutboxRow, OutboxRow, OutboxUpdate } from '../db/tables/mail_outbox.table';
-import type { LinkIssued, Notifier } from '../services/deps';
+import type { Db } from '../db/database';
+import { claimDueMail, recordOutcomes } from '../db/repos/outbox.repo';
+import type { OutboxRow, OutboxUpdate } from '../db/tables/mail_outbox.table';
 import type { MailConfigResolver } from './config';
-import { assertHeaderSafe, renderMail } from './templates';
-import { classifySmtpError, createSmtpTransport, formatFrom, type SmtpConfig, type TransportOptions } from './transport';
-
-/** Writes one outbox row per mail inside the transaction that issued the links. */
-export class OutboxNotifier implements Notifier {
-  /** Called after rows are written; the sender looks once the transaction has released the store. */
-  onQueued: (() => void) | null = null;
-
-  constructor(
-    private readonly clock: Clock,
-    private readonly config: MailConfigResolver,
-  ) {}
-
-  async linksIssued(trx: DbOrTx, events: LinkIssued[]): Promise<void> {
-    if (events.length === 0) return;
-    const now = this.clock.now().toISOString();
-    const orgIds = [...new Set(events.map((e) => e.organizationId))];
-    const orgs = new Map((await trx.selectFrom('organization').select(['id', 'name', 'time_zone']).where('id', 'in', orgIds).execute()).map((o) => [o.id, o]));
-    const roleNames = new Map<number, string[]>();
-    for (const r of await rolesOfMembers(trx, [...new Set(events.map((e) => e.memberId))])) {
-      const list = roleNames.get(r.member_id) ?? [];
-      if (!list.includes(r.name)) list.push(r.name);
-      roleNames.set(r.member_id, list);
-    }
-    const domains = new Map<number, string>();
-    for (const id of orgIds) {
-      const cfg = await this.config.configFor(id, trx).catch(() => null);
-      domains.set(id, cfg?.fromAddress.split('@')[1] ?? 'roster.invalid');
-    }
-    const rows: NewOutboxRow[] = events.map((e) => {
-      assertHeaderSafe(e.email, 'The email address');
-      assertHeaderSafe(e.name, 'The name');
-      const org = orgs.get(e.organizationId);
-      if (!org) throw new Error(`organization ${e.organizationId} vanished inside its own transaction`);
-      const mail = renderMail({
-        kind: e.kind,
-        organizationName: org.name,
-        timeZone: org.time_zone,
-        recipientName: e.name,
-        inviter: e.inviterLabel,
-        roles: roleNames.get(e.memberId) ?? [],
-        url: e.url,
-        expiresAt: e.expiresAt,
-      });
-      return {
-        organization_id: e.organizationId,
-        member_id: e.memberId,
-        kind: e.kind,
-        recipient: e.email,
-        recipient_name: e.name,
-        subject: mail.subject,
-        text_body: mail.text,
-        html_body: mail.html,
-        message_id: `<${randomUUID()}@${domains.get(e.organizationId)}>`,
-        status: 'queued',
-        next_attempt_at: now,
-        lease_until: null,
-        last_error: null,
-        created_at: now,
-        sent_at: null,
-      };
-    });
-    for (const part of chunks(rows, rowsPerStatement(15))) await trx.insertInto('mail_outbox').values(part).execute();
-    if (this.onQueued) setImmediate(this.onQueued);
-  }
-}
+import { SmtpPools, type PoolEntry } from './pools';
+import { classifySmtpError, formatFrom, type SmtpConfig, type TransportOptions } from './transport';
 
 export interface SenderOptions {
   db: Db;
@@ -113,16 +50,6 @@ export function backoffMs(attempts: number): number {
 
 type Outcome = 'sent' | 'retry' | 'failed';
 
-/** One organization's pool; replaced when its configuration changes, closed once its last mail settles. */
-interface PoolEntry {
-  key: string;
-  config: SmtpConfig;
-  transporter: Transporter;
-  /** Claimed rows that will still send through this pool. */
-  users: number;
-  retired: boolean;
-}
-
 interface PendingWrite {
   id: number;
   set: OutboxUpdate;
@@ -152,8 +79,7 @@ export class MailSender {
   private readonly leaseMs: number;
   private readonly maxAttempts: number;
   private readonly pollMs: number;
-  private transports = new Map<number, PoolEntry>();
-  private pools = new Set<PoolEntry>();
+  private readonly pools: SmtpPools;
   private running = false;
   private stopping = false;
   private crashed = false;
@@ -172,6 +98,7 @@ export class MailSender {
     this.maxAttempts = opts.maxAttempts ?? 8;
     this.pollMs = opts.pollMs ?? 5_000;
     this.abandoned = new Promise((resolve) => (this.abandon = resolve));
+    this.pools = new SmtpPools(opts.transport);
   }
 
   get isRunning(): boolean {
@@ -290,56 +217,14 @@ export class MailSender {
     const now = this.opts.clock.now();
     const nowIso = now.toISOString();
     const lease = new Date(now.getTime() + this.leaseMs).toISOString();
-    return this.opts.db.transaction().execute(async (trx) => {
-      let q = trx
-        .selectFrom('mail_outbox')
-        .selectAll()
-        .where((eb) =>
-          eb.or([
-            eb.and([eb('status', '=', 'queued'), eb('next_attempt_at', '<=', nowIso)]),
-            eb.and([eb('status', '=', 'sending'), eb('lease_until', '<=', nowIso)]),
-          ]),
-        );
-      if (configured !== 'all') q = q.where('organization_id', 'in', configured);
-      const rows = await q.orderBy('id').limit(limit).execute();
-      if (rows.length === 0) return [];
-      await trx
-        .updateTable('mail_outbox')
-        .set((eb) => ({ status: 'sending', lease_until: lease, attempts: eb('attempts', '+', 1) }))
-        .where('id', 'in', rows.map((r) => r.id))
-        .execute();
-      return rows.map((r) => ({ ...r, status: 'sending' as const, lease_until: lease, attempts: r.attempts + 1 }));
-    });
+    return claimDueMail(this.opts.db, { nowIso, leaseUntil: lease, limit, organizationIds: configured });
   }
 
   /** The organization's pool, reserved for `uses` mails (each released by sendRow). */
   private async transportFor(organizationId: number, uses: number): Promise<PoolEntry | null> {
     const config = await this.opts.config.configFor(organizationId);
     if (!config || this.crashed) return null;
-    const key = JSON.stringify(config);
-    let entry = this.transports.get(organizationId);
-    if (!entry || entry.key !== key) {
-      // The configuration changed: mails already handed to the old pool finish there.
-      if (entry) this.retire(entry);
-      entry = { key, config, transporter: createSmtpTransport(config, this.opts.transport), users: 0, retired: false };
-      this.transports.set(organizationId, entry);
-      this.pools.add(entry);
-    }
-    entry.users += uses;
-    return entry;
-  }
-
-  private retire(entry: PoolEntry): void {
-    entry.retired = true;
-    if (entry.users === 0) {
-      entry.transporter.close();
-      this.pools.delete(entry);
-    }
-  }
-
-  private release(entry: PoolEntry): void {
-    entry.users--;
-    if (entry.retired && entry.users === 0) this.retire(entry);
+    return this.pools.reserve(organizationId, config, uses);
   }
 
   private async sendRow(row: OutboxRow, pool: Promise<PoolEntry | null>): Promise<Outcome> {
@@ -361,7 +246,7 @@ export class MailSender {
           disableUrlAccess: true,
         });
       } finally {
-        this.release(t);
+        this.pools.release(t);
       }
     } catch (e) {
       if (this.crashed) return 'retry';
@@ -412,33 +297,7 @@ export class MailSender {
     this.flushing = true;
     const batch = this.writes.splice(0);
     try {
-      await this.opts.db.transaction().execute(async (trx) => {
-        // One statement per kind of outcome, not per mail: sent rows differ only in sent_at.
-        const groups = new Map<string, PendingWrite[]>();
-        for (const w of batch) {
-          const { sent_at: _sentAt, ...rest } = w.set;
-          const key = JSON.stringify(rest) + (w.set.sent_at === undefined ? '' : '+sent_at');
-          const group = groups.get(key);
-          if (group) group.push(w);
-          else groups.set(key, [w]);
-        }
-        for (const group of groups.values()) {
-          for (const part of chunks(group, 400)) {
-            const { sent_at: sentAt, ...rest } = part[0]!.set;
-            const ids = part.map((w) => w.id);
-            const sentAtValue =
-              sentAt === undefined || part.every((w) => w.set.sent_at === sentAt)
-                ? sentAt
-                : sql<string | null>`case id ${sql.join(part.map((w) => sql`when ${w.id} then ${w.set.sent_at ?? null}`), sql` `)} end`;
-            await trx
-              .updateTable('mail_outbox')
-              .set(sentAtValue === undefined ? rest : { ...rest, sent_at: sentAtValue })
-              .where('id', 'in', ids)
-              .where('status', '=', 'sending')
-              .execute();
-          }
-        }
-      });
+      await recordOutcomes(this.opts.db, batch);
       for (const w of batch) w.resolve();
     } catch (e) {
       for (const w of batch) w.reject(e);
@@ -456,7 +315,7 @@ export class MailSender {
     this.wake?.();
     await this.loopDone;
     this.stopping = false;
-    this.closeTransports();
+    this.pools.closeAll();
   }
 
   /** Tests only: behave as if the process died now; nothing more is recorded. */
@@ -465,12 +324,6 @@ export class MailSender {
     this.running = false;
     this.abandon();
     this.wake?.();
-    this.closeTransports();
-  }
-
-  private closeTransports(): void {
-    for (const t of this.pools) t.transporter.close();
-    this.pools.clear();
-    this.transports.clear();
+    this.pools.closeAll();
   }
 }

@@ -1,10 +1,10 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
-import { DomainError } from '../core/errors';
-import type { DbOrTx } from '../db/database';
-import { findOrganization } from '../db/repos/organizations.repo';
-import type { ServiceDeps } from './deps';
-import { resolveLiveInvitation } from './invitee';
-import { normalizePhone } from './phones';
+import { DomainError } from '../../core/errors';
+import { findOrganization } from '../../db/repos/organizations.repo';
+import { countPhoneCodeFailure, latestUnusedPhoneCode, markPhoneCodeUsed, phoneCodeFailures, replacePhoneCode } from '../../db/repos/phone.repo';
+import type { ServiceDeps } from '../deps';
+import { resolveLiveInvitation } from './links';
+import { normalizePhone } from '../phones';
 
 export const CODE_DIGITS = 6;
 export const CODE_VALIDITY_MS = 10 * 60 * 1000;
@@ -34,11 +34,6 @@ function codeMatches(code: string, stored: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-async function failures(db: DbOrTx, memberId: number): Promise<number> {
-  const row = await db.selectFrom('phone_attempt').select('failures').where('member_id', '=', memberId).executeTakeFirst();
-  return row?.failures ?? 0;
-}
-
 const TOO_MANY = 'Too many wrong codes for this invitation. Ask the organization to send you a new invitation.';
 
 /** Sends a fresh code to the invitee's phone. Earlier codes stop working; the failure count stays. */
@@ -50,15 +45,11 @@ export async function requestPhoneCode(deps: ServiceDeps, token: string, phoneIn
   if (!org.sms_webhook_url) throw new DomainError('SMS_FAILED', 'The organization has not set up text messages yet. Ask them to configure an SMS gateway.');
   const phone = normalizePhone(phoneInput);
   if (!phone) throw new DomainError('VALIDATION', 'Enter your mobile number in international format, e.g. +33 6 12 34 56 78.', { field: 'phone' });
-  if ((await failures(deps.db, member.id)) >= MAX_CODE_FAILURES) throw new DomainError('RATE_LIMITED', TOO_MANY);
+  if ((await phoneCodeFailures(deps.db, member.id)) >= MAX_CODE_FAILURES) throw new DomainError('RATE_LIMITED', TOO_MANY);
   const code = String(randomInt(0, 10 ** CODE_DIGITS)).padStart(CODE_DIGITS, '0');
-  await deps.db.transaction().execute(async (trx) => {
-    await trx.updateTable('phone_code').set({ used_at: now.toISOString() }).where('member_id', '=', member.id).where('used_at', 'is', null).execute();
-    await trx
-      .insertInto('phone_code')
-      .values({ member_id: member.id, phone: phone.e164, code_hash: hashCode(code, randomBytes(16).toString('hex')), created_at: now.toISOString(), expires_at: new Date(now.getTime() + CODE_VALIDITY_MS).toISOString() })
-      .execute();
-  });
+  await deps.db.transaction().execute((trx) =>
+    replacePhoneCode(trx, { member_id: member.id, phone: phone.e164, code_hash: hashCode(code, randomBytes(16).toString('hex')), created_at: now.toISOString(), expires_at: new Date(now.getTime() + CODE_VALIDITY_MS).toISOString() }),
+  );
   await send(org.sms_webhook_url, { to: phone.e164, code, text: `${code} is your ${org.name} code for Roster. It expires in 10 minutes.` });
   return { phone: phone.e164 };
 }
@@ -70,23 +61,13 @@ export async function requestPhoneCode(deps: ServiceDeps, token: string, phoneIn
 export async function verifyPhoneCode(deps: ServiceDeps, memberId: number, phone: string, code: string): Promise<void> {
   const now = deps.clock.now().toISOString();
   const outcome = await deps.db.transaction().execute(async (trx) => {
-    if ((await failures(trx, memberId)) >= MAX_CODE_FAILURES) return 'locked' as const;
-    const live = await trx
-      .selectFrom('phone_code')
-      .selectAll()
-      .where('member_id', '=', memberId)
-      .where('used_at', 'is', null)
-      .orderBy('id', 'desc')
-      .executeTakeFirst();
+    if ((await phoneCodeFailures(trx, memberId)) >= MAX_CODE_FAILURES) return 'locked' as const;
+    const live = await latestUnusedPhoneCode(trx, memberId);
     if (live && live.phone === phone && live.expires_at > now && /^\d{6}$/.test(code.trim()) && codeMatches(code.trim(), live.code_hash)) {
-      await trx.updateTable('phone_code').set({ used_at: now }).where('id', '=', live.id).execute();
+      await markPhoneCodeUsed(trx, live.id, now);
       return 'ok' as const;
     }
-    await trx
-      .insertInto('phone_attempt')
-      .values({ member_id: memberId, failures: 1 })
-      .onConflict((oc) => oc.column('member_id').doUpdateSet((eb) => ({ failures: eb('phone_attempt.failures', '+', 1) })))
-      .execute();
+    await countPhoneCodeFailure(trx, memberId);
     return live && live.expires_at <= now ? ('expired' as const) : ('wrong' as const);
   });
   if (outcome === 'locked') throw new DomainError('RATE_LIMITED', TOO_MANY);

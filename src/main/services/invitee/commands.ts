@@ -1,58 +1,20 @@
-import type { ErrorCode } from '../../shared/errors';
-import { DomainError } from '../core/errors';
-import { canApply } from '../core/lifecycle';
-import { hashPassword, passwordProblem, verifyPassword } from '../core/passwords';
-import { normalizeEmail } from '../core/addresses';
-import { hashToken, looksLikeToken } from '../core/tokens';
-import type { DbOrTx } from '../db/database';
-import { insertAuditRows } from '../db/repos/audit.repo';
-import { rolesOfMembers } from '../db/repos/grants.repo';
-import { consumeLink, findLinkByHash, markSiblingsUsed } from '../db/repos/links.repo';
-import { findMember, updateMember } from '../db/repos/members.repo';
-import { findOrganization } from '../db/repos/organizations.repo';
-import { ensurePerson, findPerson, findPersonByEmail as findPersonByEmailRepo, setPasswordHash } from '../db/repos/people.repo';
-import type { Link, LinkPurpose } from '../db/tables/link.table';
-import type { Member } from '../db/tables/member.table';
-import { memberAudit } from './audit';
+import { DomainError } from '../../core/errors';
+import { canApply } from '../../core/lifecycle';
+import { hashPassword, passwordProblem, verifyPassword } from '../../core/passwords';
+import { normalizeEmail } from '../../core/addresses';
+import { insertAuditRows } from '../../db/repos/audit.repo';
+import { rolesOfMembers } from '../../db/repos/grants.repo';
+import { findMember, updateMember } from '../../db/repos/members.repo';
+import { findOrganization } from '../../db/repos/organizations.repo';
+import { ensurePerson, findPerson, findPersonByEmail as findPersonByEmailRepo, setPasswordHash } from '../../db/repos/people.repo';
+import type { LinkPurpose } from '../../db/tables/link.table';
+import { memberAudit } from '../audit';
+import type { ServiceDeps } from '../deps';
+import { normalizePhone } from '../phones';
+import { consumeOrExplain, inviteeActor, linkError, resolveLink } from './links';
 import { verifyPhoneCode } from './phone';
-import { normalizePhone } from './phones';
-import type { Actor, ServiceDeps } from './deps';
 
-const LINK_MESSAGES: Record<string, string> = {
-  LINK_INVALID: 'This link is not valid. Ask the person who invited you for a new one.',
-  LINK_EXPIRED: 'This link has expired. Ask the person who invited you to send a new one.',
-  LINK_CANCELLED: 'This invitation was cancelled by the organization.',
-  LINK_SUPERSEDED: 'A newer link was sent to you: use the most recent email.',
-  LINK_USED: 'This link was already used. If that was you, sign in with your email and password.',
-};
-
-function linkError(code: ErrorCode): DomainError {
-  return new DomainError(code, LINK_MESSAGES[code]!);
-}
-
-const PURPOSE_STATUS: Record<LinkPurpose, Member['status']> = { invitation: 'pending', reactivation: 'deactivated', password_reset: 'accepted' };
-
-/** Finds the live link for a token, or says why it grants nothing. An unknown token and a wrong one read the same. */
-async function resolveLink(db: DbOrTx, token: string, purpose: LinkPurpose, nowIso: string): Promise<{ link: Link; member: Member }> {
-  if (!looksLikeToken(token)) throw linkError('LINK_INVALID');
-  const link = await findLinkByHash(db, hashToken(token));
-  if (!link || link.purpose !== purpose) throw linkError('LINK_INVALID');
-  if (link.used_at) throw linkError('LINK_USED');
-  if (link.revoked_reason === 'superseded') throw linkError('LINK_SUPERSEDED');
-  if (link.revoked_reason === 'cancelled') throw linkError('LINK_CANCELLED');
-  if (link.revoked_at) throw linkError('LINK_INVALID');
-  const member = await db.selectFrom('member').selectAll().where('id', '=', link.member_id).executeTakeFirst();
-  if (!member || member.status === 'deleted') throw linkError('LINK_INVALID');
-  if (member.status === 'cancelled') throw linkError('LINK_CANCELLED');
-  if (link.expires_at <= nowIso || member.status === 'expired') throw linkError('LINK_EXPIRED');
-  if (member.status !== PURPOSE_STATUS[purpose]) throw linkError(member.status === 'accepted' ? 'LINK_USED' : 'LINK_INVALID');
-  return { link, member };
-}
-
-/** The live invitation behind a token, or the reason it grants nothing. */
-export async function resolveLiveInvitation(db: DbOrTx, token: string, nowIso: string): Promise<{ link: Link; member: Member }> {
-  return resolveLink(db, token, 'invitation', nowIso);
-}
+/** What an invitee does with a link: look at it, accept or decline, reactivate, set a new password. */
 
 export interface LinkView {
   purpose: LinkPurpose;
@@ -74,7 +36,7 @@ export async function inspectLink(deps: ServiceDeps, token: string, purpose: Lin
   const org = (await findOrganization(deps.db, member.organization_id))!;
   const inviter = member.invited_by_member_id ? await findMember(deps.db, org.id, member.invited_by_member_id) : undefined;
   const roles = (await rolesOfMembers(deps.db, [member.id])).map((r) => r.name);
-  const person = member.person_id ? await findPerson(deps.db, member.person_id) : await deps.db.selectFrom('person').selectAll().where('email', '=', member.email_normalized).executeTakeFirst();
+  const person = member.person_id ? await findPerson(deps.db, member.person_id) : await findPersonByEmailRepo(deps.db, member.email_normalized);
   return {
     purpose,
     organizationName: org.name,
@@ -87,18 +49,6 @@ export async function inspectLink(deps: ServiceDeps, token: string, purpose: Lin
     requirePhone: org.require_phone === 1 && purpose === 'invitation',
     timeZone: org.time_zone,
   };
-}
-
-function inviteeActor(member: Member): Actor {
-  return { personId: member.person_id, memberId: member.id, label: `${member.email} (invitee)` };
-}
-
-async function consumeOrExplain(trx: DbOrTx, token: string, purpose: LinkPurpose, now: string) {
-  const found = await resolveLink(trx, token, purpose, now);
-  // Single use even under concurrency: the conditional update succeeds for one caller only.
-  if (!(await consumeLink(trx, found.link.id, now))) throw linkError('LINK_USED');
-  await markSiblingsUsed(trx, found.member.id, purpose, now);
-  return found;
 }
 
 export async function acceptInvitation(deps: ServiceDeps, token: string, input: { password?: string; phone?: string | null; code?: string }): Promise<{ organizationName: string; email: string }> {

@@ -1,0 +1,107 @@
+import { sql } from 'kysely';
+import type { Db, DbOrTx } from '../database';
+import type { NewOutboxRow, OutboxRow, OutboxStatus, OutboxUpdate } from '../tables/mail_outbox.table';
+import { chunks, rowsPerStatement } from './util';
+
+/** The mail outbox: rows written by the notifier, claimed with a lease by the sender, settled with their outcome. */
+
+export async function insertOutboxRows(db: DbOrTx, rows: NewOutboxRow[]): Promise<void> {
+  for (const part of chunks(rows, rowsPerStatement(15))) await db.insertInto('mail_outbox').values(part).execute();
+}
+
+/**
+ * Claims up to `limit` due rows in one transaction: queued ones whose time has come and 'sending'
+ * ones whose lease ran out (their process died). They become 'sending' until `leaseUntil`.
+ */
+export async function claimDueMail(db: Db, opts: { nowIso: string; leaseUntil: string; limit: number; organizationIds: 'all' | number[] }): Promise<OutboxRow[]> {
+  const { nowIso, leaseUntil, limit, organizationIds } = opts;
+  return db.transaction().execute(async (trx) => {
+    let q = trx
+      .selectFrom('mail_outbox')
+      .selectAll()
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('status', '=', 'queued'), eb('next_attempt_at', '<=', nowIso)]),
+          eb.and([eb('status', '=', 'sending'), eb('lease_until', '<=', nowIso)]),
+        ]),
+      );
+    if (organizationIds !== 'all') q = q.where('organization_id', 'in', organizationIds);
+    const rows = await q.orderBy('id').limit(limit).execute();
+    if (rows.length === 0) return [];
+    await trx
+      .updateTable('mail_outbox')
+      .set((eb) => ({ status: 'sending', lease_until: leaseUntil, attempts: eb('attempts', '+', 1) }))
+      .where('id', 'in', rows.map((r) => r.id))
+      .execute();
+    return rows.map((r) => ({ ...r, status: 'sending' as const, lease_until: leaseUntil, attempts: r.attempts + 1 }));
+  });
+}
+
+/**
+ * Records the outcomes of claimed rows in one transaction, one statement per kind of outcome rather
+ * than per mail (sent rows differ only in sent_at). Rows no longer 'sending' are left alone.
+ */
+export async function recordOutcomes(db: Db, writes: { id: number; set: OutboxUpdate }[]): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const groups = new Map<string, { id: number; set: OutboxUpdate }[]>();
+    for (const w of writes) {
+      const { sent_at: _sentAt, ...rest } = w.set;
+      const key = JSON.stringify(rest) + (w.set.sent_at === undefined ? '' : '+sent_at');
+      const group = groups.get(key);
+      if (group) group.push(w);
+      else groups.set(key, [w]);
+    }
+    for (const group of groups.values()) {
+      for (const part of chunks(group, 400)) {
+        const { sent_at: sentAt, ...rest } = part[0]!.set;
+        const ids = part.map((w) => w.id);
+        const sentAtValue =
+          sentAt === undefined || part.every((w) => w.set.sent_at === sentAt)
+            ? sentAt
+            : sql<string | null>`case id ${sql.join(part.map((w) => sql`when ${w.id} then ${w.set.sent_at ?? null}`), sql` `)} end`;
+        await trx
+          .updateTable('mail_outbox')
+          .set(sentAtValue === undefined ? rest : { ...rest, sent_at: sentAtValue })
+          .where('id', 'in', ids)
+          .where('status', '=', 'sending')
+          .execute();
+      }
+    }
+  });
+}
+
+/** A new configuration deserves a fresh attempt: the organization's mail waiting out a backoff is due now. */
+export async function makeQueuedMailDue(db: DbOrTx, organizationId: number, nowIso: string): Promise<void> {
+  await db.updateTable('mail_outbox').set({ next_attempt_at: nowIso }).where('organization_id', '=', organizationId).where('status', '=', 'queued').where('next_attempt_at', '>', nowIso).execute();
+}
+
+/** The latest mail queued for a member. */
+export async function latestMailOf(db: DbOrTx, organizationId: number, memberId: number): Promise<OutboxRow | undefined> {
+  return db.selectFrom('mail_outbox').selectAll().where('organization_id', '=', organizationId).where('member_id', '=', memberId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+}
+
+/** Puts a failed row back in the queue, due now, with a fresh attempt count. */
+export async function requeueMail(db: DbOrTx, id: number, nowIso: string): Promise<void> {
+  await db.updateTable('mail_outbox').set({ status: 'queued', attempts: 0, next_attempt_at: nowIso, lease_until: null, last_error: null }).where('id', '=', id).execute();
+}
+
+export interface Delivery {
+  status: OutboxStatus;
+  error: string | null;
+  at: string;
+}
+
+/** The latest mail of each member: what the members table shows. */
+export async function deliveriesOf(db: DbOrTx, memberIds: number[]): Promise<Map<number, Delivery>> {
+  const out = new Map<number, Delivery>();
+  for (const part of chunks(memberIds, 5000)) {
+    if (part.length === 0) continue;
+    const rows = await db
+      .selectFrom('mail_outbox')
+      .select(['member_id', 'status', 'last_error', 'created_at', 'sent_at'])
+      .where('id', 'in', (eb) => eb.selectFrom('mail_outbox').select((e) => e.fn.max('id').as('id')).where('member_id', 'in', part).groupBy('member_id'))
+      .execute();
+    for (const r of rows) if (r.member_id != null) out.set(r.member_id, { status: r.status, error: r.last_error, at: r.sent_at ?? r.created_at });
+  }
+  return out;
+}
