@@ -13,15 +13,20 @@ async function api<T>(request: APIRequestContext, baseURL: string, path: string,
   return body.result.data;
 }
 
-/** Accepts a pending member's invitation with a password, via the link the Owner copies. */
+/** Accepts a pending member's invitation with a password on the portal's page, via the link the Owner copies. */
 async function acceptInvitation(owner: Page, baseURL: string, email: string): Promise<void> {
   const list = await api<{ items: { id: number; email: string }[] }>(owner.request, baseURL, 'members.list', { search: email }, 'query');
   const id = list.items.find((m) => m.email === email)!.id;
   const { url } = await api<{ url: string }>(owner.request, baseURL, 'members.copyInviteLink', { id });
-  const res = await fetch(`${baseURL}/trpc/invitee.accept`, {
+  const token = url.split('/').pop()!;
+  // The invitee pages are the only door for a token: open the form (CSRF cookie and value), then post it.
+  const form = await fetch(`${baseURL}/invite/${token}`);
+  const cookie = form.headers.get('set-cookie')!.split(';')[0]!;
+  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+  const res = await fetch(`${baseURL}/invite/${token}/accept`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-roster-client': 'web' },
-    body: JSON.stringify({ token: url.split('/').pop(), password: OWNER.password }),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+    body: new URLSearchParams({ csrf, password: OWNER.password, confirm: OWNER.password }),
   });
   expect(res.ok).toBe(true);
 }

@@ -9,6 +9,7 @@ import { AdjustableClock } from '../../src/main/core/clock';
 import { openStore, type OpenedStore } from '../../src/main/db/connect';
 import type { LinkIssued } from '../../src/main/services/deps';
 import { createServices, type Services } from '../../src/main/services/index';
+import { inviteeDoor } from './invitee-door';
 
 export const PASSWORD = 'correct horse battery staple';
 export const OWNER_EMAIL = 'owner@acme.test';
@@ -107,7 +108,7 @@ export async function invite(caller: Caller, email: string, roleName = 'Admin'):
 /** Invites, accepts with a password; returns the member id. One scrypt hash. */
 export async function inviteAndAccept(env: TestEnv, caller: Caller, email: string, roleName = 'Admin'): Promise<number> {
   const id = await invite(caller, email, roleName);
-  await env.caller().invitee.accept({ token: lastMailedToken(env, email, 'invitation'), password: PASSWORD });
+  await inviteeDoor(env).accept({ token: lastMailedToken(env, email, 'invitation'), password: PASSWORD });
   return id;
 }
 

@@ -1,7 +1,6 @@
 import { authRouter } from './routers/auth';
 import { accountsRouter, memberAccessProcedures, modulesRouter, rolesRouter } from './routers/access';
 import { auditRouter } from './routers/directory';
-import { inviteeRouter } from './routers/invitee';
 import { mailRouter } from './routers/mail';
 import { membersRouter } from './routers/members';
 import { organizationsRouter } from './routers/organizations';
@@ -16,7 +15,6 @@ export const appRouter = router({
   accounts: accountsRouter,
   modules: modulesRouter,
   audit: auditRouter,
-  invitee: inviteeRouter,
   mail: mailRouter,
   portal: portalRouter,
 });

@@ -13,7 +13,9 @@ import { DomainTRPCError } from './errors';
 
 /**
  * Every procedure declares what it needs: a console permission, 'signedIn' (any console user),
- * 'public' (registration, sign-in) or 'link' (the invitee's token is the credential).
+ * 'public' (registration, sign-in) or 'link' (a link's token is the credential). No procedure is
+ * 'link' today: an invitee's token goes only through the portal's pages (src/main/portal/), with
+ * their rate limits and CSRF checks; an admin procedure refuses to run under it.
  */
 export interface Meta {
   permission: ConsolePermission | 'signedIn' | 'public' | 'link';
@@ -60,7 +62,6 @@ const mapDomainErrors = t.middleware(async ({ next }) => {
 const base = t.procedure.use(mapDomainErrors);
 
 export const publicProcedure = base.meta({ permission: 'public' });
-export const linkProcedure = base.meta({ permission: 'link' });
 
 export interface SignedIn {
   session: Session;

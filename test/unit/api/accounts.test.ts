@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caught, createEnv, invite, inviteAndAccept, lastMailedToken, OWNER_EMAIL, PASSWORD, registerOwner, roleId, signedIn, type Caller, type TestEnv } from '../helpers';
+import { inviteeDoor } from '../invitee-door';
 
 describe('sub-accounts, member access and Team Admins', () => {
   let env: TestEnv;
@@ -101,7 +102,7 @@ describe('sub-accounts, member access and Team Admins', () => {
     const memberRole = await roleId(owner, 'Member');
     const tid = await invite(owner, 'team@acme.test', 'Member');
     await owner.members.setAccess({ id: tid, roles: [{ roleId: admin, accountId: sales }] });
-    await env.caller().invitee.accept({ token: lastMailedToken(env, 'team@acme.test', 'invitation'), password: PASSWORD });
+    await inviteeDoor(env).accept({ token: lastMailedToken(env, 'team@acme.test', 'invitation'), password: PASSWORD });
     const outsider = await invite(owner, 'outsider@acme.test', 'Member');
     const team = await signedIn(env, 'team@acme.test');
 

@@ -18,6 +18,7 @@ import {
   type Caller,
   type TestEnv,
 } from '../helpers';
+import { inviteeDoor } from '../invitee-door';
 
 async function lastAudit(caller: Caller) {
   const [row] = await caller.audit.list({ limit: 1 });
@@ -174,13 +175,13 @@ describe('members: transitions', () => {
   it('accept: the invitee sets a password, becomes Accepted, and (with an admin role) can sign in', async () => {
     const id = await invite(owner, 'Alice@acme.test');
     const token = lastMailedToken(env, 'alice@acme.test');
-    const anon = env.caller();
-    const view = await anon.invitee.inspect({ token, purpose: 'invitation' });
+    const anon = inviteeDoor(env);
+    const view = await anon.inspect({ token, purpose: 'invitation' });
     expect(view).toMatchObject({ organizationName: 'Acme', email: 'Alice@acme.test', roles: ['Admin'], needsPassword: true, inviter: OWNER_EMAIL });
     // Without a password nothing happens and the link stays usable.
-    const noPw = await caught(anon.invitee.accept({ token }));
+    const noPw = await caught(anon.accept({ token }));
     expect(noPw.domainCode).toBe('VALIDATION');
-    await anon.invitee.accept({ token, password: PASSWORD });
+    await anon.accept({ token, password: PASSWORD });
     expect(await statusOf(owner, id)).toBe('accepted');
     const audit = await lastAudit(owner);
     expect(audit).toMatchObject({ action: 'member.accept', target: 'Alice@acme.test' });
@@ -189,24 +190,24 @@ describe('members: transitions', () => {
     const alice = await signedIn(env, 'alice@acme.test');
     expect((await alice.auth.state()).me?.permissions).not.toContain('organization.delete');
     // A used link grants nothing more.
-    const again = await caught(env.caller().invitee.accept({ token, password: PASSWORD }));
+    const again = await caught(inviteeDoor(env).accept({ token, password: PASSWORD }));
     expect(again.domainCode).toBe('LINK_USED');
   });
 
   it('decline: the invitation becomes Declined and the link is spent', async () => {
     const id = await invite(owner, 'dan@acme.test');
     const token = lastMailedToken(env, 'dan@acme.test');
-    await env.caller().invitee.decline({ token });
+    await inviteeDoor(env).decline({ token });
     expect(await statusOf(owner, id)).toBe('declined');
     expect(await lastAudit(owner)).toMatchObject({ action: 'member.decline', target: 'dan@acme.test', before: { status: 'pending' }, after: { status: 'declined' } });
-    expect((await caught(env.caller().invitee.accept({ token, password: PASSWORD }))).domainCode).toBe('LINK_USED');
+    expect((await caught(inviteeDoor(env).accept({ token, password: PASSWORD }))).domainCode).toBe('LINK_USED');
     // Re-invite from Declined: a new link that works.
     await owner.members.reinvite({ ids: [id] });
     expect(await statusOf(owner, id)).toBe('pending');
     expect(await lastAudit(owner)).toMatchObject({ action: 'member.reinvite', before: { status: 'declined' }, after: { status: 'pending' } });
     const fresh = lastMailedToken(env, 'dan@acme.test');
     expect(fresh).not.toBe(token);
-    await expect(env.caller().invitee.inspect({ token: fresh, purpose: 'invitation' })).resolves.toMatchObject({ email: 'dan@acme.test' });
+    await expect(inviteeDoor(env).inspect({ token: fresh, purpose: 'invitation' })).resolves.toMatchObject({ email: 'dan@acme.test' });
   });
 
   it('cancel: the invitation becomes Cancelled and its link says so; re-invite sends a new one', async () => {
@@ -217,18 +218,18 @@ describe('members: transitions', () => {
     expect(await statusOf(owner, id)).toBe('cancelled');
     expect(await lastAudit(owner)).toMatchObject({ actor: OWNER_EMAIL, action: 'member.cancel', target: 'carl@acme.test', before: { status: 'pending' }, after: { status: 'cancelled' } });
     for (const token of [mailed, copied]) {
-      const err = await caught(env.caller().invitee.accept({ token, password: PASSWORD }));
+      const err = await caught(inviteeDoor(env).accept({ token, password: PASSWORD }));
       expect(err.code).toBe('BAD_REQUEST');
       expect(err.domainCode).toBe('LINK_CANCELLED');
       expect(err.message).toMatch(/cancelled/);
     }
-    expect((await caught(env.caller().invitee.decline({ token: mailed }))).domainCode).toBe('LINK_CANCELLED');
+    expect((await caught(inviteeDoor(env).decline({ token: mailed }))).domainCode).toBe('LINK_CANCELLED');
     // Cancel is only for pending invitations.
     expect((await caught(owner.members.cancel({ ids: [id] }))).domainCode).toBe('TRANSITION_NOT_ALLOWED');
     await owner.members.reinvite({ ids: [id] });
     expect(await statusOf(owner, id)).toBe('pending');
-    await expect(env.caller().invitee.inspect({ token: lastMailedToken(env, 'carl@acme.test'), purpose: 'invitation' })).resolves.toBeTruthy();
-    expect((await caught(env.caller().invitee.accept({ token: mailed, password: PASSWORD }))).domainCode).toBe('LINK_CANCELLED');
+    await expect(inviteeDoor(env).inspect({ token: lastMailedToken(env, 'carl@acme.test'), purpose: 'invitation' })).resolves.toBeTruthy();
+    expect((await caught(inviteeDoor(env).accept({ token: mailed, password: PASSWORD }))).domainCode).toBe('LINK_CANCELLED');
   });
 
   it('resend: a new link; the earlier emailed and copied links stop working', async () => {
@@ -241,11 +242,11 @@ describe('members: transitions', () => {
     const second = lastMailedToken(env, 'rita@acme.test', 'resend');
     expect(second).not.toBe(first);
     for (const token of [first, copied]) {
-      const err = await caught(env.caller().invitee.accept({ token, password: PASSWORD }));
+      const err = await caught(inviteeDoor(env).accept({ token, password: PASSWORD }));
       expect(err.domainCode).toBe('LINK_SUPERSEDED');
       expect(err.message).toMatch(/newer link/);
     }
-    await expect(env.caller().invitee.inspect({ token: second, purpose: 'invitation' })).resolves.toMatchObject({ email: 'rita@acme.test' });
+    await expect(inviteeDoor(env).inspect({ token: second, purpose: 'invitation' })).resolves.toMatchObject({ email: 'rita@acme.test' });
   });
 
   it('copy invite link: a second valid link that does not break the emailed one; using one spends both', async () => {
@@ -257,10 +258,10 @@ describe('members: transitions', () => {
     expect(copied).not.toBe(mailed);
     expect(expiresAt).toBe((await owner.members.detail({ id })).inviteExpiresAt);
     expect(await lastAudit(owner)).toMatchObject({ action: 'member.copy_link', target: 'cody@acme.test' });
-    await expect(env.caller().invitee.inspect({ token: mailed, purpose: 'invitation' })).resolves.toBeTruthy();
-    await expect(env.caller().invitee.inspect({ token: copied, purpose: 'invitation' })).resolves.toBeTruthy();
-    await env.caller().invitee.decline({ token: copied });
-    expect((await caught(env.caller().invitee.accept({ token: mailed, password: PASSWORD }))).domainCode).toBe('LINK_USED');
+    await expect(inviteeDoor(env).inspect({ token: mailed, purpose: 'invitation' })).resolves.toBeTruthy();
+    await expect(inviteeDoor(env).inspect({ token: copied, purpose: 'invitation' })).resolves.toBeTruthy();
+    await inviteeDoor(env).decline({ token: copied });
+    expect((await caught(inviteeDoor(env).accept({ token: mailed, password: PASSWORD }))).domainCode).toBe('LINK_USED');
     expect(await statusOf(owner, id)).toBe('declined');
   });
 
@@ -268,8 +269,8 @@ describe('members: transitions', () => {
     const id = await invite(owner, 'race@acme.test');
     const token = lastMailedToken(env, 'race@acme.test');
     const results = await Promise.allSettled([
-      env.caller().invitee.accept({ token, password: PASSWORD }),
-      env.caller().invitee.accept({ token, password: 'another fine passphrase' }),
+      inviteeDoor(env).accept({ token, password: PASSWORD }),
+      inviteeDoor(env).accept({ token, password: 'another fine passphrase' }),
     ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
@@ -303,11 +304,11 @@ describe('members: transitions', () => {
     expect(await lastAudit(owner)).toMatchObject({ action: 'member.reactivate', target: 'dora@acme.test' });
     const token = lastMailedToken(env, 'dora@acme.test', 'reactivation');
     // A reactivation link is not an invitation link.
-    expect((await caught(env.caller().invitee.accept({ token, password: PASSWORD }))).domainCode).toBe('LINK_INVALID');
-    await env.caller().invitee.acceptReactivation({ token });
+    expect((await caught(inviteeDoor(env).accept({ token, password: PASSWORD }))).domainCode).toBe('LINK_INVALID');
+    await inviteeDoor(env).acceptReactivation({ token });
     expect(await statusOf(owner, id)).toBe('accepted');
     expect(await lastAudit(owner)).toMatchObject({ action: 'member.accept_reactivation', before: { status: 'deactivated' }, after: { status: 'accepted' } });
-    expect((await caught(env.caller().invitee.acceptReactivation({ token }))).domainCode).toBe('LINK_USED');
+    expect((await caught(inviteeDoor(env).acceptReactivation({ token }))).domainCode).toBe('LINK_USED');
     const back = await signedIn(env, 'dora@acme.test');
     await back.members.counts();
   });
@@ -319,7 +320,7 @@ describe('members: transitions', () => {
     expect(await statusOf(owner, pendingId)).toBe('pending');
 
     const declined = await invite(owner, 'del-declined@acme.test');
-    await env.caller().invitee.decline({ token: lastMailedToken(env, 'del-declined@acme.test') });
+    await inviteeDoor(env).decline({ token: lastMailedToken(env, 'del-declined@acme.test') });
     const cancelled = await invite(owner, 'del-cancelled@acme.test');
     await owner.members.cancel({ ids: [cancelled] });
     const accepted = (await owner.members.list({ search: 'alice@acme.test' })).items[0]!.id;
@@ -348,7 +349,7 @@ describe('members: transitions', () => {
     expect(again).not.toBe(accepted);
     expect(await statusOf(owner, again)).toBe('pending');
     // She keeps her password from before: the new invitation does not ask for another one.
-    expect((await env.caller().invitee.inspect({ token: lastMailedToken(env, 'alice@acme.test'), purpose: 'invitation' })).needsPassword).toBe(false);
+    expect((await inviteeDoor(env).inspect({ token: lastMailedToken(env, 'alice@acme.test'), purpose: 'invitation' })).needsPassword).toBe(false);
   });
 
   it('edit email: allowed while pending (the old link stops working), refused once accepted', async () => {
@@ -358,10 +359,10 @@ describe('members: transitions', () => {
     const row = (await owner.members.detail({ id }));
     expect(row).toMatchObject({ email: 'fixed@acme.test', name: 'Fixed', status: 'pending' });
     expect(await lastAudit(owner)).toMatchObject({ action: 'member.edit', before: { email: 'typo@acme.tset' }, after: { email: 'fixed@acme.test' } });
-    const oldErr = await caught(env.caller().invitee.accept({ token: oldToken, password: PASSWORD }));
+    const oldErr = await caught(inviteeDoor(env).accept({ token: oldToken, password: PASSWORD }));
     expect(oldErr.code).toBe('BAD_REQUEST');
     expect(oldErr.domainCode).toMatch(/^LINK_/);
-    await expect(env.caller().invitee.inspect({ token: lastMailedToken(env, 'fixed@acme.test'), purpose: 'invitation' })).resolves.toMatchObject({ email: 'fixed@acme.test' });
+    await expect(inviteeDoor(env).inspect({ token: lastMailedToken(env, 'fixed@acme.test'), purpose: 'invitation' })).resolves.toMatchObject({ email: 'fixed@acme.test' });
 
     // Taken addresses are refused.
     expect((await caught(owner.members.edit({ id, email: 'OWNER@acme.test' }))).domainCode).toBe('EMAIL_TAKEN');
@@ -461,7 +462,7 @@ describe('members: expiry', () => {
     expect((await lastAudit(owner)).action).toBe('member.expire');
     expect((await lastAudit(owner)).actor).toBe('system');
 
-    const err = await caught(env.caller().invitee.accept({ token, password: PASSWORD }));
+    const err = await caught(inviteeDoor(env).accept({ token, password: PASSWORD }));
     expect(err.domainCode).toBe('LINK_EXPIRED');
     expect(err.message).toMatch(/expired/);
     expect((await caught(owner.members.copyInviteLink({ id }))).domainCode).toBe('TRANSITION_NOT_ALLOWED');
@@ -473,7 +474,7 @@ describe('members: expiry', () => {
     expect(renewed.status).toBe('pending');
     expect(Date.parse(renewed.inviteExpiresAt!)).toBeGreaterThanOrEqual(t0 + 7 * DAY_MS);
     expect(Date.parse(renewed.inviteExpiresAt!)).toBeLessThanOrEqual(t1 + 7 * DAY_MS);
-    await expect(env.caller().invitee.inspect({ token: lastMailedToken(env, 'slow@acme.test', 'resend'), purpose: 'invitation' })).resolves.toBeTruthy();
+    await expect(inviteeDoor(env).inspect({ token: lastMailedToken(env, 'slow@acme.test', 'resend'), purpose: 'invitation' })).resolves.toBeTruthy();
 
     await owner.members.delete({ ids: [other] });
     const after = await owner.members.counts();
@@ -484,8 +485,8 @@ describe('members: expiry', () => {
     const id = await invite(owner, 'late@acme.test');
     const token = lastMailedToken(env, 'late@acme.test');
     env.clock.advance(7 * DAY_MS + 1);
-    expect((await caught(env.caller().invitee.inspect({ token, purpose: 'invitation' }))).domainCode).toBe('LINK_EXPIRED');
-    expect((await caught(env.caller().invitee.decline({ token }))).domainCode).toBe('LINK_EXPIRED');
+    expect((await caught(inviteeDoor(env).inspect({ token, purpose: 'invitation' }))).domainCode).toBe('LINK_EXPIRED');
+    expect((await caught(inviteeDoor(env).decline({ token }))).domainCode).toBe('LINK_EXPIRED');
     owner = await signedIn(env, OWNER_EMAIL);
     expect(await statusOf(owner, id)).toBe('expired');
   });

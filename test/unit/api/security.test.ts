@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { caught, createEnv, invite, inviteAndAccept, lastMailedToken, OWNER_EMAIL, PASSWORD, registerOwner, roleId, signedIn, type Caller, type TestEnv } from './../helpers';
+import { inviteeDoor } from '../invitee-door';
 
 // Regressions for the review of the first landing: each test is an attack that used to work.
 
@@ -42,9 +43,9 @@ describe('one sign-in across organizations', () => {
     await other.auth.switchOrganization({ organizationId: created.id });
     await invite(other, 'shared@acme.test', 'Member');
     const token = lastMailedToken(env, 'shared@acme.test', 'invitation');
-    const err = await caught(env.caller().invitee.accept({ token }));
+    const err = await caught(inviteeDoor(env).accept({ token }));
     expect(err.message).toContain('current Roster password');
-    await env.caller().invitee.accept({ token, password: PASSWORD });
+    await inviteeDoor(env).accept({ token, password: PASSWORD });
   });
 
   it('only the organization a person joined first can reset their password', async () => {
@@ -53,7 +54,7 @@ describe('one sign-in across organizations', () => {
     const created = await second.organizations.create({ name: 'Second Org' });
     await second.auth.switchOrganization({ organizationId: created.id });
     const inSecond = await invite(second, 'shared@acme.test', 'Member');
-    await env.caller().invitee.accept({ token: lastMailedToken(env, 'shared@acme.test', 'invitation'), password: PASSWORD });
+    await inviteeDoor(env).accept({ token: lastMailedToken(env, 'shared@acme.test', 'invitation'), password: PASSWORD });
     const err = await caught(second.members.sendPasswordReset({ ids: [inSecond] }));
     expect(err.message).toContain('only the organization they joined first');
     await owner.members.sendPasswordReset({ ids: [shared] });
@@ -64,7 +65,7 @@ describe('one sign-in across organizations', () => {
     const admin = await signedIn(env, 'reset@acme.test');
     await admin.members.counts();
     await owner.members.sendPasswordReset({ ids: [id] });
-    await env.caller().invitee.resetPassword({ token: lastMailedToken(env, 'reset@acme.test', 'password_reset'), password: 'a completely new passphrase' });
+    await inviteeDoor(env).resetPassword({ token: lastMailedToken(env, 'reset@acme.test', 'password_reset'), password: 'a completely new passphrase' });
     expect((await caught(admin.members.counts())).code).toBe('UNAUTHORIZED');
   });
 
@@ -89,7 +90,7 @@ describe('install-wide and organization-wide settings', () => {
   it('an Admin of a sub-account cannot change organization settings nor read the whole audit', async () => {
     const team = await owner.accounts.create({ name: 'Team' });
     const lead = await invite(owner, 'lead@acme.test', 'Member');
-    await env.caller().invitee.accept({ token: lastMailedToken(env, 'lead@acme.test', 'invitation'), password: PASSWORD });
+    await inviteeDoor(env).accept({ token: lastMailedToken(env, 'lead@acme.test', 'invitation'), password: PASSWORD });
     await owner.members.setAccess({ id: lead, roles: [{ roleId: await roleId(owner, 'Admin'), accountId: team.id }] });
     const teamAdmin = await signedIn(env, 'lead@acme.test');
     const settings = await teamAdmin.organizations.settings();
@@ -110,7 +111,7 @@ describe('sub-account admins and grants elsewhere', () => {
   it('a Team Admin cannot wipe grants made at other accounts by editing a member’s roles', async () => {
     const team = await owner.accounts.create({ name: 'Team' });
     const lead = await invite(owner, 'lead@acme.test', 'Member');
-    await env.caller().invitee.accept({ token: lastMailedToken(env, 'lead@acme.test', 'invitation'), password: PASSWORD });
+    await inviteeDoor(env).accept({ token: lastMailedToken(env, 'lead@acme.test', 'invitation'), password: PASSWORD });
     await owner.members.setAccess({ id: lead, roles: [{ roleId: await roleId(owner, 'Admin'), accountId: team.id }] });
     // A member in Team who also holds a role at the company account.
     const both = await invite(owner, 'both@acme.test', 'Member');

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { backoffMs } from '../../../src/main/mail/sender';
 import { caught, OWNER_EMAIL, PASSWORD, tokenOf, type Caller } from '../helpers';
 import { createMailEnv, linkIn, mailTestLifecycle, smtpConfig, smtpError, type MailEnv, type TestSmtp } from './smtp';
+import { inviteeDoor } from '../invitee-door';
 
 const open = mailTestLifecycle(afterEach);
 
@@ -39,7 +40,7 @@ describe('outbox and sender against a real SMTP server on loopback', () => {
     expect(mail.decoded).toContain('(UTC)');
 
     const url = linkIn(mail);
-    await env.caller().invitee.accept({ token: tokenOf(url), password: PASSWORD });
+    await inviteeDoor(env).accept({ token: tokenOf(url), password: PASSWORD });
     expect((await owner.members.list({})).items.find((m) => m.email === 'alice@example.org')?.status).toBe('accepted');
 
     const [after] = await outbox(env);
@@ -86,7 +87,7 @@ describe('outbox and sender against a real SMTP server on loopback', () => {
     await env.store.db.updateTable('organization').set({ time_zone: 'Asia/Tokyo' }).execute();
     const { invited } = await owner.members.invite({ entries: [{ email: 'carol@example.org' }, { email: 'dave@example.org' }], grants: { roleIds: [roleId] } });
     await env.mail.sender.drainAll();
-    await env.caller().invitee.accept({ token: tokenOf(linkIn(smtp.received.find((m) => m.to[0] === 'dave@example.org')!)), password: PASSWORD });
+    await inviteeDoor(env).accept({ token: tokenOf(linkIn(smtp.received.find((m) => m.to[0] === 'dave@example.org')!)), password: PASSWORD });
     await owner.members.resend({ ids: [invited[0]!.memberId] });
     await owner.members.sendPasswordReset({ ids: [invited[1]!.memberId] });
     await env.mail.sender.drainAll();
@@ -102,9 +103,9 @@ describe('outbox and sender against a real SMTP server on loopback', () => {
     ]);
     for (const m of smtp.received) expect(m.decoded).toContain('(Asia/Tokyo)');
     // The resent link works; the reactivation link works.
-    await env.caller().invitee.accept({ token: tokenOf(linkIn(smtp.received[2]!)), password: PASSWORD });
+    await inviteeDoor(env).accept({ token: tokenOf(linkIn(smtp.received[2]!)), password: PASSWORD });
     expect(linkIn(smtp.received[3]!)).toContain('/reset/');
-    await env.caller().invitee.acceptReactivation({ token: tokenOf(linkIn(smtp.received[4]!)) });
+    await inviteeDoor(env).acceptReactivation({ token: tokenOf(linkIn(smtp.received[4]!)) });
     const ids = new Set(smtp.received.map((m) => m.messageId));
     expect(ids.size).toBe(5);
   });

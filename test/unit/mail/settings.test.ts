@@ -7,6 +7,7 @@ import { classifySmtpError, parseSmtpUrl } from '../../../src/main/mail/transpor
 import { smtpFromEnv } from '../../../src/main/runtime';
 import { caught, OWNER_EMAIL, PASSWORD, tokenOf, type Caller } from '../helpers';
 import { createMailEnv, mailTestLifecycle, type MailEnv, type TestSmtp } from './smtp';
+import { inviteeDoor } from '../invitee-door';
 
 const open = mailTestLifecycle(afterEach);
 
@@ -115,8 +116,8 @@ describe('export of pending links without SMTP', () => {
 
     const exported = /invite\/([A-Za-z0-9_-]{43})/.exec(lines[1]!)![1]!;
     expect(exported).not.toBe(emailed);
-    expect((await env.caller().invitee.inspect({ token: emailed, purpose: 'invitation' })).email).toBe('frank@example.org');
-    await env.caller().invitee.accept({ token: tokenOf(`x/${exported}`), password: PASSWORD });
+    expect((await inviteeDoor(env).inspect({ token: emailed, purpose: 'invitation' })).email).toBe('frank@example.org');
+    await inviteeDoor(env).accept({ token: tokenOf(`x/${exported}`), password: PASSWORD });
     expect((await owner.members.list({})).items.find((m) => m.email === 'frank@example.org')?.status).toBe('accepted');
   });
 });
