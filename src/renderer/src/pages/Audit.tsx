@@ -5,6 +5,7 @@ import { useQuery } from '@tanstack/react-query';
 import Papa from 'papaparse';
 import { useState } from 'react';
 import { AUDIT_ACTIONS, formatDate } from '../components/labels';
+import type { AuditEntry } from '../api-types';
 import { errorMessage, useTRPC, useTRPCClient } from '../trpc';
 
 
@@ -28,7 +29,7 @@ export function AuditPage() {
   const exportCsv = async () => {
     setExporting(true);
     try {
-      const rows: Awaited<ReturnType<typeof client.audit.list.query>> = [];
+      const rows: AuditEntry[] = [];
       let beforeId: number | undefined;
       for (;;) {
         const page = await client.audit.list.query({ ...filter, beforeId, limit: PAGE });

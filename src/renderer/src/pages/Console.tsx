@@ -2,7 +2,9 @@ import { ActionIcon, AppShell, Burger, Group, Menu, NavLink, Select, Text, Toolt
 import { useDisclosure, useIdle } from '@mantine/hooks';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import type { Me } from '../api-types';
 import { NewOrganizationModal } from '../components/NewOrganizationModal';
+import { MeProvider } from '../me';
 import { SESSION_ENDED_KEY, subscribeToChanges, useTRPC } from '../trpc';
 import { AccountsPage } from './Accounts';
 import { AuditPage } from './Audit';
@@ -11,16 +13,6 @@ import { MembersPage } from './Members';
 import { RolesPage } from './Roles';
 import { SettingsPage } from './Settings';
 
-export interface Me {
-  email: string;
-  name: string | null;
-  memberId: number;
-  organization: { id: number; name: string; idleLockMinutes: number };
-  organizations: { id: number; name: string }[];
-  permissions: string[];
-  orgPermissions: string[];
-  installOwner: boolean;
-}
 
 const SECTIONS = [
   { key: 'members', label: 'Members', permission: 'members.view' },
@@ -114,12 +106,14 @@ export function Console({ me }: { me: Me }) {
       </AppShell.Navbar>
       <NewOrganizationModal opened={newOrgOpen} onClose={() => setNewOrgOpen(false)} />
       <AppShell.Main>
-        {section === 'members' && <MembersPage me={me} />}
-        {section === 'roles' && <RolesPage me={me} />}
-        {section === 'accounts' && <AccountsPage me={me} />}
-        {section === 'audit' && <AuditPage />}
-        {section === 'settings' && <SettingsPage me={me} />}
-        {section === 'mail' && <MailPage me={me} />}
+        <MeProvider me={me}>
+          {section === 'members' && <MembersPage />}
+          {section === 'roles' && <RolesPage />}
+          {section === 'accounts' && <AccountsPage />}
+          {section === 'audit' && <AuditPage />}
+          {section === 'settings' && <SettingsPage />}
+          {section === 'mail' && <MailPage />}
+        </MeProvider>
       </AppShell.Main>
     </AppShell>
   );

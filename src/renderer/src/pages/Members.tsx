@@ -9,7 +9,7 @@ import { InviteModal } from '../components/InviteModal';
 import { MemberPanel } from '../components/MemberPanel';
 import { ACTION_LABELS, DESTRUCTIVE, STATUS_COLORS, STATUS_LABELS, formatDate } from '../components/labels';
 import { errorMessage, useTRPC, useTRPCClient } from '../trpc';
-import type { Me } from './Console';
+import { useMe } from '../me';
 import { DeliveryBadge } from '../components/DeliveryBadge';
 
 type BulkAction = 'resend' | 'reinvite' | 'cancel' | 'deactivate' | 'reactivate' | 'delete' | 'passwordReset';
@@ -32,7 +32,8 @@ const BULK_VERBS: Record<BulkAction | 'setRoles', string> = {
   setRoles: 'Role changed',
 };
 
-export function MembersPage({ me }: { me: Me }) {
+export function MembersPage() {
+  const me = useMe();
   const trpc = useTRPC();
   const client = useTRPCClient();
   const qc = useQueryClient();
