@@ -8,7 +8,7 @@ test('without SMTP the invitation stays queued and links can be exported; once S
   const row = page.getByRole('table', { name: 'Members' }).getByRole('row', { name: 'nina@example.org' });
   await expect(row).toContainText('Mail queued');
 
-  await page.getByRole('button', { name: 'Mail', exact: true }).click();
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Mail', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Mail', exact: true })).toBeVisible();
   await page.screenshot({ path: 'test-results/screens/mail-1280.png', fullPage: true });
 

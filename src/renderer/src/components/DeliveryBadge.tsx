@@ -30,7 +30,7 @@ export function DeliveryBadge({ memberId, delivery }: { memberId: number; delive
     </Badge>
   );
   return (
-    <Group gap={4} mt={2} wrap="nowrap" onClick={(e) => e.stopPropagation()}>
+    <Group gap={4} wrap="nowrap" onClick={(e) => e.stopPropagation()}>
       {delivery.error ? <Tooltip label={delivery.error} multiline w={320}>{badge}</Tooltip> : badge}
       {delivery.status === 'failed' && (
         <UnstyledButton fz="xs" c="blue" aria-label="Retry mail" onClick={() => retry.mutate({ memberId })} disabled={retry.isPending}>
