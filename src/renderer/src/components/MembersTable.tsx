@@ -7,7 +7,7 @@ import { ACTION_LABELS, DESTRUCTIVE, STATUS_COLORS, STATUS_LABELS, formatCount, 
 import { VirtualTable, cellStyle, rowStyle, type RowSlot } from './VirtualTable';
 
 /** Compact rows: one line each, so a 1280×800 screen shows a dozen and more. */
-export const MEMBER_ROW_HEIGHT = 40;
+export const MEMBER_ROW_HEIGHT = 36;
 
 interface TableActions {
   isSelected(id: number): boolean;
@@ -56,7 +56,7 @@ const COLUMNS = [
           }}
           style={{ borderRadius: 4, minWidth: 0, display: 'flex', gap: 8, alignItems: 'baseline', whiteSpace: 'nowrap', overflow: 'hidden' }}
         >
-          <Text size="sm" fw={600} truncate>{m.name || m.email}</Text>
+          <Text size="sm" fw={600} truncate style={{ flexShrink: 0, maxWidth: m.name ? '60%' : '100%' }}>{m.name || m.email}</Text>
           {m.name && <Text size="xs" c="dimmed" truncate>{m.email}</Text>}
         </UnstyledButton>
       );
@@ -64,12 +64,12 @@ const COLUMNS = [
   }),
   column.accessor('phone', {
     header: 'Phone',
-    size: 150,
+    size: 140,
     cell: ({ getValue }) => <Text size="sm" truncate>{formatPhone(getValue())}</Text>,
   }),
   column.accessor('roles', {
     header: 'Roles',
-    size: 140,
+    size: 120,
     cell: ({ getValue }) => {
       const roles = getValue();
       return (
@@ -81,7 +81,7 @@ const COLUMNS = [
   }),
   column.accessor('status', {
     header: 'Status',
-    size: 250,
+    size: 290,
     cell: ({ row }) => {
       const m = row.original;
       return (
@@ -142,9 +142,10 @@ const MemberRowView = memo(function MemberRowView({ row, index, start, height, t
       data-status={m.status}
       data-member-id={m.id}
       data-selected={selected || undefined}
+      className="virtual-row"
       tabIndex={tabIndex}
       onClick={() => onOpen(m.id)}
-      style={{ ...rowStyle(start, height), cursor: 'pointer', background: selected ? 'var(--mantine-primary-color-light)' : undefined }}
+      style={{ ...rowStyle(start, height), cursor: 'pointer' }}
     >
       {row.getVisibleCells().map((cell) => (
         <td key={cell.id} role="cell" style={{ ...cellStyle(cell.column), paddingBlock: 0 }} onClick={cell.column.columnDef.meta?.ownClicks ? stop : undefined}>
@@ -189,8 +190,8 @@ export const MembersTable = memo(function MembersTable({ rows, total, loading, r
 
   return (
     <Stack gap={4} style={{ flex: 1, minHeight: 0 }}>
-      <Group justify="space-between" gap="xs" px={2}>
-        <Text size="xs" c="dimmed" aria-live="off" data-testid="members-range">
+      <Group justify="space-between" gap="xs" px={2} mt={-4}>
+        <Text size="xs" c="dimmed" data-testid="members-range">
           {rangeText(rows.length, range, total, hasMore)}
         </Text>
         {(refreshing || loadingMore) && <Text size="xs" c="dimmed" role="status">Loading…</Text>}

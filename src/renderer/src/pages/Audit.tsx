@@ -38,7 +38,7 @@ const COLUMNS = [
 
 const AuditRowView = memo(function AuditRowView({ row, index, start, height, tabIndex }: RowSlot<AuditEntry>) {
   return (
-    <tr role="row" aria-rowindex={index + 2} data-index={index} tabIndex={tabIndex} style={rowStyle(start, height)}>
+    <tr role="row" aria-rowindex={index + 2} data-index={index} className="virtual-row" tabIndex={tabIndex} style={rowStyle(start, height)}>
       {row.getVisibleCells().map((cell) => (
         <td key={cell.id} role="cell" style={{ ...cellStyle(cell.column), paddingBlock: 0 }}>
           {flexRender(cell.column.columnDef.cell, cell.getContext())}

@@ -264,7 +264,7 @@ export function MembersPage() {
 
   return (
     // The page fills the window: the table scrolls inside it under a sticky header.
-    <Stack gap="sm" h="calc(100dvh - var(--app-shell-header-offset, 56px) - 2 * var(--app-shell-padding, 20px))" mih={520}>
+    <Stack gap="xs" h="calc(100dvh - var(--app-shell-header-offset, 56px) - 2 * var(--app-shell-padding, 20px))" mih={520}>
       <Group justify="space-between" wrap="nowrap">
         <div>
           <Title order={1} size="h2">
@@ -397,12 +397,17 @@ function ReasonButton({ reason, color, onClick, children }: { reason: string | n
       </Button>
     );
   return (
-    <Tooltip label={reason} multiline w={300} withArrow>
-      <Button size="xs" variant="light" color={color} data-disabled aria-disabled="true" aria-describedby={reasonId} onClick={(e) => e.preventDefault()}>
-        {children}
-        <span id={reasonId} className="visually-hidden">{reason}</span>
-      </Button>
-    </Tooltip>
+    <>
+      <Tooltip label={reason} multiline w={300} withArrow>
+        <Button size="xs" variant="light" color={color} data-disabled aria-disabled="true" aria-describedby={reasonId} onClick={(e) => e.preventDefault()}>
+          {children}
+        </Button>
+      </Tooltip>
+      {/* Hidden, yet read as the button's description (aria-describedby may point at hidden text). */}
+      <span id={reasonId} hidden>
+        {reason}
+      </span>
+    </>
   );
 }
 
