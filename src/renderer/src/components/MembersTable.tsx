@@ -42,7 +42,7 @@ const COLUMNS = [
   column.accessor('email', {
     id: 'person',
     header: 'Person',
-    size: 220,
+    size: 200,
     meta: { grow: true },
     cell: ({ row, table }) => {
       const m = row.original;
@@ -64,7 +64,7 @@ const COLUMNS = [
   }),
   column.accessor('phone', {
     header: 'Phone',
-    size: 140,
+    size: 160,
     cell: ({ getValue }) => <Text size="sm" truncate>{formatPhone(getValue())}</Text>,
   }),
   column.accessor('roles', {
@@ -81,7 +81,7 @@ const COLUMNS = [
   }),
   column.accessor('status', {
     header: 'Status',
-    size: 290,
+    size: 285,
     cell: ({ row }) => {
       const m = row.original;
       return (
@@ -148,7 +148,7 @@ const MemberRowView = memo(function MemberRowView({ row, index, start, height, t
       style={{ ...rowStyle(start, height), cursor: 'pointer' }}
     >
       {row.getVisibleCells().map((cell) => (
-        <td key={cell.id} role="cell" style={{ ...cellStyle(cell.column), paddingBlock: 0 }} onClick={cell.column.columnDef.meta?.ownClicks ? stop : undefined}>
+        <td key={cell.id} role="cell" style={{ ...cellStyle(cell.column), paddingBlock: 0, paddingInline: 'var(--table-horizontal-spacing, var(--mantine-spacing-xs))' }} onClick={cell.column.columnDef.meta?.ownClicks ? stop : undefined}>
           {flexRender(cell.column.columnDef.cell, cell.getContext())}
         </td>
       ))}

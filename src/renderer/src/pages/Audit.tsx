@@ -40,7 +40,7 @@ const AuditRowView = memo(function AuditRowView({ row, index, start, height, tab
   return (
     <tr role="row" aria-rowindex={index + 2} data-index={index} className="virtual-row" tabIndex={tabIndex} style={rowStyle(start, height)}>
       {row.getVisibleCells().map((cell) => (
-        <td key={cell.id} role="cell" style={{ ...cellStyle(cell.column), paddingBlock: 0 }}>
+        <td key={cell.id} role="cell" style={{ ...cellStyle(cell.column), paddingBlock: 0, paddingInline: 'var(--table-horizontal-spacing, var(--mantine-spacing-xs))' }}>
           {flexRender(cell.column.columnDef.cell, cell.getContext())}
         </td>
       ))}
