@@ -183,7 +183,8 @@ test('CSV import with column mapping: the bad row is skipped with its reason; th
   await expect(dialog).toContainText('not-an-email — Not a valid email address');
   await dialog.getByRole('button', { name: 'Done' }).click();
   await expect(row(page, 'kim@acme.test')).toContainText('Admin');
-  await expect(row(page, 'kim@acme.test')).toContainText('+14155550142');
+  // Stored as E.164, shown spaced for reading.
+  await expect(row(page, 'kim@acme.test')).toContainText('+1 415 555 0142');
 
   await page.getByRole('textbox', { name: 'Search' }).fill('555 0142');
   await expect(row(page, 'kim@acme.test')).toBeVisible();
@@ -196,7 +197,7 @@ test('CSV import with column mapping: the bad row is skipped with its reason; th
 test('audit lists every change, filters and exports CSV; settings save', async ({ page }) => {
   await registerOwner(page);
   await inviteByChips(page, ['ned@acme.test', 'oli@acme.test']);
-  await page.getByRole('button', { name: 'Audit' }).click();
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Audit' }).click();
   const log = page.getByRole('table', { name: 'Audit log' });
   await expect(log).toContainText('ned@acme.test');
   await page.getByRole('textbox', { name: 'Search' }).fill('oli@');
@@ -212,7 +213,7 @@ test('audit lists every change, filters and exports CSV; settings save', async (
   expect(csv.split('\n')[0]).toContain('id,at,actor,action');
   expect(csv).toContain('oli@acme.test');
 
-  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Settings' }).click();
   await page.getByRole('textbox', { name: 'Invitations are valid for (days)' }).fill('14');
   await page.getByRole('button', { name: 'Save settings' }).click();
   await toast(page, 'The organization settings were updated.');

@@ -8,7 +8,7 @@ test('without SMTP the invitation stays queued and links can be exported; once S
   const row = page.getByRole('table', { name: 'Members' }).getByRole('row', { name: 'nina@example.org' });
   await expect(row).toContainText('Mail queued');
 
-  await page.getByRole('button', { name: 'Mail', exact: true }).click();
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Mail', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Mail', exact: true })).toBeVisible();
   await page.screenshot({ path: 'test-results/screens/mail-1280.png', fullPage: true });
 
@@ -36,6 +36,9 @@ test('without SMTP the invitation stays queued and links can be exported; once S
     await smtp.waitFor(1);
     expect(smtp.received[0]!.to).toEqual(['nina@example.org']);
     await page.reload();
+    // A reload keeps the screen it was on; the member's row is one link away.
+    await expect(page.getByRole('heading', { name: 'Mail', exact: true })).toBeVisible();
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Members' }).click();
     await expect(page.getByRole('table', { name: 'Members' }).getByRole('row', { name: 'nina@example.org' })).toContainText('Mail sent');
   } finally {
     await smtp.close();

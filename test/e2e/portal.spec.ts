@@ -166,6 +166,7 @@ test('the phone-code step: the code goes to the SMS webhook, and the right code 
   await expect(invitee.getByRole('heading', { name: `Welcome to ${OWNER.organization}` })).toBeVisible();
   const row = page.getByRole('table', { name: 'Members' }).getByRole('row', { name: 'phone@acme.test' });
   await expect(row).toContainText('Active');
-  await expect(row).toContainText('+447700900123');
+  // Stored as E.164 (the webhook got +447700900123), shown spaced for reading.
+  await expect(row).toContainText('+44 7700 900123');
   gateway.close();
 });

@@ -6,8 +6,11 @@ import { Notifications } from '@mantine/notifications';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { App } from './App';
+import { RouterProvider } from 'react-router';
+import { createConsoleRouter } from './routes';
 import { TRPCProvider, queryClient, trpcClient } from './trpc';
+
+const router = createConsoleRouter();
 
 const theme = createTheme({
   // Close buttons carry a name, so screen readers say what they do.
@@ -26,7 +29,7 @@ createRoot(document.getElementById('root')!).render(
       <Notifications position="top-right" />
       <QueryClientProvider client={queryClient}>
         <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
-          <App />
+          <RouterProvider router={router} />
         </TRPCProvider>
       </QueryClientProvider>
     </MantineProvider>

@@ -1,13 +1,14 @@
 import { Badge, Group, Tooltip, UnstyledButton } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import type { MemberDelivery } from '../api-types';
 import { errorMessage, useTRPC } from '../trpc';
 
-const LABELS = { queued: 'Mail queued', sending: 'Mail sending', sent: 'Mail sent', failed: 'Mail failed' } as const;
-const COLORS = { queued: 'gray', sending: 'blue', sent: 'teal', failed: 'red' } as const;
+const LABELS: Record<MemberDelivery['status'], string> = { queued: 'Mail queued', sending: 'Mail sending', sent: 'Mail sent', failed: 'Mail failed' };
+const COLORS: Record<MemberDelivery['status'], string> = { queued: 'gray', sending: 'blue', sent: 'teal', failed: 'red' };
 
 /** The latest mail to a member, with a retry for a failed one. */
-export function DeliveryBadge({ memberId, delivery }: { memberId: number; delivery?: { status: keyof typeof LABELS; error: string | null } | null }) {
+export function DeliveryBadge({ memberId, delivery }: { memberId: number; delivery?: MemberDelivery | null }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const retry = useMutation(
@@ -29,7 +30,7 @@ export function DeliveryBadge({ memberId, delivery }: { memberId: number; delive
     </Badge>
   );
   return (
-    <Group gap={4} mt={2} wrap="nowrap" onClick={(e) => e.stopPropagation()}>
+    <Group gap={4} wrap="nowrap" onClick={(e) => e.stopPropagation()}>
       {delivery.error ? <Tooltip label={delivery.error} multiline w={320}>{badge}</Tooltip> : badge}
       {delivery.status === 'failed' && (
         <UnstyledButton fz="xs" c="blue" aria-label="Retry mail" onClick={() => retry.mutate({ memberId })} disabled={retry.isPending}>

@@ -4,6 +4,7 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import Papa from 'papaparse';
 import { useEffect, useMemo, useRef, useState } from 'react';
+import type { InviteEntryInput } from '../api-types';
 import { errorMessage, useTRPC } from '../trpc';
 
 type Field = 'email' | 'name' | 'phone' | 'role';
@@ -40,14 +41,10 @@ export function parseCsv(fileName: string, text: string): CsvImport {
   return { fileName, headers, rows, mapping, errors: parsed.errors.slice(0, 3).map((e) => `Line ${(e.row ?? 0) + 2}: ${e.message}`) };
 }
 
-interface Entry {
-  email: string;
-  name?: string | null;
-  phone?: string | null;
-  role?: string | null;
+type Entry = InviteEntryInput & {
   /** Where it came from, for the preview: "typed" or "CSV line 3". */
   source: string;
-}
+};
 
 function csvEntries(csv: CsvImport | null): Entry[] {
   if (!csv) return [];

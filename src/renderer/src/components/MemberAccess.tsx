@@ -2,6 +2,8 @@ import { ActionIcon, Alert, Button, Checkbox, Group, MultiSelect, Select, Simple
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import type { MemberDetail } from '../api-types';
+import { useMe } from '../me';
 import { errorMessage, useTRPC } from '../trpc';
 
 interface RoleAt {
@@ -19,20 +21,12 @@ export function MemberAccess({ id }: { id: number }) {
   return <AccessForm key={JSON.stringify([m.id, m.roles, m.permissions, m.accountIds])} m={m} />;
 }
 
-interface Saved {
-  id: number;
-  email: string;
-  status: string;
-  roles: { id: number; accountId: number }[];
-  permissions: { permission: string; accountId: number }[];
-  accountIds: number[];
-  effective: { permission: string; sources: string[] }[];
-}
+type Saved = MemberDetail;
 
 function AccessForm({ m }: { m: Saved }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const state = useQuery(trpc.auth.state.queryOptions());
+  const me = useMe();
   const roles = useQuery(trpc.roles.list.queryOptions());
   const catalog = useQuery(trpc.roles.catalog.queryOptions());
   const accounts = useQuery(trpc.accounts.list.queryOptions());
@@ -53,9 +47,8 @@ function AccessForm({ m }: { m: Saved }) {
   );
 
   if (!root) return null;
-  const me = state.data?.me;
-  const self = me?.memberId === m.id;
-  const editable = !!me?.permissions.includes('members.edit') && !self && m.status !== 'deleted';
+  const self = me.memberId === m.id;
+  const editable = me.permissions.includes('members.edit') && !self && m.status !== 'deleted';
   const accountOptions = (accounts.data ?? []).map((a) => ({ value: String(a.id), label: a.path }));
   const subAccountOptions = accountOptions.filter((a) => a.value !== String(root.id));
   const roleOptions = (roles.data ?? []).map((r) => ({ value: String(r.id), label: r.name }));

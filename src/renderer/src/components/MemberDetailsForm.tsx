@@ -2,15 +2,10 @@ import { Alert, Button, Group, Stack, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import type { MemberDetail } from '../api-types';
 import { errorMessage, useTRPC } from '../trpc';
 
-interface Details {
-  id: number;
-  email: string;
-  name: string | null;
-  phone: string | null;
-  status: string;
-}
+type Details = Pick<MemberDetail, 'id' | 'email' | 'name' | 'phone' | 'status'>;
 
 /** Name, phone and, until the person accepts, the email address: editable in the side panel. */
 export function MemberDetailsForm({ member, canEdit }: { member: Details; canEdit: boolean }) {

@@ -1,6 +1,7 @@
 import { Alert, Badge, Button, Divider, Drawer, Group, Loader, Stack, Text, Timeline, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { AUDIT_ACTIONS, ACTION_LABELS, DESTRUCTIVE, STATUS_COLORS, STATUS_LABELS, formatDate } from './labels';
+import { useMe } from '../me';
 import { errorMessage, useTRPC } from '../trpc';
 import { MemberAccess } from './MemberAccess';
 import { MemberDetailsForm } from './MemberDetailsForm';
@@ -9,7 +10,7 @@ import { MemberDetailsForm } from './MemberDetailsForm';
 export function MemberPanel({ id, onClose, onAction }: { id: number | null; onClose(): void; onAction(action: string, id: number, email: string): void }) {
   const trpc = useTRPC();
   const detail = useQuery(trpc.members.detail.queryOptions({ id: id ?? 0 }, { enabled: id !== null }));
-  const state = useQuery(trpc.auth.state.queryOptions());
+  const me = useMe();
   const accounts = useQuery(trpc.accounts.list.queryOptions(undefined, { enabled: id !== null }));
   const m = detail.data;
   const accountPath = (accountId: number) => accounts.data?.find((a) => a.id === accountId)?.path ?? `#${accountId}`;
@@ -22,7 +23,7 @@ export function MemberPanel({ id, onClose, onAction }: { id: number | null; onCl
           <Group gap="xs">
             <Badge color={STATUS_COLORS[m.status]} variant="dot" size="lg">{STATUS_LABELS[m.status]}</Badge>
           </Group>
-          <MemberDetailsForm key={`${m.id}-${m.email}-${m.name}-${m.phone}`} member={m} canEdit={m.actions.includes('edit') && !!state.data?.me?.permissions.includes('members.edit')} />
+          <MemberDetailsForm key={`${m.id}-${m.email}-${m.name}-${m.phone}`} member={m} canEdit={m.actions.includes('edit') && me.permissions.includes('members.edit')} />
           <Field label="Invited" value={formatDate(m.invitedAt)} />
           {m.status === 'pending' && <Field label="Invitation valid until" value={formatDate(m.inviteExpiresAt)} />}
           {m.acceptedAt && <Field label="Accepted" value={formatDate(m.acceptedAt)} />}

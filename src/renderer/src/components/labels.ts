@@ -1,3 +1,4 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { MemberStatus } from '../../../shared/statuses';
 
 export { STATUS_LABELS } from '../../../shared/statuses';
@@ -26,9 +27,48 @@ export const ACTION_LABELS: Record<string, string> = {
 
 export const DESTRUCTIVE = new Set(['cancel', 'deactivate', 'delete']);
 
+// Building an Intl.DateTimeFormat costs far more than using one: one of each, shared by every row.
+const DATE_TIME = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const DAY = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+const DAY_MONTH = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
+
+/** A moment as people read it, e.g. "Nov 22, 2026, 10:04 AM". */
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return '—';
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  return DATE_TIME.format(new Date(iso));
+}
+
+/** The day only, for narrow table cells; the full moment goes in the cell's title. */
+export function formatDay(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  return DAY.format(new Date(iso));
+}
+
+/** Day and month only ("Nov 29"), for dates a few days ahead such as an invitation's expiry. */
+export function formatDayMonth(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  return DAY_MONTH.format(new Date(iso));
+}
+
+const phoneCache = new Map<string, string>();
+
+/** A stored E.164 number spaced for reading ("+1 415 555 0142"); anything unparsable is shown as stored. */
+export function formatPhone(e164: string | null | undefined): string {
+  if (!e164) return '—';
+  let shown = phoneCache.get(e164);
+  if (shown === undefined) {
+    shown = parsePhoneNumberFromString(e164)?.formatInternational() ?? e164;
+    if (phoneCache.size > 5_000) phoneCache.clear();
+    phoneCache.set(e164, shown);
+  }
+  return shown;
+}
+
+const COUNT = new Intl.NumberFormat(undefined);
+
+/** 1004 → "1,004" in the admin's locale. */
+export function formatCount(n: number): string {
+  return COUNT.format(n);
 }
 
 /** Audit actions as people read them (the Audit page and a member's history). */

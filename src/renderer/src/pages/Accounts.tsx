@@ -3,19 +3,14 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { errorMessage, useTRPC } from '../trpc';
-import type { Me } from './Console';
+import type { AccountRow } from '../api-types';
+import { useMe } from '../me';
 
-interface AccountRow {
-  id: number;
-  name: string;
-  parentId: number | null;
-  path: string;
-  members: number;
-}
 
 type Dialog = { kind: 'rename' | 'move' | 'delete'; account: AccountRow } | null;
 
-export function AccountsPage({ me }: { me: Me }) {
+export function AccountsPage() {
+  const me = useMe();
   const trpc = useTRPC();
   const qc = useQueryClient();
   const accounts = useQuery(trpc.accounts.list.queryOptions());

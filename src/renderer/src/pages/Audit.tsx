@@ -1,34 +1,107 @@
-import { Alert, Badge, Button, Group, Paper, ScrollArea, Select, Skeleton, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Group, Select, Skeleton, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
+import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table';
 import Papa from 'papaparse';
-import { useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useState } from 'react';
+import { useSearchParams } from 'react-router';
 import { AUDIT_ACTIONS, formatDate } from '../components/labels';
+import { VirtualTable, cellStyle, rowStyle, type RowSlot } from '../components/VirtualTable';
+import type { AuditEntry } from '../api-types';
 import { errorMessage, useTRPC, useTRPCClient } from '../trpc';
 
 
+/** Rows per call when exporting (the router's maximum) and when scrolling. */
 const PAGE = 1000;
+const SCREEN_PAGE = 100;
+const ROW_HEIGHT = 38;
 
 function actionLabel(action: string): string {
   return AUDIT_ACTIONS[action] ?? action;
 }
 
+const column = createColumnHelper<AuditEntry>();
+const COLUMNS = [
+  column.accessor('at', { header: 'When', size: 190, cell: ({ getValue }) => <Text size="sm" style={{ whiteSpace: 'nowrap' }}>{formatDate(getValue())}</Text> }),
+  column.accessor('actor', { header: 'Who', size: 220, cell: ({ getValue }) => <Text size="sm" truncate>{getValue()}</Text> }),
+  column.accessor('action', {
+    header: 'Action',
+    size: 230,
+    cell: ({ getValue }) => {
+      const action = getValue();
+      return <Badge variant="light" color={action.endsWith('delete') || action.endsWith('deactivate') ? 'red' : 'blue'} style={{ textTransform: 'none' }}>{actionLabel(action)}</Badge>;
+    },
+  }),
+  column.accessor('target', { header: 'Target', size: 220, meta: { grow: true }, cell: ({ getValue }) => <Text size="sm" truncate>{getValue() ?? '—'}</Text> }),
+];
+
+const AuditRowView = memo(function AuditRowView({ row, index, start, height, tabIndex }: RowSlot<AuditEntry>) {
+  return (
+    <tr role="row" aria-rowindex={index + 2} data-index={index} className="virtual-row" tabIndex={tabIndex} style={rowStyle(start, height)}>
+      {row.getVisibleCells().map((cell) => (
+        <td key={cell.id} role="cell" style={{ ...cellStyle(cell.column), paddingBlock: 0, paddingInline: 'var(--table-horizontal-spacing, var(--mantine-spacing-xs))' }}>
+          {flexRender(cell.column.columnDef.cell, cell.getContext())}
+        </td>
+      ))}
+    </tr>
+  );
+});
+
+const renderAuditRow = (slot: RowSlot<AuditEntry>) => <AuditRowView key={slot.row.id} {...slot} />;
+
 export function AuditPage() {
   const trpc = useTRPC();
   const client = useTRPCClient();
-  const [search, setSearch] = useState('');
-  const [action, setAction] = useState<string | null>(null);
+  // The search and the action filter are part of the address (#/audit?q=…&action=…).
+  const [params, setParams] = useSearchParams();
+  const committedSearch = params.get('q') ?? '';
+  const action = params.get('action');
+  const [search, setSearch] = useState(committedSearch);
+  const [seen, setSeen] = useState(committedSearch);
+  if (seen !== committedSearch) {
+    setSeen(committedSearch);
+    setSearch(committedSearch);
+  }
+  const [debounced] = useDebouncedValue(search, 100);
+  const setParam = useCallback(
+    (key: string, value: string | null, replace: boolean) =>
+      setParams(
+        (prev) => {
+          const next = new URLSearchParams(prev);
+          if (value) next.set(key, value);
+          else next.delete(key);
+          return next;
+        },
+        { replace },
+      ),
+    [setParams],
+  );
+  useEffect(() => {
+    if (debounced !== committedSearch) setParam('q', debounced || null, committedSearch !== '');
+    // Only the typed text drives this; the address catching up must not write it back.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [debounced]);
   const [exporting, setExporting] = useState(false);
-  const [debounced] = useDebouncedValue(search, 250);
-  const filter = { search: debounced || undefined, action: action ?? undefined };
-  const audit = useQuery(trpc.audit.list.queryOptions({ ...filter, limit: 200 }));
+  const filter = { search: committedSearch || undefined, action: action ?? undefined };
+  // Keyset pages through the whole log (newest first), fetched as the admin scrolls.
+  const audit = useInfiniteQuery({
+    queryKey: [...trpc.audit.list.queryKey(filter), 'pages'],
+    queryFn: ({ pageParam }) => client.audit.list.query({ ...filter, beforeId: pageParam, limit: SCREEN_PAGE }),
+    initialPageParam: undefined as number | undefined,
+    getNextPageParam: (last) => (last.length === SCREEN_PAGE ? last[last.length - 1]!.id : undefined),
+    placeholderData: keepPreviousData,
+  });
+  const rows = useMemo(() => audit.data?.pages.flat() ?? [], [audit.data]);
+  const table = useReactTable({ data: rows, columns: COLUMNS, getCoreRowModel: getCoreRowModel(), getRowId: (r) => String(r.id) });
+  const { fetchNextPage } = audit;
+  const loadMore = useCallback(() => void fetchNextPage(), [fetchNextPage]);
 
   /** Every row matching the filter, page by page, as CSV (papaparse) downloaded through a Blob link. */
   const exportCsv = async () => {
     setExporting(true);
     try {
-      const rows: Awaited<ReturnType<typeof client.audit.list.query>> = [];
+      const rows: AuditEntry[] = [];
       let beforeId: number | undefined;
       for (;;) {
         const page = await client.audit.list.query({ ...filter, beforeId, limit: PAGE });
@@ -57,7 +130,7 @@ export function AuditPage() {
   };
 
   return (
-    <Stack>
+    <Stack gap="sm" h="calc(100dvh - var(--app-shell-header-offset, 56px) - 2 * var(--app-shell-padding, 20px))" mih={480}>
       <Group justify="space-between" align="flex-end">
         <div>
           <Title order={1} size="h2">Audit</Title>
@@ -66,45 +139,39 @@ export function AuditPage() {
         <Button variant="default" loading={exporting} onClick={() => void exportCsv()}>Export CSV</Button>
       </Group>
       <Group gap="sm" align="flex-end">
-        <TextInput label="Search" placeholder="Person, action or actor" value={search} onChange={(e) => setSearch(e.currentTarget.value)} w={300} />
-        <Select label="Action" placeholder="Any action" clearable searchable data={Object.entries(AUDIT_ACTIONS).map(([value, label]) => ({ value, label }))} value={action} onChange={setAction} w={240} />
+        <TextInput size="xs" label="Search" placeholder="Person, action or actor" value={search} onChange={(e) => setSearch(e.currentTarget.value)} w={300} />
+        <Select size="xs" label="Action" placeholder="Any action" clearable searchable data={Object.entries(AUDIT_ACTIONS).map(([value, label]) => ({ value, label }))} value={action} onChange={(v) => setParam('action', v, false)} w={240} />
+        <Text size="xs" c="dimmed" ml="auto">
+          {rows.length === 0 ? '' : audit.hasNextPage ? `${rows.length.toLocaleString()} shown, more as you scroll` : `${rows.length.toLocaleString()} ${rows.length === 1 ? 'change' : 'changes'}`}
+        </Text>
       </Group>
       {audit.error && <Alert color="red" title="Could not load the audit log">{errorMessage(audit.error)}</Alert>}
-      <Paper withBorder radius="md">
-        <ScrollArea>
-          <Table aria-label="Audit log" striped highlightOnHover miw={760} verticalSpacing="sm">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>When</Table.Th>
-                <Table.Th>Who</Table.Th>
-                <Table.Th>Action</Table.Th>
-                <Table.Th>Target</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {(audit.data ?? []).map((a) => (
-                <Table.Tr key={a.id}>
-                  <Table.Td><Text size="sm">{formatDate(a.at)}</Text></Table.Td>
-                  <Table.Td><Text size="sm">{a.actor}</Text></Table.Td>
-                  <Table.Td><Badge variant="light" color={a.action.endsWith('delete') || a.action.endsWith('deactivate') ? 'red' : 'blue'} style={{ textTransform: 'none' }}>{actionLabel(a.action)}</Badge></Table.Td>
-                  <Table.Td><Text size="sm">{a.target ?? '—'}</Text></Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </ScrollArea>
-        {audit.isLoading && (
-          <Stack gap="xs" p="md">
-            {[0, 1, 2, 3].map((i) => <Skeleton key={i} height={24} radius="sm" />)}
-          </Stack>
-        )}
-        {audit.data?.length === 0 && (
-          <Stack align="center" gap={4} py={48}>
-            <Text fw={600}>No changes match</Text>
-            <Text size="sm" c="dimmed">Try another search or action.</Text>
-          </Stack>
-        )}
-      </Paper>
+      <div style={{ flex: 1, minHeight: 0, display: 'flex', flexDirection: 'column', border: '1px solid var(--mantine-color-default-border)', borderRadius: 'var(--mantine-radius-md)' }}>
+        <VirtualTable
+          table={table}
+          label="Audit log"
+          rowHeight={ROW_HEIGHT}
+          totalRows={audit.hasNextPage ? undefined : rows.length}
+          hasMore={!!audit.hasNextPage && !audit.isPlaceholderData}
+          loadingMore={audit.isFetchingNextPage}
+          onLoadMore={loadMore}
+          renderRow={renderAuditRow}
+          minWidth={760}
+          style={{ flex: 1, minHeight: 0 }}
+        >
+          {audit.isLoading && (
+            <Stack gap="xs" p="md">
+              {[0, 1, 2, 3].map((i) => <Skeleton key={i} height={24} radius="sm" />)}
+            </Stack>
+          )}
+          {!audit.isLoading && !audit.error && rows.length === 0 && (
+            <Stack align="center" gap={4} py={48}>
+              <Text fw={600}>No changes match</Text>
+              <Text size="sm" c="dimmed">Try another search or action.</Text>
+            </Stack>
+          )}
+        </VirtualTable>
+      </div>
     </Stack>
   );
 }

@@ -2,42 +2,21 @@ import { ActionIcon, AppShell, Burger, Group, Menu, NavLink, Select, Text, Toolt
 import { useDisclosure, useIdle } from '@mantine/hooks';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import { Link, Outlet, useLocation } from 'react-router';
 import { NewOrganizationModal } from '../components/NewOrganizationModal';
+import { useMe } from '../me';
+import { visibleSections } from '../sections';
 import { SESSION_ENDED_KEY, subscribeToChanges, useTRPC } from '../trpc';
-import { AccountsPage } from './Accounts';
-import { AuditPage } from './Audit';
-import { MailPage } from './Mail';
-import { MembersPage } from './Members';
-import { RolesPage } from './Roles';
-import { SettingsPage } from './Settings';
 
-export interface Me {
-  email: string;
-  name: string | null;
-  memberId: number;
-  organization: { id: number; name: string; idleLockMinutes: number };
-  organizations: { id: number; name: string }[];
-  permissions: string[];
-  orgPermissions: string[];
-  installOwner: boolean;
-}
 
-const SECTIONS = [
-  { key: 'members', label: 'Members', permission: 'members.view' },
-  { key: 'roles', label: 'Roles & permissions', permission: null },
-  { key: 'accounts', label: 'Accounts', permission: null },
-  { key: 'audit', label: 'Audit', permission: 'audit.view', orgWide: true },
-  { key: 'settings', label: 'Settings', permission: null },
-  { key: 'mail', label: 'Mail', permission: 'members.invite' },
-] as const;
-type Section = (typeof SECTIONS)[number]['key'];
-
-export function Console({ me }: { me: Me }) {
+/** The signed-in console: header, side menu of links (one address per section) and the section at the address. */
+export function Console() {
+  const me = useMe();
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const [opened, { toggle }] = useDisclosure();
-  const visible = SECTIONS.filter((s) => !s.permission || ('orgWide' in s ? me.orgPermissions : me.permissions).includes(s.permission));
-  const [section, setSection] = useState<Section>(visible[0]?.key ?? 'settings');
+  const [opened, { toggle, close }] = useDisclosure();
+  const visible = visibleSections(me);
+  const { pathname } = useLocation();
   const { colorScheme, setColorScheme } = useMantineColorScheme();
   const [newOrgOpen, setNewOrgOpen] = useState(false);
   const signOut = useMutation(trpc.auth.signOut.mutationOptions({ onSuccess: () => qc.invalidateQueries() }));
@@ -109,17 +88,21 @@ export function Console({ me }: { me: Me }) {
       </AppShell.Header>
       <AppShell.Navbar p="sm" component="nav" aria-label="Sections">
         {visible.map((s) => (
-          <NavLink key={s.key} label={s.label} active={section === s.key} onClick={() => setSection(s.key)} component="button" style={{ borderRadius: 8 }} />
+          <NavLink
+            key={s.key}
+            component={Link}
+            to={`/${s.key}`}
+            label={s.label}
+            active={pathname === `/${s.key}`}
+            aria-current={pathname === `/${s.key}` ? 'page' : undefined}
+            onClick={close}
+            style={{ borderRadius: 8 }}
+          />
         ))}
       </AppShell.Navbar>
       <NewOrganizationModal opened={newOrgOpen} onClose={() => setNewOrgOpen(false)} />
       <AppShell.Main>
-        {section === 'members' && <MembersPage me={me} />}
-        {section === 'roles' && <RolesPage me={me} />}
-        {section === 'accounts' && <AccountsPage me={me} />}
-        {section === 'audit' && <AuditPage />}
-        {section === 'settings' && <SettingsPage me={me} />}
-        {section === 'mail' && <MailPage me={me} />}
+        <Outlet />
       </AppShell.Main>
     </AppShell>
   );

@@ -4,7 +4,7 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { errorMessage, useTRPC } from '../trpc';
-import type { Me } from './Console';
+import { useMe } from '../me';
 
 type Security = 'none' | 'starttls' | 'tls';
 const DEFAULT_PORT: Record<Security, number> = { none: 25, starttls: 587, tls: 465 };
@@ -20,7 +20,8 @@ function download(name: string, type: string, content: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export function MailPage({ me }: { me: Me }) {
+export function MailPage() {
+  const me = useMe();
   const trpc = useTRPC();
   const qc = useQueryClient();
   const canManage = me.orgPermissions.includes('settings.manage');

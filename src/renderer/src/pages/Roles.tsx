@@ -3,11 +3,13 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { errorMessage, useTRPC } from '../trpc';
-import type { Me } from './Console';
+import type { RoleRow } from '../api-types';
+import { useMe } from '../me';
 
 type NameDialog = { kind: 'create' } | { kind: 'rename' | 'copy'; id: number; name: string } | null;
 
-export function RolesPage({ me }: { me: Me }) {
+export function RolesPage() {
+  const me = useMe();
   const trpc = useTRPC();
   const qc = useQueryClient();
   const roles = useQuery(trpc.roles.list.queryOptions());
@@ -37,8 +39,8 @@ export function RolesPage({ me }: { me: Me }) {
   const removeModule = useMutation(trpc.modules.remove.mutationOptions({ onSuccess: () => { ok('Module removed'); void refresh(); }, onError: fail }));
   const nameMutation = dialog?.kind === 'create' ? create : dialog?.kind === 'rename' ? rename : copy;
 
-  const current = (r: { id: number; permissions: string[] }) => draft[r.id] ?? r.permissions;
-  const toggle = (r: { id: number; permissions: string[] }, key: string, on: boolean) =>
+  const current = (r: RoleRow) => draft[r.id] ?? r.permissions;
+  const toggle = (r: RoleRow, key: string, on: boolean) =>
     setDraft((d) => {
       const now = d[r.id] ?? r.permissions;
       return { ...d, [r.id]: on ? [...now, key] : now.filter((p) => p !== key) };

@@ -5,9 +5,10 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { PortalSettingsCard } from '../components/PortalSettingsCard';
 import { errorMessage, useTRPC } from '../trpc';
-import type { Me } from './Console';
+import { useMe } from '../me';
 
-export function SettingsPage({ me }: { me: Me }) {
+export function SettingsPage() {
+  const me = useMe();
   const trpc = useTRPC();
   const qc = useQueryClient();
   const settings = useQuery(trpc.organizations.settings.queryOptions());

@@ -1,0 +1,239 @@
+import { ActionIcon, Badge, Checkbox, Group, Menu, Stack, Skeleton, Text, UnstyledButton } from '@mantine/core';
+import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table';
+import { memo, useCallback, useState } from 'react';
+import type { MemberRow } from '../api-types';
+import { DeliveryBadge } from './DeliveryBadge';
+import { ACTION_LABELS, DESTRUCTIVE, STATUS_COLORS, STATUS_LABELS, formatCount, formatDate, formatDay, formatDayMonth, formatPhone } from './labels';
+import { VirtualTable, cellStyle, rowStyle, type RowSlot } from './VirtualTable';
+
+/** Compact rows: one line each, so a 1280×800 screen shows a dozen and more. */
+export const MEMBER_ROW_HEIGHT = 36;
+
+interface TableActions {
+  isSelected(id: number): boolean;
+  toggle(id: number): void;
+  open(id: number): void;
+  run(action: string, id: number, email: string): void;
+  allChecked: boolean;
+  someChecked: boolean;
+  toggleAll(): void;
+}
+
+const column = createColumnHelper<MemberRow>();
+
+// Cells get the page's callbacks through the table's meta: the column definitions stay constant.
+const actionsOf = (table: { options: { meta?: unknown } }) => table.options.meta as TableActions;
+
+const COLUMNS = [
+  column.display({
+    id: 'select',
+    size: 44,
+    meta: { ownClicks: true },
+    header: ({ table }) => {
+      const a = actionsOf(table);
+      return <Checkbox size="xs" aria-label="Select all shown" checked={a.allChecked} indeterminate={a.someChecked && !a.allChecked} onChange={a.toggleAll} />;
+    },
+    cell: ({ row, table }) => {
+      const a = actionsOf(table);
+      const m = row.original;
+      return <Checkbox size="xs" aria-label={`Select ${m.email}`} checked={a.isSelected(m.id)} onChange={() => a.toggle(m.id)} />;
+    },
+  }),
+  column.accessor('email', {
+    id: 'person',
+    header: 'Person',
+    size: 200,
+    meta: { grow: true },
+    cell: ({ row, table }) => {
+      const m = row.original;
+      return (
+        // A real button too, so the panel opens for anyone who tabs to the name.
+        <UnstyledButton
+          aria-haspopup="dialog"
+          onClick={(e) => {
+            e.stopPropagation();
+            actionsOf(table).open(m.id);
+          }}
+          style={{ borderRadius: 4, minWidth: 0, display: 'flex', gap: 8, alignItems: 'baseline', whiteSpace: 'nowrap', overflow: 'hidden' }}
+        >
+          <Text size="sm" fw={600} truncate style={{ flexShrink: 0, maxWidth: m.name ? '60%' : '100%' }}>{m.name || m.email}</Text>
+          {m.name && <Text size="xs" c="dimmed" truncate>{m.email}</Text>}
+        </UnstyledButton>
+      );
+    },
+  }),
+  column.accessor('phone', {
+    header: 'Phone',
+    size: 160,
+    cell: ({ getValue }) => <Text size="sm" truncate>{formatPhone(getValue())}</Text>,
+  }),
+  column.accessor('roles', {
+    header: 'Roles',
+    size: 120,
+    cell: ({ getValue }) => {
+      const roles = getValue();
+      return (
+        <Group gap={4} wrap="nowrap" style={{ overflow: 'hidden' }} title={roles.map((r) => r.name).join(', ')}>
+          {roles.map((role) => <Badge key={`${role.id}-${role.accountId}`} variant="light" size="sm" style={{ flexShrink: 0 }}>{role.name}</Badge>)}
+        </Group>
+      );
+    },
+  }),
+  column.accessor('status', {
+    header: 'Status',
+    size: 285,
+    cell: ({ row }) => {
+      const m = row.original;
+      return (
+        <Group gap={6} wrap="nowrap" style={{ overflow: 'hidden' }}>
+          <Badge color={STATUS_COLORS[m.status]} variant="dot" style={{ flexShrink: 0 }}>{STATUS_LABELS[m.status]}</Badge>
+          {m.status === 'pending' && m.inviteExpiresAt && <Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }} title={`Valid until ${formatDate(m.inviteExpiresAt)}`}>until {formatDayMonth(m.inviteExpiresAt)}</Text>}
+          {/* The mail chip where it matters: an invitation on its way, or any mail that failed (with Retry). */}
+          {(m.status === 'pending' || m.delivery?.status === 'failed') && <DeliveryBadge memberId={m.id} delivery={m.delivery} />}
+        </Group>
+      );
+    },
+  }),
+  column.accessor('invitedAt', {
+    header: 'Invited',
+    size: 110,
+    cell: ({ getValue }) => <Text size="sm" style={{ whiteSpace: 'nowrap' }} title={formatDate(getValue())}>{formatDay(getValue())}</Text>,
+  }),
+  column.display({
+    id: 'actions',
+    size: 52,
+    meta: { ownClicks: true },
+    header: () => <span className="visually-hidden">Actions</span>,
+    cell: ({ row, table }) => {
+      const m = row.original;
+      if (m.actions.length === 0) return null;
+      return (
+        <Menu position="bottom-end" withinPortal>
+          <Menu.Target>
+            <ActionIcon variant="subtle" aria-label={`Actions for ${m.email}`}>⋯</ActionIcon>
+          </Menu.Target>
+          <Menu.Dropdown>
+            {m.actions.map((a) => (
+              <Menu.Item key={a} color={DESTRUCTIVE.has(a) ? 'red' : undefined} onClick={() => actionsOf(table).run(a, m.id, m.email)}>
+                {ACTION_LABELS[a] ?? a}
+              </Menu.Item>
+            ))}
+          </Menu.Dropdown>
+        </Menu>
+      );
+    },
+  }),
+];
+
+const stop = (e: { stopPropagation(): void }) => e.stopPropagation();
+
+/**
+ * One member's row. Memoised: a tick, a new page or a scroll re-renders only the rows whose own
+ * props changed (selected, place, focusability), never the whole list.
+ */
+const MemberRowView = memo(function MemberRowView({ row, index, start, height, tabIndex, selected, onOpen }: RowSlot<MemberRow> & { selected: boolean; onOpen(id: number): void }) {
+  const m = row.original;
+  return (
+    <tr
+      role="row"
+      aria-label={m.email}
+      aria-rowindex={index + 2}
+      data-index={index}
+      data-status={m.status}
+      data-member-id={m.id}
+      data-selected={selected || undefined}
+      className="virtual-row"
+      tabIndex={tabIndex}
+      onClick={() => onOpen(m.id)}
+      style={{ ...rowStyle(start, height), cursor: 'pointer' }}
+    >
+      {row.getVisibleCells().map((cell) => (
+        <td key={cell.id} role="cell" style={{ ...cellStyle(cell.column), paddingBlock: 0, paddingInline: 'var(--table-horizontal-spacing, var(--mantine-spacing-xs))' }} onClick={cell.column.columnDef.meta?.ownClicks ? stop : undefined}>
+          {flexRender(cell.column.columnDef.cell, cell.getContext())}
+        </td>
+      ))}
+    </tr>
+  );
+});
+
+interface MembersTableProps {
+  rows: MemberRow[];
+  /** Members matching the current view when the server knows it (status tab counts); else undefined. */
+  total: number | undefined;
+  loading: boolean;
+  refreshing: boolean;
+  hasMore: boolean;
+  loadingMore: boolean;
+  onLoadMore(): void;
+  selected: ReadonlySet<number>;
+  onToggle(id: number): void;
+  onToggleAll(): void;
+  onOpen(id: number): void;
+  onRun(action: string, id: number, email: string): void;
+  empty: { title: string; hint: string } | null;
+}
+
+/** The members as a virtual table: only the rows in view are in the page, whatever the total. */
+export const MembersTable = memo(function MembersTable({ rows, total, loading, refreshing, hasMore, loadingMore, onLoadMore, selected, onToggle, onToggleAll, onOpen, onRun, empty }: MembersTableProps) {
+  const allChecked = rows.length > 0 && selected.size >= rows.length && rows.every((r) => selected.has(r.id));
+  const table = useReactTable<MemberRow>({
+    data: rows,
+    columns: COLUMNS,
+    getCoreRowModel: getCoreRowModel(),
+    getRowId: (m) => String(m.id),
+    meta: { isSelected: (id: number) => selected.has(id), toggle: onToggle, open: onOpen, run: onRun, allChecked, someChecked: selected.size > 0, toggleAll: onToggleAll } satisfies TableActions,
+  });
+  const [range, setRange] = useState<[number, number]>([0, -1]);
+  const onRangeChange = useCallback((first: number, last: number) => setRange([first, last]), []);
+  const openMember = useCallback((m: MemberRow) => onOpen(m.id), [onOpen]);
+  const renderRow = (slot: RowSlot<MemberRow>) => <MemberRowView key={slot.row.id} {...slot} selected={selected.has(slot.row.original.id)} onOpen={onOpen} />;
+
+  return (
+    <Stack gap={4} style={{ flex: 1, minHeight: 0 }}>
+      <Group justify="space-between" gap="xs" px={2} mt={-4}>
+        <Text size="xs" c="dimmed" data-testid="members-range">
+          {rangeText(rows.length, range, total, hasMore)}
+        </Text>
+        {(refreshing || loadingMore) && <Text size="xs" c="dimmed" role="status">Loading…</Text>}
+      </Group>
+      <div style={{ flex: 1, minHeight: 0, border: '1px solid var(--mantine-color-default-border)', borderRadius: 'var(--mantine-radius-md)', display: 'flex', flexDirection: 'column' }}>
+        <VirtualTable
+          table={table}
+          label="Members"
+          rowHeight={MEMBER_ROW_HEIGHT}
+          totalRows={total ?? (hasMore ? undefined : rows.length)}
+          hasMore={hasMore}
+          loadingMore={loadingMore}
+          onLoadMore={onLoadMore}
+          onOpenRow={openMember}
+          onRangeChange={onRangeChange}
+          renderRow={renderRow}
+          minWidth={960}
+          style={{ flex: 1, minHeight: 0 }}
+        >
+          {loading && (
+            <Stack gap="xs" p="md" aria-label="Loading members">
+              {[0, 1, 2, 3, 4].map((i) => <Skeleton key={i} height={24} radius="sm" />)}
+            </Stack>
+          )}
+          {!loading && rows.length === 0 && empty && (
+            <Stack align="center" gap={4} py={48}>
+              <Text fw={600}>{empty.title}</Text>
+              <Text size="sm" c="dimmed">{empty.hint}</Text>
+            </Stack>
+          )}
+        </VirtualTable>
+      </div>
+    </Stack>
+  );
+});
+
+/** "1–13 of 1,004" where the total is known; otherwise only what is known: "50 shown, more as you scroll". */
+function rangeText(loaded: number, [first, last]: [number, number], total: number | undefined, hasMore: boolean): string {
+  if (loaded === 0) return '';
+  const shown = last >= first ? `${formatCount(first + 1)}–${formatCount(Math.min(last, loaded - 1) + 1)}` : `1–${formatCount(loaded)}`;
+  if (total !== undefined) return `${shown} of ${formatCount(total)}`;
+  if (!hasMore) return `${shown} of ${formatCount(loaded)} matching`;
+  return `${shown} · ${formatCount(loaded)} shown, more as you scroll`;
+}
+

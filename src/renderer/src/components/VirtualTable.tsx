@@ -1,0 +1,162 @@
+import { Table as MantineTable } from '@mantine/core';
+import { flexRender, type Column, type Row, type Table } from '@tanstack/react-table';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useRef, useState, type CSSProperties, type KeyboardEvent, type ReactNode } from 'react';
+
+declare module '@tanstack/react-table' {
+  // oxlint-disable-next-line no-unused-vars -- the generics must match TanStack's declaration to merge
+  interface ColumnMeta<TData, TValue> {
+    /** This column takes the width left over by the fixed ones. */
+    grow?: boolean;
+    /** Clicks in this cell (a checkbox, a menu) are the cell's own: they do not open the row. */
+    ownClicks?: boolean;
+  }
+}
+
+/** A cell's width: fixed from the column's size, or growing from it for the one flexible column. */
+export function cellStyle<T>(column: Column<T, unknown>): CSSProperties {
+  const size = column.getSize();
+  return column.columnDef.meta?.grow
+    ? { flex: `1 0 ${size}px`, minWidth: size, display: 'flex', alignItems: 'center', overflow: 'hidden' }
+    : { flex: `0 0 ${size}px`, width: size, display: 'flex', alignItems: 'center', overflow: 'hidden' };
+}
+
+export interface RowSlot<T> {
+  row: Row<T>;
+  index: number;
+  /** Where the row sits in the scrolled body, in pixels. */
+  start: number;
+  height: number;
+  /** Only the active row is in the tab order; arrow keys move between rows (roving tabindex). */
+  tabIndex: 0 | -1;
+}
+
+/** The row's place in the scrolled body: rows are laid out by the virtualizer, not by the table. */
+export function rowStyle(start: number, height: number): CSSProperties {
+  return { display: 'flex', position: 'absolute', top: 0, left: 0, width: '100%', height, transform: `translateY(${start}px)` };
+}
+
+interface VirtualTableProps<T> {
+  table: Table<T>;
+  label: string;
+  rowHeight: number;
+  /** Rows in the whole list when known (aria-rowcount); undefined while only the loaded part is known. */
+  totalRows?: number;
+  hasMore: boolean;
+  loadingMore: boolean;
+  onLoadMore(): void;
+  /** Enter on a focused row. */
+  onOpenRow?(row: T): void;
+  /** Rows in view changed: for "1–13 of 1,004". */
+  onRangeChange?(first: number, last: number): void;
+  renderRow(slot: RowSlot<T>): ReactNode;
+  /** Shown under the header when there are no rows (loading skeleton, empty state). */
+  children?: ReactNode;
+  minWidth: number;
+  style?: CSSProperties;
+}
+
+/**
+ * A table whose DOM holds only the rows in view plus a few either side (TanStack Virtual), whatever
+ * the length of the list, with a sticky header (TanStack Table's headers) and the next keyset page
+ * asked for as the admin nears the end. It keeps table semantics (role table/row/cell, aria-rowcount
+ * and aria-rowindex) so screen readers and tests find rows by name.
+ */
+export function VirtualTable<T>({ table, label, rowHeight, totalRows, hasMore, loadingMore, onLoadMore, onOpenRow, onRangeChange, renderRow, children, minWidth, style }: VirtualTableProps<T>) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const bodyRef = useRef<HTMLTableSectionElement>(null);
+  const rows = table.getRowModel().rows;
+  const [active, setActive] = useState(0);
+  // The virtualizer re-renders this component on scroll by design; rows below are memoised instead.
+  // oxlint-disable-next-line react/incompatible-library
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => rowHeight,
+    overscan: 8,
+    getItemKey: (i) => rows[i]?.id ?? i,
+  });
+  const items = virtualizer.getVirtualItems();
+  const lastIndex = items[items.length - 1]?.index ?? -1;
+  // Ask for the next keyset page a screenful before the end, so scrolling rarely waits.
+  useEffect(() => {
+    if (hasMore && !loadingMore && lastIndex >= rows.length - 20) onLoadMore();
+  }, [hasMore, loadingMore, lastIndex, rows.length, onLoadMore]);
+  const range = virtualizer.range;
+  const first = range?.startIndex ?? 0;
+  const last = range?.endIndex ?? -1;
+  useEffect(() => onRangeChange?.(first, last), [first, last, onRangeChange]);
+  const activeIndex = Math.min(active, Math.max(rows.length - 1, 0));
+
+  const focusRow = (index: number) => {
+    const target = Math.max(0, Math.min(rows.length - 1, index));
+    setActive(target);
+    virtualizer.scrollToIndex(target, { align: 'auto' });
+    // The row may mount only after the scroll: focus it on the next frames.
+    const tryFocus = (attempt: number) => {
+      const el = bodyRef.current?.querySelector<HTMLElement>(`[data-index="${target}"]`);
+      if (el) el.focus({ preventScroll: false });
+      else if (attempt < 5) requestAnimationFrame(() => tryFocus(attempt + 1));
+    };
+    requestAnimationFrame(() => tryFocus(0));
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLTableSectionElement>) => {
+    const rowEl = e.target instanceof HTMLElement ? e.target : null;
+    // Only keys pressed on the row itself: a checkbox or menu inside keeps its own keys.
+    if (!rowEl || rowEl.getAttribute('role') !== 'row' || !rowEl.dataset.index) return;
+    const index = Number(rowEl.dataset.index);
+    const step = { ArrowDown: 1, ArrowUp: -1, PageDown: 10, PageUp: -10 }[e.key];
+    if (step !== undefined) {
+      e.preventDefault();
+      focusRow(index + step);
+    } else if (e.key === 'Home' || e.key === 'End') {
+      e.preventDefault();
+      focusRow(e.key === 'Home' ? 0 : rows.length - 1);
+    } else if (e.key === 'Enter' && onOpenRow) {
+      e.preventDefault();
+      const row = rows[index];
+      if (row) onOpenRow(row.original);
+    }
+  };
+
+  return (
+    <div ref={scrollRef} style={{ overflow: 'auto', position: 'relative', ...style }} data-testid={`${label}-scroller`}>
+      <MantineTable
+        role="table"
+        aria-label={label}
+        aria-rowcount={totalRows !== undefined ? totalRows + 1 : -1}
+        highlightOnHover
+        style={{ display: 'grid', minWidth }}
+      >
+        <MantineTable.Thead role="rowgroup" style={{ display: 'grid', position: 'sticky', top: 0, zIndex: 2, background: 'var(--mantine-color-body)' }}>
+          {table.getHeaderGroups().map((group) => (
+            <MantineTable.Tr key={group.id} role="row" aria-rowindex={1} style={{ display: 'flex', width: '100%' }}>
+              {group.headers.map((header) => (
+                <MantineTable.Th key={header.id} role="columnheader" style={{ ...cellStyle(header.column), height: 36 }}>
+                  {header.isPlaceholder ? null : flexRender(header.column.columnDef.header, header.getContext())}
+                </MantineTable.Th>
+              ))}
+            </MantineTable.Tr>
+          ))}
+        </MantineTable.Thead>
+        <MantineTable.Tbody
+          ref={bodyRef}
+          role="rowgroup"
+          onKeyDown={onKeyDown}
+          onFocus={(e) => {
+            const index = e.target.getAttribute('role') === 'row' ? e.target.dataset.index : undefined;
+            if (index !== undefined) setActive(Number(index));
+          }}
+          style={{ display: 'grid', position: 'relative', height: virtualizer.getTotalSize() }}
+        >
+          {items.map((item) => {
+            const row = rows[item.index];
+            return row ? renderRow({ row, index: item.index, start: item.start, height: item.size, tabIndex: item.index === activeIndex ? 0 : -1 }) : null;
+          })}
+        </MantineTable.Tbody>
+      </MantineTable>
+      {children}
+    </div>
+  );
+}
