@@ -6,7 +6,7 @@ import type { MailOutboxTable } from './tables/mail_outbox.table';
 import type { MailSettingsTable } from './tables/mail_settings.table';
 import type { MemberTable } from './tables/member.table';
 import type { MemberAccountTable } from './tables/member_account.table';
-import type { MemberCountTable } from './tables/member_count.table';
+import type { AccountMemberCountTable, MemberCountTable, RoleMemberCountTable } from './tables/member_count.table';
 import type { MemberPermissionTable } from './tables/member_permission.table';
 import type { MemberRoleTable } from './tables/member_role.table';
 import type { OrganizationTable } from './tables/organization.table';
@@ -26,6 +26,8 @@ export interface Database {
   product_module: ProductModuleTable;
   member: MemberTable;
   member_count: MemberCountTable;
+  account_member_count: AccountMemberCountTable;
+  role_member_count: RoleMemberCountTable;
   member_role: MemberRoleTable;
   member_permission: MemberPermissionTable;
   member_account: MemberAccountTable;

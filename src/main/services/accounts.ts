@@ -6,7 +6,8 @@ import { DomainError } from '../core/errors';
 import { moveProblem } from '../core/grants';
 import type { DbOrTx } from '../db/database';
 import {
-  accountDependents,
+  accountMemberCount,
+  accountMemberCounts,
   deleteAccount as deleteAccountRow,
   deleteGrantsAt,
   insertAccount,
@@ -40,15 +41,9 @@ export const deleteAccountInput = z.object({ id, moveMembersTo: id.optional() })
 export async function accountList(db: DbOrTx, organizationId: number) {
   const accounts = await listAccounts(db, organizationId);
   const tree = new AccountTree(accounts);
-  const dependents = await dependentsByAccount(db, organizationId);
-  return accounts.map((a) => ({ id: a.id, name: a.name, parentId: a.parent_id, path: tree.path(a.id), members: dependents.get(a.id)?.size ?? 0 }));
-}
-
-async function dependentsByAccount(db: DbOrTx, organizationId: number): Promise<Map<number, Set<number>>> {
-  const rows = await accountDependents(db, organizationId);
-  const out = new Map<number, Set<number>>();
-  for (const r of rows) out.set(r.account_id, (out.get(r.account_id) ?? new Set()).add(r.member_id));
-  return out;
+  // Counters kept by triggers (migration 0008): one row per account, whatever the number of members.
+  const counts = await accountMemberCounts(db, organizationId);
+  return accounts.map((a) => ({ id: a.id, name: a.name, parentId: a.parent_id, path: tree.path(a.id), members: counts.get(a.id) ?? 0 }));
 }
 
 function assertManages(actor: AdminActor, tree: AccountTree, accountId: number): void {
@@ -129,7 +124,7 @@ export async function deleteAccount(deps: ServiceDeps, actor: AdminActor, organi
     if (input.id === tree.root.id) throw new DomainError('VALIDATION', 'The company account cannot be deleted.');
     assertManages(actor, tree, input.id);
     if (tree.subtree(input.id).length > 1) throw new DomainError('IN_USE', `${tree.path(input.id)} has sub-accounts: move or delete them first.`);
-    const dependents = (await dependentsByAccount(trx, organizationId)).get(input.id)?.size ?? 0;
+    const dependents = await accountMemberCount(trx, input.id);
     let movedTo: number | null = null;
     if (dependents > 0) {
       if (input.moveMembersTo === undefined)

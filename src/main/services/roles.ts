@@ -49,13 +49,14 @@ export async function permissionCatalog(db: DbOrTx, organizationId: number) {
 export async function rolesWithPermissions(db: DbOrTx, organizationId: number) {
   const roles = await listRoles(db, organizationId);
   const perms = await rolePermissions(db, roles.map((r) => r.id));
-  const usage = await roleMemberCounts(db, organizationId);
+  // Counters kept by triggers (migration 0008): one row per role, whatever the number of members.
+  const usageByRole = new Map((await roleMemberCounts(db, organizationId)).map((u) => [u.role_id, Number(u.n)]));
   return roles.map((r) => ({
     id: r.id,
     name: r.name,
     builtin: r.builtin,
     permissions: perms.filter((p) => p.role_id === r.id).map((p) => p.permission),
-    members: Number(usage.find((u) => u.role_id === r.id)?.n ?? 0),
+    members: usageByRole.get(r.id) ?? 0,
   }));
 }
 

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { DbOrTx } from '../database';
 import type { Account, NewAccount } from '../tables/account.table';
 
@@ -27,17 +26,21 @@ export async function deleteAccount(db: DbOrTx, id: number): Promise<void> {
   await db.deleteFrom('account').where('id', '=', id).execute();
 }
 
-/** For each account, the live members with access to it or granted something there (one row per pair and source). */
-export async function accountDependents(db: DbOrTx, organizationId: number): Promise<{ account_id: number; member_id: number }[]> {
-  const live = (t: 'member_account' | 'member_role' | 'member_permission') =>
-    db
-      .selectFrom(t)
-      .innerJoin('member', 'member.id', `${t}.member_id`)
-      .select([`${t}.account_id as account_id`, 'member.id as member_id'])
-      .where('member.organization_id', '=', organizationId)
-      .where('member.status', '!=', 'deleted')
-      .execute();
-  return [...(await live('member_account')), ...(await live('member_role')), ...(await live('member_permission'))];
+/** For each account of the organization, its live members with access to it or granted something there (a counter kept by triggers). */
+export async function accountMemberCounts(db: DbOrTx, organizationId: number): Promise<Map<number, number>> {
+  const rows = await db
+    .selectFrom('account_member_count')
+    .innerJoin('account', 'account.id', 'account_member_count.account_id')
+    .select(['account_member_count.account_id', 'account_member_count.n'])
+    .where('account.organization_id', '=', organizationId)
+    .execute();
+  return new Map(rows.map((r) => [r.account_id, Number(r.n)]));
+}
+
+/** The live members with access to, or a grant at, one account (a counter kept by triggers). */
+export async function accountMemberCount(db: DbOrTx, accountId: number): Promise<number> {
+  const row = await db.selectFrom('account_member_count').select('n').where('account_id', '=', accountId).executeTakeFirst();
+  return Number(row?.n ?? 0);
 }
 
 /** Members (any status) with access to, or a grant at, this account. */
@@ -56,9 +59,27 @@ export async function membersTiedToAccount(db: DbOrTx, organizationId: number, a
     .execute();
 }
 
-/** Access to one account becomes access to another (kept once where a member had both). */
+/**
+ * Access to one account becomes access to another (kept once where a member had both: those rows
+ * stay behind and go with the account's other grants). Portable: no SQLite-only UPDATE OR IGNORE.
+ */
 export async function moveAccountAccess(db: DbOrTx, fromAccountId: number, toAccountId: number): Promise<void> {
-  await sql`UPDATE OR IGNORE member_account SET account_id = ${toAccountId} WHERE account_id = ${fromAccountId}`.execute(db);
+  await db
+    .updateTable('member_account')
+    .set({ account_id: toAccountId })
+    .where('account_id', '=', fromAccountId)
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('member_account as other')
+            .select('other.member_id')
+            .whereRef('other.member_id', '=', 'member_account.member_id')
+            .where('other.account_id', '=', toAccountId),
+        ),
+      ),
+    )
+    .execute();
 }
 
 /** Removes every access, role and permission granted at this account. */

@@ -26,28 +26,20 @@ export async function rolePermissions(db: DbOrTx, roleIds: number[]): Promise<{ 
   return db.selectFrom('role_permission').selectAll().where('role_id', 'in', roleIds).execute();
 }
 
-/** Live (not deleted) members holding each role of the organization. */
+/** Live (not deleted) members holding each role of the organization (a counter kept by triggers). */
 export async function roleMemberCounts(db: DbOrTx, organizationId: number): Promise<{ role_id: number; n: number }[]> {
   return db
-    .selectFrom('member_role')
-    .innerJoin('member', 'member.id', 'member_role.member_id')
-    .select(['member_role.role_id', (eb) => eb.fn.count<number>('member.id').distinct().as('n')])
-    .where('member.organization_id', '=', organizationId)
-    .where('member.status', '!=', 'deleted')
-    .groupBy('member_role.role_id')
+    .selectFrom('role_member_count')
+    .innerJoin('role', 'role.id', 'role_member_count.role_id')
+    .select(['role_member_count.role_id', 'role_member_count.n'])
+    .where('role.organization_id', '=', organizationId)
     .execute();
 }
 
-/** Live (not deleted) members holding one role. */
+/** Live (not deleted) members holding one role (a counter kept by triggers). */
 export async function countRoleHolders(db: DbOrTx, roleId: number): Promise<number> {
-  const users = await db
-    .selectFrom('member_role')
-    .innerJoin('member', 'member.id', 'member_role.member_id')
-    .select((eb) => eb.fn.count<number>('member.id').distinct().as('n'))
-    .where('member_role.role_id', '=', roleId)
-    .where('member.status', '!=', 'deleted')
-    .executeTakeFirstOrThrow();
-  return Number(users.n);
+  const row = await db.selectFrom('role_member_count').select('n').where('role_id', '=', roleId).executeTakeFirst();
+  return Number(row?.n ?? 0);
 }
 
 export async function memberHoldsRole(db: DbOrTx, memberId: number, roleId: number): Promise<boolean> {
