@@ -1,6 +1,7 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { MemberStatus } from '../../../shared/statuses';
 import type { DbOrTx } from '../database';
+import { byDialect } from '../dialect';
 import type { Member, MemberUpdate, NewMember } from '../tables/member.table';
 import { escapeLike } from './audit.repo';
 import { chunks, rowsPerStatement } from './util';
@@ -91,32 +92,88 @@ function ftsPhrase(text: string): string {
   return `"${text.replace(/"/g, '""')}"`;
 }
 
-/** The trigram index answers fragments of 3+ characters; shorter ones fall back to LIKE. */
+/** The trigram index answers fragments of 3+ characters; shorter ones match a prefix of the email or name. */
 export const FTS_MIN_CHARS = 3;
+
+/**
+ * Matches gathered before a search counts as common. Up to this many, the page is sorted from the
+ * candidates alone; beyond it, walking the sort index and testing each row finds a page after about
+ * limit × members / matches rows, so neither branch sorts every match of a common fragment.
+ */
+export const SEARCH_CANDIDATES = 2000;
+
+/** Above every character: `t <= x < t + HIGH` is "x starts with t" in a byte-order comparison. */
+const HIGH = '\u{10FFFF}';
+
+const NAME_KEY = sql<string>`coalesce(lower(name), email_normalized)`;
 
 export type ListedMember = Member & { sort_key: string | null };
 
-export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<ListedMember[]> {
-  const column = q.sort === 'name' ? sql<string>`coalesce(lower(name), email_normalized)` : sql.ref<string>(q.sort === 'email' ? 'email_normalized' : q.sort);
-  let query = db.selectFrom('member').selectAll().select(column.as('sort_key')).where('organization_id', '=', q.organizationId);
-  query = q.status ? query.where('status', '=', q.status) : query.where('status', '<>', 'deleted');
-  if (q.search) {
-    const text = q.search.trim().toLowerCase();
-    // Phone digits are searched only when the text looks like a phone number ("+1 415 555", "555-01"):
-    // "son98765@" must not match every phone containing 98765.
-    const digits = /^[\d\s+().-]+$/.test(q.search.trim()) ? q.search.replace(/\D/g, '') : '';
-    if (text.length >= FTS_MIN_CHARS) {
+type Search = { ids: number[] } | { test: RawBuilder<boolean> };
+
+/** Email or name (the name sort key) starting with a 1–2 character fragment: two index range scans. */
+function prefixTest(text: string): RawBuilder<boolean> {
+  const hi = text + HIGH;
+  return sql<boolean>`((email_normalized >= ${text} AND email_normalized < ${hi}) OR (${NAME_KEY} >= ${text} AND ${NAME_KEY} < ${hi}))`;
+}
+
+/** Substring of name or email (and of the phone digits when the text looks like a phone number), tested on the row. */
+function substringTest(db: DbOrTx, text: string, digits: string): RawBuilder<boolean> {
+  const like = `%${escapeLike(text)}%`;
+  const op = byDialect(db, { sqlite: () => sql`like`, postgres: () => sql`ilike` });
+  const parts = [sql`name ${op} ${like} escape '\\'`, sql`email_normalized ${op} ${like} escape '\\'`];
+  if (digits.length >= FTS_MIN_CHARS) parts.push(sql`phone_digits like ${`%${digits}%`}`);
+  return sql<boolean>`(${sql.join(parts, sql` OR `)})`;
+}
+
+/**
+ * How a search narrows the list: a bounded candidate list of ids when the fragment is rare, else a
+ * test on each row (the list then walks its sort index and stops at the page's last row).
+ */
+async function planSearch(db: DbOrTx, q: MemberListQuery, search: string): Promise<Search> {
+  const text = search.trim().toLowerCase();
+  // Phone digits are searched only when the text looks like a phone number ("+1 415 555", "555-01"):
+  // "son98765@" must not match every phone containing 98765.
+  const digits = /^[\d\s+().-]+$/.test(search.trim()) ? search.replace(/\D/g, '') : '';
+  const cap = SEARCH_CANDIDATES + 1;
+  if (text.length < FTS_MIN_CHARS) {
+    const ranges = [
+      sql<boolean>`email_normalized >= ${text} AND email_normalized < ${text + HIGH}`,
+      sql<boolean>`${NAME_KEY} >= ${text} AND ${NAME_KEY} < ${text + HIGH}`,
+    ];
+    const ids = new Set<number>();
+    for (const range of ranges) {
+      let c = db.selectFrom('member').select('id').where('organization_id', '=', q.organizationId).where(range);
+      c = q.status ? c.where('status', '=', q.status) : c.where('status', '<>', sql.lit('deleted'));
+      for (const r of await c.limit(cap).execute()) ids.add(r.id);
+    }
+    return ids.size < cap ? { ids: [...ids] } : { test: prefixTest(text) };
+  }
+  return byDialect<Promise<Search>>(db, {
+    // PostgreSQL: ILIKE over the searched columns, answered by the pg_trgm GIN indexes; ORDER BY … LIMIT does the rest.
+    postgres: async () => ({ test: substringTest(db, text, digits) }),
+    sqlite: async () => {
       // Trigram FTS: case-insensitive substring match over name and email, and over phone digits.
       const parts = [`{name email_normalized} : ${ftsPhrase(text)}`];
       if (digits.length >= FTS_MIN_CHARS) parts.push(`phone_digits : ${ftsPhrase(digits)}`);
       const match = parts.join(' OR ');
-      query = query.where('id', 'in', sql<number>`(SELECT rowid FROM member_search WHERE member_search MATCH ${match})`);
-    } else {
-      const like = `%${escapeLike(text)}%`;
-      query = query.where((eb) =>
-        eb.or([sql<boolean>`lower(coalesce(name, '')) like ${like} escape '\\'`, sql<boolean>`email_normalized like ${like} escape '\\'`]),
-      );
-    }
+      const found = await sql<{ id: number }>`SELECT rowid AS id FROM member_search WHERE member_search MATCH ${match} LIMIT ${cap}`.execute(db);
+      return found.rows.length < cap ? { ids: found.rows.map((r) => Number(r.id)) } : { test: substringTest(db, text, digits) };
+    },
+  });
+}
+
+export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<ListedMember[]> {
+  const column = q.sort === 'name' ? NAME_KEY : sql.ref<string>(q.sort === 'email' ? 'email_normalized' : q.sort);
+  let query = db.selectFrom('member').selectAll().select(column.as('sort_key')).where('organization_id', '=', q.organizationId);
+  // A literal, not a parameter: the planner must see that the "not deleted" partial indexes apply.
+  query = q.status ? query.where('status', '=', q.status) : query.where('status', '<>', sql.lit('deleted'));
+  if (q.search && q.search.trim()) {
+    const plan = await planSearch(db, q, q.search);
+    if ('ids' in plan) {
+      if (plan.ids.length === 0) return [];
+      query = query.where('id', 'in', plan.ids);
+    } else query = query.where(plan.test);
   }
   if (q.roleId !== undefined)
     query = query.where('id', 'in', (eb) => eb.selectFrom('member_role').select('member_id').where('role_id', '=', q.roleId!));
