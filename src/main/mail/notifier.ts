@@ -66,6 +66,8 @@ export class OutboxNotifier implements Notifier {
         last_error: null,
         created_at: now,
         sent_at: null,
+        link_token_hash: e.tokenHash ?? null,
+        member_status: e.tokenHash ? (e.memberStatus ?? null) : null,
       };
     });
     await insertOutboxRows(trx, rows);

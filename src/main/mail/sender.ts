@@ -1,12 +1,12 @@
 /*
  * The outbox sender: claims due mail, keeps a bounded number in flight, retries with backoff and
- * records outcomes by group commit. About 320 lines because it is one state machine (in-flight
+ * records outcomes by group commit. About 340 lines because it is one state machine (in-flight
  * bound, drain, flush, stop, crash) whose parts share private state; the queries live in
  * db/repos/outbox.repo.ts and the SMTP pools in pools.ts.
  */
 import type { Clock } from '../core/clock';
 import type { Db } from '../db/database';
-import { claimDueMail, recordOutcomes } from '../db/repos/outbox.repo';
+import { claimDueMail, recordOutcomes, type Claimed } from '../db/repos/outbox.repo';
 import type { OutboxRow, OutboxUpdate } from '../db/tables/mail_outbox.table';
 import type { MailConfigResolver } from './config';
 import { SmtpPools, type PoolEntry } from './pools';
@@ -34,10 +34,14 @@ export interface SenderOptions {
 export type SenderEvent =
   | { type: 'sent'; id: number; messageId: string }
   | { type: 'retry'; id: number; reason: string; nextAttemptAt: string }
-  | { type: 'failed'; id: number; reason: string };
+  | { type: 'failed'; id: number; reason: string }
+  | { type: 'dropped'; id: number; reason: string };
 
 export interface DrainResult {
+  /** Rows claimed to be sent (dropped rows not included). */
   claimed: number;
+  /** Rows the claim dropped instead: their link died or their member left the state the mail was for. */
+  dropped: number;
   sent: number;
   retried: number;
   failed: number;
@@ -58,7 +62,7 @@ interface PendingWrite {
 }
 
 function emptyResult(): DrainResult {
-  return { claimed: 0, sent: 0, retried: 0, failed: 0 };
+  return { claimed: 0, dropped: 0, sent: 0, retried: 0, failed: 0 };
 }
 
 function tally(result: DrainResult, outcome: Outcome | null): void {
@@ -160,8 +164,11 @@ export class MailSender {
           });
     try {
       while (!this.crashed && !this.stopping && failure === null) {
-        const rows = await this.claim(Math.min(this.batchSize, this.maxInFlight - inFlight));
+        const { rows, dropped } = await this.claim(Math.min(this.batchSize, this.maxInFlight - inFlight));
+        total.dropped += dropped.length;
         if (rows.length === 0) {
+          // A batch that was all dead links: there may be more due behind it.
+          if (dropped.length > 0) continue;
           if (inFlight === 0) break;
           // Nothing due now: look again once everything in flight has settled.
           await until(() => inFlight === 0);
@@ -191,8 +198,9 @@ export class MailSender {
   async drainOnce(): Promise<DrainResult> {
     const result = emptyResult();
     if (this.crashed) return result;
-    const rows = await this.claim(this.batchSize);
+    const { rows, dropped } = await this.claim(this.batchSize);
     result.claimed = rows.length;
+    result.dropped = dropped.length;
     for (const outcome of await Promise.all(this.dispatch(rows))) tally(result, outcome);
     return result;
   }
@@ -210,14 +218,16 @@ export class MailSender {
     });
   }
 
-  private async claim(limit: number): Promise<OutboxRow[]> {
-    if (limit <= 0) return [];
+  private async claim(limit: number): Promise<Claimed> {
+    if (limit <= 0) return { rows: [], dropped: [] };
     const configured = await this.opts.config.configuredOrganizations();
-    if (configured !== 'all' && configured.length === 0) return [];
+    if (configured !== 'all' && configured.length === 0) return { rows: [], dropped: [] };
     const now = this.opts.clock.now();
     const nowIso = now.toISOString();
     const lease = new Date(now.getTime() + this.leaseMs).toISOString();
-    return claimDueMail(this.opts.db, { nowIso, leaseUntil: lease, limit, organizationIds: configured });
+    const claimed = await claimDueMail(this.opts.db, { nowIso, leaseUntil: lease, limit, organizationIds: configured });
+    for (const d of claimed.dropped) this.opts.onEvent?.({ type: 'dropped', id: d.id, reason: d.reason });
+    return claimed;
   }
 
   /** The organization's pool, reserved for `uses` mails (each released by sendRow). */

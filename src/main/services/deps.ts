@@ -24,6 +24,10 @@ export interface LinkIssued {
   url: string;
   expiresAt: string;
   inviterLabel: string;
+  /** SHA-256 of the link's token: the outbox checks the link is still live before mailing it. */
+  tokenHash?: string;
+  /** The member's status the link was issued for: a member who left it is not mailed. */
+  memberStatus?: string;
 }
 
 /**

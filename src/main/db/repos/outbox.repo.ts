@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, DbOrTx } from '../database';
+import { byDialect } from '../dialect';
 import type { NewOutboxRow, OutboxRow, OutboxStatus, OutboxUpdate } from '../tables/mail_outbox.table';
 import { chunks, rowsPerStatement } from './util';
 
@@ -9,11 +10,46 @@ export async function insertOutboxRows(db: DbOrTx, rows: NewOutboxRow[]): Promis
   for (const part of chunks(rows, rowsPerStatement(15))) await db.insertInto('mail_outbox').values(part).execute();
 }
 
+export interface Claimed {
+  /** Rows now 'sending' under the lease: to be sent. */
+  rows: OutboxRow[];
+  /** Rows dropped by this claim (their link died or their member moved on), with the reason recorded. */
+  dropped: { id: number; reason: string }[];
+}
+
+const REVOKED: Record<string, string> = {
+  superseded: 'a newer link replaced it',
+  cancelled: 'the invitation was cancelled',
+  deleted: 'the member was deleted',
+  deactivated: 'the member was deactivated',
+};
+
+/** Why a claimed mail must not go out, or null when its link is live and its member still where the mail found them. */
+function deadReason(
+  row: OutboxRow,
+  link: { used_at: string | null; revoked_at: string | null; revoked_reason: string | null; expires_at: string } | undefined,
+  memberStatus: string | undefined,
+  nowIso: string,
+): string | null {
+  if (row.link_token_hash === null) return null;
+  if (!link) return 'Not sent: its link no longer exists.';
+  if (link.revoked_at !== null) return `Not sent: its link was revoked (${REVOKED[link.revoked_reason ?? ''] ?? link.revoked_reason ?? 'revoked'}).`;
+  if (link.used_at !== null) return 'Not sent: its link was already used.';
+  if (link.expires_at <= nowIso) return 'Not sent: its link expired.';
+  if (row.member_status !== null && memberStatus !== row.member_status)
+    return memberStatus === undefined ? 'Not sent: the member no longer exists.' : `Not sent: the member is now ${memberStatus}, no longer ${row.member_status}.`;
+  return null;
+}
+
 /**
  * Claims up to `limit` due rows in one transaction: queued ones whose time has come and 'sending'
- * ones whose lease ran out (their process died). They become 'sending' until `leaseUntil`.
+ * ones whose lease ran out (their process died). In the same transaction, a row whose link is no
+ * longer live, or whose member left the state the mail was for, is dropped with its reason (and its
+ * bodies, which hold the token, cleared); the others become 'sending' until `leaseUntil`. Mail
+ * without a link is never dropped. On PostgreSQL the rows are locked with FOR UPDATE SKIP LOCKED,
+ * so concurrent senders claim disjoint rows.
  */
-export async function claimDueMail(db: Db, opts: { nowIso: string; leaseUntil: string; limit: number; organizationIds: 'all' | number[] }): Promise<OutboxRow[]> {
+export async function claimDueMail(db: Db, opts: { nowIso: string; leaseUntil: string; limit: number; organizationIds: 'all' | number[] }): Promise<Claimed> {
   const { nowIso, leaseUntil, limit, organizationIds } = opts;
   return db.transaction().execute(async (trx) => {
     let q = trx
@@ -26,14 +62,47 @@ export async function claimDueMail(db: Db, opts: { nowIso: string; leaseUntil: s
         ]),
       );
     if (organizationIds !== 'all') q = q.where('organization_id', 'in', organizationIds);
-    const rows = await q.orderBy('id').limit(limit).execute();
-    if (rows.length === 0) return [];
-    await trx
-      .updateTable('mail_outbox')
-      .set((eb) => ({ status: 'sending', lease_until: leaseUntil, attempts: eb('attempts', '+', 1) }))
-      .where('id', 'in', rows.map((r) => r.id))
-      .execute();
-    return rows.map((r) => ({ ...r, status: 'sending' as const, lease_until: leaseUntil, attempts: r.attempts + 1 }));
+    q = q.orderBy('id').limit(limit);
+    const rows = await byDialect(trx, { sqlite: () => q.execute(), postgres: () => q.forUpdate().skipLocked().execute() });
+    if (rows.length === 0) return { rows: [], dropped: [] };
+
+    const withLink = rows.filter((r) => r.link_token_hash !== null);
+    const links = new Map<string, { used_at: string | null; revoked_at: string | null; revoked_reason: string | null; expires_at: string }>();
+    const statuses = new Map<number, string>();
+    if (withLink.length) {
+      const hashes = withLink.map((r) => r.link_token_hash!);
+      for (const l of await trx.selectFrom('link').select(['token_hash', 'used_at', 'revoked_at', 'revoked_reason', 'expires_at']).where('token_hash', 'in', hashes).execute())
+        links.set(l.token_hash, l);
+      const memberIds = [...new Set(withLink.map((r) => r.member_id).filter((id): id is number => id !== null))];
+      if (memberIds.length)
+        for (const m of await trx.selectFrom('member').select(['id', 'status']).where('id', 'in', memberIds).execute()) statuses.set(m.id, m.status);
+    }
+    const live: OutboxRow[] = [];
+    const dropped: { id: number; reason: string }[] = [];
+    for (const r of rows) {
+      const reason = deadReason(r, r.link_token_hash === null ? undefined : links.get(r.link_token_hash), r.member_id === null ? undefined : statuses.get(r.member_id), nowIso);
+      if (reason === null) live.push(r);
+      else dropped.push({ id: r.id, reason });
+    }
+    const byReason = new Map<string, number[]>();
+    for (const d of dropped) {
+      const ids = byReason.get(d.reason);
+      if (ids) ids.push(d.id);
+      else byReason.set(d.reason, [d.id]);
+    }
+    for (const [reason, ids] of byReason)
+      await trx
+        .updateTable('mail_outbox')
+        .set({ status: 'dropped', lease_until: null, last_error: reason, text_body: null, html_body: null })
+        .where('id', 'in', ids)
+        .execute();
+    if (live.length)
+      await trx
+        .updateTable('mail_outbox')
+        .set((eb) => ({ status: 'sending', lease_until: leaseUntil, attempts: eb('attempts', '+', 1) }))
+        .where('id', 'in', live.map((r) => r.id))
+        .execute();
+    return { rows: live.map((r) => ({ ...r, status: 'sending' as const, lease_until: leaseUntil, attempts: r.attempts + 1 })), dropped };
   });
 }
 

@@ -1,6 +1,7 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
-export type OutboxStatus = 'queued' | 'sending' | 'sent' | 'failed';
+/** 'dropped': never sent because its link died or its member left the state it was for (reason in last_error). */
+export type OutboxStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'dropped';
 
 /**
  * One mail to send. The bodies hold the link (and so its token) until the mail is sent; then they
@@ -24,6 +25,10 @@ export interface MailOutboxTable {
   last_error: string | null;
   created_at: string;
   sent_at: string | null;
+  /** SHA-256 of the token of the link the mail carries (migration 0008b); null for mail without a link. */
+  link_token_hash: string | null;
+  /** The member's status the mail was written for; null for mail without a link. */
+  member_status: string | null;
 }
 export type OutboxRow = Selectable<MailOutboxTable>;
 export type NewOutboxRow = Insertable<MailOutboxTable>;

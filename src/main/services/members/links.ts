@@ -15,10 +15,23 @@ export interface IssuedLink {
 export function issueLink(deps: ServiceDeps, member: Member, purpose: LinkPurpose, kind: LinkKind, expiresAt: string, now: string, inviter: string): IssuedLink {
   const token = newToken();
   const url = linkUrl(deps, purpose, token);
+  const tokenHash = hashToken(token);
   return {
     token,
-    link: { member_id: member.id, purpose, token_hash: hashToken(token), created_at: now, expires_at: expiresAt },
-    event: { kind, purpose, organizationId: member.organization_id, memberId: member.id, email: member.email, name: member.name, url, expiresAt, inviterLabel: inviter },
+    link: { member_id: member.id, purpose, token_hash: tokenHash, created_at: now, expires_at: expiresAt },
+    event: {
+      kind,
+      purpose,
+      organizationId: member.organization_id,
+      memberId: member.id,
+      email: member.email,
+      name: member.name,
+      url,
+      expiresAt,
+      inviterLabel: inviter,
+      tokenHash,
+      memberStatus: member.status,
+    },
   };
 }
 

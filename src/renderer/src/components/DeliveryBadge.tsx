@@ -4,8 +4,8 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { MemberDelivery } from '../api-types';
 import { errorMessage, useTRPC } from '../trpc';
 
-const LABELS: Record<MemberDelivery['status'], string> = { queued: 'Mail queued', sending: 'Mail sending', sent: 'Mail sent', failed: 'Mail failed' };
-const COLORS: Record<MemberDelivery['status'], string> = { queued: 'gray', sending: 'blue', sent: 'teal', failed: 'red' };
+const LABELS: Record<MemberDelivery['status'], string> = { queued: 'Mail queued', sending: 'Mail sending', sent: 'Mail sent', failed: 'Mail failed', dropped: 'Mail not sent' };
+const COLORS: Record<MemberDelivery['status'], string> = { queued: 'gray', sending: 'blue', sent: 'teal', failed: 'red', dropped: 'gray' };
 
 /** The latest mail to a member, with a retry for a failed one. */
 export function DeliveryBadge({ memberId, delivery }: { memberId: number; delivery?: MemberDelivery | null }) {
