@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { DbOrTx } from '../database';
+import { byDialect } from '../dialect';
 import type { Account, NewAccount } from '../tables/account.table';
 
 export async function insertAccount(db: DbOrTx, row: NewAccount): Promise<Account> {
@@ -58,7 +59,12 @@ export async function membersTiedToAccount(db: DbOrTx, organizationId: number, a
 
 /** Access to one account becomes access to another (kept once where a member had both). */
 export async function moveAccountAccess(db: DbOrTx, fromAccountId: number, toAccountId: number): Promise<void> {
-  await sql`UPDATE OR IGNORE member_account SET account_id = ${toAccountId} WHERE account_id = ${fromAccountId}`.execute(db);
+  await byDialect(db, {
+    sqlite: () => sql`UPDATE OR IGNORE member_account SET account_id = ${toAccountId} WHERE account_id = ${fromAccountId}`,
+    // PostgreSQL has no UPDATE OR IGNORE: skip the rows that would collide (they stay, like SQLite leaves them).
+    postgres: () => sql`UPDATE member_account SET account_id = ${toAccountId} WHERE account_id = ${fromAccountId}
+      AND NOT EXISTS (SELECT 1 FROM member_account m2 WHERE m2.member_id = member_account.member_id AND m2.account_id = ${toAccountId})`,
+  }).execute(db);
 }
 
 /** Removes every access, role and permission granted at this account. */
