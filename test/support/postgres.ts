@@ -91,13 +91,28 @@ export async function startPostgres(): Promise<RunningPostgres> {
   return { adminUrl: `postgres://${PG_USER}:${PG_PASSWORD}@${host}:${port}/postgres`, host, port, stop };
 }
 
-/** A fresh, empty database owned by the test role; returns its URL. */
-export async function createTestDatabase(adminUrl: string, prefix = 'roster_'): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `${prefix}${randomBytes(6).toString('hex')}`;
+/** The migrated database each test's store is cloned from (see setup). */
+export const TEMPLATE_DATABASE = 'roster_template';
+
+/**
+ * A fresh database owned by the test role; returns its URL. Empty, or (`from`) a clone of a
+ * template: cloning the migrated template is much cheaper than migrating each test's database.
+ */
+export async function createTestDatabase(adminUrl: string, opts: { from?: string } = {}): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `roster_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await admin.query(`CREATE DATABASE ${name}${opts.from ? ` TEMPLATE ${opts.from}` : ''}`);
+        break;
+      } catch (e) {
+        // 55006: the template is briefly in use (another clone starting); try again.
+        if ((e as { code?: string }).code !== '55006' || attempt > 50) throw e;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
   } finally {
     await admin.end();
   }
@@ -125,8 +140,20 @@ declare module 'vitest' {
 /** vitest globalSetup: starts the cluster when ROSTER_TEST_STORE=postgres. */
 export default async function setup(project: { provide: (key: 'pgAdminUrl', value: string) => void }): Promise<(() => void) | undefined> {
   if (process.env.ROSTER_TEST_STORE !== 'postgres') return undefined;
-  const pg = await startPostgres();
-  project.provide('pgAdminUrl', pg.adminUrl);
-  process.env.ROSTER_TEST_PG_ADMIN_URL = pg.adminUrl;
-  return () => pg.stop();
+  const cluster = await startPostgres();
+  try {
+    // One migrated template; each test clones it (openTestStore), still running migrateToLatest (a no-op).
+    const admin = new pg.Client({ connectionString: cluster.adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
+    await admin.end();
+    const { openDirectory } = await import('../../src/main/db/directory');
+    const store = await openDirectory({ databaseUrl: cluster.adminUrl.replace(/\/postgres$/, `/${TEMPLATE_DATABASE}`), max: 1 });
+    await store.close();
+  } catch (e) {
+    cluster.stop();
+    throw e;
+  }
+  project.provide('pgAdminUrl', cluster.adminUrl);
+  return () => cluster.stop();
 }

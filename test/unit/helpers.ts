@@ -8,7 +8,7 @@ import { createCaller } from '../../src/main/api/router';
 import { AdjustableClock } from '../../src/main/core/clock';
 import type { OpenedStore } from '../../src/main/db/connect';
 import { openDirectory } from '../../src/main/db/directory';
-import { createTestDatabase } from '../support/postgres';
+import { createTestDatabase, TEMPLATE_DATABASE } from '../support/postgres';
 import type { LinkIssued } from '../../src/main/services/deps';
 import { createServices, type Services } from '../../src/main/services/index';
 import { inviteeDoor } from './invitee-door';
@@ -42,7 +42,7 @@ export const TEST_STORE: 'sqlite' | 'postgres' = process.env.ROSTER_TEST_STORE =
 export async function openTestStore(prefix = 'roster-unit-'): Promise<{ dir: string; store: OpenedStore; clock: AdjustableClock; remove(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   if (TEST_STORE === 'postgres') {
-    const database = await createTestDatabase(inject('pgAdminUrl'));
+    const database = await createTestDatabase(inject('pgAdminUrl'), { from: TEMPLATE_DATABASE });
     const store = await openDirectory({ databaseUrl: database.url, max: 4 });
     return {
       dir,
