@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 30000,
     hookTimeout: 30000,
     pool: 'forks',
+    // Starts a throwaway PostgreSQL cluster when ROSTER_TEST_STORE=postgres (nothing otherwise).
+    globalSetup: ['test/support/postgres.ts'],
   },
 });

@@ -1,7 +1,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { AdjustableClock, systemClock, type Clock } from './core/clock';
-import { DATABASE_FILE, openStore, type OpenedStore } from './db/connect';
+import { DATABASE_FILE, type OpenedStore } from './db/connect';
+import { openDirectory } from './db/directory';
 import { createMail } from './mail';
 import { fileSecretBox, type SecretBox } from './mail/secrets';
 import { parseSmtpUrl, type SmtpConfig } from './mail/transport';
@@ -41,8 +42,15 @@ export async function startRuntime(opts: {
   secrets?: SecretBox;
   /** The installation's SMTP server from ROSTER_SMTP_URL / ROSTER_MAIL_FROM, for organizations without their own. */
   smtp?: SmtpConfig | null;
+  /**
+   * Team mode: the directory in this PostgreSQL database (postgres://…) instead of the data folder's
+   * SQLite file. Defaults to ROSTER_DATABASE_URL; empty means the local file. The data folder still
+   * holds this desktop's own files (the mail secrets key).
+   */
+  databaseUrl?: string | null;
 }): Promise<Runtime> {
-  const store = await openStore(join(opts.dataDir, DATABASE_FILE));
+  const databaseUrl = opts.databaseUrl ?? (process.env.ROSTER_DATABASE_URL || null);
+  const store = await openDirectory(databaseUrl ? { databaseUrl } : { sqlitePath: join(opts.dataDir, DATABASE_FILE) });
   const testClock = process.env.NODE_ENV === 'test' ? new AdjustableClock() : null;
   const clock = opts.clock ?? testClock ?? systemClock;
   const mail = createMail({ db: store.db, clock, secrets: opts.secrets ?? fileSecretBox(opts.dataDir), env: opts.smtp ?? smtpFromEnv() });

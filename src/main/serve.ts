@@ -1,12 +1,16 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { redactDatabaseUrl } from './db/directory';
 import { createWebServer } from './http/web-server';
 import { defaultDataDir, startRuntime } from './runtime';
 
-/** Web mode: `node out/main/serve.js --port P --data-dir D`, loopback only. */
+/**
+ * Web mode: `node out/main/serve.js --port P --data-dir D [--database-url postgres://…]`, loopback only.
+ * --database-url (or ROSTER_DATABASE_URL) puts the directory in a shared PostgreSQL database (team mode).
+ */
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { port: { type: 'string' }, 'data-dir': { type: 'string' }, renderer: { type: 'string' } },
+    options: { port: { type: 'string' }, 'data-dir': { type: 'string' }, 'database-url': { type: 'string' }, renderer: { type: 'string' } },
     allowPositionals: false,
   });
   const port = Number(values.port ?? process.env.ROSTER_PORT ?? 8450);
@@ -14,7 +18,8 @@ async function main(): Promise<void> {
   const dataDir = resolve(values['data-dir'] ?? defaultDataDir());
   const rendererDir = resolve(values.renderer ?? resolve(__dirname, '../renderer'));
   let base = '';
-  const runtime = await startRuntime({ dataDir, publicBaseUrl: () => process.env.ROSTER_PUBLIC_URL ?? base });
+  const databaseUrl = values['database-url'] ?? (process.env.ROSTER_DATABASE_URL || null);
+  const runtime = await startRuntime({ dataDir, databaseUrl, publicBaseUrl: () => process.env.ROSTER_PUBLIC_URL ?? base });
   const server = createWebServer({ runtime, rendererDir, port });
   server.listen(port, '127.0.0.1', () => {
     const address = server.address();
@@ -22,6 +27,7 @@ async function main(): Promise<void> {
     base = `http://127.0.0.1:${actual}`;
     console.log(`Roster listening on ${base}`);
     console.log(`Data folder: ${dataDir}`);
+    console.log(databaseUrl ? `Directory: PostgreSQL ${redactDatabaseUrl(databaseUrl)}` : 'Directory: this computer only (SQLite in the data folder)');
   });
   const stop = () => {
     server.close();

@@ -43,7 +43,7 @@ async function benchInvites(): Promise<void> {
     if (result.invited.length !== INVITES) throw new Error(`expected ${INVITES} invited, got ${result.invited.length}`);
 
     // Baseline: the same member rows and link rows, straight through prepared statements in one transaction.
-    const raw = store.sqlite;
+    const raw = store.sqlite!;
     raw.exec('CREATE TABLE raw_member AS SELECT * FROM member WHERE 0; CREATE TABLE raw_link AS SELECT * FROM link WHERE 0;');
     const insertMember = raw.prepare(
       'INSERT INTO raw_member (id, organization_id, email, email_normalized, name, status, invited_at, invite_expires_at, status_changed_at, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)',
@@ -157,7 +157,7 @@ async function benchMemberTables(): Promise<void> {
     const org = me.organization.id;
 
     // Seed: raw prepared inserts in one transaction (the FTS triggers and indexes are maintained as they go).
-    const raw = store.sqlite;
+    const raw = store.sqlite!;
     const insert = raw.prepare(
       'INSERT INTO member (organization_id, email, email_normalized, name, phone, phone_digits, status, invited_at, invite_expires_at, accepted_at, status_changed_at, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)',
     );

@@ -2,11 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TRPCError } from '@trpc/server';
-import { expect } from 'vitest';
+import { expect, inject } from 'vitest';
 import { createContextInner, memoryCarrier } from '../../src/main/api/context';
 import { createCaller } from '../../src/main/api/router';
 import { AdjustableClock } from '../../src/main/core/clock';
-import { openStore, type OpenedStore } from '../../src/main/db/connect';
+import type { OpenedStore } from '../../src/main/db/connect';
+import { openDirectory } from '../../src/main/db/directory';
+import { createTestDatabase, TEMPLATE_DATABASE } from '../support/postgres';
 import type { LinkIssued } from '../../src/main/services/deps';
 import { createServices, type Services } from '../../src/main/services/index';
 import { inviteeDoor } from './invitee-door';
@@ -29,10 +31,31 @@ export interface TestEnv {
   close(): Promise<void>;
 }
 
-/** A real SQLite file in a fresh temporary folder, migrated, with a clock the test moves. */
+/** Which store the unit suite runs on: SQLite (default) or PostgreSQL (ROSTER_TEST_STORE=postgres). */
+export const TEST_STORE: 'sqlite' | 'postgres' = process.env.ROSTER_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+
+/**
+ * A fresh, migrated store with a clock the test moves: a real SQLite file in a fresh temporary
+ * folder, or (ROSTER_TEST_STORE=postgres) a database of its own on the run's throwaway cluster.
+ * The temporary folder exists either way, for tests that keep files next to the store.
+ */
 export async function openTestStore(prefix = 'roster-unit-'): Promise<{ dir: string; store: OpenedStore; clock: AdjustableClock; remove(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  const store = await openStore(join(dir, 'roster.sqlite'));
+  if (TEST_STORE === 'postgres') {
+    const database = await createTestDatabase(inject('pgAdminUrl'), { from: TEMPLATE_DATABASE });
+    const store = await openDirectory({ databaseUrl: database.url, max: 4 });
+    return {
+      dir,
+      store,
+      clock: new AdjustableClock(),
+      remove: async () => {
+        await store.close();
+        await database.drop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const store = await openDirectory({ sqlitePath: join(dir, 'roster.sqlite') });
   return {
     dir,
     store,

@@ -3,14 +3,17 @@ import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database } from './database';
+import type { DialectName } from './dialect';
 import { staticMigrationProvider } from './migrations';
 
 export const DATABASE_FILE = 'roster.sqlite';
 
 export interface OpenedStore {
   db: Kysely<Database>;
-  /** The raw handle, for pragmas, backups and benchmarks' baseline only. */
-  sqlite: SQLite.Database;
+  /** Which store this is: the desktop's SQLite file or a shared PostgreSQL database (team mode). */
+  dialect: DialectName;
+  /** The raw SQLite handle, for pragmas, backups and benchmarks' baseline only; null on PostgreSQL. */
+  sqlite: SQLite.Database | null;
   close(): Promise<void>;
 }
 
@@ -43,6 +46,7 @@ export async function openStore(file: string): Promise<OpenedStore> {
   await migrateToLatest(db);
   return {
     db,
+    dialect: 'sqlite',
     sqlite,
     close: async () => {
       await db.destroy();

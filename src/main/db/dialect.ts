@@ -1,4 +1,7 @@
-import { PostgresAdapter, sql, type Kysely } from 'kysely';
+import { PostgresAdapter, sql, type ColumnDataType, type ColumnDefinitionBuilderCallback, type Expression, type Kysely } from 'kysely';
+
+/** A column type as Kysely's addColumn takes it (Kysely does not export its own name for this). */
+export type DataTypeExpression = ColumnDataType | Expression<unknown>;
 
 /**
  * The one place where SQLite (the default, one desktop) and PostgreSQL (team mode) differ.
@@ -55,4 +58,41 @@ export async function dropRowTrigger(db: Kysely<any>, name: string, table: strin
 /** A null-safe "this column changed" test that both dialects accept. */
 export function changed(column: string): string {
   return `old.${column} IS DISTINCT FROM new.${column}`;
+}
+
+// ---- Schema pieces the migrations share (SQLite output is exactly what the migrations shipped with) ----
+
+/** Text columns: plain `text` on SQLite; on PostgreSQL with the byte-order "C" collation, so ORDER BY and lower() match SQLite. */
+export function textType(db: Kysely<any>): DataTypeExpression {
+  return dialectOf(db) === 'sqlite' ? 'text' : sql`text collate "C"`;
+}
+
+/** `.addColumn('id', ...autoIdColumn(db))`: an integer key the store assigns (AUTOINCREMENT on SQLite, serial on PostgreSQL). */
+export function autoIdColumn(db: Kysely<any>): [DataTypeExpression, ColumnDefinitionBuilderCallback] {
+  return dialectOf(db) === 'sqlite' ? ['integer', (c) => c.primaryKey().autoIncrement()] : ['serial', (c) => c.primaryKey()];
+}
+
+/**
+ * A unique index where `ciColumn` compares case-insensitively (ASCII, like SQLite's NOCASE):
+ * `COLLATE NOCASE` on SQLite, `lower(…)` on PostgreSQL.
+ */
+export async function createCaseInsensitiveUniqueIndex(db: Kysely<any>, name: string, table: string, columns: string[], ciColumn: string): Promise<void> {
+  const ci = dialectOf(db) === 'sqlite' ? `${ciColumn} COLLATE NOCASE` : `lower(${ciColumn})`;
+  await sql.raw(`CREATE UNIQUE INDEX ${name} ON ${table} (${[...columns, ci].join(', ')})`).execute(db);
+}
+
+/**
+ * Search by fragment (3+ characters) over name, email and phone digits. SQLite: the FTS5 trigram
+ * table member_search (made by migration 0004, kept by triggers). PostgreSQL: one multicolumn
+ * pg_trgm GIN index on member (name, email_normalized, phone_digits), which serves
+ * `name ILIKE '%x%' OR email_normalized ILIKE '%x%' OR phone_digits LIKE '%x%'` — same rows.
+ */
+export async function createMemberSearchIndex(db: Kysely<any>): Promise<void> {
+  await sql`CREATE EXTENSION IF NOT EXISTS pg_trgm`.execute(db);
+  await sql`CREATE INDEX member_search_trgm ON member USING gin (name gin_trgm_ops, email_normalized gin_trgm_ops, phone_digits gin_trgm_ops)`.execute(db);
+}
+
+/** Case-insensitive LIKE: SQLite's LIKE already is (for ASCII); PostgreSQL needs ILIKE. */
+export function likeOperator(db: Kysely<any>): 'like' | 'ilike' {
+  return dialectOf(db) === 'sqlite' ? 'like' : 'ilike';
 }

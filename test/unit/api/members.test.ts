@@ -26,7 +26,8 @@ async function lastAudit(caller: Caller) {
 }
 
 async function auditCount(env: TestEnv): Promise<number> {
-  return Number((env.store.sqlite.prepare('SELECT count(*) AS n FROM audit').get() as { n: number }).n);
+  const r = await env.store.db.selectFrom('audit').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(r.n);
 }
 
 describe('members: inviting', () => {
@@ -145,14 +146,14 @@ describe('members: inviting', () => {
     const copied = await inviteLinkToken(owner, (await owner.members.list({ search: 'ann@' })).items[0]!.id);
     const tokens = [...env.mail.map((m) => tokenOf(m.url)), copied];
     expect(tokens.length).toBeGreaterThan(3);
-    const links = env.store.sqlite.prepare('SELECT * FROM link').all() as Record<string, unknown>[];
+    const links = (await env.store.db.selectFrom('link').selectAll().execute()) as unknown as Record<string, unknown>[];
     const dump = JSON.stringify(links);
     for (const t of tokens) {
       expect(dump).not.toContain(t);
       expect(links.some((l) => l.token_hash === hashToken(t))).toBe(true);
     }
     for (const l of links) expect(l.token_hash).toMatch(/^[0-9a-f]{64}$/);
-    const auditDump = JSON.stringify(env.store.sqlite.prepare('SELECT * FROM audit').all());
+    const auditDump = JSON.stringify(await env.store.db.selectFrom('audit').selectAll().execute());
     for (const t of tokens) expect(auditDump).not.toContain(t);
   });
 });
@@ -276,8 +277,8 @@ describe('members: transitions', () => {
     const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     expect((rejected.reason as { domainCode?: string }).domainCode).toBe('LINK_USED');
     expect(await statusOf(owner, id)).toBe('accepted');
-    const accepts = env.store.sqlite.prepare("SELECT count(*) AS n FROM audit WHERE action = 'member.accept' AND target_id = ?").get(id) as { n: number };
-    expect(accepts.n).toBe(1);
+    const accepts = await env.store.db.selectFrom('audit').select('id').where('action', '=', 'member.accept').where('target_id', '=', id).execute();
+    expect(accepts).toHaveLength(1);
   });
 
   it('deactivate: only accepted members; the person loses access at once; reactivation needs their acceptance', async () => {

@@ -104,8 +104,8 @@ describe('permission enforcement, role by role', () => {
     callers.Owner = owner;
     const now = new Date().toISOString();
     for (const name of ['Viewer', 'Auditor']) {
-      const r = env.store.sqlite.prepare('INSERT INTO role (organization_id, name, builtin, created_at) VALUES (?, ?, NULL, ?)').run(organizationId, name, now);
-      for (const p of HOLDS[name]!) env.store.sqlite.prepare('INSERT INTO role_permission (role_id, permission) VALUES (?, ?)').run(r.lastInsertRowid, p);
+      const r = await env.store.db.insertInto('role').values({ organization_id: organizationId, name, builtin: null, created_at: now }).returning('id').executeTakeFirstOrThrow();
+      for (const p of HOLDS[name]!) await env.store.db.insertInto('role_permission').values({ role_id: r.id, permission: p }).execute();
     }
     for (const name of ['Admin', 'Viewer', 'Auditor']) {
       const email = `${name.toLowerCase()}@acme.test`;

@@ -1,4 +1,5 @@
 import type { DbOrTx } from '../database';
+import { likeOperator } from '../dialect';
 import type { AuditRow, NewAuditRow } from '../tables/audit.table';
 import { chunks, rowsPerStatement } from './util';
 
@@ -22,10 +23,12 @@ export async function listAudit(db: DbOrTx, q: AuditQuery): Promise<AuditRow[]> 
   if (q.targetType) query = query.where('target_type', '=', q.targetType);
   if (q.targetId !== undefined) query = query.where('target_id', '=', q.targetId);
   if (q.action) query = query.where('action', '=', q.action);
-  if (q.actor) query = query.where('actor_label', 'like', `%${escapeLike(q.actor)}%`, );
+  // Case-insensitive on both stores (LIKE on SQLite, ILIKE on PostgreSQL).
+  const like = likeOperator(db);
+  if (q.actor) query = query.where('actor_label', like, `%${escapeLike(q.actor)}%`, );
   if (q.search) {
     const s = `%${escapeLike(q.search)}%`;
-    query = query.where((eb) => eb.or([eb('target_label', 'like', s), eb('actor_label', 'like', s), eb('action', 'like', s)]));
+    query = query.where((eb) => eb.or([eb('target_label', like, s), eb('actor_label', like, s), eb('action', like, s)]));
   }
   if (q.beforeId !== undefined) query = query.where('id', '<', q.beforeId);
   return query.orderBy('id', 'desc').limit(q.limit).execute();
