@@ -62,6 +62,8 @@ export interface TestScim {
   faults: Fault[];
   /** Every request waits this long before it is handled. */
   slowMs: number;
+  /** Called as each request arrives, before it is handled (to race a test's change against it). */
+  onRequest: ((method: string, path: string) => void) | null;
   userByName(userName: string): ScimUser | undefined;
   groupByName(displayName: string): ScimGroup | undefined;
   /** Closes the listener and every open connection: requests fail with ECONNREFUSED. */
@@ -169,6 +171,7 @@ export async function startScimServer(opts: { token?: string; maxOperations?: nu
     peakInFlight: 0,
     faults: [],
     slowMs: 0,
+    onRequest: null,
     userByName: (n) => [...store.users.values()].find((u) => u.userName.toLowerCase() === n.toLowerCase()),
     groupByName: (n) => [...store.groups.values()].find((g) => g.displayName === n),
     down: async () => undefined,
@@ -187,6 +190,7 @@ export async function startScimServer(opts: { token?: string; maxOperations?: nu
     res.on('close', () => {
       if (!res.writableFinished) inFlight--;
     });
+    scim.onRequest?.(req.method, req.url);
     if (scim.slowMs > 0) await new Promise((r) => setTimeout(r, scim.slowMs));
     const i = scim.faults.findIndex((f) => !f.match || f.match(req.method, req.url));
     if (i >= 0) {

@@ -99,7 +99,7 @@ export async function saveSyncSettings(sync: SyncRuntime, actor: Actor, organiza
     const shown = (s: Record<string, unknown> | undefined) => (s ? { ...s, token_enc: undefined, hasToken: !!s.token_enc, push_owner: undefined, push_lease_until: undefined } : null);
     await insertAuditRows(trx, [auditRow(organizationId, actor, 'sync.settings.update', { type: 'organization', id: organizationId, label: input.baseUrl }, shown(before), shown({ ...values, tokenChanged: input.token !== undefined }), now)]);
   });
-  sync.sender.start();
+  // The runtime runs the sender; a save only wakes it.
   sync.sender.kick();
   return getSyncSettings(sync, organizationId);
 }
