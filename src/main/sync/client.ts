@@ -80,8 +80,26 @@ export class ScimClient {
   private readonly now: () => Date;
   private readonly timeoutMs: number;
 
+  /**
+   * Once the server rejected the token, asked to wait, or went away, this client sends nothing
+   * more: requests queued behind the gate fail the same way without reaching the server.
+   */
+  private stopped: ScimError | null = null;
+
   async request<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T | null }> {
     return this.gate.run(async () => {
+      try {
+        return await this.send<T>(method, path, body);
+      } catch (e) {
+        if (e instanceof ScimError && (e.kind === 'auth' || e.kind === 'throttled' || e.kind === 'network')) this.stopped ??= e;
+        throw e;
+      }
+    });
+  }
+
+  private async send<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T | null }> {
+    {
+      if (this.stopped) throw this.stopped;
       this.sent[method] = (this.sent[method] ?? 0) + 1;
       let res: Response;
       try {
@@ -109,7 +127,7 @@ export class ScimClient {
       if (status === 401 || status === 403) throw new ScimError('auth', status, err.scimType ?? null, detail);
       if (status === 429 || status === 503) throw new ScimError('throttled', status, err.scimType ?? null, detail, retryAfterMs(res.headers.get('retry-after'), this.now()));
       throw new ScimError(status >= 500 ? 'server' : 'client', status, err.scimType ?? null, detail);
-    });
+    }
   }
 
   /** Reads /ServiceProviderConfig once; PATCH unknown means PUT, maxOperations unknown means 100. */
