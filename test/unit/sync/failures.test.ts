@@ -140,3 +140,37 @@ describe('sync: the server says no, or is not there', () => {
     expect((await e.owner.sync.status()).held).toBeNull();
   });
 });
+
+describe('sync: a crash mid-push', () => {
+  it('a process that dies after the server created a user leaves nothing lost and nothing doubled', async () => {
+    const e = await syncEnv();
+    await inviteAndAccept(e, e.owner, 'alice@example.org');
+    await connect(e, { maxInFlight: 1 });
+    // This process sends the create, then dies before it can record the answer.
+    const { createSync } = await import('../../../src/main/sync/service');
+    const { fileSecretBox } = await import('../../../src/main/mail/secrets');
+    const dying = createSync({
+      db: e.store.db,
+      clock: e.clock,
+      secrets: fileSecretBox(e.dir),
+      owner: 'dying',
+      fetch: async (url, init) => {
+        const res = await fetch(url, init);
+        if (init?.method === 'POST') return new Promise<Response>(() => undefined);
+        return res;
+      },
+    });
+    void dying.sender.pushNow(e.organizationId);
+    while (e.scim.users.size === 0) await new Promise((r) => setTimeout(r, 20));
+    expect((await e.owner.sync.status()).counts.inFlight).toBe(1);
+
+    // Another process (this test's runtime) takes over once the dead one's lease ran out.
+    expect(await e.owner.sync.pushNow()).toMatchObject({ outcome: 'busy' });
+    e.clock.advance(6 * 60_000);
+    expect(await e.owner.sync.pushNow()).toMatchObject({ outcome: 'done', failed: 0 });
+    expect(e.scim.users.size).toBe(2);
+    for (const u of e.scim.users.values()) expect([...e.scim.users.values()].filter((x) => x.userName === u.userName)).toHaveLength(1);
+    expect(e.scim.groupByName('Roster Admin')!.members).toHaveLength(1);
+    expect((await e.owner.sync.status()).counts).toMatchObject({ inFlight: 0, pending: 0, failed: 0 });
+  });
+});
