@@ -9,6 +9,7 @@ import { parseSmtpUrl, type SmtpConfig } from './mail/transport';
 import { expireDue } from './services/members';
 import type { LinkIssued } from './services/deps';
 import { createServices, type Services } from './services';
+import { createSync } from './sync/service';
 
 /** The same folder Electron's app.getPath('userData') gives for "Roster", so both modes share one store. */
 export function defaultDataDir(): string {
@@ -53,7 +54,10 @@ export async function startRuntime(opts: {
   const store = await openDirectory(databaseUrl ? { databaseUrl } : { sqlitePath: join(opts.dataDir, DATABASE_FILE) });
   const testClock = process.env.NODE_ENV === 'test' ? new AdjustableClock() : null;
   const clock = opts.clock ?? testClock ?? systemClock;
-  const mail = createMail({ db: store.db, clock, secrets: opts.secrets ?? fileSecretBox(opts.dataDir), env: opts.smtp ?? smtpFromEnv() });
+  const secrets = opts.secrets ?? fileSecretBox(opts.dataDir);
+  const mail = createMail({ db: store.db, clock, secrets, env: opts.smtp ?? smtpFromEnv() });
+  // The SCIM token is kept in the same secret store as the SMTP password.
+  const sync = createSync({ db: store.db, clock, secrets });
   // Under NODE_ENV=test every issued link is also kept, so browser tests can follow links without mail.
   const testLinks: LinkIssued[] | null = process.env.NODE_ENV === 'test' ? [] : null;
   const services = createServices({
@@ -67,10 +71,13 @@ export async function startRuntime(opts: {
       },
     },
     mail,
+    sync,
   });
   await services.portal.load();
   // Drains the outbox while the process runs; idles until an organization has an SMTP server.
   mail.sender.start();
+  // Pushes queued directory changes to the organization's SCIM server; idles until sync is set up.
+  sync.sender.start();
   // Invitations expire on their own; a sweep each minute keeps the tables right while nobody looks.
   const sweep = setInterval(() => void expireDue(services.deps).catch(() => undefined), 60_000);
   sweep.unref();
@@ -82,6 +89,7 @@ export async function startRuntime(opts: {
     stop: async () => {
       clearInterval(sweep);
       await mail.sender.stop();
+      await sync.sender.stop();
       await store.close();
     },
   };

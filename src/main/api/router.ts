@@ -5,6 +5,7 @@ import { mailRouter } from './routers/mail';
 import { membersRouter } from './routers/members';
 import { organizationsRouter } from './routers/organizations';
 import { portalRouter } from './routers/portal';
+import { syncRouter } from './routers/sync';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
@@ -17,6 +18,7 @@ export const appRouter = router({
   audit: auditRouter,
   mail: mailRouter,
   portal: portalRouter,
+  sync: syncRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -16,6 +16,7 @@ import type { PhoneAttemptTable, PhoneCodeTable } from './tables/phone_code.tabl
 import type { ProductModuleTable } from './tables/product_module.table';
 import type { RoleTable } from './tables/role.table';
 import type { RolePermissionTable } from './tables/role_permission.table';
+import type { SyncDirtyTable, SyncObjectTable, SyncSettingsTable } from './tables/sync.table';
 
 export interface Database {
   organization: OrganizationTable;
@@ -38,6 +39,9 @@ export interface Database {
   phone_code: PhoneCodeTable;
   phone_attempt: PhoneAttemptTable;
   install_setting: InstallSettingTable;
+  sync_settings: SyncSettingsTable;
+  sync_object: SyncObjectTable;
+  sync_dirty: SyncDirtyTable;
 }
 
 export type Db = Kysely<Database>;

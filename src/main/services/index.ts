@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Clock } from '../core/clock';
 import type { Db } from '../db/database';
 import type { MailRuntime } from '../mail/service';
+import type { SyncRuntime } from '../sync/service';
 import type { Notifier, ServiceDeps } from './deps';
 import { PortalSettingsStore, type PortalSettings } from './portal-settings';
 import { SessionStore } from './sessions';
@@ -14,13 +15,15 @@ export interface Services {
   events: EventEmitter;
   /** Mail settings, outbox sender (absent in tests that capture mail instead). */
   mail?: MailRuntime;
+  /** SCIM sync: settings and the sync sender (absent in tests that do not sync). */
+  sync?: SyncRuntime;
   /** Where the invitee pages listen and what links start with (settings of the install). */
   portal: PortalSettingsStore;
   /** The desktop app's invitee pages server (absent in web mode, where they run beside the console). */
   portalHost?: { apply(next: PortalSettings): Promise<void> };
 }
 
-export function createServices(opts: { db: Db; clock: Clock; publicBaseUrl: () => string; notifier?: Notifier; mail?: MailRuntime }): Services {
+export function createServices(opts: { db: Db; clock: Clock; publicBaseUrl: () => string; notifier?: Notifier; mail?: MailRuntime; sync?: SyncRuntime }): Services {
   const portal = new PortalSettingsStore(opts.db);
   // A link's base comes from settings (or the environment), never from a request.
   const publicBaseUrl = () => process.env.ROSTER_PUBLIC_URL ?? portal.current.publicBaseUrl ?? opts.publicBaseUrl();
@@ -29,5 +32,5 @@ export function createServices(opts: { db: Db; clock: Clock; publicBaseUrl: () =
   events.setMaxListeners(100);
   const sessions = new SessionStore(deps);
   deps.passwordChanged = (personId) => sessions.revokePerson(personId);
-  return { deps, sessions, events, mail: opts.mail, portal };
+  return { deps, sessions, events, mail: opts.mail, sync: opts.sync, portal };
 }

@@ -8,6 +8,7 @@ import { MailPage } from './pages/Mail';
 import { MembersPage } from './pages/Members';
 import { RolesPage } from './pages/Roles';
 import { SettingsPage } from './pages/Settings';
+import { SyncPage } from './pages/Sync';
 import { visibleSections, type SectionKey } from './sections';
 
 /** The first section this person may open: where `#/` and unknown or forbidden addresses lead. */
@@ -41,6 +42,7 @@ export function createConsoleRouter() {
         { path: 'audit', element: <Section name="audit"><AuditPage /></Section> },
         { path: 'settings', element: <Section name="settings"><SettingsPage /></Section> },
         { path: 'mail', element: <Section name="mail"><MailPage /></Section> },
+        { path: 'sync', element: <Section name="sync"><SyncPage /></Section> },
         { path: '*', element: <FirstSection /> },
       ],
     },

@@ -8,6 +8,7 @@ export const SECTIONS = [
   { key: 'audit', label: 'Audit', permission: 'audit.view', orgWide: true },
   { key: 'settings', label: 'Settings', permission: null, orgWide: false },
   { key: 'mail', label: 'Mail', permission: 'members.invite', orgWide: false },
+  { key: 'sync', label: 'Sync', permission: 'sync.manage', orgWide: true },
 ] as const;
 
 export type SectionKey = (typeof SECTIONS)[number]['key'];

@@ -4,6 +4,7 @@ import * as m0002 from './0002_mail';
 import * as m0004 from './0004_console';
 import * as m0005 from './0005_portal';
 import * as m0006 from './0006_member_counts';
+import * as m0007 from './0007_sync';
 import * as m0008 from './0008_counters';
 import * as m0008b from './0008b_outbox_link';
 
@@ -17,6 +18,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0004_console': m0004,
   '0005_portal': m0005,
   '0006_member_counts': m0006,
+  '0007_sync': m0007,
   '0008_counters': m0008,
   '0008b_outbox_link': m0008b,
 };

@@ -1,0 +1,189 @@
+/**
+ * A SCIM 2.0 client: bearer token, the server's capabilities (ServiceProviderConfig), lookups by
+ * filter, POST/PATCH/PUT/DELETE, and at most N requests in flight. Every failure becomes a
+ * ScimError that says what the server said (status, scimType, detail, Retry-After).
+ */
+import { PATCH_SCHEMA } from './mapping';
+import { retryAfterMs } from './plan';
+
+export interface ScimCapabilities {
+  patch: boolean;
+  bulk: boolean;
+  maxOperations: number;
+  filter: boolean;
+  etag: boolean;
+}
+
+export type ScimFailureKind = 'network' | 'auth' | 'throttled' | 'server' | 'client';
+
+export class ScimError extends Error {
+  constructor(
+    readonly kind: ScimFailureKind,
+    readonly status: number | null,
+    readonly scimType: string | null,
+    readonly detail: string,
+    readonly retryAfterMs: number | null = null,
+  ) {
+    super(detail);
+  }
+}
+
+export interface ScimResource {
+  id: string;
+  [k: string]: unknown;
+}
+
+export interface PatchOperation {
+  op: 'add' | 'remove' | 'replace';
+  path?: string;
+  value?: unknown;
+}
+
+type Fetch = typeof fetch;
+
+/** A counting semaphore: at most `limit` holders at once. */
+class Gate {
+  private active = 0;
+  private waiting: (() => void)[] = [];
+  constructor(private readonly limit: number) {}
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+export class ScimClient {
+  private readonly base: string;
+  private readonly gate: Gate;
+  private caps: ScimCapabilities | null = null;
+  /** Requests sent, by method (dry runs assert that only reads went out). */
+  readonly sent: Record<string, number> = {};
+
+  constructor(
+    baseUrl: string,
+    private readonly token: string,
+    opts: { maxInFlight?: number; fetch?: Fetch; now?: () => Date; timeoutMs?: number } = {},
+  ) {
+    this.base = baseUrl.replace(/\/+$/, '');
+    this.gate = new Gate(Math.max(1, opts.maxInFlight ?? 4));
+    this.fetchImpl = opts.fetch ?? fetch;
+    this.now = opts.now ?? (() => new Date());
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+  }
+  private readonly fetchImpl: Fetch;
+  private readonly now: () => Date;
+  private readonly timeoutMs: number;
+
+  /**
+   * Once the server rejected the token, asked to wait, or went away, this client sends nothing
+   * more: requests queued behind the gate fail the same way without reaching the server.
+   */
+  private stopped: ScimError | null = null;
+
+  async request<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T | null }> {
+    return this.gate.run(async () => {
+      try {
+        return await this.send<T>(method, path, body);
+      } catch (e) {
+        if (e instanceof ScimError && (e.kind === 'auth' || e.kind === 'throttled' || e.kind === 'network')) this.stopped ??= e;
+        throw e;
+      }
+    });
+  }
+
+  private async send<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T | null }> {
+    {
+      if (this.stopped) throw this.stopped;
+      this.sent[method] = (this.sent[method] ?? 0) + 1;
+      let res: Response;
+      try {
+        res = await this.fetchImpl(this.base + path, {
+          method,
+          headers: { Authorization: `Bearer ${this.token}`, Accept: 'application/scim+json', ...(body === undefined ? {} : { 'Content-Type': 'application/scim+json' }) },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+      } catch (e) {
+        const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
+        throw new ScimError('network', null, null, `The SCIM server cannot be reached (${cause}).`);
+      }
+      const text = await res.text().catch(() => '');
+      let parsed: unknown = null;
+      try {
+        parsed = text ? JSON.parse(text) : null;
+      } catch {
+        parsed = null;
+      }
+      if (res.ok) return { status: res.status, body: parsed as T | null };
+      const err = (parsed ?? {}) as { scimType?: string; detail?: string };
+      const detail = (err.detail ?? text.slice(0, 300)) || res.statusText;
+      const status = res.status;
+      if (status === 401 || status === 403) throw new ScimError('auth', status, err.scimType ?? null, detail);
+      if (status === 429 || status === 503) throw new ScimError('throttled', status, err.scimType ?? null, detail, retryAfterMs(res.headers.get('retry-after'), this.now()));
+      throw new ScimError(status >= 500 ? 'server' : 'client', status, err.scimType ?? null, detail);
+    }
+  }
+
+  /** Reads /ServiceProviderConfig once; PATCH unknown means PUT, maxOperations unknown means 100. */
+  async capabilities(): Promise<ScimCapabilities> {
+    if (this.caps) return this.caps;
+    const { body } = await this.request<{ patch?: { supported?: boolean }; bulk?: { supported?: boolean; maxOperations?: number }; filter?: { supported?: boolean }; etag?: { supported?: boolean } }>('GET', '/ServiceProviderConfig');
+    this.caps = {
+      patch: !!body?.patch?.supported,
+      bulk: !!body?.bulk?.supported,
+      maxOperations: body?.bulk?.supported && body.bulk.maxOperations ? body.bulk.maxOperations : 100,
+      filter: !!body?.filter?.supported,
+      etag: !!body?.etag?.supported,
+    };
+    return this.caps;
+  }
+
+  async findOne(resource: 'Users' | 'Groups', attribute: 'userName' | 'displayName', value: string): Promise<ScimResource | null> {
+    const filter = `${attribute} eq ${JSON.stringify(value)}`;
+    const { body } = await this.request<{ Resources?: ScimResource[] }>('GET', `/${resource}?filter=${encodeURIComponent(filter)}`);
+    const list = body?.Resources ?? [];
+    const want = value.toLowerCase();
+    // userName is not case-exact (RFC 7643); a server that filters case-exactly is helped here.
+    return list.find((r) => String(r[attribute] ?? '').toLowerCase() === want) ?? list[0] ?? null;
+  }
+
+  async create(resource: 'Users' | 'Groups', body: Record<string, unknown>): Promise<ScimResource> {
+    const r = await this.request<ScimResource>('POST', `/${resource}`, body);
+    if (!r.body?.id) throw new ScimError('server', r.status, null, 'The server created the object but returned no id.');
+    return r.body;
+  }
+
+  async replace(resource: 'Users' | 'Groups', id: string, body: Record<string, unknown>): Promise<void> {
+    await this.request('PUT', `/${resource}/${encodeURIComponent(id)}`, { ...body, id });
+  }
+
+  async patch(resource: 'Users' | 'Groups', id: string, operations: PatchOperation[]): Promise<void> {
+    await this.request('PATCH', `/${resource}/${encodeURIComponent(id)}`, { schemas: [PATCH_SCHEMA], Operations: operations });
+  }
+
+  async remove(resource: 'Users' | 'Groups', id: string): Promise<void> {
+    try {
+      await this.request('DELETE', `/${resource}/${encodeURIComponent(id)}`);
+    } catch (e) {
+      // Already gone is what we wanted.
+      if (!(e instanceof ScimError && e.status === 404)) throw e;
+    }
+  }
+
+  /** Every resource, page by page (for reconcile and tests). */
+  async list(resource: 'Users' | 'Groups', pageSize = 100): Promise<ScimResource[]> {
+    const out: ScimResource[] = [];
+    for (let start = 1; ; start += pageSize) {
+      const { body } = await this.request<{ Resources?: ScimResource[]; totalResults?: number }>('GET', `/${resource}?startIndex=${start}&count=${pageSize}`);
+      const page = body?.Resources ?? [];
+      out.push(...page);
+      if (page.length < pageSize || out.length >= (body?.totalResults ?? 0)) return out;
+    }
+  }
+}

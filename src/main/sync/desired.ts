@@ -1,0 +1,60 @@
+import type { Clock } from '../core/clock';
+import type { DbOrTx } from '../db/database';
+import { accountMemberIds, accountsForSync, membersForSync, roleMemberIds, rolesForSync } from '../db/repos/sync.repo';
+import { dueSyncObjects } from '../db/repos/sync-objects.repo';
+import type { SyncObjectRow, SyncSettingsRow } from '../db/tables/sync.table';
+import { accountDepth, accountPath, roleGroupName, toUser, travels, type GroupAttrs, type UserAttrs } from './mapping';
+import { groupOp, userOp, type AttributeChange, type OpKind } from './plan';
+
+/** One object of the next push: what was written, what is wanted, and the operation between. */
+export interface PlannedObject {
+  obj: SyncObjectRow;
+  op: OpKind;
+  changes: AttributeChange[];
+  user?: UserAttrs | null;
+  group?: GroupAttrs | null;
+  /** Parent groups go first: 0 for users and roles, the account's depth for sub-accounts. */
+  depth: number;
+}
+
+export function parseWritten<T>(obj: SyncObjectRow): T | null {
+  return obj.written_json ? (JSON.parse(obj.written_json) as T) : null;
+}
+
+/** Reads Roster's current state for every due object and decides its operation. */
+export async function planDue(db: DbOrTx, clock: Clock, settings: SyncSettingsRow): Promise<PlannedObject[]> {
+  const org = settings.organization_id;
+  const due = await dueSyncObjects(db, org, clock.now().toISOString());
+  const of = (t: string) => due.filter((o) => o.local_type === t);
+  const members = new Map((await membersForSync(db, org, of('member').map((o) => o.local_id))).map((m) => [m.id, m]));
+  const roleObjs = of('role');
+  const roles = new Map((await rolesForSync(db, org, roleObjs.map((o) => o.local_id))).map((r) => [r.id, r]));
+  const roleMembers = await roleMemberIds(db, [...roles.keys()]);
+  const accountObjs = of('account');
+  const accounts = new Map((await accountsForSync(db, org)).map((a) => [a.id, a]));
+  const accountMembers = await accountMemberIds(db, accountObjs.map((o) => o.local_id).filter((id) => accounts.has(id)));
+
+  const out: PlannedObject[] = [];
+  for (const obj of due) {
+    if (obj.local_type === 'member') {
+      const m = members.get(obj.local_id);
+      const wanted = m && travels(m.status) ? toUser(m, obj.external_id) : null;
+      const written = parseWritten<UserAttrs>(obj);
+      const gone = !m || m.status === 'deleted';
+      out.push({ obj, ...userOp({ remoteId: obj.remote_id, written, wanted, gone, policy: settings.deletion_policy }), user: wanted, depth: 0 });
+      continue;
+    }
+    let wanted: GroupAttrs | null = null;
+    let depth = 0;
+    if (obj.local_type === 'role') {
+      const r = roles.get(obj.local_id);
+      if (r) wanted = { displayName: roleGroupName(r.name), externalId: obj.external_id, members: roleMembers.get(r.id) ?? [] };
+    } else {
+      const path = accounts.has(obj.local_id) ? accountPath(accounts, obj.local_id) : null;
+      if (path) wanted = { displayName: path, externalId: obj.external_id, members: accountMembers.get(obj.local_id) ?? [] };
+      depth = accounts.has(obj.local_id) ? accountDepth(accounts, obj.local_id) : 0;
+    }
+    out.push({ obj, ...groupOp({ remoteId: obj.remote_id, written: parseWritten<GroupAttrs>(obj), wanted }), group: wanted, depth });
+  }
+  return out;
+}

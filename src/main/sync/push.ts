@@ -1,0 +1,220 @@
+/*
+ * One push of one organization: fold the queue, plan, guard, then send users (at most N requests
+ * in flight) and groups (parents first), recording each object's outcome as it comes. 401/403,
+ * network failures and 429/503 stop the push at once (no hundreds of per-object failures); other
+ * errors are per object. Nothing is sent twice across a crash: an object is marked in flight before
+ * it is sent, and a create always looks before it creates.
+ */
+import type { Clock } from '../core/clock';
+import type { Db } from '../db/database';
+import { insertAuditRows } from '../db/repos/audit.repo';
+import { claimPushLease, findSyncSettings, releasePushLease, updateSyncSettings } from '../db/repos/sync.repo';
+import { countSyncedUsers, syncObjectsOfKind, unblockGroups, updateSyncObject } from '../db/repos/sync-objects.repo';
+import type { SyncObjectUpdate, SyncSettingsRow } from '../db/tables/sync.table';
+import { auditRow } from '../services/audit';
+import { SYSTEM_ACTOR, type Actor } from '../services/deps';
+import { ScimClient, ScimError, type ScimCapabilities } from './client';
+import { parseWritten, planDue, type PlannedObject } from './desired';
+import { foldDirty } from './fold';
+import type { GroupAttrs, UserAttrs } from './mapping';
+import { backoffWithJitterMs, guardTrips, removesUser } from './plan';
+import { BlockedError, sendGroup, sendUser } from './wire';
+
+export interface PushContext {
+  db: Db;
+  clock: Clock;
+  /** Who this process is, for the push lease. */
+  owner: string;
+  decrypt(stored: string): string;
+  fetch?: typeof fetch;
+}
+
+export type PushOutcome = 'done' | 'nothing' | 'held' | 'paused' | 'throttled' | 'disabled' | 'busy' | 'dry_run';
+
+export interface PushResult {
+  outcome: PushOutcome;
+  created: number;
+  updated: number;
+  deactivated: number;
+  deleted: number;
+  failed: number;
+  blocked: number;
+  reads: number;
+  writes: number;
+  /** A reason when paused, held or throttled. */
+  reason?: string;
+}
+
+export const TOKEN_REJECTED = 'The token was rejected by the SCIM server: enter a new token to resume.';
+const LEASE_MS = 5 * 60_000;
+
+function empty(outcome: PushOutcome, reason?: string): PushResult {
+  return { outcome, created: 0, updated: 0, deactivated: 0, deleted: 0, failed: 0, blocked: 0, reads: 0, writes: 0, reason };
+}
+
+export function clientFor(ctx: PushContext, s: SyncSettingsRow): ScimClient {
+  return new ScimClient(s.base_url, ctx.decrypt(s.token_enc!), { maxInFlight: s.max_in_flight, fetch: ctx.fetch, now: () => ctx.clock.now() });
+}
+
+/** Runs one push for the organization unless another one (any process) is running. */
+export async function pushOrganization(ctx: PushContext, organizationId: number, opts: { dryRun?: boolean; actor?: Actor } = {}): Promise<PushResult> {
+  const now = () => ctx.clock.now();
+  const s0 = await findSyncSettings(ctx.db, organizationId);
+  if (!s0 || !s0.enabled || !s0.token_enc) return empty('disabled');
+  if (s0.pause_kind === 'token' || s0.pause_kind === 'admin') return empty('paused', s0.pause_reason ?? undefined);
+  if (s0.retry_after_until && s0.retry_after_until > now().toISOString()) return empty('throttled', `The server asked to wait until ${s0.retry_after_until}.`);
+  const leaseUntil = new Date(now().getTime() + LEASE_MS).toISOString();
+  if (!(await claimPushLease(ctx.db, organizationId, ctx.owner, now().toISOString(), leaseUntil))) return empty('busy');
+  try {
+    return await pushLeased(ctx, organizationId, opts.dryRun || !!s0.dry_run, opts.actor ?? SYSTEM_ACTOR);
+  } finally {
+    await releasePushLease(ctx.db, organizationId, ctx.owner);
+  }
+}
+
+async function pushLeased(ctx: PushContext, org: number, dryRun: boolean, actor: Actor): Promise<PushResult> {
+  const { db, clock } = ctx;
+  const iso = () => clock.now().toISOString();
+  await foldDirty(db, clock, org);
+  const s = (await findSyncSettings(db, org))!;
+  const planned = await planDue(db, clock, s);
+  const result = empty('done');
+  const client = clientFor(ctx, s);
+  const counted = () => ({ ...result, reads: client.sent.GET ?? 0, writes: (client.sent.POST ?? 0) + (client.sent.PUT ?? 0) + (client.sent.PATCH ?? 0) + (client.sent.DELETE ?? 0) });
+
+  let caps: ScimCapabilities;
+  try {
+    caps = await client.capabilities();
+  } catch (e) {
+    const stopped = await stopFor(ctx, s, e, null);
+    return { ...(stopped ?? empty('nothing', `The ServiceProviderConfig could not be read: ${(e as Error).message}`)), reads: 1 };
+  }
+  // Reachable again: a pause for the network ends by itself.
+  if (s.pause_kind === 'network') await updateSyncSettings(db, org, { pause_kind: null, pause_reason: null });
+
+  const work = planned.filter((p) => p.op !== 'none');
+  // Nothing to send for these: they are up to date.
+  for (const p of planned) if (p.op === 'none' && p.obj.state !== 'synced') await updateSyncObject(db, p.obj.id, { state: 'synced', status: null, scim_type: null, detail: null, attempts: 0, next_retry_at: null, lease_until: null, synced_at: p.obj.synced_at ?? iso(), updated_at: iso() });
+  if (work.length === 0) return { ...counted(), outcome: 'nothing' };
+
+  const removals = work.filter((p) => removesUser({ objectId: p.obj.id, kind: p.obj.kind, label: p.obj.label, op: p.op, changes: p.changes })).length;
+  if (!s.hold_approved && guardTrips(removals, await countSyncedUsers(db, org), s.guard_percent, s.guard_count)) {
+    const reason = `This push would deactivate or delete ${removals} users: it waits for an admin's approval.`;
+    await updateSyncSettings(db, org, { hold_reason: reason });
+    return { ...counted(), outcome: 'held', reason };
+  }
+
+  if (dryRun) {
+    // Reads only: the lookups a create would make.
+    for (const p of work) {
+      if (p.op !== 'create') continue;
+      try {
+        if (p.user) await client.findOne('Users', 'userName', p.user.userName);
+        else if (p.group) await client.findOne('Groups', 'displayName', p.group.displayName);
+      } catch (e) {
+        const stopped = await stopFor(ctx, s, e, null);
+        if (stopped) return { ...counted(), ...pick(stopped) };
+      }
+    }
+    return { ...counted(), outcome: 'dry_run' };
+  }
+
+  let stop = null as PushResult | null;
+  const record = (id: number, set: SyncObjectUpdate) => updateSyncObject(db, id, { ...set, updated_at: iso() });
+
+  const runOne = async (p: PlannedObject, send: () => Promise<{ remoteId: string | null; written: unknown }>) => {
+    if (stop) return;
+    await record(p.obj.id, { state: 'in_flight', lease_until: new Date(clock.now().getTime() + LEASE_MS).toISOString() });
+    try {
+      const w = await send();
+      await record(p.obj.id, { state: 'synced', remote_id: w.remoteId, written_json: w.written === null ? null : JSON.stringify(w.written), status: null, scim_type: null, detail: null, attempts: 0, next_retry_at: null, lease_until: null, synced_at: iso() });
+      if (p.op === 'create') result.created++;
+      else if (p.op === 'delete') result.deleted++;
+      else if (p.op === 'deactivate' || removesUser({ objectId: 0, kind: p.obj.kind, label: '', op: p.op, changes: p.changes })) result.deactivated++;
+      else result.updated++;
+    } catch (e) {
+      if (e instanceof BlockedError) {
+        result.blocked++;
+        await record(p.obj.id, { state: 'blocked', detail: e.message, lease_until: null });
+        return;
+      }
+      const stopped = await stopFor(ctx, s, e, p);
+      if (stopped) {
+        stop ??= stopped;
+        return;
+      }
+      result.failed++;
+    }
+  };
+
+  const pool = async <T>(items: T[], fn: (t: T) => Promise<void>) => {
+    let next = 0;
+    const worker = async () => {
+      while (!stop && next < items.length) await fn(items[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(s.max_in_flight, items.length) }, worker));
+  };
+
+  const users = work.filter((p) => p.obj.kind === 'user');
+  await pool(users, (p) => runOne(p, () => sendUser(client, caps, p.op, p.obj.remote_id, parseWritten<UserAttrs>(p.obj), p.user ?? null)));
+  if (!stop) {
+    await unblockGroups(db, org, iso());
+    const groups = work.filter((p) => p.obj.kind === 'group');
+    const memberIds = [...new Set(groups.flatMap((p) => [...(p.group?.members ?? []), ...(parseWritten<GroupAttrs>(p.obj)?.members ?? [])]))];
+    const remoteOf = new Map((await syncObjectsOfKind(db, org, 'user', memberIds)).map((o) => [o.local_id, o.remote_id]));
+    // Parent groups before their children: one depth at a time.
+    for (const depth of [...new Set(groups.map((g) => g.depth))].sort((a, b) => a - b)) {
+      if (stop) break;
+      await pool(
+        groups.filter((g) => g.depth === depth),
+        (p) => runOne(p, () => sendGroup(client, caps, p.op, p.obj.remote_id, parseWritten<GroupAttrs>(p.obj), p.group ?? null, remoteOf)),
+      );
+    }
+  }
+  const final: PushResult = stop ? { ...counted(), ...pick(stop) } : counted();
+  const summary = `${final.created} created, ${final.updated} updated, ${final.deactivated} deactivated, ${final.deleted} deleted, ${final.failed} failed, ${final.blocked} blocked`;
+  await updateSyncSettings(db, org, { last_push_at: iso(), last_push_summary: stop ? `${summary}; stopped: ${stop.reason}` : summary, ...(stop ? {} : { hold_reason: null, hold_approved: 0 }) });
+  await insertAuditRows(db, [auditRow(org, actor, 'sync.push', { type: 'organization', id: org, label: s.base_url }, null, { outcome: final.outcome, summary, writes: final.writes }, iso())]);
+  return final;
+}
+
+function pick(r: PushResult): Pick<PushResult, 'outcome' | 'reason'> {
+  return { outcome: r.outcome, reason: r.reason };
+}
+
+/**
+ * Failures that stop the whole push (and say why); returns null for a per-object failure, which
+ * it records on the object.
+ */
+async function stopFor(ctx: PushContext, s: SyncSettingsRow, e: unknown, p: PlannedObject | null): Promise<PushResult | null> {
+  const { db, clock } = ctx;
+  const org = s.organization_id;
+  const iso = clock.now().toISOString();
+  const back = (set: SyncObjectUpdate) => (p ? updateSyncObject(db, p.obj.id, { ...set, updated_at: iso }) : Promise.resolve());
+  if (!(e instanceof ScimError)) {
+    await back({ state: 'failed', status: null, scim_type: null, detail: String((e as Error)?.message ?? e).slice(0, 500), attempts: (p?.obj.attempts ?? 0) + 1, next_retry_at: null, lease_until: null });
+    return null;
+  }
+  if (e.kind === 'auth') {
+    await back({ state: 'pending', lease_until: null });
+    await updateSyncSettings(db, org, { pause_kind: 'token', pause_reason: TOKEN_REJECTED });
+    return empty('paused', TOKEN_REJECTED);
+  }
+  if (e.kind === 'network') {
+    await back({ state: 'pending', lease_until: null });
+    const reason = `${e.detail} Roster tries again by itself.`;
+    await updateSyncSettings(db, org, { pause_kind: 'network', pause_reason: reason });
+    return empty('paused', reason);
+  }
+  const attempts = (p?.obj.attempts ?? 0) + 1;
+  if (e.kind === 'throttled') {
+    const wait = e.retryAfterMs ?? backoffWithJitterMs(attempts);
+    const until = new Date(clock.now().getTime() + wait).toISOString();
+    await back({ state: 'failed', status: e.status, scim_type: e.scimType, detail: e.detail, attempts, next_retry_at: until, lease_until: null });
+    await updateSyncSettings(db, org, { retry_after_until: until });
+    return empty('throttled', `The server answered ${e.status}: waiting until ${until}.`);
+  }
+  const next = e.kind === 'server' ? new Date(clock.now().getTime() + backoffWithJitterMs(attempts)).toISOString() : null;
+  await back({ state: 'failed', status: e.status, scim_type: e.scimType, detail: e.detail, attempts, next_retry_at: next, lease_until: null });
+  return null;
+}

@@ -1,0 +1,192 @@
+import { Alert, Badge, Button, Checkbox, Group, NumberInput, Paper, PasswordInput, Progress, SegmentedControl, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { notifications } from '@mantine/notifications';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import { errorMessage, useTRPC } from '../trpc';
+import { useMe } from '../me';
+
+const STATE_LABEL: Record<string, string> = { pending: 'Pending', in_flight: 'In flight', synced: 'Synced', failed: 'Failed', blocked: 'Blocked' };
+const STATE_COLOR: Record<string, string> = { pending: 'gray', in_flight: 'blue', synced: 'green', failed: 'red', blocked: 'orange' };
+
+function when(iso: string | null): string {
+  return iso ? new Date(iso).toLocaleString() : '';
+}
+
+/** SCIM sync: where the directory goes, how it is doing, and each object's state. */
+export function SyncPage() {
+  const me = useMe();
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const settings = useQuery(trpc.sync.getSettings.queryOptions());
+  const status = useQuery({ ...trpc.sync.status.queryOptions(), refetchInterval: (q) => (q.state.data?.running ? 1000 : 5000) });
+  const objects = useQuery({ ...trpc.sync.objects.queryOptions({ limit: 200 }), refetchInterval: 5000, enabled: !!settings.data?.configured });
+  const form = useForm({
+    initialValues: { baseUrl: '', token: '', enabled: true, deletionPolicy: 'deactivate' as 'deactivate' | 'delete', guardPercent: 10, guardCount: 200, maxInFlight: 4, dryRun: false },
+  });
+  useEffect(() => {
+    const s = settings.data;
+    if (s?.configured) form.setValues({ baseUrl: s.baseUrl, token: '', enabled: s.enabled, deletionPolicy: s.deletionPolicy, guardPercent: s.guardPercent, guardCount: s.guardCount, maxInFlight: s.maxInFlight, dryRun: s.dryRun });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [settings.data]);
+  const refresh = () => void qc.invalidateQueries();
+  const save = useMutation(
+    trpc.sync.saveSettings.mutationOptions({
+      onSuccess: () => {
+        notifications.show({ color: 'green', title: 'Sync settings saved', message: 'Changes will be pushed to the SCIM server.' });
+        form.setFieldValue('token', '');
+        refresh();
+      },
+    }),
+  );
+  const test = useMutation(trpc.sync.testConnection.mutationOptions());
+  const push = useMutation(trpc.sync.pushNow.mutationOptions({ onSettled: refresh }));
+  const approve = useMutation(trpc.sync.approve.mutationOptions({ onSettled: refresh }));
+  const act = useMutation(trpc.sync.objectAction.mutationOptions({ onSettled: refresh }));
+  const st = status.data;
+  const urlChanged = !!settings.data?.configured && form.values.baseUrl !== settings.data.baseUrl;
+  const total = st ? st.counts.synced + st.counts.pending + st.counts.inFlight + st.counts.failed + st.counts.blocked : 0;
+
+  return (
+    <Stack maw={960}>
+      <div>
+        <Title order={1} size="h2">Sync</Title>
+        <Text c="dimmed" size="sm">
+          Pushes {me.organization.name}'s members (as SCIM Users), roles and sub-accounts (as Groups) to another system's SCIM 2.0 API. Pending invitations do not travel.
+        </Text>
+      </div>
+
+      {st?.paused && <Alert color="orange" title="Sync is paused" role="alert">{st.paused.reason}</Alert>}
+      {st?.held && (
+        <Alert color="yellow" title="A push is waiting for approval" role="alert">
+          <Stack gap="xs">
+            <Text size="sm">{st.held}</Text>
+            <Group>
+              <Button size="xs" color="orange" loading={approve.isPending} onClick={() => { if (window.confirm('Approve this push? The users it names will be deactivated or deleted on the SCIM server.')) approve.mutate(); }}>Approve the held push</Button>
+            </Group>
+          </Stack>
+        </Alert>
+      )}
+      {st?.throttledUntil && <Alert color="blue">The server asked Roster to wait: the next request goes out at {when(st.throttledUntil)}.</Alert>}
+
+      {st?.configured && (
+        <Paper withBorder p="lg">
+          <Stack gap="xs">
+            <Title order={2} size="h4">Status</Title>
+            {(st.running || push.isPending) && <Progress value={total ? (100 * st.counts.synced) / total : 0} animated aria-label="Push in progress" />}
+            <Group>
+              <Badge color="green" variant="light">Synced {st.counts.synced}</Badge>
+              <Badge color="gray" variant="light">Pending {st.counts.pending + st.counts.queued}</Badge>
+              <Badge color="red" variant="light">Failed {st.counts.failed}</Badge>
+              <Badge color="orange" variant="light">Blocked {st.counts.blocked}</Badge>
+            </Group>
+            {st.lastPushAt && <Text size="sm" c="dimmed">Last push {when(st.lastPushAt)}: {st.lastPushSummary}</Text>}
+            <Group>
+              <Button loading={push.isPending} onClick={() => push.mutate({ dryRun: false })}>Push now</Button>
+              <Button variant="default" loading={push.isPending} onClick={() => push.mutate({ dryRun: true })}>Dry run (reads only)</Button>
+            </Group>
+            {push.data && <Text size="sm" role="status">Push: {push.data.outcome.replace('_', ' ')}{push.data.reason ? ` — ${push.data.reason}` : ''} ({push.data.created} created, {push.data.updated} updated, {push.data.deactivated} deactivated, {push.data.failed} failed)</Text>}
+            {push.error && <Alert color="red">{errorMessage(push.error)}</Alert>}
+          </Stack>
+        </Paper>
+      )}
+
+      <Paper withBorder p="lg">
+        <form
+          onSubmit={form.onSubmit((v) =>
+            save.mutate({ baseUrl: v.baseUrl, token: v.token ? v.token : undefined, enabled: v.enabled, deletionPolicy: v.deletionPolicy, guardPercent: v.guardPercent, guardCount: v.guardCount, maxInFlight: v.maxInFlight, dryRun: v.dryRun }),
+          )}
+        >
+          <Stack>
+            <Title order={2} size="h4">SCIM server</Title>
+            {save.error && <Alert color="red" title="Not saved">{errorMessage(save.error)}</Alert>}
+            <TextInput label="SCIM base URL" placeholder="https://idp.example.org/scim/v2" required {...form.getInputProps('baseUrl')} />
+            <PasswordInput
+              label="Bearer token"
+              autoComplete="new-password"
+              required={!settings.data?.hasToken || urlChanged}
+              description={urlChanged ? 'The URL changed: enter the token again (it is never sent to another server).' : settings.data?.hasToken ? 'A token is stored (encrypted). Leave empty to keep it.' : 'Stored encrypted; never shown again.'}
+              {...form.getInputProps('token')}
+            />
+            <Checkbox label="Sync is on" {...form.getInputProps('enabled', { type: 'checkbox' })} />
+            <div>
+              <Text size="sm" fw={500} id="sync-deletion-label">When a member is deleted</Text>
+              <SegmentedControl
+                aria-labelledby="sync-deletion-label"
+                data={[{ value: 'deactivate', label: 'Deactivate remotely (active: false)' }, { value: 'delete', label: 'Delete remotely' }]}
+                {...form.getInputProps('deletionPolicy')}
+              />
+            </div>
+            <Group grow>
+              <NumberInput label="Hold a push deactivating more than (%)" min={1} max={100} {...form.getInputProps('guardPercent')} />
+              <NumberInput label="…or more than (users)" min={1} {...form.getInputProps('guardCount')} />
+              <NumberInput label="Requests at a time" min={1} max={32} {...form.getInputProps('maxInFlight')} />
+            </Group>
+            <Checkbox label="Dry run: send only reads" {...form.getInputProps('dryRun', { type: 'checkbox' })} />
+            <Group justify="flex-end">
+              <Button variant="default" loading={test.isPending} disabled={!settings.data?.hasToken} title={settings.data?.hasToken ? undefined : 'Save the URL and the token first'} onClick={() => test.mutate()}>Test connection</Button>
+              <Button type="submit" loading={save.isPending}>Save sync settings</Button>
+            </Group>
+            {test.error && <Alert color="red" title="Connection failed" role="alert">{errorMessage(test.error)}</Alert>}
+            {test.data && (
+              <Alert color={test.data.ok ? 'green' : 'red'} title={test.data.ok ? 'Connected' : 'Connection failed'} role="alert">
+                {test.data.detail}
+                {test.data.capabilities && (
+                  <Text size="sm">
+                    PATCH {test.data.capabilities.patch ? 'yes' : 'no'} · Bulk {test.data.capabilities.bulk ? `yes (maxOperations ${test.data.capabilities.maxOperations})` : 'no'} · filter {test.data.capabilities.filter ? 'yes' : 'no'} · ETag {test.data.capabilities.etag ? 'yes' : 'no'}
+                  </Text>
+                )}
+              </Alert>
+            )}
+          </Stack>
+        </form>
+      </Paper>
+
+      {settings.data?.configured && (
+        <Paper withBorder p="lg">
+          <Stack>
+            <Title order={2} size="h4">Objects</Title>
+            <Table striped aria-label="Synced objects">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Object</Table.Th>
+                  <Table.Th>Kind</Table.Th>
+                  <Table.Th>State</Table.Th>
+                  <Table.Th>Details</Table.Th>
+                  <Table.Th>Actions</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {(objects.data ?? []).map((o) => (
+                  <Table.Tr key={o.id}>
+                    <Table.Td>{o.label}</Table.Td>
+                    <Table.Td>{o.kind === 'user' ? 'User' : 'Group'}</Table.Td>
+                    <Table.Td><Badge color={STATE_COLOR[o.state]} variant="light">{STATE_LABEL[o.state]}</Badge></Table.Td>
+                    <Table.Td>
+                      <Text size="xs">
+                        {o.state === 'synced' && `since ${when(o.syncedAt)}`}
+                        {o.state === 'failed' && `${o.status ?? ''} ${o.scimType ?? ''} ${o.detail ?? ''} · ${o.attempts} attempt${o.attempts === 1 ? '' : 's'}${o.nextRetryAt ? ` · next ${when(o.nextRetryAt)}` : ''}`}
+                        {o.state === 'blocked' && o.detail}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Group gap={4}>
+                        {o.state === 'failed' && <Button size="compact-xs" variant="default" onClick={() => act.mutate({ objectId: o.id, action: 'retry' })} aria-label={`Retry ${o.label}`}>Retry</Button>}
+                        {o.remoteId && (
+                          <Button size="compact-xs" variant="default" color="red" aria-label={`Unlink ${o.label}`} onClick={() => { if (window.confirm(`Unlink ${o.label}? Roster forgets the remote object; the next push looks it up again.`)) act.mutate({ objectId: o.id, action: 'unlink' }); }}>
+                            Unlink
+                          </Button>
+                        )}
+                      </Group>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+            {act.error && <Alert color="red">{errorMessage(act.error)}</Alert>}
+          </Stack>
+        </Paper>
+      )}
+    </Stack>
+  );
+}
