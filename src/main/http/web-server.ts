@@ -101,7 +101,7 @@ export function createWebServer(opts: WebServerOptions): Server {
     router: appRouter,
     basePath: '/trpc/',
     createContext: ({ req, res }) =>
-      createContextInner({ services: runtime.services, sessionCarrier: cookieCarrier(req, res), userIdleMs: idleHeader(req.headers['x-roster-idle-ms']) }),
+      createContextInner({ services: runtime.services, sessionCarrier: cookieCarrier(req, res), userIdleMs: idleHeader(req.headers['x-roster-idle-ms']), client: req.socket.remoteAddress ?? '?' }),
     onError: ({ error, path }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`[roster] ${path ?? '?'}: ${error.cause?.stack ?? error.message}`);
     },
