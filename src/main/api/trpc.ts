@@ -40,7 +40,13 @@ const t = initTRPC
       return {
         ...shape,
         // Internal errors never leak their text (it may hold paths or secrets).
-        message: zod ? firstZodIssue(zod) : error.code === 'INTERNAL_SERVER_ERROR' ? 'Something went wrong in Roster. Try again; if it persists, see the log.' : shape.message,
+        message: zod
+          ? firstZodIssue(zod)
+          : error.code === 'INTERNAL_SERVER_ERROR'
+            ? 'Something went wrong in Roster. Try again; if it persists, see the log.'
+            : error.code === 'PAYLOAD_TOO_LARGE'
+              ? 'This request is larger than Roster accepts. Send fewer entries at once.'
+              : shape.message,
         data: { ...shape.data, stack: undefined, domainCode, field: error.cause instanceof DomainError ? (error.cause.details?.field ?? null) : (zod?.issues[0]?.path.join('.') ?? null) },
       };
     },

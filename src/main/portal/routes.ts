@@ -6,7 +6,7 @@ import type { ServiceDeps } from '../services/deps';
 import { tooMany } from '../services/guesses';
 import { acceptInvitation, acceptReactivation, declineInvitation, inspectLink, requestPhoneCode, resetPassword, type LinkView, type SmsSender } from '../services/invitee';
 import { html, page, STYLE, type Safe } from './html';
-import { csrfToken, csrfValid, portalHeaders, RateLimiter, readForm } from './security';
+import { csrfToken, csrfValid, FormTooLarge, portalHeaders, RateLimiter, readForm } from './security';
 
 const PATHS: Record<string, LinkPurpose> = { invite: 'invitation', reactivate: 'reactivation', reset: 'password_reset' };
 
@@ -264,6 +264,12 @@ export function createPortalHandler(opts: PortalOptions) {
       }
       return true;
     } catch (e) {
+      if (e instanceof FormTooLarge) {
+        // The rest of the body is not read: the connection closes after this answer.
+        res.setHeader('Connection', 'close');
+        problemPage(res, 413, 'This form is too large', `A form on this page is at most ${e.maxBytes / 1024} KB. Go back, check what you typed and send it again.`);
+        return true;
+      }
       if (isDomainError(e) && e.code === 'LINK_INVALID') countUnknownToken(opts.deps, guessClient);
       if (isDomainError(e) && e.code.startsWith('LINK_')) {
         problemPage(res, 410, LINK_TITLES[e.code] ?? 'This link is not valid', e.message);
