@@ -74,6 +74,7 @@ const mapDomainErrors = t.middleware(async ({ next }) => {
 });
 
 /** Control characters (NUL included) other than tab and line breaks. */
+// oxlint-disable-next-line no-control-regex -- finding control characters is the point.
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
