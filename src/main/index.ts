@@ -1,5 +1,6 @@
-import { app, BrowserWindow } from 'electron';
+import { app, BrowserWindow, dialog } from 'electron';
 import { join } from 'node:path';
+import { DataFolderLocked, lockDataFolder } from './data-lock';
 import { registerTrpcBridge } from './electron/ipc';
 import { createPortalHost } from './portal/server';
 import { safeStorageSecretBox } from './electron/electron-secrets';
@@ -18,11 +19,28 @@ function isAppUrl(url: string): boolean {
   return url.startsWith('file://') && decodeURIComponent(new URL(url).pathname).endsWith('/renderer/index.html');
 }
 
-app.enableSandbox();
-if (!app.requestSingleInstanceLock()) app.quit();
+/** A second launch brings the running window forward instead of opening the store twice. */
+function focusWindow(): void {
+  const win = BrowserWindow.getAllWindows()[0];
+  if (!win) return;
+  if (win.isMinimized()) win.restore();
+  win.show();
+  win.focus();
+}
 
-app.whenReady().then(async () => {
+async function start(): Promise<void> {
   const dataDir = process.env.ROSTER_DATA_DIR ?? app.getPath('userData');
+  try {
+    // Another user or a web-mode server may hold the folder even when this user runs no other copy.
+    lockDataFolder(dataDir);
+  } catch (e) {
+    if (e instanceof DataFolderLocked) {
+      dialog.showErrorBox('Roster is already running', `Roster is already running on this folder (pid ${e.pid}):\n${dataDir}`);
+      app.exit(3);
+      return;
+    }
+    throw e;
+  }
   runtime = await startRuntime({
     dataDir,
     secrets: safeStorageSecretBox(fileSecretBox(dataDir)),
@@ -37,18 +55,34 @@ app.whenReady().then(async () => {
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createMainWindow(devUrl, rendererFile);
   });
-});
+}
 
-app.on('web-contents-created', (_e, contents) => {
-  contents.on('will-navigate', (event) => event.preventDefault());
-  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
-});
+function main(): void {
+  app.enableSandbox();
+  // The second copy quits at once (and starts nothing); the first focuses its window.
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  app.on('second-instance', focusWindow);
+  app
+    .whenReady()
+    .then(start)
+    .catch((e: unknown) => console.error('[roster] could not start:', e instanceof Error ? e.message : e));
 
-app.on('window-all-closed', () => {
-  if (process.platform !== 'darwin') app.quit();
-});
+  app.on('web-contents-created', (_e, contents) => {
+    contents.on('will-navigate', (event) => event.preventDefault());
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  });
 
-app.on('will-quit', () => {
-  void portal?.stop();
-  void runtime?.stop();
-});
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+
+  app.on('will-quit', () => {
+    void portal?.stop();
+    void runtime?.stop();
+  });
+}
+
+main();

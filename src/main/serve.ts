@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { redactDatabaseUrl } from './db/directory';
+import { DataFolderLocked, lockDataFolder } from './data-lock';
 import { createWebServer } from './http/web-server';
 import { defaultDataDir, startRuntime } from './runtime';
 
@@ -17,6 +18,8 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a number from 0 to 65535, not "${values.port}".`);
   const dataDir = resolve(values['data-dir'] ?? defaultDataDir());
   const rendererDir = resolve(values.renderer ?? resolve(__dirname, '../renderer'));
+  // One process per data folder: a second one says which process holds it and exits.
+  lockDataFolder(dataDir);
   let base = '';
   const databaseUrl = values['database-url'] ?? (process.env.ROSTER_DATABASE_URL || null);
   const runtime = await startRuntime({ dataDir, databaseUrl, publicBaseUrl: () => process.env.ROSTER_PUBLIC_URL ?? base });
@@ -38,6 +41,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
+  if (e instanceof DataFolderLocked) {
+    console.error(`Roster is already running on this folder (pid ${e.pid}).`);
+    console.error(`Data folder: ${e.dataDir}`);
+    process.exit(3);
+  }
   console.error(`Roster could not start: ${e instanceof Error ? e.message : String(e)}`);
   process.exit(1);
 });

@@ -12,6 +12,8 @@ export interface ContextInner {
   sessionCarrier: SessionCarrier;
   /** How long ago the person last used the console, when the console says so (idle lock). */
   userIdleMs?: number | null;
+  /** Where the call comes from, for the guess limiter: the socket address in web mode, "desktop" over IPC. */
+  client?: string;
 }
 
 /** The part tests build directly and hand to `createCaller`. */

@@ -9,7 +9,7 @@ import { loadAuthz } from '../services/organizations';
 import type { AdminActor } from '../services/actor';
 import type { Session } from '../services/sessions';
 import type { Context } from './context';
-import { DomainTRPCError } from './errors';
+import { databaseProblem, DomainTRPCError } from './errors';
 
 /**
  * Every procedure declares what it needs: a console permission, 'signedIn' (any console user),
@@ -40,7 +40,13 @@ const t = initTRPC
       return {
         ...shape,
         // Internal errors never leak their text (it may hold paths or secrets).
-        message: zod ? firstZodIssue(zod) : error.code === 'INTERNAL_SERVER_ERROR' ? 'Something went wrong in Roster. Try again; if it persists, see the log.' : shape.message,
+        message: zod
+          ? firstZodIssue(zod)
+          : error.code === 'INTERNAL_SERVER_ERROR'
+            ? 'Something went wrong in Roster. Try again; if it persists, see the log.'
+            : error.code === 'PAYLOAD_TOO_LARGE'
+              ? 'This request is larger than Roster accepts. Send fewer entries at once.'
+              : shape.message,
         data: { ...shape.data, stack: undefined, domainCode, field: error.cause instanceof DomainError ? (error.cause.details?.field ?? null) : (zod?.issues[0]?.path.join('.') ?? null) },
       };
     },
@@ -49,17 +55,62 @@ const t = initTRPC
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Domain errors become tRPC errors here, once, for every procedure. */
+/** Domain errors become tRPC errors here, once, for every procedure; so do database errors a user can act on. */
 const mapDomainErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok && isDomainError(result.error.cause)) {
     const cause = result.error.cause;
     throw new DomainTRPCError(cause.code, cause.message, cause);
   }
+  if (!result.ok) {
+    const store = databaseProblem(result.error.cause);
+    if (store) {
+      // The cause goes to the log (the disk is full, not "cannot rollback"); the user gets the sentence.
+      console.error(`[roster] store: ${store.message} (${(result.error.cause as Error).message})`);
+      throw new DomainTRPCError(store.code, store.message, store);
+    }
+  }
   return result;
 });
 
-const base = t.procedure.use(mapDomainErrors);
+/** Control characters (NUL included) other than tab and line breaks. */
+// oxlint-disable-next-line no-control-regex -- finding control characters is the point.
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The first string in an input that Roster refuses to store or search, with where it is. */
+export function textProblem(value: unknown, path: string[] = []): { field: string; message: string } | null {
+  if (typeof value === 'string') {
+    const field = path.join('.');
+    const where = field ? `${field}: ` : '';
+    if (LONE_SURROGATE.test(value)) return { field, message: `${where}the text contains a broken character (half of an emoji or symbol): type it again.` };
+    if (CONTROL.test(value)) return { field, message: `${where}the text contains an invisible control character: remove it and try again.` };
+    return null;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const p = textProblem(value[i], [...path, String(i)]);
+      if (p) return p;
+    }
+    return null;
+  }
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const p = textProblem(v, [...path, k]);
+      if (p) return p;
+    }
+  }
+  return null;
+}
+
+/** Text is checked at the door, before zod and before any query: well-formed Unicode, no control characters. */
+const checkText = t.middleware(async ({ getRawInput, next }) => {
+  const problem = textProblem(await getRawInput());
+  if (problem) throw new DomainError('VALIDATION', problem.message, { field: problem.field });
+  return next();
+});
+
+const base = t.procedure.use(mapDomainErrors).use(checkText);
 
 export const publicProcedure = base.meta({ permission: 'public' });
 

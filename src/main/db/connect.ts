@@ -1,10 +1,10 @@
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database } from './database';
 import type { DialectName } from './dialect';
-import { staticMigrationProvider } from './migrations';
+import { MIGRATIONS, staticMigrationProvider } from './migrations';
 
 export const DATABASE_FILE = 'roster.sqlite';
 
@@ -40,10 +40,66 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
   }
 }
 
+/** "RSTR" in the SQLite header: this file is a Roster store. */
+export const APPLICATION_ID = 0x52535452;
+
+function schemaNumber(migrationName: string): number {
+  return Number.parseInt(migrationName.slice(0, 4), 10) || 0;
+}
+
+/** The highest migration this version knows, kept in the header's user_version. */
+export const SCHEMA_VERSION = Math.max(...Object.keys(MIGRATIONS).map(schemaNumber));
+
+/** A file Roster refuses to open as its store, and leaves untouched. */
+export class StoreRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreRefused';
+  }
+}
+
+/**
+ * Before anything writes to an existing file (journal mode, migrations), checks read-only that it is
+ * a Roster store this version can read: another application's SQLite file, or a store made by a
+ * newer Roster, is refused with a sentence saying so, and not modified.
+ */
+export function checkStoreIdentity(file: string): void {
+  if (file === ':memory:' || !existsSync(file) || statSync(file).size === 0) return;
+  let probe: SQLite.Database;
+  try {
+    probe = new SQLite(file, { readonly: true, fileMustExist: true });
+  } catch (e) {
+    throw new StoreRefused(`${file} cannot be opened: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  try {
+    let tables: string[];
+    try {
+      tables = (probe.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
+    } catch {
+      throw new StoreRefused(`${file} is not a Roster store (not an SQLite database at all): Roster left it untouched. Move it away or choose another data folder.`);
+    }
+    const applicationId = probe.pragma('application_id', { simple: true }) as number;
+    const ours = applicationId === APPLICATION_ID || (applicationId === 0 && (tables.length === 0 || tables.includes('kysely_migration')));
+    if (!ours)
+      throw new StoreRefused(`${file} is not a Roster store (another application's database): Roster left it untouched. Move it away or choose another data folder.`);
+    const applied = tables.includes('kysely_migration') ? (probe.prepare('SELECT name FROM kysely_migration').all() as { name: string }[]).map((r) => r.name) : [];
+    const unknown = applied.filter((n) => !(n in MIGRATIONS));
+    const userVersion = probe.pragma('user_version', { simple: true }) as number;
+    const newest = Math.max(userVersion, ...unknown.map(schemaNumber));
+    if (unknown.length > 0 || userVersion > SCHEMA_VERSION)
+      throw new StoreRefused(`${file} was made by a newer version of Roster (schema ${newest}); this one reads up to schema ${SCHEMA_VERSION}. Update Roster.`);
+  } finally {
+    probe.close();
+  }
+}
+
 export async function openStore(file: string): Promise<OpenedStore> {
+  checkStoreIdentity(file);
   const sqlite = openSqlite(file);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   await migrateToLatest(db);
+  sqlite.pragma(`application_id = ${APPLICATION_ID}`);
+  sqlite.pragma(`user_version = ${SCHEMA_VERSION}`);
   return {
     db,
     dialect: 'sqlite',

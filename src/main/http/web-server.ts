@@ -84,6 +84,19 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
 }
 
+/** Every tRPC call's body: sign-in, settings, edits. */
+export const BODY_LIMIT = 1024 * 1024;
+/** The invite batch (200,000 addresses with names and roles measured at 21.6 MB as JSON). */
+export const BATCH_BODY_LIMIT = 32 * 1024 * 1024;
+const BATCH_PROCEDURES = new Set(['members.preview', 'members.invite']);
+
+/** A declared length over the cap: refused before reading anything, and the connection closed. */
+function tooLarge(res: ServerResponse, limit: number): void {
+  res.setHeader('Connection', 'close');
+  const message = `This request is larger than Roster accepts (${Math.round(limit / 1024 / 1024)} MB). Send fewer entries at once.`;
+  send(res, 413, JSON.stringify({ error: { message, code: -32600, data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413, domainCode: null } } }), 'application/json');
+}
+
 export interface WebServerOptions {
   runtime: Runtime;
   rendererDir: string;
@@ -97,15 +110,28 @@ export interface WebServerOptions {
 export function createWebServer(opts: WebServerOptions): Server {
   const { runtime } = opts;
   let boundPort = opts.port;
-  const trpc = createHTTPHandler({
-    router: appRouter,
-    basePath: '/trpc/',
-    createContext: ({ req, res }) =>
-      createContextInner({ services: runtime.services, sessionCarrier: cookieCarrier(req, res), userIdleMs: idleHeader(req.headers['x-roster-idle-ms']) }),
-    onError: ({ error, path }) => {
-      if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`[roster] ${path ?? '?'}: ${error.cause?.stack ?? error.message}`);
-    },
-  });
+  const trpcHandler = (maxBodySize: number) =>
+    createHTTPHandler({
+      router: appRouter,
+      basePath: '/trpc/',
+      // Bodies are counted as they arrive and refused (413) past the cap, before any sign-in check.
+      maxBodySize,
+      createContext: ({ req, res }) =>
+        createContextInner({ services: runtime.services, sessionCarrier: cookieCarrier(req, res), userIdleMs: idleHeader(req.headers['x-roster-idle-ms']), client: req.socket.remoteAddress ?? '?' }),
+      onError: ({ error, path }) => {
+        if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`[roster] ${path ?? '?'}: ${error.cause?.stack ?? error.message}`);
+      },
+    });
+  const trpc = trpcHandler(BODY_LIMIT);
+  const trpcBatch = trpcHandler(BATCH_BODY_LIMIT);
+
+  /** The larger cap only for the invite batch, and only for a signed-in session. */
+  async function bodyLimitFor(req: IncomingMessage, pathname: string): Promise<number> {
+    const procedures = decodeURIComponent(pathname.slice('/trpc/'.length)).split(',');
+    if (!procedures.every((p) => BATCH_PROCEDURES.has(p))) return BODY_LIMIT;
+    const session = await runtime.services.sessions.resume(readCookie(req, SESSION_COOKIE), idleHeader(req.headers['x-roster-idle-ms']));
+    return session ? BATCH_BODY_LIMIT : BODY_LIMIT;
+  }
 
   // The invitee pages run beside the console in web mode.
   const portal = createPortalHandler({ deps: runtime.services.deps, onChange: () => runtime.services.events.emit('members-changed') });
@@ -125,7 +151,9 @@ export function createWebServer(opts: WebServerOptions): Server {
 
       if (url.pathname.startsWith('/trpc/')) {
         res.setHeader('Cache-Control', 'no-store');
-        return trpc(req, res);
+        const limit = await bodyLimitFor(req, url.pathname);
+        if (Number(req.headers['content-length'] ?? 0) > limit) return tooLarge(res, limit);
+        return (limit === BATCH_BODY_LIMIT ? trpcBatch : trpc)(req, res);
       }
       if (url.pathname === '/__test/clock' && runtime.testClock && req.method === 'POST') {
         const body = (await readJson(req)) as { advanceMs?: number };

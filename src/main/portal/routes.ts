@@ -3,9 +3,10 @@ import { PASSWORD_POLICY } from '../core/passwords';
 import { isDomainError } from '../core/errors';
 import type { LinkPurpose } from '../db/tables/link.table';
 import type { ServiceDeps } from '../services/deps';
+import { tooMany } from '../services/guesses';
 import { acceptInvitation, acceptReactivation, declineInvitation, inspectLink, requestPhoneCode, resetPassword, type LinkView, type SmsSender } from '../services/invitee';
 import { html, page, STYLE, type Safe } from './html';
-import { csrfToken, csrfValid, portalHeaders, RateLimiter, readForm } from './security';
+import { csrfToken, csrfValid, FormTooLarge, portalHeaders, RateLimiter, readForm } from './security';
 
 const PATHS: Record<string, LinkPurpose> = { invite: 'invitation', reactivate: 'reactivation', reset: 'password_reset' };
 
@@ -164,6 +165,15 @@ function donePage(title: string, message: string): string {
   return page(title, html`<h1>${title}</h1><p>${message}</p><p class="dim">Sign in to Roster with your email address and your password. You can close this page.</p>`);
 }
 
+/** An unknown token is a failed guess for its client. */
+function countUnknownToken(deps: ServiceDeps, client: string): void {
+  try {
+    deps.guesses.attempt({ client }).failed();
+  } catch {
+    // Already waiting: a refused attempt does not count.
+  }
+}
+
 /** Handles the invitee's pages; returns false when the path is not one of them. */
 export function createPortalHandler(opts: PortalOptions) {
   const perToken = opts.perToken ?? new RateLimiter(20, 10 * 60 * 1000);
@@ -186,6 +196,14 @@ export function createPortalHandler(opts: PortalOptions) {
     const client = req.socket.remoteAddress ?? '?';
     if (!perClient.take(client) || !perToken.take(`${purpose}:${token}`)) {
       problemPage(res, 429, 'Too many attempts', 'Too many attempts were made with this link. Wait a few minutes and try again.');
+      return true;
+    }
+    // Guessing tokens goes through the same limiter as passwords and codes (services/guesses.ts),
+    // keyed by the same client address as the console's sign-in in web mode.
+    const guessClient = client;
+    const waitMs = opts.deps.guesses.wait({ client: guessClient });
+    if (waitMs > 0) {
+      problemPage(res, 429, 'Too many attempts', tooMany(waitMs).message);
       return true;
     }
     try {
@@ -221,7 +239,7 @@ export function createPortalHandler(opts: PortalOptions) {
           const view = await inspectLink(opts.deps, token, purpose);
           send(res, 200, codeStepPage(view, token, csrfToken(req, res), phone));
         } else if (purpose === 'invitation' && step === 'accept') {
-          const r = await acceptInvitation(opts.deps, token, { password: form.password, phone: form.phone || null, code: form.code });
+          const r = await acceptInvitation(opts.deps, token, { password: form.password, phone: form.phone || null, code: form.code, client: guessClient });
           opts.onChange?.();
           send(res, 200, donePage(`Welcome to ${r.organizationName}`, `Your invitation is accepted.`));
         } else if (purpose === 'invitation' && step === 'decline') {
@@ -246,6 +264,13 @@ export function createPortalHandler(opts: PortalOptions) {
       }
       return true;
     } catch (e) {
+      if (e instanceof FormTooLarge) {
+        // The rest of the body is not read: the connection closes after this answer.
+        res.setHeader('Connection', 'close');
+        problemPage(res, 413, 'This form is too large', `A form on this page is at most ${e.maxBytes / 1024} KB. Go back, check what you typed and send it again.`);
+        return true;
+      }
+      if (isDomainError(e) && e.code === 'LINK_INVALID') countUnknownToken(opts.deps, guessClient);
       if (isDomainError(e) && e.code.startsWith('LINK_')) {
         problemPage(res, 410, LINK_TITLES[e.code] ?? 'This link is not valid', e.message);
         return true;

@@ -64,12 +64,25 @@ export class RateLimiter {
   }
 }
 
-export async function readForm(req: IncomingMessage, maxBytes = 16 * 1024): Promise<Record<string, string>> {
+/** A form body over the portal's cap: answered 413 with a page that says so, never 500. */
+export class FormTooLarge extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`form larger than ${maxBytes} bytes`);
+    this.name = 'FormTooLarge';
+  }
+}
+
+export const FORM_MAX_BYTES = 16 * 1024;
+
+/** Reads a urlencoded form, refusing (before reading, when the length is declared) more than `maxBytes`. */
+export async function readForm(req: IncomingMessage, maxBytes = FORM_MAX_BYTES): Promise<Record<string, string>> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > maxBytes) throw new FormTooLarge(maxBytes);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
     size += (c as Buffer).length;
-    if (size > maxBytes) throw new Error('form too large');
+    if (size > maxBytes) throw new FormTooLarge(maxBytes);
     chunks.push(c as Buffer);
   }
   return Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));

@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock';
 import type { Db, DbOrTx } from '../db/database';
 import type { LinkPurpose } from '../db/tables/link.table';
+import type { GuessLimiter } from './guesses';
 
 /** Who acts: a signed-in person, an invitee holding a link, or the system (expiry). */
 export interface Actor {
@@ -44,6 +45,8 @@ export interface ServiceDeps {
   /** Where invitees open their links; from settings, never from a request header. */
   publicBaseUrl(): string;
   notifier?: Notifier;
+  /** The one limiter every check of a password, code or token goes through (services/guesses.ts). */
+  guesses: GuessLimiter;
   /** Called after a person's password changed, to end their live sessions. */
   passwordChanged?(personId: number): void;
 }

@@ -5,12 +5,16 @@ import type { MailRuntime } from '../mail/service';
 import type { SyncRuntime } from '../sync/service';
 import type { Notifier, ServiceDeps } from './deps';
 import { PortalSettingsStore, type PortalSettings } from './portal-settings';
+import { AttackNotices } from './attack-notice';
+import { GuessLimiter } from './guesses';
 import { SessionStore } from './sessions';
 
 /** Everything the router needs, built once per process by the Electron entry or the web-mode entry. */
 export interface Services {
   deps: ServiceDeps;
   sessions: SessionStore;
+  /** Mails an Owner whose password is being guessed (tests await its settled()). */
+  attackNotices: AttackNotices;
   /** 'members-changed' when something changed outside the admin's own calls (an invitee acted). */
   events: EventEmitter;
   /** Mail settings, outbox sender (absent in tests that capture mail instead). */
@@ -27,10 +31,16 @@ export function createServices(opts: { db: Db; clock: Clock; publicBaseUrl: () =
   const portal = new PortalSettingsStore(opts.db);
   // A link's base comes from settings (or the environment), never from a request.
   const publicBaseUrl = () => process.env.ROSTER_PUBLIC_URL ?? portal.current.publicBaseUrl ?? opts.publicBaseUrl();
-  const deps: ServiceDeps = { db: opts.db, clock: opts.clock, publicBaseUrl, notifier: opts.notifier };
+  const guesses = new GuessLimiter(() => opts.clock.now().getTime());
+  const deps: ServiceDeps = { db: opts.db, clock: opts.clock, publicBaseUrl, notifier: opts.notifier, guesses };
+  const attackNotices = new AttackNotices(deps);
+  guesses.onPersonSlowed = (person) => {
+    // Only sign-in addresses, not namespaced keys such as phone codes ("code:<member>").
+    if (person.includes('@') && !person.includes(':')) attackNotices.notify(person);
+  };
   const events = new EventEmitter();
   events.setMaxListeners(100);
   const sessions = new SessionStore(deps);
   deps.passwordChanged = (personId) => sessions.revokePerson(personId);
-  return { deps, sessions, events, mail: opts.mail, sync: opts.sync, portal };
+  return { deps, sessions, attackNotices, events, mail: opts.mail, sync: opts.sync, portal };
 }

@@ -19,16 +19,12 @@ export interface Session {
 /** A scrypt hash of nothing in particular, so an unknown address costs as much as a wrong password. */
 const DUMMY_HASH = 'scrypt$131072$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
-const MAX_FAILURES = 5;
-const FAILURE_WINDOW_MS = 15 * 60 * 1000;
-
 /**
  * Sessions live in the main process only: the renderer holds an opaque token (an HttpOnly cookie
  * in web mode, nothing at all over IPC), and only its hash is kept here.
  */
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
-  private readonly failures = new Map<string, number[]>();
   /** Why a recent session ended, so the console can say it (by token hash). */
   private readonly ended = new Map<string, string>();
 
@@ -46,19 +42,18 @@ export class SessionStore {
     return (await listOrganizations(this.deps.db, allowed)).map((o) => ({ id: o.id, name: o.name }));
   }
 
-  async signIn(emailInput: string, password: string, organizationId?: number): Promise<{ token: string; session: Session }> {
+  /**
+   * Checks the password under the one guess limiter (services/guesses.ts): per person, per person
+   * and client, per client. `client` is where the attempt comes from ("desktop" over IPC).
+   */
+  async signIn(emailInput: string, password: string, organizationId?: number, client = 'local'): Promise<{ token: string; session: Session }> {
     const email = normalizeEmail(emailInput);
-    const recent = (this.failures.get(email) ?? []).filter((t) => t > this.now() - FAILURE_WINDOW_MS);
-    if (recent.length >= MAX_FAILURES)
-      throw new DomainError('RATE_LIMITED', 'Too many failed attempts for this address: wait 15 minutes and try again.');
-    // Counted before the (slow) check, so parallel guesses cannot all slip under the limit.
-    recent.push(this.now());
-    this.failures.set(email, recent);
-    if (this.failures.size > 10_000) this.pruneFailures();
-    const person = await findPersonByEmail(this.deps.db, email);
-    const ok = await verifyPassword(password, person?.password_hash ?? DUMMY_HASH);
-    if (!person || !person.password_hash || !ok) throw new DomainError('INVALID_CREDENTIALS', 'The email or password is wrong.');
-    this.failures.delete(email);
+    const person = await this.deps.guesses.guard({ person: email, client }, async () => {
+      const found = await findPersonByEmail(this.deps.db, email);
+      const ok = await verifyPassword(password, found?.password_hash ?? DUMMY_HASH);
+      return found && found.password_hash && ok ? found : false;
+    });
+    if (!person) throw new DomainError('INVALID_CREDENTIALS', 'The email or password is wrong.');
     const orgs = await this.consoleOrganizations(person.id);
     if (orgs.length === 0)
       throw new DomainError(
@@ -97,11 +92,6 @@ export class SessionStore {
     const lastInput = this.now() - Math.max(0, userIdleMs ?? 0);
     session.lastSeenAt = Math.max(session.lastSeenAt, lastInput);
     return session;
-  }
-
-  private pruneFailures(): void {
-    const cutoff = this.now() - FAILURE_WINDOW_MS;
-    for (const [email, times] of this.failures) if (!times.some((t) => t > cutoff)) this.failures.delete(email);
   }
 
   /** Ends every session of a person (after a password change, for instance). */

@@ -103,7 +103,7 @@ describe('sign-in rate limit', () => {
   it('parallel wrong passwords still hit the limit', async () => {
     const attempts = await Promise.allSettled(Array.from({ length: 8 }, () => env.caller().auth.signIn({ email: OWNER_EMAIL, password: 'wrong wrong wrong' })));
     const messages = attempts.map((a) => (a.status === 'rejected' ? String((a.reason as Error).message) : 'ok'));
-    expect(messages.filter((m) => m.includes('Too many failed attempts')).length).toBeGreaterThanOrEqual(3);
+    expect(messages.filter((m) => m.includes('Too many attempts: wait')).length).toBeGreaterThanOrEqual(3);
   });
 });
 

@@ -48,7 +48,7 @@ export const authRouter = router({
   signIn: publicProcedure
     .input(z.object({ email: z.string().trim().min(1, 'Enter your email address.').max(320), password: z.string().min(1, 'Enter your password.').max(1024), organizationId: z.number().int().positive().optional() }))
     .mutation(async ({ ctx, input }) => {
-      const { token } = await ctx.services.sessions.signIn(input.email, input.password, input.organizationId);
+      const { token } = await ctx.services.sessions.signIn(input.email, input.password, input.organizationId, ctx.client);
       ctx.sessionCarrier.set(token);
       return { ok: true };
     }),

@@ -51,7 +51,8 @@ export async function inspectLink(deps: ServiceDeps, token: string, purpose: Lin
   };
 }
 
-export async function acceptInvitation(deps: ServiceDeps, token: string, input: { password?: string; phone?: string | null; code?: string }): Promise<{ organizationName: string; email: string }> {
+/** `client`: where the invitee's request comes from, for the guess limiter shared with sign-in. */
+export async function acceptInvitation(deps: ServiceDeps, token: string, input: { password?: string; phone?: string | null; code?: string; client?: string }): Promise<{ organizationName: string; email: string }> {
   const now = deps.clock.now().toISOString();
   // Hash outside the transaction (it takes a while) but only after checking the link is good.
   const view = await inspectLink(deps, token, 'invitation');
@@ -60,7 +61,7 @@ export async function acceptInvitation(deps: ServiceDeps, token: string, input: 
     const { member } = await resolveLink(deps.db, token, 'invitation', now);
     const phone = normalizePhone(input.phone ?? '');
     if (!phone || !input.code) throw new DomainError('VALIDATION', 'Confirm your mobile number with the code we sent you.', { field: 'code' });
-    await verifyPhoneCode(deps, member.id, phone.e164, input.code);
+    await verifyPhoneCode(deps, member.id, phone.e164, input.code, input.client);
     verifiedPhone = phone.e164;
   }
   let hash: string | null = null;
@@ -71,8 +72,13 @@ export async function acceptInvitation(deps: ServiceDeps, token: string, input: 
   } else {
     // The person already signs in here (another organization): the link alone must not attach
     // that sign-in to a new organization, so they prove it with their current password.
-    const existing = await findPersonByEmailRepo(deps.db, normalizeEmail(view.email));
-    if (!existing?.password_hash || !(await verifyPassword(input.password ?? '', existing.password_hash)))
+    // The same limiter as sign-in, per person and client: a link is no way around it.
+    const email = normalizeEmail(view.email);
+    const ok = await deps.guesses.guard({ person: email, client: input.client ?? 'portal' }, async () => {
+      const existing = await findPersonByEmailRepo(deps.db, email);
+      return !!existing?.password_hash && (await verifyPassword(input.password ?? '', existing.password_hash));
+    });
+    if (!ok)
       throw new DomainError('VALIDATION', 'Enter your current Roster password to join: it is the one you already use to sign in.', { field: 'password' });
   }
   return deps.db.transaction().execute(async (trx) => {
