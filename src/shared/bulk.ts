@@ -68,6 +68,11 @@ export function skipText(action: BulkAction, reason: SkipReason, count: number):
   }
 }
 
+const ORDER: string[] = ['scope', 'privileged', 'ownerOnly', 'lastOwner', 'redundant', 'otherOrganization', 'gone', 'self'];
+const rank = (r: SkipReason) => (r.startsWith('status:') ? -1 : ORDER.indexOf(r));
+/** Most first; at a tie, statuses before the rest and "is you" last. */
+const bySize = (a: SkipCount, b: SkipCount) => b.count - a.count || rank(a.reason) - rank(b.reason);
+
 /** Adds one batch's skips to the running totals. */
 export function mergeSkips(into: SkipCount[], more: SkipCount[]): SkipCount[] {
   const out = into.map((s) => ({ ...s }));
@@ -76,7 +81,7 @@ export function mergeSkips(into: SkipCount[], more: SkipCount[]): SkipCount[] {
     if (found) found.count += s.count;
     else out.push({ ...s });
   }
-  return out.sort((a, b) => b.count - a.count);
+  return out.sort(bySize);
 }
 
 /** "Deactivated 998; skipped 6: 5 pending (cancel them instead), 1 is you". */
@@ -84,5 +89,5 @@ export function bulkSummary(action: BulkAction, applied: number, skipped: SkipCo
   const head = `${BULK_DONE[action]} ${applied.toLocaleString('en-US')}`;
   const total = skipped.reduce((a, s) => a + s.count, 0);
   if (total === 0) return head;
-  return `${head}; skipped ${total.toLocaleString('en-US')}: ${[...skipped].sort((a, b) => b.count - a.count).map((s) => skipText(action, s.reason, s.count)).join(', ')}`;
+  return `${head}; skipped ${total.toLocaleString('en-US')}: ${[...skipped].sort(bySize).map((s) => skipText(action, s.reason, s.count)).join(', ')}`;
 }
