@@ -1,6 +1,6 @@
 import QRCode from 'qrcode';
 import { z } from 'zod';
-import { DomainError, isDomainError } from '../core/errors';
+import { DomainError } from '../core/errors';
 import { insertAuditRows } from '../db/repos/audit.repo';
 import { saveMailSettings } from '../db/repos/mail-settings.repo';
 import { pendingMembersByEmail } from '../db/repos/members.repo';
@@ -10,7 +10,7 @@ import { auditRow } from '../services/audit';
 import type { Actor, ServiceDeps } from '../services/deps';
 import { requireOrganization } from '../services/organizations';
 import type { AdminActor } from '../services/actor';
-import { copyInviteLink } from '../services/members/commands';
+import { exportInviteLinks } from '../services/members/bulk';
 import { assertInScope, loadTargets } from '../services/members/guards';
 import type { MailConfigResolver } from './config';
 import type { MailSender } from './sender';
@@ -147,15 +147,12 @@ function csvCell(v: string): string {
 export async function exportPendingLinks(deps: ServiceDeps, actor: AdminActor, organizationId: number): Promise<{ count: number; csv: string; html: string }> {
   const org = await requireOrganization(deps.db, organizationId);
   const pending = await pendingMembersByEmail(deps.db, organizationId);
+  // One transaction and one audit row for the whole export; members outside the admin's reach are left out.
+  const issued = new Map((await exportInviteLinks(deps, actor, organizationId, pending.map((m) => m.id))).map((l) => [l.memberId, l]));
   const links: { email: string; name: string | null; url: string; expires: string }[] = [];
   for (const m of pending) {
-    try {
-      const { url, expiresAt } = await copyInviteLink(deps, actor, organizationId, m.id);
-      links.push({ email: m.email, name: m.name, url, expires: formatExpiry(expiresAt, org.time_zone) });
-    } catch (e) {
-      // Outside the admin's sub-accounts, or changed meanwhile: not exported.
-      if (!isDomainError(e)) throw e;
-    }
+    const l = issued.get(m.id);
+    if (l) links.push({ email: m.email, name: m.name, url: l.url, expires: formatExpiry(l.expiresAt, org.time_zone) });
   }
   const csv = ['email,name,link,expires', ...links.map((l) => [l.email, l.name ?? '', l.url, l.expires].map(csvCell).join(','))].join('\r\n') + '\r\n';
   const cards = await Promise.all(

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { BULK_ACTIONS, type BulkAction } from '../../../shared/bulk';
+import type { ConsolePermission } from '../../../shared/permissions';
 import { requireOrganization } from '../../services/organizations';
 import {
   cancelInvitations,
@@ -21,6 +23,10 @@ import {
   listMemberPage,
   memberCounts,
   memberDetail,
+  bulkSelection,
+  countMatching,
+  memberFilter,
+  runBulkBatch,
 } from '../../services/members';
 import { adminProcedure, router } from '../trpc';
 
@@ -31,7 +37,39 @@ function summary(r: { changed: number }) {
   return { changed: r.changed };
 }
 
+/** The permission each bulk action needs: one procedure per action, so each declares its own. */
+const BULK_PERMISSION: Record<BulkAction, ConsolePermission> = {
+  setRoles: 'members.edit',
+  resend: 'members.invite',
+  reinvite: 'members.invite',
+  cancel: 'members.invite',
+  deactivate: 'members.deactivate',
+  reactivate: 'members.deactivate',
+  passwordReset: 'members.edit',
+  delete: 'members.delete',
+};
+
+function bulkProcedure(action: BulkAction) {
+  const input = action === 'setRoles' ? z.object({ selection: bulkSelection, roleIds: z.array(z.number().int().positive()).min(1, 'Choose a role.') }) : z.object({ selection: bulkSelection, roleIds: z.array(z.number().int().positive()).optional() });
+  return adminProcedure(BULK_PERMISSION[action])
+    .input(input)
+    .mutation(({ ctx, input }) => runBulkBatch(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, action, input.selection, input.roleIds ?? []));
+}
+
+/**
+ * `members.bulk.<action>`: one batch (500 members, one transaction) of a selection given as ids or
+ * as the list's filter; the answer says what was done, what was skipped and why, and where to go on.
+ */
+const bulkRouter = router(Object.fromEntries(BULK_ACTIONS.map((a) => [a, bulkProcedure(a)])) as Record<BulkAction, ReturnType<typeof bulkProcedure>>);
+
 export const membersRouter = router({
+  /** How many members the list's filter selects ("Select all 1,004 matching"). */
+  countMatching: adminProcedure('members.view')
+    .input(memberFilter)
+    .query(async ({ ctx, input }) => ({ count: await countMatching(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, input) })),
+
+  bulk: bulkRouter,
+
   list: adminProcedure('members.view')
     .input(listInput)
     .query(async ({ ctx, input }) => {

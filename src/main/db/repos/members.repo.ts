@@ -242,3 +242,47 @@ export async function pendingMembersByEmail(db: DbOrTx, organizationId: number):
 export async function findMemberById(db: DbOrTx, id: number): Promise<Member | undefined> {
   return db.selectFrom('member').selectAll().where('id', '=', id).executeTakeFirst();
 }
+
+/** The list's filters (tab, search, role, sub-account) and the viewer's scope, without sort or cursor. */
+export type MemberFilter = Pick<MemberListQuery, 'organizationId' | 'status' | 'search' | 'roleId' | 'accountId' | 'scopeAccountIds'>;
+
+/**
+ * The members a filter selects, as the list would show them ("select all N matching"): the same
+ * conditions as listMembers, keyed by id so a bulk action can walk them in batches.
+ */
+function matching(db: DbOrTx, q: MemberFilter) {
+  let query = db.selectFrom('member').where('organization_id', '=', q.organizationId);
+  query = q.status ? query.where('status', '=', q.status) : query.where('status', '<>', 'deleted');
+  if (q.search) {
+    const text = q.search.trim().toLowerCase();
+    const digits = /^[\d\s+().-]+$/.test(q.search.trim()) ? q.search.replace(/\D/g, '') : '';
+    if (text.length >= FTS_MIN_CHARS) {
+      const parts = [`{name email_normalized} : ${ftsPhrase(text)}`];
+      if (digits.length >= FTS_MIN_CHARS) parts.push(`phone_digits : ${ftsPhrase(digits)}`);
+      query = query.where('id', 'in', sql<number>`(SELECT rowid FROM member_search WHERE member_search MATCH ${parts.join(' OR ')})`);
+    } else {
+      const like = `%${escapeLike(text)}%`;
+      query = query.where((eb) => eb.or([sql<boolean>`lower(coalesce(name, '')) like ${like} escape '\\'`, sql<boolean>`email_normalized like ${like} escape '\\'`]));
+    }
+  }
+  if (q.roleId !== undefined) query = query.where('id', 'in', (eb) => eb.selectFrom('member_role').select('member_id').where('role_id', '=', q.roleId!));
+  if (q.accountId !== undefined) query = query.where('id', 'in', (eb) => eb.selectFrom('member_account').select('member_id').where('account_id', '=', q.accountId!));
+  if (q.scopeAccountIds && q.scopeAccountIds !== 'all') {
+    const ids = q.scopeAccountIds.length ? q.scopeAccountIds : [-1];
+    query = query.where('id', 'in', (eb) => eb.selectFrom('member_account').select('member_id').where('account_id', 'in', ids));
+  }
+  return query;
+}
+
+/** The next ids (ascending, after `afterId`) of the members a filter selects. */
+export async function memberIdsMatching(db: DbOrTx, q: MemberFilter, afterId: number | null, limit: number): Promise<number[]> {
+  let query = matching(db, q).select('id');
+  if (afterId !== null) query = query.where('id', '>', afterId);
+  return (await query.orderBy('id').limit(limit).execute()).map((r) => r.id);
+}
+
+/** How many members a filter selects. */
+export async function countMembersMatching(db: DbOrTx, q: MemberFilter): Promise<number> {
+  const r = await matching(db, q).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(r.n);
+}

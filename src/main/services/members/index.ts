@@ -1,4 +1,5 @@
 /** The members area: invite, guard, command, edit, expire, list. Callers import from here. */
+export * from './bulk';
 export * from './commands';
 export * from './edit';
 export * from './expiry';

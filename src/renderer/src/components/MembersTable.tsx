@@ -113,9 +113,9 @@ const COLUMNS = [
             <ActionIcon variant="subtle" aria-label={`Actions for ${m.email}`}>⋯</ActionIcon>
           </Menu.Target>
           <Menu.Dropdown>
-            {m.actions.map((a) => (
+            {rowMenu(m.actions).map((a) => (
               <Menu.Item key={a} color={DESTRUCTIVE.has(a) ? 'red' : undefined} onClick={() => actionsOf(table).run(a, m.id, m.email)}>
-                {ACTION_LABELS[a] ?? a}
+                {a === 'changeRole' ? 'Change role…' : (ACTION_LABELS[a] ?? a)}
               </Menu.Item>
             ))}
           </Menu.Dropdown>
@@ -124,6 +124,11 @@ const COLUMNS = [
     },
   }),
 ];
+
+/** The row's menu: the server's actions for its status, with "Change role…" after Edit where editing applies. */
+function rowMenu(actions: string[]): string[] {
+  return actions.flatMap((a) => (a === 'edit' ? ['edit', 'changeRole'] : [a]));
+}
 
 const stop = (e: { stopPropagation(): void }) => e.stopPropagation();
 
@@ -166,6 +171,8 @@ interface MembersTableProps {
   loadingMore: boolean;
   onLoadMore(): void;
   selected: ReadonlySet<number>;
+  /** Every member matching the view is selected (on the server), loaded or not. */
+  allMatching: boolean;
   onToggle(id: number): void;
   onToggleAll(): void;
   onOpen(id: number): void;
@@ -174,19 +181,19 @@ interface MembersTableProps {
 }
 
 /** The members as a virtual table: only the rows in view are in the page, whatever the total. */
-export const MembersTable = memo(function MembersTable({ rows, total, loading, refreshing, hasMore, loadingMore, onLoadMore, selected, onToggle, onToggleAll, onOpen, onRun, empty }: MembersTableProps) {
-  const allChecked = rows.length > 0 && selected.size >= rows.length && rows.every((r) => selected.has(r.id));
+export const MembersTable = memo(function MembersTable({ rows, total, loading, refreshing, hasMore, loadingMore, onLoadMore, selected, allMatching, onToggle, onToggleAll, onOpen, onRun, empty }: MembersTableProps) {
+  const allChecked = allMatching || (rows.length > 0 && selected.size >= rows.length && rows.every((r) => selected.has(r.id)));
   const table = useReactTable<MemberRow>({
     data: rows,
     columns: COLUMNS,
     getCoreRowModel: getCoreRowModel(),
     getRowId: (m) => String(m.id),
-    meta: { isSelected: (id: number) => selected.has(id), toggle: onToggle, open: onOpen, run: onRun, allChecked, someChecked: selected.size > 0, toggleAll: onToggleAll } satisfies TableActions,
+    meta: { isSelected: (id: number) => allMatching || selected.has(id), toggle: onToggle, open: onOpen, run: onRun, allChecked, someChecked: allMatching || selected.size > 0, toggleAll: onToggleAll } satisfies TableActions,
   });
   const [range, setRange] = useState<[number, number]>([0, -1]);
   const onRangeChange = useCallback((first: number, last: number) => setRange([first, last]), []);
   const openMember = useCallback((m: MemberRow) => onOpen(m.id), [onOpen]);
-  const renderRow = (slot: RowSlot<MemberRow>) => <MemberRowView key={slot.row.id} {...slot} selected={selected.has(slot.row.original.id)} onOpen={onOpen} />;
+  const renderRow = (slot: RowSlot<MemberRow>) => <MemberRowView key={slot.row.id} {...slot} selected={allMatching || selected.has(slot.row.original.id)} onOpen={onOpen} />;
 
   return (
     <Stack gap={4} style={{ flex: 1, minHeight: 0 }}>

@@ -1,37 +1,20 @@
-import { Alert, Badge, Button, Group, Paper, Progress, Select, Stack, Tabs, Text, TextInput, Title, Tooltip } from '@mantine/core';
+import { Alert, Badge, Button, Group, Select, Stack, Tabs, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { memo, useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { LISTED_STATUSES, type MemberStatus } from '../../../shared/statuses';
-import type { Me, MemberSort } from '../api-types';
+import type { MemberSort } from '../api-types';
+import { BulkBar, RoleChangeModal, useBulkRunner, type Selection } from '../components/BulkActions';
 import { ConfirmModal } from '../components/ConfirmModal';
 import { InviteModal } from '../components/InviteModal';
 import { MemberPanel } from '../components/MemberPanel';
 import { MembersTable } from '../components/MembersTable';
 import { ACTION_LABELS, DESTRUCTIVE, STATUS_LABELS, formatCount } from '../components/labels';
 import { useMe } from '../me';
-import { errorMessage, useTRPC, useTRPCClient } from '../trpc';
+import { errorMessage, useTRPC } from '../trpc';
 
-type BulkAction = 'resend' | 'reinvite' | 'cancel' | 'deactivate' | 'reactivate' | 'delete' | 'passwordReset';
-
-/**
- * Bulk actions run in batches of this many ids: each batch is one transaction on the server
- * (all or nothing), and the bar shows progress between batches. A failure stops at that batch;
- * the toast says how many were changed before it.
- */
-export const BULK_BATCH = 500;
-
-const BULK_VERBS: Record<BulkAction | 'setRoles', string> = {
-  resend: 'Invitation resent',
-  reinvite: 'Invited again',
-  cancel: 'Invitation cancelled',
-  deactivate: 'Deactivated',
-  reactivate: 'Reactivation link sent',
-  delete: 'Deleted',
-  passwordReset: 'Password reset sent',
-  setRoles: 'Role changed',
-};
+type RowAction = 'resend' | 'reinvite' | 'cancel' | 'deactivate' | 'reactivate' | 'delete' | 'passwordReset';
 
 const SORTS: { value: MemberSort; label: string }[] = [
   { value: 'invited_at', label: 'Invited (newest)' },
@@ -39,14 +22,6 @@ const SORTS: { value: MemberSort; label: string }[] = [
   { value: 'name', label: 'Name' },
   { value: 'email', label: 'Email' },
 ];
-
-/** The permission each bulk button needs, so a button the admin may not use says so. */
-const BULK_PERMISSION: Record<'resend' | 'deactivate' | 'delete' | 'setRoles', { permission: Me['permissions'][number]; name: string }> = {
-  resend: { permission: 'members.invite', name: 'Invite' },
-  deactivate: { permission: 'members.deactivate', name: 'Deactivate' },
-  delete: { permission: 'members.delete', name: 'Delete' },
-  setRoles: { permission: 'members.edit', name: 'Edit' },
-};
 
 type Patch = Record<string, string | null>;
 
@@ -99,15 +74,15 @@ function useLatest<T>(value: T) {
 export function MembersPage() {
   const me = useMe();
   const trpc = useTRPC();
-  const client = useTRPCClient();
   const qc = useQueryClient();
   const { view, update } = useMembersAddress();
   const { status, q, roleId, accountId, sort, memberId: panelId } = view;
-  const [progress, setProgress] = useState<{ label: string; done: number; total: number } | null>(null);
   const [selected, setSelected] = useState<ReadonlySet<number>>(new Set<number>());
+  // "Select all N matching": every member the tab, search and filters select, resolved on the server.
+  const [allMatching, setAllMatching] = useState(false);
+  const [roleFor, setRoleFor] = useState<{ id: number; email: string } | null>(null);
   const [inviteOpen, setInviteOpen] = useState(false);
-  const [confirm, setConfirm] = useState<{ action: BulkAction; ids: number[]; label: string } | null>(null);
-  const [roleChange, setRoleChange] = useState<string | null>(null);
+  const [confirm, setConfirm] = useState<{ action: RowAction; ids: number[]; label: string } | null>(null);
 
   const counts = useQuery(trpc.members.counts.queryOptions());
   const roles = useQuery(trpc.roles.list.queryOptions());
@@ -128,7 +103,12 @@ export function MembersPage() {
   if (selectionKey !== filterKey) {
     setSelectionKey(filterKey);
     setSelected(new Set<number>());
+    setAllMatching(false);
   }
+  const filterInput = { status: input.status, search: input.search, roleId: input.roleId, accountId: input.accountId };
+  const filtered = !!(search || roleId || accountId);
+  // Status counts are kept by triggers; with a search or filter the server counts the matches.
+  const matching = useQuery(trpc.members.countMatching.queryOptions(filterInput, { enabled: filtered }));
   const list = useInfiniteQuery(
     trpc.members.list.infiniteQueryOptions(input, {
       getNextPageParam: (last) => last.nextCursor ?? undefined,
@@ -138,14 +118,14 @@ export function MembersPage() {
   );
   const rows = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
   const total = Object.values(counts.data ?? {}).reduce((a, b) => a + b, 0);
-  // The server counts by status only: with a search or a filter the number of matches is not known yet.
-  const knownTotal = search || roleId || accountId ? undefined : status === 'all' ? (counts.data ? total : undefined) : counts.data?.[status];
+  const knownTotal = filtered ? matching.data?.count : status === 'all' ? (counts.data ? total : undefined) : counts.data?.[status];
 
   const openPanel = useCallback((id: number) => update({ member: String(id) }), [update]);
   const closePanel = useCallback(() => update({ member: null }), [update]);
 
   const refresh = () => {
     setSelected(new Set<number>());
+    setAllMatching(false);
     void qc.invalidateQueries({ queryKey: trpc.members.pathKey() });
     void qc.invalidateQueries({ queryKey: trpc.audit.pathKey() });
   };
@@ -182,80 +162,50 @@ export function MembersPage() {
     }),
   );
 
-  /** Runs an action over many ids in batches, with progress; one toast with the counts at the end. */
-  const runBulk = async (action: BulkAction | 'setRoles', ids: number[], roleIds: number[] = []) => {
-    const call = (part: number[]) => {
-      const p = client.members;
-      switch (action) {
-        case 'setRoles': return p.setRoles.mutate({ ids: part, roleIds });
-        case 'passwordReset': return p.sendPasswordReset.mutate({ ids: part });
-        default: return p[action].mutate({ ids: part });
-      }
-    };
-    let changed = 0;
-    setProgress({ label: BULK_VERBS[action], done: 0, total: ids.length });
-    try {
-      for (let i = 0; i < ids.length; i += BULK_BATCH) {
-        const part = ids.slice(i, i + BULK_BATCH);
-        changed += (await call(part)).changed;
-        setProgress({ label: BULK_VERBS[action], done: Math.min(i + BULK_BATCH, ids.length), total: ids.length });
-      }
-      done(BULK_VERBS[action])({ changed });
-    } catch (e) {
-      notifications.show({ color: 'red', title: changed ? `Stopped after ${changed} change${changed === 1 ? '' : 's'}` : 'Nothing was changed', message: errorMessage(e) });
-      refresh();
-    } finally {
-      setProgress(null);
-    }
-  };
+  const bulk = useBulkRunner(refresh);
 
   const run = (action: string, ids: number[], label: string) => {
     if (action === 'copyLink') return copyLink.mutate({ id: ids[0]! });
     if (action === 'edit') return openPanel(ids[0]!);
-    if (DESTRUCTIVE.has(action)) return setConfirm({ action: action as BulkAction, ids, label });
-    if (ids.length > 1) return void runBulk(action as BulkAction, ids);
-    mutations[action as BulkAction].mutate({ ids });
+    if (action === 'changeRole') return setRoleFor({ id: ids[0]!, email: label });
+    if (DESTRUCTIVE.has(action)) return setConfirm({ action: action as RowAction, ids, label });
+    mutations[action as RowAction].mutate({ ids });
   };
   // Rows are memoised: they get callbacks that keep one identity and call the latest code.
   const latestRun = useLatest(run);
   const runRowAction = useCallback((action: string, id: number, email: string) => latestRun.current(action, [id], email), [latestRun]);
+  const latestRows = useLatest(rows);
+  const latestAllMatching = useLatest(allMatching);
   const toggle = useCallback(
-    (id: number) =>
+    (id: number) => {
+      if (latestAllMatching.current) {
+        // Unticking one row of "all matching" keeps the loaded rows but that one.
+        setAllMatching(false);
+        setSelected(new Set(latestRows.current.map((r) => r.id).filter((x) => x !== id)));
+        return;
+      }
       setSelected((s) => {
         const n = new Set(s);
         if (n.has(id)) n.delete(id);
         else n.add(id);
         return n;
-      }),
-    [],
+      });
+    },
+    [latestAllMatching, latestRows],
   );
-  const latestRows = useLatest(rows);
-  const toggleAll = useCallback(
-    () => setSelected((s) => (latestRows.current.length > 0 && latestRows.current.every((r) => s.has(r.id)) ? new Set<number>() : new Set(latestRows.current.map((r) => r.id)))),
-    [latestRows],
-  );
+  const toggleAll = useCallback(() => {
+    if (latestAllMatching.current) {
+      setAllMatching(false);
+      setSelected(new Set<number>());
+      return;
+    }
+    setSelected((s) => (latestRows.current.length > 0 && latestRows.current.every((r) => s.has(r.id)) ? new Set<number>() : new Set(latestRows.current.map((r) => r.id))));
+  }, [latestAllMatching, latestRows]);
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = list;
   const loadMore = useCallback(() => void fetchNextPage(), [fetchNextPage]);
 
-  const selectedRows = rows.filter((r) => selected.has(r.id));
-  const includesMe = selected.has(me.memberId);
-  /** Why a bulk button cannot act on this selection, in words; null when it can. */
-  const whyNot = (action: 'resend' | 'deactivate' | 'delete' | 'setRoles'): string | null => {
-    const need = BULK_PERMISSION[action];
-    if (!me.permissions.includes(need.permission)) return `You need the “${need.name}” permission for this.`;
-    if (action === 'setRoles') {
-      if (!roleChange) return 'Choose a role first.';
-      if (includesMe) return 'Nobody can change their own roles: unselect your own row.';
-      return null;
-    }
-    if (includesMe && action !== 'resend') return `You cannot ${action} yourself: unselect your own row.`;
-    const refused = selectedRows.filter((r) => !r.actions.includes(action));
-    if (refused.length === 0) return null;
-    const byStatus = new Map<MemberStatus, number>();
-    for (const r of refused) byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + 1);
-    const list = [...byStatus].map(([s, n]) => `${n} ${STATUS_LABELS[s].toLowerCase()}`).join(', ');
-    return `${ACTION_LABELS[action]} does not apply to ${list} in the selection: unselect ${refused.length === 1 ? 'that member' : 'them'}.`;
-  };
+  const allShownSelected = !allMatching && rows.length > 0 && selected.size >= rows.length && rows.every((r) => selected.has(r.id));
+  const selection: Selection | null = allMatching && knownTotal !== undefined ? { kind: 'filter', filter: filterInput, count: knownTotal } : selected.size > 0 ? { kind: 'ids', ids: selected } : null;
   const canInvite = me.permissions.includes('members.invite');
   const setTab = (v: string | null) => update({ status: !v || v === 'all' ? null : v, member: null });
   const empty = search
@@ -295,26 +245,32 @@ export function MembersPage() {
         <Select size="xs" label="Sort by" allowDeselect={false} data={SORTS} value={sort} onChange={(v) => v && update({ sort: v === 'invited_at' ? null : v })} w={160} />
       </Group>
 
-      {selected.size > 0 && (
-        <Paper withBorder p="xs" role="region" aria-label="Bulk actions">
-          <Group gap="sm">
-            <Text size="sm" fw={600}>{formatCount(selected.size)} selected</Text>
-            <Select aria-label="Change role to" placeholder="Change role to…" size="xs" w={180} data={(roles.data ?? []).map((r) => ({ value: String(r.id), label: r.name }))} value={roleChange} onChange={setRoleChange} />
-            <ReasonButton reason={whyNot('setRoles')} onClick={() => { if (roleChange) void runBulk('setRoles', [...selected], [Number(roleChange)]).then(() => setRoleChange(null)); }}>
-              Apply role
-            </ReasonButton>
-            <ReasonButton reason={whyNot('resend')} onClick={() => run('resend', [...selected], '')}>Resend</ReasonButton>
-            <ReasonButton reason={whyNot('deactivate')} color="orange" onClick={() => run('deactivate', [...selected], `${selected.size} members`)}>Deactivate</ReasonButton>
-            <ReasonButton reason={whyNot('delete')} color="red" onClick={() => run('delete', [...selected], `${selected.size} members`)}>Delete</ReasonButton>
-            <Button size="xs" variant="subtle" onClick={() => setSelected(new Set<number>())}>Clear selection</Button>
-          </Group>
-          {progress && (
-            <Stack gap={4} mt="xs">
-              <Text size="xs" c="dimmed">{progress.label}: {progress.done} of {progress.total}</Text>
-              <Progress value={(progress.done / progress.total) * 100} aria-label="Bulk action progress" animated />
-            </Stack>
+      {(allShownSelected || allMatching) && knownTotal !== undefined && knownTotal > rows.length && (
+        <Group gap="xs" justify="center" role="status">
+          {allMatching ? (
+            <>
+              <Text size="sm">All {formatCount(knownTotal)} matching members are selected.</Text>
+              <Button size="compact-sm" variant="subtle" onClick={() => { setAllMatching(false); setSelected(new Set<number>()); }}>Clear selection</Button>
+            </>
+          ) : (
+            <>
+              <Text size="sm">All {formatCount(rows.length)} shown are selected.</Text>
+              <Button size="compact-sm" variant="subtle" onClick={() => setAllMatching(true)}>Select all {formatCount(knownTotal)} matching</Button>
+            </>
           )}
-        </Paper>
+        </Group>
+      )}
+
+      {selection && (
+        <BulkBar
+          me={me}
+          selection={selection}
+          rows={rows}
+          roles={roles.data ?? []}
+          progress={bulk.progress}
+          onRun={(action, roleIds) => void bulk.run(action, selection, roleIds)}
+          onClear={() => { setAllMatching(false); setSelected(new Set<number>()); }}
+        />
       )}
 
       {list.error && <Alert color="red" title="Could not load members">{errorMessage(list.error)}</Alert>}
@@ -328,6 +284,7 @@ export function MembersPage() {
         loadingMore={isFetchingNextPage}
         onLoadMore={loadMore}
         selected={selected}
+        allMatching={allMatching}
         onToggle={toggle}
         onToggleAll={toggleAll}
         onOpen={openPanel}
@@ -337,6 +294,15 @@ export function MembersPage() {
 
       <InviteModal opened={inviteOpen} onClose={() => setInviteOpen(false)} onInvited={refresh} />
       <MemberPanel id={panelId} onClose={closePanel} onAction={(a, id, email) => run(a, [id], email)} />
+      <RoleChangeModal
+        member={roleFor}
+        roles={roles.data ?? []}
+        onClose={() => setRoleFor(null)}
+        onApply={(id, role) => {
+          setRoleFor(null);
+          void bulk.run('setRoles', { kind: 'ids', ids: new Set([id]) }, [role]);
+        }}
+      />
       <ConfirmModal
         opened={confirm !== null}
         title={confirm ? `${ACTION_LABELS[confirm.action]}?` : ''}
@@ -345,11 +311,7 @@ export function MembersPage() {
         loading={confirm ? mutations[confirm.action].isPending : false}
         onCancel={() => setConfirm(null)}
         onConfirm={() => {
-          if (!confirm) return;
-          if (confirm.ids.length > 1) {
-            setConfirm(null);
-            void runBulk(confirm.action, confirm.ids);
-          } else mutations[confirm.action].mutate({ ids: confirm.ids }, { onSettled: () => setConfirm(null) });
+          if (confirm) mutations[confirm.action].mutate({ ids: confirm.ids }, { onSettled: () => setConfirm(null) });
         }}
       />
     </Stack>
@@ -387,31 +349,7 @@ const SearchBox = memo(function SearchBox({ value, onCommit }: { value: string; 
 /** Long enough to skip the keystrokes of a word typed at once, short enough to feel immediate. */
 const SEARCH_DEBOUNCE_MS = 80;
 
-/** A bulk button that, when it cannot act, stays focusable and says why (tooltip and description). */
-function ReasonButton({ reason, color, onClick, children }: { reason: string | null; color?: string; onClick(): void; children: ReactNode }) {
-  const reasonId = useId();
-  if (!reason)
-    return (
-      <Button size="xs" variant="light" color={color} onClick={onClick}>
-        {children}
-      </Button>
-    );
-  return (
-    <>
-      <Tooltip label={reason} multiline w={300} withArrow>
-        <Button size="xs" variant="light" color={color} data-disabled aria-disabled="true" aria-describedby={reasonId} onClick={(e) => e.preventDefault()}>
-          {children}
-        </Button>
-      </Tooltip>
-      {/* Hidden, yet read as the button's description (aria-describedby may point at hidden text). */}
-      <span id={reasonId} hidden>
-        {reason}
-      </span>
-    </>
-  );
-}
-
-function confirmText(action: BulkAction, label: string): string {
+function confirmText(action: RowAction, label: string): string {
   switch (action) {
     case 'delete':
       return `${label} will lose all access and disappear from the lists. The address can be invited again later.`;
