@@ -94,8 +94,8 @@ export const inviteInput = z.object({
   grants: inviteGrants,
   /** Also resend to those already invited (pending, expired) and re-invite those who declined or were cancelled. */
   resendExisting: z.boolean().default(false),
-  /** What an address's own role (CSV role column) does: 'add' to the dialog's roles, or 'replace' them. */
-  csvRole: z.enum(['add', 'replace']).default('add'),
+  /** What an address's own role (CSV role column) does: 'add' to the dialog's roles (the default), or 'replace' them. */
+  csvRole: z.enum(['add', 'replace']).optional(),
 });
 export type InviteInput = z.infer<typeof inviteInput>;
 
