@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Button, CloseButton, Group, Modal, MultiSelect, Paper, Pill, Popover, Radio, ScrollArea, Select, SimpleGrid, Stack, Table, TagsInput, Text, TextInput, UnstyledButton } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, CloseButton, Group, Modal, MultiSelect, Paper, Pill, Radio, ScrollArea, Select, SimpleGrid, Stack, Table, TagsInput, Text, TextInput, UnstyledButton } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery } from '@tanstack/react-query';
@@ -95,15 +95,18 @@ function ChipEditor({ chip, onSave, onCancel }: { chip: Chip; onSave(c: Chip): v
         onSave({ email: draft.email.trim(), name: draft.name?.trim() || null, phone: draft.phone?.trim() || null });
       }}
     >
-      <Stack gap="xs" w={280}>
-        <TextInput label="Email" size="xs" value={draft.email} onChange={(e) => { const v = e.currentTarget.value; setDraft((d) => ({ ...d, email: v })); }} error={draft.email.trim() ? addressProblem(draft.email) : undefined} data-autofocus />
-        <TextInput label="Name" size="xs" value={draft.name ?? ''} onChange={(e) => { const v = e.currentTarget.value; setDraft((d) => ({ ...d, name: v })); }} />
+      <Text size="sm" fw={600} mb="xs">{chip.email}</Text>
+      <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="xs">
+        <TextInput label="Email" size="xs" value={draft.email} onChange={(e) => { const v = e.currentTarget.value; setDraft((d) => ({ ...d, email: v })); }} error={draft.email.trim() ? addressProblem(draft.email) : undefined} />
+        {/* Opened by a click on a chip: the name is what the admin came to add. */}
+        {/* oxlint-disable-next-line jsx-a11y/no-autofocus */}
+        <TextInput autoFocus label="Name" size="xs" value={draft.name ?? ''} onChange={(e) => { const v = e.currentTarget.value; setDraft((d) => ({ ...d, name: v })); }} />
         <TextInput label="Phone" size="xs" placeholder="+33 6 12 34 56 78" value={draft.phone ?? ''} onChange={(e) => { const v = e.currentTarget.value; setDraft((d) => ({ ...d, phone: v })); }} />
-        <Group justify="flex-end" gap="xs">
-          <Button size="xs" variant="default" onClick={onCancel}>Cancel</Button>
-          <Button size="xs" type="submit" disabled={!draft.email.trim()}>Save</Button>
-        </Group>
-      </Stack>
+      </SimpleGrid>
+      <Group justify="flex-end" gap="xs" mt="xs">
+        <Button size="xs" variant="default" onClick={onCancel}>Cancel</Button>
+        <Button size="xs" type="submit" disabled={!draft.email.trim()}>Save</Button>
+      </Group>
     </form>
   );
 }
@@ -239,23 +242,27 @@ export function InviteModal({ opened, onClose, onInvited }: { opened: boolean; o
               const chip = chips[at];
               const problem = chip ? addressProblem(chip.email) : null;
               return (
-                <Popover opened={editing === at} onChange={(o) => !o && setEditing(null)} trapFocus returnFocus withArrow position="bottom-start">
-                  <Popover.Target>
-                    <Pill withRemoveButton={!disabled} onRemove={onRemove} disabled={disabled} data-invalid={problem ? true : undefined} bg={problem ? 'var(--mantine-color-red-light)' : undefined} c={problem ? 'var(--mantine-color-red-light-color)' : undefined} removeButtonProps={{ 'aria-label': `Remove ${chip?.email ?? value}` }}>
-                      <UnstyledButton fz="inherit" c="inherit" aria-label={`Edit ${chip?.email ?? value}${problem ? ` (${problem})` : ''}`} title={problem ?? 'Add a name or phone'} onMouseDown={(e) => e.stopPropagation()} onClick={() => setEditing(at)}>
-                        {problem ? '⚠ ' : ''}{chip ? chipLabel(chip) : value}{chip?.phone ? ` · ${chip.phone}` : ''}
-                      </UnstyledButton>
-                    </Pill>
-                  </Popover.Target>
-                  <Popover.Dropdown>
-                    {chip && editing === at && (
-                      <ChipEditor chip={chip} onCancel={() => setEditing(null)} onSave={(c) => { setChips((cs) => cs.map((x, j) => (j === at ? c : x))); setEditing(null); }} />
-                    )}
-                  </Popover.Dropdown>
-                </Popover>
+                <Pill withRemoveButton={!disabled} onRemove={onRemove} disabled={disabled} data-invalid={problem ? true : undefined} bg={problem ? 'var(--mantine-color-red-light)' : undefined} c={problem ? 'var(--mantine-color-red-light-color)' : undefined} removeButtonProps={{ 'aria-label': `Remove ${chip?.email ?? value}` }}>
+                  <UnstyledButton fz="inherit" c="inherit" aria-label={`Edit ${chip?.email ?? value}${problem ? ` (${problem})` : ''}`} aria-expanded={editing === at} title={problem ?? 'Add a name or phone'} onMouseDown={(e) => e.stopPropagation()} onClick={() => setEditing(at)}>
+                    {problem ? '⚠ ' : ''}{chip ? chipLabel(chip) : value}{chip?.phone ? ` · ${chip.phone}` : ''}
+                  </UnstyledButton>
+                </Pill>
               );
             }}
           />
+          {editing !== null && chips[editing] && (
+            <Paper withBorder p="sm" radius="md">
+              <ChipEditor
+                key={editing}
+                chip={chips[editing]}
+                onCancel={() => setEditing(null)}
+                onSave={(c) => {
+                  setChips((cs) => cs.map((x, j) => (j === editing ? c : x)));
+                  setEditing(null);
+                }}
+              />
+            </Paper>
+          )}
           <Group gap="sm">
             <input ref={fileInput} type="file" accept=".csv,text/csv" aria-label="CSV file" hidden onChange={(e) => void onFile(e.currentTarget.files?.[0])} />
             <Button variant="default" size="sm" onClick={() => fileInput.current?.click()}>
@@ -402,7 +409,7 @@ export function InviteModal({ opened, onClose, onInvited }: { opened: boolean; o
             <Button variant="default" onClick={close}>Cancel</Button>
             {resendable > 0 && <Button variant="light" loading={invite.isPending} disabled={blockedWhy !== null} onClick={() => send(true)}>Send and resend {resendable} existing</Button>}
             <Button loading={invite.isPending} disabled={toInvite === 0 || blockedWhy !== null} aria-describedby={blockedWhy ? 'invite-blocked-why' : undefined} onClick={() => send(false)}>
-              {noMail ? 'Create' : 'Send'} {toInvite > 0 ? toInvite : ''} invitation{toInvite === 1 ? '' : 's'}
+              Send {toInvite > 0 ? toInvite : ''} invitation{toInvite === 1 ? '' : 's'}
             </Button>
           </Group>
         </Stack>
