@@ -87,3 +87,52 @@ test('invite dialog: named lines, marked chips, a chip edited, extra grants, the
   await expect(page.getByRole('heading', { name: 'Mail', exact: true })).toBeVisible();
   await expect(nav(page, 'Mail')).toBeVisible();
 });
+
+test('sub-accounts: the form starts again after Create, sibling duplicates are refused, the tree folds and is searched', async ({ page }) => {
+  await registerOwner(page);
+  await nav(page, 'Accounts').click();
+  await expect(page.getByRole('list', { name: 'Account structure' })).toBeVisible();
+  await expect(page.getByText('No sub-accounts yet.')).toBeVisible();
+  const create = async (name: string, under?: string) => {
+    await page.getByRole('textbox', { name: 'New sub-account' }).fill(name);
+    if (under) {
+      await page.getByRole('combobox', { name: 'Under' }).click();
+      await page.getByRole('option', { name: under, exact: true }).click();
+    }
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+  };
+  await create('France');
+  await expect(page.getByRole('listitem', { name: 'France' })).toBeVisible();
+  await create('Paris', 'Acme Robotics / France');
+  await expect(page.getByRole('listitem', { name: 'Paris' })).toBeVisible();
+  // The form is empty again: the next account goes under the company account unless the admin picks.
+  await expect(page.getByRole('textbox', { name: 'New sub-account' })).toHaveValue('');
+  await expect(page.getByRole('combobox', { name: 'Under' })).toHaveValue('');
+  await create('Spain');
+  await expect(page.getByRole('listitem', { name: 'Spain' })).toBeVisible();
+
+  await create('FRANCE');
+  await expect(page.getByRole('alert').filter({ hasText: 'Acme Robotics already has a sub-account called "FRANCE": choose another name.' })).toBeVisible();
+  await expect(page.getByRole('listitem', { name: 'FRANCE', exact: true })).toHaveCount(0);
+
+  await page.getByRole('button', { name: 'Collapse France' }).click();
+  await expect(page.getByRole('listitem', { name: 'Paris' })).toHaveCount(0);
+  await page.getByRole('button', { name: 'Expand France' }).click();
+  await expect(page.getByRole('listitem', { name: 'Paris' })).toBeVisible();
+  await page.getByRole('textbox', { name: 'Search accounts' }).fill('par');
+  await expect(page.getByRole('listitem', { name: 'Paris' })).toBeVisible();
+  await expect(page.getByRole('listitem', { name: 'Spain' })).toHaveCount(0);
+  await page.getByRole('textbox', { name: 'Search accounts' }).fill('');
+  await screens(page, 'accounts');
+
+  // "Move to…" with the full path on hover.
+  await page.getByRole('button', { name: 'Actions for Paris' }).click();
+  await page.getByRole('menuitem', { name: 'Move to…' }).click();
+  const move = page.getByRole('dialog', { name: 'Move Acme Robotics / France / Paris' });
+  await move.getByRole('combobox', { name: 'New parent' }).click();
+  await expect(page.getByRole('option', { name: 'Acme Robotics / Spain' }).getByTitle('Acme Robotics / Spain')).toBeVisible();
+  await page.getByRole('option', { name: 'Acme Robotics / Spain' }).click();
+  await move.getByRole('button', { name: 'Move', exact: true }).click();
+  await expect(page.getByRole('listitem', { name: 'Paris' })).toHaveAttribute('style', /padding-left/);
+  await expect(page.getByRole('listitem', { name: 'Paris' }).getByTitle('Acme Robotics / Spain / Paris')).toBeVisible();
+});
