@@ -64,6 +64,13 @@ export async function getMailSettings(deps: ServiceDeps, mail: MailRuntime, orga
   return view('none', { host: '', port: 587, security: 'starttls', username: null, hasPassword: false, fromName: null, fromAddress: '' }, base);
 }
 
+/** Whether this organization's mail goes anywhere: without a server, invitations wait (their links can be copied or exported). */
+export async function getMailStatus(mail: MailRuntime | undefined, organizationId: number): Promise<{ configured: boolean; source: MailSettingsView['source'] }> {
+  if (!mail) return { configured: false, source: 'none' };
+  if (await mail.config.settingsRow(organizationId)) return { configured: true, source: 'organization' };
+  return mail.config.env ? { configured: true, source: 'environment' } : { configured: false, source: 'none' };
+}
+
 export async function updateMailSettings(deps: ServiceDeps, mail: MailRuntime, actor: Actor, organizationId: number, input: MailSettingsInput): Promise<MailSettingsView> {
   const now = deps.clock.now().toISOString();
   await deps.db.transaction().execute(async (trx) => {

@@ -54,6 +54,14 @@ function requireAccount(tree: AccountTree, accountId: number): void {
   if (!tree.has(accountId)) throw new DomainError('NOT_FOUND', 'That account no longer exists: reload and try again.');
 }
 
+const sameName = (a: string, b: string) => a.trim().normalize('NFC').toLowerCase() === b.trim().normalize('NFC').toLowerCase();
+
+/** Sibling accounts never share a name (case-insensitive): the tree and the pickers show names and paths only. */
+function assertNameFree(tree: AccountTree, parentId: number, name: string, exceptId?: number): void {
+  const taken = tree.subtree(parentId).some((id) => id !== exceptId && tree.get(id)?.parent_id === parentId && sameName(tree.get(id)!.name, name));
+  if (taken) throw new DomainError('NAME_TAKEN', `${tree.path(parentId)} already has a sub-account called "${name.trim()}": choose another name.`, { field: 'name' });
+}
+
 const target = (tree: AccountTree, accountId: number, name?: string) => ({ type: 'account', id: accountId, label: name ?? tree.get(accountId)?.name ?? null });
 
 /** Creates a sub-account and, when asked, invites the person in charge of it, in one transaction. */
@@ -64,6 +72,7 @@ export async function createAccount(deps: ServiceDeps, actor: AdminActor, organi
     const parentId = input.parentId ?? tree.root.id;
     requireAccount(tree, parentId);
     assertManages(actor, tree, parentId);
+    assertNameFree(tree, parentId, input.name);
     const account = await insertAccount(trx, { organization_id: organizationId, parent_id: parentId, name: input.name, created_at: now });
     await insertAuditRows(trx, [auditRow(organizationId, actor, 'account.create', target(tree, account.id, account.name), null, { name: account.name, parent: tree.path(parentId) }, now)]);
     let invited: { memberId: number; email: string } | null = null;
@@ -90,6 +99,8 @@ export async function renameAccount(deps: ServiceDeps, actor: AdminActor, organi
     requireAccount(tree, input.id);
     assertManages(actor, tree, input.id);
     const before = tree.get(input.id)!.name;
+    const parentId = tree.get(input.id)!.parent_id;
+    if (parentId !== null) assertNameFree(tree, parentId, input.name, input.id);
     await updateAccount(trx, input.id, { name: input.name });
     await insertAuditRows(trx, [auditRow(organizationId, actor, 'account.rename', target(tree, input.id, input.name), { name: before }, { name: input.name }, now)]);
     return { id: input.id, name: input.name };
@@ -107,6 +118,7 @@ export async function moveAccount(deps: ServiceDeps, actor: AdminActor, organiza
     assertManages(actor, tree, input.parentId);
     const problem = moveProblem(tree, input.id, input.parentId);
     if (problem) throw new DomainError('VALIDATION', problem);
+    assertNameFree(tree, input.parentId, tree.get(input.id)!.name, input.id);
     const before = tree.path(input.id);
     await updateAccount(trx, input.id, { parent_id: input.parentId });
     const after = (await loadAccountTree(trx, organizationId)).path(input.id);

@@ -26,7 +26,9 @@ const theme = createTheme({
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <MantineProvider theme={theme} defaultColorScheme="auto">
-      <Notifications position="top-right" />
+      {/* Bottom-left, as wide as the section menu (240px less the 16px margins): under its few links, over no
+          button, row action or panel close button. At the top right they covered the account and theme buttons. */}
+      <Notifications position="bottom-left" containerWidth={208} />
       <QueryClientProvider client={queryClient}>
         <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
           <RouterProvider router={router} />

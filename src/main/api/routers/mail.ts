@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DomainError } from '../../core/errors';
-import { exportPendingLinks, getMailSettings, mailSettingsInput, retryDelivery, sendTestMail, updateMailSettings, type MailRuntime } from '../../mail/service';
+import { exportPendingLinks, getMailSettings, getMailStatus, mailSettingsInput, retryDelivery, sendTestMail, updateMailSettings, type MailRuntime } from '../../mail/service';
 import type { Services } from '../../services';
 import { adminProcedure, router } from '../trpc';
 
@@ -11,6 +11,9 @@ function mailOf(services: Services): MailRuntime {
 
 export const mailRouter = router({
   getSettings: adminProcedure('settings.manage', { orgWide: true }).query(({ ctx }) => getMailSettings(ctx.services.deps, mailOf(ctx.services), ctx.signedIn.organizationId)),
+
+  /** Whether mail goes out for this organization: the invite dialog and pending rows say so when it does not. */
+  status: adminProcedure('members.invite').query(({ ctx }) => getMailStatus(ctx.services.mail, ctx.signedIn.organizationId)),
 
   updateSettings: adminProcedure('settings.manage', { orgWide: true })
     .input(mailSettingsInput)

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NON_ASCII_ADDRESS_TEXT, addressProblem } from '../../../shared/address-lines';
 import type { MemberStatus } from '../../../shared/statuses';
 import { SKIP_REASON_TEXT, isValidEmail, normalizeEmail, policyProblem, type SkipReason } from '../../core/addresses';
 import { DAY_MS } from '../../core/clock';
@@ -25,7 +26,7 @@ export const inviteEntry = z.object({
   email: z.string().max(320),
   name: z.string().trim().max(200).regex(/^[^\r\n]*$/, 'Names cannot contain line breaks.').optional().nullable(),
   phone: z.string().trim().max(40).optional().nullable(),
-  /** A role, by name, given to this address on top of the dialog's roles (CSV import's role column). */
+  /** A role, by name, for this address (CSV import's role column): added to or replacing the dialog's roles (inviteInput.csvRole). */
   role: z.string().trim().max(100).optional().nullable(),
 });
 export type InviteEntry = z.infer<typeof inviteEntry>;
@@ -46,7 +47,11 @@ export async function previewInvites(db: DbOrTx, org: Organization, entries: Inv
   const candidates: { index: number; normalized: string }[] = [];
   const outcomes: InviteOutcome[] = entries.map((entry, index) => {
     const email = entry.email.trim();
-    if (!isValidEmail(email)) return { email, outcome: 'skip', reason: 'invalid', message: SKIP_REASON_TEXT.invalid };
+    if (!isValidEmail(email)) {
+      // Say why when the reason is one the admin cannot guess (non-ASCII characters).
+      const message = addressProblem(email) === NON_ASCII_ADDRESS_TEXT ? NON_ASCII_ADDRESS_TEXT : SKIP_REASON_TEXT.invalid;
+      return { email, outcome: 'skip', reason: 'invalid', message };
+    }
     const normalized = normalizeEmail(email);
     if (seen.has(normalized)) return { email, outcome: 'skip', reason: 'duplicate', message: SKIP_REASON_TEXT.duplicate };
     seen.add(normalized);
@@ -89,6 +94,8 @@ export const inviteInput = z.object({
   grants: inviteGrants,
   /** Also resend to those already invited (pending, expired) and re-invite those who declined or were cancelled. */
   resendExisting: z.boolean().default(false),
+  /** What an address's own role (CSV role column) does: 'add' to the dialog's roles (the default), or 'replace' them. */
+  csvRole: z.enum(['add', 'replace']).optional(),
 });
 export type InviteInput = z.infer<typeof inviteInput>;
 
@@ -136,19 +143,21 @@ export async function inviteMembersIn(deps: ServiceDeps, trx: DbOrTx, actor: Adm
     });
   }
   const created = await insertMembers(trx, rows);
-  // Addresses with a role of their own (CSV role column) get it on top of the dialog's roles,
-  // checked like any grant: one resolution per distinct extra role.
+  // Addresses with a role of their own (CSV role column) get it on top of the dialog's roles, or
+  // instead of them (csvRole 'replace'), checked like any grant: one resolution per distinct extra role.
   const byExtra = new Map<number | null, number[]>();
   created.forEach((m, i) => {
     const extra = extraRoles[i] ?? null;
-    const key = extra !== null && !grants.roleIds.includes(extra) ? extra : null;
+    const replace = input.csvRole === 'replace';
+    const key = extra !== null && (replace ? grants.roleIds.length !== 1 || grants.roleIds[0] !== extra : !grants.roleIds.includes(extra)) ? extra : null;
     const group = byExtra.get(key);
     if (group) group.push(m.id);
     else byExtra.set(key, [m.id]);
   });
   const roleNamesOf = new Map<number, string[]>();
   for (const [extra, memberIds] of byExtra) {
-    const g = extra === null ? grants : await resolveGrants(trx, organizationId, actor, { ...input.grants, roleIds: [...input.grants.roleIds, extra] }, tree);
+    const roleIds = input.csvRole === 'replace' ? [extra!] : [...input.grants.roleIds, extra!];
+    const g = extra === null ? grants : await resolveGrants(trx, organizationId, actor, { ...input.grants, roleIds }, tree);
     await writeGrants(trx, memberIds, g, false);
     for (const id of memberIds) roleNamesOf.set(id, g.roleNames);
   }

@@ -1,10 +1,13 @@
-import { Alert, Badge, Button, CloseButton, Group, Modal, MultiSelect, Paper, ScrollArea, Select, SimpleGrid, Stack, Table, TagsInput, Text } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, CloseButton, Group, Modal, MultiSelect, Paper, Pill, Radio, ScrollArea, Select, SimpleGrid, Stack, Table, TagsInput, Text, TextInput, UnstyledButton } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import Papa from 'papaparse';
+import { useNavigate } from 'react-router';
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { addressLabel, addressProblem, parseAddressLines } from '../../../shared/address-lines';
 import type { InviteEntryInput } from '../api-types';
+import { useMe } from '../me';
 import { errorMessage, useTRPC } from '../trpc';
 
 type Field = 'email' | 'name' | 'phone' | 'role';
@@ -56,19 +59,80 @@ function csvEntries(csv: CsvImport | null): Entry[] {
 
 const PREVIEW_SHOWN = 300;
 
+/** A typed or pasted address: a chip, editable to add a name or phone. */
+interface Chip {
+  email: string;
+  name: string | null;
+  phone: string | null;
+}
+const chipLabel = (c: Chip) => addressLabel(c);
+
+/** The input's value for chip i: its index, so that two equal chips stay apart, then its label. */
+const KEY_SEP = '\u2063';
+const chipKey = (c: Chip, i: number) => `${i}${KEY_SEP}${chipLabel(c)}`;
+const keyIndex = (value: string): number | null => {
+  const m = /^(\d+)\u2063/.exec(value);
+  return m ? Number(m[1]) : null;
+};
+
+/** Rebuilds the chips from the input's values: known keys keep their chip, new text is parsed into one or more. */
+function nextChips(chips: Chip[], values: string[]): Chip[] {
+  return values.flatMap((v) => {
+    const i = keyIndex(v);
+    if (i !== null && chips[i]) return [chips[i]];
+    return parseAddressLines(v).map((a) => ({ ...a, phone: null }));
+  });
+}
+
+/** The chip editor: address, name and phone of one typed address. */
+function ChipEditor({ chip, onSave, onCancel }: { chip: Chip; onSave(c: Chip): void; onCancel(): void }) {
+  const [draft, setDraft] = useState(chip);
+  return (
+    <form
+      aria-label={`Edit ${chip.email}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSave({ email: draft.email.trim(), name: draft.name?.trim() || null, phone: draft.phone?.trim() || null });
+      }}
+    >
+      <Text size="sm" fw={600} mb="xs">{chip.email}</Text>
+      <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="xs">
+        <TextInput label="Email" size="xs" value={draft.email} onChange={(e) => { const v = e.currentTarget.value; setDraft((d) => ({ ...d, email: v })); }} error={draft.email.trim() ? addressProblem(draft.email) : undefined} />
+        {/* Opened by a click on a chip: the name is what the admin came to add. */}
+        {/* oxlint-disable-next-line jsx-a11y/no-autofocus */}
+        <TextInput autoFocus label="Name" size="xs" value={draft.name ?? ''} onChange={(e) => { const v = e.currentTarget.value; setDraft((d) => ({ ...d, name: v })); }} />
+        <TextInput label="Phone" size="xs" placeholder="+33 6 12 34 56 78" value={draft.phone ?? ''} onChange={(e) => { const v = e.currentTarget.value; setDraft((d) => ({ ...d, phone: v })); }} />
+      </SimpleGrid>
+      <Group justify="flex-end" gap="xs" mt="xs">
+        <Button size="xs" variant="default" onClick={onCancel}>Cancel</Button>
+        <Button size="xs" type="submit" disabled={!draft.email.trim()}>Save</Button>
+      </Group>
+    </form>
+  );
+}
+
 export function InviteModal({ opened, onClose, onInvited }: { opened: boolean; onClose(): void; onInvited(): void }) {
   const trpc = useTRPC();
   const fileInput = useRef<HTMLInputElement>(null);
-  const [emails, setEmails] = useState<string[]>([]);
+  const me = useMe();
+  const [chips, setChips] = useState<Chip[]>([]);
+  const [editing, setEditing] = useState<number | null>(null);
+  const [extraGrants, setExtraGrants] = useState<string[]>([]);
+  const [csvRole, setCsvRole] = useState<'add' | 'replace' | null>(null);
   const [csv, setCsv] = useState<CsvImport | null>(null);
   // null until the admin picks: the Member role is the default choice.
   const [pickedRoleIds, setRoleIds] = useState<string[] | null>(null);
   const [accountIds, setAccountIds] = useState<string[]>([]);
   const [result, setResult] = useState<{ invited: number; resent: number; skipped: { email: string; message: string }[] } | null>(null);
-  const entries = useMemo<Entry[]>(() => [...emails.map((email) => ({ email, source: 'Typed' })), ...csvEntries(csv)], [emails, csv]);
+  const entries = useMemo<Entry[]>(() => [...chips.map((c) => ({ ...c, source: 'Typed' })), ...csvEntries(csv)], [chips, csv]);
+  const badChips = chips.map((c) => ({ chip: c, problem: addressProblem(c.email) })).filter((x) => x.problem);
   const [debounced] = useDebouncedValue(entries, 200);
   const roles = useQuery(trpc.roles.list.queryOptions(undefined, { enabled: opened }));
   const accounts = useQuery(trpc.accounts.list.queryOptions(undefined, { enabled: opened }));
+  const catalog = useQuery(trpc.roles.catalog.queryOptions(undefined, { enabled: opened }));
+  const mailStatus = useQuery(trpc.mail.status.queryOptions(undefined, { enabled: opened }));
+  // Without a mail server the invitations are created but wait: the admin copies or exports their links.
+  const noMail = !!mailStatus.data && !mailStatus.data.configured;
   const preview = useMutation(trpc.members.preview.mutationOptions());
   const { mutate: runPreview, reset: resetPreview } = preview;
   useEffect(() => {
@@ -79,7 +143,7 @@ export function InviteModal({ opened, onClose, onInvited }: { opened: boolean; o
     trpc.members.invite.mutationOptions({
       onSuccess: (r) => {
         setResult({ invited: r.invited.length, resent: r.resent.length, skipped: r.skipped.map((s) => ({ email: s.email || '(no address)', message: s.message })) });
-        notifications.show({ color: 'green', title: 'Invitations sent', message: `${r.invited.length} invited${r.resent.length ? `, ${r.resent.length} resent` : ''}${r.skipped.length ? `, ${r.skipped.length} skipped` : ''}.` });
+        notifications.show({ color: noMail ? 'yellow' : 'green', title: noMail ? 'Invitations waiting for a mail server' : 'Invitations sent', message: `${r.invited.length} invited${r.resent.length ? `, ${r.resent.length} resent` : ''}${r.skipped.length ? `, ${r.skipped.length} skipped` : ''}.` });
         onInvited();
       },
     }),
@@ -89,7 +153,10 @@ export function InviteModal({ opened, onClose, onInvited }: { opened: boolean; o
   const roleIds = pickedRoleIds ?? (defaultRole ? [String(defaultRole.id)] : []);
 
   const close = () => {
-    setEmails([]);
+    setChips([]);
+    setEditing(null);
+    setExtraGrants([]);
+    setCsvRole(null);
     setCsv(null);
     setResult(null);
     invite.reset();
@@ -103,14 +170,32 @@ export function InviteModal({ opened, onClose, onInvited }: { opened: boolean; o
   const send = (resendExisting: boolean) =>
     invite.mutate({
       entries: entries.map(({ source: _s, ...e }) => e),
-      grants: { roleIds: roleIds.map(Number), accountIds: accountIds.map(Number), permissions: [] },
+      grants: { roleIds: roleIds.map(Number), accountIds: accountIds.map(Number), permissions: extraGrants },
       resendExisting,
+      csvRole: csvRole ?? 'add',
     });
+
+  // A CSV role column needs the admin's explicit choice: does it add to the dialog's roles or replace them?
+  const csvHasRoles = !!csv?.mapping.role && entries.some((e) => e.role);
+  const roleRuleMissing = csvHasRoles && csvRole === null;
+  const roleName = new Map((roles.data ?? []).map((r) => [r.id, r.name]));
+  const dialogRoleNames = roleIds.map((id) => roleName.get(Number(id)) ?? '?');
+  const resultingRoles = (roleId: number | null): string[] => {
+    if (roleId === null) return dialogRoleNames;
+    const own = roleName.get(roleId) ?? '?';
+    return csvRole === 'replace' ? [own] : [...new Set([...dialogRoleNames, own])];
+  };
+  const grantOptions = [
+    { group: 'Product modules', items: (catalog.data?.modules ?? []).map((m) => ({ value: m.key, label: m.label })) },
+    { group: 'Single permissions', items: (catalog.data?.console ?? []).filter((p) => me.permissions.includes(p.key)).map((p) => ({ value: p.key, label: p.label })) },
+  ].filter((g) => g.items.length > 0);
+  const blockedWhy = roleIds.length === 0 ? 'Choose at least one role.' : roleRuleMissing ? 'Choose what the CSV file’s roles do.' : null;
 
   const onFile = async (file: File | undefined) => {
     if (!file) return;
     const parsed = parseCsv(file.name, await file.text());
     setCsv(parsed);
+    setCsvRole(null);
     if (fileInput.current) fileInput.current.value = '';
   };
 
@@ -118,9 +203,10 @@ export function InviteModal({ opened, onClose, onInvited }: { opened: boolean; o
     <Modal opened={opened} onClose={close} title="Invite people" size="xl" centered>
       {result ? (
         <Stack>
-          <Alert color="green" title="Invitations sent">
+          <Alert color="green" title={noMail ? 'Invitations created' : 'Invitations sent'}>
             {result.invited} {result.invited === 1 ? 'person was' : 'people were'} invited{result.resent ? ` and ${result.resent} invitation${result.resent === 1 ? ' was' : 's were'} sent again` : ''}. They appear as Pending until they answer.
           </Alert>
+          {noMail && <NoMailNotice onNavigate={close} />}
           {result.skipped.length > 0 && (
             <Stack gap={4}>
               <Text size="sm" fw={600}>Skipped ({result.skipped.length})</Text>
@@ -137,18 +223,46 @@ export function InviteModal({ opened, onClose, onInvited }: { opened: boolean; o
         </Stack>
       ) : (
         <Stack>
+          {noMail && <NoMailNotice onNavigate={close} />}
           <TagsInput
             label="Email addresses"
-            description="Type an address and press Enter, or paste a list separated by commas or new lines."
+            description="Type an address and press Enter, or paste a list: one per line, “Ada Lovelace <ada@example.com>” or “ada@example.com, Ada Lovelace”. Click a chip to add a name or phone."
             placeholder="name@example.com"
-            value={emails}
-            onChange={setEmails}
-            // Mantine splits typed and pasted text on these; duplicates stay so the preview can flag them.
-            splitChars={[',', ' ', ';', '\n', '\r', '\t']}
+            value={chips.map(chipKey)}
+            onChange={(labels) => setChips((cs) => nextChips(cs, labels))}
+            // Lines split here; commas and spaces inside a line are read by parseAddressLines (names may hold them).
+            // Duplicates stay so the preview can flag them.
+            splitChars={[';', '\n', '\r']}
             allowDuplicates
             acceptValueOnBlur
             clearable
+            error={badChips.length > 0 ? `${badChips.length} address${badChips.length === 1 ? '' : 'es'} cannot be invited: ${badChips.slice(0, 3).map((b) => `${b.chip.email} (${b.problem})`).join('; ')}${badChips.length > 3 ? '…' : ''}` : undefined}
+            renderPill={({ value, onRemove, disabled }) => {
+              const at = keyIndex(value ?? '') ?? -1;
+              const chip = chips[at];
+              const problem = chip ? addressProblem(chip.email) : null;
+              return (
+                <Pill withRemoveButton={!disabled} onRemove={onRemove} disabled={disabled} data-invalid={problem ? true : undefined} bg={problem ? 'var(--mantine-color-red-light)' : undefined} c={problem ? 'var(--mantine-color-red-light-color)' : undefined} removeButtonProps={{ 'aria-label': `Remove ${chip?.email ?? value}` }}>
+                  <UnstyledButton fz="inherit" c="inherit" aria-label={`Edit ${chip?.email ?? value}${problem ? ` (${problem})` : ''}`} aria-expanded={editing === at} title={problem ?? 'Add a name or phone'} onMouseDown={(e) => e.stopPropagation()} onClick={() => setEditing(at)}>
+                    {problem ? '⚠ ' : ''}{chip ? chipLabel(chip) : value}{chip?.phone ? ` · ${chip.phone}` : ''}
+                  </UnstyledButton>
+                </Pill>
+              );
+            }}
           />
+          {editing !== null && chips[editing] && (
+            <Paper withBorder p="sm" radius="md">
+              <ChipEditor
+                key={editing}
+                chip={chips[editing]}
+                onCancel={() => setEditing(null)}
+                onSave={(c) => {
+                  setChips((cs) => cs.map((x, j) => (j === editing ? c : x)));
+                  setEditing(null);
+                }}
+              />
+            </Paper>
+          )}
           <Group gap="sm">
             <input ref={fileInput} type="file" accept=".csv,text/csv" aria-label="CSV file" hidden onChange={(e) => void onFile(e.currentTarget.files?.[0])} />
             <Button variant="default" size="sm" onClick={() => fileInput.current?.click()}>
@@ -207,6 +321,33 @@ export function InviteModal({ opened, onClose, onInvited }: { opened: boolean; o
               clearable
             />
           </SimpleGrid>
+          {grantOptions.length > 0 && (
+            <MultiSelect
+              label="Also grant"
+              description="Product modules and single permissions given to every address, on top of the roles."
+              placeholder={extraGrants.length ? undefined : 'Nothing more'}
+              data={grantOptions}
+              value={extraGrants}
+              onChange={setExtraGrants}
+              searchable
+              clearable
+            />
+          )}
+          {csvHasRoles && (
+            <Radio.Group
+              label="Roles from the CSV file"
+              description="Some lines of the file name a role. Choose what it does for those addresses."
+              value={csvRole}
+              onChange={(v) => setCsvRole(v as 'add' | 'replace')}
+              error={roleRuleMissing ? 'Choose one to continue.' : undefined}
+              required
+            >
+              <Group mt="xs">
+                <Radio value="add" label="Adds to the roles above" />
+                <Radio value="replace" label="Replaces the roles above" />
+              </Group>
+            </Radio.Group>
+          )}
           {entries.length === 0 && (
             <Paper withBorder p="md" radius="md" style={{ borderStyle: 'dashed' }}>
               <Text size="sm" c="dimmed" ta="center">Add addresses or import a CSV file: a preview of what will happen to each appears here before anything is sent.</Text>
@@ -228,15 +369,23 @@ export function InviteModal({ opened, onClose, onInvited }: { opened: boolean; o
                       <Table.Th>From</Table.Th>
                       <Table.Th>Address</Table.Th>
                       <Table.Th>Outcome</Table.Th>
+                      <Table.Th>Roles</Table.Th>
                     </Table.Tr>
                   </Table.Thead>
                   <Table.Tbody>
                     {outcomes.slice(0, PREVIEW_SHOWN).map((o, i) => (
                       <Table.Tr key={`${o.email}-${i}`} aria-label={o.email || entries[i]?.source}>
                         <Table.Td><Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }}>{entries[i]?.source}</Text></Table.Td>
-                        <Table.Td><Text size="sm" truncate maw={300}>{o.email || <i>no address</i>}</Text></Table.Td>
+                        <Table.Td><Text size="sm" truncate maw={260} title={o.email}>{o.email || <i>no address</i>}</Text></Table.Td>
                         <Table.Td>
                           {o.outcome === 'invite' ? <Badge color="green" variant="light">Will be invited</Badge> : <Badge color={o.reason === 'already_invited' ? 'yellow' : 'red'} variant="light" style={{ textTransform: 'none' }} title={o.message}>Skipped: {o.message}</Badge>}
+                        </Table.Td>
+                        <Table.Td>
+                          {o.outcome === 'invite' && (
+                            <Text size="xs" c={o.roleId !== null && csvRole === null ? 'orange' : undefined}>
+                              {o.roleId !== null && csvRole === null ? `${roleName.get(o.roleId) ?? '?'} (choose above: add or replace)` : resultingRoles(o.roleId).join(', ')}
+                            </Text>
+                          )}
                         </Table.Td>
                       </Table.Tr>
                     ))}
@@ -247,15 +396,44 @@ export function InviteModal({ opened, onClose, onInvited }: { opened: boolean; o
             </Stack>
           )}
           {invite.error && <Alert color="red" title="Nothing was sent">{errorMessage(invite.error)}</Alert>}
-          <Group justify="flex-end">
+          {/* Sticky: with a long CSV the actions stay in view at the bottom of the dialog. */}
+          <Group
+            justify="flex-end"
+            role="group"
+            aria-label="Dialog actions"
+            style={{ position: 'sticky', bottom: 0, zIndex: 3, background: 'var(--mantine-color-body)', borderTop: '1px solid var(--mantine-color-default-border)', margin: '0 calc(-1 * var(--mantine-spacing-md)) calc(-1 * var(--mantine-spacing-md))', padding: 'var(--mantine-spacing-sm) var(--mantine-spacing-md)' }}
+          >
+            {(blockedWhy ?? (entries.length > 0 && toInvite === 0 && current ? 'No address can be invited: see the preview.' : null)) && (
+              <Text size="xs" c="dimmed" mr="auto" id="invite-blocked-why">{blockedWhy ?? 'No address can be invited: see the preview.'}</Text>
+            )}
             <Button variant="default" onClick={close}>Cancel</Button>
-            {resendable > 0 && <Button variant="light" loading={invite.isPending} disabled={roleIds.length === 0} onClick={() => send(true)}>Send and resend {resendable} existing</Button>}
-            <Button loading={invite.isPending} disabled={toInvite === 0 || roleIds.length === 0} onClick={() => send(false)}>
+            {resendable > 0 && <Button variant="light" loading={invite.isPending} disabled={blockedWhy !== null} onClick={() => send(true)}>Send and resend {resendable} existing</Button>}
+            <Button loading={invite.isPending} disabled={toInvite === 0 || blockedWhy !== null} aria-describedby={blockedWhy ? 'invite-blocked-why' : undefined} onClick={() => send(false)}>
               Send {toInvite > 0 ? toInvite : ''} invitation{toInvite === 1 ? '' : 's'}
             </Button>
           </Group>
         </Stack>
       )}
     </Modal>
+  );
+}
+
+/** Said wherever invitations would wait for a mail server that this organization has not set. */
+export function NoMailNotice({ onNavigate }: { onNavigate?(): void }) {
+  const navigate = useNavigate();
+  return (
+    <Alert color="yellow" title="No mail server is set for this organization" role="status">
+      The invitations wait; copy or export their links.{' '}
+      <Anchor
+        href="#/mail"
+        onClick={(e) => {
+          e.preventDefault();
+          onNavigate?.();
+          void navigate('/mail');
+        }}
+      >
+        Mail settings
+      </Anchor>
+    </Alert>
   );
 }

@@ -1,13 +1,36 @@
-import { ActionIcon, Alert, Button, Group, Menu, Modal, Paper, Select, Stack, Text, TextInput, Title } from '@mantine/core';
+import { ActionIcon, Alert, Button, Group, Menu, Modal, Paper, Select, Stack, Text, TextInput, Title, type ComboboxItem, type SelectProps } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { errorMessage, useTRPC } from '../trpc';
 import type { AccountRow } from '../api-types';
 import { useMe } from '../me';
 
 
 type Dialog = { kind: 'rename' | 'move' | 'delete'; account: AccountRow } | null;
+
+/** Pickers show full paths; a long one is cut, so its whole text is on hover. */
+const pathOption: SelectProps['renderOption'] = ({ option }) => (
+  <Text size="sm" title={option.label} style={{ whiteSpace: 'normal', wordBreak: 'break-word' }}>{option.label}</Text>
+);
+const titleOf = (data: ComboboxItem[], value: string | null) => data.find((o) => o.value === value)?.label;
+
+/** The rows of the tree to show: collapsed branches hidden; a search shows matches with their ancestors. */
+function visibleRows(list: AccountRow[], collapsed: Set<number>, search: string): AccountRow[] {
+  const byId = new Map(list.map((a) => [a.id, a]));
+  const ancestors = (a: AccountRow) => {
+    const out: number[] = [];
+    for (let p = a.parentId; p !== null; p = byId.get(p)?.parentId ?? null) out.push(p);
+    return out;
+  };
+  const q = search.trim().toLowerCase();
+  if (q) {
+    const keep = new Set<number>();
+    for (const a of list) if (a.name.toLowerCase().includes(q)) [a.id, ...ancestors(a)].forEach((id) => keep.add(id));
+    return list.filter((a) => keep.has(a.id));
+  }
+  return list.filter((a) => !ancestors(a).some((id) => collapsed.has(id)));
+}
 
 export function AccountsPage() {
   const me = useMe();
@@ -23,6 +46,8 @@ export function AccountsPage() {
   const [dialog, setDialog] = useState<Dialog>(null);
   const [value, setValue] = useState('');
   const [target, setTarget] = useState<string | null>(null);
+  const [collapsed, setCollapsed] = useState<Set<number>>(new Set());
+  const [search, setSearch] = useState('');
   const refresh = () => {
     void qc.invalidateQueries({ queryKey: trpc.accounts.pathKey() });
     void qc.invalidateQueries({ queryKey: trpc.members.pathKey() });
@@ -36,8 +61,13 @@ export function AccountsPage() {
     trpc.accounts.create.mutationOptions({
       onSuccess: (a) => {
         notifications.show({ color: 'green', title: 'Sub-account created', message: a.invited ? `${a.name}; ${a.invited.email} invited` : a.name });
+        // The whole form starts again: the next account is not silently created under the last parent.
         setName('');
+        setParent(null);
         setLeadEmail('');
+        setLeadRole(null);
+        setLeadError(null);
+        create.reset();
         refresh();
       },
     }),
@@ -47,12 +77,20 @@ export function AccountsPage() {
   const remove = useMutation(trpc.accounts.delete.mutationOptions({ onSuccess: () => done('Sub-account deleted') }));
   const active = dialog?.kind === 'rename' ? rename : dialog?.kind === 'move' ? move : remove;
 
-  const list = [...(accounts.data ?? [])].sort((a, b) => a.path.localeCompare(b.path));
+  const list = useMemo(() => [...(accounts.data ?? [])].sort((a, b) => a.path.localeCompare(b.path)), [accounts.data]);
+  const hasChildren = useMemo(() => new Set(list.map((a) => a.parentId).filter((p): p is number => p !== null)), [list]);
+  const shown = visibleRows(list, collapsed, search);
+  const toggle = (id: number) =>
+    setCollapsed((c) => {
+      const next = new Set(c);
+      if (!next.delete(id)) next.add(id);
+      return next;
+    });
   const depth = (path: string) => path.split(' / ').length - 1;
   const canManage = me.permissions.includes('accounts.manage');
   const options = (exclude?: AccountRow) =>
     list.filter((a) => !exclude || (a.id !== exclude.id && !a.path.startsWith(`${exclude.path} / `))).map((a) => ({ value: String(a.id), label: a.path }));
-  const open = (kind: 'rename' | 'move' | 'delete', account: AccountRow) => {
+  const open_ = (kind: 'rename' | 'move' | 'delete', account: AccountRow) => {
     setValue(account.name);
     setTarget(null);
     setDialog({ kind, account });
@@ -65,26 +103,53 @@ export function AccountsPage() {
         <Text c="dimmed" size="sm">The company account and its sub-accounts.</Text>
       </div>
       <Paper withBorder p="md">
-        <Stack gap={6} role="list" aria-label="Account structure">
-          {list.map((a) => (
-            <Group key={a.id} role="listitem" aria-label={a.name} pl={depth(a.path) * 20} gap="xs" wrap="nowrap">
-              <Text size="sm" fw={a.parentId === null ? 700 : 400}>{a.name}</Text>
-              <Text size="xs" c="dimmed">{a.members} member{a.members === 1 ? '' : 's'}</Text>
-              {canManage && (
-                <Menu position="bottom-start" withinPortal>
-                  <Menu.Target>
-                    <ActionIcon variant="subtle" size="sm" aria-label={`Actions for ${a.name}`}>⋯</ActionIcon>
-                  </Menu.Target>
-                  <Menu.Dropdown>
-                    <Menu.Item onClick={() => open('rename', a)}>Rename</Menu.Item>
-                    {a.parentId !== null && <Menu.Item onClick={() => open('move', a)}>Move</Menu.Item>}
-                    {a.parentId !== null && <Menu.Item color="red" onClick={() => open('delete', a)}>Delete</Menu.Item>}
-                  </Menu.Dropdown>
-                </Menu>
-              )}
+        <Group justify="space-between" mb="sm">
+          <TextInput placeholder="Search accounts" aria-label="Search accounts" value={search} onChange={(e) => setSearch(e.currentTarget.value)} w={260} size="xs" />
+          {hasChildren.size > 0 && !search && (
+            <Group gap="xs">
+              <Button size="compact-xs" variant="subtle" onClick={() => setCollapsed(new Set())}>Expand all</Button>
+              <Button size="compact-xs" variant="subtle" onClick={() => setCollapsed(new Set(hasChildren))}>Collapse all</Button>
             </Group>
-          ))}
+          )}
+        </Group>
+        {/* A list with disclosure buttons (not an ARIA tree, which would need arrow-key navigation). */}
+        <Stack gap={6} role="list" aria-label="Account structure">
+          {shown.map((a) => {
+            const branch = hasChildren.has(a.id);
+            const open = !!search || !collapsed.has(a.id);
+            return (
+              <Group key={a.id} role="listitem" aria-label={a.name} pl={depth(a.path) * 20} gap="xs" wrap="nowrap">
+                {branch ? (
+                  <ActionIcon variant="subtle" size="sm" aria-label={`${open ? 'Collapse' : 'Expand'} ${a.name}`} aria-expanded={open} onClick={() => toggle(a.id)} disabled={!!search}>
+                    {open ? '▾' : '▸'}
+                  </ActionIcon>
+                ) : (
+                  <span style={{ width: 22, display: 'inline-block' }} />
+                )}
+                <Text size="sm" fw={a.parentId === null ? 700 : 400} title={a.path}>{a.name}</Text>
+                <Text size="xs" c="dimmed">{a.members} member{a.members === 1 ? '' : 's'}</Text>
+                {canManage && (
+                  <Menu position="bottom-start" withinPortal>
+                    <Menu.Target>
+                      <ActionIcon variant="subtle" size="sm" aria-label={`Actions for ${a.name}`}>⋯</ActionIcon>
+                    </Menu.Target>
+                    <Menu.Dropdown>
+                      <Menu.Item onClick={() => open_('rename', a)}>Rename</Menu.Item>
+                      {a.parentId !== null && <Menu.Item onClick={() => open_('move', a)}>Move to…</Menu.Item>}
+                      {a.parentId !== null && <Menu.Item color="red" onClick={() => open_('delete', a)}>Delete</Menu.Item>}
+                    </Menu.Dropdown>
+                  </Menu>
+                )}
+              </Group>
+            );
+          })}
+          {search && shown.length === 0 && <Text size="sm" c="dimmed">No account is called “{search}”.</Text>}
         </Stack>
+        {list.length === 1 && (
+          <Text size="sm" c="dimmed" mt="sm">
+            No sub-accounts yet. {canManage ? 'Create one below, for a country, a team or a customer, and invite the person in charge of it.' : 'An admin who manages accounts can create them.'}
+          </Text>
+        )}
       </Paper>
       {canManage && (
         <Paper withBorder p="md">
@@ -104,7 +169,7 @@ export function AccountsPage() {
             <Stack gap="sm">
               <Group align="flex-end">
                 <TextInput label="New sub-account" value={name} onChange={(e) => setName(e.currentTarget.value)} required />
-                <Select label="Under" placeholder="Company account" clearable data={options()} value={parent} onChange={setParent} />
+                <Select label="Under" placeholder="Company account" clearable searchable data={options()} value={parent} onChange={setParent} renderOption={pathOption} title={titleOf(options(), parent)} w={320} comboboxProps={{ width: 'max-content' }} />
               </Group>
               <Group align="flex-end">
                 <TextInput label="Invite the person in charge (optional)" placeholder="email@example.com" value={leadEmail} onChange={(e) => setLeadEmail(e.currentTarget.value)} />
@@ -120,7 +185,7 @@ export function AccountsPage() {
       <Modal
         opened={dialog !== null}
         onClose={() => setDialog(null)}
-        title={dialog ? `${dialog.kind === 'rename' ? 'Rename' : dialog.kind === 'move' ? 'Move' : 'Delete'} ${dialog.account.name}` : ''}
+        title={dialog ? `${dialog.kind === 'rename' ? 'Rename' : dialog.kind === 'move' ? 'Move' : 'Delete'} ${dialog.account.path}` : ''}
       >
         {dialog && (
           <form
@@ -134,7 +199,7 @@ export function AccountsPage() {
           >
             <Stack>
               {dialog.kind === 'rename' && <TextInput label="Name" value={value} onChange={(e) => setValue(e.currentTarget.value)} required data-autofocus />}
-              {dialog.kind === 'move' && <Select label="New parent" data={options(dialog.account)} value={target} onChange={setTarget} required />}
+              {dialog.kind === 'move' && <Select label="New parent" searchable data={options(dialog.account)} value={target} onChange={setTarget} renderOption={pathOption} title={titleOf(options(dialog.account), target)} required data-autofocus />}
               {dialog.kind === 'delete' && (
                 <>
                   <Text size="sm">
@@ -142,7 +207,7 @@ export function AccountsPage() {
                       ? `${dialog.account.members} member${dialog.account.members === 1 ? ' depends' : 's depend'} on this sub-account: choose where their access moves. Roles and permissions granted at ${dialog.account.name} are removed; anyone left without a role keeps the Member role.`
                       : 'No member depends on this sub-account.'}
                   </Text>
-                  {dialog.account.members > 0 && <Select label="Move members to" data={options(dialog.account)} value={target} onChange={setTarget} required />}
+                  {dialog.account.members > 0 && <Select label="Move members to" searchable data={options(dialog.account)} value={target} onChange={setTarget} renderOption={pathOption} title={titleOf(options(dialog.account), target)} required />}
                 </>
               )}
               {active.error && <Alert color="red">{errorMessage(active.error)}</Alert>}

@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEnv, registerOwner, roleId, type Caller, type TestEnv } from '../helpers';
+
+/** What the invite dialog sends: the CSV role rule, single permissions and modules at invite, and clear refusals. */
+describe('invite dialog: rules the admin chooses', () => {
+  let env: TestEnv;
+  let owner: Caller;
+  let member: number;
+
+  beforeAll(async () => {
+    env = await createEnv();
+    owner = (await registerOwner(env)).caller;
+    member = await roleId(owner, 'Member');
+  });
+  afterAll(async () => {
+    await env.close();
+  });
+
+  const rolesOf = async (email: string) => {
+    const list = await owner.members.list({ search: email });
+    return list.items.find((m) => m.email === email)!.roles.map((r) => r.name).sort();
+  };
+
+  it('a CSV role adds to the dialog roles by default, and replaces them when the admin chooses so', async () => {
+    await owner.members.invite({ entries: [{ email: 'add@acme.test', role: 'Admin' }, { email: 'plain@acme.test' }], grants: { roleIds: [member] } });
+    expect(await rolesOf('add@acme.test')).toEqual(['Admin', 'Member']);
+    expect(await rolesOf('plain@acme.test')).toEqual(['Member']);
+    await owner.members.invite({ entries: [{ email: 'rep@acme.test', role: 'admin' }, { email: 'plain2@acme.test' }], grants: { roleIds: [member] }, csvRole: 'replace' });
+    expect(await rolesOf('rep@acme.test')).toEqual(['Admin']);
+    expect(await rolesOf('plain2@acme.test')).toEqual(['Member']);
+  });
+
+  it('single permissions and product modules chosen at invite are granted to every address', async () => {
+    const r = await owner.members.invite({ entries: [{ email: 'mod@acme.test' }], grants: { roleIds: [member], permissions: ['module:pricing', 'audit.view'] } });
+    const d = await owner.members.detail({ id: r.invited[0]!.memberId });
+    expect(d.permissions.map((p) => p.permission).sort()).toEqual(['audit.view', 'module:pricing']);
+  });
+
+  it('an address with non-ASCII characters is refused saying so', async () => {
+    const [o] = await owner.members.preview({ entries: [{ email: 'chloé.garcía2@acme.test' }] });
+    expect(o).toMatchObject({ outcome: 'skip', message: 'Addresses with non-ASCII characters (such as é or ü) are not supported' });
+  });
+});
