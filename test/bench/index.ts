@@ -1,4 +1,5 @@
-// npm run bench: figures for Roster's hot paths, each with a ratio against a raw baseline in the same run.
+// npm run bench [-- section…]: figures for Roster's hot paths, each with a ratio against a baseline in the same run.
+// Sections: invites, outbox, tables, firstrows, counts, search (default: all). BENCH_SMALL/BENCH_LARGE size the directory sections.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { createServices } from '../../src/main/services';
 import type { AdminActor } from '../../src/main/services/actor';
 import { inviteMembers } from '../../src/main/services/members';
 import { loadAuthz, registerOwner } from '../../src/main/services/organizations';
+import { benchDirectory } from './directory';
 
 const INVITES = Number(process.env.BENCH_INVITES ?? 100_000);
 const MAILS = Number(process.env.BENCH_MAILS ?? 2_000);
@@ -231,11 +233,24 @@ async function benchMemberTables(): Promise<void> {
   }
 }
 
+const SECTIONS = ['invites', 'outbox', 'tables', 'firstrows', 'counts', 'search'] as const;
+const SMALL = Number(process.env.BENCH_SMALL ?? 1_000);
+const LARGE = Number(process.env.BENCH_LARGE ?? 1_000_000);
+
+/** `npm run bench` runs every section; `npm run bench -- counts search` only those. */
 async function main(): Promise<void> {
-  console.log(`Roster benchmarks (Node ${process.version}, ${new Date().toISOString()})`);
-  await benchInvites();
-  await benchOutbox();
-  await benchMemberTables();
+  const asked = process.argv.slice(2).map((a) => a.toLowerCase());
+  const unknown = asked.filter((a) => !(SECTIONS as readonly string[]).includes(a));
+  if (unknown.length) {
+    console.error(`Unknown section: ${unknown.join(', ')}. Sections: ${SECTIONS.join(', ')}.`);
+    process.exit(2);
+  }
+  const sections = new Set<string>(asked.length ? asked : SECTIONS);
+  console.log(`Roster benchmarks (Node ${process.version}, ${new Date().toISOString()}), sections: ${[...sections].join(', ')}`);
+  if (sections.has('invites')) await benchInvites();
+  if (sections.has('outbox')) await benchOutbox();
+  if (sections.has('tables')) await benchMemberTables();
+  await benchDirectory(sections, SMALL, LARGE);
 }
 
 main().catch((e: unknown) => {
