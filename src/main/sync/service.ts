@@ -213,5 +213,5 @@ export async function objectAction(sync: SyncRuntime, actor: Actor, organization
 }
 
 export async function pushNow(sync: SyncRuntime, actor: Actor, organizationId: number, dryRun = false): Promise<PushResult> {
-  return sync.sender.pushNow(organizationId, { actor, dryRun });
+  return sync.sender.pushNow(organizationId, { actor, dryRun, force: true });
 }
