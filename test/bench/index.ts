@@ -16,6 +16,7 @@ import { createServices } from '../../src/main/services';
 import type { AdminActor } from '../../src/main/services/actor';
 import { inviteMembers } from '../../src/main/services/members';
 import { loadAuthz, registerOwner } from '../../src/main/services/organizations';
+import { benchSync } from './sync';
 
 const INVITES = Number(process.env.BENCH_INVITES ?? 100_000);
 const MAILS = Number(process.env.BENCH_MAILS ?? 2_000);
@@ -236,6 +237,7 @@ async function main(): Promise<void> {
   await benchInvites();
   await benchOutbox();
   await benchMemberTables();
+  await benchSync();
 }
 
 main().catch((e: unknown) => {

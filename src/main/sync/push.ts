@@ -9,7 +9,7 @@ import type { Clock } from '../core/clock';
 import type { Db } from '../db/database';
 import { insertAuditRows } from '../db/repos/audit.repo';
 import { claimPushLease, countDirty, findSyncSettings, releasePushLease, updateSyncSettings } from '../db/repos/sync.repo';
-import { countSyncedUsers, hasDueSyncObjects, syncObjectsOfKind, unblockGroups, updateSyncObject } from '../db/repos/sync-objects.repo';
+import { countSyncedUsers, hasDueSyncObjects, syncObjectsOfKind, unblockGroups, updateSyncObject, updateSyncObjects } from '../db/repos/sync-objects.repo';
 import type { SyncObjectUpdate, SyncSettingsRow } from '../db/tables/sync.table';
 import { auditRow } from '../services/audit';
 import { SYSTEM_ACTOR, type Actor } from '../services/deps';
@@ -133,11 +133,29 @@ async function pushLeased(ctx: PushContext, org: number, dryRun: boolean, actor:
   }
 
   let stop = null as PushResult | null;
-  const record = (id: number, set: SyncObjectUpdate) => updateSyncObject(db, id, { ...set, updated_at: iso() });
+  // Outcomes are committed in groups (one fsync for many objects). An object whose outcome is
+  // lost in a crash stays in flight and is looked up again, never created twice.
+  let writesQueued: { id: number; set: SyncObjectUpdate }[] = [];
+  const flush = async () => {
+    if (writesQueued.length === 0) return;
+    const batch = writesQueued;
+    writesQueued = [];
+    await db.transaction().execute(async (trx) => {
+      for (const w of batch) await updateSyncObject(trx, w.id, w.set);
+    });
+  };
+  const record = async (id: number, set: SyncObjectUpdate) => {
+    writesQueued.push({ id, set: { ...set, updated_at: iso() } });
+    if (writesQueued.length >= 200) await flush();
+  };
+  const started = new Set<number>();
+  // Marked in flight before anything is sent, in one statement per phase.
+  const markInFlight = (items: PlannedObject[]) =>
+    updateSyncObjects(db, items.map((p) => p.obj.id), { state: 'in_flight', lease_until: new Date(clock.now().getTime() + LEASE_MS).toISOString(), updated_at: iso() });
 
   const runOne = async (p: PlannedObject, send: () => Promise<{ remoteId: string | null; written: unknown }>) => {
     if (stop) return;
-    await record(p.obj.id, { state: 'in_flight', lease_until: new Date(clock.now().getTime() + LEASE_MS).toISOString() });
+    started.add(p.obj.id);
     try {
       const w = await send();
       await record(p.obj.id, { state: 'synced', remote_id: w.remoteId, written_json: w.written === null ? null : JSON.stringify(w.written), status: null, scim_type: null, detail: null, attempts: 0, next_retry_at: null, lease_until: null, synced_at: iso() });
@@ -169,12 +187,15 @@ async function pushLeased(ctx: PushContext, org: number, dryRun: boolean, actor:
   };
 
   const users = work.filter((p) => p.obj.kind === 'user');
+  await markInFlight(users);
   await pool(users, (p) => runOne(p, () => sendUser(client, caps, p.op, p.obj.remote_id, parseWritten<UserAttrs>(p.obj), p.user ?? null)));
+  await flush();
   if (!stop) {
     await unblockGroups(db, org, iso());
     const groups = work.filter((p) => p.obj.kind === 'group');
     const memberIds = [...new Set(groups.flatMap((p) => [...(p.group?.members ?? []), ...(parseWritten<GroupAttrs>(p.obj)?.members ?? [])]))];
     const remoteOf = new Map((await syncObjectsOfKind(db, org, 'user', memberIds)).map((o) => [o.local_id, o.remote_id]));
+    await markInFlight(groups);
     // Parent groups before their children: one depth at a time.
     for (const depth of [...new Set(groups.map((g) => g.depth))].sort((a, b) => a - b)) {
       if (stop) break;
@@ -184,6 +205,10 @@ async function pushLeased(ctx: PushContext, org: number, dryRun: boolean, actor:
       );
     }
   }
+  await flush();
+  // Stopped early: what was never started is pending again, not in flight.
+  const notStarted = work.filter((p) => !started.has(p.obj.id)).map((p) => p.obj.id);
+  if (stop && notStarted.length) await updateSyncObjects(db, notStarted, { state: 'pending', lease_until: null, updated_at: iso() });
   const final: PushResult = stop ? { ...counted(), ...pick(stop) } : counted();
   const summary = `${final.created} created, ${final.updated} updated, ${final.deactivated} deactivated, ${final.deleted} deleted, ${final.failed} failed, ${final.blocked} blocked`;
   await updateSyncSettings(db, org, { last_push_at: iso(), last_push_summary: stop ? `${summary}; stopped: ${stop.reason}` : summary, ...(stop ? {} : { hold_reason: null, hold_approved: 0 }) });
