@@ -55,6 +55,7 @@ const DUMMY: Record<string, unknown> = {
   'sync.approve': undefined,
   'sync.objectAction': { objectId: 999999, action: 'retry' },
   'sync.pushNow': {},
+  'sync.reconcile': undefined,
 };
 
 function call(caller: Caller, path: string): Promise<unknown> {
