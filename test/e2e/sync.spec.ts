@@ -68,6 +68,10 @@ test('an admin sets up Sync, sees the directory arrive, deactivates someone and 
     await page.getByRole('button', { name: 'Push now' }).click();
     await expect.poll(() => scim.userByName('gus@acme.test')?.active, { timeout: 30_000 }).toBe(false);
 
+    await page.getByRole('button', { name: 'Reconcile (read the server)' }).click();
+    await expect(page.getByText('Only on the server: none')).toBeVisible();
+    await expect(page.getByText('Drifted: none')).toBeVisible();
+
     // The token is rotated on the server: the sync pauses with one reason.
     scim.token = 'rotated';
     await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Members' }).click();
