@@ -30,10 +30,13 @@ async function openSync(page: Page): Promise<void> {
 }
 
 test('an admin sets up Sync, sees the directory arrive, deactivates someone and sees the remote user go inactive', async ({ page, roster }) => {
+  // Two scrypt hashes, a build of the directory on the server and five screens: longer than the default.
+  test.setTimeout(180_000);
   const scim = await startScimServer();
   try {
     await registerOwner(page);
     await inviteByChips(page, ['gus@acme.test']);
+    const gusId = Number(await row(page, 'gus@acme.test').getAttribute('data-member-id'));
     await acceptOverHttp(page, roster.baseURL, 'gus@acme.test');
 
     await openSync(page);
@@ -55,10 +58,22 @@ test('an admin sets up Sync, sees the directory arrive, deactivates someone and 
     await expect(page.getByRole('table', { name: 'Synced objects' }).getByRole('row', { name: /gus@acme\.test/ })).toContainText('Synced');
     await page.screenshot({ path: 'test-results/screens/sync-synced-1280.png', fullPage: true });
 
+    // The server fails every update for a while: the object shows the server's status and detail.
+    for (let i = 0; i < 50; i++) scim.faults.push({ status: 500, match: (m) => m === 'PATCH' });
+    const edited = await page.request.post(`${roster.baseURL}/trpc/members.edit`, { data: { id: gusId, name: 'Gus Grey' }, headers: { origin: roster.baseURL } });
+    expect(edited.ok()).toBe(true);
+    const gusRow = page.getByRole('table', { name: 'Synced objects' }).getByRole('row', { name: /gus@acme\.test/ });
+    await expect(gusRow).toContainText('Failed', { timeout: 30_000 });
+    await expect(gusRow).toContainText('500');
+    await page.screenshot({ path: 'test-results/screens/sync-failures-1280.png', fullPage: true });
+    scim.faults.length = 0;
+    await gusRow.getByRole('button', { name: 'Retry gus@acme.test' }).click();
+    await expect.poll(() => scim.userByName('gus@acme.test')?.displayName, { timeout: 30_000 }).toBe('Gus Grey');
+
     await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Members' }).click();
     await page.getByRole('tab', { name: /Active/ }).click();
     await row(page, 'gus@acme.test').getByText('gus@acme.test').click();
-    const panel = page.getByRole('dialog', { name: 'gus@acme.test' });
+    const panel = page.getByRole('dialog', { name: /^(Gus Grey|gus@acme\.test)$/ });
     await panel.getByRole('button', { name: 'Deactivate' }).click();
     await page.getByRole('dialog', { name: 'Deactivate?' }).getByRole('button', { name: 'Deactivate' }).click();
     await expect(panel).toContainText('Deactivated');
