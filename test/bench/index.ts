@@ -18,6 +18,7 @@ import type { AdminActor } from '../../src/main/services/actor';
 import { inviteMembers } from '../../src/main/services/members';
 import { loadAuthz, registerOwner } from '../../src/main/services/organizations';
 import { benchDirectory } from './directory';
+import { benchSync } from './sync';
 
 const INVITES = Number(process.env.BENCH_INVITES ?? 100_000);
 const MAILS = Number(process.env.BENCH_MAILS ?? 2_000);
@@ -233,7 +234,7 @@ async function benchMemberTables(): Promise<void> {
   }
 }
 
-const SECTIONS = ['invites', 'outbox', 'tables', 'firstrows', 'counts', 'search'] as const;
+const SECTIONS = ['invites', 'outbox', 'tables', 'firstrows', 'counts', 'search', 'sync'] as const;
 const SMALL = Number(process.env.BENCH_SMALL ?? 1_000);
 const LARGE = Number(process.env.BENCH_LARGE ?? 1_000_000);
 
@@ -251,6 +252,7 @@ async function main(): Promise<void> {
   if (sections.has('outbox')) await benchOutbox();
   if (sections.has('tables')) await benchMemberTables();
   await benchDirectory(sections, SMALL, LARGE);
+  if (sections.has('sync')) await benchSync();
 }
 
 main().catch((e: unknown) => {

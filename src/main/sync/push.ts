@@ -8,8 +8,8 @@
 import type { Clock } from '../core/clock';
 import type { Db } from '../db/database';
 import { insertAuditRows } from '../db/repos/audit.repo';
-import { claimPushLease, findSyncSettings, releasePushLease, updateSyncSettings } from '../db/repos/sync.repo';
-import { countSyncedUsers, syncObjectsOfKind, unblockGroups, updateSyncObject } from '../db/repos/sync-objects.repo';
+import { claimPushLease, countDirty, findSyncSettings, releasePushLease, updateSyncSettings } from '../db/repos/sync.repo';
+import { countSyncedUsers, hasDueSyncObjects, syncObjectsOfKind, unblockGroups, updateSyncObject, updateSyncObjects } from '../db/repos/sync-objects.repo';
 import type { SyncObjectUpdate, SyncSettingsRow } from '../db/tables/sync.table';
 import { auditRow } from '../services/audit';
 import { SYSTEM_ACTOR, type Actor } from '../services/deps';
@@ -57,22 +57,25 @@ export function clientFor(ctx: PushContext, s: SyncSettingsRow): ScimClient {
 }
 
 /** Runs one push for the organization unless another one (any process) is running. */
-export async function pushOrganization(ctx: PushContext, organizationId: number, opts: { dryRun?: boolean; actor?: Actor } = {}): Promise<PushResult> {
+export async function pushOrganization(ctx: PushContext, organizationId: number, opts: { dryRun?: boolean; actor?: Actor; /** Contact the server even with nothing to send (Push now). */ force?: boolean } = {}): Promise<PushResult> {
   const now = () => ctx.clock.now();
   const s0 = await findSyncSettings(ctx.db, organizationId);
   if (!s0 || !s0.enabled || !s0.token_enc) return empty('disabled');
   if (s0.pause_kind === 'token' || s0.pause_kind === 'admin') return empty('paused', s0.pause_reason ?? undefined);
   if (s0.retry_after_until && s0.retry_after_until > now().toISOString()) return empty('throttled', `The server asked to wait until ${s0.retry_after_until}.`);
+  // The background poll stays off the wire while there is nothing to send (a network pause still probes).
+  if (!opts.force && s0.pause_kind !== 'network' && !s0.hold_approved && (await countDirty(ctx.db, organizationId)) === 0 && !(await hasDueSyncObjects(ctx.db, organizationId, now().toISOString())))
+    return empty('nothing');
   const leaseUntil = new Date(now().getTime() + LEASE_MS).toISOString();
   if (!(await claimPushLease(ctx.db, organizationId, ctx.owner, now().toISOString(), leaseUntil))) return empty('busy');
   try {
-    return await pushLeased(ctx, organizationId, opts.dryRun || !!s0.dry_run, opts.actor ?? SYSTEM_ACTOR);
+    return await pushLeased(ctx, organizationId, opts.dryRun || !!s0.dry_run, opts.actor ?? SYSTEM_ACTOR, !!opts.force);
   } finally {
     await releasePushLease(ctx.db, organizationId, ctx.owner);
   }
 }
 
-async function pushLeased(ctx: PushContext, org: number, dryRun: boolean, actor: Actor): Promise<PushResult> {
+async function pushLeased(ctx: PushContext, org: number, dryRun: boolean, actor: Actor, force: boolean): Promise<PushResult> {
   const { db, clock } = ctx;
   const iso = () => clock.now().toISOString();
   await foldDirty(db, clock, org);
@@ -82,20 +85,26 @@ async function pushLeased(ctx: PushContext, org: number, dryRun: boolean, actor:
   const client = clientFor(ctx, s);
   const counted = () => ({ ...result, reads: client.sent.GET ?? 0, writes: (client.sent.POST ?? 0) + (client.sent.PUT ?? 0) + (client.sent.PATCH ?? 0) + (client.sent.DELETE ?? 0) });
 
-  let caps: ScimCapabilities;
-  try {
-    caps = await client.capabilities();
-  } catch (e) {
-    const stopped = await stopFor(ctx, s, e, null);
-    return { ...(stopped ?? empty('nothing', `The ServiceProviderConfig could not be read: ${(e as Error).message}`)), reads: 1 };
-  }
-  // Reachable again: a pause for the network ends by itself.
-  if (s.pause_kind === 'network') await updateSyncSettings(db, org, { pause_kind: null, pause_reason: null });
 
+  // The server's capabilities; reading them also tells whether it is reachable and takes the token.
+  const probe = async (): Promise<ScimCapabilities | PushResult> => {
+    try {
+      const caps = await client.capabilities();
+      // Reachable again: a pause for the network ends by itself.
+      if (s.pause_kind === 'network') await updateSyncSettings(db, org, { pause_kind: null, pause_reason: null });
+      return caps;
+    } catch (e) {
+      const stopped = await stopFor(ctx, s, e, null);
+      return { ...(stopped ?? empty('nothing', `The ServiceProviderConfig could not be read: ${(e as Error).message}`)), reads: 1 };
+    }
+  };
   const work = planned.filter((p) => p.op !== 'none');
   // Nothing to send for these: they are up to date.
   for (const p of planned) if (p.op === 'none' && p.obj.state !== 'synced') await updateSyncObject(db, p.obj.id, { state: 'synced', status: null, scim_type: null, detail: null, attempts: 0, next_retry_at: null, lease_until: null, synced_at: p.obj.synced_at ?? iso(), updated_at: iso() });
-  if (work.length === 0) return { ...counted(), outcome: 'nothing' };
+  if (work.length === 0) {
+    const probed = force || s.pause_kind === 'network' ? await probe() : null;
+    return probed && 'outcome' in probed ? probed : { ...counted(), outcome: 'nothing' };
+  }
 
   const removals = work.filter((p) => removesUser({ objectId: p.obj.id, kind: p.obj.kind, label: p.obj.label, op: p.op, changes: p.changes })).length;
   if (!s.hold_approved && guardTrips(removals, await countSyncedUsers(db, org), s.guard_percent, s.guard_count)) {
@@ -103,6 +112,10 @@ async function pushLeased(ctx: PushContext, org: number, dryRun: boolean, actor:
     await updateSyncSettings(db, org, { hold_reason: reason });
     return { ...counted(), outcome: 'held', reason };
   }
+
+  const probed = await probe();
+  if ('outcome' in probed) return probed;
+  const caps = probed;
 
   if (dryRun) {
     // Reads only: the lookups a create would make.
@@ -120,11 +133,29 @@ async function pushLeased(ctx: PushContext, org: number, dryRun: boolean, actor:
   }
 
   let stop = null as PushResult | null;
-  const record = (id: number, set: SyncObjectUpdate) => updateSyncObject(db, id, { ...set, updated_at: iso() });
+  // Outcomes are committed in groups (one fsync for many objects). An object whose outcome is
+  // lost in a crash stays in flight and is looked up again, never created twice.
+  let writesQueued: { id: number; set: SyncObjectUpdate }[] = [];
+  const flush = async () => {
+    if (writesQueued.length === 0) return;
+    const batch = writesQueued;
+    writesQueued = [];
+    await db.transaction().execute(async (trx) => {
+      for (const w of batch) await updateSyncObject(trx, w.id, w.set);
+    });
+  };
+  const record = async (id: number, set: SyncObjectUpdate) => {
+    writesQueued.push({ id, set: { ...set, updated_at: iso() } });
+    if (writesQueued.length >= 200) await flush();
+  };
+  const started = new Set<number>();
+  // Marked in flight before anything is sent, in one statement per phase.
+  const markInFlight = (items: PlannedObject[]) =>
+    updateSyncObjects(db, items.map((p) => p.obj.id), { state: 'in_flight', lease_until: new Date(clock.now().getTime() + LEASE_MS).toISOString(), updated_at: iso() });
 
   const runOne = async (p: PlannedObject, send: () => Promise<{ remoteId: string | null; written: unknown }>) => {
     if (stop) return;
-    await record(p.obj.id, { state: 'in_flight', lease_until: new Date(clock.now().getTime() + LEASE_MS).toISOString() });
+    started.add(p.obj.id);
     try {
       const w = await send();
       await record(p.obj.id, { state: 'synced', remote_id: w.remoteId, written_json: w.written === null ? null : JSON.stringify(w.written), status: null, scim_type: null, detail: null, attempts: 0, next_retry_at: null, lease_until: null, synced_at: iso() });
@@ -156,12 +187,15 @@ async function pushLeased(ctx: PushContext, org: number, dryRun: boolean, actor:
   };
 
   const users = work.filter((p) => p.obj.kind === 'user');
+  await markInFlight(users);
   await pool(users, (p) => runOne(p, () => sendUser(client, caps, p.op, p.obj.remote_id, parseWritten<UserAttrs>(p.obj), p.user ?? null)));
+  await flush();
   if (!stop) {
     await unblockGroups(db, org, iso());
     const groups = work.filter((p) => p.obj.kind === 'group');
     const memberIds = [...new Set(groups.flatMap((p) => [...(p.group?.members ?? []), ...(parseWritten<GroupAttrs>(p.obj)?.members ?? [])]))];
     const remoteOf = new Map((await syncObjectsOfKind(db, org, 'user', memberIds)).map((o) => [o.local_id, o.remote_id]));
+    await markInFlight(groups);
     // Parent groups before their children: one depth at a time.
     for (const depth of [...new Set(groups.map((g) => g.depth))].sort((a, b) => a - b)) {
       if (stop) break;
@@ -171,6 +205,10 @@ async function pushLeased(ctx: PushContext, org: number, dryRun: boolean, actor:
       );
     }
   }
+  await flush();
+  // Stopped early: what was never started is pending again, not in flight.
+  const notStarted = work.filter((p) => !started.has(p.obj.id)).map((p) => p.obj.id);
+  if (stop && notStarted.length) await updateSyncObjects(db, notStarted, { state: 'pending', lease_until: null, updated_at: iso() });
   const final: PushResult = stop ? { ...counted(), ...pick(stop) } : counted();
   const summary = `${final.created} created, ${final.updated} updated, ${final.deactivated} deactivated, ${final.deleted} deleted, ${final.failed} failed, ${final.blocked} blocked`;
   await updateSyncSettings(db, org, { last_push_at: iso(), last_push_summary: stop ? `${summary}; stopped: ${stop.reason}` : summary, ...(stop ? {} : { hold_reason: null, hold_approved: 0 }) });

@@ -61,7 +61,7 @@ export class SyncSender {
   }
 
   private async loop(): Promise<void> {
-    const pollMs = this.opts.pollMs ?? 10_000;
+    const pollMs = this.opts.pollMs ?? 2_000;
     while (this.running) {
       let nextAt: number | null = null;
       try {

@@ -196,8 +196,11 @@ export async function approveHeldPush(sync: SyncRuntime, actor: Actor, organizat
   return { approved: true };
 }
 
-/** Retry: due now. Unlink: forget the remote object (the next push looks it up again). Adopt: take this remote id. */
-export async function objectAction(sync: SyncRuntime, actor: Actor, organizationId: number, objectId: number, action: 'retry' | 'unlink' | 'adopt', remoteId?: string): Promise<{ state: SyncObjectState }> {
+/**
+ * Retry: due now. Push again: write every attribute again (repairs drift). Unlink: forget the
+ * remote object (the next push looks it up again). Adopt: take this remote id.
+ */
+export async function objectAction(sync: SyncRuntime, actor: Actor, organizationId: number, objectId: number, action: 'retry' | 'repush' | 'unlink' | 'adopt', remoteId?: string): Promise<{ state: SyncObjectState }> {
   const now = sync.clock.now().toISOString();
   const o = await findSyncObject(sync.db, organizationId, objectId);
   if (!o) throw new DomainError('NOT_FOUND', 'This object is not synced.');
@@ -205,6 +208,7 @@ export async function objectAction(sync: SyncRuntime, actor: Actor, organization
   await sync.db.transaction().execute(async (trx) => {
     const base = { state: 'pending' as const, attempts: 0, next_retry_at: null, status: null, scim_type: null, detail: null, lease_until: null, updated_at: now };
     if (action === 'retry') await updateSyncObject(trx, o.id, base);
+    else if (action === 'repush') await updateSyncObject(trx, o.id, { ...base, written_json: null });
     else await updateSyncObject(trx, o.id, { ...base, remote_id: action === 'adopt' ? remoteId! : null, written_json: null });
     await insertAuditRows(trx, [auditRow(organizationId, actor, `sync.${action}`, { type: o.kind, id: o.local_id, label: o.label }, { remoteId: o.remote_id, state: o.state }, { remoteId: action === 'adopt' ? remoteId : action === 'unlink' ? null : o.remote_id }, now)]);
   });
@@ -213,5 +217,5 @@ export async function objectAction(sync: SyncRuntime, actor: Actor, organization
 }
 
 export async function pushNow(sync: SyncRuntime, actor: Actor, organizationId: number, dryRun = false): Promise<PushResult> {
-  return sync.sender.pushNow(organizationId, { actor, dryRun });
+  return sync.sender.pushNow(organizationId, { actor, dryRun, force: true });
 }

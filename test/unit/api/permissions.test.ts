@@ -55,6 +55,16 @@ const DUMMY: Record<string, unknown> = {
   'mail.sendTest': {},
   'mail.retry': { memberId: 999999 },
   'portal.updateSettings': {},
+  'sync.getSettings': undefined,
+  'sync.saveSettings': {},
+  'sync.testConnection': undefined,
+  'sync.status': undefined,
+  'sync.objects': {},
+  'sync.preview': undefined,
+  'sync.approve': undefined,
+  'sync.objectAction': { objectId: 999999, action: 'retry' },
+  'sync.pushNow': {},
+  'sync.reconcile': undefined,
 };
 
 function call(caller: Caller, path: string): Promise<unknown> {

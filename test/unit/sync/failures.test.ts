@@ -162,7 +162,7 @@ describe('sync: a crash mid-push', () => {
     });
     void dying.sender.pushNow(e.organizationId);
     while (e.scim.users.size === 0) await new Promise((r) => setTimeout(r, 20));
-    expect((await e.owner.sync.status()).counts.inFlight).toBe(1);
+    expect((await e.owner.sync.status()).counts.inFlight).toBeGreaterThan(0);
 
     // Another process (this test's runtime) takes over once the dead one's lease ran out.
     expect(await e.owner.sync.pushNow()).toMatchObject({ outcome: 'busy' });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DomainError } from '../../core/errors';
 import type { Services } from '../../services';
 import { approveHeldPush, getSyncSettings, listObjects, objectAction, previewPush, pushNow, saveSyncSettings, syncSettingsInput, syncStatus, testSyncConnection, type SyncRuntime } from '../../sync/service';
+import { reconcile } from '../../sync/reconcile';
 import { adminProcedure, router } from '../trpc';
 
 function syncOf(services: Services): SyncRuntime {
@@ -25,8 +26,10 @@ export const syncRouter = router({
   preview: sync().query(({ ctx }) => previewPush(syncOf(ctx.services), ctx.signedIn.organizationId)),
   approve: sync().mutation(({ ctx }) => approveHeldPush(syncOf(ctx.services), ctx.signedIn.actor, ctx.signedIn.organizationId)),
   objectAction: sync()
-    .input(z.object({ objectId: z.number().int().positive(), action: z.enum(['retry', 'unlink', 'adopt']), remoteId: z.string().trim().min(1).max(500).optional() }))
+    .input(z.object({ objectId: z.number().int().positive(), action: z.enum(['retry', 'repush', 'unlink', 'adopt']), remoteId: z.string().trim().min(1).max(500).optional() }))
     .mutation(({ ctx, input }) => objectAction(syncOf(ctx.services), ctx.signedIn.actor, ctx.signedIn.organizationId, input.objectId, input.action, input.remoteId)),
+  /** Read-only pull: users only remote, only local, and drifted. */
+  reconcile: sync().mutation(({ ctx }) => reconcile(syncOf(ctx.services), ctx.signedIn.organizationId)),
   pushNow: sync()
     .input(z.object({ dryRun: z.boolean().default(false) }).default({ dryRun: false }))
     .mutation(({ ctx, input }) => pushNow(syncOf(ctx.services), ctx.signedIn.actor, ctx.signedIn.organizationId, input.dryRun)),

@@ -86,3 +86,21 @@ export async function unblockGroups(db: DbOrTx, organizationId: number, nowIso: 
 export async function makeFailedDue(db: DbOrTx, organizationId: number, nowIso: string): Promise<void> {
   await db.updateTable('sync_object').set({ next_retry_at: nowIso }).where('organization_id', '=', organizationId).where('state', '=', 'failed').execute();
 }
+
+/** Is anything due (cheap: the poll asks this before it contacts the server)? */
+export async function hasDueSyncObjects(db: DbOrTx, organizationId: number, nowIso: string): Promise<boolean> {
+  const r = await db
+    .selectFrom('sync_object')
+    .select('id')
+    .where('organization_id', '=', organizationId)
+    .where((eb) =>
+      eb.or([
+        eb('state', 'in', ['pending', 'blocked']),
+        eb.and([eb('state', '=', 'failed'), eb('next_retry_at', 'is not', null), eb('next_retry_at', '<=', nowIso)]),
+        eb.and([eb('state', '=', 'in_flight'), eb('lease_until', '<', nowIso)]),
+      ]),
+    )
+    .limit(1)
+    .executeTakeFirst();
+  return !!r;
+}

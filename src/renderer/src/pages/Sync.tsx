@@ -43,6 +43,8 @@ export function SyncPage() {
   const push = useMutation(trpc.sync.pushNow.mutationOptions({ onSettled: refresh }));
   const approve = useMutation(trpc.sync.approve.mutationOptions({ onSettled: refresh }));
   const act = useMutation(trpc.sync.objectAction.mutationOptions({ onSettled: refresh }));
+  const preview = useMutation({ mutationFn: () => qc.fetchQuery({ ...trpc.sync.preview.queryOptions(), staleTime: 0 }) });
+  const recon = useMutation(trpc.sync.reconcile.mutationOptions());
   const st = status.data;
   const urlChanged = !!settings.data?.configured && form.values.baseUrl !== settings.data.baseUrl;
   const total = st ? st.counts.synced + st.counts.pending + st.counts.inFlight + st.counts.failed + st.counts.blocked : 0;
@@ -87,6 +89,64 @@ export function SyncPage() {
             </Group>
             {push.data && <Text size="sm" role="status">Push: {push.data.outcome.replace('_', ' ')}{push.data.reason ? ` — ${push.data.reason}` : ''} ({push.data.created} created, {push.data.updated} updated, {push.data.deactivated} deactivated, {push.data.failed} failed)</Text>}
             {push.error && <Alert color="red">{errorMessage(push.error)}</Alert>}
+          </Stack>
+        </Paper>
+      )}
+
+      {settings.data?.configured && (
+        <Paper withBorder p="lg">
+          <Stack>
+            <Title order={2} size="h4">Next push and reconcile</Title>
+            <Group>
+              <Button variant="default" loading={preview.isPending} onClick={() => preview.mutate()}>Preview the next push</Button>
+              <Button variant="default" loading={recon.isPending} onClick={() => recon.mutate()}>Reconcile (read the server)</Button>
+            </Group>
+            {preview.error && <Alert color="red">{errorMessage(preview.error)}</Alert>}
+            {preview.data && (
+              <>
+                <Text size="sm" role="status" aria-label="Preview summary">
+                  {preview.data.ops.length === 0 ? 'Nothing to send.' : `${preview.data.ops.length} operation${preview.data.ops.length === 1 ? '' : 's'}, ${preview.data.removals} deactivating or deleting a user${preview.data.wouldHold ? ' — held until approved' : ''}.`}
+                </Text>
+                {preview.data.ops.length > 0 && (
+                  <Table aria-label="Next push">
+                    <Table.Thead>
+                      <Table.Tr>
+                        <Table.Th>Operation</Table.Th>
+                        <Table.Th>Object</Table.Th>
+                        <Table.Th>Before → after</Table.Th>
+                      </Table.Tr>
+                    </Table.Thead>
+                    <Table.Tbody>
+                      {preview.data.ops.map((o) => (
+                        <Table.Tr key={o.objectId}>
+                          <Table.Td>{o.op}</Table.Td>
+                          <Table.Td>{o.label}</Table.Td>
+                          <Table.Td>
+                            {o.changes.map((c) => (
+                              <Text size="xs" key={c.attribute}>{c.attribute}: {JSON.stringify(c.before)} → {JSON.stringify(c.after)}</Text>
+                            ))}
+                          </Table.Td>
+                        </Table.Tr>
+                      ))}
+                    </Table.Tbody>
+                  </Table>
+                )}
+              </>
+            )}
+            {recon.error && <Alert color="red">{errorMessage(recon.error)}</Alert>}
+            {recon.data && (
+              <Stack gap={4} aria-label="Reconcile report">
+                <Text size="sm">Only on the server: {recon.data.remoteOnly.length === 0 ? 'none' : recon.data.remoteOnly.map((r) => r.name).join(', ')}</Text>
+                <Text size="sm">Only in Roster: {recon.data.localOnly.length === 0 ? 'none' : recon.data.localOnly.map((r) => r.label).join(', ')}</Text>
+                {recon.data.drifted.length === 0 && <Text size="sm">Drifted: none</Text>}
+                {recon.data.drifted.map((d) => (
+                  <Group key={d.objectId} gap="xs">
+                    <Text size="sm">Drifted: {d.label} ({d.attributes.map((a) => a.attribute).join(', ')})</Text>
+                    <Button size="compact-xs" variant="default" onClick={() => act.mutate({ objectId: d.objectId, action: 'repush' })}>Push again</Button>
+                  </Group>
+                ))}
+              </Stack>
+            )}
           </Stack>
         </Paper>
       )}

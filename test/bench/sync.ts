@@ -1,0 +1,99 @@
+// The sync push against the local SCIM server, with a plain client sending the same requests with the same concurrency as its baseline.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { systemClock } from '../../src/main/core/clock';
+import { openStore } from '../../src/main/db/connect';
+import { fileSecretBox } from '../../src/main/mail/secrets';
+import { createServices } from '../../src/main/services';
+import type { AdminActor } from '../../src/main/services/actor';
+import { loadAuthz, registerOwner } from '../../src/main/services/organizations';
+import { createSync, saveSyncSettings } from '../../src/main/sync/service';
+import { startScimServer } from '../support/scim-server';
+
+const N = Number(process.env.BENCH_SYNC_MEMBERS ?? 10_000);
+const ACCOUNTS = 10;
+const IN_FLIGHT = 4;
+
+function fmt(n: number): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: 0 });
+}
+
+export async function benchSync(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'roster-bench-sync-'));
+  const scim = await startScimServer();
+  const plain = await startScimServer();
+  try {
+    const store = await openStore(join(dir, 'roster.sqlite'));
+    const sync = createSync({ db: store.db, clock: systemClock, secrets: fileSecretBox(dir) });
+    const services = createServices({ db: store.db, clock: systemClock, publicBaseUrl: () => 'http://127.0.0.1:8450', sync });
+    const { organizationId: org, memberId, personId } = await registerOwner(services.deps, { organizationName: 'Bench Sync', email: 'owner@bench.test', password: 'correct horse battery staple' });
+    const actor: AdminActor = { personId, memberId, label: 'owner@bench.test', authz: await loadAuthz(store.db, org, memberId) };
+
+    // Seed: N Active members with the Member role, each with access to one of ten sub-accounts.
+    const raw = store.sqlite;
+    const root = raw.prepare('SELECT id FROM account WHERE organization_id = ? AND parent_id IS NULL').get(org) as { id: number };
+    const role = raw.prepare("SELECT id FROM role WHERE organization_id = ? AND builtin = 'member'").get(org) as { id: number };
+    const now = new Date().toISOString();
+    const accounts: number[] = [];
+    for (let a = 0; a < ACCOUNTS; a++) accounts.push(Number(raw.prepare('INSERT INTO account (organization_id, parent_id, name, created_at) VALUES (?,?,?,?)').run(org, root.id, `Region ${a}`, now).lastInsertRowid));
+    const insert = raw.prepare("INSERT INTO member (organization_id, email, email_normalized, name, status, accepted_at, status_changed_at, created_at, updated_at) VALUES (?,?,?,?,'accepted',?,?,?,?)");
+    const grant = raw.prepare('INSERT INTO member_role (member_id, role_id, account_id) VALUES (?,?,?)');
+    const access = raw.prepare('INSERT INTO member_account (member_id, account_id) VALUES (?,?)');
+    raw.transaction(() => {
+      for (let i = 0; i < N; i++) {
+        const id = Number(insert.run(org, `person${i}@example.com`, `person${i}@example.com`, `Person ${i}`, now, now, now, now).lastInsertRowid);
+        grant.run(id, role.id, root.id);
+        access.run(id, accounts[i % ACCOUNTS]!);
+      }
+    })();
+    await saveSyncSettings(sync, actor, org, { baseUrl: scim.baseUrl, token: scim.token, maxInFlight: IN_FLIGHT, guardCount: 1_000_000 });
+
+    const t0 = performance.now();
+    const r = await sync.sender.pushNow(org, { force: true });
+    const pushMs = performance.now() - t0;
+    if (r.outcome !== 'done' || r.failed || scim.users.size !== N + 1) throw new Error(`sync push: ${JSON.stringify(r)}, ${scim.users.size} users on the server`);
+
+    // Baseline: the same requests (look up, create each user; create each group with its members), same concurrency, no store.
+    const h = { Authorization: `Bearer ${plain.token}`, 'Content-Type': 'application/scim+json' };
+    const users = raw.prepare('SELECT id, email, name FROM member WHERE organization_id = ? ORDER BY id').all(org) as { id: number; email: string; name: string | null }[];
+    const remote = new Map<number, string>();
+    const pool = async <T>(items: T[], fn: (t: T) => Promise<void>) => {
+      let next = 0;
+      await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
+        while (next < items.length) await fn(items[next++]!);
+      }));
+    };
+    const t1 = performance.now();
+    await fetch(`${plain.baseUrl}/ServiceProviderConfig`, { headers: h });
+    await pool(users, async (u) => {
+      await (await fetch(`${plain.baseUrl}/Users?filter=${encodeURIComponent(`userName eq "${u.email}"`)}`, { headers: h })).json();
+      const body = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: u.email, externalId: `x${u.id}`, active: true, displayName: u.name, emails: [{ value: u.email, type: 'work', primary: true }] };
+      const made = (await (await fetch(`${plain.baseUrl}/Users`, { method: 'POST', headers: h, body: JSON.stringify(body) })).json()) as { id: string };
+      remote.set(u.id, made.id);
+    });
+    const groups: { name: string; members: string[] }[] = [
+      { name: 'Roster Member', members: users.filter((u) => u.id !== memberId).map((u) => remote.get(u.id)!) },
+      ...accounts.map((a, i) => ({ name: `Bench Sync / Region ${i}`, members: users.filter((_, k) => k > 0 && (k - 1) % ACCOUNTS === i).map((u) => remote.get(u.id)!) })),
+    ];
+    await pool(groups, async (g) => {
+      const [first, ...rest] = Array.from({ length: Math.ceil(g.members.length / 100) || 1 }, (_, k) => g.members.slice(k * 100, k * 100 + 100));
+      const made = (await (await fetch(`${plain.baseUrl}/Groups`, { method: 'POST', headers: h, body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: g.name, members: first!.map((value) => ({ value })) }) })).json()) as { id: string };
+      for (const part of rest) await fetch(`${plain.baseUrl}/Groups/${made.id}`, { method: 'PATCH', headers: h, body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: part.map((value) => ({ value })) }] }) });
+    });
+    const plainMs = performance.now() - t1;
+
+    const syncRate = (N / pushMs) * 1000;
+    const plainRate = (N / plainMs) * 1000;
+    console.log(`sync push of ${fmt(N)} members with their role and ${ACCOUNTS} sub-account groups to the local SCIM server (${IN_FLIGHT} in flight)`);
+    console.log(`  sync:     ${fmt(pushMs)} ms  ${fmt(syncRate)} members/s (fold queue, plan, look before create, record each object, groups in chunks)`);
+    console.log(`  plain:    ${fmt(plainMs)} ms  ${fmt(plainRate)} members/s (fetch, same requests and concurrency, no store)`);
+    console.log(`  ratio:    ${(syncRate / plainRate).toFixed(2)}x; peak in flight ${scim.peakInFlight} (setting ${IN_FLIGHT})`);
+    await store.close();
+  } finally {
+    await scim.close();
+    await plain.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,101 @@
+import type { Page } from '@playwright/test';
+import { startScimServer } from '../support/scim-server';
+import { expect, inviteByChips, registerOwner, test, OWNER } from './fixtures';
+
+function row(page: Page, email: string) {
+  return page.getByRole('table', { name: 'Members' }).getByRole('row', { name: email });
+}
+
+/** Accepts an invitation on the portal's page (the only door for a token): the form's CSRF cookie and value, then the post. */
+async function acceptOverHttp(page: Page, baseURL: string, email: string): Promise<void> {
+  const id = Number(await row(page, email).getAttribute('data-member-id'));
+  const res = await page.request.post(`${baseURL}/trpc/members.copyInviteLink`, { data: { id }, headers: { origin: baseURL } });
+  expect(res.ok()).toBe(true);
+  const { result } = (await res.json()) as { result: { data: { url: string } } };
+  const token = result.data.url.split('/').pop()!;
+  const form = await fetch(`${baseURL}/invite/${token}`);
+  const cookie = form.headers.get('set-cookie')!.split(';')[0]!;
+  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+  const done = await fetch(`${baseURL}/invite/${token}/accept`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+    body: new URLSearchParams({ csrf, password: OWNER.password, confirm: OWNER.password }),
+  });
+  expect(done.ok).toBe(true);
+}
+
+async function openSync(page: Page): Promise<void> {
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Sync', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Sync', exact: true })).toBeVisible();
+}
+
+test('an admin sets up Sync, sees the directory arrive, deactivates someone and sees the remote user go inactive', async ({ page, roster }) => {
+  // Two scrypt hashes, a build of the directory on the server and five screens: longer than the default.
+  test.setTimeout(180_000);
+  const scim = await startScimServer();
+  try {
+    await registerOwner(page);
+    await inviteByChips(page, ['gus@acme.test']);
+    const gusId = Number(await row(page, 'gus@acme.test').getAttribute('data-member-id'));
+    await acceptOverHttp(page, roster.baseURL, 'gus@acme.test');
+
+    await openSync(page);
+    await page.screenshot({ path: 'test-results/screens/sync-empty-1280.png', fullPage: true });
+    await expect(page.getByRole('button', { name: 'Test connection' })).toBeDisabled();
+    await page.getByLabel('SCIM base URL').fill(scim.baseUrl);
+    await page.getByLabel('Bearer token').fill(scim.token);
+    await page.getByRole('button', { name: 'Save sync settings' }).click();
+    await expect(page.getByText('Sync settings saved')).toBeVisible();
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'Connected' })).toContainText('PATCH yes');
+
+    // Saving wakes the background sender: the directory arrives without a click.
+    await expect.poll(() => scim.userByName('gus@acme.test')?.active, { timeout: 30_000 }).toBe(true);
+    await page.getByRole('button', { name: 'Push now' }).click();
+    await expect(page.getByRole('status')).toContainText(/Push: (done|nothing|busy)/);
+    expect(scim.userByName(OWNER.email)).toMatchObject({ active: true });
+    expect(scim.groupByName('Roster Owner')).toBeDefined();
+    await expect(page.getByRole('table', { name: 'Synced objects' }).getByRole('row', { name: /gus@acme\.test/ })).toContainText('Synced');
+    await page.screenshot({ path: 'test-results/screens/sync-synced-1280.png', fullPage: true });
+
+    // The server fails every update for a while: the object shows the server's status and detail.
+    for (let i = 0; i < 50; i++) scim.faults.push({ status: 500, match: (m) => m === 'PATCH' });
+    const edited = await page.request.post(`${roster.baseURL}/trpc/members.edit`, { data: { id: gusId, name: 'Gus Grey' }, headers: { origin: roster.baseURL } });
+    expect(edited.ok()).toBe(true);
+    const gusRow = page.getByRole('table', { name: 'Synced objects' }).getByRole('row', { name: /gus@acme\.test/ });
+    await expect(gusRow).toContainText('Failed', { timeout: 30_000 });
+    await expect(gusRow).toContainText('500');
+    await page.screenshot({ path: 'test-results/screens/sync-failures-1280.png', fullPage: true });
+    scim.faults.length = 0;
+    await gusRow.getByRole('button', { name: 'Retry gus@acme.test' }).click();
+    await expect.poll(() => scim.userByName('gus@acme.test')?.displayName, { timeout: 30_000 }).toBe('Gus Grey');
+
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Members' }).click();
+    await page.getByRole('tab', { name: /Active/ }).click();
+    await row(page, 'gus@acme.test').getByText('gus@acme.test').click();
+    const panel = page.getByRole('dialog', { name: /^(Gus Grey|gus@acme\.test)$/ });
+    await panel.getByRole('button', { name: 'Deactivate' }).click();
+    await page.getByRole('dialog', { name: 'Deactivate?' }).getByRole('button', { name: 'Deactivate' }).click();
+    await expect(panel).toContainText('Deactivated');
+    await page.keyboard.press('Escape');
+
+    await openSync(page);
+    await page.getByRole('button', { name: 'Push now' }).click();
+    await expect.poll(() => scim.userByName('gus@acme.test')?.active, { timeout: 30_000 }).toBe(false);
+
+    await page.getByRole('button', { name: 'Reconcile (read the server)' }).click();
+    await expect(page.getByText('Only on the server: none')).toBeVisible();
+    await expect(page.getByText('Drifted: none')).toBeVisible();
+
+    // The token is rotated on the server: the sync pauses with one reason.
+    scim.token = 'rotated';
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Members' }).click();
+    await openSync(page);
+    await page.getByRole('button', { name: 'Push now' }).click();
+    await expect(page.getByRole('status')).toContainText('Push: paused');
+    await expect(page.getByRole('alert').filter({ hasText: 'Sync is paused' })).toContainText('token was rejected');
+    await page.screenshot({ path: 'test-results/screens/sync-paused-1280.png', fullPage: true });
+  } finally {
+    await scim.close();
+  }
+});
