@@ -1,16 +1,39 @@
+import { domainToASCII } from 'node:url';
 import { z } from 'zod';
 import disposableDomains from 'disposable-email-domains';
 
 const emailSchema = z.email();
 const disposable = new Set<string>(disposableDomains as string[]);
 
-/** Addresses are compared case-insensitively; we keep what the admin typed for display. */
+/**
+ * Addresses are compared case-insensitively, with an internationalized domain in its ASCII
+ * (punycode) form, so müller.test and xn--mller-kva.test are one address; we keep what the admin
+ * typed for display.
+ */
 export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
+  const trimmed = email.trim().toLowerCase();
+  const at = trimmed.lastIndexOf('@');
+  if (at < 0) return trimmed;
+  const domain = trimmed.slice(at + 1);
+  // oxlint-disable-next-line no-control-regex -- tests for non-ASCII, not for control characters.
+  if (!/[^\x00-\x7f]/.test(domain)) return trimmed;
+  const ascii = domainToASCII(domain);
+  return ascii ? `${trimmed.slice(0, at)}@${ascii}` : trimmed;
 }
 
+/** RFC 1035 labels: 1 to 63 letters, digits or inner hyphens (punycode "xn--" labels included). */
+const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
 export function isValidEmail(email: string): boolean {
-  return email.length <= 254 && !/[\r\n]/.test(email) && emailSchema.safeParse(email).success;
+  if (email.length > 254 || /[\r\n]/.test(email)) return false;
+  const ascii = normalizeEmail(email);
+  const at = ascii.lastIndexOf('@');
+  const local = ascii.slice(0, at);
+  const labels = ascii.slice(at + 1).split('.');
+  // RFC 5321: a local part of at most 64 octets, a domain of at most 253.
+  if (at < 1 || Buffer.byteLength(local) > 64 || ascii.length - at - 1 > 253) return false;
+  if (labels.length < 2 || !labels.every((l) => LABEL.test(l)) || /^\d+$/.test(labels[labels.length - 1]!)) return false;
+  return emailSchema.safeParse(ascii).success;
 }
 
 export function emailDomain(email: string): string {

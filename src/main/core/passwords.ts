@@ -1,4 +1,6 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { ZxcvbnFactory } from '@zxcvbn-ts/core';
+import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
 
 /**
  * scrypt at OWASP's Password Storage Cheat Sheet parameters: N=2^17, r=8, p=1 (128 MiB).
@@ -55,5 +57,20 @@ export function passwordProblem(password: string, email?: string): string | null
   if (new Set(password).size < 4) return 'The password repeats too few characters: choose a less predictable one.';
   if (email && lower.includes(email.split('@')[0]!.toLowerCase()) && email.split('@')[0]!.length >= 4)
     return 'The password must not contain your email address.';
+  // NIST 800-63B: refuse passwords found in lists of common and breached passwords, with their
+  // usual variations (l33t, years, keyboard walks); zxcvbn's lists ship offline with Roster.
+  const userInputs = email ? [email, ...email.toLowerCase().split(/[@.+_-]/).filter((w) => w.length >= 3), 'roster'] : ['roster'];
+  if (strength().check(password, userInputs).guessesLog10 < MIN_GUESSES_LOG10)
+    return 'This password is too common or too easy to guess (a known password, a word with a year or symbols, a keyboard pattern): choose a passphrase of several unrelated words.';
   return null;
+}
+
+/** 10^10 guesses: out of reach of an online attack and costly offline against scrypt (zxcvbn's top score). */
+export const MIN_GUESSES_LOG10 = 10;
+
+let factory: ZxcvbnFactory | null = null;
+/** Built on first use: the dictionaries take a moment to load. */
+function strength(): ZxcvbnFactory {
+  factory ??= new ZxcvbnFactory({ dictionary: { ...dictionary }, graphs: adjacencyGraphs });
+  return factory;
 }

@@ -1,5 +1,5 @@
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, type SqliteDatabase } from 'kysely';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database } from './database';
@@ -93,10 +93,23 @@ export function checkStoreIdentity(file: string): void {
   }
 }
 
+/**
+ * Write transactions start with BEGIN IMMEDIATE: the write lock is taken (waiting up to the busy
+ * timeout) before the first read, so a transaction never reads a snapshot that another writer then
+ * makes stale; a deferred BEGIN failed at its first write with SQLITE_BUSY at once, long before the
+ * busy timeout (issue 16, item 4). Roster's own transactions are short and write almost always.
+ */
+export function immediateTransactions(sqlite: SQLite.Database): SqliteDatabase {
+  return {
+    close: () => sqlite.close(),
+    prepare: (query: string) => sqlite.prepare(/^\s*begin\s*;?\s*$/i.test(query) ? 'begin immediate' : query),
+  };
+}
+
 export async function openStore(file: string): Promise<OpenedStore> {
   checkStoreIdentity(file);
   const sqlite = openSqlite(file);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: immediateTransactions(sqlite) }) });
   await migrateToLatest(db);
   sqlite.pragma(`application_id = ${APPLICATION_ID}`);
   sqlite.pragma(`user_version = ${SCHEMA_VERSION}`);

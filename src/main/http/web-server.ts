@@ -3,6 +3,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import type { SessionCarrier } from '../api/context';
+import { hashToken } from '../core/tokens';
 import { createContextInner } from '../api/context';
 import { appRouter } from '../api/router';
 import { createPortalHandler } from '../portal/routes';
@@ -73,6 +74,8 @@ function idleHeader(value: string | string[] | undefined): number | null {
 }
 
 function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
+  // Refusals (401, 404, 421…) are never cached: a proxy must not replay them to someone else.
+  if (status >= 400) res.setHeader('Cache-Control', 'no-store');
   res.statusCode = status;
   res.setHeader('Content-Type', type);
   res.end(body);
@@ -174,16 +177,29 @@ export function createWebServer(opts: WebServerOptions): Server {
     });
   });
   /** Server-sent events: the console refreshes the moment something changes elsewhere (an invitee acts). */
+  /** Closed at sign-out, and before any event once the person is no longer an active member (deactivated). */
   async function streamEvents(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const session = await runtime.services.sessions.resume(readCookie(req, SESSION_COOKIE));
-    if (!session) return send(res, 401, 'Sign in first.');
+    const token = readCookie(req, SESSION_COOKIE);
+    const sessions = runtime.services.sessions;
+    const session = await sessions.resume(token);
+    if (!session || !token) return send(res, 401, 'Sign in first.');
+    const tokenHash = hashToken(token);
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
     res.write(': connected\n\n');
-    const onChange = () => res.write('event: members-changed\ndata: {}\n\n');
+    const close = () => {
+      if (!res.writableEnded) res.end();
+    };
+    const deliver = (chunk: string) =>
+      void sessions.stillActive(token).then((ok) => (ok ? res.write(chunk) : close()), close);
+    const onChange = () => deliver('event: members-changed\ndata: {}\n\n');
     runtime.services.events.on('members-changed', onChange);
-    const ping = setInterval(() => res.write(': ping\n\n'), 25_000);
-    req.on('close', () => {
+    const ping = setInterval(() => deliver(': ping\n\n'), 25_000);
+    const stopListening = sessions.onEnd((ended) => {
+      if (ended === tokenHash) close();
+    });
+    res.on('close', () => {
       clearInterval(ping);
+      stopListening();
       runtime.services.events.off('members-changed', onChange);
     });
   }

@@ -6,7 +6,7 @@ import type { ServiceDeps } from '../services/deps';
 import { tooMany } from '../services/guesses';
 import { acceptInvitation, acceptReactivation, declineInvitation, inspectLink, requestPhoneCode, resetPassword, type LinkView, type SmsSender } from '../services/invitee';
 import { html, page, STYLE, type Safe } from './html';
-import { csrfToken, csrfValid, FormTooLarge, portalHeaders, RateLimiter, readForm } from './security';
+import { clientAddress, csrfToken, csrfValid, FormTooLarge, portalHeaders, RateLimiter, readForm } from './security';
 
 const PATHS: Record<string, LinkPurpose> = { invite: 'invitation', reactivate: 'reactivation', reset: 'password_reset' };
 
@@ -17,6 +17,8 @@ export interface PortalOptions {
   perClient?: RateLimiter;
   /** Tells listeners (the admin's table) that a member changed, so it refreshes at once. */
   onChange?: () => void;
+  /** Reverse proxies whose X-Forwarded-For is believed (default: ROSTER_TRUSTED_PROXIES). */
+  trustedProxies?: string[];
   /** How phone codes leave: the organization's SMS webhook unless a test supplies its own. */
   sendSms?: SmsSender;
 }
@@ -193,8 +195,9 @@ export function createPortalHandler(opts: PortalOptions) {
     const purpose = PATHS[m[1]!]!;
     const token = m[2]!;
     const step = m[3] ?? null;
-    const client = req.socket.remoteAddress ?? '?';
-    if (!perClient.take(client) || !perToken.take(`${purpose}:${token}`)) {
+    const client = clientAddress(req, opts.trustedProxies);
+    // Per link first: a flood of other links from the same address does not spend this link's budget.
+    if (!perToken.take(`${purpose}:${token}`) || !perClient.take(client)) {
       problemPage(res, 429, 'Too many attempts', 'Too many attempts were made with this link. Wait a few minutes and try again.');
       return true;
     }

@@ -41,6 +41,29 @@ export function csrfValid(req: IncomingMessage, submitted: string | undefined): 
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/**
+ * Where an invitee's request comes from: the socket's address, or, only when that socket is a
+ * reverse proxy the install trusts (ROSTER_TRUSTED_PROXIES, comma-separated addresses), the last
+ * address the proxy put in X-Forwarded-For. Otherwise everyone behind the proxy shares one budget,
+ * and a header from anyone else is ignored (it could name any address).
+ */
+export function clientAddress(req: IncomingMessage, trusted: string[] = trustedProxies()): string {
+  const socket = req.socket.remoteAddress ?? '?';
+  if (!trusted.includes(socket)) return socket;
+  const forwarded = String(req.headers['x-forwarded-for'] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return forwarded[forwarded.length - 1] ?? socket;
+}
+
+function trustedProxies(): string[] {
+  return (process.env.ROSTER_TRUSTED_PROXIES ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
 /** Fixed-window counters per key, in memory: enough to stop guessing of tokens and codes. */
 export class RateLimiter {
   private readonly hits = new Map<string, { count: number; resetAt: number }>();

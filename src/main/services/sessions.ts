@@ -96,7 +96,33 @@ export class SessionStore {
 
   /** Ends every session of a person (after a password change, for instance). */
   revokePerson(personId: number): void {
-    for (const [key, session] of this.sessions) if (session.personId === personId) this.sessions.delete(key);
+    for (const [key, session] of this.sessions) if (session.personId === personId) this.end(key);
+  }
+
+  private readonly endListeners = new Set<(tokenHash: string) => void>();
+
+  /** Tells `listener` (an open /events stream) when a session ends; returns how to stop listening. */
+  onEnd(listener: (tokenHash: string) => void): () => void {
+    this.endListeners.add(listener);
+    return () => this.endListeners.delete(listener);
+  }
+
+  private end(key: string): void {
+    if (!this.sessions.delete(key)) return;
+    for (const l of this.endListeners) l(key);
+  }
+
+  /**
+   * Whether the session behind a token still stands and its person is still an active member of
+   * its organization, without touching it (a stream's own traffic must not keep a console open).
+   */
+  async stillActive(token: string | null | undefined): Promise<boolean> {
+    if (!token) return false;
+    const session = this.sessions.get(hashToken(token));
+    if (!session) return false;
+    const org = await findOrganization(this.deps.db, session.organizationId);
+    if (!org || this.now() - session.lastSeenAt > org.idle_lock_minutes * 60 * 1000) return false;
+    return (await membersOfPerson(this.deps.db, session.personId)).some((m) => m.organization_id === session.organizationId && m.status === 'accepted');
   }
 
   /** Why the session behind this token ended, if Roster ended it (idle lock). */
@@ -110,6 +136,6 @@ export class SessionStore {
   }
 
   signOut(token: string | null | undefined): void {
-    if (token) this.sessions.delete(hashToken(token));
+    if (token) this.end(hashToken(token));
   }
 }
