@@ -136,3 +136,41 @@ test('sub-accounts: the form starts again after Create, sibling duplicates are r
   await expect(page.getByRole('listitem', { name: 'Paris' })).toHaveAttribute('style', /padding-left/);
   await expect(page.getByRole('listitem', { name: 'Paris' }).getByTitle('Acme Robotics / Spain / Paris')).toBeVisible();
 });
+
+test('roles: deleting a role and removing a module ask first, naming who holds them; locked boxes say why', async ({ page }) => {
+  await registerOwner(page);
+  await nav(page, 'Roles & permissions').click();
+  await page.getByRole('button', { name: 'New role' }).click();
+  await page.getByRole('dialog').getByRole('textbox', { name: 'Role name' }).fill('Support');
+  await page.getByRole('button', { name: 'Create role' }).click();
+  await expect(page.getByRole('button', { name: 'Role Support' })).toBeVisible();
+
+  await expect(page.getByRole('checkbox', { name: 'Owner: Invite' })).toBeDisabled();
+  await expect(page.getByRole('checkbox', { name: 'Owner: Invite' })).toHaveAccessibleDescription('The Owner role always holds every permission.');
+
+  // A role someone holds cannot be deleted, and the menu says why.
+  await page.getByRole('button', { name: 'Role Admin' }).click();
+  await expect(page.getByRole('menuitem', { name: 'Copy' })).toBeVisible();
+  await page.keyboard.press('Escape');
+
+  await page.getByRole('button', { name: 'Role Support' }).click();
+  await page.getByRole('menuitem', { name: 'Delete…' }).click();
+  const confirmRole = page.getByRole('dialog', { name: 'Delete the role Support' });
+  await expect(confirmRole).toContainText('No member holds it');
+  await screens(page, 'roles-confirm-delete');
+  await confirmRole.getByRole('button', { name: 'Keep' }).click();
+  await expect(page.getByRole('button', { name: 'Role Support' })).toBeVisible();
+  // Focus goes back where it was once the dialog closes.
+  await expect(page.getByRole('button', { name: 'Role Support' })).toBeFocused();
+  await page.getByRole('button', { name: 'Role Support' }).click();
+  await page.getByRole('menuitem', { name: 'Delete…' }).click();
+  await page.getByRole('dialog', { name: 'Delete the role Support' }).getByRole('button', { name: 'Delete role' }).click();
+  await expect(page.getByRole('button', { name: 'Role Support' })).toHaveCount(0);
+
+  await page.getByRole('button', { name: 'Remove module Pricing' }).click();
+  const confirmModule = page.getByRole('dialog', { name: 'Remove the module Pricing' });
+  await expect(confirmModule).toContainText('Owner, Admin give it to 1 member');
+  await confirmModule.getByRole('button', { name: 'Keep' }).click();
+  await expect(page.getByRole('checkbox', { name: 'Admin: Pricing' })).toBeVisible();
+  await screens(page, 'roles');
+});
