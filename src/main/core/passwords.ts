@@ -53,7 +53,8 @@ export function passwordProblem(password: string, email?: string): string | null
   const lower = password.toLowerCase();
   if (COMMON.has(lower)) return 'This password is too common: choose another one.';
   if (new Set(password).size < 4) return 'The password repeats too few characters: choose a less predictable one.';
-  if (email && lower.includes(email.split('@')[0]!.toLowerCase()) && email.split('@')[0]!.length >= 4)
-    return 'The password must not contain your email address.';
+  const local = email?.split('@')[0] ?? '';
+  if (local.length >= 4 && lower.includes(local.toLowerCase()))
+    return `The password must not contain the part of your email address before the @ (“${local}”).`;
   return null;
 }
