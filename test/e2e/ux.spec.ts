@@ -174,3 +174,25 @@ test('roles: deleting a role and removing a module ask first, naming who holds t
   await expect(page.getByRole('checkbox', { name: 'Admin: Pricing' })).toBeVisible();
   await screens(page, 'roles');
 });
+
+/** Calls the router over HTTP with the page's cookies. */
+async function api<T>(page: Page, baseURL: string, path: string, input?: unknown): Promise<T> {
+  const res = await page.request.post(`${baseURL}/trpc/${path}`, { headers: { 'x-roster-client': 'web' }, data: input ?? {} });
+  const body = (await res.json()) as { result?: { data: T }; error?: unknown };
+  if (!res.ok() || !body.result) throw new Error(`${path}: ${res.status()} ${JSON.stringify(body.error)}`);
+  return body.result.data;
+}
+
+test('the member panel says where a role applies: "Admin · France"', async ({ page, roster }) => {
+  await registerOwner(page);
+  const france = await api<{ id: number }>(page, roster.baseURL, 'accounts.create', { name: 'France' });
+  const roles = await (await page.request.get(`${roster.baseURL}/trpc/roles.list`, { headers: { 'x-roster-client': 'web' } })).json() as { result: { data: { id: number; name: string }[] } };
+  const admin = roles.result.data.find((r) => r.name === 'Admin')!.id;
+  await api(page, roster.baseURL, 'members.invite', { entries: [{ email: 'tess@acme.test', name: 'Tess Team' }], grants: { roleIds: [admin], grantAccountId: france.id } });
+  await page.reload();
+  await page.getByRole('table', { name: 'Members' }).getByText('tess@acme.test').click();
+  const panel = page.getByRole('dialog', { name: 'Tess Team' });
+  await expect(panel.getByText('Admin · France', { exact: true })).toBeVisible();
+  await expect(panel.getByRole('checkbox', { name: 'Single permission: Invite' })).toBeVisible();
+  await screens(page, 'member-panel');
+});
