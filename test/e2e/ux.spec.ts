@@ -3,6 +3,9 @@ import { expect, registerOwner, test } from './fixtures';
 
 /** Issue 15: what an admin trips over. Each flow as the admin does it; screenshots light and dark for review. */
 
+// Long flows with password hashing (scrypt) and screenshots, on a 2-core machine shared by several runs.
+test.describe.configure({ timeout: 180_000 });
+
 async function screens(page: Page, name: string): Promise<void> {
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
