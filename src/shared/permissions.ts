@@ -71,3 +71,17 @@ export function builtinRolePermissions(role: BuiltinRole): string[] {
 export function isConsolePermission(p: string): p is ConsolePermission {
   return (CONSOLE_PERMISSIONS as readonly string[]).includes(p);
 }
+
+/**
+ * What people read for a permission key, in refusals and the UI: "Delete the organization", or
+ * "the Pricing module" (by the organization's module name when given, else from its key).
+ */
+export function permissionLabel(key: string, modules: readonly { key: string; name: string }[] = []): string {
+  if (isConsolePermission(key)) return PERMISSION_LABELS[key];
+  if (key.startsWith('module:')) {
+    const k = key.slice('module:'.length);
+    const name = modules.find((m) => m.key === k || m.key === key)?.name ?? DEFAULT_MODULES.find((m) => m.key === k)?.name ?? k;
+    return `the ${name} module`;
+  }
+  return key;
+}

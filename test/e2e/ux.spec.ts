@@ -3,6 +3,9 @@ import { expect, registerOwner, test } from './fixtures';
 
 /** Issue 15: what an admin trips over. Each flow as the admin does it; screenshots light and dark for review. */
 
+// Long flows with password hashing (scrypt) and screenshots, on a 2-core machine shared by several runs.
+test.describe.configure({ timeout: 180_000 });
+
 async function screens(page: Page, name: string): Promise<void> {
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
@@ -135,4 +138,64 @@ test('sub-accounts: the form starts again after Create, sibling duplicates are r
   await move.getByRole('button', { name: 'Move', exact: true }).click();
   await expect(page.getByRole('listitem', { name: 'Paris' })).toHaveAttribute('style', /padding-left/);
   await expect(page.getByRole('listitem', { name: 'Paris' }).getByTitle('Acme Robotics / Spain / Paris')).toBeVisible();
+});
+
+test('roles: deleting a role and removing a module ask first, naming who holds them; locked boxes say why', async ({ page }) => {
+  await registerOwner(page);
+  await nav(page, 'Roles & permissions').click();
+  await page.getByRole('button', { name: 'New role' }).click();
+  await page.getByRole('dialog').getByRole('textbox', { name: 'Role name' }).fill('Support');
+  await page.getByRole('button', { name: 'Create role' }).click();
+  await expect(page.getByRole('button', { name: 'Role Support' })).toBeVisible();
+
+  await expect(page.getByRole('checkbox', { name: 'Owner: Invite' })).toBeDisabled();
+  await expect(page.getByRole('checkbox', { name: 'Owner: Invite' })).toHaveAccessibleDescription('The Owner role always holds every permission.');
+
+  // A role someone holds cannot be deleted, and the menu says why.
+  await page.getByRole('button', { name: 'Role Admin' }).click();
+  await expect(page.getByRole('menuitem', { name: 'Copy' })).toBeVisible();
+  await page.keyboard.press('Escape');
+
+  await page.getByRole('button', { name: 'Role Support' }).click();
+  await page.getByRole('menuitem', { name: 'Delete…' }).click();
+  const confirmRole = page.getByRole('dialog', { name: 'Delete the role Support' });
+  await expect(confirmRole).toContainText('No member holds it');
+  await screens(page, 'roles-confirm-delete');
+  await confirmRole.getByRole('button', { name: 'Keep' }).click();
+  await expect(page.getByRole('button', { name: 'Role Support' })).toBeVisible();
+  // Focus goes back where it was once the dialog closes.
+  await expect(page.getByRole('button', { name: 'Role Support' })).toBeFocused();
+  await page.getByRole('button', { name: 'Role Support' }).click();
+  await page.getByRole('menuitem', { name: 'Delete…' }).click();
+  await page.getByRole('dialog', { name: 'Delete the role Support' }).getByRole('button', { name: 'Delete role' }).click();
+  await expect(page.getByRole('button', { name: 'Role Support' })).toHaveCount(0);
+
+  await page.getByRole('button', { name: 'Remove module Pricing' }).click();
+  const confirmModule = page.getByRole('dialog', { name: 'Remove the module Pricing' });
+  await expect(confirmModule).toContainText('Owner, Admin give it to 1 member');
+  await confirmModule.getByRole('button', { name: 'Keep' }).click();
+  await expect(page.getByRole('checkbox', { name: 'Admin: Pricing' })).toBeVisible();
+  await screens(page, 'roles');
+});
+
+/** Calls the router over HTTP with the page's cookies. */
+async function api<T>(page: Page, baseURL: string, path: string, input?: unknown): Promise<T> {
+  const res = await page.request.post(`${baseURL}/trpc/${path}`, { headers: { 'x-roster-client': 'web' }, data: input ?? {} });
+  const body = (await res.json()) as { result?: { data: T }; error?: unknown };
+  if (!res.ok() || !body.result) throw new Error(`${path}: ${res.status()} ${JSON.stringify(body.error)}`);
+  return body.result.data;
+}
+
+test('the member panel says where a role applies: "Admin · France"', async ({ page, roster }) => {
+  await registerOwner(page);
+  const france = await api<{ id: number }>(page, roster.baseURL, 'accounts.create', { name: 'France' });
+  const roles = await (await page.request.get(`${roster.baseURL}/trpc/roles.list`, { headers: { 'x-roster-client': 'web' } })).json() as { result: { data: { id: number; name: string }[] } };
+  const admin = roles.result.data.find((r) => r.name === 'Admin')!.id;
+  await api(page, roster.baseURL, 'members.invite', { entries: [{ email: 'tess@acme.test', name: 'Tess Team' }], grants: { roleIds: [admin], grantAccountId: france.id } });
+  await page.reload();
+  await page.getByRole('table', { name: 'Members' }).getByText('tess@acme.test').click();
+  const panel = page.getByRole('dialog', { name: 'Tess Team' });
+  await expect(panel.getByText('Admin · France', { exact: true })).toBeVisible();
+  await expect(panel.getByRole('checkbox', { name: 'Single permission: Invite' })).toBeVisible();
+  await screens(page, 'member-panel');
 });

@@ -55,8 +55,9 @@ export function passwordProblem(password: string, email?: string): string | null
   const lower = password.toLowerCase();
   if (COMMON.has(lower)) return 'This password is too common: choose another one.';
   if (new Set(password).size < 4) return 'The password repeats too few characters: choose a less predictable one.';
-  if (email && lower.includes(email.split('@')[0]!.toLowerCase()) && email.split('@')[0]!.length >= 4)
-    return 'The password must not contain your email address.';
+  const local = email?.split('@')[0] ?? '';
+  if (local.length >= 4 && lower.includes(local.toLowerCase()))
+    return `The password must not contain the part of your email address before the @ (“${local}”).`;
   // NIST 800-63B: refuse passwords found in lists of common and breached passwords, with their
   // usual variations (l33t, years, keyboard walks); zxcvbn's lists ship offline with Roster.
   const userInputs = email ? [email, ...email.toLowerCase().split(/[@.+_-]/).filter((w) => w.length >= 3), 'roster'] : ['roster'];

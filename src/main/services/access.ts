@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isConsolePermission, moduleKey } from '../../shared/permissions';
+import { isConsolePermission, moduleKey, permissionLabel } from '../../shared/permissions';
 import { DomainError } from '../core/errors';
 import { redundantGrant, type PermissionGrant, type RoleGrant } from '../core/grants';
 import { insertAuditRows } from '../db/repos/audit.repo';
@@ -81,11 +81,11 @@ export async function setMemberAccess(deps: ServiceDeps, actor: AdminActor, orga
       const name = roles.find((x) => x.id === r.roleId)?.name ?? 'this role';
       for (const p of perms.filter((x) => x.role_id === r.roleId))
         if (!actor.authz.can(p.permission, r.accountId))
-          throw new DomainError('MORE_PRIVILEGED', `You cannot grant or remove the role ${name} at ${tree.path(r.accountId)}: it holds "${p.permission}", which you do not hold there.`);
+          throw new DomainError('MORE_PRIVILEGED', `You cannot grant or remove the role ${name} at ${tree.path(r.accountId)}: it holds "${permissionLabel(p.permission)}", which you do not hold there.`);
     }
     for (const p of [...added.perms, ...removed.perms])
       if (!actor.authz.can(p.permission, p.accountId))
-        throw new DomainError('MORE_PRIVILEGED', `You cannot grant or remove "${p.permission}" at ${tree.path(p.accountId)} because you do not hold it there yourself.`);
+        throw new DomainError('MORE_PRIVILEGED', `You cannot grant or remove "${permissionLabel(p.permission)}" at ${tree.path(p.accountId)} because you do not hold it there yourself.`);
     if (roleGrants.some((r) => r.roleId === ownerRole?.id && r.accountId !== tree.root.id))
       throw new DomainError('VALIDATION', 'The Owner role is granted at the company account only.');
     const redundant = redundantGrant(tree, roleGrants, permGrants);

@@ -8,7 +8,7 @@ import type { DbOrTx } from '../db/database';
 import { insertAuditRows } from '../db/repos/audit.repo';
 import { insertAccount, listAccounts } from '../db/repos/accounts.repo';
 import { grantsOfMembers, insertMemberRoles } from '../db/repos/grants.repo';
-import { insertMembers } from '../db/repos/members.repo';
+import { insertMembers, membersOfPerson } from '../db/repos/members.repo';
 import { insertModules } from '../db/repos/modules.repo';
 import { findOrganization, insertOrganization, updateOrganization } from '../db/repos/organizations.repo';
 import { anyPersonWithPassword, ensurePerson, setPasswordHash } from '../db/repos/people.repo';
@@ -88,7 +88,9 @@ export async function registerOwner(deps: ServiceDeps, input: z.infer<typeof reg
 export async function createOrganization(deps: ServiceDeps, actor: Actor & { personId: number; email: string }, name: string) {
   const now = deps.clock.now().toISOString();
   return deps.db.transaction().execute(async (trx) => {
-    const { organization } = await createOrganizationWithOwner(trx, now, { organizationName: name, email: actor.email, name: null, personId: actor.personId }, null);
+    // The Owner keeps the name they go by elsewhere (else the header would show their address).
+    const ownName = (await membersOfPerson(trx, actor.personId)).find((m) => m.name)?.name ?? null;
+    const { organization } = await createOrganizationWithOwner(trx, now, { organizationName: name, email: actor.email, name: ownName, personId: actor.personId }, null);
     return organization;
   });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CONSOLE_PERMISSIONS, PERMISSION_LABELS, isConsolePermission, moduleKey } from '../../shared/permissions';
+import { CONSOLE_PERMISSIONS, PERMISSION_LABELS, isConsolePermission, moduleKey, permissionLabel } from '../../shared/permissions';
 import { DomainError } from '../core/errors';
 import { ungrantable } from '../core/grants';
 import type { DbOrTx } from '../db/database';
@@ -84,7 +84,7 @@ async function assertKnownPermissions(db: DbOrTx, organizationId: number, permis
 
 function assertGrantable(actor: AdminActor, before: string[], after: string[]): void {
   const bad = ungrantable(actor.authz, before, after);
-  if (bad.length) throw new DomainError('MORE_PRIVILEGED', `You cannot give or take away permissions you do not hold yourself: ${bad.join(', ')}.`);
+  if (bad.length) throw new DomainError('MORE_PRIVILEGED', `You cannot give or take away permissions you do not hold yourself: ${bad.map((p) => `"${permissionLabel(p)}"`).join(', ')}.`);
 }
 
 /** Nobody changes their own permissions: editing a role they hold would. */

@@ -55,11 +55,18 @@ export class SessionStore {
     });
     if (!person) throw new DomainError('INVALID_CREDENTIALS', 'The email or password is wrong.');
     const orgs = await this.consoleOrganizations(person.id);
-    if (orgs.length === 0)
+    if (orgs.length === 0) {
+      // Deactivated somewhere: say so and where, rather than blaming the roles.
+      const deactivated = (await membersOfPerson(this.deps.db, person.id)).filter((m) => m.status === 'deactivated');
+      if (deactivated.length) {
+        const names = (await Promise.all(deactivated.map((m) => findOrganization(this.deps.db, m.organization_id)))).map((o) => o?.name ?? 'an organization');
+        throw new DomainError('NO_CONSOLE_ACCESS', `Your account is deactivated in ${names.join(', ')}: ask an admin there to reactivate you.`);
+      }
       throw new DomainError(
         'NO_CONSOLE_ACCESS',
         'Your roles give you no access to the admin console. Ask an admin of your organization for a role with console permissions.',
       );
+    }
     const chosen = organizationId !== undefined ? orgs.find((o) => o.id === organizationId) : orgs[0];
     if (!chosen) throw new DomainError('FORBIDDEN', 'You have no console access in that organization.');
     const token = newToken();

@@ -12,6 +12,7 @@ import {
   replaceMemberRoles,
 } from '../../db/repos/grants.repo';
 import { listRoles, rolePermissions } from '../../db/repos/roles.repo';
+import { permissionLabel } from '../../../shared/permissions';
 import { isOwner, type AdminActor } from '../actor';
 
 export const inviteGrants = z.object({
@@ -52,7 +53,7 @@ export async function resolveGrants(db: DbOrTx, organizationId: number, actor: A
   const granted = new Set([...(await rolePermissions(db, grants.roleIds)).map((p) => p.permission), ...grants.permissions]);
   for (const p of granted)
     if (!actor.authz.can(p, grantAccountId))
-      throw new DomainError('MORE_PRIVILEGED', `You cannot grant "${p}" at this account because you do not hold it there yourself.`);
+      throw new DomainError('MORE_PRIVILEGED', `You cannot grant "${permissionLabel(p)}" at this account because you do not hold it there yourself.`);
   return { roleIds: grants.roleIds, grantAccountId, accountIds: [...new Set(grants.accountIds)], permissions: [...new Set(grants.permissions)], roleNames: chosen.map((r) => r!.name) };
 }
 

@@ -376,7 +376,10 @@ export function InviteModal({ opened, onClose, onInvited }: { opened: boolean; o
                     {outcomes.slice(0, PREVIEW_SHOWN).map((o, i) => (
                       <Table.Tr key={`${o.email}-${i}`} aria-label={o.email || entries[i]?.source}>
                         <Table.Td><Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }}>{entries[i]?.source}</Text></Table.Td>
-                        <Table.Td><Text size="sm" truncate maw={260} title={o.email}>{o.email || <i>no address</i>}</Text></Table.Td>
+                        <Table.Td>
+                          <Text size="sm" truncate maw={260} title={o.email}>{o.email || <i>no address</i>}</Text>
+                          {entries[i]?.name && <Text size="xs" c="dimmed" truncate maw={260}>{entries[i]?.name}{entries[i]?.phone ? ` · ${entries[i]?.phone}` : ''}</Text>}
+                        </Table.Td>
                         <Table.Td>
                           {o.outcome === 'invite' ? <Badge color="green" variant="light">Will be invited</Badge> : <Badge color={o.reason === 'already_invited' ? 'yellow' : 'red'} variant="light" style={{ textTransform: 'none' }} title={o.message}>Skipped: {o.message}</Badge>}
                         </Table.Td>

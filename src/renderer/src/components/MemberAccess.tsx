@@ -55,6 +55,8 @@ function AccessForm({ m }: { m: Saved }) {
   const at = Number(permAt ?? root.id);
   const labelOf = new Map([...(catalog.data?.console ?? []), ...(catalog.data?.modules ?? [])].map((p) => [p.key as string, p.label]));
   const allPerms = [...(catalog.data?.console ?? []), ...(catalog.data?.modules ?? [])];
+  // Held anyway through a role: said beside the unchecked box, so an empty box does not read as "not held".
+  const heldByRole = new Set(m.effective.filter((e) => e.sources.some((s) => s.startsWith('granted by role'))).map((e) => e.permission));
 
   const submit = () =>
     save.mutate({
@@ -92,8 +94,10 @@ function AccessForm({ m }: { m: Saved }) {
             <Checkbox
               key={p.key}
               size="xs"
-              label={`Single permission: ${p.label}`}
+              // The group says "Single permissions at"; each box shows only the label (its accessible name keeps the context).
+              label={p.label}
               aria-label={`Single permission: ${p.label}`}
+              description={heldByRole.has(p.key) && !perms.some((x) => x.permission === p.key && x.accountId === at) ? 'Held through a role' : undefined}
               disabled={!editable}
               checked={perms.some((x) => x.permission === p.key && x.accountId === at)}
               onChange={(e) => {

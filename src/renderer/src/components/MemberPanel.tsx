@@ -29,7 +29,18 @@ export function MemberPanel({ id, onClose, onAction }: { id: number | null; onCl
           {m.acceptedAt && <Field label="Accepted" value={formatDate(m.acceptedAt)} />}
           <div>
             <Text size="xs" c="dimmed" fw={600} tt="uppercase">Roles</Text>
-            <Group gap={4} mt={4}>{m.roles.map((r) => <Badge key={`${r.id}-${r.accountId}`} variant="light">{r.name}</Badge>)}</Group>
+            {/* Where each role applies: "Team Admin · France" (the company account goes unsaid). */}
+            <Group gap={4} mt={4}>
+              {m.roles.map((r) => {
+                const at = accounts.data?.find((a) => a.id === r.accountId);
+                const where = at && at.parentId !== null ? at.name : null;
+                return (
+                  <Badge key={`${r.id}-${r.accountId}`} variant="light" style={{ textTransform: 'none' }} title={where ? `${r.name} at ${at!.path}` : `${r.name} in the whole organization`}>
+                    {where ? `${r.name} · ${where}` : r.name}
+                  </Badge>
+                );
+              })}
+            </Group>
           </div>
           <div>
             <Text size="xs" c="dimmed" fw={600} tt="uppercase">Sub-accounts</Text>

@@ -1,7 +1,7 @@
 import { ActionIcon, Alert, Button, Group, Menu, Modal, Paper, Select, Stack, Text, TextInput, Title, type ComboboxItem, type SelectProps } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { errorMessage, useTRPC } from '../trpc';
 import type { AccountRow } from '../api-types';
 import { useMe } from '../me';
@@ -48,6 +48,9 @@ export function AccountsPage() {
   const [target, setTarget] = useState<string | null>(null);
   const [collapsed, setCollapsed] = useState<Set<number>>(new Set());
   const [search, setSearch] = useState('');
+  // Each account's actions button: focused again before a dialog opens from its menu, so that closing
+  // the dialog returns there (the menu item is gone by then).
+  const actionButtons = useRef(new Map<number, HTMLButtonElement>());
   const refresh = () => {
     void qc.invalidateQueries({ queryKey: trpc.accounts.pathKey() });
     void qc.invalidateQueries({ queryKey: trpc.members.pathKey() });
@@ -91,6 +94,7 @@ export function AccountsPage() {
   const options = (exclude?: AccountRow) =>
     list.filter((a) => !exclude || (a.id !== exclude.id && !a.path.startsWith(`${exclude.path} / `))).map((a) => ({ value: String(a.id), label: a.path }));
   const open_ = (kind: 'rename' | 'move' | 'delete', account: AccountRow) => {
+    actionButtons.current.get(account.id)?.focus();
     setValue(account.name);
     setTarget(null);
     setDialog({ kind, account });
@@ -131,7 +135,7 @@ export function AccountsPage() {
                 {canManage && (
                   <Menu position="bottom-start" withinPortal>
                     <Menu.Target>
-                      <ActionIcon variant="subtle" size="sm" aria-label={`Actions for ${a.name}`}>⋯</ActionIcon>
+                      <ActionIcon variant="subtle" size="sm" aria-label={`Actions for ${a.name}`} ref={(el) => { if (el) actionButtons.current.set(a.id, el); }}>⋯</ActionIcon>
                     </Menu.Target>
                     <Menu.Dropdown>
                       <Menu.Item onClick={() => open_('rename', a)}>Rename</Menu.Item>

@@ -27,6 +27,7 @@ export function MailPage() {
   const canManage = me.orgPermissions.includes('settings.manage');
   const canInvite = me.permissions.includes('members.invite');
   const settings = useQuery({ ...trpc.mail.getSettings.queryOptions(), enabled: canManage });
+  const status = useQuery({ ...trpc.mail.status.queryOptions(), enabled: canInvite });
   const form = useForm({
     initialValues: { host: '', port: 587, security: 'starttls' as Security, username: '', password: '', fromName: '', fromAddress: '' },
   });
@@ -61,6 +62,11 @@ export function MailPage() {
         <Title order={1} size="h2">Mail</Title>
         <Text c="dimmed" size="sm">How {me.organization.name} sends invitations, reminders, reactivations and password resets.</Text>
       </div>
+      {status.data && !status.data.configured && (
+        <Alert color="yellow" title="No mail server is set for this organization">
+          Invitations wait until one is set. {canManage ? 'Set it below' : 'Ask an admin who manages settings to set one'}; meanwhile copy each link from its member’s menu, or export them all under “Without mail”.
+        </Alert>
+      )}
       {canManage && (
         <Paper withBorder p="lg">
           <form

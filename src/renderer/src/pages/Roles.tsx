@@ -1,10 +1,14 @@
 import { Alert, Button, Checkbox, Group, Menu, Modal, Paper, ScrollArea, Stack, Switch, Table, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
+import { isConsolePermission } from '../../../shared/permissions';
+import { ConfirmModal } from '../components/ConfirmModal';
 import { errorMessage, useTRPC } from '../trpc';
 import type { RoleRow } from '../api-types';
 import { useMe } from '../me';
+
+type Confirm = { kind: 'role'; role: RoleRow } | { kind: 'module'; key: string; label: string } | null;
 
 type NameDialog = { kind: 'create' } | { kind: 'rename' | 'copy'; id: number; name: string } | null;
 
@@ -21,6 +25,10 @@ export function RolesPage() {
   const [name, setName] = useState('');
   const [moduleOpen, setModuleOpen] = useState(false);
   const [mod, setMod] = useState({ key: '', name: '', adminOnly: false });
+  const [confirm, setConfirm] = useState<Confirm>(null);
+  // The role buttons opening menus: focus is put back on one before its confirmation opens, so that
+  // closing the confirmation returns there (not to the menu item, gone by then).
+  const roleButtons = useRef(new Map<number, HTMLButtonElement>());
 
   const dirty = useMemo(
     () => (roles.data ?? []).filter((r) => r.id in draft && [...draft[r.id]!].sort().join() !== [...r.permissions].sort().join()),
@@ -34,9 +42,9 @@ export function RolesPage() {
   const create = useMutation(trpc.roles.create.mutationOptions({ onSuccess: (r) => { ok('Role created', r.name); setDialog(null); void refresh(); } }));
   const rename = useMutation(trpc.roles.rename.mutationOptions({ onSuccess: (r) => { ok('Role renamed', r.name); setDialog(null); void refresh(); } }));
   const copy = useMutation(trpc.roles.copy.mutationOptions({ onSuccess: (r) => { ok('Role copied', r.name); setDialog(null); void refresh(); } }));
-  const remove = useMutation(trpc.roles.delete.mutationOptions({ onSuccess: () => { ok('Role deleted'); void refresh(); }, onError: fail }));
+  const remove = useMutation(trpc.roles.delete.mutationOptions({ onSuccess: () => { ok('Role deleted'); setConfirm(null); void refresh(); }, onError: (e) => { setConfirm(null); fail(e); } }));
   const addModule = useMutation(trpc.modules.add.mutationOptions({ onSuccess: (m) => { ok('Module added', m.name); setModuleOpen(false); setMod({ key: '', name: '', adminOnly: false }); void refresh(); } }));
-  const removeModule = useMutation(trpc.modules.remove.mutationOptions({ onSuccess: () => { ok('Module removed'); void refresh(); }, onError: fail }));
+  const removeModule = useMutation(trpc.modules.remove.mutationOptions({ onSuccess: () => { ok('Module removed'); setConfirm(null); void refresh(); }, onError: (e) => { setConfirm(null); fail(e); } }));
   const nameMutation = dialog?.kind === 'create' ? create : dialog?.kind === 'rename' ? rename : copy;
 
   const current = (r: RoleRow) => draft[r.id] ?? r.permissions;
@@ -45,6 +53,24 @@ export function RolesPage() {
       const now = d[r.id] ?? r.permissions;
       return { ...d, [r.id]: on ? [...now, key] : now.filter((p) => p !== key) };
     });
+
+  /** Why a box cannot be changed by this person, or null when it can. */
+  const lockedWhy = (r: RoleRow, key: string, label: string): string | null => {
+    if (!canManage) return 'You do not manage roles.';
+    if (r.builtin === 'owner') return 'The Owner role always holds every permission.';
+    if (isConsolePermission(key) && !me.orgPermissions.includes(key)) return `You do not hold “${label}” yourself, so you cannot give or take it away.`;
+    return null;
+  };
+  const holders = (key: string) => list.filter((r) => r.permissions.includes(key));
+  const confirmText = (c: NonNullable<Confirm>): string => {
+    if (c.kind === 'role')
+      return `Delete the role ${c.role.name}? No member holds it. Its permissions go with it; this cannot be undone.`;
+    const rs = holders(c.key);
+    const people = rs.reduce((n, r) => n + r.members, 0);
+    return rs.length === 0
+      ? `Remove the module ${c.label}? No role gives it. It disappears from the matrix.`
+      : `Remove the module ${c.label}? ${rs.map((r) => r.name).join(', ')} give${rs.length === 1 ? 's' : ''} it to ${people} member${people === 1 ? '' : 's'} (counted once per role held), who lose it, as does anyone granted it on its own.`;
+  };
 
   const groups = [
     { title: 'Console', rows: (catalog.data?.console ?? []).map((p) => ({ ...p, module: false })) },
@@ -80,13 +106,17 @@ export function RolesPage() {
                     {canManage ? (
                       <Menu position="bottom" withinPortal>
                         <Menu.Target>
-                          <Button variant="subtle" size="compact-sm" aria-label={`Role ${r.name}`}>{r.name}</Button>
+                          <Button variant="subtle" size="compact-sm" aria-label={`Role ${r.name}`} ref={(el) => { if (el) roleButtons.current.set(r.id, el); }}>{r.name}</Button>
                         </Menu.Target>
                         <Menu.Dropdown>
                           <Menu.Label>{r.members} member{r.members === 1 ? '' : 's'}</Menu.Label>
                           {!r.builtin && <Menu.Item onClick={() => { setName(r.name); setDialog({ kind: 'rename', id: r.id, name: r.name }); }}>Rename</Menu.Item>}
                           <Menu.Item onClick={() => { setName(`${r.name} copy`); setDialog({ kind: 'copy', id: r.id, name: r.name }); }}>Copy</Menu.Item>
-                          {!r.builtin && <Menu.Item color="red" onClick={() => remove.mutate({ id: r.id })}>Delete</Menu.Item>}
+                          {!r.builtin && (r.members > 0 ? (
+                            <Menu.Item disabled>Delete: held by {r.members} member{r.members === 1 ? '' : 's'}, give them another role first</Menu.Item>
+                          ) : (
+                            <Menu.Item color="red" onClick={() => { roleButtons.current.get(r.id)?.focus(); setConfirm({ kind: 'role', role: r }); }}>Delete…</Menu.Item>
+                          ))}
                         </Menu.Dropdown>
                       </Menu>
                     ) : (
@@ -108,21 +138,27 @@ export function RolesPage() {
                         <Text size="sm">{p.label}</Text>
                         {'adminOnly' in p && p.adminOnly && <Text size="xs" c="dimmed">(admin-only)</Text>}
                         {p.module && canManage && (
-                          <Button size="compact-xs" variant="subtle" color="red" aria-label={`Remove module ${p.label}`} onClick={() => removeModule.mutate({ key: p.key })}>×</Button>
+                          <Button size="compact-xs" variant="subtle" color="red" aria-label={`Remove module ${p.label}`} onClick={() => setConfirm({ kind: 'module', key: p.key, label: p.label })}>×</Button>
                         )}
                       </Group>
                     </Table.Td>
-                    {list.map((r) => (
-                      <Table.Td key={r.id} ta="center">
-                        <Checkbox
-                          aria-label={`${r.name}: ${p.label}`}
-                          checked={current(r).includes(p.key)}
-                          disabled={!canManage || r.builtin === 'owner'}
-                          onChange={(e) => toggle(r, p.key, e.currentTarget.checked)}
-                          style={{ display: 'inline-block' }}
-                        />
-                      </Table.Td>
-                    ))}
+                    {list.map((r) => {
+                      const why = lockedWhy(r, p.key, p.label);
+                      const whyId = `why-${r.id}-${p.key}`;
+                      return (
+                        <Table.Td key={r.id} ta="center" title={why ?? undefined}>
+                          <Checkbox
+                            aria-label={`${r.name}: ${p.label}`}
+                            aria-describedby={why ? whyId : undefined}
+                            checked={current(r).includes(p.key)}
+                            disabled={why !== null}
+                            onChange={(e) => toggle(r, p.key, e.currentTarget.checked)}
+                            style={{ display: 'inline-block' }}
+                          />
+                          {why && <span id={whyId} className="visually-hidden">{why}</span>}
+                        </Table.Td>
+                      );
+                    })}
                   </Table.Tr>
                 ))}
               </Table.Tbody>
@@ -130,6 +166,19 @@ export function RolesPage() {
           </Table>
         </ScrollArea>
       </Paper>
+      {canManage && <Text size="xs" c="dimmed">Greyed boxes cannot be changed by you: hover one to see why.</Text>}
+      <ConfirmModal
+        opened={confirm !== null}
+        title={confirm?.kind === 'role' ? `Delete the role ${confirm.role.name}` : confirm?.kind === 'module' ? `Remove the module ${confirm.label}` : ''}
+        message={confirm ? confirmText(confirm) : ''}
+        confirmLabel={confirm?.kind === 'role' ? 'Delete role' : 'Remove module'}
+        loading={remove.isPending || removeModule.isPending}
+        onCancel={() => setConfirm(null)}
+        onConfirm={() => {
+          if (confirm?.kind === 'role') remove.mutate({ id: confirm.role.id });
+          else if (confirm?.kind === 'module') removeModule.mutate({ key: confirm.key });
+        }}
+      />
       {dirty.length > 0 && <Text size="sm" c="orange">Unsaved changes in {dirty.map((r) => r.name).join(', ')}.</Text>}
 
       <Modal opened={dialog !== null} onClose={() => setDialog(null)} title={dialog?.kind === 'create' ? 'New role' : dialog?.kind === 'rename' ? `Rename ${dialog.name}` : `Copy ${dialog?.kind === 'copy' ? dialog.name : ''}`}>
