@@ -25,5 +25,6 @@ export const ERROR_CODES = [
   'MAIL_FAILED',
   'SMS_FAILED',
   'CODE_INVALID',
+  'STALE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

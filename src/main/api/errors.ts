@@ -29,6 +29,7 @@ export const TRPC_CODE_OF: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
   MAIL_FAILED: 'BAD_GATEWAY',
   SMS_FAILED: 'BAD_GATEWAY',
   CODE_INVALID: 'BAD_REQUEST',
+  STALE: 'CONFLICT',
 };
 
 export class DomainTRPCError extends TRPCError {

@@ -4,6 +4,7 @@ import * as m0002 from './0002_mail';
 import * as m0004 from './0004_console';
 import * as m0005 from './0005_portal';
 import * as m0006 from './0006_member_counts';
+import * as m0011 from './0011_versions';
 
 /**
  * Every migration, in order. A static list, not a folder scan, because the main process is
@@ -15,6 +16,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0004_console': m0004,
   '0005_portal': m0005,
   '0006_member_counts': m0006,
+  '0011_versions': m0011,
 };
 
 export const staticMigrationProvider: MigrationProvider = {
