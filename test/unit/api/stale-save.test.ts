@@ -60,4 +60,22 @@ describe('no lost update: a save from a stale copy is refused', () => {
     expect((rejected.reason as { domainCode?: string }).domainCode).toBe('STALE');
     expect(['Ray One', 'Ray Two']).toContain((await row(owner, 'ray@acme.test')).name);
   });
+
+  it('roles: a rename or a permission save from a stale copy is refused, naming who saved first', async () => {
+    await owner.roles.create({ name: 'Support', permissions: ['members.view'] });
+    const copyOf = async (c: Caller) => (await c.roles.list()).find((r) => r.name === 'Support')!;
+    const ownersCopy = await copyOf(owner);
+    const adasCopy = await copyOf(ada);
+    await owner.roles.setPermissions({ roles: [{ id: ownersCopy.id, permissions: ['members.view', 'audit.view'], version: ownersCopy.version }] });
+
+    const rename = await caught(ada.roles.rename({ id: adasCopy.id, name: 'Helpdesk', version: adasCopy.version }));
+    expect(rename.domainCode).toBe('STALE');
+    expect(rename.message).toMatch(/^Changed by owner@acme\.test at .+ UTC: reload to see it\.$/);
+    const matrix = await caught(ada.roles.setPermissions({ roles: [{ id: adasCopy.id, permissions: [], version: adasCopy.version }] }));
+    expect(matrix.domainCode).toBe('STALE');
+    const now = await copyOf(ada);
+    expect(now.permissions.sort()).toEqual(['audit.view', 'members.view']);
+    await ada.roles.rename({ id: now.id, name: 'Helpdesk', version: now.version });
+    expect((await owner.roles.list()).some((r) => r.name === 'Helpdesk')).toBe(true);
+  });
 });
