@@ -27,5 +27,6 @@ export const ERROR_CODES = [
   'SMS_FAILED',
   'CODE_INVALID',
   'STORE_UNAVAILABLE',
+  'STALE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -32,6 +32,7 @@ export const TRPC_CODE_OF: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
   SMS_FAILED: 'BAD_GATEWAY',
   CODE_INVALID: 'BAD_REQUEST',
   STORE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  STALE: 'CONFLICT',
 };
 
 export class DomainTRPCError extends TRPCError {

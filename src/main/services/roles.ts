@@ -6,6 +6,7 @@ import type { DbOrTx } from '../db/database';
 import { insertAuditRows } from '../db/repos/audit.repo';
 import { deleteModule, insertModule, listModules, membersHoldingPermission, deleteMemberPermissionEverywhere } from '../db/repos/modules.repo';
 import {
+  claimRoleVersion,
   countRoleHolders,
   deleteRole as deleteRoleRows,
   grantPermissionToRoles,
@@ -22,6 +23,7 @@ import type { Role } from '../db/tables/role.table';
 import { auditRow } from './audit';
 import type { ServiceDeps } from './deps';
 import type { AdminActor } from './actor';
+import { staleSave } from './stale';
 
 export const roleName = z.string().trim().min(1, 'Give the role a name.').max(100, 'Role names are at most 100 characters.');
 export const permissionList = z.array(z.string().min(1).max(100)).max(500);
@@ -56,6 +58,8 @@ export async function rolesWithPermissions(db: DbOrTx, organizationId: number) {
     name: r.name,
     builtin: r.builtin,
     permissions: perms.filter((p) => p.role_id === r.id).map((p) => p.permission),
+    /** Send back with a rename or a matrix save: a save over a newer version is refused (team mode). */
+    version: r.version,
     members: usageByRole.get(r.id) ?? 0,
   }));
 }
@@ -112,9 +116,16 @@ export function createRole(deps: ServiceDeps, actor: AdminActor, organizationId:
   });
 }
 
-export function renameRole(deps: ServiceDeps, actor: AdminActor, organizationId: number, input: { id: number; name: string }) {
+/** With the version the admin's copy was read at, a save over another admin's newer one is refused. */
+async function claimVersion(trx: DbOrTx, role: Role, version: number | undefined): Promise<void> {
+  if (version === undefined) return;
+  if (role.version !== version || !(await claimRoleVersion(trx, role.id, version))) throw await staleSave(trx, 'role', role.id);
+}
+
+export function renameRole(deps: ServiceDeps, actor: AdminActor, organizationId: number, input: { id: number; name: string; version?: number }) {
   return command(deps, actor, async (trx, now) => {
     const role = await requireRole(trx, organizationId, input.id);
+    await claimVersion(trx, role, input.version);
     if (role.builtin) throw new DomainError('VALIDATION', `${role.name} is a built-in role: its name cannot change. Copy it to make your own.`);
     await assertNameFree(trx, organizationId, input.name, role.id);
     await renameRoleRow(trx, role.id, input.name);
@@ -149,7 +160,7 @@ export function deleteRole(deps: ServiceDeps, actor: AdminActor, organizationId:
 }
 
 export const matrixInput = z.object({
-  roles: z.array(z.object({ id: z.number().int().positive(), permissions: permissionList })).min(1).max(200),
+  roles: z.array(z.object({ id: z.number().int().positive(), permissions: permissionList, version: z.number().int().positive().optional() })).min(1).max(200),
 });
 
 /** Saves the matrix at once: every changed role in one transaction, one audit row per role. */
@@ -158,6 +169,7 @@ export function setRolePermissions(deps: ServiceDeps, actor: AdminActor, organiz
     let changed = 0;
     for (const r of input.roles) {
       const role = await requireRole(trx, organizationId, r.id);
+      await claimVersion(trx, role, r.version);
       const before = (await rolePermissions(trx, [role.id])).map((p) => p.permission).sort();
       const after = [...new Set(r.permissions)].sort();
       if (before.join('\n') === after.join('\n')) continue;

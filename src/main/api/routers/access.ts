@@ -41,7 +41,7 @@ export const rolesRouter = router({
     .input(z.object({ name: roleName, permissions: permissionList.default([]) }))
     .mutation(({ ctx, input }) => createRole(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, input)),
   rename: adminProcedure('roles.manage')
-    .input(z.object({ id, name: roleName }))
+    .input(z.object({ id, name: roleName, version: z.number().int().positive().optional() }))
     .mutation(({ ctx, input }) => renameRole(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, input)),
   copy: adminProcedure('roles.manage')
     .input(z.object({ id, name: roleName }))

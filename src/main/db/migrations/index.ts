@@ -7,6 +7,7 @@ import * as m0006 from './0006_member_counts';
 import * as m0007 from './0007_sync';
 import * as m0008 from './0008_counters';
 import * as m0008b from './0008b_outbox_link';
+import * as m0011 from './0011_versions';
 
 /**
  * Every migration, in order. A static list, not a folder scan, because the main process is
@@ -21,6 +22,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0007_sync': m0007,
   '0008_counters': m0008,
   '0008b_outbox_link': m0008b,
+  '0011_versions': m0011,
 };
 
 export const staticMigrationProvider: MigrationProvider = {

@@ -38,3 +38,15 @@ export async function listAudit(db: DbOrTx, q: AuditQuery): Promise<AuditRow[]> 
 export function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
+
+/** The latest audit entry about one target: who changed it last, and when. */
+export async function lastChangeOf(db: DbOrTx, targetType: string, targetId: number): Promise<{ actor_label: string; at: string } | undefined> {
+  return db
+    .selectFrom('audit')
+    .select(['actor_label', 'at'])
+    .where('target_type', '=', targetType)
+    .where('target_id', '=', targetId)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}

@@ -45,6 +45,14 @@ export async function updateMember(db: DbOrTx, id: number, patch: MemberUpdate):
   return db.updateTable('member').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
 }
 
+/**
+ * Updates a member only if it still is at `version` (no other admin saved in between); undefined
+ * when it is not. Under PostgreSQL's row lock a racing save waits, then finds the version moved on.
+ */
+export async function updateMemberAtVersion(db: DbOrTx, id: number, version: number, patch: MemberUpdate): Promise<Member | undefined> {
+  return db.updateTable('member').set(patch).where('id', '=', id).where('version', '=', version).returningAll().executeTakeFirst();
+}
+
 export async function membersOfPerson(db: DbOrTx, personId: number): Promise<Member[]> {
   return db.selectFrom('member').selectAll().where('person_id', '=', personId).where('status', '<>', 'deleted').execute();
 }

@@ -72,3 +72,13 @@ export async function takePermissionFromRoles(db: DbOrTx, roleIds: number[], per
   await db.deleteFrom('role_permission').where('permission', '=', permission).where('role_id', 'in', roleIds).execute();
   return holders.map((h) => h.role_id);
 }
+
+/**
+ * Moves a role on from `version` to the next one, only if no other admin saved it in between:
+ * false when the copy was stale. Under PostgreSQL's row lock a racing save waits, then finds it moved.
+ * Permission changes touch role_permission only, so a save claims the role's version this way.
+ */
+export async function claimRoleVersion(db: DbOrTx, id: number, version: number): Promise<boolean> {
+  const r = await db.updateTable('role').set((eb) => ({ version: eb('version', '+', 1) })).where('id', '=', id).where('version', '=', version).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}

@@ -7,6 +7,8 @@ export interface AccountTable {
   parent_id: number | null;
   name: string;
   created_at: string;
+  /** Bumped by a trigger on every update (migration 0011): a save from a stale copy is refused. */
+  version: Generated<number>;
 }
 export type Account = Selectable<AccountTable>;
 export type NewAccount = Insertable<AccountTable>;

@@ -21,6 +21,8 @@ export interface MemberTable {
   status_changed_at: string;
   created_at: string;
   updated_at: string;
+  /** Bumped by a trigger on every update (migration 0011): a save from a stale copy is refused. */
+  version: Generated<number>;
 }
 export type Member = Selectable<MemberTable>;
 export type NewMember = Insertable<MemberTable>;

@@ -14,6 +14,8 @@ export interface OrganizationTable {
   created_at: string;
   /** Where one-time phone codes are POSTed (the organization's SMS gateway); null when none. */
   sms_webhook_url: string | null;
+  /** Bumped by a trigger on every update (migration 0011): a save from a stale copy is refused. */
+  version: Generated<number>;
 }
 export type Organization = Selectable<OrganizationTable>;
 export type NewOrganization = Insertable<OrganizationTable>;

@@ -8,6 +8,8 @@ export interface RoleTable {
   builtin: string | null;
   description: Generated<string>;
   created_at: string;
+  /** Bumped by a trigger on every update (migration 0011): a save from a stale copy is refused. */
+  version: Generated<number>;
 }
 export type Role = Selectable<RoleTable>;
 export type NewRole = Insertable<RoleTable>;

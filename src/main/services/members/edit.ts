@@ -5,7 +5,7 @@ import { canApply } from '../../core/lifecycle';
 import { insertAuditRows } from '../../db/repos/audit.repo';
 import { findRoleHeldElsewhere, insertMemberRoles, takeMemberRolesAt } from '../../db/repos/grants.repo';
 import { revokeLinks } from '../../db/repos/links.repo';
-import { findLiveMembersByEmail, updateMember } from '../../db/repos/members.repo';
+import { findLiveMembersByEmail, updateMember, updateMemberAtVersion } from '../../db/repos/members.repo';
 import { listRoles } from '../../db/repos/roles.repo';
 import type { NewAuditRow } from '../../db/tables/audit.table';
 import type { Member } from '../../db/tables/member.table';
@@ -14,6 +14,7 @@ import { memberAudit } from '../audit';
 import type { ServiceDeps } from '../deps';
 import { loadAuthz, settingsOf } from '../organizations';
 import { normalizePhone } from '../phones';
+import { staleSave } from '../stale';
 import { runMemberCommand } from './commands';
 import { inviteGrants, resolveGrants, writeGrants } from './grants';
 import { assertControlsExistingGrants, assertNotLastOwners } from './guards';
@@ -28,6 +29,8 @@ export const editInput = z.object({
   name: z.string().trim().max(200).regex(/^[^\r\n]*$/, 'Names cannot contain line breaks.').nullable().optional(),
   phone: z.string().trim().max(40).nullable().optional(),
   grants: inviteGrants.optional(),
+  /** The version the admin's copy was read at: a save over a newer one is refused (team mode). */
+  version: z.number().int().positive().optional(),
 });
 
 export function editMember(deps: ServiceDeps, actor: AdminActor, organizationId: number, input: z.infer<typeof editInput>) {
@@ -35,6 +38,7 @@ export function editMember(deps: ServiceDeps, actor: AdminActor, organizationId:
   return runMemberCommand(deps, actor, organizationId, [input.id], 'edit', 'members.edit', async ({ trx, members, now, org, tree }) => {
     const m = members[0]!;
     if (grantsChange && m.id === actor.memberId) throw new DomainError('SELF_ACTION', 'You cannot change your own roles or permissions: ask another admin.');
+    if (input.version !== undefined && m.version !== input.version) throw await staleSave(trx, 'member', m.id);
     const patch: Partial<Member> = { updated_at: now };
     let reissue = false;
     if (input.email !== undefined && normalizeEmail(input.email) !== m.email_normalized) {
@@ -74,7 +78,9 @@ export function editMember(deps: ServiceDeps, actor: AdminActor, organizationId:
       }
       await writeGrants(trx, [m.id], resolved, true);
     }
-    const after = await updateMember(trx, m.id, patch);
+    // Conditional on the version read above: another process saving in between makes this one stale.
+    const after = input.version === undefined ? await updateMember(trx, m.id, patch) : await updateMemberAtVersion(trx, m.id, m.version, patch);
+    if (!after) throw await staleSave(trx, 'member', m.id);
     const audit = [memberAudit(organizationId, actor, 'member.edit', m, after, now, grantsChange ? { grants: input.grants } : undefined)];
     if (reissue) {
       // The old address must not be able to accept: its links stop working and the new address gets one.

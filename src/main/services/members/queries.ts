@@ -38,6 +38,8 @@ export interface MemberRow {
   actions: string[];
   /** The latest mail to this member (queued, sending, sent, failed with the reason), if any. */
   delivery?: Delivery | null;
+  /** Send back with an edit: a save over a newer version is refused (team mode). */
+  version: number;
 }
 
 function toRow(m: Member, roles: { member_id: number; role_id: number; name: string; account_id: number }[], accounts: { member_id: number; account_id: number }[]): MemberRow {
@@ -54,6 +56,7 @@ function toRow(m: Member, roles: { member_id: number; role_id: number; name: str
     acceptedAt: m.accepted_at,
     statusChangedAt: m.status_changed_at,
     actions: adminActionsFor(m.status),
+    version: m.version,
   };
 }
 
