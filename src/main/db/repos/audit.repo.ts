@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { DbOrTx } from '../database';
 import type { AuditRow, NewAuditRow } from '../tables/audit.table';
 import { chunks, rowsPerStatement } from './util';
@@ -13,6 +14,11 @@ export interface AuditQuery {
   action?: string;
   actor?: string;
   search?: string;
+  /** Fragment of the target's label (an address, a role's name). */
+  target?: string;
+  /** ISO instants: from inclusive, to exclusive. */
+  from?: string;
+  to?: string;
   beforeId?: number;
   limit: number;
 }
@@ -22,10 +28,13 @@ export async function listAudit(db: DbOrTx, q: AuditQuery): Promise<AuditRow[]> 
   if (q.targetType) query = query.where('target_type', '=', q.targetType);
   if (q.targetId !== undefined) query = query.where('target_id', '=', q.targetId);
   if (q.action) query = query.where('action', '=', q.action);
-  if (q.actor) query = query.where('actor_label', 'like', `%${escapeLike(q.actor)}%`, );
+  if (q.actor) query = query.where(sql<boolean>`actor_label like ${`%${escapeLike(q.actor)}%`} escape '\\'`);
+  if (q.target) query = query.where(sql<boolean>`target_label like ${`%${escapeLike(q.target)}%`} escape '\\'`);
+  if (q.from) query = query.where('at', '>=', q.from);
+  if (q.to) query = query.where('at', '<', q.to);
   if (q.search) {
     const s = `%${escapeLike(q.search)}%`;
-    query = query.where((eb) => eb.or([eb('target_label', 'like', s), eb('actor_label', 'like', s), eb('action', 'like', s)]));
+    query = query.where((eb) => eb.or([sql<boolean>`target_label like ${s} escape '\\'`, sql<boolean>`actor_label like ${s} escape '\\'`, sql<boolean>`action like ${s} escape '\\'`]));
   }
   if (q.beforeId !== undefined) query = query.where('id', '<', q.beforeId);
   return query.orderBy('id', 'desc').limit(q.limit).execute();
