@@ -155,7 +155,7 @@ test('bulk role change on selected rows, with a toast and the new role shown at 
   await page.getByRole('option', { name: 'Admin' }).click();
   await page.screenshot({ path: 'test-results/screens/bulk-bar-1280.png' });
   await bar.getByRole('button', { name: 'Apply role' }).click();
-  await toast(page, 'Role changed: 2 members');
+  await toast(page, 'Role changed for 2.');
   await expect(row(page, 'hal@acme.test')).toContainText('Admin');
   await expect(row(page, 'ida@acme.test')).toContainText('Admin');
   await expect(row(page, 'jo@acme.test')).not.toContainText('Admin');

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { DbOrTx } from '../database';
 import { likeOperator } from '../dialect';
 import type { AuditRow, NewAuditRow } from '../tables/audit.table';
@@ -14,6 +15,11 @@ export interface AuditQuery {
   action?: string;
   actor?: string;
   search?: string;
+  /** Fragment of the target's label (an address, a role's name). */
+  target?: string;
+  /** ISO instants: from inclusive, to exclusive. */
+  from?: string;
+  to?: string;
   beforeId?: number;
   limit: number;
 }
@@ -23,12 +29,16 @@ export async function listAudit(db: DbOrTx, q: AuditQuery): Promise<AuditRow[]> 
   if (q.targetType) query = query.where('target_type', '=', q.targetType);
   if (q.targetId !== undefined) query = query.where('target_id', '=', q.targetId);
   if (q.action) query = query.where('action', '=', q.action);
-  // Case-insensitive on both stores (LIKE on SQLite, ILIKE on PostgreSQL).
-  const like = likeOperator(db);
-  if (q.actor) query = query.where('actor_label', like, `%${escapeLike(q.actor)}%`, );
+  // Case-insensitive on both stores (LIKE on SQLite, ILIKE on PostgreSQL); % and _ typed by the admin match themselves.
+  const like = sql.raw(likeOperator(db));
+  const matches = (column: 'actor_label' | 'target_label' | 'action', pattern: string) => sql<boolean>`${sql.ref(column)} ${like} ${pattern} escape '\\'`;
+  if (q.actor) query = query.where(matches('actor_label', `%${escapeLike(q.actor)}%`));
+  if (q.target) query = query.where(matches('target_label', `%${escapeLike(q.target)}%`));
+  if (q.from) query = query.where('at', '>=', q.from);
+  if (q.to) query = query.where('at', '<', q.to);
   if (q.search) {
     const s = `%${escapeLike(q.search)}%`;
-    query = query.where((eb) => eb.or([eb('target_label', like, s), eb('actor_label', like, s), eb('action', like, s)]));
+    query = query.where((eb) => eb.or([matches('target_label', s), matches('actor_label', s), matches('action', s)]));
   }
   if (q.beforeId !== undefined) query = query.where('id', '<', q.beforeId);
   return query.orderBy('id', 'desc').limit(q.limit).execute();

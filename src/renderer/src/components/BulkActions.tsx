@@ -126,6 +126,8 @@ export function BulkBar({ me, selection, rows, roles, progress, onRun, onClear }
     const chosen = rows.filter((r) => selection.ids.has(r.id));
     const fits = chosen.filter((r) => r.actions.includes(rowAction) && !(SELF_MATTERS.has(action) && r.id === me.memberId));
     if (fits.length > 0 || chosen.length < selection.ids.size) return null;
+    if (SELF_MATTERS.has(action) && chosen.length === 1 && chosen[0]!.id === me.memberId)
+      return action === 'setRoles' ? 'Nobody can change their own roles: unselect your own row.' : `You cannot ${action} yourself: unselect your own row.`;
     const byStatus = new Map<MemberStatus, number>();
     let self = 0;
     for (const r of chosen) {

@@ -1,0 +1,192 @@
+// npm run bench:browser (after `npx electron-vite build`): the members console in a real Chromium
+// against web mode, on stores of 1,000 and 100,000 members (BENCH_BROWSER_SIZES=1000,100000,1000000
+// for more), with the ratio of the largest store's figures to the smallest's.
+import Database from 'better-sqlite3';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Page } from '@playwright/test';
+
+const SIZES = (process.env.BENCH_BROWSER_SIZES ?? '1000,100000').split(',').map(Number);
+const OWNER = { organizationName: 'Bench Org', email: 'owner@bench.test', password: 'correct horse battery staple' };
+const CHROMIUM = process.env.ROSTER_CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+
+async function startWebMode(dataDir: string): Promise<{ child: ChildProcess; baseURL: string }> {
+  const child = spawn(process.execPath, [resolve('out/main/serve.js'), '--port', '0', '--data-dir', dataDir], { env: { ...process.env, NODE_ENV: 'production' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const baseURL = await new Promise<string>((ok, fail) => {
+    let out = '';
+    const seen = (d: Buffer) => {
+      out += d.toString();
+      const m = /Roster listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) ok(m[1]!);
+    };
+    child.stdout!.on('data', seen);
+    child.stderr!.on('data', seen);
+    child.on('exit', (code) => fail(new Error(`web mode exited with ${code}: ${out}`)));
+  });
+  return { child, baseURL };
+}
+
+/** N members straight into the store (the triggers keep counts and the search index), most active, one in ten pending. */
+function seed(dataDir: string, n: number): void {
+  const db = new Database(join(dataDir, 'roster.sqlite'));
+  db.pragma('busy_timeout = 10000');
+  const org = (db.prepare('SELECT id FROM organization LIMIT 1').get() as { id: number }).id;
+  const now = new Date().toISOString();
+  const later = new Date(Date.now() + 30 * 86_400_000).toISOString();
+  const insert = db.prepare(
+    'INSERT INTO member (organization_id, email, email_normalized, name, phone, phone_digits, status, invited_at, invite_expires_at, accepted_at, status_changed_at, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)',
+  );
+  const batch = db.transaction((from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      const email = `person${i}@example${i % 97}.com`;
+      const pending = i % 10 === 0;
+      const digits = `1415555${String(i % 10_000).padStart(4, '0')}`;
+      insert.run(org, email, email, `Person ${i}`, `+${digits}`, digits, pending ? 'pending' : 'accepted', now, pending ? later : null, pending ? null : now, now, now, now);
+    }
+  });
+  for (let i = 0; i < n; i += 50_000) batch(i, Math.min(n, i + 50_000));
+  db.close();
+}
+
+interface Figures {
+  firstRowsMs: number;
+  worstLongTaskScrollMs: number;
+  searchMs: number;
+  tickMs: number;
+  selectAllMatchingMs: number;
+  domNodes: number;
+  heapMb: number;
+}
+
+async function measure(page: Page, baseURL: string, n: number): Promise<Figures> {
+  await page.goto(baseURL);
+  await page.getByRole('textbox', { name: 'Email' }).fill(OWNER.email);
+  await page.getByRole('textbox', { name: 'Password' }).fill(OWNER.password);
+  await page.evaluate(() => {
+    const w = window as unknown as { __long: number[] };
+    w.__long = [];
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => w.__long.push(e.duration))).observe({ type: 'longtask', buffered: true });
+  });
+  // Sign-in includes one scrypt hash on the server (slow by design): timed from the answer to the first rows.
+  const signedIn = page.waitForResponse((r) => r.url().includes('auth.signIn'));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signedIn;
+  const t0 = Date.now();
+  const table = page.getByRole('table', { name: 'Members' });
+  await table.locator('tr[data-index="0"]').waitFor();
+  const firstRowsMs = Date.now() - t0;
+
+  // Scroll to row 1,000, pages loading as it goes; the worst long task on the way.
+  await page.evaluate(() => ((window as unknown as { __long: number[] }).__long = []));
+  const body = table.locator('xpath=ancestor-or-self::*[@data-virtual-scroll or contains(@style,"overflow")][1]');
+  const scroller = (await body.count()) ? body : table.locator('..');
+  for (let i = 0; i < 200; i++) {
+    const reached = await page.evaluate(() => Math.max(-1, ...[...document.querySelectorAll('tr[data-index]')].map((r) => Number((r as HTMLElement).dataset.index))));
+    if (reached >= Math.min(999, n - 1)) break;
+    await scroller.evaluate((el) => {
+      let s: HTMLElement | null = el as HTMLElement;
+      while (s && s.scrollHeight <= s.clientHeight) s = s.parentElement;
+      if (s) s.scrollTop += 1500;
+    });
+    await page.waitForTimeout(30);
+  }
+  const worstLongTaskScrollMs = await page.evaluate(() => Math.max(0, ...(window as unknown as { __long: number[] }).__long));
+  const domNodes = await page.evaluate(() => document.getElementsByTagName('*').length);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  const heapMb = (metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0) / 1_048_576;
+
+  // Search: from the last keystroke ("person4" then "2") to the first matching row.
+  await scroller.evaluate((el) => {
+    let s: HTMLElement | null = el as HTMLElement;
+    while (s && s.scrollHeight <= s.clientHeight) s = s.parentElement;
+    if (s) s.scrollTop = 0;
+  });
+  const box = page.getByRole('textbox', { name: 'Search' });
+  await box.click();
+  await box.pressSequentially('person4');
+  await page.waitForFunction(() => (document.querySelector('tr[data-index="0"]')?.getAttribute('aria-label') ?? '').startsWith('person4'), undefined, { polling: 'raf' });
+  const t1 = Date.now();
+  await box.press('2');
+  await page.waitForFunction(() => (document.querySelector('tr[data-index="0"]')?.getAttribute('aria-label') ?? '').startsWith('person42'), undefined, { polling: 'raf' });
+  const searchMs = Date.now() - t1;
+  await box.fill('');
+  await page.waitForFunction(() => !(document.querySelector('tr[data-index="0"]')?.getAttribute('aria-label') ?? 'person4').startsWith('person4'), undefined, { polling: 'raf' });
+
+  // A checkbox tick: click to checked, measured in the page.
+  const tickMs = await page.evaluate(async () => {
+    const box = document.querySelector('tr[data-index="1"] input[type="checkbox"]') as HTMLInputElement;
+    const t = performance.now();
+    box.click();
+    while (!box.checked) await new Promise((r) => requestAnimationFrame(r));
+    await new Promise((r) => requestAnimationFrame(r));
+    return performance.now() - t;
+  });
+  await page.evaluate(() => (document.querySelector('tr[data-index="1"] input[type="checkbox"]') as HTMLInputElement).click());
+
+  // Select all matching: header box, then "Select all N matching" (absent when every match is loaded), to the bar's count.
+  const bar = page.getByRole('region', { name: 'Bulk actions' });
+  const t2 = Date.now();
+  await page.getByRole('checkbox', { name: 'Select all shown' }).check();
+  await bar.waitFor();
+  const all = page.getByRole('button', { name: /^Select all .* matching$/ });
+  if (await all.count()) await all.click();
+  await bar.getByText(`${n.toLocaleString('en-US')} selected`).waitFor();
+  const selectAllMatchingMs = Date.now() - t2;
+
+  return { firstRowsMs, worstLongTaskScrollMs, searchMs, tickMs, selectAllMatchingMs, domNodes, heapMb };
+}
+
+async function main(): Promise<void> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--headless', '--disable-gpu', '--enable-precise-memory-info'] });
+  const results: { n: number; f: Figures }[] = [];
+  for (const n of SIZES) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'roster-bench-browser-'));
+    let server = await startWebMode(dataDir);
+    try {
+      const reg = await fetch(`${server.baseURL}/trpc/auth.register`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-roster-client': 'web' }, body: JSON.stringify(OWNER) });
+      if (!reg.ok) throw new Error(`register: ${reg.status} ${await reg.text()}`);
+      server.child.kill('SIGTERM');
+      await new Promise((r) => server.child.once('exit', r));
+      const s0 = Date.now();
+      seed(dataDir, n - 1);
+      console.log(`seeded ${n.toLocaleString('en-US')} members in ${((Date.now() - s0) / 1000).toFixed(1)} s`);
+      server = await startWebMode(dataDir);
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const page = await context.newPage();
+      results.push({ n, f: await measure(page, server.baseURL, n) });
+      await context.close();
+    } finally {
+      server.child.kill('SIGTERM');
+      await new Promise((r) => server.child.once('exit', r));
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  await browser.close();
+
+  const rows: [keyof Figures, string, string][] = [
+    ['firstRowsMs', 'sign-in answer → first rows (ms)', '≤ 1000'],
+    ['worstLongTaskScrollMs', 'worst long task scrolling to row 1,000 (ms)', '≤ 50'],
+    ['searchMs', 'search keystroke → rows (ms, 80 ms pause incl.)', '≤ 150'],
+    ['tickMs', 'checkbox tick (ms)', '≤ 50'],
+    ['selectAllMatchingMs', 'select all matching (ms)', ''],
+    ['domNodes', 'DOM nodes after scrolling', 'flat'],
+    ['heapMb', 'JS heap used (MB)', 'flat'],
+  ];
+  const first = results[0]!;
+  const last = results[results.length - 1]!;
+  const header = ['figure', ...results.map((r) => `${r.n.toLocaleString('en-US')} members`), `${last.n.toLocaleString('en-US')}/${first.n.toLocaleString('en-US')}`, 'goal'];
+  console.log(`\n| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|`);
+  for (const [key, label, goal] of rows) {
+    const ratio = first.f[key] > 0 ? (last.f[key] / first.f[key]).toFixed(2) : '—';
+    console.log(`| ${[label, ...results.map((r) => r.f[key].toFixed(key === 'heapMb' ? 1 : 0)), `${ratio}×`, goal].join(' | ')} |`);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
