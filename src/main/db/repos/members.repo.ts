@@ -261,17 +261,21 @@ export type MemberFilter = Pick<MemberListQuery, 'organizationId' | 'status' | '
 function matching(db: DbOrTx, q: MemberFilter) {
   let query = db.selectFrom('member').where('organization_id', '=', q.organizationId);
   query = q.status ? query.where('status', '=', q.status) : query.where('status', '<>', 'deleted');
-  if (q.search) {
+  if (q.search && q.search.trim()) {
+    // The same meaning as the list's search (planSearch), without its candidate cap: a selection
+    // must hold exactly the members the admin sees listed for this text.
     const text = q.search.trim().toLowerCase();
     const digits = /^[\d\s+().-]+$/.test(q.search.trim()) ? q.search.replace(/\D/g, '') : '';
-    if (text.length >= FTS_MIN_CHARS) {
-      const parts = [`{name email_normalized} : ${ftsPhrase(text)}`];
-      if (digits.length >= FTS_MIN_CHARS) parts.push(`phone_digits : ${ftsPhrase(digits)}`);
-      query = query.where('id', 'in', sql<number>`(SELECT rowid FROM member_search WHERE member_search MATCH ${parts.join(' OR ')})`);
-    } else {
-      const like = `%${escapeLike(text)}%`;
-      query = query.where((eb) => eb.or([sql<boolean>`lower(coalesce(name, '')) like ${like} escape '\\'`, sql<boolean>`email_normalized like ${like} escape '\\'`]));
-    }
+    if (text.length < FTS_MIN_CHARS) query = query.where(prefixTest(text));
+    else
+      query = byDialect(db, {
+        postgres: () => query.where(substringTest(db, text, digits)),
+        sqlite: () => {
+          const parts = [`{name email_normalized} : ${ftsPhrase(text)}`];
+          if (digits.length >= FTS_MIN_CHARS) parts.push(`phone_digits : ${ftsPhrase(digits)}`);
+          return query.where('id', 'in', sql<number>`(SELECT rowid FROM member_search WHERE member_search MATCH ${parts.join(' OR ')})`);
+        },
+      });
   }
   if (q.roleId !== undefined) query = query.where('id', 'in', (eb) => eb.selectFrom('member_role').select('member_id').where('role_id', '=', q.roleId!));
   if (q.accountId !== undefined) query = query.where('id', 'in', (eb) => eb.selectFrom('member_account').select('member_id').where('account_id', '=', q.accountId!));
