@@ -11,6 +11,7 @@ import {
   renameAccountInput,
 } from '../../services/accounts';
 import { accessInput, setMemberAccess } from '../../services/access';
+import { roleGrantRefusal } from '../../services/members/permits';
 import {
   addModule,
   copyRole,
@@ -35,8 +36,16 @@ const id = z.number().int().positive();
  * procedure declares its permission; each service checks the account it acts in.
  */
 export const rolesRouter = router({
-  list: adminProcedure('signedIn').query(({ ctx }) => rolesWithPermissions(ctx.services.deps.db, ctx.signedIn.organizationId)),
-  catalog: adminProcedure('signedIn').query(({ ctx }) => permissionCatalog(ctx.services.deps.db, ctx.signedIn.organizationId)),
+  /** Each role says whether the signed-in admin may hand it out at the company account, and if not why (grants.ts's rule). */
+  list: adminProcedure('signedIn').query(async ({ ctx }) =>
+    (await rolesWithPermissions(ctx.services.deps.db, ctx.signedIn.organizationId)).map((r) => ({ ...r, grantRefusal: roleGrantRefusal(ctx.signedIn.authz, r) })),
+  ),
+  /** Each permission says where the signed-in admin holds it ('all' or account ids): only there may they grant it (grants.ts). */
+  catalog: adminProcedure('signedIn').query(async ({ ctx }) => {
+    const c = await permissionCatalog(ctx.services.deps.db, ctx.signedIn.organizationId);
+    const heldAt = (key: string) => ctx.signedIn.authz.scope(key);
+    return { console: c.console.map((p) => ({ ...p, heldAt: heldAt(p.key) })), modules: c.modules.map((p) => ({ ...p, heldAt: heldAt(p.key) })) };
+  }),
   create: adminProcedure('roles.manage')
     .input(z.object({ name: roleName, permissions: permissionList.default([]) }))
     .mutation(({ ctx, input }) => createRole(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, input)),

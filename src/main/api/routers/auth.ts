@@ -1,3 +1,4 @@
+import type { Authz } from '../../core/authz';
 import { z } from 'zod';
 import { anyPersonWithPassword } from '../../db/repos/people.repo';
 import { membersOfPerson } from '../../db/repos/members.repo';
@@ -6,6 +7,16 @@ import { registerOwner, registrationInput, loadAuthz, requireOrganization } from
 import { isOwner } from '../../services/actor';
 import { isFirstOrganization } from '../../services/portal-settings';
 import { adminProcedure, publicProcedure, router } from '../trpc';
+
+/** "Acme" when members.view holds org-wide; else the top sub-accounts where it holds ("France", "France and Spain"). */
+function membersIn(authz: Authz, organizationName: string): string {
+  const scope = authz.scope('members.view');
+  if (scope === 'all') return organizationName;
+  const where = new Set(scope);
+  const tops = scope.filter((id) => !authz.tree.ancestors(id).some((a) => where.has(a))).map((id) => authz.tree.get(id)?.name ?? '?');
+  if (tops.length === 0) return organizationName;
+  return tops.length === 1 ? tops[0]! : `${tops.slice(0, -1).join(', ')} and ${tops[tops.length - 1]}`;
+}
 
 export const authRouter = router({
   /** What the first screen needs: whether an Owner exists, and who is signed in. */
@@ -32,6 +43,8 @@ export const authRouter = router({
         permissions: authz.consolePermissions(),
         /** Held at the company account: what applies to the whole organization (settings, audit, mail). */
         orgPermissions: authz.consolePermissions().filter((p) => authz.can(p)),
+        /** Where the members this person sees are: the organization, or their sub-accounts ("France") for a Team Admin. */
+        membersIn: membersIn(authz, org.name),
         /** The Owner of the install's first organization decides where the invitee pages listen. */
         installOwner: isOwner(authz) && (await isFirstOrganization(ctx.services.deps.db, org.id)),
       },

@@ -74,7 +74,7 @@ export const membersRouter = router({
     .input(listInput)
     .query(async ({ ctx, input }) => {
       await expireDue(ctx.services.deps, ctx.signedIn.organizationId);
-      return listMemberPage(ctx.services.deps, ctx.signedIn.organizationId, ctx.signedIn.authz, input);
+      return listMemberPage(ctx.services.deps, ctx.signedIn.organizationId, ctx.signedIn.actor, input);
     }),
 
   counts: adminProcedure('members.view').query(async ({ ctx }) => {
@@ -84,7 +84,7 @@ export const membersRouter = router({
 
   detail: adminProcedure('members.view')
     .input(one)
-    .query(({ ctx, input }) => memberDetail(ctx.services.deps, ctx.signedIn.organizationId, ctx.signedIn.authz, input.id)),
+    .query(({ ctx, input }) => memberDetail(ctx.services.deps, ctx.signedIn.organizationId, ctx.signedIn.actor, input.id)),
 
   /**
    * What would happen to each address, before anything is written. A mutation only so that it

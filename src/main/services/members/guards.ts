@@ -1,5 +1,5 @@
 import type { MemberAction } from '../../../shared/statuses';
-import { outranks, type AccountTree } from '../../core/authz';
+import type { AccountTree } from '../../core/authz';
 import { DomainError } from '../../core/errors';
 import { canApply, transitionRefusal } from '../../core/lifecycle';
 import type { DbOrTx } from '../../db/database';
@@ -8,6 +8,7 @@ import { countAcceptedOwners, findMembers } from '../../db/repos/members.repo';
 import type { Member } from '../../db/tables/member.table';
 import { isOwner, type AdminActor } from '../actor';
 import { loadAuthz } from '../organizations';
+import { rankRefusal, selfRefusal } from './permits';
 
 /** The assertions on who may act on whom, run before any member command changes a row. */
 
@@ -20,6 +21,7 @@ export async function loadTargets(trx: DbOrTx, organizationId: number, ids: numb
 /** The member must be within the actor's reach for this permission (org-wide, or at one of its sub-accounts). */
 export async function assertInScope(trx: DbOrTx, actor: AdminActor, permission: string, members: Member[]): Promise<void> {
   if (actor.authz.can(permission)) return;
+  // The same rule as permits.scopeRefusal, asked for many members at once.
   const access = await accountsOfMembers(trx, members.map((m) => m.id));
   for (const m of members) {
     const accounts = access.filter((a) => a.member_id === m.id).map((a) => a.account_id);
@@ -31,13 +33,11 @@ export async function assertInScope(trx: DbOrTx, actor: AdminActor, permission: 
 /** Nobody acts on themselves (for these actions) nor on someone with more privilege. */
 export async function assertMayActOn(trx: DbOrTx, actor: AdminActor, organizationId: number, action: MemberAction, members: Member[], tree: AccountTree): Promise<void> {
   for (const m of members) {
-    if (m.id === actor.memberId && (action === 'delete' || action === 'deactivate'))
-      throw new DomainError('SELF_ACTION', `You cannot ${action} yourself: ask another admin.`);
-    // Pending, expired, declined and cancelled members hold their grants too: whoever accepts gets them.
+    const self = selfRefusal(actor, m.id, action);
+    if (self) throw new DomainError('SELF_ACTION', self);
     if (m.status !== 'deleted') {
-      const target = await loadAuthz(trx, organizationId, m.id, tree);
-      if (outranks(target, actor.authz))
-        throw new DomainError('MORE_PRIVILEGED', `${m.email} has more privileges than you: only someone with at least the same can do this.`);
+      const rank = rankRefusal(actor, m, await loadAuthz(trx, organizationId, m.id, tree));
+      if (rank) throw new DomainError('MORE_PRIVILEGED', rank);
     }
   }
 }

@@ -1,15 +1,16 @@
 import { z } from 'zod';
 import { LISTED_STATUSES, MEMBER_STATUSES, type MemberStatus } from '../../../shared/statuses';
-import { adminActionsFor } from '../../core/lifecycle';
-import type { Authz } from '../../core/authz';
+import { Authz, type AccountTree } from '../../core/authz';
 import { DomainError } from '../../core/errors';
 import { listAudit } from '../../db/repos/audit.repo';
-import { accountsOfMembers, rolesOfMembers, permissionsOfMembers } from '../../db/repos/grants.repo';
+import { accountsOfMembers, grantsOfMembers, rolesOfMembers, permissionsOfMembers } from '../../db/repos/grants.repo';
 import { countByStatus, findMember, listMembers, sortValue, type MemberSort } from '../../db/repos/members.repo';
 import type { Member } from '../../db/tables/member.table';
 import { deliveriesOf, type Delivery } from '../../db/repos/outbox.repo';
 import type { ServiceDeps } from '../deps';
+import type { AdminActor } from '../actor';
 import { loadAccountTree, loadAuthz } from '../organizations';
+import { rowPermits, type RowPermits } from './permits';
 
 export const listInput = z.object({
   status: z.enum(MEMBER_STATUSES).optional(),
@@ -35,14 +36,17 @@ export interface MemberRow {
   inviteExpiresAt: string | null;
   acceptedAt: string | null;
   statusChangedAt: string;
+  /** What the signed-in admin may do to this member now (the server's own rules, guards.ts). */
   actions: string[];
+  /** What the member's status allows but this admin may not do, with the reason to show. */
+  refused: RowPermits['refused'];
   /** The latest mail to this member (queued, sending, sent, failed with the reason), if any. */
   delivery?: Delivery | null;
   /** Send back with an edit: a save over a newer version is refused (team mode). */
   version: number;
 }
 
-function toRow(m: Member, roles: { member_id: number; role_id: number; name: string; account_id: number }[], accounts: { member_id: number; account_id: number }[]): MemberRow {
+function toRow(m: Member, roles: { member_id: number; role_id: number; name: string; account_id: number }[], accounts: { member_id: number; account_id: number }[], permits: RowPermits): MemberRow {
   return {
     id: m.id,
     email: m.email,
@@ -55,12 +59,14 @@ function toRow(m: Member, roles: { member_id: number; role_id: number; name: str
     inviteExpiresAt: m.invite_expires_at,
     acceptedAt: m.accepted_at,
     statusChangedAt: m.status_changed_at,
-    actions: adminActionsFor(m.status),
+    actions: permits.actions,
+    refused: permits.refused,
     version: m.version,
   };
 }
 
-export async function listMemberPage(deps: ServiceDeps, organizationId: number, authz: Authz, input: ListInput) {
+export async function listMemberPage(deps: ServiceDeps, organizationId: number, actor: AdminActor, input: ListInput) {
+  const authz = actor.authz;
   const scope = authz.scope('members.view');
   const rows = await listMembers(deps.db, {
     organizationId,
@@ -76,12 +82,24 @@ export async function listMemberPage(deps: ServiceDeps, organizationId: number, 
   });
   const page = rows.slice(0, input.limit);
   const ids = page.map((m) => m.id);
-  const [roles, accounts, deliveries] = await Promise.all([rolesOfMembers(deps.db, ids), accountsOfMembers(deps.db, ids), deliveriesOf(deps.db, ids)]);
+  const [roles, accounts, deliveries, grants] = await Promise.all([rolesOfMembers(deps.db, ids), accountsOfMembers(deps.db, ids), deliveriesOf(deps.db, ids), grantsOfMembers(deps.db, ids)]);
+  const permits = permitsOf(actor, page, accounts, grants, authz.tree);
   const last = page[page.length - 1];
   return {
-    items: page.map((m): MemberRow => ({ ...toRow(m, roles, accounts), delivery: deliveries.get(m.id) ?? null })),
+    items: page.map((m): MemberRow => ({ ...toRow(m, roles, accounts, permits.get(m.id)!), delivery: deliveries.get(m.id) ?? null })),
     nextCursor: rows.length > input.limit && last ? { value: sortValue(last), id: last.id } : null,
   };
+}
+
+/** Each member's permits for this actor, from one grants query for the whole page. */
+function permitsOf(actor: AdminActor, members: Member[], accounts: { member_id: number; account_id: number }[], grants: { member_id: number; permission: string; account_id: number; role_name: string | null }[], tree: AccountTree): Map<number, RowPermits> {
+  return new Map(
+    members.map((m) => {
+      const held = grants.filter((g) => g.member_id === m.id).map((g) => ({ permission: g.permission, accountId: g.account_id, roleName: g.role_name }));
+      const accountIds = accounts.filter((a) => a.member_id === m.id).map((a) => a.account_id);
+      return [m.id, rowPermits(actor, m, accountIds, new Authz(held, tree))];
+    }),
+  );
 }
 
 export async function memberCounts(deps: ServiceDeps, organizationId: number, authz: Authz): Promise<Record<string, number>> {
@@ -89,7 +107,8 @@ export async function memberCounts(deps: ServiceDeps, organizationId: number, au
   return Object.fromEntries(LISTED_STATUSES.map((s) => [s, counts[s] ?? 0]));
 }
 
-export async function memberDetail(deps: ServiceDeps, organizationId: number, authz: Authz, id: number) {
+export async function memberDetail(deps: ServiceDeps, organizationId: number, actor: AdminActor, id: number) {
+  const authz = actor.authz;
   const m = await findMember(deps.db, organizationId, id);
   if (!m || m.status === 'deleted') throw new DomainError('NOT_FOUND', 'This member no longer exists.');
   const scope = authz.scope('members.view');
@@ -100,7 +119,7 @@ export async function memberDetail(deps: ServiceDeps, organizationId: number, au
   const effective = [...new Set(target.grants.map((g) => g.permission))].sort().map((p) => ({ permission: p, sources: target.explain(p) }));
   const history = await listAudit(deps.db, { organizationId, targetType: 'member', targetId: id, limit: 100 });
   return {
-    ...toRow(m, roles, accounts),
+    ...toRow(m, roles, accounts, rowPermits(actor, m, accounts.map((a) => a.account_id), target)),
     permissions: permissions.map((p) => ({ permission: p.permission, accountId: p.account_id })),
     effective,
     history: history.map((h) => ({ id: h.id, action: h.action, actor: h.actor_label, at: h.at, before: h.before_json ? JSON.parse(h.before_json) : null, after: h.after_json ? JSON.parse(h.after_json) : null })),

@@ -120,7 +120,8 @@ export function BulkBar({ me, selection, rows, roles, progress, onRun, onClear }
     if (selection.kind === 'filter') {
       // A status tab: every matching member has that status, as the loaded rows show.
       const status = selection.filter.status;
-      if (status && rows[0] && !rows[0].actions.includes(rowAction)) return `${BULK_LABELS[action]} does not apply to ${STATUS_LABELS[status].toLowerCase()} members.`;
+      // Rows carry what this admin may do and what their status allows but is refused to them: together, what the status allows.
+      if (status && rows[0] && !rows.some((r) => r.actions.includes(rowAction) || r.refused.some((x) => x.action === rowAction))) return `${BULK_LABELS[action]} does not apply to ${STATUS_LABELS[status].toLowerCase()} members.`;
       return null;
     }
     const chosen = rows.filter((r) => selection.ids.has(r.id));
@@ -128,6 +129,9 @@ export function BulkBar({ me, selection, rows, roles, progress, onRun, onClear }
     if (fits.length > 0 || chosen.length < selection.ids.size) return null;
     if (SELF_MATTERS.has(action) && chosen.length === 1 && chosen[0]!.id === me.memberId)
       return action === 'setRoles' ? 'Nobody can change their own roles: unselect your own row.' : `You cannot ${action} yourself: unselect your own row.`;
+    // One member the server's rules keep this admin from acting on: its reason ("… has more privileges than you").
+    const refusal = chosen.length === 1 ? chosen[0]!.refused.find((x) => x.action === rowAction) : undefined;
+    if (refusal) return refusal.reason;
     const byStatus = new Map<MemberStatus, number>();
     let self = 0;
     for (const r of chosen) {
@@ -149,7 +153,7 @@ export function BulkBar({ me, selection, rows, roles, progress, onRun, onClear }
     <Paper withBorder p="xs" role="region" aria-label="Bulk actions">
       <Group gap="xs" wrap="wrap">
         <Text size="sm" fw={600}>{formatCount(count)} selected</Text>
-        <Select aria-label="Change role to" placeholder="Change role to…" size="xs" w={170} data={roles.map((r) => ({ value: String(r.id), label: r.name }))} value={role} onChange={setRole} />
+        <Select aria-label="Change role to" placeholder="Change role to…" size="xs" w={170} data={grantableOptions(roles)} value={role} onChange={setRole} title={notGrantable(roles) ?? undefined} />
         {BULK_ACTIONS.map((a) => (
           <ReasonButton key={a} reason={busy ? 'Wait for the running action to finish.' : whyNot(a)} color={a === 'delete' ? 'red' : CONFIRM[a] ? 'orange' : undefined} onClick={() => start(a)}>
             {BULK_LABELS[a]}
@@ -184,12 +188,25 @@ export function BulkBar({ me, selection, rows, roles, progress, onRun, onClear }
   );
 }
 
+/** The roles the signed-in admin may hand out (the server says which, roles.list's grantRefusal). */
+function grantableOptions(roles: RoleRow[]) {
+  return roles.filter((r) => r.grantRefusal === null).map((r) => ({ value: String(r.id), label: r.name }));
+}
+
+/** "Owner is not offered: only an Owner can grant the Owner role." for the roles left out, or null. */
+function notGrantable(roles: RoleRow[]): string | null {
+  const out = roles.filter((r) => r.grantRefusal !== null);
+  if (out.length === 0) return null;
+  return `Not offered: ${out.map((r) => `${r.name} (${r.grantRefusal})`).join(' ')}`;
+}
+
 /** "Change role…" from a row's ⋯ menu: the chosen role replaces the member's roles at the company account. */
 export function RoleChangeModal({ member, roles, onClose, onApply }: { member: { id: number; email: string } | null; roles: RoleRow[]; onClose(): void; onApply(id: number, roleId: number): void }) {
   const [role, setRole] = useState<string | null>(null);
   return (
     <Modal opened={member !== null} onClose={onClose} title={member ? `Change the role of ${member.email}` : ''} centered>
-      <Select label="New role" placeholder="Choose a role" data={roles.map((r) => ({ value: String(r.id), label: r.name }))} value={role} onChange={setRole} mb="lg" data-autofocus />
+      <Select label="New role" placeholder="Choose a role" data={grantableOptions(roles)} value={role} onChange={setRole} mb={notGrantable(roles) ? 'xs' : 'lg'} data-autofocus />
+      {notGrantable(roles) && <Text size="xs" c="dimmed" mb="lg">{notGrantable(roles)}</Text>}
       <Group justify="flex-end">
         <Button variant="default" onClick={onClose}>Cancel</Button>
         <ReasonButton

@@ -51,11 +51,14 @@ function AccessForm({ m }: { m: Saved }) {
   const editable = me.permissions.includes('members.edit') && !self && m.status !== 'deleted';
   const accountOptions = (accounts.data ?? []).map((a) => ({ value: String(a.id), label: a.path }));
   const subAccountOptions = accountOptions.filter((a) => a.value !== String(root.id));
-  const roleOptions = (roles.data ?? []).map((r) => ({ value: String(r.id), label: r.name }));
+  // Roles the admin may not hand out (the Owner role for an Admin) are listed but disabled.
+  const roleOptions = (roles.data ?? []).map((r) => ({ value: String(r.id), label: r.grantRefusal ? `${r.name} (not yours to grant)` : r.name, disabled: r.grantRefusal !== null && !m.roles.some((x) => x.id === r.id) }));
   const at = Number(permAt ?? root.id);
   const labelOf = new Map([...(catalog.data?.console ?? []), ...(catalog.data?.modules ?? [])].map((p) => [p.key as string, p.label]));
   const allPerms = [...(catalog.data?.console ?? []), ...(catalog.data?.modules ?? [])];
   // Held anyway through a role: said beside the unchecked box, so an empty box does not read as "not held".
+  // The server's rule (grants.ts): one grants only what one holds at that account.
+  const grantable = (heldAt: 'all' | number[]) => heldAt === 'all' || heldAt.includes(at);
   const heldByRole = new Set(m.effective.filter((e) => e.sources.some((s) => s.startsWith('granted by role'))).map((e) => e.permission));
 
   const submit = () =>
@@ -98,7 +101,8 @@ function AccessForm({ m }: { m: Saved }) {
               label={p.label}
               aria-label={`Single permission: ${p.label}`}
               description={heldByRole.has(p.key) && !perms.some((x) => x.permission === p.key && x.accountId === at) ? 'Held through a role' : undefined}
-              disabled={!editable}
+              disabled={!editable || (!grantable(p.heldAt) && !perms.some((x) => x.permission === p.key && x.accountId === at))}
+              title={grantable(p.heldAt) ? undefined : 'You do not hold this permission here yourself, so you cannot grant it.'}
               checked={perms.some((x) => x.permission === p.key && x.accountId === at)}
               onChange={(e) => {
                 const on = e.currentTarget.checked;

@@ -106,17 +106,26 @@ const COLUMNS = [
     header: () => <span className="visually-hidden">Actions</span>,
     cell: ({ row, table }) => {
       const m = row.original;
-      if (m.actions.length === 0) return null;
+      if (m.actions.length === 0 && m.refused.length === 0) return null;
+      // Only what the signed-in admin may do here; the common actions left out say why, below a divider.
+      const whyNot = m.refused.filter((r) => COMMON.has(r.action));
       return (
         <Menu position="bottom-end" withinPortal>
           <Menu.Target>
             <ActionIcon variant="subtle" aria-label={`Actions for ${m.email}`}>⋯</ActionIcon>
           </Menu.Target>
-          <Menu.Dropdown>
+          <Menu.Dropdown maw={320}>
             {rowMenu(m.actions).map((a) => (
               <Menu.Item key={a} color={DESTRUCTIVE.has(a) ? 'red' : undefined} onClick={() => actionsOf(table).run(a, m.id, m.email)}>
                 {a === 'changeRole' ? 'Change role…' : (ACTION_LABELS[a] ?? a)}
               </Menu.Item>
+            ))}
+            {m.actions.length === 0 && <Text size="xs" c="dimmed" px="sm" py={6}>Nothing you may do here.</Text>}
+            {whyNot.length > 0 && <Menu.Divider />}
+            {whyNot.map((r) => (
+              <Text key={r.action} size="xs" c="dimmed" px="sm" py={4} data-refused={r.action}>
+                <b>{ACTION_LABELS[r.action] ?? r.action}</b> is not offered: {r.reason}
+              </Text>
             ))}
           </Menu.Dropdown>
         </Menu>
@@ -129,6 +138,9 @@ const COLUMNS = [
 function rowMenu(actions: string[]): string[] {
   return actions.flatMap((a) => (a === 'edit' ? ['edit', 'changeRole'] : [a]));
 }
+
+/** Actions people look for: when they are left out of a row's menu, the menu says why. */
+const COMMON = new Set(['deactivate', 'delete', 'reactivate', 'resend', 'edit']);
 
 const stop = (e: { stopPropagation(): void }) => e.stopPropagation();
 

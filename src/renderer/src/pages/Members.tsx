@@ -221,7 +221,7 @@ export function MembersPage() {
             Members
           </Title>
           <Text c="dimmed" size="sm">
-            {formatCount(total)} {total === 1 ? 'person' : 'people'} in {me.organization.name}
+            {formatCount(total)} {total === 1 ? 'person' : 'people'} in {me.membersIn}
           </Text>
         </div>
         {canInvite && <Button onClick={() => setInviteOpen(true)}>Invite people</Button>}

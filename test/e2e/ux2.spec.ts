@@ -1,0 +1,127 @@
+import type { APIRequestContext, Browser, Page } from '@playwright/test';
+import { expect, OWNER, registerOwner, test } from './fixtures';
+
+/** Issue 15, second round: menus offer only what the signed-in person may do; a Team Admin's header names their sub-account. */
+
+test.describe.configure({ timeout: 180_000 });
+
+async function api<T>(request: APIRequestContext, baseURL: string, path: string, input?: unknown, method: 'query' | 'mutation' = 'mutation'): Promise<T> {
+  const headers = { 'x-roster-client': 'web' };
+  const res =
+    method === 'query'
+      ? await request.get(`${baseURL}/trpc/${path}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`, { headers })
+      : await request.post(`${baseURL}/trpc/${path}`, { headers, data: input ?? {} });
+  const body = (await res.json()) as { result?: { data: T }; error?: unknown };
+  if (!res.ok() || !body.result) throw new Error(`${path}: ${res.status()} ${JSON.stringify(body.error)}`);
+  return body.result.data;
+}
+
+async function acceptInvitation(owner: Page, baseURL: string, email: string): Promise<void> {
+  const list = await api<{ items: { id: number; email: string }[] }>(owner.request, baseURL, 'members.list', { search: email }, 'query');
+  const id = list.items.find((m) => m.email === email)!.id;
+  const { url } = await api<{ url: string }>(owner.request, baseURL, 'members.copyInviteLink', { id });
+  const token = url.split('/').pop()!;
+  const form = await fetch(`${baseURL}/invite/${token}`);
+  const cookie = form.headers.get('set-cookie')!.split(';')[0]!;
+  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+  const res = await fetch(`${baseURL}/invite/${token}/accept`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+    body: new URLSearchParams({ csrf, password: OWNER.password, confirm: OWNER.password }),
+  });
+  expect(res.ok).toBe(true);
+}
+
+async function signInElsewhere(browser: Browser, baseURL: string, email: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(baseURL);
+  await page.getByRole('textbox', { name: 'Email' }).fill(email);
+  await page.getByRole('textbox', { name: 'Password' }).fill(OWNER.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Members' })).toBeVisible({ timeout: 30_000 });
+  return page;
+}
+
+async function screens(page: Page, name: string): Promise<void> {
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.evaluate((s) => document.documentElement.setAttribute('data-mantine-color-scheme', s), scheme);
+    await page.screenshot({ path: `test-results/screens/ux2-${name}-${scheme}.png` });
+  }
+  await page.evaluate(() => document.documentElement.setAttribute('data-mantine-color-scheme', 'light'));
+}
+
+const table = (page: Page) => page.getByRole('table', { name: 'Members' });
+
+test('menus offer only what the signed-in person may do, and say why for the common actions left out', async ({ page, roster, browser }) => {
+  await registerOwner(page);
+
+  // The Owner's own row: no Deactivate nor Delete, and the menu says why.
+  await table(page).getByRole('button', { name: `Actions for ${OWNER.email}` }).click();
+  const menu = page.getByRole('menu');
+  await expect(menu.getByRole('menuitem', { name: 'Deactivate' })).toHaveCount(0);
+  await expect(menu.getByRole('menuitem', { name: 'Delete' })).toHaveCount(0);
+  await expect(menu).toContainText('You cannot delete yourself: ask another admin.');
+  await screens(page, 'owner-own-row-menu');
+  await page.keyboard.press('Escape');
+
+  // An Admin (at the company account) signs in.
+  const roles = await api<{ id: number; builtin: string | null }[]>(page.request, roster.baseURL, 'roles.list', undefined, 'query');
+  const admin = roles.find((r) => r.builtin === 'admin')!.id;
+  await api(page.request, roster.baseURL, 'members.invite', { entries: [{ email: 'adam@acme.test', name: 'Adam Admin' }], grants: { roleIds: [admin] } });
+  await acceptInvitation(page, roster.baseURL, 'adam@acme.test');
+  const adam = await signInElsewhere(browser, roster.baseURL, 'adam@acme.test');
+
+  // No Delete nor Deactivate on the Owner: the Owner has more privileges.
+  await table(adam).getByRole('button', { name: `Actions for ${OWNER.email}` }).click();
+  const adamMenu = adam.getByRole('menu');
+  await expect(adamMenu.getByRole('menuitem', { name: 'Delete' })).toHaveCount(0);
+  await expect(adamMenu.getByRole('menuitem', { name: 'Deactivate' })).toHaveCount(0);
+  await expect(adamMenu).toContainText(`${OWNER.email} has more privileges than you`);
+  await screens(adam, 'admin-owner-row-menu');
+  await adam.keyboard.press('Escape');
+
+  // The bulk role list and the row's role dialog offer no Owner.
+  await table(adam).getByRole('checkbox', { name: `Select ${OWNER.email}` }).check();
+  const bar = adam.getByRole('region', { name: 'Bulk actions' });
+  await expect(bar.getByRole('button', { name: 'Delete' })).toHaveAccessibleDescription(/has more privileges than you/);
+  await bar.getByRole('textbox', { name: 'Change role to' }).or(bar.getByRole('combobox', { name: 'Change role to' })).first().click();
+  await expect(adam.getByRole('option', { name: 'Admin', exact: true })).toBeVisible();
+  await expect(adam.getByRole('option', { name: 'Owner', exact: true })).toHaveCount(0);
+  await screens(adam, 'admin-bulk-roles');
+  await adam.keyboard.press('Escape');
+
+  // In a member's panel, "Delete the organization" cannot be granted by someone who does not hold it.
+  await inviteAndOpen(adam, roster.baseURL, 'newbie@acme.test');
+  const box = adam.getByRole('checkbox', { name: 'Single permission: Delete the organization' });
+  await expect(box).toBeDisabled();
+  await expect(adam.getByRole('checkbox', { name: 'Single permission: Audit' })).toBeEnabled();
+  await screens(adam, 'admin-panel-permissions');
+  await adam.context().close();
+});
+
+async function inviteAndOpen(page: Page, baseURL: string, email: string): Promise<void> {
+  const roles = await api<{ id: number; builtin: string | null }[]>(page.request, baseURL, 'roles.list', undefined, 'query');
+  await api(page.request, baseURL, 'members.invite', { entries: [{ email }], grants: { roleIds: [roles.find((r) => r.builtin === 'member')!.id] } });
+  await page.reload();
+  await table(page).getByRole('button', { name: email }).click();
+  await expect(page.getByRole('dialog')).toBeVisible();
+}
+
+test('a Team Admin’s Members header counts the people of their sub-account, named', async ({ page, roster, browser }) => {
+  await registerOwner(page);
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Accounts', exact: true }).click();
+  await page.getByRole('textbox', { name: 'New sub-account' }).fill('France');
+  await page.getByRole('textbox', { name: 'Invite the person in charge (optional)' }).fill('lead@acme.test');
+  await page.getByRole('textbox', { name: 'Their role there' }).or(page.getByRole('combobox', { name: 'Their role there' })).first().click();
+  await page.getByRole('option', { name: 'Admin', exact: true }).click();
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(page.getByText('lead@acme.test invited')).toBeVisible();
+  await acceptInvitation(page, roster.baseURL, 'lead@acme.test');
+
+  const lead = await signInElsewhere(browser, roster.baseURL, 'lead@acme.test');
+  await expect(lead.getByText(/^1 person in France$/)).toBeVisible();
+  await screens(lead, 'team-admin-header');
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Members', exact: true }).click();
+  await expect(page.getByText(/^2 people in Acme Robotics$/)).toBeVisible();
+  await lead.context().close();
+});
