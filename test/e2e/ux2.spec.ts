@@ -103,7 +103,7 @@ async function inviteAndOpen(page: Page, baseURL: string, email: string): Promis
   const roles = await api<{ id: number; builtin: string | null }[]>(page.request, baseURL, 'roles.list', undefined, 'query');
   await api(page.request, baseURL, 'members.invite', { entries: [{ email }], grants: { roleIds: [roles.find((r) => r.builtin === 'member')!.id] } });
   await page.reload();
-  await table(page).getByRole('button', { name: email }).click();
+  await table(page).getByRole('button', { name: email, exact: true }).click();
   await expect(page.getByRole('dialog')).toBeVisible();
 }
 
