@@ -44,11 +44,14 @@ export interface RowPermits {
   actions: MemberAction[];
   /** The actions the member's status allows but this admin may not take, each with the reason. */
   refused: { action: MemberAction; reason: string }[];
+  /** Why "Change role…" is not offered (yourself, or someone who outranks you), or null. */
+  rolesRefusal: string | null;
 }
 
 /** The row's actions for its status, split into those the actor may take and those refused (with why). */
 export function rowPermits(actor: AdminActor, target: { id: number; email: string; status: MemberStatus }, accountIds: number[], targetAuthz: Authz): RowPermits {
-  const out: RowPermits = { actions: [], refused: [] };
+  const rolesRefusal = target.id === actor.memberId ? 'Nobody can change their own roles: ask another admin.' : rankRefusal(actor, target, targetAuthz);
+  const out: RowPermits = { actions: [], refused: [], rolesRefusal };
   for (const action of adminActionsFor(target.status)) {
     const permission = ACTION_PERMISSION[action] ?? 'members.edit';
     let reason: string | null = null;

@@ -40,6 +40,8 @@ export interface MemberRow {
   actions: string[];
   /** What the member's status allows but this admin may not do, with the reason to show. */
   refused: RowPermits['refused'];
+  /** Why "Change role…" is not offered, or null. */
+  rolesRefusal: string | null;
   /** The latest mail to this member (queued, sending, sent, failed with the reason), if any. */
   delivery?: Delivery | null;
   /** Send back with an edit: a save over a newer version is refused (team mode). */
@@ -61,6 +63,7 @@ function toRow(m: Member, roles: { member_id: number; role_id: number; name: str
     statusChangedAt: m.status_changed_at,
     actions: permits.actions,
     refused: permits.refused,
+    rolesRefusal: permits.rolesRefusal,
     version: m.version,
   };
 }

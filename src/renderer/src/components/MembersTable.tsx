@@ -108,14 +108,14 @@ const COLUMNS = [
       const m = row.original;
       if (m.actions.length === 0 && m.refused.length === 0) return null;
       // Only what the signed-in admin may do here; the common actions left out say why, below a divider.
-      const whyNot = m.refused.filter((r) => COMMON.has(r.action));
+      const whyNot = groupRefusals([...m.refused.filter((r) => COMMON.has(r.action)), ...(m.rolesRefusal && m.actions.includes('edit') ? [{ action: 'changeRole', reason: m.rolesRefusal }] : [])]);
       return (
         <Menu position="bottom-end" withinPortal>
           <Menu.Target>
             <ActionIcon variant="subtle" aria-label={`Actions for ${m.email}`}>⋯</ActionIcon>
           </Menu.Target>
           <Menu.Dropdown maw={320}>
-            {rowMenu(m.actions).map((a) => (
+            {rowMenu(m.actions, m.rolesRefusal === null).map((a) => (
               <Menu.Item key={a} color={DESTRUCTIVE.has(a) ? 'red' : undefined} onClick={() => actionsOf(table).run(a, m.id, m.email)}>
                 {a === 'changeRole' ? 'Change role…' : (ACTION_LABELS[a] ?? a)}
               </Menu.Item>
@@ -123,8 +123,8 @@ const COLUMNS = [
             {m.actions.length === 0 && <Text size="xs" c="dimmed" px="sm" py={6}>Nothing you may do here.</Text>}
             {whyNot.length > 0 && <Menu.Divider />}
             {whyNot.map((r) => (
-              <Text key={r.action} size="xs" c="dimmed" px="sm" py={4} data-refused={r.action}>
-                <b>{ACTION_LABELS[r.action] ?? r.action}</b> is not offered: {r.reason}
+              <Text key={r.reason} size="xs" c="dimmed" px="sm" py={4} data-refused={r.actions.join(' ')}>
+                <b>{listed(r.actions.map((a) => (a === 'changeRole' ? 'Change role' : (ACTION_LABELS[a] ?? a))))}</b> {r.actions.length === 1 ? 'is' : 'are'} not offered: {r.reason}
               </Text>
             ))}
           </Menu.Dropdown>
@@ -135,12 +135,23 @@ const COLUMNS = [
 ];
 
 /** The row's menu: the server's actions for its status, with "Change role…" after Edit where editing applies. */
-function rowMenu(actions: string[]): string[] {
-  return actions.flatMap((a) => (a === 'edit' ? ['edit', 'changeRole'] : [a]));
+function rowMenu(actions: string[], rolesAllowed: boolean): string[] {
+  return actions.flatMap((a) => (a === 'edit' && rolesAllowed ? ['edit', 'changeRole'] : [a]));
 }
 
 /** Actions people look for: when they are left out of a row's menu, the menu says why. */
 const COMMON = new Set(['deactivate', 'delete', 'reactivate', 'resend', 'edit']);
+
+/** Refusals with the same reason said once: "Deactivate and Delete are not offered: …". */
+function groupRefusals(refused: { action: string; reason: string }[]): { actions: string[]; reason: string }[] {
+  const by = new Map<string, string[]>();
+  for (const r of refused) by.set(r.reason, [...(by.get(r.reason) ?? []), r.action]);
+  return [...by].map(([reason, actions]) => ({ reason, actions }));
+}
+
+function listed(names: string[]): string {
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
 
 const stop = (e: { stopPropagation(): void }) => e.stopPropagation();
 
