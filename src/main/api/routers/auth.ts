@@ -61,9 +61,18 @@ export const authRouter = router({
   signIn: publicProcedure
     .input(z.object({ email: z.string().trim().min(1, 'Enter your email address.').max(320), password: z.string().min(1, 'Enter your password.').max(1024), organizationId: z.number().int().positive().optional() }))
     .mutation(async ({ ctx, input }) => {
-      const { token } = await ctx.services.sessions.signIn(input.email, input.password, input.organizationId, ctx.client);
+      // The password is checked under the one guess limiter (sessions.signIn) before anything else is said.
+      const { token, session } = await ctx.services.sessions.signIn(input.email, input.password, input.organizationId, ctx.client);
+      if (input.organizationId === undefined) {
+        // Someone with console access in several organizations picks one (PRODUCT.md): no session until they do.
+        const organizations = await ctx.services.sessions.consoleOrganizations(session.personId);
+        if (organizations.length > 1) {
+          ctx.services.sessions.signOut(token);
+          return { ok: false as const, organizations };
+        }
+      }
       ctx.sessionCarrier.set(token);
-      return { ok: true };
+      return { ok: true as const, organizations: [] };
     }),
 
   signOut: publicProcedure.mutation(({ ctx }) => {
