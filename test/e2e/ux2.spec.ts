@@ -96,6 +96,7 @@ test('menus offer only what the signed-in person may do, and say why for the com
   const box = adam.getByRole('checkbox', { name: 'Single permission: Delete the organization' });
   await expect(box).toBeDisabled();
   await expect(adam.getByRole('checkbox', { name: 'Single permission: Audit' })).toBeEnabled();
+  await box.scrollIntoViewIfNeeded();
   await screens(adam, 'admin-panel-permissions');
   await adam.context().close();
 });
@@ -125,4 +126,24 @@ test('a Team Admin’s Members header counts the people of their sub-account, na
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Members', exact: true }).click();
   await expect(page.getByText(/^2 people in Acme Robotics$/)).toBeVisible();
   await lead.context().close();
+});
+
+test('a person in several organizations picks the organization at sign-in', async ({ page, roster, browser }) => {
+  await registerOwner(page);
+  await api(page.request, roster.baseURL, 'organizations.create', { name: 'Globex' });
+
+  const other = await (await browser.newContext()).newPage();
+  await other.goto(roster.baseURL);
+  await other.getByRole('textbox', { name: 'Email' }).fill(OWNER.email);
+  await other.getByRole('textbox', { name: 'Password' }).fill(OWNER.password);
+  await other.getByRole('button', { name: 'Sign in' }).click();
+  const choice = other.getByRole('radiogroup', { name: 'Organization' });
+  await expect(choice).toBeVisible({ timeout: 30_000 });
+  await expect(choice.getByRole('radio')).toHaveCount(2);
+  await screens(other, 'signin-choose-organization');
+  await choice.getByRole('radio', { name: 'Globex' }).check();
+  await other.getByRole('button', { name: 'Continue' }).click();
+  await expect(other.getByRole('heading', { name: 'Members' })).toBeVisible({ timeout: 30_000 });
+  await expect(other.getByText(/^1 person in Globex$/)).toBeVisible();
+  await other.context().close();
 });
