@@ -178,10 +178,12 @@ interface MembersTableProps {
   onOpen(id: number): void;
   onRun(action: string, id: number, email: string): void;
   empty: { title: string; hint: string } | null;
+  /** The tab, search, filters and sort: a new one brings the list back to its first rows. */
+  viewKey?: string;
 }
 
 /** The members as a virtual table: only the rows in view are in the page, whatever the total. */
-export const MembersTable = memo(function MembersTable({ rows, total, loading, refreshing, hasMore, loadingMore, onLoadMore, selected, allMatching, onToggle, onToggleAll, onOpen, onRun, empty }: MembersTableProps) {
+export const MembersTable = memo(function MembersTable({ rows, total, loading, refreshing, hasMore, loadingMore, onLoadMore, selected, allMatching, onToggle, onToggleAll, onOpen, onRun, empty, viewKey }: MembersTableProps) {
   const allChecked = allMatching || (rows.length > 0 && selected.size >= rows.length && rows.every((r) => selected.has(r.id)));
   const table = useReactTable<MemberRow>({
     data: rows,
@@ -215,6 +217,7 @@ export const MembersTable = memo(function MembersTable({ rows, total, loading, r
           onOpenRow={openMember}
           onRangeChange={onRangeChange}
           renderRow={renderRow}
+          viewKey={viewKey}
           minWidth={960}
           style={{ flex: 1, minHeight: 0 }}
         >

@@ -289,6 +289,7 @@ export function MembersPage() {
         onToggleAll={toggleAll}
         onOpen={openPanel}
         onRun={runRowAction}
+        viewKey={filterKey}
         empty={list.isLoading || list.error ? null : empty}
       />
 
