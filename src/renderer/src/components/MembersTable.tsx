@@ -1,6 +1,6 @@
-import { ActionIcon, Badge, Checkbox, Group, Menu, Stack, Skeleton, Text, UnstyledButton } from '@mantine/core';
+import { ActionIcon, Checkbox, Group, Menu, Stack, Skeleton, Text, UnstyledButton } from '@mantine/core';
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table';
-import { memo, useCallback, useState } from 'react';
+import { memo, useCallback, useState, type CSSProperties } from 'react';
 import type { MemberRow } from '../api-types';
 import { DeliveryBadge } from './DeliveryBadge';
 import { ACTION_LABELS, DESTRUCTIVE, STATUS_COLORS, STATUS_LABELS, formatCount, formatDate, formatDay, formatDayMonth, formatPhone } from './labels';
@@ -56,8 +56,8 @@ const COLUMNS = [
           }}
           style={{ borderRadius: 4, minWidth: 0, display: 'flex', gap: 8, alignItems: 'baseline', whiteSpace: 'nowrap', overflow: 'hidden' }}
         >
-          <Text size="sm" fw={600} truncate style={{ flexShrink: 0, maxWidth: m.name ? '60%' : '100%' }}>{m.name || m.email}</Text>
-          {m.name && <Text size="xs" c="dimmed" truncate>{m.email}</Text>}
+          <span className="cell-strong" style={{ flexShrink: 0, maxWidth: m.name ? '60%' : '100%' }}>{m.name || m.email}</span>
+          {m.name && <span className="cell-dimmed">{m.email}</span>}
         </UnstyledButton>
       );
     },
@@ -65,7 +65,7 @@ const COLUMNS = [
   column.accessor('phone', {
     header: 'Phone',
     size: 160,
-    cell: ({ getValue }) => <Text size="sm" truncate>{formatPhone(getValue())}</Text>,
+    cell: ({ getValue }) => <span className="cell-text">{formatPhone(getValue())}</span>,
   }),
   column.accessor('roles', {
     header: 'Roles',
@@ -73,9 +73,9 @@ const COLUMNS = [
     cell: ({ getValue }) => {
       const roles = getValue();
       return (
-        <Group gap={4} wrap="nowrap" style={{ overflow: 'hidden' }} title={roles.map((r) => r.name).join(', ')}>
-          {roles.map((role) => <Badge key={`${role.id}-${role.accountId}`} variant="light" size="sm" style={{ flexShrink: 0 }}>{role.name}</Badge>)}
-        </Group>
+        <span className="cell-line" title={roles.map((r) => r.name).join(', ')}>
+          {roles.map((role) => <span key={`${role.id}-${role.accountId}`} className="cell-chip">{role.name}</span>)}
+        </span>
       );
     },
   }),
@@ -85,19 +85,19 @@ const COLUMNS = [
     cell: ({ row }) => {
       const m = row.original;
       return (
-        <Group gap={6} wrap="nowrap" style={{ overflow: 'hidden' }}>
-          <Badge color={STATUS_COLORS[m.status]} variant="dot" style={{ flexShrink: 0 }}>{STATUS_LABELS[m.status]}</Badge>
-          {m.status === 'pending' && m.inviteExpiresAt && <Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }} title={`Valid until ${formatDate(m.inviteExpiresAt)}`}>until {formatDayMonth(m.inviteExpiresAt)}</Text>}
+        <span className="cell-line">
+          <span className="cell-status" style={{ '--dot': `var(--mantine-color-${STATUS_COLORS[m.status]}-filled)` } as CSSProperties}>{STATUS_LABELS[m.status]}</span>
+          {m.status === 'pending' && m.inviteExpiresAt && <span className="cell-dimmed" style={{ flexShrink: 0 }} title={`Valid until ${formatDate(m.inviteExpiresAt)}`}>until {formatDayMonth(m.inviteExpiresAt)}</span>}
           {/* The mail chip where it matters: an invitation on its way, or any mail that failed (with Retry). */}
           {(m.status === 'pending' || m.delivery?.status === 'failed') && <DeliveryBadge memberId={m.id} delivery={m.delivery} />}
-        </Group>
+        </span>
       );
     },
   }),
   column.accessor('invitedAt', {
     header: 'Invited',
     size: 110,
-    cell: ({ getValue }) => <Text size="sm" style={{ whiteSpace: 'nowrap' }} title={formatDate(getValue())}>{formatDay(getValue())}</Text>,
+    cell: ({ getValue }) => <span className="cell-text" title={formatDate(getValue())}>{formatDay(getValue())}</span>,
   }),
   column.display({
     id: 'actions',
@@ -107,20 +107,7 @@ const COLUMNS = [
     cell: ({ row, table }) => {
       const m = row.original;
       if (m.actions.length === 0) return null;
-      return (
-        <Menu position="bottom-end" withinPortal>
-          <Menu.Target>
-            <ActionIcon variant="subtle" aria-label={`Actions for ${m.email}`}>⋯</ActionIcon>
-          </Menu.Target>
-          <Menu.Dropdown>
-            {rowMenu(m.actions).map((a) => (
-              <Menu.Item key={a} color={DESTRUCTIVE.has(a) ? 'red' : undefined} onClick={() => actionsOf(table).run(a, m.id, m.email)}>
-                {a === 'changeRole' ? 'Change role…' : (ACTION_LABELS[a] ?? a)}
-              </Menu.Item>
-            ))}
-          </Menu.Dropdown>
-        </Menu>
-      );
+      return <RowMenu member={m} onRun={(a) => actionsOf(table).run(a, m.id, m.email)} />;
     },
   }),
 ];
@@ -128,6 +115,45 @@ const COLUMNS = [
 /** The row's menu: the server's actions for its status, with "Change role…" after Edit where editing applies. */
 function rowMenu(actions: string[]): string[] {
   return actions.flatMap((a) => (a === 'edit' ? ['edit', 'changeRole'] : [a]));
+}
+
+/**
+ * The ⋯ menu: a plain button until first opened. A Mantine Menu (popover, floating position, focus
+ * trap) per row cost more than the rest of the row, so it is mounted only for the row it is opened on.
+ */
+function RowMenu({ member: m, onRun }: { member: MemberRow; onRun(action: string): void }) {
+  const [mounted, setMounted] = useState(false);
+  const [opened, setOpened] = useState(false);
+  const target = (
+    <ActionIcon
+      variant="subtle"
+      aria-label={`Actions for ${m.email}`}
+      aria-haspopup="menu"
+      onClick={
+        mounted
+          ? undefined
+          : () => {
+              setMounted(true);
+              setOpened(true);
+            }
+      }
+    >
+      ⋯
+    </ActionIcon>
+  );
+  if (!mounted) return target;
+  return (
+    <Menu position="bottom-end" withinPortal opened={opened} onChange={setOpened}>
+      <Menu.Target>{target}</Menu.Target>
+      <Menu.Dropdown>
+        {rowMenu(m.actions).map((a) => (
+          <Menu.Item key={a} color={DESTRUCTIVE.has(a) ? 'red' : undefined} onClick={() => onRun(a)}>
+            {a === 'changeRole' ? 'Change role…' : (ACTION_LABELS[a] ?? a)}
+          </Menu.Item>
+        ))}
+      </Menu.Dropdown>
+    </Menu>
+  );
 }
 
 const stop = (e: { stopPropagation(): void }) => e.stopPropagation();
@@ -159,7 +185,12 @@ const MemberRowView = memo(function MemberRowView({ row, index, start, height, t
       ))}
     </tr>
   );
-});
+}, sameRow);
+
+/** A page added to the list makes new TanStack rows for old members: compare the member itself. */
+function sameRow(a: RowSlot<MemberRow> & { selected: boolean; onOpen(id: number): void }, b: RowSlot<MemberRow> & { selected: boolean; onOpen(id: number): void }): boolean {
+  return a.row.original === b.row.original && a.index === b.index && a.start === b.start && a.height === b.height && a.tabIndex === b.tabIndex && a.selected === b.selected && a.onOpen === b.onOpen;
+}
 
 interface MembersTableProps {
   rows: MemberRow[];
@@ -185,6 +216,8 @@ interface MembersTableProps {
 /** The members as a virtual table: only the rows in view are in the page, whatever the total. */
 export const MembersTable = memo(function MembersTable({ rows, total, loading, refreshing, hasMore, loadingMore, onLoadMore, selected, allMatching, onToggle, onToggleAll, onOpen, onRun, empty, viewKey }: MembersTableProps) {
   const allChecked = allMatching || (rows.length > 0 && selected.size >= rows.length && rows.every((r) => selected.has(r.id)));
+  // The table instance is stable and its meta is read when a cell acts, so rows may be memoised.
+  // oxlint-disable-next-line react/incompatible-library
   const table = useReactTable<MemberRow>({
     data: rows,
     columns: COLUMNS,
@@ -195,7 +228,10 @@ export const MembersTable = memo(function MembersTable({ rows, total, loading, r
   const [range, setRange] = useState<[number, number]>([0, -1]);
   const onRangeChange = useCallback((first: number, last: number) => setRange([first, last]), []);
   const openMember = useCallback((m: MemberRow) => onOpen(m.id), [onOpen]);
-  const renderRow = (slot: RowSlot<MemberRow>) => <MemberRowView key={slot.row.id} {...slot} selected={allMatching || selected.has(slot.row.original.id)} onOpen={onOpen} />;
+  const renderRow = useCallback(
+    (slot: RowSlot<MemberRow>) => <MemberRowView key={slot.row.id} {...slot} selected={allMatching || selected.has(slot.row.original.id)} onOpen={onOpen} />,
+    [allMatching, selected, onOpen],
+  );
 
   return (
     <Stack gap={4} style={{ flex: 1, minHeight: 0 }}>

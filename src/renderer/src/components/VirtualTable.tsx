@@ -75,7 +75,7 @@ export function VirtualTable<T>({ table, label, rowHeight, totalRows, hasMore, l
     count: rows.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => rowHeight,
-    overscan: 8,
+    overscan: 5,
     getItemKey: (i) => rows[i]?.id ?? i,
   });
   const items = virtualizer.getVirtualItems();
