@@ -1,6 +1,6 @@
 import { Checkbox, Group, Menu, Stack, Skeleton, Text } from '@mantine/core';
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table';
-import { memo, useCallback, useState, type CSSProperties } from 'react';
+import { memo, useCallback, useLayoutEffect, useRef, useState, type CSSProperties } from 'react';
 import type { MemberRow } from '../api-types';
 import { DeliveryBadge } from './DeliveryBadge';
 import { ACTION_LABELS, DESTRUCTIVE, STATUS_COLORS, STATUS_LABELS, formatCount, formatDate, formatDay, formatDayMonth, formatPhone } from './labels';
@@ -228,8 +228,12 @@ export const MembersTable = memo(function MembersTable({ rows, total, loading, r
     getRowId: (m) => String(m.id),
     meta: { isSelected: (id: number) => allMatching || selected.has(id), toggle: onToggle, open: onOpen, run: onRun, allChecked, someChecked: allMatching || selected.size > 0, toggleAll: onToggleAll } satisfies TableActions,
   });
-  const [range, setRange] = useState<[number, number]>([0, -1]);
-  const onRangeChange = useCallback((first: number, last: number) => setRange([first, last]), []);
+  // The range lives in its own small component: scrolling re-renders "1–13 of 1,004", not the table.
+  const rangeSink = useRef<RangeSink | null>(null);
+  const onRangeChange = useCallback((first: number, last: number) => rangeSink.current?.(first, last), []);
+  const registerRange = useCallback((sink: RangeSink | null) => {
+    rangeSink.current = sink;
+  }, []);
   const openMember = useCallback((m: MemberRow) => onOpen(m.id), [onOpen]);
   const renderRow = useCallback(
     (slot: RowSlot<MemberRow>) => <MemberRowView key={slot.row.id} {...slot} selected={allMatching || selected.has(slot.row.original.id)} onOpen={onOpen} />,
@@ -239,9 +243,7 @@ export const MembersTable = memo(function MembersTable({ rows, total, loading, r
   return (
     <Stack gap={4} style={{ flex: 1, minHeight: 0 }}>
       <Group justify="space-between" gap="xs" px={2} mt={-4}>
-        <Text size="xs" c="dimmed" data-testid="members-range">
-          {rangeText(rows.length, range, total, hasMore)}
-        </Text>
+        <RangeText register={registerRange} loaded={rows.length} total={total} hasMore={hasMore} />
         {(refreshing || loadingMore) && <Text size="xs" c="dimmed" role="status">Loading…</Text>}
       </Group>
       <div style={{ flex: 1, minHeight: 0, border: '1px solid var(--mantine-color-default-border)', borderRadius: 'var(--mantine-radius-md)', display: 'flex', flexDirection: 'column' }}>
@@ -276,6 +278,21 @@ export const MembersTable = memo(function MembersTable({ rows, total, loading, r
     </Stack>
   );
 });
+
+type RangeSink = (first: number, last: number) => void;
+
+function RangeText({ register, loaded, total, hasMore }: { register(sink: RangeSink | null): void; loaded: number; total: number | undefined; hasMore: boolean }) {
+  const [range, setRange] = useState<[number, number]>([0, -1]);
+  useLayoutEffect(() => {
+    register((first, last) => setRange((r) => (r[0] === first && r[1] === last ? r : [first, last])));
+    return () => register(null);
+  }, [register]);
+  return (
+    <Text size="xs" c="dimmed" data-testid="members-range">
+      {rangeText(loaded, range, total, hasMore)}
+    </Text>
+  );
+}
 
 /** "1–13 of 1,004" where the total is known; otherwise only what is known: "50 shown, more as you scroll". */
 function rangeText(loaded: number, [first, last]: [number, number], total: number | undefined, hasMore: boolean): string {

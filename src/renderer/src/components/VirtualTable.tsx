@@ -77,6 +77,8 @@ export function VirtualTable<T>({ table, label, rowHeight, totalRows, hasMore, l
     estimateSize: () => rowHeight,
     overscan: 5,
     getItemKey: (i) => rows[i]?.id ?? i,
+    // Scroll events schedule a render instead of forcing one inside the event: quick scrolls coalesce.
+    useFlushSync: false,
   });
   const items = virtualizer.getVirtualItems();
   const lastIndex = items[items.length - 1]?.index ?? -1;
