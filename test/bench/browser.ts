@@ -3,9 +3,9 @@
 // for more), with the ratio of the largest store's figures to the smallest's.
 import Database from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 
 const SIZES = (process.env.BENCH_BROWSER_SIZES ?? '1000,100000').split(',').map(Number);
@@ -50,6 +50,55 @@ function seed(dataDir: string, n: number): void {
   db.close();
 }
 
+/** BENCH_BROWSER_TRACE=dir: a Chromium Performance trace (CDP Tracing) of the scroll step, and what its long tasks spent time on. */
+const TRACE_DIR = process.env.BENCH_BROWSER_TRACE;
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  ts: number;
+  dur?: number;
+  tid: number;
+  pid: number;
+}
+
+async function startTrace(page: Page): Promise<(file: string) => Promise<void>> {
+  const cdp = await page.context().newCDPSession(page);
+  const events: TraceEvent[] = [];
+  cdp.on('Tracing.dataCollected', (e) => events.push(...(e.value as unknown as TraceEvent[])));
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline,v8,blink.user_timing', transferMode: 'ReportEvents' });
+  return async (file: string) => {
+    const { profile } = await cdp.send('Profiler.stop');
+    writeFileSync(file.replace(/\.json$/, '.cpuprofile'), JSON.stringify(profile));
+    // Self time by function (the renderer bundle is not minified, so names read as written).
+    const self = new Map<string, number>();
+    const dt = new Map<number, number>();
+    profile.samples?.forEach((id, i) => dt.set(id, (dt.get(id) ?? 0) + (profile.timeDeltas?.[i] ?? 0) / 1000));
+    for (const node of profile.nodes) {
+      const f = node.callFrame;
+      const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
+      self.set(key, (self.get(key) ?? 0) + (dt.get(node.id) ?? 0));
+    }
+    console.log(`self time while scrolling: ${[...self].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join('; ')}`);
+    const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
+    await cdp.send('Tracing.end');
+    await done;
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify({ traceEvents: events }));
+    // Inside each task over 50 ms on the page's main thread: time by kind (script, style, layout, paint, GC).
+    const long = events.filter((e) => e.name === 'RunTask' && e.ph === 'X' && (e.dur ?? 0) > 50_000);
+    const kinds = ['FunctionCall', 'EvaluateScript', 'TimerFire', 'FireAnimationFrame', 'EventDispatch', 'UpdateLayoutTree', 'Layout', 'Paint', 'PrePaint', 'Layerize', 'MinorGC', 'MajorGC', 'V8.GC_SCAVENGER', 'V8.GC_MARK_COMPACTOR'];
+    const inside = (t: TraceEvent, e: TraceEvent) => e.pid === t.pid && e.tid === t.tid && e.ts >= t.ts && e.ts < t.ts + (t.dur ?? 0);
+    const byKind = new Map<string, number>();
+    for (const t of long) for (const e of events) if (e.ph === 'X' && kinds.includes(e.name) && inside(t, e)) byKind.set(e.name, (byKind.get(e.name) ?? 0) + (e.dur ?? 0) / 1000);
+    const worst = long.map((t) => (t.dur ?? 0) / 1000).sort((a, b) => b - a).slice(0, 5);
+    console.log(`trace ${file}: ${long.length} tasks > 50 ms (worst ${worst.map((d) => d.toFixed(0)).join(', ')} ms); inside them: ${[...byKind].map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join(', ')}`);
+  };
+}
+
 interface Figures {
   firstRowsMs: number;
   worstLongTaskScrollMs: number;
@@ -80,6 +129,7 @@ async function measure(page: Page, baseURL: string, n: number): Promise<Figures>
 
   // Scroll to row 1,000, pages loading as it goes; the worst long task on the way.
   await page.evaluate(() => ((window as unknown as { __long: number[] }).__long = []));
+  const trace = TRACE_DIR ? await startTrace(page) : null;
   const body = table.locator('xpath=ancestor-or-self::*[@data-virtual-scroll or contains(@style,"overflow")][1]');
   const scroller = (await body.count()) ? body : table.locator('..');
   for (let i = 0; i < 200; i++) {
@@ -93,6 +143,7 @@ async function measure(page: Page, baseURL: string, n: number): Promise<Figures>
     await page.waitForTimeout(30);
   }
   const worstLongTaskScrollMs = await page.evaluate(() => Math.max(0, ...(window as unknown as { __long: number[] }).__long));
+  if (trace) await trace(join(TRACE_DIR!, `scroll-${n}.json`));
   const domNodes = await page.evaluate(() => document.getElementsByTagName('*').length);
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
@@ -170,7 +221,7 @@ async function main(): Promise<void> {
   const rows: [keyof Figures, string, string][] = [
     ['firstRowsMs', 'sign-in answer → first rows (ms)', '≤ 1000'],
     ['worstLongTaskScrollMs', 'worst long task scrolling to row 1,000 (ms)', '≤ 50'],
-    ['searchMs', 'search keystroke → rows (ms, 80 ms pause incl.)', '≤ 150'],
+    ['searchMs', 'search keystroke → rows (ms, 40 ms pause incl.)', '≤ 150'],
     ['tickMs', 'checkbox tick (ms)', '≤ 50'],
     ['selectAllMatchingMs', 'select all matching (ms)', ''],
     ['domNodes', 'DOM nodes after scrolling', 'flat'],

@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Button, CloseButton, Group, Modal, MultiSelect, Paper, Pill, Radio, ScrollArea, Select, SimpleGrid, Stack, Table, TagsInput, Text, TextInput, UnstyledButton } from '@mantine/core';
+import { Alert, Anchor, Button, CloseButton, Group, Modal, MultiSelect, Paper, Pill, Radio, ScrollArea, Select, SimpleGrid, Stack, TagsInput, Text, TextInput, UnstyledButton } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery } from '@tanstack/react-query';
@@ -8,6 +8,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { addressLabel, addressProblem, parseAddressLines } from '../../../shared/address-lines';
 import type { InviteEntryInput } from '../api-types';
 import { useMe } from '../me';
+import { InvitePreview } from './InvitePreview';
 import { errorMessage, useTRPC } from '../trpc';
 
 type Field = 'email' | 'name' | 'phone' | 'role';
@@ -56,8 +57,6 @@ function csvEntries(csv: CsvImport | null): Entry[] {
   const cell = (row: string[], i: number) => (i >= 0 ? (row[i] ?? '').trim() || null : null);
   return csv.rows.map((row, i) => ({ email: cell(row, e) ?? '', name: cell(row, n), phone: cell(row, p), role: cell(row, r), source: `CSV line ${i + 2}` }));
 }
-
-const PREVIEW_SHOWN = 300;
 
 /** A typed or pasted address: a chip, editable to add a name or phone. */
 interface Chip {
@@ -358,45 +357,15 @@ export function InviteModal({ opened, onClose, onInvited }: { opened: boolean; o
           )}
           {preview.error && <Alert color="red" title="Could not check the addresses">{errorMessage(preview.error)}</Alert>}
           {outcomes.length > 0 && (
-            <Stack gap={6} role="region" aria-label="Preview">
-              <Group gap="xs">
-                <Text size="sm" fw={600}>Preview: {toInvite} to invite{outcomes.length - toInvite ? `, ${outcomes.length - toInvite} skipped` : ''}</Text>
-              </Group>
-              <ScrollArea.Autosize mah={240} type="auto">
-                <Table verticalSpacing={4} fz="sm" aria-label="What will happen to each address">
-                  <Table.Thead>
-                    <Table.Tr>
-                      <Table.Th>From</Table.Th>
-                      <Table.Th>Address</Table.Th>
-                      <Table.Th>Outcome</Table.Th>
-                      <Table.Th>Roles</Table.Th>
-                    </Table.Tr>
-                  </Table.Thead>
-                  <Table.Tbody>
-                    {outcomes.slice(0, PREVIEW_SHOWN).map((o, i) => (
-                      <Table.Tr key={`${o.email}-${i}`} aria-label={o.email || entries[i]?.source}>
-                        <Table.Td><Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }}>{entries[i]?.source}</Text></Table.Td>
-                        <Table.Td>
-                          <Text size="sm" truncate maw={260} title={o.email}>{o.email || <i>no address</i>}</Text>
-                          {entries[i]?.name && <Text size="xs" c="dimmed" truncate maw={260}>{entries[i]?.name}{entries[i]?.phone ? ` · ${entries[i]?.phone}` : ''}</Text>}
-                        </Table.Td>
-                        <Table.Td>
-                          {o.outcome === 'invite' ? <Badge color="green" variant="light">Will be invited</Badge> : <Badge color={o.reason === 'already_invited' ? 'yellow' : 'red'} variant="light" style={{ textTransform: 'none' }} title={o.message}>Skipped: {o.message}</Badge>}
-                        </Table.Td>
-                        <Table.Td>
-                          {o.outcome === 'invite' && (
-                            <Text size="xs" c={o.roleId !== null && csvRole === null ? 'orange' : undefined}>
-                              {o.roleId !== null && csvRole === null ? `${roleName.get(o.roleId) ?? '?'} (choose above: add or replace)` : resultingRoles(o.roleId).join(', ')}
-                            </Text>
-                          )}
-                        </Table.Td>
-                      </Table.Tr>
-                    ))}
-                  </Table.Tbody>
-                </Table>
-                {outcomes.length > PREVIEW_SHOWN && <Text size="xs" c="dimmed" p="xs">…and {outcomes.length - PREVIEW_SHOWN} more.</Text>}
-              </ScrollArea.Autosize>
-            </Stack>
+            <InvitePreview
+              outcomes={outcomes}
+              entries={entries}
+              rolesOf={(o) =>
+                o.roleId !== null && csvRole === null
+                  ? { text: `${roleName.get(o.roleId) ?? '?'} (choose above: add or replace)`, warn: true }
+                  : { text: resultingRoles(o.roleId).join(', '), warn: false }
+              }
+            />
           )}
           {invite.error && <Alert color="red" title="Nothing was sent">{errorMessage(invite.error)}</Alert>}
           {/* Sticky: with a long CSV the actions stay in view at the bottom of the dialog. */}

@@ -1,6 +1,6 @@
-import { ActionIcon, Badge, Checkbox, Group, Menu, Stack, Skeleton, Text, UnstyledButton } from '@mantine/core';
+import { Checkbox, Group, Menu, Stack, Skeleton, Text } from '@mantine/core';
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table';
-import { memo, useCallback, useState } from 'react';
+import { memo, useCallback, useLayoutEffect, useRef, useState, type CSSProperties } from 'react';
 import type { MemberRow } from '../api-types';
 import { DeliveryBadge } from './DeliveryBadge';
 import { ACTION_LABELS, DESTRUCTIVE, STATUS_COLORS, STATUS_LABELS, formatCount, formatDate, formatDay, formatDayMonth, formatPhone } from './labels';
@@ -36,7 +36,8 @@ const COLUMNS = [
     cell: ({ row, table }) => {
       const a = actionsOf(table);
       const m = row.original;
-      return <Checkbox size="xs" aria-label={`Select ${m.email}`} checked={a.isSelected(m.id)} onChange={() => a.toggle(m.id)} />;
+      // A native box (styled in index.css): a Mantine Checkbox per row cost a good part of a row's mount.
+      return <input type="checkbox" className="cell-check" aria-label={`Select ${m.email}`} checked={a.isSelected(m.id)} onChange={() => a.toggle(m.id)} />;
     },
   }),
   column.accessor('email', {
@@ -48,24 +49,25 @@ const COLUMNS = [
       const m = row.original;
       return (
         // A real button too, so the panel opens for anyone who tabs to the name.
-        <UnstyledButton
+        <button
+          type="button"
+          className="cell-button"
           aria-haspopup="dialog"
           onClick={(e) => {
             e.stopPropagation();
             actionsOf(table).open(m.id);
           }}
-          style={{ borderRadius: 4, minWidth: 0, display: 'flex', gap: 8, alignItems: 'baseline', whiteSpace: 'nowrap', overflow: 'hidden' }}
         >
-          <Text size="sm" fw={600} truncate style={{ flexShrink: 0, maxWidth: m.name ? '60%' : '100%' }}>{m.name || m.email}</Text>
-          {m.name && <Text size="xs" c="dimmed" truncate>{m.email}</Text>}
-        </UnstyledButton>
+          <span className="cell-strong" style={{ flexShrink: 0, maxWidth: m.name ? '60%' : '100%' }}>{m.name || m.email}</span>
+          {m.name && <span className="cell-dimmed">{m.email}</span>}
+        </button>
       );
     },
   }),
   column.accessor('phone', {
     header: 'Phone',
     size: 160,
-    cell: ({ getValue }) => <Text size="sm" truncate>{formatPhone(getValue())}</Text>,
+    cell: ({ getValue }) => <span className="cell-text">{formatPhone(getValue())}</span>,
   }),
   column.accessor('roles', {
     header: 'Roles',
@@ -73,9 +75,9 @@ const COLUMNS = [
     cell: ({ getValue }) => {
       const roles = getValue();
       return (
-        <Group gap={4} wrap="nowrap" style={{ overflow: 'hidden' }} title={roles.map((r) => r.name).join(', ')}>
-          {roles.map((role) => <Badge key={`${role.id}-${role.accountId}`} variant="light" size="sm" style={{ flexShrink: 0 }}>{role.name}</Badge>)}
-        </Group>
+        <span className="cell-line" title={roles.map((r) => r.name).join(', ')}>
+          {roles.map((role) => <span key={`${role.id}-${role.accountId}`} className="cell-chip">{role.name}</span>)}
+        </span>
       );
     },
   }),
@@ -85,19 +87,19 @@ const COLUMNS = [
     cell: ({ row }) => {
       const m = row.original;
       return (
-        <Group gap={6} wrap="nowrap" style={{ overflow: 'hidden' }}>
-          <Badge color={STATUS_COLORS[m.status]} variant="dot" style={{ flexShrink: 0 }}>{STATUS_LABELS[m.status]}</Badge>
-          {m.status === 'pending' && m.inviteExpiresAt && <Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }} title={`Valid until ${formatDate(m.inviteExpiresAt)}`}>until {formatDayMonth(m.inviteExpiresAt)}</Text>}
+        <span className="cell-line">
+          <span className="cell-status" style={{ '--dot': `var(--mantine-color-${STATUS_COLORS[m.status]}-filled)` } as CSSProperties}>{STATUS_LABELS[m.status]}</span>
+          {m.status === 'pending' && m.inviteExpiresAt && <span className="cell-dimmed" style={{ flexShrink: 0 }} title={`Valid until ${formatDate(m.inviteExpiresAt)}`}>until {formatDayMonth(m.inviteExpiresAt)}</span>}
           {/* The mail chip where it matters: an invitation on its way, or any mail that failed (with Retry). */}
           {(m.status === 'pending' || m.delivery?.status === 'failed') && <DeliveryBadge memberId={m.id} delivery={m.delivery} />}
-        </Group>
+        </span>
       );
     },
   }),
   column.accessor('invitedAt', {
     header: 'Invited',
     size: 110,
-    cell: ({ getValue }) => <Text size="sm" style={{ whiteSpace: 'nowrap' }} title={formatDate(getValue())}>{formatDay(getValue())}</Text>,
+    cell: ({ getValue }) => <span className="cell-text" title={formatDate(getValue())}>{formatDay(getValue())}</span>,
   }),
   column.display({
     id: 'actions',
@@ -107,29 +109,7 @@ const COLUMNS = [
     cell: ({ row, table }) => {
       const m = row.original;
       if (m.actions.length === 0 && m.refused.length === 0) return null;
-      // Only what the signed-in admin may do here; the common actions left out say why, below a divider.
-      const whyNot = groupRefusals([...m.refused.filter((r) => COMMON.has(r.action)), ...(m.rolesRefusal && m.actions.includes('edit') ? [{ action: 'changeRole', reason: m.rolesRefusal }] : [])]);
-      return (
-        <Menu position="bottom-end" withinPortal>
-          <Menu.Target>
-            <ActionIcon variant="subtle" aria-label={`Actions for ${m.email}`}>⋯</ActionIcon>
-          </Menu.Target>
-          <Menu.Dropdown maw={320}>
-            {rowMenu(m.actions, m.rolesRefusal === null).map((a) => (
-              <Menu.Item key={a} color={DESTRUCTIVE.has(a) ? 'red' : undefined} onClick={() => actionsOf(table).run(a, m.id, m.email)}>
-                {a === 'changeRole' ? 'Change role…' : (ACTION_LABELS[a] ?? a)}
-              </Menu.Item>
-            ))}
-            {m.actions.length === 0 && <Text size="xs" c="dimmed" px="sm" py={6}>Nothing you may do here.</Text>}
-            {whyNot.length > 0 && <Menu.Divider />}
-            {whyNot.map((r) => (
-              <Text key={r.reason} size="xs" c="dimmed" px="sm" py={4} data-refused={r.actions.join(' ')}>
-                <b>{listed(r.actions.map((a) => (a === 'changeRole' ? 'Change role' : (ACTION_LABELS[a] ?? a))))}</b> {r.actions.length === 1 ? 'is' : 'are'} not offered: {r.reason}
-              </Text>
-            ))}
-          </Menu.Dropdown>
-        </Menu>
-      );
+      return <RowMenu member={m} onRun={(a) => actionsOf(table).run(a, m.id, m.email)} />;
     },
   }),
 ];
@@ -151,6 +131,55 @@ function groupRefusals(refused: { action: string; reason: string }[]): { actions
 
 function listed(names: string[]): string {
   return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+/**
+ * The ⋯ menu: a plain button until first opened. A Mantine Menu (popover, floating position, focus
+ * trap) per row cost more than the rest of the row, so it is mounted only for the row it is opened on.
+ */
+function RowMenu({ member: m, onRun }: { member: MemberRow; onRun(action: string): void }) {
+  const [mounted, setMounted] = useState(false);
+  const [opened, setOpened] = useState(false);
+  const target = (
+    <button
+      type="button"
+      className="cell-icon-button"
+      aria-label={`Actions for ${m.email}`}
+      aria-haspopup="menu"
+      onClick={
+        mounted
+          ? undefined
+          : () => {
+              setMounted(true);
+              setOpened(true);
+            }
+      }
+    >
+      ⋯
+    </button>
+  );
+  if (!mounted) return target;
+  // Only what the signed-in admin may do here; the common actions left out say why, below a divider.
+  const whyNot = groupRefusals([...m.refused.filter((r) => COMMON.has(r.action)), ...(m.rolesRefusal && m.actions.includes('edit') ? [{ action: 'changeRole', reason: m.rolesRefusal }] : [])]);
+  return (
+    <Menu position="bottom-end" withinPortal opened={opened} onChange={setOpened}>
+      <Menu.Target>{target}</Menu.Target>
+      <Menu.Dropdown maw={320}>
+        {rowMenu(m.actions, m.rolesRefusal === null).map((a) => (
+          <Menu.Item key={a} color={DESTRUCTIVE.has(a) ? 'red' : undefined} onClick={() => onRun(a)}>
+            {a === 'changeRole' ? 'Change role…' : (ACTION_LABELS[a] ?? a)}
+          </Menu.Item>
+        ))}
+        {m.actions.length === 0 && <Text size="xs" c="dimmed" px="sm" py={6}>Nothing you may do here.</Text>}
+        {whyNot.length > 0 && <Menu.Divider />}
+        {whyNot.map((r) => (
+          <Text key={r.reason} size="xs" c="dimmed" px="sm" py={4} data-refused={r.actions.join(' ')}>
+            <b>{listed(r.actions.map((a) => (a === 'changeRole' ? 'Change role' : (ACTION_LABELS[a] ?? a))))}</b> {r.actions.length === 1 ? 'is' : 'are'} not offered: {r.reason}
+          </Text>
+        ))}
+      </Menu.Dropdown>
+    </Menu>
+  );
 }
 
 const stop = (e: { stopPropagation(): void }) => e.stopPropagation();
@@ -182,7 +211,12 @@ const MemberRowView = memo(function MemberRowView({ row, index, start, height, t
       ))}
     </tr>
   );
-});
+}, sameRow);
+
+/** A page added to the list makes new TanStack rows for old members: compare the member itself. */
+function sameRow(a: RowSlot<MemberRow> & { selected: boolean; onOpen(id: number): void }, b: RowSlot<MemberRow> & { selected: boolean; onOpen(id: number): void }): boolean {
+  return a.row.original === b.row.original && a.index === b.index && a.start === b.start && a.height === b.height && a.tabIndex === b.tabIndex && a.selected === b.selected && a.onOpen === b.onOpen;
+}
 
 interface MembersTableProps {
   rows: MemberRow[];
@@ -201,11 +235,15 @@ interface MembersTableProps {
   onOpen(id: number): void;
   onRun(action: string, id: number, email: string): void;
   empty: { title: string; hint: string } | null;
+  /** The tab, search, filters and sort: a new one brings the list back to its first rows. */
+  viewKey?: string;
 }
 
 /** The members as a virtual table: only the rows in view are in the page, whatever the total. */
-export const MembersTable = memo(function MembersTable({ rows, total, loading, refreshing, hasMore, loadingMore, onLoadMore, selected, allMatching, onToggle, onToggleAll, onOpen, onRun, empty }: MembersTableProps) {
+export const MembersTable = memo(function MembersTable({ rows, total, loading, refreshing, hasMore, loadingMore, onLoadMore, selected, allMatching, onToggle, onToggleAll, onOpen, onRun, empty, viewKey }: MembersTableProps) {
   const allChecked = allMatching || (rows.length > 0 && selected.size >= rows.length && rows.every((r) => selected.has(r.id)));
+  // The table instance is stable and its meta is read when a cell acts, so rows may be memoised.
+  // oxlint-disable-next-line react/incompatible-library
   const table = useReactTable<MemberRow>({
     data: rows,
     columns: COLUMNS,
@@ -213,17 +251,22 @@ export const MembersTable = memo(function MembersTable({ rows, total, loading, r
     getRowId: (m) => String(m.id),
     meta: { isSelected: (id: number) => allMatching || selected.has(id), toggle: onToggle, open: onOpen, run: onRun, allChecked, someChecked: allMatching || selected.size > 0, toggleAll: onToggleAll } satisfies TableActions,
   });
-  const [range, setRange] = useState<[number, number]>([0, -1]);
-  const onRangeChange = useCallback((first: number, last: number) => setRange([first, last]), []);
+  // The range lives in its own small component: scrolling re-renders "1–13 of 1,004", not the table.
+  const rangeSink = useRef<RangeSink | null>(null);
+  const onRangeChange = useCallback((first: number, last: number) => rangeSink.current?.(first, last), []);
+  const registerRange = useCallback((sink: RangeSink | null) => {
+    rangeSink.current = sink;
+  }, []);
   const openMember = useCallback((m: MemberRow) => onOpen(m.id), [onOpen]);
-  const renderRow = (slot: RowSlot<MemberRow>) => <MemberRowView key={slot.row.id} {...slot} selected={allMatching || selected.has(slot.row.original.id)} onOpen={onOpen} />;
+  const renderRow = useCallback(
+    (slot: RowSlot<MemberRow>) => <MemberRowView key={slot.row.id} {...slot} selected={allMatching || selected.has(slot.row.original.id)} onOpen={onOpen} />,
+    [allMatching, selected, onOpen],
+  );
 
   return (
     <Stack gap={4} style={{ flex: 1, minHeight: 0 }}>
       <Group justify="space-between" gap="xs" px={2} mt={-4}>
-        <Text size="xs" c="dimmed" data-testid="members-range">
-          {rangeText(rows.length, range, total, hasMore)}
-        </Text>
+        <RangeText register={registerRange} loaded={rows.length} total={total} hasMore={hasMore} />
         {(refreshing || loadingMore) && <Text size="xs" c="dimmed" role="status">Loading…</Text>}
       </Group>
       <div style={{ flex: 1, minHeight: 0, border: '1px solid var(--mantine-color-default-border)', borderRadius: 'var(--mantine-radius-md)', display: 'flex', flexDirection: 'column' }}>
@@ -238,6 +281,7 @@ export const MembersTable = memo(function MembersTable({ rows, total, loading, r
           onOpenRow={openMember}
           onRangeChange={onRangeChange}
           renderRow={renderRow}
+          viewKey={viewKey}
           minWidth={960}
           style={{ flex: 1, minHeight: 0 }}
         >
@@ -257,6 +301,21 @@ export const MembersTable = memo(function MembersTable({ rows, total, loading, r
     </Stack>
   );
 });
+
+type RangeSink = (first: number, last: number) => void;
+
+function RangeText({ register, loaded, total, hasMore }: { register(sink: RangeSink | null): void; loaded: number; total: number | undefined; hasMore: boolean }) {
+  const [range, setRange] = useState<[number, number]>([0, -1]);
+  useLayoutEffect(() => {
+    register((first, last) => setRange((r) => (r[0] === first && r[1] === last ? r : [first, last])));
+    return () => register(null);
+  }, [register]);
+  return (
+    <Text size="xs" c="dimmed" data-testid="members-range">
+      {rangeText(loaded, range, total, hasMore)}
+    </Text>
+  );
+}
 
 /** "1–13 of 1,004" where the total is known; otherwise only what is known: "50 shown, more as you scroll". */
 function rangeText(loaded: number, [first, last]: [number, number], total: number | undefined, hasMore: boolean): string {

@@ -50,6 +50,8 @@ interface VirtualTableProps<T> {
   /** Rows in view changed: for "1–13 of 1,004". */
   onRangeChange?(first: number, last: number): void;
   renderRow(slot: RowSlot<T>): ReactNode;
+  /** What the rows answer (search, tab, filters, sort): when it changes, the list goes back to its first row. */
+  viewKey?: string;
   /** Shown under the header when there are no rows (loading skeleton, empty state). */
   children?: ReactNode;
   minWidth: number;
@@ -62,7 +64,7 @@ interface VirtualTableProps<T> {
  * asked for as the admin nears the end. It keeps table semantics (role table/row/cell, aria-rowcount
  * and aria-rowindex) so screen readers and tests find rows by name.
  */
-export function VirtualTable<T>({ table, label, rowHeight, totalRows, hasMore, loadingMore, onLoadMore, onOpenRow, onRangeChange, renderRow, children, minWidth, style }: VirtualTableProps<T>) {
+export function VirtualTable<T>({ table, label, rowHeight, totalRows, hasMore, loadingMore, onLoadMore, onOpenRow, onRangeChange, renderRow, viewKey, children, minWidth, style }: VirtualTableProps<T>) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const bodyRef = useRef<HTMLTableSectionElement>(null);
   const rows = table.getRowModel().rows;
@@ -73,8 +75,10 @@ export function VirtualTable<T>({ table, label, rowHeight, totalRows, hasMore, l
     count: rows.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => rowHeight,
-    overscan: 8,
+    overscan: 5,
     getItemKey: (i) => rows[i]?.id ?? i,
+    // Scroll events schedule a render instead of forcing one inside the event: quick scrolls coalesce.
+    useFlushSync: false,
   });
   const items = virtualizer.getVirtualItems();
   const lastIndex = items[items.length - 1]?.index ?? -1;
@@ -87,6 +91,15 @@ export function VirtualTable<T>({ table, label, rowHeight, totalRows, hasMore, l
   const last = range?.endIndex ?? -1;
   useEffect(() => onRangeChange?.(first, last), [first, last, onRangeChange]);
   const activeIndex = Math.min(active, Math.max(rows.length - 1, 0));
+  // A new search or filter shows its first rows: back to the top, and the first row is the one Tab reaches.
+  const [seenKey, setSeenKey] = useState(viewKey);
+  if (seenKey !== viewKey) {
+    setSeenKey(viewKey);
+    setActive(0);
+  }
+  useEffect(() => {
+    if (scrollRef.current) scrollRef.current.scrollTop = 0;
+  }, [viewKey]);
 
   const focusRow = (index: number) => {
     const target = Math.max(0, Math.min(rows.length - 1, index));

@@ -289,6 +289,7 @@ export function MembersPage() {
         onToggleAll={toggleAll}
         onOpen={openPanel}
         onRun={runRowAction}
+        viewKey={filterKey}
         empty={list.isLoading || list.error ? null : empty}
       />
 
@@ -347,7 +348,7 @@ const SearchBox = memo(function SearchBox({ value, onCommit }: { value: string; 
 });
 
 /** Long enough to skip the keystrokes of a word typed at once, short enough to feel immediate. */
-const SEARCH_DEBOUNCE_MS = 80;
+const SEARCH_DEBOUNCE_MS = 40;
 
 function confirmText(action: RowAction, label: string): string {
   switch (action) {
