@@ -1,0 +1,164 @@
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { z } from 'zod';
+import type { Clock } from '../core/clock';
+import { DomainError } from '../core/errors';
+import { backupStore, restoreStore } from '../db/backup';
+import { StoreRefused, type OpenedStore, type OpenedSqliteStore } from '../db/connect';
+import { insertAuditRows } from '../db/repos/audit.repo';
+import { countOrganizations } from '../db/repos/organizations.repo';
+import { readInstallSetting, writeInstallSetting } from '../db/repos/settings.repo';
+import { isOwner, type AdminActor } from './actor';
+import { auditRow } from './audit';
+
+/**
+ * Backups of the whole store, on demand and on a schedule (daily, keep N), and restore.
+ * Files live in the data folder's `backups` folder and are named by the admin (a plain file name,
+ * never a path: in web mode the admin must not choose where the server writes).
+ * A backup holds every organization of the install, so only an Owner may take or restore one,
+ * and only while the install holds a single organization (the desktop case).
+ * In team mode (PostgreSQL) the database's own tools do it: pg_dump / pg_restore.
+ */
+
+export const BACKUP_DIR = 'backups';
+const SCHEDULE_KEY = 'backup.schedule';
+const AUTO_PREFIX = 'roster-auto-';
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export const backupName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(120)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'A backup name is a plain file name: letters, digits, dot, dash and underscore.')
+  .refine((n) => !n.includes('..'), 'A backup name is a plain file name.');
+
+export const backupSchedule = z.object({ daily: z.boolean(), keep: z.number().int().min(1).max(365) });
+export type BackupSchedule = z.infer<typeof backupSchedule>;
+
+export interface BackupFile {
+  name: string;
+  bytes: number;
+  createdAt: string;
+}
+
+export interface BackupRuntime {
+  list(actor: AdminActor): Promise<BackupFile[]>;
+  create(actor: AdminActor, organizationId: number, name?: string): Promise<BackupFile & { path: string }>;
+  restore(actor: AdminActor, organizationId: number, name: string): Promise<{ restored: string; keptAside: string }>;
+  getSchedule(actor: AdminActor): Promise<BackupSchedule>;
+  setSchedule(actor: AdminActor, organizationId: number, schedule: BackupSchedule): Promise<BackupSchedule>;
+  /** The scheduled backup, if due: checked at start and every hour. */
+  runScheduled(): Promise<string | null>;
+  start(): void;
+  stop(): void;
+}
+
+const TEAM_MODE = 'This Roster keeps its directory in PostgreSQL (team mode): back it up with pg_dump and restore with pg_restore on the database server; Roster does not copy a shared database.';
+
+function stamp(d: Date): string {
+  return d.toISOString().replace(/[:.]/g, '-');
+}
+
+export function createBackup(opts: { store: OpenedStore; dataDir: string; clock: Clock }): BackupRuntime {
+  const dir = join(opts.dataDir, BACKUP_DIR);
+  const { store, clock } = opts;
+  let timer: NodeJS.Timeout | null = null;
+  let busy: Promise<unknown> = Promise.resolve();
+
+  const sqliteStore = (): OpenedSqliteStore => {
+    if (store.dialect !== 'sqlite') throw new DomainError('VALIDATION', TEAM_MODE);
+    return store as OpenedSqliteStore;
+  };
+  const allowed = async (actor: AdminActor): Promise<OpenedSqliteStore> => {
+    const s = sqliteStore();
+    if (!isOwner(actor.authz)) throw new DomainError('OWNER_ONLY', 'Only an Owner can take or restore a backup: it holds the whole directory.');
+    const orgs = await countOrganizations(store.db);
+    if (orgs > 1) throw new DomainError('FORBIDDEN', `This install holds ${orgs} organizations and a backup holds them all: the operator backs up the data folder's store, not an organization's Owner.`);
+    return s;
+  };
+  const files = (): BackupFile[] => {
+    mkdirSync(dir, { recursive: true });
+    return readdirSync(dir)
+      .filter((n) => n.endsWith('.sqlite'))
+      .map((name) => {
+        const st = statSync(join(dir, name));
+        return { name, bytes: st.size, createdAt: st.mtime.toISOString() };
+      })
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  };
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = busy.then(work, work);
+    busy = next.catch(() => undefined);
+    return next;
+  };
+  const schedule = async (): Promise<BackupSchedule> => {
+    const raw = await readInstallSetting(store.db, SCHEDULE_KEY);
+    return raw ? backupSchedule.parse(JSON.parse(raw)) : { daily: false, keep: 7 };
+  };
+
+  const runtime: BackupRuntime = {
+    async list(actor) {
+      await allowed(actor);
+      return files();
+    },
+    async create(actor, organizationId, name) {
+      const s = await allowed(actor);
+      const fileName = name ? (name.endsWith('.sqlite') ? name : `${name}.sqlite`) : `roster-${stamp(clock.now())}.sqlite`;
+      mkdirSync(dir, { recursive: true });
+      const done = await serial(() => backupStore(s, join(dir, fileName)));
+      const now = clock.now().toISOString();
+      await insertAuditRows(store.db, [auditRow(organizationId, actor, 'backup.create', { type: 'organization', id: organizationId, label: fileName }, null, { file: fileName, bytes: done.bytes }, now)]);
+      return { name: fileName, bytes: done.bytes, createdAt: now, path: done.file };
+    },
+    async restore(actor, organizationId, name) {
+      const s = await allowed(actor);
+      const from = join(dir, basename(name));
+      try {
+        const { keptAside } = await serial(() => restoreStore(s, from, clock.now()));
+        const now = clock.now().toISOString();
+        await insertAuditRows(store.db, [auditRow(organizationId, actor, 'backup.restore', { type: 'organization', id: organizationId, label: basename(name) }, null, { file: basename(name), keptAside: basename(keptAside) }, now)]).catch(() => undefined);
+        return { restored: basename(name), keptAside };
+      } catch (e) {
+        if (e instanceof StoreRefused) throw new DomainError('VALIDATION', e.message);
+        throw e;
+      }
+    },
+    async getSchedule(actor) {
+      await allowed(actor);
+      return schedule();
+    },
+    async setSchedule(actor, organizationId, next) {
+      await allowed(actor);
+      const before = await schedule();
+      await writeInstallSetting(store.db, SCHEDULE_KEY, JSON.stringify(next));
+      await insertAuditRows(store.db, [auditRow(organizationId, actor, 'backup.schedule', { type: 'organization', id: organizationId, label: null }, before, next, clock.now().toISOString())]);
+      return next;
+    },
+    async runScheduled() {
+      if (store.dialect !== 'sqlite') return null;
+      const plan = await schedule();
+      if (!plan.daily) return null;
+      const autos = files().filter((f) => f.name.startsWith(AUTO_PREFIX));
+      const newest = autos[0];
+      if (newest && clock.now().getTime() - Date.parse(newest.createdAt) < DAY_MS) return null;
+      const name = `${AUTO_PREFIX}${stamp(clock.now())}.sqlite`;
+      await serial(() => backupStore(sqliteStore(), join(dir, name)));
+      // Keep the newest N scheduled backups; backups taken by hand are the admin's to remove.
+      for (const old of files().filter((f) => f.name.startsWith(AUTO_PREFIX)).slice(plan.keep)) rmSync(join(dir, old.name), { force: true });
+      return name;
+    },
+    start() {
+      if (timer || store.dialect !== 'sqlite') return;
+      const tick = () => void runtime.runScheduled().catch((e) => console.error(`Scheduled backup failed: ${e instanceof Error ? e.message : String(e)}`));
+      tick();
+      timer = setInterval(tick, 60 * 60 * 1000);
+      timer.unref();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+    },
+  };
+  return runtime;
+}
