@@ -30,6 +30,20 @@ function integrityOf(file: string): string {
   }
 }
 
+/**
+ * The copy inherits the store's WAL mode; a backup is one self-contained file, so it is switched
+ * to a rollback journal (no -wal/-shm beside it) and checked.
+ */
+function sealBackup(file: string): string {
+  const copy = new SQLite(file, { fileMustExist: true });
+  try {
+    copy.pragma('journal_mode = DELETE');
+    return (copy.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
+  } finally {
+    copy.close();
+  }
+}
+
 /** Read-only: refuses anything that is not a whole, readable Roster store. Returns its schema. */
 export function checkBackupFile(file: string): { schema: number } {
   if (!existsSync(file) || !statSync(file).isFile()) throw new StoreRefused(`${file} does not exist.`);
@@ -57,7 +71,7 @@ export async function backupStore(store: OpenedSqliteStore, dest: string): Promi
   rmSync(partial, { force: true });
   try {
     await store.sqlite.backup(partial);
-    const integrity = integrityOf(partial);
+    const integrity = sealBackup(partial);
     if (integrity !== 'ok') throw new Error(`The backup copy failed its integrity check: ${integrity.slice(0, 200)}`);
     renameSync(partial, dest);
   } catch (e) {

@@ -139,13 +139,16 @@ export function createBackup(opts: { store: OpenedStore; dataDir: string; clock:
       if (store.dialect !== 'sqlite') return null;
       const plan = await schedule();
       if (!plan.daily) return null;
-      const autos = files().filter((f) => f.name.startsWith(AUTO_PREFIX));
-      const newest = autos[0];
-      if (newest && clock.now().getTime() - Date.parse(newest.createdAt) < DAY_MS) return null;
+      // When the newest scheduled backup was taken, read from its name (the file is the record).
+      const taken = files()
+        .map((f) => /^roster-auto-(\d{4}-\d\d-\d\d)T(\d\d)-(\d\d)-(\d\d)-(\d{3})Z\.sqlite$/.exec(f.name))
+        .filter((m) => m !== null)
+        .map((m) => Date.parse(`${m[1]}T${m[2]}:${m[3]}:${m[4]}.${m[5]}Z`));
+      if (taken.length && clock.now().getTime() - Math.max(...taken) < DAY_MS) return null;
       const name = `${AUTO_PREFIX}${stamp(clock.now())}.sqlite`;
       await serial(() => backupStore(sqliteStore(), join(dir, name)));
       // Keep the newest N scheduled backups; backups taken by hand are the admin's to remove.
-      for (const old of files().filter((f) => f.name.startsWith(AUTO_PREFIX)).slice(plan.keep)) rmSync(join(dir, old.name), { force: true });
+      for (const old of files().filter((f) => f.name.startsWith(AUTO_PREFIX)).sort((a, b) => b.name.localeCompare(a.name)).slice(plan.keep)) rmSync(join(dir, old.name), { force: true });
       return name;
     },
     start() {
