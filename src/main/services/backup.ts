@@ -6,17 +6,17 @@ import { DomainError } from '../core/errors';
 import { backupStore, restoreStore } from '../db/backup';
 import { StoreRefused, type OpenedStore, type OpenedSqliteStore } from '../db/connect';
 import { insertAuditRows } from '../db/repos/audit.repo';
-import { countOrganizations } from '../db/repos/organizations.repo';
 import { readInstallSetting, writeInstallSetting } from '../db/repos/settings.repo';
 import { isOwner, type AdminActor } from './actor';
 import { auditRow } from './audit';
+import { isFirstOrganization } from './portal-settings';
 
 /**
  * Backups of the whole store, on demand and on a schedule (daily, keep N), and restore.
  * Files live in the data folder's `backups` folder and are named by the admin (a plain file name,
  * never a path: in web mode the admin must not choose where the server writes).
- * A backup holds every organization of the install, so only an Owner may take or restore one,
- * and only while the install holds a single organization (the desktop case).
+ * A backup holds every organization of the install, so only the install's Owner (Owner of its
+ * first organization, who also sets the invitee pages up) may take, schedule or restore one.
  * In team mode (PostgreSQL) the database's own tools do it: pg_dump / pg_restore.
  */
 
@@ -43,10 +43,10 @@ export interface BackupFile {
 }
 
 export interface BackupRuntime {
-  list(actor: AdminActor): Promise<BackupFile[]>;
+  list(actor: AdminActor, organizationId: number): Promise<BackupFile[]>;
   create(actor: AdminActor, organizationId: number, name?: string): Promise<BackupFile & { path: string }>;
   restore(actor: AdminActor, organizationId: number, name: string): Promise<{ restored: string; keptAside: string }>;
-  getSchedule(actor: AdminActor): Promise<BackupSchedule>;
+  getSchedule(actor: AdminActor, organizationId: number): Promise<BackupSchedule>;
   setSchedule(actor: AdminActor, organizationId: number, schedule: BackupSchedule): Promise<BackupSchedule>;
   /** The scheduled backup, if due: checked at start and every hour. */
   runScheduled(): Promise<string | null>;
@@ -70,11 +70,11 @@ export function createBackup(opts: { store: OpenedStore; dataDir: string; clock:
     if (store.dialect !== 'sqlite') throw new DomainError('VALIDATION', TEAM_MODE);
     return store as OpenedSqliteStore;
   };
-  const allowed = async (actor: AdminActor): Promise<OpenedSqliteStore> => {
+  // The install's Owner (Owner of its first organization, as for the invitee pages' settings).
+  const allowed = async (actor: AdminActor, organizationId: number): Promise<OpenedSqliteStore> => {
     const s = sqliteStore();
-    if (!isOwner(actor.authz)) throw new DomainError('OWNER_ONLY', 'Only an Owner can take or restore a backup: it holds the whole directory.');
-    const orgs = await countOrganizations(store.db);
-    if (orgs > 1) throw new DomainError('FORBIDDEN', `This install holds ${orgs} organizations and a backup holds them all: the operator backs up the data folder's store, not an organization's Owner.`);
+    if (!isOwner(actor.authz) || !(await isFirstOrganization(store.db, organizationId)))
+      throw new DomainError('OWNER_ONLY', "Only the install's Owner can take or restore a backup: it holds every organization of this Roster.");
     return s;
   };
   const files = (): BackupFile[] => {
@@ -98,12 +98,12 @@ export function createBackup(opts: { store: OpenedStore; dataDir: string; clock:
   };
 
   const runtime: BackupRuntime = {
-    async list(actor) {
-      await allowed(actor);
+    async list(actor, organizationId) {
+      await allowed(actor, organizationId);
       return files();
     },
     async create(actor, organizationId, name) {
-      const s = await allowed(actor);
+      const s = await allowed(actor, organizationId);
       const fileName = name ? (name.endsWith('.sqlite') ? name : `${name}.sqlite`) : `roster-${stamp(clock.now())}.sqlite`;
       mkdirSync(dir, { recursive: true });
       const done = await serial(() => backupStore(s, join(dir, fileName)));
@@ -112,7 +112,7 @@ export function createBackup(opts: { store: OpenedStore; dataDir: string; clock:
       return { name: fileName, bytes: done.bytes, createdAt: now, path: done.file };
     },
     async restore(actor, organizationId, name) {
-      const s = await allowed(actor);
+      const s = await allowed(actor, organizationId);
       const from = join(dir, basename(name));
       try {
         const { keptAside } = await serial(() => restoreStore(s, from, clock.now()));
@@ -124,12 +124,12 @@ export function createBackup(opts: { store: OpenedStore; dataDir: string; clock:
         throw e;
       }
     },
-    async getSchedule(actor) {
-      await allowed(actor);
+    async getSchedule(actor, organizationId) {
+      await allowed(actor, organizationId);
       return schedule();
     },
     async setSchedule(actor, organizationId, next) {
-      await allowed(actor);
+      await allowed(actor, organizationId);
       const before = await schedule();
       await writeInstallSetting(store.db, SCHEDULE_KEY, JSON.stringify(next));
       await insertAuditRows(store.db, [auditRow(organizationId, actor, 'backup.schedule', { type: 'organization', id: organizationId, label: null }, before, next, clock.now().toISOString())]);
