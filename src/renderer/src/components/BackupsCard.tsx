@@ -25,10 +25,10 @@ export function BackupsCard() {
   );
   const files = list.data ?? [];
   return (
-    <Paper withBorder p="lg">
+    <Paper withBorder p="lg" component="section" aria-labelledby="backups-title">
       <Stack>
         <div>
-          <Title order={2} size="h4">Backups</Title>
+          <Title order={2} size="h4" id="backups-title">Backups</Title>
           <Text c="dimmed" size="sm">A consistent copy of the whole directory, taken while Roster runs, kept in the data folder's backups folder.</Text>
         </div>
         {list.error && <Alert color="red" title="Backups unavailable">{errorMessage(list.error)}</Alert>}
