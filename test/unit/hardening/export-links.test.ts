@@ -71,5 +71,5 @@ describe('exporting pending links', () => {
     const live = await liveInvitationLinks(env);
     expect(live.size).toBe(5000);
     expect([...live.values()].every((n) => n === 1)).toBe(true);
-  }, 120_000);
+  }, 300_000);
 });
