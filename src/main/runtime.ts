@@ -6,6 +6,7 @@ import { openDirectory } from './db/directory';
 import { createMail } from './mail';
 import { fileSecretBox, type SecretBox } from './mail/secrets';
 import { parseSmtpUrl, type SmtpConfig } from './mail/transport';
+import { createBackup } from './services/backup';
 import { expireDue } from './services/members';
 import type { LinkIssued } from './services/deps';
 import { createServices, type Services } from './services';
@@ -81,6 +82,9 @@ export async function startRuntime(opts: {
   // Invitations expire on their own; a sweep each minute keeps the tables right while nobody looks.
   const sweep = setInterval(() => void expireDue(services.deps).catch(() => undefined), 60_000);
   sweep.unref();
+  // Backups of the SQLite store: on demand, and daily when the schedule says so (checked hourly).
+  services.backup = createBackup({ store, dataDir: opts.dataDir, clock });
+  services.backup.start();
   return {
     store,
     services,
@@ -88,6 +92,7 @@ export async function startRuntime(opts: {
     testLinks,
     stop: async () => {
       clearInterval(sweep);
+      services.backup?.stop();
       await mail.sender.stop();
       await sync.sender.stop();
       await store.close();

@@ -1,6 +1,7 @@
 import { authRouter } from './routers/auth';
 import { accountsRouter, memberAccessProcedures, modulesRouter, rolesRouter } from './routers/access';
 import { auditRouter } from './routers/directory';
+import { backupRouter } from './routers/backup';
 import { mailRouter } from './routers/mail';
 import { membersRouter } from './routers/members';
 import { organizationsRouter } from './routers/organizations';
@@ -19,6 +20,7 @@ export const appRouter = router({
   mail: mailRouter,
   portal: portalRouter,
   sync: syncRouter,
+  backup: backupRouter,
 });
 
 export type AppRouter = typeof appRouter;

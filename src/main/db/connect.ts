@@ -99,26 +99,51 @@ export function checkStoreIdentity(file: string): void {
  * makes stale; a deferred BEGIN failed at its first write with SQLITE_BUSY at once, long before the
  * busy timeout (issue 16, item 4). Roster's own transactions are short and write almost always.
  */
-export function immediateTransactions(sqlite: SQLite.Database): SqliteDatabase {
+export function immediateTransactions(handle: SwappableSqlite): SqliteDatabase {
   return {
-    close: () => sqlite.close(),
-    prepare: (query: string) => sqlite.prepare(/^\s*begin\s*;?\s*$/i.test(query) ? 'begin immediate' : query),
+    close: () => handle.current.close(),
+    prepare: (query: string) => handle.current.prepare(/^\s*begin\s*;?\s*$/i.test(query) ? 'begin immediate' : query),
   };
 }
 
-export async function openStore(file: string): Promise<OpenedStore> {
+/**
+ * The SQLite handle behind the Kysely instance, swappable while the process runs: a restore
+ * (db/backup.ts) closes the file, puts the restored one in its place and reopens it without
+ * rebuilding the services that hold `db`.
+ */
+export interface SwappableSqlite {
+  current: SQLite.Database;
+}
+
+export interface OpenedSqliteStore extends OpenedStore {
+  dialect: 'sqlite';
+  sqlite: SQLite.Database;
+  file: string;
+  handle: SwappableSqlite;
+}
+
+export async function openStore(file: string): Promise<OpenedSqliteStore> {
   checkStoreIdentity(file);
-  const sqlite = openSqlite(file);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: immediateTransactions(sqlite) }) });
+  const handle: SwappableSqlite = { current: openSqlite(file) };
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: immediateTransactions(handle) }) });
   await migrateToLatest(db);
-  sqlite.pragma(`application_id = ${APPLICATION_ID}`);
-  sqlite.pragma(`user_version = ${SCHEMA_VERSION}`);
+  markRosterStore(handle.current);
   return {
     db,
     dialect: 'sqlite',
-    sqlite,
+    get sqlite() {
+      return handle.current;
+    },
+    file,
+    handle,
     close: async () => {
       await db.destroy();
     },
   };
+}
+
+/** Stamps the header: application_id says "a Roster store", user_version the schema it is at. */
+export function markRosterStore(sqlite: SQLite.Database): void {
+  sqlite.pragma(`application_id = ${APPLICATION_ID}`);
+  sqlite.pragma(`user_version = ${SCHEMA_VERSION}`);
 }

@@ -10,7 +10,7 @@ import { auditRow } from '../services/audit';
 import type { Actor, ServiceDeps } from '../services/deps';
 import { requireOrganization } from '../services/organizations';
 import type { AdminActor } from '../services/actor';
-import { exportInviteLinks } from '../services/members/bulk';
+import { EXPORT_BATCH, exportInviteLinks, yieldToEventLoop } from '../services/members/export-links';
 import { assertInScope, loadTargets } from '../services/members/guards';
 import type { MailConfigResolver } from './config';
 import type { MailSender } from './sender';
@@ -148,8 +148,10 @@ function csvCell(v: string): string {
 }
 
 /**
- * New links for every pending invitation, for organizations without mail: a CSV and a printable
- * sheet with a QR code per person. Issued like "Copy invite link": the emailed links keep working.
+ * A link for every pending invitation, for organizations without mail: a CSV and a printable
+ * sheet with a QR code per person. Each export replaces the member's earlier invitation links
+ * (see services/members/export-links.ts): one live link per member, however often it is exported.
+ * Batches yield to the event loop, here for the QR codes as there for the links.
  */
 export async function exportPendingLinks(deps: ServiceDeps, actor: AdminActor, organizationId: number): Promise<{ count: number; csv: string; html: string }> {
   const org = await requireOrganization(deps.db, organizationId);
@@ -162,13 +164,13 @@ export async function exportPendingLinks(deps: ServiceDeps, actor: AdminActor, o
     if (l) links.push({ email: m.email, name: m.name, url: l.url, expires: formatExpiry(l.expiresAt, org.time_zone) });
   }
   const csv = ['email,name,link,expires', ...links.map((l) => [l.email, l.name ?? '', l.url, l.expires].map(csvCell).join(','))].join('\r\n') + '\r\n';
-  const cards = await Promise.all(
-    links.map(async (l) => {
-      const svg = await QRCode.toString(l.url, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
-      const who = l.name ? `${escapeHtml(l.name)}<br><small>${escapeHtml(l.email)}</small>` : escapeHtml(l.email);
-      return `<section class="card"><div class="qr">${svg}</div><div><h2>${who}</h2><p class="url">${escapeHtml(l.url)}</p><p>Valid until ${escapeHtml(l.expires)}</p></div></section>`;
-    }),
-  );
+  const cards: string[] = [];
+  for (const [i, l] of links.entries()) {
+    if (i > 0 && i % EXPORT_BATCH === 0) await yieldToEventLoop();
+    const svg = await QRCode.toString(l.url, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
+    const who = l.name ? `${escapeHtml(l.name)}<br><small>${escapeHtml(l.email)}</small>` : escapeHtml(l.email);
+    cards.push(`<section class="card"><div class="qr">${svg}</div><div><h2>${who}</h2><p class="url">${escapeHtml(l.url)}</p><p>Valid until ${escapeHtml(l.expires)}</p></div></section>`);
+  }
   const title = `Invitations to ${escapeHtml(org.name)}`;
   const html = `<!doctype html>
 <html><head><meta charset="utf-8"><title>${title}</title>

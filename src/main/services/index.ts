@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock';
 import type { Db } from '../db/database';
 import type { MailRuntime } from '../mail/service';
 import type { SyncRuntime } from '../sync/service';
+import type { BackupRuntime } from './backup';
 import type { Notifier, ServiceDeps } from './deps';
 import { PortalSettingsStore, type PortalSettings } from './portal-settings';
 import { AttackNotices } from './attack-notice';
@@ -21,6 +22,8 @@ export interface Services {
   mail?: MailRuntime;
   /** SCIM sync: settings and the sync sender (absent in tests that do not sync). */
   sync?: SyncRuntime;
+  /** Backups of the SQLite store (set by the runtime, and by tests that back up). */
+  backup?: BackupRuntime;
   /** Where the invitee pages listen and what links start with (settings of the install). */
   portal: PortalSettingsStore;
   /** The desktop app's invitee pages server (absent in web mode, where they run beside the console). */

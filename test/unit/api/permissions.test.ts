@@ -65,6 +65,9 @@ const DUMMY: Record<string, unknown> = {
   'sync.objectAction': { objectId: 999999, action: 'retry' },
   'sync.pushNow': {},
   'sync.reconcile': undefined,
+  'backup.create': {},
+  'backup.restore': { name: 'probe.sqlite' },
+  'backup.setSchedule': { daily: false, keep: 7 },
 };
 
 function call(caller: Caller, path: string): Promise<unknown> {
@@ -101,7 +104,7 @@ describe('every procedure declares what it needs', () => {
   });
 
   it('has a dummy input for every console procedure that takes one', () => {
-    const noInput = new Set(['members.counts', 'roles.list', 'roles.catalog', 'accounts.list', 'organizations.settings', 'mail.getSettings', 'mail.status', 'mail.exportPendingLinks', 'portal.settings']);
+    const noInput = new Set(['members.counts', 'roles.list', 'roles.catalog', 'accounts.list', 'organizations.settings', 'mail.getSettings', 'mail.status', 'mail.exportPendingLinks', 'portal.settings', 'backup.list', 'backup.getSchedule']);
     for (const p of CONSOLE_PROCEDURES) expect(p.path in DUMMY || noInput.has(p.path), p.path).toBe(true);
   });
 });

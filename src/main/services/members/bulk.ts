@@ -4,21 +4,16 @@ import { MEMBER_STATUSES, type MemberAction } from '../../../shared/statuses';
 import { Authz, outranks, type Grant } from '../../core/authz';
 import { DomainError } from '../../core/errors';
 import { canApply } from '../../core/lifecycle';
-import { insertAuditRows } from '../../db/repos/audit.repo';
 import { accountsOfMembers, findRoleHeldElsewhere, grantsOfMembers } from '../../db/repos/grants.repo';
-import { insertLinks, liveLinkExpiry } from '../../db/repos/links.repo';
 import { countAcceptedOwners, countMembersMatching, findMembers, homeOrganizationOfPerson, memberIdsMatching, type MemberFilter } from '../../db/repos/members.repo';
 import { listRoles } from '../../db/repos/roles.repo';
 import type { Member } from '../../db/tables/member.table';
 import { isOwner, type AdminActor } from '../actor';
-import { auditRow } from '../audit';
 import type { ServiceDeps } from '../deps';
 import { loadAccountTree } from '../organizations';
 import { cancelInvitations, deactivateMembers, deleteMembers, reactivateMembers, reinviteMembers, resendInvitations, sendPasswordResets, type BulkResult } from './commands';
 import { setMemberRoles } from './edit';
-import { expireDue, expireDueIn } from './expiry';
-import { assertInScope } from './guards';
-import { issueLink } from './links';
+import { expireDue } from './expiry';
 
 /**
  * Bulk actions over a selection given as ids or as the list's filter (resolved here, on the
@@ -193,39 +188,4 @@ export async function runBulk(deps: ServiceDeps, actor: AdminActor, organization
     after = r.next;
   }
   return { applied, skipped, message: bulkSummary(action, applied, skipped) };
-}
-
-/**
- * A fresh link for each pending invitation within the admin's reach, in one transaction with ONE
- * audit row for the whole export ("Exported 1,000 invitation links"), not one per link.
- */
-export async function exportInviteLinks(deps: ServiceDeps, actor: AdminActor, organizationId: number, ids: number[]): Promise<{ memberId: number; url: string; expiresAt: string }[]> {
-  const now = deps.clock.now().toISOString();
-  return deps.db.transaction().execute(async (trx) => {
-    await expireDueIn(trx, organizationId, now);
-    const tree = await loadAccountTree(trx, organizationId);
-    const out: { memberId: number; url: string; expiresAt: string }[] = [];
-    const links = [];
-    for (const m of await findMembers(trx, organizationId, ids)) {
-      if (m.status !== 'pending') continue;
-      try {
-        await assertInScope(trx, actor, 'members.invite', [m]);
-      } catch {
-        continue; // Outside the admin's sub-accounts: not exported.
-      }
-      const grants = await grantsOfMembers(trx, [m.id]);
-      const target = new Authz(grants.map((g) => ({ permission: g.permission, accountId: g.account_id, roleName: g.role_name })), tree);
-      if (outranks(target, actor.authz)) continue;
-      const expiresAt = (await liveLinkExpiry(trx, m.id, 'invitation')) ?? m.invite_expires_at ?? now;
-      const issued = issueLink(deps, m, 'invitation', 'invitation', expiresAt, now, actor.label);
-      links.push(issued.link);
-      out.push({ memberId: m.id, url: issued.event.url, expiresAt });
-    }
-    await insertLinks(trx, links);
-    if (out.length)
-      await insertAuditRows(trx, [
-        auditRow(organizationId, actor, 'member.export_links', { type: 'organization', id: organizationId, label: `${out.length.toLocaleString('en-US')} invitation link${out.length === 1 ? '' : 's'}` }, null, { count: out.length, memberIds: out.map((o) => o.memberId) }, now),
-      ]);
-    return out;
-  });
 }

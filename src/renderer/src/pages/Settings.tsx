@@ -3,6 +3,7 @@ import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
+import { BackupsCard } from '../components/BackupsCard';
 import { PortalSettingsCard } from '../components/PortalSettingsCard';
 import { errorMessage, useTRPC } from '../trpc';
 import { useMe } from '../me';
@@ -59,6 +60,7 @@ export function SettingsPage() {
         </form>
       </Paper>
       {me.installOwner && <PortalSettingsCard />}
+      {me.installOwner && <BackupsCard />}
     </Stack>
   );
 }

@@ -1,0 +1,128 @@
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { APPLICATION_ID, checkStoreIdentity, immediateTransactions, markRosterStore, migrateToLatest, openSqlite, StoreRefused, type OpenedSqliteStore } from './connect';
+import type { Database } from './database';
+
+/**
+ * Backup and restore of the SQLite store while Roster runs.
+ *
+ * Backup: SQLite's online backup API (better-sqlite3 `backup`) copies a consistent snapshot while
+ * other requests keep reading and writing; the copy is written under a `.partial` name, checked
+ * (integrity_check) and only then renamed to the chosen name, so a crash never leaves a half file
+ * that looks like a backup.
+ *
+ * Restore: the file is checked read-only first (a Roster store, of a schema this Roster reads,
+ * integrity ok) and refused touching nothing otherwise. It is then copied next to the store (same
+ * folder, so renames are atomic), brought up to this version's schema, and swapped in while the
+ * store's only connection is held: the current file is closed (checkpointing its WAL), renamed
+ * to `roster.sqlite.before-restore-<time>`, and the restored copy renamed into its place and
+ * reopened. Requests waiting for the connection then read the restored store.
+ */
+
+function integrityOf(file: string): string {
+  const probe = new SQLite(file, { readonly: true, fileMustExist: true });
+  try {
+    const rows = probe.pragma('integrity_check') as { integrity_check: string }[];
+    return rows.map((r) => r.integrity_check).join('; ');
+  } finally {
+    probe.close();
+  }
+}
+
+/**
+ * The copy inherits the store's WAL mode; a backup is one self-contained file, so it is switched
+ * to a rollback journal (no -wal/-shm beside it) and checked.
+ */
+function sealBackup(file: string): string {
+  const copy = new SQLite(file, { fileMustExist: true });
+  try {
+    copy.pragma('journal_mode = DELETE');
+    return (copy.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
+  } finally {
+    copy.close();
+  }
+}
+
+/** Read-only: refuses anything that is not a whole, readable Roster store. Returns its schema. */
+export function checkBackupFile(file: string): { schema: number } {
+  if (!existsSync(file) || !statSync(file).isFile()) throw new StoreRefused(`${file} does not exist.`);
+  if (statSync(file).size === 0) throw new StoreRefused(`${file} is empty: it is not a Roster backup.`);
+  checkStoreIdentity(file);
+  const probe = new SQLite(file, { readonly: true, fileMustExist: true });
+  let schema: number;
+  try {
+    const tables = (probe.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
+    const applicationId = probe.pragma('application_id', { simple: true }) as number;
+    if (!tables.includes('kysely_migration') || (applicationId !== APPLICATION_ID && applicationId !== 0))
+      throw new StoreRefused(`${file} is not a Roster store: Roster left it untouched.`);
+    schema = probe.pragma('user_version', { simple: true }) as number;
+  } finally {
+    probe.close();
+  }
+  const integrity = integrityOf(file);
+  if (integrity !== 'ok') throw new StoreRefused(`${file} is damaged (integrity check: ${integrity.slice(0, 200)}): Roster left it untouched.`);
+  return { schema };
+}
+
+/** A consistent copy of the running store at `dest` (replacing a file of that name). */
+export async function backupStore(store: OpenedSqliteStore, dest: string): Promise<{ file: string; bytes: number }> {
+  const partial = `${dest}.partial`;
+  rmSync(partial, { force: true });
+  try {
+    await store.sqlite.backup(partial);
+    const integrity = sealBackup(partial);
+    if (integrity !== 'ok') throw new Error(`The backup copy failed its integrity check: ${integrity.slice(0, 200)}`);
+    renameSync(partial, dest);
+  } catch (e) {
+    rmSync(partial, { force: true });
+    throw e;
+  }
+  return { file: dest, bytes: statSync(dest).size };
+}
+
+function timeStamp(now: Date): string {
+  return now.toISOString().replace(/[:.]/g, '-');
+}
+
+/** Replaces the running store with the backup at `from`; the previous file is kept aside. */
+export async function restoreStore(store: OpenedSqliteStore, from: string, now: Date): Promise<{ keptAside: string }> {
+  checkBackupFile(from);
+  const staged = `${store.file}.restoring`;
+  rmSync(staged, { force: true });
+  try {
+    const source = new SQLite(from, { readonly: true, fileMustExist: true });
+    try {
+      await source.backup(staged);
+    } finally {
+      source.close();
+    }
+    // An older backup is brought up to this version's schema before it is swapped in.
+    const handle = { current: openSqlite(staged) };
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: immediateTransactions(handle) }) });
+    try {
+      await migrateToLatest(db);
+      markRosterStore(handle.current);
+    } finally {
+      await db.destroy();
+    }
+  } catch (e) {
+    rmSync(staged, { force: true });
+    throw e;
+  }
+  const keptAside = `${store.file}.before-restore-${timeStamp(now)}`;
+  // Holding the connection: no query runs between the close and the reopen.
+  await store.db.connection().execute(async () => {
+    store.handle.current.close();
+    renameSync(store.file, keptAside);
+    try {
+      renameSync(staged, store.file);
+    } catch (e) {
+      renameSync(keptAside, store.file);
+      store.handle.current = openSqlite(store.file);
+      throw e;
+    }
+    store.handle.current = openSqlite(store.file);
+  });
+  return { keptAside };
+}

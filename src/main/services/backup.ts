@@ -1,0 +1,167 @@
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { z } from 'zod';
+import type { Clock } from '../core/clock';
+import { DomainError } from '../core/errors';
+import { backupStore, restoreStore } from '../db/backup';
+import { StoreRefused, type OpenedStore, type OpenedSqliteStore } from '../db/connect';
+import { insertAuditRows } from '../db/repos/audit.repo';
+import { readInstallSetting, writeInstallSetting } from '../db/repos/settings.repo';
+import { isOwner, type AdminActor } from './actor';
+import { auditRow } from './audit';
+import { isFirstOrganization } from './portal-settings';
+
+/**
+ * Backups of the whole store, on demand and on a schedule (daily, keep N), and restore.
+ * Files live in the data folder's `backups` folder and are named by the admin (a plain file name,
+ * never a path: in web mode the admin must not choose where the server writes).
+ * A backup holds every organization of the install, so only the install's Owner (Owner of its
+ * first organization, who also sets the invitee pages up) may take, schedule or restore one.
+ * In team mode (PostgreSQL) the database's own tools do it: pg_dump / pg_restore.
+ */
+
+export const BACKUP_DIR = 'backups';
+const SCHEDULE_KEY = 'backup.schedule';
+const AUTO_PREFIX = 'roster-auto-';
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export const backupName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(120)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'A backup name is a plain file name: letters, digits, dot, dash and underscore.')
+  .refine((n) => !n.includes('..'), 'A backup name is a plain file name.');
+
+export const backupSchedule = z.object({ daily: z.boolean(), keep: z.number().int().min(1).max(365) });
+export type BackupSchedule = z.infer<typeof backupSchedule>;
+
+export interface BackupFile {
+  name: string;
+  bytes: number;
+  createdAt: string;
+}
+
+export interface BackupRuntime {
+  list(actor: AdminActor, organizationId: number): Promise<BackupFile[]>;
+  create(actor: AdminActor, organizationId: number, name?: string): Promise<BackupFile & { path: string }>;
+  restore(actor: AdminActor, organizationId: number, name: string): Promise<{ restored: string; keptAside: string }>;
+  getSchedule(actor: AdminActor, organizationId: number): Promise<BackupSchedule>;
+  setSchedule(actor: AdminActor, organizationId: number, schedule: BackupSchedule): Promise<BackupSchedule>;
+  /** The scheduled backup, if due: checked at start and every hour. */
+  runScheduled(): Promise<string | null>;
+  start(): void;
+  stop(): void;
+}
+
+const TEAM_MODE = 'This Roster keeps its directory in PostgreSQL (team mode): back it up with pg_dump and restore with pg_restore on the database server; Roster does not copy a shared database.';
+
+function stamp(d: Date): string {
+  return d.toISOString().replace(/[:.]/g, '-');
+}
+
+export function createBackup(opts: { store: OpenedStore; dataDir: string; clock: Clock }): BackupRuntime {
+  const dir = join(opts.dataDir, BACKUP_DIR);
+  const { store, clock } = opts;
+  let timer: NodeJS.Timeout | null = null;
+  let busy: Promise<unknown> = Promise.resolve();
+
+  const sqliteStore = (): OpenedSqliteStore => {
+    if (store.dialect !== 'sqlite') throw new DomainError('VALIDATION', TEAM_MODE);
+    return store as OpenedSqliteStore;
+  };
+  // The install's Owner (Owner of its first organization, as for the invitee pages' settings).
+  const allowed = async (actor: AdminActor, organizationId: number): Promise<OpenedSqliteStore> => {
+    const s = sqliteStore();
+    if (!isOwner(actor.authz) || !(await isFirstOrganization(store.db, organizationId)))
+      throw new DomainError('OWNER_ONLY', "Only the install's Owner can take or restore a backup: it holds every organization of this Roster.");
+    return s;
+  };
+  const files = (): BackupFile[] => {
+    mkdirSync(dir, { recursive: true });
+    return readdirSync(dir)
+      .filter((n) => n.endsWith('.sqlite'))
+      .map((name) => {
+        const st = statSync(join(dir, name));
+        return { name, bytes: st.size, createdAt: st.mtime.toISOString() };
+      })
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  };
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = busy.then(work, work);
+    busy = next.catch(() => undefined);
+    return next;
+  };
+  const schedule = async (): Promise<BackupSchedule> => {
+    const raw = await readInstallSetting(store.db, SCHEDULE_KEY);
+    return raw ? backupSchedule.parse(JSON.parse(raw)) : { daily: false, keep: 7 };
+  };
+
+  const runtime: BackupRuntime = {
+    async list(actor, organizationId) {
+      await allowed(actor, organizationId);
+      return files();
+    },
+    async create(actor, organizationId, name) {
+      const s = await allowed(actor, organizationId);
+      const fileName = name ? (name.endsWith('.sqlite') ? name : `${name}.sqlite`) : `roster-${stamp(clock.now())}.sqlite`;
+      mkdirSync(dir, { recursive: true });
+      const done = await serial(() => backupStore(s, join(dir, fileName)));
+      const now = clock.now().toISOString();
+      await insertAuditRows(store.db, [auditRow(organizationId, actor, 'backup.create', { type: 'organization', id: organizationId, label: fileName }, null, { file: fileName, bytes: done.bytes }, now)]);
+      return { name: fileName, bytes: done.bytes, createdAt: now, path: done.file };
+    },
+    async restore(actor, organizationId, name) {
+      const s = await allowed(actor, organizationId);
+      const from = join(dir, basename(name));
+      try {
+        const { keptAside } = await serial(() => restoreStore(s, from, clock.now()));
+        const now = clock.now().toISOString();
+        await insertAuditRows(store.db, [auditRow(organizationId, actor, 'backup.restore', { type: 'organization', id: organizationId, label: basename(name) }, null, { file: basename(name), keptAside: basename(keptAside) }, now)]).catch(() => undefined);
+        return { restored: basename(name), keptAside };
+      } catch (e) {
+        if (e instanceof StoreRefused) throw new DomainError('VALIDATION', e.message);
+        throw e;
+      }
+    },
+    async getSchedule(actor, organizationId) {
+      await allowed(actor, organizationId);
+      return schedule();
+    },
+    async setSchedule(actor, organizationId, next) {
+      await allowed(actor, organizationId);
+      const before = await schedule();
+      await writeInstallSetting(store.db, SCHEDULE_KEY, JSON.stringify(next));
+      await insertAuditRows(store.db, [auditRow(organizationId, actor, 'backup.schedule', { type: 'organization', id: organizationId, label: null }, before, next, clock.now().toISOString())]);
+      return next;
+    },
+    async runScheduled() {
+      if (store.dialect !== 'sqlite') return null;
+      const plan = await schedule();
+      if (!plan.daily) return null;
+      // When the newest scheduled backup was taken, read from its name (the file is the record).
+      const taken = files()
+        .map((f) => /^roster-auto-(\d{4}-\d\d-\d\d)T(\d\d)-(\d\d)-(\d\d)-(\d{3})Z\.sqlite$/.exec(f.name))
+        .filter((m) => m !== null)
+        .map((m) => Date.parse(`${m[1]}T${m[2]}:${m[3]}:${m[4]}.${m[5]}Z`));
+      if (taken.length && clock.now().getTime() - Math.max(...taken) < DAY_MS) return null;
+      const name = `${AUTO_PREFIX}${stamp(clock.now())}.sqlite`;
+      await serial(() => backupStore(sqliteStore(), join(dir, name)));
+      // Keep the newest N scheduled backups; backups taken by hand are the admin's to remove.
+      for (const old of files().filter((f) => f.name.startsWith(AUTO_PREFIX)).sort((a, b) => b.name.localeCompare(a.name)).slice(plan.keep)) rmSync(join(dir, old.name), { force: true });
+      return name;
+    },
+    start() {
+      if (timer || store.dialect !== 'sqlite') return;
+      const tick = () => void runtime.runScheduled().catch((e) => console.error(`Scheduled backup failed: ${e instanceof Error ? e.message : String(e)}`));
+      tick();
+      timer = setInterval(tick, 60 * 60 * 1000);
+      timer.unref();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+    },
+  };
+  return runtime;
+}
