@@ -25,7 +25,7 @@ export function MemberSync({ memberId, memberStatus, label }: { memberId: number
   const trpc = useTRPC();
   const qc = useQueryClient();
   const allowed = me.orgPermissions.includes('sync.manage');
-  const q = useQuery({ ...trpc.sync.objectOf.queryOptions({ localType: 'member', localId: memberId }, { enabled: allowed }), refetchInterval: (x) => (x.state.data && x.state.data.object?.state !== 'synced' ? 2000 : 15_000), retry: false });
+  const q = useQuery({ ...trpc.sync.objectOf.queryOptions({ localType: 'member', localId: memberId }, { enabled: allowed }), refetchInterval: (x) => (x.state.data && (x.state.data.queued || x.state.data.object?.state !== 'synced') ? 1500 : 5000), retry: false });
   const retry = useMutation(trpc.sync.objectAction.mutationOptions({ onSettled: () => qc.invalidateQueries({ queryKey: trpc.sync.objectOf.queryKey() }) }));
   if (!allowed || !q.data) return null;
   const { object: o, queued, paused } = q.data;
