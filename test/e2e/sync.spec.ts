@@ -44,8 +44,13 @@ test('an admin sets up Sync, sees the directory arrive, deactivates someone and 
     await expect(page.getByRole('button', { name: 'Test connection' })).toBeDisabled();
     await page.getByLabel('SCIM base URL').fill(scim.baseUrl);
     await page.getByLabel('Bearer token').fill(scim.token);
+    // A slow server for the first push: the page shows it running.
+    scim.slowMs = 1000;
     await page.getByRole('button', { name: 'Save sync settings' }).click();
     await expect(page.getByText('Sync settings saved')).toBeVisible();
+    await expect(page.getByLabel('Push in progress')).toBeVisible({ timeout: 20_000 });
+    await page.screenshot({ path: 'test-results/screens/sync-running-1280.png', fullPage: true });
+    scim.slowMs = 0;
     await page.getByRole('button', { name: 'Test connection' }).click();
     await expect(page.getByRole('alert').filter({ hasText: 'Connected' })).toContainText('PATCH yes');
 
@@ -74,14 +79,23 @@ test('an admin sets up Sync, sees the directory arrive, deactivates someone and 
     await page.getByRole('tab', { name: /Active/ }).click();
     await row(page, 'gus@acme.test').getByText('gus@acme.test').click();
     const panel = page.getByRole('dialog', { name: /^(Gus Grey|gus@acme\.test)$/ });
+    await expect(panel.getByRole('region', { name: 'Sync' })).toContainText(/Synced (just now|\d+ min ago)/);
     await panel.getByRole('button', { name: 'Deactivate' }).click();
     await page.getByRole('dialog', { name: 'Deactivate?' }).getByRole('button', { name: 'Deactivate' }).click();
     await expect(panel).toContainText('Deactivated');
+    // The command wakes the sender: the remote user goes inactive without Push now, and the panel says it is synced.
+    await expect.poll(() => scim.userByName('gus@acme.test')?.active, { timeout: 30_000 }).toBe(false);
+    await expect(panel.getByRole('region', { name: 'Sync' })).toContainText('Synced', { timeout: 30_000 });
     await page.keyboard.press('Escape');
 
     await openSync(page);
-    await page.getByRole('button', { name: 'Push now' }).click();
-    await expect.poll(() => scim.userByName('gus@acme.test')?.active, { timeout: 30_000 }).toBe(false);
+
+    // Adopt: the admin links Gus to a remote id typed in (the next push writes to it).
+    await page.getByRole('table', { name: 'Synced objects' }).getByRole('button', { name: 'Adopt a remote object for gus@acme.test' }).click();
+    await expect(page.getByRole('button', { name: 'Adopt', exact: true })).toBeDisabled();
+    await page.getByLabel('Remote id').fill(scim.userByName('gus@acme.test')!.id);
+    await page.getByRole('button', { name: 'Adopt', exact: true }).click();
+    await expect(page.getByRole('table', { name: 'Synced objects' }).getByRole('row', { name: /gus@acme\.test/ })).toContainText('Synced', { timeout: 30_000 });
 
     await page.getByRole('button', { name: 'Reconcile (read the server)' }).click();
     await expect(page.getByText('Only on the server: none')).toBeVisible();

@@ -110,7 +110,20 @@ const checkText = t.middleware(async ({ getRawInput, next }) => {
   return next();
 });
 
-const base = t.procedure.use(mapDomainErrors).use(checkText);
+/** Routers whose commands change what sync pushes (members, roles, sub-accounts). */
+const DIRECTORY_ROUTERS = ['members.', 'roles.', 'accounts.'];
+
+/**
+ * After a member, role or sub-account command succeeded (its transaction committed, its sync rows
+ * with it), the 'directory-changed' event wakes the sync sender instead of leaving it to its poll.
+ */
+const announceDirectoryChange = t.middleware(async ({ ctx, type, path, next }) => {
+  const result = await next();
+  if (result.ok && type === 'mutation' && DIRECTORY_ROUTERS.some((r) => path.startsWith(r))) ctx.services.events.emit('directory-changed');
+  return result;
+});
+
+const base = t.procedure.use(mapDomainErrors).use(checkText).use(announceDirectoryChange);
 
 export const publicProcedure = base.meta({ permission: 'public' });
 

@@ -16,7 +16,10 @@ export interface Services {
   sessions: SessionStore;
   /** Mails an Owner whose password is being guessed (tests await its settled()). */
   attackNotices: AttackNotices;
-  /** 'members-changed' when something changed outside the admin's own calls (an invitee acted). */
+  /**
+   * 'members-changed' when something changed outside the admin's own calls (an invitee acted);
+   * 'directory-changed' after a member, role or sub-account command committed. Both wake the sync sender.
+   */
   events: EventEmitter;
   /** Mail settings, outbox sender (absent in tests that capture mail instead). */
   mail?: MailRuntime;
@@ -43,6 +46,10 @@ export function createServices(opts: { db: Db; clock: Clock; publicBaseUrl: () =
   };
   const events = new EventEmitter();
   events.setMaxListeners(100);
+  // A committed change is pushed at once; the sender's poll stays the fallback.
+  const wakeSync = () => opts.sync?.sender.kick();
+  events.on('directory-changed', wakeSync);
+  events.on('members-changed', wakeSync);
   const sessions = new SessionStore(deps);
   deps.passwordChanged = (personId) => sessions.revokePerson(personId);
   return { deps, sessions, attackNotices, events, mail: opts.mail, sync: opts.sync, portal };

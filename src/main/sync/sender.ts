@@ -3,13 +3,15 @@ import { enabledSyncOrganizations, findSyncSettings } from '../db/repos/sync.rep
 import { pushOrganization, type PushContext, type PushResult } from './push';
 
 /**
- * The background sync sender, like the mail sender: wakes when kicked (a change was committed)
- * or every poll, and pushes each organization whose sync is on. A server that asked to wait, or
+ * The background sync sender, like the mail sender: wakes when kicked (a member, role or
+ * sub-account change was committed: services' 'directory-changed' event) or every poll (the fallback), and pushes each organization whose sync is on. A server that asked to wait, or
  * that could not be reached, is tried again when its time comes.
  */
 export class SyncSender {
   private running = false;
   private wake: (() => void) | null = null;
+  /** A kick that came while a drain ran: drain again at once instead of waiting for the poll. */
+  private kicked = false;
   private loopDone: Promise<void> | null = null;
   /** Pushes in progress in this process, by organization (the UI's progress). */
   readonly active = new Set<number>();
@@ -33,8 +35,10 @@ export class SyncSender {
     this.loopDone = this.loop();
   }
 
+  /** Something changed (after its commit): push now rather than at the next poll. */
   kick(): void {
-    this.wake?.();
+    if (this.wake) this.wake();
+    else this.kicked = true;
   }
 
   /** One push for one organization now (the Push now button, tests). */
@@ -70,6 +74,10 @@ export class SyncSender {
         // The store or a server misbehaved: try again at the next poll.
       }
       if (!this.running) break;
+      if (this.kicked) {
+        this.kicked = false;
+        continue;
+      }
       const wait = nextAt === null ? pollMs : Math.max(50, Math.min(pollMs, nextAt - this.ctx.clock.now().getTime()));
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, wait);

@@ -3,9 +3,9 @@ import type { Clock } from '../core/clock';
 import { DomainError } from '../core/errors';
 import type { Db } from '../db/database';
 import { insertAuditRows } from '../db/repos/audit.repo';
-import { countDirty, enqueueEverything, findSyncSettings, insertSyncSettings, updateSyncSettings } from '../db/repos/sync.repo';
-import { countSyncedUsers, countSyncObjectsByState, findSyncObject, listSyncObjects, makeFailedDue, updateSyncObject } from '../db/repos/sync-objects.repo';
-import type { SyncObjectState, SyncSettingsRow } from '../db/tables/sync.table';
+import { countDirty, enqueueEverything, findSyncSettings, insertSyncSettings, isDirty, updateSyncSettings } from '../db/repos/sync.repo';
+import { countSyncedUsers, countSyncObjectsByState, findSyncObject, findSyncObjectByLocal, listSyncObjects, makeFailedDue, updateSyncObject } from '../db/repos/sync-objects.repo';
+import type { SyncLocalType, SyncObjectRow, SyncObjectState, SyncSettingsRow } from '../db/tables/sync.table';
 import type { SecretBox } from '../mail/secrets';
 import { auditRow } from '../services/audit';
 import type { Actor } from '../services/deps';
@@ -153,9 +153,8 @@ export async function syncStatus(sync: SyncRuntime, organizationId: number): Pro
   };
 }
 
-export async function listObjects(sync: SyncRuntime, organizationId: number, q: { state?: SyncObjectState; limit: number; offset: number }) {
-  const rows = await listSyncObjects(sync.db, organizationId, q);
-  return rows.map((o) => ({
+function objectView(o: SyncObjectRow) {
+  return {
     id: o.id,
     kind: o.kind,
     localType: o.local_type,
@@ -170,7 +169,24 @@ export async function listObjects(sync: SyncRuntime, organizationId: number, q: 
     attempts: o.attempts,
     nextRetryAt: o.next_retry_at,
     syncedAt: o.synced_at,
-  }));
+  };
+}
+export type SyncObjectView = ReturnType<typeof objectView>;
+
+export async function listObjects(sync: SyncRuntime, organizationId: number, q: { state?: SyncObjectState; limit: number; offset: number }): Promise<SyncObjectView[]> {
+  return (await listSyncObjects(sync.db, organizationId, q)).map(objectView);
+}
+
+/**
+ * One member's (role's, sub-account's) sync state, for its side panel: null when sync is not set
+ * up. `queued`: a change waits to be folded into the object (it is pending even if the object says synced).
+ */
+export async function objectOf(sync: SyncRuntime, organizationId: number, localType: SyncLocalType, localId: number): Promise<{ object: SyncObjectView | null; queued: boolean; paused: string | null } | null> {
+  const s = await findSyncSettings(sync.db, organizationId);
+  if (!s) return null;
+  const o = await findSyncObjectByLocal(sync.db, organizationId, localType, localId);
+  const queued = await isDirty(sync.db, organizationId, localType, localId);
+  return { object: o ? objectView(o) : null, queued, paused: s.pause_kind ? (s.pause_reason ?? 'Sync is paused.') : !s.enabled ? 'Sync is switched off.' : null };
 }
 
 /** The next push, operation by operation, with each attribute's before → after. */

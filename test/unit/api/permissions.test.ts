@@ -60,6 +60,7 @@ const DUMMY: Record<string, unknown> = {
   'sync.testConnection': undefined,
   'sync.status': undefined,
   'sync.objects': {},
+  'sync.objectOf': { localType: 'member', localId: 999999 },
   'sync.preview': undefined,
   'sync.approve': undefined,
   'sync.objectAction': { objectId: 999999, action: 'retry' },

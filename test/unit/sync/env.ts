@@ -19,10 +19,10 @@ afterEach(async () => {
 });
 
 /** A Roster store with an Owner, a sync runtime (no background loop: tests push), and a real SCIM server. */
-export async function syncEnv(opts: { maxOperations?: number } = {}): Promise<SyncEnv> {
+export async function syncEnv(opts: { maxOperations?: number; pollMs?: number } = {}): Promise<SyncEnv> {
   const { dir, store, clock, remove } = await openTestStore('roster-sync-');
   const mail: LinkIssued[] = [];
-  const sync = createSync({ db: store.db, clock, secrets: fileSecretBox(dir) });
+  const sync = createSync({ db: store.db, clock, secrets: fileSecretBox(dir), pollMs: opts.pollMs });
   const services = createServices({ db: store.db, clock, publicBaseUrl: () => BASE_URL, notifier: { linksIssued: async (_t, events) => void mail.push(...events) }, sync });
   const scim = await startScimServer({ maxOperations: opts.maxOperations });
   const env = { dir, store, clock, services, mail, caller: callers(services), close: remove } as TestEnv;

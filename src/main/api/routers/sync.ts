@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DomainError } from '../../core/errors';
 import type { Services } from '../../services';
-import { approveHeldPush, getSyncSettings, listObjects, objectAction, previewPush, pushNow, saveSyncSettings, syncSettingsInput, syncStatus, testSyncConnection, type SyncRuntime } from '../../sync/service';
+import { approveHeldPush, getSyncSettings, listObjects, objectAction, objectOf, previewPush, pushNow, saveSyncSettings, syncSettingsInput, syncStatus, testSyncConnection, type SyncRuntime } from '../../sync/service';
 import { reconcile } from '../../sync/reconcile';
 import { adminProcedure, router } from '../trpc';
 
@@ -23,6 +23,10 @@ export const syncRouter = router({
   objects: sync()
     .input(z.object({ state: z.enum(['pending', 'in_flight', 'synced', 'failed', 'blocked']).optional(), limit: z.number().int().min(1).max(500).default(100), offset: z.number().int().min(0).default(0) }))
     .query(({ ctx, input }) => listObjects(syncOf(ctx.services), ctx.signedIn.organizationId, input)),
+  /** One member's (role's, sub-account's) sync state for its side panel; null when sync is not set up. */
+  objectOf: sync()
+    .input(z.object({ localType: z.enum(['member', 'role', 'account']), localId: z.number().int().positive() }))
+    .query(({ ctx, input }) => objectOf(syncOf(ctx.services), ctx.signedIn.organizationId, input.localType, input.localId)),
   preview: sync().query(({ ctx }) => previewPush(syncOf(ctx.services), ctx.signedIn.organizationId)),
   approve: sync().mutation(({ ctx }) => approveHeldPush(syncOf(ctx.services), ctx.signedIn.actor, ctx.signedIn.organizationId)),
   objectAction: sync()

@@ -104,3 +104,8 @@ export async function hasDueSyncObjects(db: DbOrTx, organizationId: number, nowI
     .executeTakeFirst();
   return !!r;
 }
+
+/** The sync object of one local member, role or sub-account (at most one). */
+export async function findSyncObjectByLocal(db: DbOrTx, organizationId: number, localType: SyncLocalType, localId: number): Promise<SyncObjectRow | undefined> {
+  return db.selectFrom('sync_object').selectAll().where('organization_id', '=', organizationId).where('local_type', '=', localType).where('local_id', '=', localId).orderBy('id').executeTakeFirst();
+}

@@ -144,3 +144,9 @@ export async function accountMemberIds(db: DbOrTx, accountIds: number[]): Promis
   for (const r of rows) out.get(r.g)?.push(r.m);
   return out;
 }
+
+/** Whether a change of this object is queued and not yet folded into its sync object. */
+export async function isDirty(db: DbOrTx, organizationId: number, localType: SyncLocalType, localId: number): Promise<boolean> {
+  const r = await db.selectFrom('sync_dirty').select('id').where('organization_id', '=', organizationId).where('local_type', '=', localType).where('local_id', '=', localId).limit(1).executeTakeFirst();
+  return !!r;
+}

@@ -5,6 +5,7 @@ import { useMe } from '../me';
 import { errorMessage, useTRPC } from '../trpc';
 import { MemberAccess } from './MemberAccess';
 import { MemberDetailsForm } from './MemberDetailsForm';
+import { MemberSync } from './MemberSync';
 
 
 export function MemberPanel({ id, onClose, onAction }: { id: number | null; onClose(): void; onAction(action: string, id: number, email: string): void }) {
@@ -60,6 +61,7 @@ export function MemberPanel({ id, onClose, onAction }: { id: number | null; onCl
             </Group>
           )}
           <MemberAccess id={m.id} />
+          <MemberSync memberId={m.id} memberStatus={m.status} label={m.name || m.email} />
           <Divider />
           <Title order={3} size="h5">History</Title>
           <Timeline bulletSize={12} lineWidth={2}>

@@ -1,8 +1,8 @@
-import { Alert, Badge, Button, Checkbox, Group, NumberInput, Paper, PasswordInput, Progress, SegmentedControl, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Checkbox, Group, NumberInput, Paper, PasswordInput, Popover, Progress, SegmentedControl, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { errorMessage, useTRPC } from '../trpc';
 import { useMe } from '../me';
 
@@ -237,6 +237,7 @@ export function SyncPage() {
                             Unlink
                           </Button>
                         )}
+                        <AdoptButton label={o.label} busy={act.isPending} onAdopt={(remoteId) => act.mutate({ objectId: o.id, action: 'adopt', remoteId })} />
                       </Group>
                     </Table.Td>
                   </Table.Tr>
@@ -248,5 +249,38 @@ export function SyncPage() {
         </Paper>
       )}
     </Stack>
+  );
+}
+
+/** Adopt a remote object: the admin types the remote id this object should be linked to (from the server's console or reconcile). */
+function AdoptButton({ label, busy, onAdopt }: { label: string; busy: boolean; onAdopt(remoteId: string): void }) {
+  const [opened, setOpened] = useState(false);
+  const [remoteId, setRemoteId] = useState('');
+  return (
+    <Popover opened={opened} onChange={setOpened} trapFocus position="bottom-end" withArrow>
+      <Popover.Target>
+        <Button size="compact-xs" variant="default" aria-label={`Adopt a remote object for ${label}`} onClick={() => setOpened((x) => !x)}>
+          Adopt…
+        </Button>
+      </Popover.Target>
+      <Popover.Dropdown>
+        <form
+          onSubmit={(ev) => {
+            ev.preventDefault();
+            if (!remoteId.trim()) return;
+            onAdopt(remoteId.trim());
+            setOpened(false);
+            setRemoteId('');
+          }}
+        >
+          <Stack gap="xs" w={280}>
+            <TextInput label="Remote id" description={`The id of the server's object to link to ${label}; the next push writes Roster's attributes to it.`} value={remoteId} onChange={(ev) => setRemoteId(ev.currentTarget.value)} data-autofocus />
+            <Button type="submit" size="xs" loading={busy} disabled={!remoteId.trim()} title={remoteId.trim() ? undefined : 'Enter the remote id first'}>
+              Adopt
+            </Button>
+          </Stack>
+        </form>
+      </Popover.Dropdown>
+    </Popover>
   );
 }

@@ -1,0 +1,35 @@
+// The local SCIM server for `npm run bench` in its own process (forked by test/bench/sync.ts), so that the
+// server's work does not share the pushing client's event loop. Sends { baseUrl, token } once listening;
+// each request takes BENCH_SCIM_LATENCY_MS (default 5) of simulated network latency; answers 'stats' with what it holds and the peak of requests in flight; exits on 'close' or when its parent goes.
+import { startScimServer } from '../support/scim-server';
+
+export interface ScimChildStats {
+  users: number;
+  groups: number;
+  groupMembers: number;
+  peakInFlight: number;
+  requests: number;
+}
+
+async function main(): Promise<void> {
+  const scim = await startScimServer();
+  // A real provider answers over a network: each request waits this long (default 5 ms) off the CPU, so
+  // requests overlap on the server and the peak in flight shows the client's concurrency.
+  scim.slowMs = Number(process.env.BENCH_SCIM_LATENCY_MS ?? 5);
+  // The bench reads counts, not the log: keep memory flat over tens of thousands of requests.
+  let requests = 0;
+  scim.log = Object.assign([], { push: () => ++requests });
+  process.on('message', (m: unknown) => {
+    if (m === 'stats') {
+      const groupMembers = [...scim.groups.values()].reduce((n, g) => n + g.members.length, 0);
+      const stats: ScimChildStats = { users: scim.users.size, groups: scim.groups.size, groupMembers, peakInFlight: scim.peakInFlight, requests };
+      process.send!({ stats });
+    } else if (m === 'close') {
+      void scim.close().then(() => process.exit(0));
+    }
+  });
+  process.on('disconnect', () => process.exit(0));
+  process.send!({ ready: { baseUrl: scim.baseUrl, token: scim.token } });
+}
+
+void main();
