@@ -58,7 +58,9 @@ export async function membersOfPerson(db: DbOrTx, personId: number): Promise<Mem
 }
 
 export async function pendingDueForExpiry(db: DbOrTx, nowIso: string): Promise<Member[]> {
-  return db.selectFrom('member').selectAll().where('status', '=', 'pending').where('invite_expires_at', '<=', nowIso).execute();
+  // 'pending' as a literal, not a bound parameter: only then can the planner use the partial index
+  // member_pending_expiry (WHERE status = 'pending'); bound, every list request scanned every member.
+  return db.selectFrom('member').selectAll().where('status', '=', sql.lit('pending')).where('invite_expires_at', '<=', nowIso).execute();
 }
 
 export async function countByStatus(db: DbOrTx, organizationId: number, accountIds: number[] | 'all'): Promise<Record<string, number>> {
