@@ -106,7 +106,10 @@ export function immediateTransactions(sqlite: SQLite.Database): SqliteDatabase {
   };
 }
 
-export async function openStore(file: string): Promise<OpenedStore> {
+/** A store opened on a SQLite file: its raw handle is always there. */
+export type OpenedSqliteStore = OpenedStore & { dialect: 'sqlite'; sqlite: SQLite.Database };
+
+export async function openStore(file: string): Promise<OpenedSqliteStore> {
   checkStoreIdentity(file);
   const sqlite = openSqlite(file);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: immediateTransactions(sqlite) }) });
