@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { MemberStatus } from '../../../shared/statuses';
 import type { DbOrTx } from '../database';
-import { byDialect } from '../dialect';
+import { byDialect, dialectOf } from '../dialect';
 import type { Member, MemberUpdate, NewMember } from '../tables/member.table';
 import { escapeLike } from './audit.repo';
 import { chunks, rowsPerStatement } from './util';
@@ -191,7 +191,14 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<Liste
     const ids = q.scopeAccountIds.length ? q.scopeAccountIds : [-1];
     query = query.where('id', 'in', (eb) => eb.selectFrom('member_account').select('member_id').where('account_id', 'in', ids));
   }
-  const ordered = (qq: typeof query) => qq.orderBy(column, q.direction).orderBy('id', q.direction).limit(q.limit).execute() as Promise<ListedMember[]>;
+  // SQLite sorts NULL keys first ascending and last descending; PostgreSQL the opposite unless told.
+  const nullsAsSqlite = dialectOf(db) === 'postgres';
+  const ordered = (qq: typeof query) =>
+    qq
+      .orderBy(column, (ob) => (q.direction === 'asc' ? (nullsAsSqlite ? ob.asc().nullsFirst() : ob.asc()) : nullsAsSqlite ? ob.desc().nullsLast() : ob.desc()))
+      .orderBy('id', q.direction)
+      .limit(q.limit)
+      .execute() as Promise<ListedMember[]>;
   if (!q.after) return ordered(query);
   // Row-value comparisons let SQLite seek straight into the (…, sort key, id) index: the last
   // page costs what the first does. SQLite sorts NULL keys first: ascending they come before
@@ -265,9 +272,13 @@ function matching(db: DbOrTx, q: MemberFilter) {
     const text = q.search.trim().toLowerCase();
     const digits = /^[\d\s+().-]+$/.test(q.search.trim()) ? q.search.replace(/\D/g, '') : '';
     if (text.length >= FTS_MIN_CHARS) {
+      // The same rows as the list's search: SQLite's trigram FTS table, PostgreSQL's trigram-indexed ILIKE.
       const parts = [`{name email_normalized} : ${ftsPhrase(text)}`];
       if (digits.length >= FTS_MIN_CHARS) parts.push(`phone_digits : ${ftsPhrase(digits)}`);
-      query = query.where('id', 'in', sql<number>`(SELECT rowid FROM member_search WHERE member_search MATCH ${parts.join(' OR ')})`);
+      query = byDialect(db, {
+        sqlite: () => query.where('id', 'in', sql<number>`(SELECT rowid FROM member_search WHERE member_search MATCH ${parts.join(' OR ')})`),
+        postgres: () => query.where(substringTest(db, text, digits)),
+      });
     } else {
       const like = `%${escapeLike(text)}%`;
       query = query.where((eb) => eb.or([sql<boolean>`lower(coalesce(name, '')) like ${like} escape '\\'`, sql<boolean>`email_normalized like ${like} escape '\\'`]));
