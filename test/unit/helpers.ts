@@ -72,12 +72,6 @@ export function callers(services: Services): () => Caller {
   return () => createCaller(createContextInner({ services, sessionCarrier: memoryCarrier() }));
 }
 
-/** The raw SQLite handle of a store the test opened on SQLite (tests that are about SQLite itself). */
-export function sqliteOf(store: OpenedStore): NonNullable<OpenedStore['sqlite']> {
-  if (!store.sqlite) throw new Error('This test needs a SQLite store, and this one is PostgreSQL');
-  return store.sqlite;
-}
-
 export async function createEnv(): Promise<TestEnv> {
   const { dir, store, clock, remove } = await openTestStore();
   const mail: LinkIssued[] = [];
