@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { createContextInner, memoryCarrier } from '../../src/main/api/context';
 import { createCaller } from '../../src/main/api/router';
 import { systemClock } from '../../src/main/core/clock';
-import { openStore, type OpenedStore } from '../../src/main/db/connect';
+import { openStore, type OpenedSqliteStore } from '../../src/main/db/connect';
 import { createServices } from '../../src/main/services';
 
 const STATUSES = ['accepted', 'accepted', 'accepted', 'pending', 'pending', 'expired', 'declined', 'cancelled', 'deactivated', 'deleted'];
@@ -17,7 +17,7 @@ type Caller = ReturnType<typeof createCaller>;
 
 export interface BenchStore {
   size: number;
-  store: OpenedStore;
+  store: OpenedSqliteStore;
   caller: Caller;
   seedMs: number;
   close(): Promise<void>;

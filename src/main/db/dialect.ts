@@ -29,6 +29,12 @@ export interface RowTrigger {
   when?: string;
   /** Statements run for each row, each ending with ';'. Use `new.` and `old.`; qualify upsert targets (`t.n + 1`). */
   body: string;
+  /**
+   * PostgreSQL only (SQLite triggers stay AFTER): 'BEFORE' runs the body as each row is processed,
+   * seeing the rows the statement changed before it, as SQLite's AFTER triggers do. PostgreSQL's
+   * AFTER ROW triggers all run at the end of the statement, each seeing every row changed.
+   */
+  pgTiming?: 'BEFORE' | 'AFTER';
 }
 
 /**
@@ -41,9 +47,12 @@ export async function createRowTrigger(db: Kysely<any>, t: RowTrigger): Promise<
     await sql.raw(`CREATE TRIGGER ${t.name} AFTER ${t.event} ON ${t.table}${when} BEGIN ${t.body} END`).execute(db);
     return;
   }
-  await sql.raw(`CREATE FUNCTION ${t.name}_fn() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN ${t.body} RETURN NULL; END $fn$`).execute(db);
+  const timing = t.pgTiming ?? 'AFTER';
+  // A BEFORE trigger must hand the row back, or the change is skipped.
+  const ret = timing === 'BEFORE' ? `IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW;` : 'RETURN NULL;';
+  await sql.raw(`CREATE FUNCTION ${t.name}_fn() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN ${t.body} ${ret} END $fn$`).execute(db);
   const when = t.when ? ` WHEN (${t.when})` : '';
-  await sql.raw(`CREATE TRIGGER ${t.name} AFTER ${t.event} ON ${t.table} FOR EACH ROW${when} EXECUTE FUNCTION ${t.name}_fn()`).execute(db);
+  await sql.raw(`CREATE TRIGGER ${t.name} ${timing} ${t.event} ON ${t.table} FOR EACH ROW${when} EXECUTE FUNCTION ${t.name}_fn()`).execute(db);
 }
 
 export async function dropRowTrigger(db: Kysely<any>, name: string, table: string): Promise<void> {

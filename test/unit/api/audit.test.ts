@@ -45,7 +45,7 @@ describe('audit log', () => {
     expect(seen.length).toBeGreaterThan(260);
     expect(new Set(seen).size).toBe(seen.length);
     expect([...seen].sort((a, b) => b - a)).toEqual(seen);
-    const total = Number((env.store.sqlite.prepare('SELECT count(*) AS n FROM audit').get() as { n: number }).n);
+    const total = Number((await env.store.db.selectFrom('audit').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
     expect(seen.length).toBe(total);
   });
 

@@ -131,8 +131,12 @@ describe('bulk actions and permissions', () => {
     admin = await signedIn(env, 'admin@acme.test');
     const now = new Date().toISOString();
     const orgId = reg.organizationId;
-    const r = env.store.sqlite.prepare('INSERT INTO role (organization_id, name, builtin, created_at) VALUES (?, ?, NULL, ?)').run(orgId, 'Viewer', now);
-    env.store.sqlite.prepare('INSERT INTO role_permission (role_id, permission) VALUES (?, ?)').run(r.lastInsertRowid, 'members.view');
+    const r = await env.store.db
+      .insertInto('role')
+      .values({ organization_id: orgId, name: 'Viewer', builtin: null, created_at: now })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await env.store.db.insertInto('role_permission').values({ role_id: r.id, permission: 'members.view' }).execute();
     await inviteAndAccept(env, owner, 'viewer@acme.test', 'Viewer');
   });
   afterAll(async () => {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEnv, invite, registerOwner, roleId, type Caller, type TestEnv } from '../helpers';
 
@@ -14,23 +15,23 @@ describe('account and role member counters', () => {
   let ops: number;
 
   /** What the counts are by definition: distinct live members tied to each account / holding each role. */
-  function truth(): { accounts: Map<number, number>; roles: Map<number, number> } {
-    const live = "member.status <> 'deleted'";
-    const accounts = env.store.sqlite
-      .prepare(
-        `SELECT a.id AS id, (SELECT count(*) FROM (SELECT member_id FROM member_account WHERE account_id = a.id UNION SELECT member_id FROM member_role WHERE account_id = a.id
-           UNION SELECT member_id FROM member_permission WHERE account_id = a.id) t JOIN member ON member.id = t.member_id WHERE ${live}) AS n FROM account a`,
-      )
-      .all() as { id: number; n: number }[];
-    const roles = env.store.sqlite
-      .prepare(`SELECT r.id AS id, (SELECT count(DISTINCT mr.member_id) FROM member_role mr JOIN member ON member.id = mr.member_id WHERE mr.role_id = r.id AND ${live}) AS n FROM role r`)
-      .all() as { id: number; n: number }[];
-    return { accounts: new Map(accounts.map((r) => [r.id, r.n])), roles: new Map(roles.map((r) => [r.id, r.n])) };
+  async function truth(): Promise<{ accounts: Map<number, number>; roles: Map<number, number> }> {
+    const live = sql.raw("member.status <> 'deleted'");
+    // Portable SQL (both stores); count(*) comes back as a string from PostgreSQL, hence Number().
+    const accounts = await sql<{ id: number; n: number | string }>`SELECT a.id AS id, (SELECT count(*) FROM (SELECT member_id FROM member_account WHERE account_id = a.id UNION SELECT member_id FROM member_role WHERE account_id = a.id
+           UNION SELECT member_id FROM member_permission WHERE account_id = a.id) t JOIN member ON member.id = t.member_id WHERE ${live}) AS n FROM account a`.execute(env.store.db);
+    const roles = await sql<{ id: number; n: number | string }>`SELECT r.id AS id, (SELECT count(DISTINCT mr.member_id) FROM member_role mr JOIN member ON member.id = mr.member_id WHERE mr.role_id = r.id AND ${live}) AS n FROM role r`.execute(
+      env.store.db,
+    );
+    return {
+      accounts: new Map(accounts.rows.map((r) => [r.id, Number(r.n)])),
+      roles: new Map(roles.rows.map((r) => [r.id, Number(r.n)])),
+    };
   }
 
   /** The accounts and roles pages agree with the definition; returns the shown counts by name. */
   async function shown(): Promise<{ accounts: Record<string, number>; roles: Record<string, number> }> {
-    const t = truth();
+    const t = await truth();
     const accounts = await owner.accounts.list();
     const roles = await owner.roles.list();
     for (const a of accounts) expect(a.members, `account ${a.name}`).toBe(t.accounts.get(a.id));

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NewMember } from '../../../src/main/db/tables/member.table';
 import { SEARCH_CANDIDATES } from '../../../src/main/db/repos/members.repo';
 import { createEnv, registerOwner, type Caller, type TestEnv } from '../helpers';
 
@@ -11,22 +12,40 @@ describe('member search at the candidate bound', () => {
   let env: TestEnv;
   let owner: Caller;
   const N = SEARCH_CANDIDATES + 500;
+  /** Every live member but the Owner, read once after the seed. */
+  let live: { id: number; email: string; name: string; invited_at: string }[] = [];
 
   beforeAll(async () => {
     env = await createEnv();
     const o = await registerOwner(env);
     owner = o.caller;
-    const insert = env.store.sqlite.prepare(
-      'INSERT INTO member (organization_id, email, email_normalized, name, status, invited_at, status_changed_at, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)',
-    );
-    env.store.sqlite.transaction(() => {
-      for (let i = 0; i < N; i++) {
-        const at = new Date(Date.UTC(2024, 0, 1) + ((i * 7919) % N) * 1000).toISOString();
-        // Everyone matches "common"; one in 50 matches "rare"; the names shuffle the name order.
-        const email = `common${i}${i % 50 === 0 ? 'rare' : ''}@x${i % 7}.test`;
-        insert.run(o.organizationId, email, email, `${String.fromCharCode(97 + ((i * 31) % 26))}ll ${i}`, i % 10 === 9 ? 'deleted' : 'accepted', at, at, at, at);
-      }
-    })();
+    const rows: NewMember[] = [];
+    for (let i = 0; i < N; i++) {
+      const at = new Date(Date.UTC(2024, 0, 1) + ((i * 7919) % N) * 1000).toISOString();
+      // Everyone matches "common"; one in 50 matches "rare"; the names shuffle the name order.
+      const email = `common${i}${i % 50 === 0 ? 'rare' : ''}@x${i % 7}.test`;
+      rows.push({
+        organization_id: o.organizationId,
+        email,
+        email_normalized: email,
+        name: `${String.fromCharCode(97 + ((i * 31) % 26))}ll ${i}`,
+        status: i % 10 === 9 ? ('deleted' as const) : ('accepted' as const),
+        invited_at: at,
+        status_changed_at: at,
+        created_at: at,
+        updated_at: at,
+      });
+    }
+    // Through Kysely so the same seed runs on either store; chunks stay under both stores' bound-parameter limits.
+    await env.store.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < rows.length; i += 500) await trx.insertInto('member').values(rows.slice(i, i + 500)).execute();
+    });
+    live = (await env.store.db
+      .selectFrom('member')
+      .select(['id', 'email', 'name', 'invited_at'])
+      .where('status', '<>', 'deleted')
+      .where('email', '<>', 'owner@acme.test')
+      .execute()) as typeof live; // every seeded row has a name and an invitation date
   });
   afterAll(async () => {
     await env.close();
@@ -34,12 +53,7 @@ describe('member search at the candidate bound', () => {
 
   /** Every live member, filtered and fully sorted in JS: what the first page must be. */
   function expected(match: (m: { email: string; name: string }) => boolean, sort: 'invited_at' | 'email' | 'name', desc: boolean): string[] {
-    const rows = env.store.sqlite.prepare("SELECT id, email, name, invited_at FROM member WHERE status <> 'deleted' AND email <> 'owner@acme.test'").all() as {
-      id: number;
-      email: string;
-      name: string;
-      invited_at: string;
-    }[];
+    const rows = live;
     const key = (r: (typeof rows)[number]) => (sort === 'invited_at' ? r.invited_at : sort === 'email' ? r.email : r.name.toLowerCase());
     const sorted = rows.filter(match).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.id - b.id));
     if (desc) sorted.reverse();

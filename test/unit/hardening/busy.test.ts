@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type OpenedStore } from '../../../src/main/db/connect';
+import { openStore, type OpenedSqliteStore } from '../../../src/main/db/connect';
 
 let dir: string;
-let store: OpenedStore;
+let store: OpenedSqliteStore;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'roster-busy-'));

@@ -87,7 +87,7 @@ describe('the /events stream ends with the right to it (issue 16, also)', () => 
 
   it('a deactivated member’s stream is closed before it gets another event', async () => {
     const id = await invite(owner, 'admin@acme.test', 'Admin');
-    await inviteeDoor({ services: runtime.services }).accept({ token: tokenFromOutbox(), password: PASSWORD });
+    await inviteeDoor({ services: runtime.services }).accept({ token: await tokenFromOutbox(), password: PASSWORD });
     const stream = await openStream(await signIn('admin@acme.test'));
     await owner.members.deactivate({ ids: [id] });
     runtime.services.events.emit('members-changed');
@@ -97,7 +97,13 @@ describe('the /events stream ends with the right to it (issue 16, also)', () => 
 });
 
 /** The invitation link, read from the outbox row the notifier wrote. */
-function tokenFromOutbox(): string {
-  const row = runtime.store.sqlite.prepare("SELECT text_body FROM mail_outbox WHERE recipient = 'admin@acme.test' ORDER BY id DESC LIMIT 1").get() as { text_body: string };
-  return /\/invite\/([A-Za-z0-9_-]{43})/.exec(row.text_body)![1]!;
+async function tokenFromOutbox(): Promise<string> {
+  const row = await runtime.store.db
+    .selectFrom('mail_outbox')
+    .select('text_body')
+    .where('recipient', '=', 'admin@acme.test')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  return /\/invite\/([A-Za-z0-9_-]{43})/.exec(row.text_body ?? '')![1]!;
 }

@@ -61,7 +61,7 @@ describe('mail for dead links is never sent', () => {
     const { env, smtp, owner, roleId } = await setup();
     const r = await owner.members.invite({ entries: [{ email: 'bo@example.org' }], grants: { roleIds: [roleId] } });
     // As if the member accepted through another door that left this link alone.
-    env.store.sqlite.prepare("UPDATE member SET status = 'accepted' WHERE id = ?").run(r.invited[0]!.memberId);
+    await env.store.db.updateTable('member').set({ status: 'accepted' }).where('id', '=', r.invited[0]!.memberId).execute();
     expect(await env.mail.sender.drainAll()).toMatchObject({ dropped: 1, sent: 0 });
     expect(smtp.received).toHaveLength(0);
     expect((await outbox(env))[0]).toMatchObject({ status: 'dropped', last_error: 'Not sent: the member is now accepted, no longer pending.' });

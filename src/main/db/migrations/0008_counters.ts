@@ -1,7 +1,8 @@
 import { sql, type Kysely } from 'kysely';
-import { createRowTrigger, dropRowTrigger, type RowTrigger } from '../dialect';
+import { createRowTrigger, dialectOf, dropRowTrigger, type RowTrigger } from '../dialect';
 
-// Frozen once shipped: never edit; add a new migration instead.
+// Frozen once shipped: never edit; add a new migration instead. (Its one edit: PostgreSQL's grant
+// triggers are BEFORE triggers with their own bodies, see pgGrantTriggers; SQLite is as shipped.)
 //
 // Counters that do not grow with the directory (issue 17, item 4): for each account, the live
 // (not deleted) members with access to it or granted a role or permission there; for each role,
@@ -54,12 +55,51 @@ const GRANT_KEYS: Record<GrantTable, string> = {
   member_permission: 'member_id, permission, account_id',
 };
 
-function triggers(): RowTrigger[] {
+/**
+ * PostgreSQL runs AFTER ROW triggers at the end of the statement, when every row it changed is in
+ * place: two grants inserted by one statement each saw the other and neither counted. So there the
+ * grant triggers run BEFORE each row, seeing the rows changed before it, as SQLite's AFTER triggers
+ * do. Before a delete or update the row itself is still there: `x` excludes it by its whole key.
+ * Before an insert it is not; an insert skipped by ON CONFLICT finds its twin and counts nothing.
+ */
+function pgGrantTriggers(t: GrantTable): RowTrigger[] {
+  const keys = GRANT_KEYS[t].split(', ');
+  const notSelf = (alias: string, table: GrantTable) => (table === t ? ` AND NOT (${keys.map((k) => `${alias}.${k} = old.${k}`).join(' AND ')})` : '');
+  const tied = (m: string, a: string, excludeSelf: boolean) =>
+    `(${(Object.keys(GRANT_KEYS) as GrantTable[])
+      .map((g) => `EXISTS (SELECT 1 FROM ${g} x WHERE x.member_id = ${m} AND x.account_id = ${a}${excludeSelf ? notSelf('x', g) : ''})`)
+      .join(' OR ')})`;
+  const account = (row: 'new' | 'old', excludeSelf: boolean) =>
+    `UPDATE account_member_count SET n = n ${row === 'new' ? '+' : '-'} 1 WHERE account_id = ${row}.account_id AND ${LIVE(`${row}.member_id`)} AND NOT ${tied(`${row}.member_id`, `${row}.account_id`, excludeSelf)};`;
+  const role = (row: 'new' | 'old', excludeSelf: boolean) =>
+    t !== 'member_role'
+      ? ''
+      : `UPDATE role_member_count SET n = n ${row === 'new' ? '+' : '-'} 1 WHERE role_id = ${row}.role_id AND ${LIVE(`${row}.member_id`)}
+    AND NOT EXISTS (SELECT 1 FROM member_role x WHERE x.member_id = ${row}.member_id AND x.role_id = ${row}.role_id${excludeSelf ? notSelf('x', 'member_role') : ''});`;
+  return [
+    { name: `${t}_count_ins`, table: t, event: 'INSERT', pgTiming: 'BEFORE', body: account('new', false) + role('new', false) },
+    { name: `${t}_count_del`, table: t, event: 'DELETE', pgTiming: 'BEFORE', body: account('old', true) + role('old', true) },
+    {
+      name: `${t}_count_upd`,
+      table: t,
+      event: `UPDATE OF ${GRANT_KEYS[t]}`,
+      pgTiming: 'BEFORE',
+      when: keys.map((c) => `old.${c} IS DISTINCT FROM new.${c}`).join(' OR '),
+      body: account('old', true) + account('new', true) + role('old', true) + role('new', true),
+    },
+  ];
+}
+
+function triggers(db: Kysely<any>): RowTrigger[] {
   const out: RowTrigger[] = [
     { name: 'account_member_count_new', table: 'account', event: 'INSERT', body: 'INSERT INTO account_member_count (account_id, n) VALUES (new.id, 0);' },
     { name: 'role_member_count_new', table: 'role', event: 'INSERT', body: 'INSERT INTO role_member_count (role_id, n) VALUES (new.id, 0);' },
   ];
   for (const t of Object.keys(GRANT_KEYS) as GrantTable[]) {
+    if (dialectOf(db) === 'postgres') {
+      out.push(...pgGrantTriggers(t));
+      continue;
+    }
     const role = t === 'member_role';
     out.push(
       { name: `${t}_count_ins`, table: t, event: 'INSERT', body: accountDelta('new', t) + (role ? roleDelta('new') : '') },
@@ -114,11 +154,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     SELECT r.id, (SELECT count(DISTINCT mr.member_id) FROM member_role mr INNER JOIN member ON member.id = mr.member_id
       WHERE mr.role_id = r.id AND member.status <> 'deleted')
     FROM role r`.execute(db);
-  for (const t of triggers()) await createRowTrigger(db, t);
+  for (const t of triggers(db)) await createRowTrigger(db, t);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of triggers()) await dropRowTrigger(db, t.name, t.table);
+  for (const t of triggers(db)) await dropRowTrigger(db, t.name, t.table);
   await db.schema.dropTable('role_member_count').execute();
   await db.schema.dropTable('account_member_count').execute();
 }

@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { MemberStatus } from '../../../shared/statuses';
 import type { DbOrTx } from '../database';
-import { byDialect } from '../dialect';
+import { byDialect, dialectOf } from '../dialect';
 import type { Member, MemberUpdate, NewMember } from '../tables/member.table';
 import { escapeLike } from './audit.repo';
 import { chunks, rowsPerStatement } from './util';
@@ -193,7 +193,14 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<Liste
     const ids = q.scopeAccountIds.length ? q.scopeAccountIds : [-1];
     query = query.where('id', 'in', (eb) => eb.selectFrom('member_account').select('member_id').where('account_id', 'in', ids));
   }
-  const ordered = (qq: typeof query) => qq.orderBy(column, q.direction).orderBy('id', q.direction).limit(q.limit).execute() as Promise<ListedMember[]>;
+  // SQLite sorts NULL keys first ascending and last descending; PostgreSQL the opposite unless told.
+  const nullsAsSqlite = dialectOf(db) === 'postgres';
+  const ordered = (qq: typeof query) =>
+    qq
+      .orderBy(column, (ob) => (q.direction === 'asc' ? (nullsAsSqlite ? ob.asc().nullsFirst() : ob.asc()) : nullsAsSqlite ? ob.desc().nullsLast() : ob.desc()))
+      .orderBy('id', q.direction)
+      .limit(q.limit)
+      .execute() as Promise<ListedMember[]>;
   if (!q.after) return ordered(query);
   // Row-value comparisons let SQLite seek straight into the (…, sort key, id) index: the last
   // page costs what the first does. SQLite sorts NULL keys first: ascending they come before
