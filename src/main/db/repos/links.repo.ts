@@ -11,6 +11,35 @@ export async function findLinkByHash(db: DbOrTx, tokenHash: string): Promise<Lin
 }
 
 /** Makes every live link of these members (for a purpose, or all) stop working. */
+/**
+ * Revokes the members' live links of one purpose, except a link that a mail still waiting in the
+ * outbox carries: that mail will still be sent and must still work (an export made while no mail
+ * server was set must not silently kill the invitation mail queued before it).
+ */
+export async function revokeLinksButQueuedMail(db: DbOrTx, memberIds: number[], reason: LinkRevocation, nowIso: string, purpose: LinkPurpose): Promise<void> {
+  for (const part of chunks(memberIds, 5000)) {
+    await db
+      .updateTable('link')
+      .set({ revoked_at: nowIso, revoked_reason: reason })
+      .where('member_id', 'in', part)
+      .where('used_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .where('purpose', '=', purpose)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('mail_outbox')
+              .select('mail_outbox.id')
+              .whereRef('mail_outbox.link_token_hash', '=', 'link.token_hash')
+              .where('mail_outbox.status', 'in', ['queued', 'sending']),
+          ),
+        ),
+      )
+      .execute();
+  }
+}
+
 export async function revokeLinks(
   db: DbOrTx,
   memberIds: number[],

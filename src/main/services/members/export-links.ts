@@ -1,7 +1,7 @@
 import { Authz, outranks } from '../../core/authz';
 import { insertAuditRows } from '../../db/repos/audit.repo';
 import { grantsOfMembers, type GrantRow } from '../../db/repos/grants.repo';
-import { insertLinks, liveLinkExpiry, revokeLinks } from '../../db/repos/links.repo';
+import { insertLinks, liveLinkExpiry, revokeLinksButQueuedMail } from '../../db/repos/links.repo';
 import { findMembers } from '../../db/repos/members.repo';
 import { chunks } from '../../db/repos/util';
 import type { NewLink } from '../../db/tables/link.table';
@@ -18,9 +18,10 @@ import { issueLink } from './links';
  *
  * Design: only the SHA-256 of a token is stored, so a link issued earlier cannot be shown again;
  * an export must mint. To keep "one export, one live link" instead of a new live link per member
- * on every call, the export SUPERSEDES every live invitation link of the member (revoked with
- * reason 'superseded'; a queued mail carrying an old link is then dropped by the sender's
- * dead-link check) and mints exactly one. The latest export is the one to hand out.
+ * on every call, the export SUPERSEDES the member's earlier live invitation links (revoked with
+ * reason 'superseded') and mints exactly one, but keeps the link of an invitation mail still
+ * waiting in the outbox (no mail server yet): that mail still goes out once one is set, with a
+ * working link. So a member holds at most two live links however often the export runs.
  *
  * It walks the members in batches of EXPORT_BATCH, one short transaction each, and yields to the
  * event loop between batches, so other requests are answered while a 5,000-member export runs.
@@ -62,7 +63,7 @@ export async function exportInviteLinks(deps: ServiceDeps, actor: AdminActor, or
         links.push(issued.link);
         minted.push({ memberId: m.id, url: issued.event.url, expiresAt });
       }
-      await revokeLinks(trx, superseded, 'superseded', now, 'invitation');
+      await revokeLinksButQueuedMail(trx, superseded, 'superseded', now, 'invitation');
       await insertLinks(trx, links);
       out.push(...minted);
       if (last && out.length)

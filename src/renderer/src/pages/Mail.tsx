@@ -116,7 +116,7 @@ export function MailPage() {
         <Paper withBorder p="lg">
           <Stack>
             <Title order={2} size="h4">Without mail</Title>
-            <Text size="sm">Export a new link for every pending invitation, as a spreadsheet or as a sheet to print with a QR code per person. Each export replaces the earlier links: links already emailed or exported stop working, so hand out the latest export.</Text>
+            <Text size="sm">Export a new link for every pending invitation, as a spreadsheet or as a sheet to print with a QR code per person. Each export replaces the links of earlier exports (hand out the latest one); the link in an invitation mail still waiting to be sent keeps working.</Text>
             {exportLinks.error && <Alert color="red" title="Not exported">{errorMessage(exportLinks.error)}</Alert>}
             <Group>
               <Button variant="default" loading={exportLinks.isPending} onClick={() => void doExport('csv').catch(() => undefined)}>Export links (CSV)</Button>
