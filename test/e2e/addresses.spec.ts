@@ -1,17 +1,6 @@
-import type { APIRequestContext, Page } from '@playwright/test';
-import { expect, OWNER, registerOwner, test } from './fixtures';
+import type { Page } from '@playwright/test';
+import { api, expect, OWNER, registerOwner, test } from './fixtures';
 
-/** Calls the router over HTTP with the page's cookies, as the console's own web client does. */
-async function api<T>(request: APIRequestContext, baseURL: string, path: string, input?: unknown, method: 'query' | 'mutation' = 'mutation'): Promise<T> {
-  const headers = { 'x-roster-client': 'web' };
-  const res =
-    method === 'query'
-      ? await request.get(`${baseURL}/trpc/${path}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`, { headers })
-      : await request.post(`${baseURL}/trpc/${path}`, { headers, data: input ?? {} });
-  const body = (await res.json()) as { result?: { data: T }; error?: unknown };
-  if (!res.ok() || !body.result) throw new Error(`${path}: ${res.status()} ${JSON.stringify(body.error)}`);
-  return body.result.data;
-}
 
 /** Invites through the router in one batch (the same command the Invite dialog sends). */
 async function seedInvites(page: Page, baseURL: string, entries: { email: string; name?: string; phone?: string }[]): Promise<void> {

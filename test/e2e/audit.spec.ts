@@ -1,17 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { APIRequestContext } from '@playwright/test';
-import { expect, registerOwner, test } from './fixtures';
+import { api, expect, registerOwner, test } from './fixtures';
 
-async function api<T>(request: APIRequestContext, baseURL: string, path: string, input?: unknown, method: 'query' | 'mutation' = 'mutation'): Promise<T> {
-  const headers = { 'x-roster-client': 'web' };
-  const res =
-    method === 'query'
-      ? await request.get(`${baseURL}/trpc/${path}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`, { headers })
-      : await request.post(`${baseURL}/trpc/${path}`, { headers, data: input ?? {} });
-  const body = (await res.json()) as { result?: { data: T }; error?: unknown };
-  if (!res.ok() || !body.result) throw new Error(`${path}: ${res.status()} ${JSON.stringify(body.error)}`);
-  return body.result.data;
-}
 
 test('audit: filters by action, target and dates live in the address, each entry shows before → after, the export follows the filters', async ({ page, roster }) => {
   await registerOwner(page);

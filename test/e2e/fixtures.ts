@@ -1,4 +1,4 @@
-import { _electron, test as base, expect, type ElectronApplication, type Page } from '@playwright/test';
+import { _electron, test as base, expect, type APIRequestContext, type ElectronApplication, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -106,4 +106,16 @@ export async function inviteByChips(page: Page, addresses: string[]): Promise<vo
   await dialog.getByRole('button', { name: /^Send \d+ invitation/ }).click();
   await expect(dialog.getByText(/^Invitations (sent|created)$/)).toBeVisible();
   await dialog.getByRole('button', { name: 'Done' }).click();
+}
+
+/** Calls the router over HTTP with the page's cookies, as the console's own web client does. */
+export async function api<T>(request: APIRequestContext, baseURL: string, path: string, input?: unknown, method: 'query' | 'mutation' = 'mutation'): Promise<T> {
+  const headers = { 'x-roster-client': 'web' };
+  const res =
+    method === 'query'
+      ? await request.get(`${baseURL}/trpc/${path}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`, { headers })
+      : await request.post(`${baseURL}/trpc/${path}`, { headers, data: input ?? {} });
+  const body = (await res.json()) as { result?: { data: T }; error?: unknown };
+  if (!res.ok() || !body.result) throw new Error(`${path}: ${res.status()} ${JSON.stringify(body.error)}`);
+  return body.result.data;
 }

@@ -1,17 +1,6 @@
-import type { APIRequestContext, Browser, Page } from '@playwright/test';
-import { expect, inviteByChips, OWNER, registerOwner, test } from './fixtures';
+import type { Browser, Page } from '@playwright/test';
+import { api, expect, inviteByChips, OWNER, registerOwner, test } from './fixtures';
 
-/** Calls the router over HTTP with the page's cookies (page.request shares the browser context's). */
-async function api<T>(request: APIRequestContext, baseURL: string, path: string, input?: unknown, method: 'query' | 'mutation' = 'mutation'): Promise<T> {
-  const headers = { 'x-roster-client': 'web' };
-  const res =
-    method === 'query'
-      ? await request.get(`${baseURL}/trpc/${path}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`, { headers })
-      : await request.post(`${baseURL}/trpc/${path}`, { headers, data: input ?? {} });
-  const body = (await res.json()) as { result?: { data: T }; error?: unknown };
-  if (!res.ok() || !body.result) throw new Error(`${path}: ${res.status()} ${JSON.stringify(body.error)}`);
-  return body.result.data;
-}
 
 /** Accepts a pending member's invitation with a password on the portal's page, via the link the Owner copies. */
 async function acceptInvitation(owner: Page, baseURL: string, email: string): Promise<void> {

@@ -1,20 +1,10 @@
-import type { APIRequestContext, Browser, Page } from '@playwright/test';
-import { expect, OWNER, registerOwner, test } from './fixtures';
+import type { Browser, Page } from '@playwright/test';
+import { api, expect, OWNER, registerOwner, test } from './fixtures';
 
 /** Issue 15, second round: menus offer only what the signed-in person may do; a Team Admin's header names their sub-account. */
 
 test.describe.configure({ timeout: 180_000 });
 
-async function api<T>(request: APIRequestContext, baseURL: string, path: string, input?: unknown, method: 'query' | 'mutation' = 'mutation'): Promise<T> {
-  const headers = { 'x-roster-client': 'web' };
-  const res =
-    method === 'query'
-      ? await request.get(`${baseURL}/trpc/${path}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`, { headers })
-      : await request.post(`${baseURL}/trpc/${path}`, { headers, data: input ?? {} });
-  const body = (await res.json()) as { result?: { data: T }; error?: unknown };
-  if (!res.ok() || !body.result) throw new Error(`${path}: ${res.status()} ${JSON.stringify(body.error)}`);
-  return body.result.data;
-}
 
 async function acceptInvitation(owner: Page, baseURL: string, email: string): Promise<void> {
   const list = await api<{ items: { id: number; email: string }[] }>(owner.request, baseURL, 'members.list', { search: email }, 'query');
