@@ -38,7 +38,8 @@ export function SettingsPage() {
       </div>
       <Paper withBorder p="lg">
         <form onSubmit={form.onSubmit((v) => save.mutate(v))}>
-          <fieldset disabled={!canEdit} style={{ border: 0, padding: 0, margin: 0 }}>
+          {/* Not editable until the saved values are in: an edit made earlier would be overwritten by them. */}
+          <fieldset disabled={!canEdit || !settings.data} aria-busy={!settings.data} style={{ border: 0, padding: 0, margin: 0 }}>
             <Stack>
               {save.error && <Alert color="red" title="Not saved">{errorMessage(save.error)}</Alert>}
               <TextInput label="Organization name" required {...form.getInputProps('name')} />
