@@ -68,8 +68,8 @@ describe('auth', () => {
 
   it('anonymous callers are refused by every signed-in procedure', async () => {
     const anon = env.caller();
-    for (const p of [anon.members.list({}), anon.members.counts(), anon.roles.list(), anon.organizations.settings(), anon.audit.list({})]) {
-      const err = await caught(p);
+    for (const call of [() => anon.members.list({}), () => anon.members.counts(), () => anon.roles.list(), () => anon.organizations.settings(), () => anon.audit.list({})]) {
+      const err = await caught(call());
       expect(err.code).toBe('UNAUTHORIZED');
       expect(err.domainCode).toBe('NOT_SIGNED_IN');
     }
