@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { BULK_ACTIONS, type BulkAction } from '../../../shared/bulk';
-import type { ConsolePermission } from '../../../shared/permissions';
 import { requireOrganization } from '../../services/organizations';
 import {
   cancelInvitations,
@@ -23,6 +22,7 @@ import {
   listMemberPage,
   memberCounts,
   memberDetail,
+  BULK_PERMISSION,
   bulkSelection,
   countMatching,
   memberFilter,
@@ -37,17 +37,6 @@ function summary(r: { changed: number }) {
   return { changed: r.changed };
 }
 
-/** The permission each bulk action needs: one procedure per action, so each declares its own. */
-const BULK_PERMISSION: Record<BulkAction, ConsolePermission> = {
-  setRoles: 'members.edit',
-  resend: 'members.invite',
-  reinvite: 'members.invite',
-  cancel: 'members.invite',
-  deactivate: 'members.deactivate',
-  reactivate: 'members.deactivate',
-  passwordReset: 'members.edit',
-  delete: 'members.delete',
-};
 
 function bulkProcedure(action: BulkAction) {
   const input = action === 'setRoles' ? z.object({ selection: bulkSelection, roleIds: z.array(z.number().int().positive()).min(1, 'Choose a role.') }) : z.object({ selection: bulkSelection, roleIds: z.array(z.number().int().positive()).optional() });

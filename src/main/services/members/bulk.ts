@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BULK_BATCH, bulkSummary, mergeSkips, type BulkAction, type SkipCount, type SkipReason } from '../../../shared/bulk';
+import type { ConsolePermission } from '../../../shared/permissions';
 import { MEMBER_STATUSES, type MemberAction } from '../../../shared/statuses';
 import { Authz, outranks, type Grant } from '../../core/authz';
 import { DomainError } from '../../core/errors';
@@ -49,7 +50,8 @@ export interface BulkBatch {
   message: string;
 }
 
-const PERMISSION: Record<BulkAction, string> = {
+/** The permission each bulk action needs: the router declares it per procedure, the service checks it again. */
+export const BULK_PERMISSION: Record<BulkAction, ConsolePermission> = {
   setRoles: 'members.edit',
   resend: 'members.invite',
   reinvite: 'members.invite',
@@ -96,7 +98,7 @@ async function classify(deps: ServiceDeps, actor: AdminActor, organizationId: nu
   const members = await findMembers(db, organizationId, ids);
   for (const id of ids) if (!members.some((m) => m.id === id)) skips.set(id, 'gone');
   const tree = await loadAccountTree(db, organizationId);
-  const permission = PERMISSION[action];
+  const permission = BULK_PERMISSION[action];
   if (!actor.authz.can(permission)) {
     const access = await accountsOfMembers(db, members.map((m) => m.id));
     for (const m of members)
@@ -166,7 +168,7 @@ function command(deps: ServiceDeps, actor: AdminActor, organizationId: number, a
 
 /** One batch of a bulk action: the members it applies to change in one transaction; the rest are counted by reason. */
 export async function runBulkBatch(deps: ServiceDeps, actor: AdminActor, organizationId: number, action: BulkAction, selection: BulkSelection, roleIds: number[] = []): Promise<BulkBatch> {
-  if (!actor.authz.canAnywhere(PERMISSION[action])) throw new DomainError('FORBIDDEN', 'Your roles do not allow this. Ask an Owner or Admin for the permission.');
+  if (!actor.authz.canAnywhere(BULK_PERMISSION[action])) throw new DomainError('FORBIDDEN', 'Your roles do not allow this. Ask an Owner or Admin for the permission.');
   if (action === 'setRoles' && roleIds.length === 0) throw new DomainError('VALIDATION', 'Choose a role.');
   await expireDue(deps, organizationId);
   const { ids, next } = await batchIds(deps, actor, organizationId, selection);
