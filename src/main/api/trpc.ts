@@ -116,10 +116,15 @@ const DIRECTORY_ROUTERS = ['members.', 'roles.', 'accounts.'];
 /**
  * After a member, role or sub-account command succeeded (its transaction committed, its sync rows
  * with it), the 'directory-changed' event wakes the sync sender instead of leaving it to its poll.
+ * After any command succeeded, 'committed' wakes the mail sender: the notifier's own wake-up can
+ * come before a PostgreSQL commit has landed, and would then find nothing to send.
  */
 const announceDirectoryChange = t.middleware(async ({ ctx, type, path, next }) => {
   const result = await next();
-  if (result.ok && type === 'mutation' && DIRECTORY_ROUTERS.some((r) => path.startsWith(r))) ctx.services.events.emit('directory-changed');
+  if (result.ok && type === 'mutation') {
+    ctx.services.events.emit('committed');
+    if (DIRECTORY_ROUTERS.some((r) => path.startsWith(r))) ctx.services.events.emit('directory-changed');
+  }
   return result;
 });
 

@@ -90,6 +90,7 @@ export class MailSender {
   private abandon: () => void = () => undefined;
   private abandoned: Promise<void>;
   private wake: (() => void) | null = null;
+  private kicked = false;
   private loopDone: Promise<void> | null = null;
   private writes: PendingWrite[] = [];
   private flushScheduled = false;
@@ -119,17 +120,21 @@ export class MailSender {
 
   /** Something was queued: look now rather than at the next poll. */
   kick(): void {
-    this.wake?.();
+    // A kick during a drain is kept: the drain may have looked before the new row was committed.
+    if (this.wake) this.wake();
+    else this.kicked = true;
   }
 
   private async loop(): Promise<void> {
     while (this.running) {
+      this.kicked = false;
       try {
         await this.drainAll();
       } catch {
         // A store or configuration problem: try again at the next poll.
       }
       if (!this.running) break;
+      if (this.kicked) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.pollMs);
         timer.unref?.();

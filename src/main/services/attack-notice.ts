@@ -18,6 +18,8 @@ export const NOTICE_INTERVAL_MS = 60 * 60 * 1000;
 export class AttackNotices {
   private readonly lastSent = new Map<string, number>();
   private pending: Promise<void> = Promise.resolve();
+  /** Called once a notice is written (wakes the mail sender). */
+  onQueued: (() => void) | null = null;
 
   constructor(private readonly deps: ServiceDeps) {}
 
@@ -30,6 +32,7 @@ export class AttackNotices {
     if (this.lastSent.size > 10_000) for (const [k, t] of this.lastSent) if (now - t >= NOTICE_INTERVAL_MS) this.lastSent.delete(k);
     this.pending = this.pending
       .then(() => this.queue(email, now))
+      .then(() => this.onQueued?.())
       .catch((e: unknown) => console.error('[roster] security notice not queued:', e instanceof Error ? e.message : 'unknown error'));
   }
 

@@ -19,6 +19,7 @@ export interface Services {
   /**
    * 'members-changed' when something changed outside the admin's own calls (an invitee acted);
    * 'directory-changed' after a member, role or sub-account command committed. Both wake the sync sender.
+   * 'committed' after any command committed; it and 'members-changed' wake the mail sender.
    */
   events: EventEmitter;
   /** Mail settings, outbox sender (absent in tests that capture mail instead). */
@@ -50,6 +51,12 @@ export function createServices(opts: { db: Db; clock: Clock; publicBaseUrl: () =
   const wakeSync = () => opts.sync?.sender.kick();
   events.on('directory-changed', wakeSync);
   events.on('members-changed', wakeSync);
+  // The notifier wakes the mail sender as soon as it writes a row, which on PostgreSQL can be before
+  // the commit; these wake it again once the command's transaction has surely committed.
+  const wakeMail = () => opts.mail?.sender.kick();
+  events.on('committed', wakeMail);
+  events.on('members-changed', wakeMail);
+  attackNotices.onQueued = wakeMail;
   const sessions = new SessionStore(deps);
   deps.passwordChanged = (personId) => sessions.revokePerson(personId);
   return { deps, sessions, attackNotices, events, mail: opts.mail, sync: opts.sync, portal };
