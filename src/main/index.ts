@@ -5,18 +5,27 @@ import { registerTrpcBridge } from './electron/ipc';
 import { createPortalHost } from './portal/server';
 import { safeStorageSecretBox } from './electron/electron-secrets';
 import { fileSecretBox } from './mail/secrets';
-import { createMainWindow } from './electron/window';
+import { createMainWindow, lockDownContents, lockDownSession } from './electron/window';
+import { isOwnPage, type AppPage, type LinkPolicyOptions } from './core/external-links';
 import { startRuntime, type Runtime } from './runtime';
 
 // The Electron shell: lifecycle, window and wiring only. Everything else runs in plain Node too.
 let runtime: Runtime | null = null;
 let portal: ReturnType<typeof createPortalHost> | null = null;
-const rendererFile = join(__dirname, '../renderer/index.html');
-const devUrl = process.env.ELECTRON_RENDERER_URL ?? null;
+// The dev server only when not packaged: an installed app never loads a URL from its environment.
+const page: AppPage = {
+  devUrl: app.isPackaged ? null : (process.env.ELECTRON_RENDERER_URL ?? null),
+  rendererFile: join(__dirname, '../renderer/index.html'),
+};
+const isAppUrl = (url: string): boolean => isOwnPage(url, page);
 
-function isAppUrl(url: string): boolean {
-  if (devUrl) return url.startsWith(devUrl);
-  return url.startsWith('file://') && decodeURIComponent(new URL(url).pathname).endsWith('/renderer/index.html');
+/** The invitee pages' base URL (may be plain http on the local network): external links may go there. */
+function linkOptions(): LinkPolicyOptions {
+  try {
+    return { portalBaseUrl: runtime?.services.portal.baseUrl() ?? null };
+  } catch {
+    return {};
+  }
 }
 
 /** A second launch brings the running window forward instead of opening the store twice. */
@@ -29,6 +38,8 @@ function focusWindow(): void {
 }
 
 async function start(): Promise<void> {
+  // Before any window: the CSP header and refused permissions for the whole session.
+  lockDownSession(page);
   const dataDir = process.env.ROSTER_DATA_DIR ?? app.getPath('userData');
   try {
     // Another user or a web-mode server may hold the folder even when this user runs no other copy.
@@ -51,9 +62,9 @@ async function start(): Promise<void> {
   portal = createPortalHost(runtime.services);
   runtime.services.portalHost = portal;
   await portal.start().catch((e: unknown) => console.error('[roster] invitee pages not started:', e instanceof Error ? e.message : e));
-  createMainWindow(devUrl, rendererFile);
+  createMainWindow(page);
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createMainWindow(devUrl, rendererFile);
+    if (BrowserWindow.getAllWindows().length === 0) createMainWindow(page);
   });
 }
 
@@ -70,10 +81,8 @@ function main(): void {
     .then(start)
     .catch((e: unknown) => console.error('[roster] could not start:', e instanceof Error ? e.message : e));
 
-  app.on('web-contents-created', (_e, contents) => {
-    contents.on('will-navigate', (event) => event.preventDefault());
-    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  });
+  // Every web contents, before it loads anything: the rules of core/external-links.ts.
+  app.on('web-contents-created', (_e, contents) => lockDownContents(contents, page, linkOptions));
 
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();

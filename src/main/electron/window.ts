@@ -1,14 +1,65 @@
-import { BrowserWindow, session, shell } from 'electron';
+import { BrowserWindow, session, shell, type WebContents } from 'electron';
 import { join } from 'node:path';
+import {
+  WINDOW_WEB_PREFERENCES,
+  navigationDecision,
+  permissionDecision,
+  windowOpenDecision,
+  type AppPage,
+  type LinkPolicyOptions,
+} from '../core/external-links';
 import { CONTENT_SECURITY_POLICY } from '../http/web-server';
 
-/** One window, locked down: isolated, sandboxed, no Node, no navigation, no new windows. */
-export function createMainWindow(rendererUrl: string | null, rendererFile: string): BrowserWindow {
-  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+/**
+ * The Electron wiring of core/external-links.ts, where every decision is made and tested:
+ * one window, isolated, sandboxed, no Node, no navigation away from the app, no new windows,
+ * no <webview>, no browser permissions, external links only through the allow-list.
+ */
+
+function openOutside(url: string | null): void {
+  if (url) void shell.openExternal(url);
+}
+
+/** Session-wide rules, once: the CSP header, and permissions refused (see permissionDecision). */
+export function lockDownSession(page: AppPage): void {
+  const ses = session.defaultSession;
+  ses.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
   });
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  ses.setPermissionRequestHandler((contents, permission, callback, details) =>
+    callback(permissionDecision(permission, details.requestingUrl || contents.getURL(), page)),
+  );
+  ses.setPermissionCheckHandler((contents, permission, _origin, details) =>
+    permissionDecision(permission, details.requestingUrl ?? contents?.getURL() ?? '', page),
+  );
+  // USB, HID, serial and Bluetooth devices: none.
+  ses.setDevicePermissionHandler(() => false);
+}
 
+/** Every web contents (the window and anything it might create): navigation, new windows, webviews. */
+export function lockDownContents(contents: WebContents, page: AppPage, links: () => LinkPolicyOptions): void {
+  contents.setWindowOpenHandler(({ url }) => {
+    openOutside(windowOpenDecision(url, links()).openExternal);
+    return { action: 'deny' };
+  });
+  const guard = (event: { preventDefault(): void }, url: string) => {
+    const decision = navigationDecision(url, page, links());
+    if (decision.action === 'allow') return;
+    event.preventDefault();
+    openOutside(decision.openExternal);
+  };
+  contents.on('will-navigate', (event, url) => guard(event, url));
+  // The app has no frames; one navigating (or a redirect) is refused and opens nothing: the user clicked no link.
+  contents.on('will-frame-navigate', (event) => {
+    if (!event.isMainFrame && navigationDecision(event.url, page, links()).action !== 'allow') event.preventDefault();
+  });
+  contents.on('will-redirect', (event, url) => {
+    if (navigationDecision(url, page, links()).action !== 'allow') event.preventDefault();
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+}
+
+export function createMainWindow(page: AppPage): BrowserWindow {
   const win = new BrowserWindow({
     width: 1280,
     height: 800,
@@ -16,25 +67,10 @@ export function createMainWindow(rendererUrl: string | null, rendererFile: strin
     minHeight: 600,
     show: false,
     title: 'Roster',
-    webPreferences: {
-      preload: join(__dirname, '../preload/index.js'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      spellcheck: false,
-    },
+    webPreferences: { ...WINDOW_WEB_PREFERENCES, preload: join(__dirname, '../preload/index.js') },
   });
   win.once('ready-to-show', () => win.show());
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    // Links to the web open in the user's browser, never inside the app.
-    if (/^https?:\/\//.test(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  win.webContents.on('will-navigate', (event) => event.preventDefault());
-  win.webContents.on('will-attach-webview', (event) => event.preventDefault());
-  if (rendererUrl) void win.loadURL(rendererUrl);
-  else void win.loadFile(rendererFile);
+  if (page.devUrl) void win.loadURL(page.devUrl);
+  else void win.loadFile(page.rendererFile);
   return win;
 }
