@@ -1,12 +1,19 @@
-import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { asNotWritable, makeFolder, writingTo } from './core/data-folder';
+import { DATABASE_FILE } from './db/connect';
 
 /**
  * One process per data folder: two servers on one SQLite store fought over its write lock
  * ("database is locked" long before the busy timeout). The first process to start writes its pid
  * into `roster.lock`, created atomically (hard link of a private file: fails if the lock exists);
  * a lock whose pid is dead is stale and taken over. Both the desktop app and web mode take it.
+ * A folder (or store file) Roster cannot write is refused first with DataFolderNotWritable, naming the
+ * path and the reason, before anything is written there (core/data-folder.ts).
  */
+
+/** The store's files: each one present must be writable, or the first write would fail later and vaguely. */
+const STORE_FILES = [DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`];
 
 export const LOCK_FILE = 'roster.lock';
 
@@ -44,19 +51,23 @@ function readPid(path: string): number | null {
   }
 }
 
-/** Takes the data folder's lock or throws DataFolderLocked naming the running process. */
+/** Takes the data folder's lock, or throws DataFolderLocked naming the running process, or DataFolderNotWritable. */
 export function lockDataFolder(dataDir: string): DataLock {
-  mkdirSync(dataDir, { recursive: true });
+  makeFolder(dataDir);
   const path = join(dataDir, LOCK_FILE);
   const mine = join(dataDir, `${LOCK_FILE}.${process.pid}`);
-  writeFileSync(mine, `${process.pid}\n`);
+  writingTo(dataDir, () => writeFileSync(mine, `${process.pid}\n`));
   try {
+    for (const name of STORE_FILES) {
+      const file = join(dataDir, name);
+      if (existsSync(file)) writingTo(file, () => accessSync(file, constants.W_OK));
+    }
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
         linkSync(mine, path);
         break;
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw asNotWritable(dataDir, e);
       }
       const holder = readPid(path);
       if (holder === process.pid) break;

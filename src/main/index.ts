@@ -1,5 +1,6 @@
 import { app, BrowserWindow, dialog } from 'electron';
 import { join } from 'node:path';
+import { DataFolderNotWritable, notWritableMessage } from './core/data-folder';
 import { DataFolderLocked, lockDataFolder } from './data-lock';
 import { registerTrpcBridge } from './electron/ipc';
 import { createPortalHost } from './portal/server';
@@ -48,6 +49,11 @@ async function start(): Promise<void> {
     if (e instanceof DataFolderLocked) {
       dialog.showErrorBox('Roster is already running', `Roster is already running on this folder (pid ${e.pid}):\n${dataDir}`);
       app.exit(3);
+      return;
+    }
+    if (e instanceof DataFolderNotWritable) {
+      dialog.showErrorBox('Roster cannot write to its data folder', notWritableMessage(e, 'the ROSTER_DATA_DIR environment variable'));
+      app.exit(4);
       return;
     }
     throw e;

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { redactDatabaseUrl } from './db/directory';
+import { DataFolderNotWritable, notWritableMessage } from './core/data-folder';
 import { DataFolderLocked, lockDataFolder } from './data-lock';
 import { createWebServer } from './http/web-server';
 import { defaultDataDir, startRuntime } from './runtime';
@@ -45,6 +46,11 @@ main().catch((e: unknown) => {
     console.error(`Roster is already running on this folder (pid ${e.pid}).`);
     console.error(`Data folder: ${e.dataDir}`);
     process.exit(3);
+  }
+  if (e instanceof DataFolderNotWritable) {
+    // Exits before anything is written to the folder: which path, why, what to do.
+    console.error(notWritableMessage(e, '--data-dir'));
+    process.exit(4);
   }
   console.error(`Roster could not start: ${e instanceof Error ? e.message : String(e)}`);
   process.exit(1);
