@@ -8,7 +8,7 @@ import {
   type AppPage,
   type LinkPolicyOptions,
 } from '../core/external-links';
-import { CONTENT_SECURITY_POLICY } from '../http/web-server';
+import { NONCE_PLACEHOLDER, contentSecurityPolicy } from '../http/csp';
 
 /**
  * The Electron wiring of core/external-links.ts, where every decision is made and tested:
@@ -23,8 +23,10 @@ function openOutside(url: string | null): void {
 /** Session-wide rules, once: the CSP header, and permissions refused (see permissionDecision). */
 export function lockDownSession(page: AppPage): void {
   const ses = session.defaultSession;
+  // The page's own meta CSP does the work for file://; this header covers the dev server. Its nonce is
+  // index.html's fixed placeholder (no server rewrites a file:// page; see http/csp.ts).
   ses.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy(NONCE_PLACEHOLDER)] } });
   });
   ses.setPermissionRequestHandler((contents, permission, callback, details) =>
     callback(permissionDecision(permission, details.requestingUrl || contents.getURL(), page)),

@@ -1,9 +1,10 @@
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import type { SessionCarrier } from '../api/context';
 import { hashToken } from '../core/tokens';
+import { contentSecurityPolicy, htmlWithNonce, newNonce } from './csp';
 import { createContextInner } from '../api/context';
 import { appRouter } from '../api/router';
 import { createPortalHandler } from '../portal/routes';
@@ -11,19 +12,8 @@ import type { Runtime } from '../runtime';
 
 export const SESSION_COOKIE = 'roster_session';
 
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  // Mantine injects its CSS variables in <style> tags.
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+/** Every answer but the console's page; the page gets its own nonce (serveStatic). */
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy(null);
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -223,6 +213,14 @@ function serveStatic(root: string, pathname: string, res: ServerResponse): void 
   }
   res.statusCode = 200;
   res.setHeader('Content-Type', TYPES[extname(file)] ?? 'application/octet-stream');
-  res.setHeader('Cache-Control', file.endsWith('index.html') ? 'no-store' : 'public, max-age=31536000, immutable');
+  if (file === join(root, 'index.html')) {
+    // The page: a fresh style nonce for this load, in the header and the HTML alike, never cached.
+    const nonce = newNonce();
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Content-Security-Policy', contentSecurityPolicy(nonce));
+    res.end(htmlWithNonce(readFileSync(file, 'utf8'), nonce));
+    return;
+  }
+  res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
   createReadStream(file).pipe(res);
 }

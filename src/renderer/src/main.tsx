@@ -12,6 +12,13 @@ import { TRPCProvider, queryClient, trpcClient } from './trpc';
 
 const router = createConsoleRouter();
 
+// No 'unsafe-inline' for styles: every <style> tag carries this page load's nonce (src/main/http/csp.ts).
+// The browser hides the attribute after parsing; the `nonce` property still holds it.
+const styleNonce = document.querySelector<HTMLMetaElement>('meta[property="csp-nonce"]')?.nonce ?? '';
+// The modal scroll lock (react-style-singleton, via Mantine) reads this global for its <style> tag.
+(globalThis as { __webpack_nonce__?: string }).__webpack_nonce__ = styleNonce;
+const getStyleNonce = () => styleNonce;
+
 const theme = createTheme({
   // Close buttons carry a name, so screen readers say what they do.
   components: {
@@ -25,7 +32,7 @@ const theme = createTheme({
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <MantineProvider theme={theme} defaultColorScheme="auto">
+    <MantineProvider theme={theme} defaultColorScheme="auto" getStyleNonce={getStyleNonce}>
       {/* Bottom-left, as wide as the section menu (240px less the 16px margins): under its few links, over no
           button, row action or panel close button. At the top right they covered the account and theme buttons. */}
       <Notifications position="bottom-left" containerWidth={208} />

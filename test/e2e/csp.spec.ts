@@ -1,0 +1,36 @@
+import { expect, registerOwner, test } from './fixtures';
+
+/**
+ * The console under a Content-Security-Policy without 'unsafe-inline' for styles (issue 16, Electron/CSP):
+ * every <style> Mantine and its scroll lock add carries the page load's nonce, and the browser reports
+ * no violation while the console is used (sign-up, a dialog with its scroll lock, the colour theme).
+ */
+test('styles load under a nonce CSP without unsafe-inline, with no violation', async ({ page }) => {
+  const violations: string[] = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to apply/i.test(m.text())) violations.push(m.text());
+  });
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`Content Security Policy: ${e.violatedDirective} ${e.blockedURI}`));
+  });
+  const response = await page.reload();
+  const csp = response!.headers()['content-security-policy']!;
+  expect(csp).toMatch(/style-src 'self' 'nonce-[A-Za-z0-9+/]{22}=='/);
+  expect(csp).not.toContain('unsafe-inline');
+
+  await registerOwner(page);
+  // A dialog (the scroll lock adds its own <style>) and the colour theme (Mantine adds one while switching).
+  await page.getByRole('button', { name: 'Invite people' }).click();
+  await expect(page.getByRole('dialog', { name: 'Invite people' })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('dialog', { name: 'Invite people' })).toHaveCount(0);
+  await page.getByRole('button', { name: 'Toggle color theme' }).click();
+  await expect(page.locator('html')).toHaveAttribute('data-mantine-color-scheme', /dark|light/);
+
+  // Mantine's CSS variables applied (they come from its nonce'd <style> tag).
+  const primary = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--mantine-primary-color-filled').trim());
+  expect(primary).not.toBe('');
+  const unsigned = await page.evaluate(() => [...document.querySelectorAll('style')].filter((s) => !s.nonce).length);
+  expect(unsigned).toBe(0);
+  expect(violations).toEqual([]);
+});
