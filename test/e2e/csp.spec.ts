@@ -1,3 +1,7 @@
+import { chromium } from '@playwright/test';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { expect, registerOwner, test } from './fixtures';
 
 /**
@@ -33,4 +37,34 @@ test('styles load under a nonce CSP without unsafe-inline, with no violation', a
   const unsigned = await page.evaluate(() => [...document.querySelectorAll('style')].filter((s) => !s.nonce).length);
   expect(unsigned).toBe(0);
   expect(violations).toEqual([]);
+});
+
+/**
+ * The desktop window loads out/renderer/index.html from file://, under the page's own meta policy with
+ * the fixed placeholder nonce (no server rewrites it). Electron cannot run here; Chromium with file
+ * access (what Electron grants file:// pages) shows the same page styles itself without a violation.
+ */
+// Playwright requires an object pattern here even when no fixture is used.
+// oxlint-disable-next-line no-empty-pattern
+test('the desktop page (file://) applies its styles under its meta policy with no violation', async ({}) => {
+  const executablePath = process.env.ROSTER_CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+  const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--headless', '--disable-gpu', '--allow-file-access-from-files'] });
+  try {
+    const page = await browser.newPage();
+    const violations: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to apply/i.test(m.text())) violations.push(m.text());
+    });
+    await page.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => console.error(`Content Security Policy: ${e.violatedDirective} ${e.blockedURI}`));
+    });
+    await page.goto(pathToFileURL(resolve('out/renderer/index.html')).href);
+    await expect.poll(() => page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--mantine-primary-color-filled').trim())).not.toBe('');
+    const styles = await page.evaluate(() => [...document.querySelectorAll('style')].map((s) => s.nonce));
+    expect(styles.length).toBeGreaterThan(0);
+    expect(styles.every((n) => n === 'ROSTER_CSP_NONCE')).toBe(true);
+    expect(violations).toEqual([]);
+  } finally {
+    await browser.close();
+  }
 });
