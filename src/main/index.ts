@@ -17,6 +17,7 @@ let portal: ReturnType<typeof createPortalHost> | null = null;
 const page: AppPage = {
   devUrl: app.isPackaged ? null : (process.env.ELECTRON_RENDERER_URL ?? null),
   rendererFile: join(__dirname, '../renderer/index.html'),
+  caseInsensitivePaths: process.platform === 'win32' || process.platform === 'darwin',
 };
 const isAppUrl = (url: string): boolean => isOwnPage(url, page);
 

@@ -73,6 +73,16 @@ export interface AppPage {
   devUrl: string | null;
   /** The built renderer's index.html (absolute path). */
   rendererFile: string;
+  /**
+   * Compare file paths ignoring case (Windows, macOS: case-insensitive file systems). Chromium writes
+   * a Windows drive letter in capitals (`file:///C:/…`) whatever case the app was started with.
+   */
+  caseInsensitivePaths?: boolean;
+}
+
+function samePath(a: string, b: string, ignoreCase: boolean): boolean {
+  const norm = (p: string) => (ignoreCase ? resolve(p).normalize('NFC').toLowerCase() : resolve(p).normalize('NFC'));
+  return norm(a) === norm(b);
 }
 
 /** The app's own page, whatever its #route or ?query: same file, or the dev server's origin. */
@@ -84,9 +94,10 @@ export function isOwnPage(raw: string, page: AppPage): boolean {
     // The origin, not a string prefix: http://localhost:5173.evil.test starts with http://localhost:5173.
     return !!dev && (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === dev.origin;
   }
-  if (url.protocol !== 'file:' || (url.host !== '' && url.host !== 'localhost')) return false;
+  if (url.protocol !== 'file:') return false;
   try {
-    return resolve(fileURLToPath(url)) === resolve(page.rendererFile);
+    // A host (file://server/share/…) is a UNC path on Windows; elsewhere fileURLToPath refuses it.
+    return samePath(fileURLToPath(url), page.rendererFile, page.caseInsensitivePaths ?? false);
   } catch {
     return false;
   }

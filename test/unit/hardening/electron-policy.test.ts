@@ -91,6 +91,21 @@ describe('the app’s own page', () => {
   });
 });
 
+describe('the app’s own page where paths ignore case (Windows, macOS)', () => {
+  const upper = resolve('/Opt/Roster/Out/Renderer/index.html');
+  const page: AppPage = { devUrl: null, rendererFile: resolve('/opt/roster/out/renderer/index.html'), caseInsensitivePaths: true };
+  it('the same file written in another case is the page (Chromium capitalises a drive letter)', () => {
+    expect(isOwnPage(pathToFileURL(upper).href, page)).toBe(true);
+    expect(isOwnPage(pathToFileURL(upper).href, { ...page, caseInsensitivePaths: false })).toBe(false);
+    expect(isOwnPage(pathToFileURL(resolve('/opt/roster/out/renderer/other.html')).href, page)).toBe(false);
+  });
+  it('a name in decomposed Unicode is the same file as in composed', () => {
+    const nfc = resolve('/Users/José/Roster/index.html');
+    const nfd = nfc.normalize('NFD');
+    expect(isOwnPage(pathToFileURL(nfd).href, { devUrl: null, rendererFile: nfc })).toBe(true);
+  });
+});
+
 describe('navigation and new windows', () => {
   const table: [string, ReturnType<typeof navigationDecision>][] = [
     [`${ownFile}#/settings`, { action: 'allow' }],
