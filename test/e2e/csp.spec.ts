@@ -2,12 +2,12 @@ import { chromium } from '@playwright/test';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { expect, registerOwner, test } from './fixtures';
+import { expect, inviteByChips, registerOwner, test } from './fixtures';
 
 /**
  * The console under a Content-Security-Policy without 'unsafe-inline' for styles (issue 16, Electron/CSP):
  * every <style> Mantine and its scroll lock add carries the page load's nonce, and the browser reports
- * no violation while the console is used (sign-up, a dialog with its scroll lock, the colour theme).
+ * no violation while the console is used (sign-up, dialogs with their scroll lock, a drawer, a menu, the colour theme).
  */
 test('styles load under a nonce CSP without unsafe-inline, with no violation', async ({ page }) => {
   const violations: string[] = [];
@@ -28,6 +28,14 @@ test('styles load under a nonce CSP without unsafe-inline, with no violation', a
   await expect(page.getByRole('dialog', { name: 'Invite people' })).toBeVisible();
   await page.keyboard.press('Escape');
   await expect(page.getByRole('dialog', { name: 'Invite people' })).toHaveCount(0);
+  // The invite dialog (combobox, preview), a member's side panel (drawer), the account menu (popover).
+  await inviteByChips(page, ['grace@acme.test']);
+  await page.getByRole('table', { name: 'Members' }).getByRole('button', { name: 'grace@acme.test', exact: true }).click();
+  await expect(page.getByRole('dialog', { name: 'grace@acme.test' })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await page.getByRole('button', { name: 'Account menu' }).click();
+  await expect(page.getByRole('menuitem', { name: 'Sign out' })).toBeVisible();
+  await page.keyboard.press('Escape');
   await page.getByRole('button', { name: 'Toggle color theme' }).click();
   await expect(page.locator('html')).toHaveAttribute('data-mantine-color-scheme', /dark|light/);
 
