@@ -51,7 +51,7 @@ describe('outbox and sender against a real SMTP server on loopback', () => {
     expect(smtp.received).toHaveLength(1);
   });
 
-  it("names the inviting admin when their member has a name (invitation and resend), escaped in HTML; else their email", async () => {
+  it("names the inviting admin when their member has a name (invitation, resend, reactivation), escaped in HTML; else their email", async () => {
     const { env, smtp, owner, roleId } = await setup();
     const me = (await owner.auth.state()).me!;
     await owner.members.edit({ id: me.memberId, name: 'Olivia "Liv" Martin' });
@@ -64,6 +64,13 @@ describe('outbox and sender against a real SMTP server on loopback', () => {
     expect(invitation!.decoded).toContain('Olivia &quot;Liv&quot; Martin invites you to join Acme &amp; Sons as Admin.');
     expect(invitation!.decoded).not.toContain(`${OWNER_EMAIL} invites you`);
     expect(resend!.decoded).toContain('Olivia "Liv" Martin sent you a new invitation to join Acme & Sons');
+    // The reactivation mail names her too.
+    await inviteeDoor(env).accept({ token: tokenOf(linkIn(resend!)), password: PASSWORD });
+    await owner.members.deactivate({ ids: [r.invited[0]!.memberId] });
+    await owner.members.reactivate({ ids: [r.invited[0]!.memberId] });
+    await env.mail.sender.drainAll();
+    const reactivation = smtp.received.find((m) => m.subject.startsWith('Your access'));
+    expect(reactivation!.decoded).toContain('Olivia "Liv" Martin offers to restore your access to Acme & Sons');
 
     // Without a name, the email shows again.
     await owner.members.edit({ id: me.memberId, name: null });
