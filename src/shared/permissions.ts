@@ -42,6 +42,13 @@ export const BUILTIN_ROLE_NAMES: Record<BuiltinRole, string> = {
   member: 'Member',
 };
 
+/** What a new organization's built-in roles say they are for (migration 0012 gave existing ones the same words). */
+export const BUILTIN_ROLE_DESCRIPTIONS: Record<BuiltinRole, string> = {
+  owner: 'Holds every permission, deleting the organization included. Only an Owner can make someone else an Owner.',
+  admin: 'Runs the admin console: members, roles, sub-accounts, settings, mail, audit and sync. Cannot delete the organization.',
+  member: 'Uses the product modules that are not admin-only. No access to the admin console.',
+};
+
 /** Default product modules of a new organization; admin-only ones are granted to Owner and Admin only. */
 export const DEFAULT_MODULES = [
   { key: 'pricing', name: 'Pricing', adminOnly: true },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock';
 import type { DbOrTx } from '../db/database';
 import { rolesOfMembers } from '../db/repos/grants.repo';
+import { findMembers } from '../db/repos/members.repo';
 import { listOrganizations } from '../db/repos/organizations.repo';
 import { insertOutboxRows } from '../db/repos/outbox.repo';
 import type { NewOutboxRow } from '../db/tables/mail_outbox.table';
@@ -30,6 +31,7 @@ export class OutboxNotifier implements Notifier {
       if (!list.includes(r.name)) list.push(r.name);
       roleNames.set(r.member_id, list);
     }
+    const inviters = await inviterNames(trx, events);
     const domains = new Map<number, string>();
     for (const id of orgIds) {
       const cfg = await this.config.configFor(id, trx).catch(() => null);
@@ -45,7 +47,7 @@ export class OutboxNotifier implements Notifier {
         organizationName: org.name,
         timeZone: org.time_zone,
         recipientName: e.name,
-        inviter: e.inviterLabel,
+        inviter: (e.inviterMemberId != null && inviters.get(e.inviterMemberId)) || e.inviterLabel,
         roles: roleNames.get(e.memberId) ?? [],
         url: e.url,
         expiresAt: e.expiresAt,
@@ -73,4 +75,17 @@ export class OutboxNotifier implements Notifier {
     await insertOutboxRows(trx, rows);
     if (this.onQueued) setImmediate(this.onQueued);
   }
+}
+
+/** The names of the inviting admins that have one, by member id ("Olivia Martin" rather than olivia@acme.test). */
+async function inviterNames(trx: DbOrTx, events: LinkIssued[]): Promise<Map<number, string>> {
+  const byOrg = new Map<number, Set<number>>();
+  for (const e of events) if (e.inviterMemberId != null) byOrg.set(e.organizationId, (byOrg.get(e.organizationId) ?? new Set()).add(e.inviterMemberId));
+  const names = new Map<number, string>();
+  for (const [orgId, ids] of byOrg)
+    for (const m of await findMembers(trx, orgId, [...ids])) {
+      const name = m.name?.replace(/[\r\n]+/g, ' ').trim();
+      if (name) names.set(m.id, name);
+    }
+  return names;
 }

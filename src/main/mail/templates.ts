@@ -30,17 +30,26 @@ export function assertHeaderSafe(value: string | null | undefined, what: string)
   if (value != null && /[\r\n]/.test(value)) throw new DomainError('VALIDATION', `${what} contains a line break; remove it and try again.`, { field: what });
 }
 
-/** The expiry in the organization's time zone, e.g. "12 March 2026, 14:05 (Europe/Paris)". */
+/**
+ * A moment as people write it, in the organization's time zone, e.g. "Thursday 10 December 2026, 18:57 (Europe/Paris)".
+ * Built from Intl.DateTimeFormat parts so that the wording does not depend on the ICU version's connectors (", at ").
+ * An unknown zone falls back to UTC, named as such.
+ */
 export function formatExpiry(iso: string, timeZone: string): string {
+  const date = new Date(iso);
   let zone = timeZone;
-  let formatter: Intl.DateTimeFormat;
+  let parts: Intl.DateTimeFormatPart[];
+  const options = (z: string): Intl.DateTimeFormatOptions => ({
+    timeZone: z, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  });
   try {
-    formatter = new Intl.DateTimeFormat('en-GB', { timeZone: zone, dateStyle: 'long', timeStyle: 'short' });
+    parts = new Intl.DateTimeFormat('en-GB', options(zone)).formatToParts(date);
   } catch {
     zone = 'UTC';
-    formatter = new Intl.DateTimeFormat('en-GB', { timeZone: zone, dateStyle: 'long', timeStyle: 'short' });
+    parts = new Intl.DateTimeFormat('en-GB', options(zone)).formatToParts(date);
   }
-  return `${formatter.format(new Date(iso))} (${zone})`;
+  const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('weekday')} ${part('day')} ${part('month')} ${part('year')}, ${part('hour')}:${part('minute')} (${zone})`;
 }
 
 interface Wording {

@@ -5,6 +5,7 @@ import type { LinkPurpose } from '../db/tables/link.table';
 import type { ServiceDeps } from '../services/deps';
 import { tooMany } from '../services/guesses';
 import { acceptInvitation, acceptReactivation, declineInvitation, inspectLink, requestPhoneCode, resetPassword, type LinkView, type SmsSender } from '../services/invitee';
+import { formatExpiry } from '../mail/templates';
 import { html, page, STYLE, type Safe } from './html';
 import { clientAddress, csrfToken, csrfValid, FormTooLarge, portalHeaders, RateLimiter, readForm } from './security';
 
@@ -28,14 +29,6 @@ function send(res: ServerResponse, status: number, body: string, type = 'text/ht
   res.statusCode = status;
   res.setHeader('Content-Type', type);
   res.end(body);
-}
-
-function formatExpiry(iso: string, timeZone: string): string {
-  try {
-    return new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone, timeZoneName: 'short' }).format(new Date(iso));
-  } catch {
-    return new Date(iso).toUTCString();
-  }
 }
 
 function problemPage(res: ServerResponse, status: number, title: string, message: string): void {

@@ -24,7 +24,10 @@ export interface LinkIssued {
   name: string | null;
   url: string;
   expiresAt: string;
+  /** Who caused the mail, as a fallback (their email, or 'system'). */
   inviterLabel: string;
+  /** The inviting admin's member in this organization: the mail shows their name when they have one. */
+  inviterMemberId?: number | null;
   /** SHA-256 of the link's token: the outbox checks the link is still live before mailing it. */
   tokenHash?: string;
   /** The member's status the link was issued for: a member who left it is not mailed. */

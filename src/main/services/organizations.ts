@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BUILTIN_ROLES, BUILTIN_ROLE_NAMES, DEFAULT_MODULES, builtinRolePermissions } from '../../shared/permissions';
+import { BUILTIN_ROLES, BUILTIN_ROLE_DESCRIPTIONS, BUILTIN_ROLE_NAMES, DEFAULT_MODULES, builtinRolePermissions } from '../../shared/permissions';
 import { normalizeEmail } from '../core/addresses';
 import { AccountTree, Authz, type Grant } from '../core/authz';
 import { DomainError } from '../core/errors';
@@ -28,7 +28,7 @@ async function createOrganizationWithOwner(
   const root = await insertAccount(trx, { organization_id: org.id, parent_id: null, name: input.organizationName, created_at: now });
   const roles: Record<string, number> = {};
   for (const builtin of BUILTIN_ROLES) {
-    const role = await insertRole(trx, { organization_id: org.id, name: BUILTIN_ROLE_NAMES[builtin], builtin, created_at: now }, builtinRolePermissions(builtin));
+    const role = await insertRole(trx, { organization_id: org.id, name: BUILTIN_ROLE_NAMES[builtin], builtin, description: BUILTIN_ROLE_DESCRIPTIONS[builtin], created_at: now }, builtinRolePermissions(builtin));
     roles[builtin] = role.id;
   }
   await insertModules(trx, DEFAULT_MODULES.map((m) => ({ organization_id: org.id, key: m.key, name: m.name, admin_only: m.adminOnly ? 1 : 0 })));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CONSOLE_PERMISSIONS, PERMISSION_LABELS, isConsolePermission, moduleKey, permissionLabel } from '../../shared/permissions';
+import type { Authz } from '../core/authz';
 import { DomainError } from '../core/errors';
 import { ungrantable } from '../core/grants';
 import type { DbOrTx } from '../db/database';
@@ -16,7 +17,9 @@ import {
   renameRole as renameRoleRow,
   replaceRolePermissions,
   roleMemberCounts,
+  roleHolders,
   rolePermissions,
+  setRoleDescription,
   takePermissionFromRoles,
 } from '../db/repos/roles.repo';
 import type { Role } from '../db/tables/role.table';
@@ -26,6 +29,8 @@ import type { AdminActor } from './actor';
 import { staleSave } from './stale';
 
 export const roleName = z.string().trim().min(1, 'Give the role a name.').max(100, 'Role names are at most 100 characters.');
+export const roleDescription = z.string().trim().max(500, 'Descriptions are at most 500 characters.');
+
 export const permissionList = z.array(z.string().min(1).max(100)).max(500);
 export const moduleInput = z.object({
   key: z
@@ -57,6 +62,7 @@ export async function rolesWithPermissions(db: DbOrTx, organizationId: number) {
     id: r.id,
     name: r.name,
     builtin: r.builtin,
+    description: r.description,
     permissions: perms.filter((p) => p.role_id === r.id).map((p) => p.permission),
     /** Send back with a rename or a matrix save: a save over a newer version is refused (team mode). */
     version: r.version,
@@ -132,6 +138,44 @@ export function renameRole(deps: ServiceDeps, actor: AdminActor, organizationId:
     await insertAuditRows(trx, [auditRow(organizationId, actor, 'role.rename', roleTarget(role), { name: role.name }, { name: input.name }, now)]);
     return { id: role.id, name: input.name };
   });
+}
+
+/** Anyone who edits roles may say what one is for, built-in roles included (it changes no permission). */
+export function describeRole(deps: ServiceDeps, actor: AdminActor, organizationId: number, input: { id: number; description: string; version?: number }) {
+  return command(deps, actor, async (trx, now) => {
+    const role = await requireRole(trx, organizationId, input.id);
+    await claimVersion(trx, role, input.version);
+    if (role.description === input.description) return { id: role.id, description: role.description };
+    await setRoleDescription(trx, role.id, input.description);
+    await insertAuditRows(trx, [auditRow(organizationId, actor, 'role.describe', roleTarget(role), { description: role.description }, { description: input.description }, now)]);
+    return { id: role.id, description: input.description };
+  });
+}
+
+const HOLDERS_SHOWN = 200;
+
+/**
+ * Who holds a role, and where (the company account or a sub-account, as a path): only the grants
+ * at accounts where the admin may view members. The first 200, with the total.
+ */
+export async function roleMembers(db: DbOrTx, authz: Authz, organizationId: number, roleId: number) {
+  await requireRole(db, organizationId, roleId);
+  const scope = authz.scope('members.view');
+  const { rows, total } = await roleHolders(db, roleId, scope, HOLDERS_SHOWN);
+  const root = authz.tree.root.id;
+  return {
+    total,
+    members: rows.map((r) => ({
+      memberId: r.member_id,
+      name: r.name,
+      email: r.email,
+      status: r.status,
+      accountId: r.account_id,
+      /** "Organization-wide" at the company account, else the sub-account's path ("Acme / France"). */
+      where: r.account_id === root ? 'Organization-wide' : authz.tree.path(r.account_id),
+      orgWide: r.account_id === root,
+    })),
+  };
 }
 
 export function copyRole(deps: ServiceDeps, actor: AdminActor, organizationId: number, input: { id: number; name: string }) {

@@ -43,6 +43,8 @@ const DUMMY: Record<string, unknown> = {
   'roles.rename': { id: 999999, name: 'Probe' },
   'roles.copy': { id: 999999, name: 'Probe' },
   'roles.delete': { id: 999999 },
+  'roles.describe': { id: 999999, description: 'Probe' },
+  'roles.members': { id: 999999 },
   'roles.setPermissions': { roles: [{ id: 999999, permissions: [] }] },
   'modules.add': {},
   'modules.remove': { key: 'no-such-module' },

@@ -51,6 +51,35 @@ describe('outbox and sender against a real SMTP server on loopback', () => {
     expect(smtp.received).toHaveLength(1);
   });
 
+  it("names the inviting admin when their member has a name (invitation, resend, reactivation), escaped in HTML; else their email", async () => {
+    const { env, smtp, owner, roleId } = await setup();
+    const me = (await owner.auth.state()).me!;
+    await owner.members.edit({ id: me.memberId, name: 'Olivia "Liv" Martin' });
+    const r = await owner.members.invite({ entries: [{ email: 'carol@example.org' }], grants: { roleIds: [roleId] } });
+    await env.mail.sender.drainAll();
+    await owner.members.resend({ ids: [r.invited[0]!.memberId] });
+    await env.mail.sender.drainAll();
+    const [invitation, resend] = [smtp.received.find((m) => m.subject.startsWith('You are invited')), smtp.received.find((m) => m.subject.startsWith('Reminder'))];
+    expect(invitation!.decoded).toContain('Olivia "Liv" Martin invites you to join Acme & Sons as Admin.');
+    expect(invitation!.decoded).toContain('Olivia &quot;Liv&quot; Martin invites you to join Acme &amp; Sons as Admin.');
+    expect(invitation!.decoded).not.toContain(`${OWNER_EMAIL} invites you`);
+    expect(resend!.decoded).toContain('Olivia "Liv" Martin sent you a new invitation to join Acme & Sons');
+    // The reactivation mail names her too.
+    await inviteeDoor(env).accept({ token: tokenOf(linkIn(resend!)), password: PASSWORD });
+    await owner.members.deactivate({ ids: [r.invited[0]!.memberId] });
+    await owner.members.reactivate({ ids: [r.invited[0]!.memberId] });
+    await env.mail.sender.drainAll();
+    const reactivation = smtp.received.find((m) => m.subject.startsWith('Your access'));
+    expect(reactivation!.decoded).toContain('Olivia "Liv" Martin offers to restore your access to Acme & Sons');
+
+    // Without a name, the email shows again.
+    await owner.members.edit({ id: me.memberId, name: null });
+    await owner.members.invite({ entries: [{ email: 'dan@example.org' }], grants: { roleIds: [roleId] } });
+    await env.mail.sender.drainAll();
+    const plain = smtp.received.find((m) => m.to.includes('dan@example.org'));
+    expect(plain!.decoded).toContain(`${OWNER_EMAIL} invites you to join Acme & Sons as Admin.`);
+  });
+
   it('writes the row in the transaction that issues the link: a rolled-back command leaves no mail', async () => {
     const { env, owner, roleId } = await setup();
     await expect(

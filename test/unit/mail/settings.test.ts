@@ -148,7 +148,8 @@ describe('configuration and templates', () => {
 
   it('escapes every value in HTML and shows the expiry in the organization time zone', () => {
     expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
-    expect(formatExpiry('2026-03-01T23:30:00.000Z', 'Asia/Tokyo')).toBe('2 March 2026 at 08:30 (Asia/Tokyo)');
+    expect(formatExpiry('2026-03-01T23:30:00.000Z', 'Asia/Tokyo')).toBe('Monday 2 March 2026, 08:30 (Asia/Tokyo)');
+    expect(formatExpiry('2026-03-01T23:30:00.000Z', 'Not/AZone')).toBe('Sunday 1 March 2026, 23:30 (UTC)');
     const m = renderMail({ kind: 'invitation', organizationName: '<Org>', timeZone: 'UTC', recipientName: null, inviter: 'a"b', roles: ['R&D'], url: 'http://h/invite/t?a=1&b=2', expiresAt: '2026-03-01T00:00:00.000Z' });
     expect(m.html).toContain('&lt;Org&gt;');
     expect(m.html).toContain('a&quot;b');

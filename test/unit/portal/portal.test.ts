@@ -84,6 +84,25 @@ describe('invitee portal', () => {
     expect(page.text).not.toMatch(/<script/i);
   });
 
+  it("shows the expiry in the organization's time zone, as people write it, with the zone's name", async () => {
+    const settings = await owner.organizations.settings();
+    await owner.organizations.updateSettings({ ...settings, timeZone: 'Europe/Paris' });
+    try {
+      const id = await invite(owner, 'paris@acme.test', 'Admin');
+      const { url, expiresAt } = await owner.members.copyInviteLink({ id });
+      const page = await new Browser(base).get(new URL(url).pathname);
+      // What a clock in Paris shows at that moment, written out in full.
+      const at = new Date(expiresAt);
+      const paris = (o: Intl.DateTimeFormatOptions) => at.toLocaleString('en-GB', { timeZone: 'Europe/Paris', ...o });
+      const expected = `${paris({ weekday: 'long' })} ${paris({ day: 'numeric' })} ${paris({ month: 'long' })} ${paris({ year: 'numeric' })}, ${paris({ hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })} (Europe/Paris)`;
+      expect(expected).toMatch(/^[A-Z][a-z]+day \d{1,2} [A-Z][a-z]+ \d{4}, \d{2}:\d{2} \(Europe\/Paris\)$/);
+      expect(page.text).toContain(`<dt>Valid until</dt><dd>${expected}</dd>`);
+      expect(page.text).not.toContain('GMT');
+    } finally {
+      await owner.organizations.updateSettings(settings);
+    }
+  });
+
   it('accept with a password: the member becomes Accepted, the admin table is told, and the person signs in', async () => {
     const { id, path } = await inviteLink('accept@acme.test');
     const before = changes;

@@ -17,12 +17,15 @@ import {
   copyRole,
   createRole,
   deleteRole,
+  describeRole,
   matrixInput,
   moduleInput,
   permissionCatalog,
   permissionList,
   removeModule,
   renameRole,
+  roleDescription,
+  roleMembers,
   roleName,
   rolesWithPermissions,
   setRolePermissions,
@@ -52,6 +55,14 @@ export const rolesRouter = router({
   rename: adminProcedure('roles.manage')
     .input(z.object({ id, name: roleName, version: z.number().int().positive().optional() }))
     .mutation(({ ctx, input }) => renameRole(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, input)),
+  /** What a role is for; built-in roles included. With the version read, a stale save is refused (team mode). */
+  describe: adminProcedure('roles.manage')
+    .input(z.object({ id, description: roleDescription, version: z.number().int().positive().optional() }))
+    .mutation(({ ctx, input }) => describeRole(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, input)),
+  /** Who holds a role and where; the service keeps to the accounts where the admin views members. */
+  members: adminProcedure('members.view')
+    .input(z.object({ id }))
+    .query(({ ctx, input }) => roleMembers(ctx.services.deps.db, ctx.signedIn.authz, ctx.signedIn.organizationId, input.id)),
   copy: adminProcedure('roles.manage')
     .input(z.object({ id, name: roleName }))
     .mutation(({ ctx, input }) => copyRole(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, input)),

@@ -8,6 +8,7 @@ import * as m0007 from './0007_sync';
 import * as m0008 from './0008_counters';
 import * as m0008b from './0008b_outbox_link';
 import * as m0011 from './0011_versions';
+import * as m0012 from './0012_role_descriptions';
 
 /**
  * Every migration, in order. A static list, not a folder scan, because the main process is
@@ -23,6 +24,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0008_counters': m0008,
   '0008b_outbox_link': m0008b,
   '0011_versions': m0011,
+  '0012_role_descriptions': m0012,
 };
 
 export const staticMigrationProvider: MigrationProvider = {

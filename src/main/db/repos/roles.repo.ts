@@ -82,3 +82,39 @@ export async function claimRoleVersion(db: DbOrTx, id: number, version: number):
   const r = await db.updateTable('role').set((eb) => ({ version: eb('version', '+', 1) })).where('id', '=', id).where('version', '=', version).executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
+
+export async function setRoleDescription(db: DbOrTx, id: number, description: string): Promise<void> {
+  await db.updateTable('role').set({ description }).where('id', '=', id).execute();
+}
+
+export interface RoleHolder {
+  member_id: number;
+  name: string | null;
+  email: string;
+  status: string;
+  account_id: number;
+}
+
+/**
+ * Live (not deleted) members holding a role, one row per account where they hold it, by name then
+ * email; only grants at `accountIds` unless 'all'. At most `limit` rows, and how many there are.
+ */
+export async function roleHolders(db: DbOrTx, roleId: number, accountIds: number[] | 'all', limit: number): Promise<{ rows: RoleHolder[]; total: number }> {
+  if (accountIds !== 'all' && accountIds.length === 0) return { rows: [], total: 0 };
+  let q = db
+    .selectFrom('member_role')
+    .innerJoin('member', 'member.id', 'member_role.member_id')
+    .where('member_role.role_id', '=', roleId)
+    .where('member.status', '<>', 'deleted');
+  if (accountIds !== 'all') q = q.where('member_role.account_id', 'in', accountIds);
+  const rows = await q
+    .select(['member.id as member_id', 'member.name', 'member.email', 'member.status', 'member_role.account_id'])
+    // The same order on SQLite and PostgreSQL: no NULL names first or last, no case-sensitive collation.
+    .orderBy((eb) => eb.fn('lower', [eb.fn.coalesce('member.name', 'member.email_normalized')]))
+    .orderBy('member.email_normalized')
+    .orderBy('member_role.account_id')
+    .limit(limit)
+    .execute();
+  const counted = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  return { rows, total: Number(counted?.n ?? 0) };
+}

@@ -37,7 +37,7 @@ export async function renewInvitations(deps: ServiceDeps, trx: DbOrTx, actor: Ac
     const after = await updateMember(trx, m.id, { status: 'pending', invited_at: now, invite_expires_at: expiresAt, status_changed_at: now, updated_at: now, invited_by_member_id: actor.memberId });
     updated.push(after);
     audit.push(memberAudit(organizationId, actor, action === 'reinvite' ? 'member.reinvite' : 'member.resend', m, after, now, { expiresAt }));
-    issued.push(issueLink(deps, after, 'invitation', action === 'reinvite' ? 'invitation' : 'resend', expiresAt, now, actor.label));
+    issued.push(issueLink(deps, after, 'invitation', action === 'reinvite' ? 'invitation' : 'resend', expiresAt, now, actor));
   }
   await saveLinks(deps, trx, issued);
   await insertAuditRows(trx, audit);
@@ -137,7 +137,7 @@ export function reactivateMembers(deps: ServiceDeps, actor: AdminActor, organiza
   return runMemberCommand(deps, actor, organizationId, ids, 'reactivate', 'members.deactivate', async ({ trx, members, now, org }) => {
     await revokeLinks(trx, ids, 'superseded', now, 'reactivation');
     const expiresAt = new Date(Date.parse(now) + org.invitation_validity_days * DAY_MS).toISOString();
-    const issued = members.map((m) => issueLink(deps, m, 'reactivation', 'reactivation', expiresAt, now, actor.label));
+    const issued = members.map((m) => issueLink(deps, m, 'reactivation', 'reactivation', expiresAt, now, actor));
     await saveLinks(deps, trx, issued);
     await insertAuditRows(trx, members.map((m) => memberAudit(organizationId, actor, 'member.reactivate', m, m, now, { reactivationExpiresAt: expiresAt })));
     return members;
@@ -156,7 +156,7 @@ export function sendPasswordResets(deps: ServiceDeps, actor: AdminActor, organiz
     }
     await revokeLinks(trx, ids, 'superseded', now, 'password_reset');
     const expiresAt = new Date(Date.parse(now) + PASSWORD_RESET_VALIDITY_MS).toISOString();
-    const issued = members.map((m) => issueLink(deps, m, 'password_reset', 'password_reset', expiresAt, now, actor.label));
+    const issued = members.map((m) => issueLink(deps, m, 'password_reset', 'password_reset', expiresAt, now, actor));
     await saveLinks(deps, trx, issued);
     await insertAuditRows(trx, members.map((m) => memberAudit(organizationId, actor, 'member.password_reset', m, m, now)));
     return members;
@@ -170,7 +170,7 @@ export async function copyInviteLink(deps: ServiceDeps, actor: AdminActor, organ
   await runMemberCommand(deps, actor, organizationId, [id], 'copyLink', 'members.invite', async ({ trx, members, now }) => {
     const m = members[0]!;
     expiresAt = (await liveLinkExpiry(trx, m.id, 'invitation')) ?? m.invite_expires_at ?? now;
-    const issued = issueLink(deps, m, 'invitation', 'invitation', expiresAt, now, actor.label);
+    const issued = issueLink(deps, m, 'invitation', 'invitation', expiresAt, now, actor);
     await insertLinks(trx, [issued.link]);
     await insertAuditRows(trx, [memberAudit(organizationId, actor, 'member.copy_link', m, m, now)]);
     url = issued.event.url;

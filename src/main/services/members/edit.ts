@@ -85,7 +85,7 @@ export function editMember(deps: ServiceDeps, actor: AdminActor, organizationId:
     if (reissue) {
       // The old address must not be able to accept: its links stop working and the new address gets one.
       await revokeLinks(trx, [m.id], 'superseded', now, 'invitation');
-      await saveLinks(deps, trx, [issueLink(deps, after, 'invitation', 'invitation', after.invite_expires_at ?? now, now, actor.label)]);
+      await saveLinks(deps, trx, [issueLink(deps, after, 'invitation', 'invitation', after.invite_expires_at ?? now, now, actor)]);
     }
     await insertAuditRows(trx, audit);
     return [after];

@@ -58,7 +58,7 @@ export async function exportInviteLinks(deps: ServiceDeps, actor: AdminActor, or
         const target = new Authz(own.map((g) => ({ permission: g.permission, accountId: g.account_id, roleName: g.role_name })), tree);
         if (outranks(target, actor.authz)) continue;
         const expiresAt = (await liveLinkExpiry(trx, m.id, 'invitation')) ?? m.invite_expires_at ?? now;
-        const issued = issueLink(deps, m, 'invitation', 'invitation', expiresAt, now, actor.label);
+        const issued = issueLink(deps, m, 'invitation', 'invitation', expiresAt, now, actor);
         superseded.push(m.id);
         links.push(issued.link);
         minted.push({ memberId: m.id, url: issued.event.url, expiresAt });

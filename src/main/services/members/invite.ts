@@ -161,7 +161,7 @@ export async function inviteMembersIn(deps: ServiceDeps, trx: DbOrTx, actor: Adm
     await writeGrants(trx, memberIds, g, false);
     for (const id of memberIds) roleNamesOf.set(id, g.roleNames);
   }
-  const issued = created.map((m) => issueLink(deps, m, 'invitation', 'invitation', expiresAt, now, actor.label));
+  const issued = created.map((m) => issueLink(deps, m, 'invitation', 'invitation', expiresAt, now, actor));
   await saveLinks(deps, trx, issued);
   const audit: NewAuditRow[] = created.map((m) => memberAudit(organizationId, actor, 'member.invite', null, m, now, { roles: roleNamesOf.get(m.id) ?? grants.roleNames, expiresAt }));
   await insertAuditRows(trx, audit);

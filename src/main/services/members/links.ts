@@ -3,7 +3,7 @@ import type { DbOrTx } from '../../db/database';
 import { insertLinks } from '../../db/repos/links.repo';
 import type { LinkPurpose, NewLink } from '../../db/tables/link.table';
 import type { Member } from '../../db/tables/member.table';
-import { linkUrl, type LinkIssued, type LinkKind, type ServiceDeps } from '../deps';
+import { linkUrl, type Actor, type LinkIssued, type LinkKind, type ServiceDeps } from '../deps';
 
 export interface IssuedLink {
   link: NewLink;
@@ -11,8 +11,8 @@ export interface IssuedLink {
   token: string;
 }
 
-/** A new link for a member: its row (hash only) and the event the notifier mails. */
-export function issueLink(deps: ServiceDeps, member: Member, purpose: LinkPurpose, kind: LinkKind, expiresAt: string, now: string, inviter: string): IssuedLink {
+/** A new link for a member: its row (hash only) and the event the notifier mails; the mail names `inviter` (their name where known). */
+export function issueLink(deps: ServiceDeps, member: Member, purpose: LinkPurpose, kind: LinkKind, expiresAt: string, now: string, inviter: Actor): IssuedLink {
   const token = newToken();
   const url = linkUrl(deps, purpose, token);
   const tokenHash = hashToken(token);
@@ -28,7 +28,8 @@ export function issueLink(deps: ServiceDeps, member: Member, purpose: LinkPurpos
       name: member.name,
       url,
       expiresAt,
-      inviterLabel: inviter,
+      inviterLabel: inviter.label,
+      inviterMemberId: inviter.memberId,
       tokenHash,
       memberStatus: member.status,
     },

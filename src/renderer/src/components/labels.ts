@@ -103,6 +103,7 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   'account.delete': 'Sub-account deleted',
   'role.create': 'Role created',
   'role.rename': 'Role renamed',
+  'role.describe': 'Role description changed',
   'role.copy': 'Role copied',
   'role.delete': 'Role deleted',
   'role.permissions': 'Role permissions changed',

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useRef, useState } from 'react';
 import { isConsolePermission } from '../../../shared/permissions';
 import { ConfirmModal } from '../components/ConfirmModal';
+import { RoleDetails } from '../components/RoleDetails';
 import { errorMessage, useTRPC } from '../trpc';
 import type { RoleRow } from '../api-types';
 import { useMe } from '../me';
@@ -180,6 +181,7 @@ export function RolesPage() {
         }}
       />
       {dirty.length > 0 && <Text size="sm" c="orange">Unsaved changes in {dirty.map((r) => r.name).join(', ')}.</Text>}
+      <RoleDetails roles={list} canManage={canManage} canViewMembers={me.permissions.includes('members.view')} />
 
       <Modal opened={dialog !== null} onClose={() => setDialog(null)} title={dialog?.kind === 'create' ? 'New role' : dialog?.kind === 'rename' ? `Rename ${dialog.name}` : `Copy ${dialog?.kind === 'copy' ? dialog.name : ''}`}>
         <form
