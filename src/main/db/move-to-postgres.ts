@@ -228,7 +228,7 @@ async function copyTable(source: SQLite.Database, client: pg.ClientBase, plan: T
   await insertRows(client, plan, chunk);
   copied += chunk.length;
   for (const f of fixups) await client.query(`UPDATE "${plan.name}" SET "${f.column}" = $1 WHERE id = $2`, [f.value, f.id]);
-  if (chunk.length > 0 || total === 0) onProgress?.({ step: 'table', table: plan.name, copied, total });
+  if (chunk.length > 0) onProgress?.({ step: 'table', table: plan.name, copied, total });
 }
 
 /** Serial ids continue after the highest id ever given (SQLite's AUTOINCREMENT never reuses one). */
@@ -286,7 +286,15 @@ export async function moveToPostgres(opts: MoveOptions): Promise<MoveResult> {
       await checkTarget(client, where);
       const plans = await planTables(client);
       for (const p of plans) await client.query(`ALTER TABLE "${p.name}" DISABLE TRIGGER USER`);
-      for (const p of plans) await copyTable(source, client, p, opts.chunkRows ?? 1000, opts.onProgress);
+      for (const p of plans) {
+        try {
+          await copyTable(source, client, p, opts.chunkRows ?? 1000, opts.onProgress);
+        } catch (e) {
+          // PostgreSQL's own error names no table (e.g. a NUL character SQLite accepted in a text).
+          if (e instanceof Error && 'severity' in e) e.message = `Copying ${p.name} failed: ${e.message}`;
+          throw e;
+        }
+      }
       for (const p of plans) await client.query(`ALTER TABLE "${p.name}" ENABLE TRIGGER USER`);
       await resetSequences(source, client, plans);
       const tables = await countRows(source, client, plans);

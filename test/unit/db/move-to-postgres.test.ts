@@ -1,4 +1,5 @@
 import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,8 +7,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AdjustableClock } from '../../../src/main/core/clock';
-import type { OpenedStore } from '../../../src/main/db/connect';
+import { openSqlite, type OpenedStore } from '../../../src/main/db/connect';
 import { openDirectory } from '../../../src/main/db/directory';
+import { MIGRATIONS, staticMigrationProvider } from '../../../src/main/db/migrations';
 import { moveToPostgres, MoveRefusedError, type MoveProgress } from '../../../src/main/db/move-to-postgres';
 import { createMail } from '../../../src/main/mail';
 import { fileSecretBox } from '../../../src/main/mail/secrets';
@@ -231,5 +233,46 @@ describe.skipIf(!hasPostgres)('moving a desktop directory to PostgreSQL (needs P
     const result = await moveToPostgres({ from: dataDir, databaseUrl: url });
     expect(result.tables.find((t) => t.table === 'member')?.target).toBe(6);
     expect(sha256(file)).toBe(fileHash);
+  });
+
+  it('names the table when PostgreSQL refuses a row SQLite took (a NUL character in a name), and leaves the target empty', async () => {
+    const url = await emptyDatabase();
+    const dir = mkdtempSync(join(tmpdir(), 'roster-move-nul-'));
+    try {
+      const src = new SQLite(file, { readonly: true });
+      await src.backup(join(dir, 'roster.sqlite'));
+      src.close();
+      const bad = new SQLite(join(dir, 'roster.sqlite'));
+      bad.exec("UPDATE member SET name = 'Bo' || char(0) || 'b' WHERE email = 'bob@example.org'");
+      bad.close();
+      await expect(moveToPostgres({ from: dir, databaseUrl: url })).rejects.toThrow(/Copying member failed: .*0x00/);
+      expect(await tablesIn(url)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('moves a store an older Roster made, at the current schema, while the file keeps its own schema and bytes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roster-move-old-'));
+    const target = await createTestDatabase(adminUrl);
+    try {
+      const file = join(dir, 'roster.sqlite');
+      const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: openSqlite(file) }) });
+      const { error } = await new Migrator({ db, provider: staticMigrationProvider }).migrateTo('0008b_outbox_link');
+      expect(error).toBeUndefined();
+      await db.destroy();
+      const hash = sha256(file);
+      const result = await moveToPostgres({ from: file, databaseUrl: target.url });
+      expect(result.tables.every((t) => t.source === 0 && t.target === 0)).toBe(true);
+      const applied = (await pgQuery<{ name: string }>(target.url, 'SELECT name FROM kysely_migration ORDER BY name')).map((r) => r.name);
+      expect(applied).toEqual(Object.keys(MIGRATIONS).sort());
+      expect(sha256(file)).toBe(hash);
+      const probe = new SQLite(file, { readonly: true });
+      expect(probe.prepare("SELECT count(*) AS n FROM kysely_migration WHERE name = '0011_versions'").get()).toEqual({ n: 0 });
+      probe.close();
+    } finally {
+      await target.drop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
