@@ -2,9 +2,10 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { checkStoreIdentity, DATABASE_FILE, openStore, StoreRefused } from './connect';
+import { lockHolder } from '../data-lock';
 import { explainConnectError, parseDatabaseUrl, type ParsedDatabaseUrl } from './connect-postgres';
 import type { Database } from './database';
 import { MIGRATIONS, staticMigrationProvider } from './migrations';
@@ -20,12 +21,15 @@ import { MIGRATIONS, staticMigrationProvider } from './migrations';
  * count check of every table. Any failure rolls it all back: the target is left as empty as it was.
  * Refusals (a source that is not a Roster store or is newer, a target holding data or another
  * application's tables, an unreachable server) carry a typed code and touch nothing.
+ * (A little over 300 lines: one procedure whose steps share the snapshot and the open transaction;
+ * kept together so the all-or-nothing reads in one place.)
  */
 
 export type MoveRefusal =
   | 'source-missing'
   | 'source-not-roster'
   | 'source-newer'
+  | 'source-in-use'
   | 'target-foreign'
   | 'target-newer'
   | 'target-not-empty'
@@ -81,6 +85,10 @@ export function sourceFileOf(from: string): string {
 
 /** Read-only checks of the source; the identity checks are the ones the app makes before opening. */
 function checkSource(file: string): void {
+  // A Roster still running on the folder would go on writing changes the move leaves behind.
+  const running = lockHolder(dirname(file));
+  if (running !== null)
+    throw new MoveRefusedError('source-in-use', `Roster is running on ${dirname(file)} (pid ${running}): quit it first, so that no change stays behind in the SQLite file. Nothing was moved.`);
   try {
     checkStoreIdentity(file);
   } catch (e) {

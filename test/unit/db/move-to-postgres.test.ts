@@ -1,7 +1,7 @@
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -197,7 +197,7 @@ describe.skipIf(!hasPostgres)('moving a desktop directory to PostgreSQL (needs P
     expect(await tablesIn(url)).toEqual(['invoices']);
   });
 
-  it('refuses a source that is not a Roster store, or that a newer Roster made, without changing it', async () => {
+  it('refuses a source that is not a Roster store, that a newer Roster made, or that Roster still runs on, without changing it', async () => {
     const url = await emptyDatabase();
     const foreign = join(dataDir, 'notes.sqlite');
     const f = new SQLite(foreign);
@@ -218,6 +218,15 @@ describe.skipIf(!hasPostgres)('moving a desktop directory to PostgreSQL (needs P
     expect(err.refusal).toBe('source-newer');
     expect(err.message).toMatch(/newer version of Roster/);
     expect((await refusal(moveToPostgres({ from: join(dataDir, 'missing'), databaseUrl: url }))).refusal).toBe('source-missing');
+    // A Roster still running on the folder (its lock names a live process: here the test runner's parent).
+    writeFileSync(join(dataDir, 'roster.lock'), `${process.ppid}\n`);
+    try {
+      const running = await refusal(moveToPostgres({ from: dataDir, databaseUrl: url }));
+      expect(running.refusal).toBe('source-in-use');
+      expect(running.message).toMatch(/Roster is running on .* quit it first/);
+    } finally {
+      rmSync(join(dataDir, 'roster.lock'));
+    }
     expect(await tablesIn(url)).toEqual([]);
   });
 
