@@ -33,6 +33,7 @@ async function main(): Promise<number> {
   const onProgress = (p: MoveProgress) => {
     if (p.step === 'snapshot') console.log(`  snapshot of ${p.file} taken (the file itself is only read)`);
     else if (p.step === 'migrated') console.log(`  schema created on PostgreSQL (${p.migrations} migrations)`);
+    else if (p.step === 'indexing') console.log(`  building ${p.indexes} indexes again`);
     else if (p.step === 'table') {
       if (p.table !== table) [table, nextAt] = [p.table, 0];
       // Big tables report each chunk: one line per tenth keeps the log readable.
@@ -58,5 +59,12 @@ async function main(): Promise<number> {
     return 1;
   }
 }
+
+// Ctrl-C: exit normally, so the temporary snapshot is removed; PostgreSQL rolls the open transaction back.
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    console.error('\nInterrupted: nothing was moved (the PostgreSQL transaction is rolled back).');
+    process.exit(130);
+  });
 
 main().then((code) => process.exit(code));

@@ -56,13 +56,14 @@ export type MoveProgress =
   | { step: 'snapshot'; file: string }
   | { step: 'migrated'; migrations: number }
   | { step: 'table'; table: string; copied: number; total: number }
+  | { step: 'indexing'; indexes: number }
   | { step: 'checked'; tables: TableMoved[] };
 
 export interface MoveOptions {
   /** A data folder (holding roster.sqlite) or the SQLite file itself. */
   from: string;
   databaseUrl: string;
-  /** Rows per INSERT (default: as many as fit in 1,000 rows and PostgreSQL's 65,535 parameters). */
+  /** Rows per INSERT (default 5,000). */
   chunkRows?: number;
   /** Called as the move goes; an exception thrown here aborts the move (rolled back). */
   onProgress?: (p: MoveProgress) => void;
@@ -154,6 +155,8 @@ function kyselyOn(client: pg.Client): Kysely<Database> {
 interface TablePlan {
   name: string;
   columns: string[];
+  /** Each column's type (format_type), for the arrays the rows travel in. */
+  types: string[];
   /** Columns referencing the table itself (account.parent_id): rows pointing forward are fixed up after. */
   selfRefs: string[];
 }
@@ -161,8 +164,11 @@ interface TablePlan {
 /** Every Roster table on the target, parents before children (from the foreign keys). */
 async function planTables(client: pg.ClientBase): Promise<TablePlan[]> {
   const names = (await tablesOf(client)).filter((n) => !KYSELY_TABLES.has(n));
-  const cols = await client.query<{ table_name: string; column_name: string }>(
-    "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() AND is_generated = 'NEVER' ORDER BY table_name, ordinal_position",
+  const cols = await client.query<{ table_name: string; column_name: string; type: string }>(
+    `SELECT c.relname AS table_name, a.attname AS column_name, format_type(a.atttypid, a.atttypmod) AS type
+       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+      WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+      ORDER BY c.relname, a.attnum`,
   );
   const fks = await client.query<{ child: string; parent: string; column_name: string }>(
     `SELECT c.conrelid::regclass::text AS child, c.confrelid::regclass::text AS parent, a.attname AS column_name
@@ -189,17 +195,19 @@ async function planTables(client: pg.ClientBase): Promise<TablePlan[]> {
   return ordered.map((name) => ({
     name,
     columns: cols.rows.filter((c) => c.table_name === name).map((c) => c.column_name),
+    types: cols.rows.filter((c) => c.table_name === name).map((c) => c.type),
     selfRefs: selfRefs.get(name) ?? [],
   }));
 }
 
 type Row = Record<string, unknown>;
 
+/** One statement per chunk, one array per column (unnest): a handful of parameters whatever the chunk size. */
 async function insertRows(client: pg.ClientBase, plan: TablePlan, rows: Row[]): Promise<void> {
   if (rows.length === 0) return;
-  const params: unknown[] = [];
-  const tuples = rows.map((r) => `(${plan.columns.map((c) => (params.push(r[c] ?? null), `$${params.length}`)).join(', ')})`);
-  await client.query(`INSERT INTO "${plan.name}" (${plan.columns.map((c) => `"${c}"`).join(', ')}) VALUES ${tuples.join(', ')}`, params);
+  const arrays = plan.columns.map((c) => rows.map((r) => r[c] ?? null));
+  const unnest = plan.types.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
+  await client.query(`INSERT INTO "${plan.name}" (${plan.columns.map((c) => `"${c}"`).join(', ')}) SELECT * FROM unnest(${unnest})`, arrays);
 }
 
 async function copyTable(source: SQLite.Database, client: pg.ClientBase, plan: TablePlan, chunkRows: number, onProgress: MoveOptions['onProgress']): Promise<void> {
@@ -210,7 +218,7 @@ async function copyTable(source: SQLite.Database, client: pg.ClientBase, plan: T
   const total = (source.prepare(`SELECT count(*) AS n FROM "${plan.name}"`).get() as { n: number }).n;
   const order = plan.selfRefs.length > 0 ? ' ORDER BY id' : '';
   const select = source.prepare(`SELECT ${plan.columns.map((c) => `"${c}"`).join(', ')} FROM "${plan.name}"${order}`);
-  const perChunk = Math.max(1, Math.min(chunkRows, Math.floor(65_000 / plan.columns.length)));
+  const perChunk = Math.max(1, chunkRows);
   const fixups: { id: unknown; column: string; value: unknown }[] = [];
   let chunk: Row[] = [];
   let copied = 0;
@@ -255,6 +263,22 @@ async function resetSequences(source: SQLite.Database, client: pg.ClientBase, pl
   }
 }
 
+/**
+ * Indexes no constraint relies on (search, listing and case-insensitive unique indexes): dropped
+ * for the copy and built again after it, once per table rather than row by row (the member search
+ * index made the member table's copy five times slower). Rebuilding a unique one checks it again.
+ */
+async function setIndexesAside(client: pg.ClientBase): Promise<{ name: string; def: string }[]> {
+  const { rows } = await client.query<{ name: string; def: string }>(
+    `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
+       FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+      WHERE t.relnamespace = current_schema()::regnamespace AND t.relname NOT LIKE 'kysely%'
+        AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)`,
+  );
+  for (const r of rows) await client.query(`DROP INDEX ${r.name}`);
+  return rows;
+}
+
 async function countRows(source: SQLite.Database, client: pg.ClientBase, plans: TablePlan[]): Promise<TableMoved[]> {
   const out: TableMoved[] = [];
   for (const p of plans) {
@@ -278,7 +302,11 @@ export async function moveToPostgres(opts: MoveOptions): Promise<MoveResult> {
     const err = explainConnectError(e, where);
     throw new MoveRefusedError('target-unreachable', err.message);
   }
+  // The snapshot holds the whole directory (password hashes too): private (mkdtemp is 0700) and
+  // removed however the move ends, an interrupted command included (see the script's signal handler).
   const dir = mkdtempSync(join(tmpdir(), 'roster-move-'));
+  const removeSnapshot = () => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', removeSnapshot);
   let source: SQLite.Database | null = null;
   try {
     await checkTarget(client, where);
@@ -294,15 +322,18 @@ export async function moveToPostgres(opts: MoveOptions): Promise<MoveResult> {
       await checkTarget(client, where);
       const plans = await planTables(client);
       for (const p of plans) await client.query(`ALTER TABLE "${p.name}" DISABLE TRIGGER USER`);
+      const asideIndexes = await setIndexesAside(client);
       for (const p of plans) {
         try {
-          await copyTable(source, client, p, opts.chunkRows ?? 1000, opts.onProgress);
+          await copyTable(source, client, p, opts.chunkRows ?? 5000, opts.onProgress);
         } catch (e) {
           // PostgreSQL's own error names no table (e.g. a NUL character SQLite accepted in a text).
           if (e instanceof Error && 'severity' in e) e.message = `Copying ${p.name} failed: ${e.message}`;
           throw e;
         }
       }
+      opts.onProgress?.({ step: 'indexing', indexes: asideIndexes.length });
+      for (const i of asideIndexes) await client.query(i.def);
       for (const p of plans) await client.query(`ALTER TABLE "${p.name}" ENABLE TRIGGER USER`);
       await resetSequences(source, client, plans);
       const tables = await countRows(source, client, plans);
@@ -320,6 +351,7 @@ export async function moveToPostgres(opts: MoveOptions): Promise<MoveResult> {
   } finally {
     source?.close();
     await client.end().catch(() => {});
-    rmSync(dir, { recursive: true, force: true });
+    removeSnapshot();
+    process.off('exit', removeSnapshot);
   }
 }

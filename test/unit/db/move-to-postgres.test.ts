@@ -159,6 +159,12 @@ describe.skipIf(!hasPostgres)('moving a desktop directory to PostgreSQL (needs P
       const owner = await signIn(team, OWNER_EMAIL);
       expect(await view(owner)).toEqual(before);
       await signIn(team, 'alice@example.org');
+      // Search runs on the trigram index, set aside for the copy and built again after it.
+      expect((await owner.members.list({ search: 'lic' })).items.map((m) => m.email)).toEqual(['alice@example.org']);
+      const fresh = await emptyDatabase();
+      await (await openDirectory({ databaseUrl: fresh, max: 1 })).close();
+      const indexes = "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1";
+      expect(await pgQuery(url, indexes)).toEqual(await pgQuery(fresh, indexes));
       // The SMTP password travelled encrypted; this desktop's key (its data folder) still reads it.
       const settings = await team.store.db.selectFrom('mail_settings').select('password_enc').executeTakeFirstOrThrow();
       expect(fileSecretBox(dataDir).decrypt(settings.password_enc!)).toBe('smtp-secret');
