@@ -4,7 +4,6 @@
 // changes made during the move would stay behind in the SQLite file. See README, Team mode.
 import { parseArgs } from 'node:util';
 import { redactDatabaseUrl } from '../src/main/db/directory';
-import { StoreRefusedError } from '../src/main/db/connect-postgres';
 import { moveToPostgres, MoveRefusedError, type MoveProgress } from '../src/main/db/move-to-postgres';
 
 const USAGE = 'Usage: npm run move-to-postgres -- --from <data folder or roster.sqlite> --database-url postgres://user:password@host:5432/database';
@@ -51,7 +50,7 @@ async function main(): Promise<number> {
     console.log('SMTP and SCIM passwords were copied encrypted: only this desktop (its data folder key) can read them; re-enter them on the others.');
     return 0;
   } catch (e) {
-    if (e instanceof MoveRefusedError || e instanceof StoreRefusedError) {
+    if (e instanceof MoveRefusedError) {
       console.error(`Not moved: ${e.message}`);
       return 1;
     }

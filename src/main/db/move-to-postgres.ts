@@ -33,7 +33,8 @@ export type MoveRefusal =
   | 'target-foreign'
   | 'target-newer'
   | 'target-not-empty'
-  | 'target-unreachable'
+  | 'target-url'
+  | 'target-connection'
   | 'counts-differ';
 
 export class MoveRefusedError extends Error {
@@ -279,6 +280,15 @@ async function setIndexesAside(client: pg.ClientBase): Promise<{ name: string; d
   return rows;
 }
 
+/** Every table of the snapshot must have its place on PostgreSQL (SQLite's search index excepted, rebuilt there by its own index). */
+function checkNothingLeftBehind(source: SQLite.Database, plans: TablePlan[]): void {
+  const all = source.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'").all() as { name: string; sql: string | null }[];
+  const virtual = all.filter((t) => /^CREATE VIRTUAL TABLE/i.test(t.sql ?? '')).map((t) => t.name);
+  const known = new Set([...plans.map((p) => p.name), ...KYSELY_TABLES]);
+  const left = all.map((t) => t.name).filter((n) => !known.has(n) && !virtual.some((v) => n === v || n.startsWith(`${v}_`)));
+  if (left.length > 0) throw new Error(`The SQLite store has tables PostgreSQL has no place for (${left.join(', ')}): nothing was moved`);
+}
+
 async function countRows(source: SQLite.Database, client: pg.ClientBase, plans: TablePlan[]): Promise<TableMoved[]> {
   const out: TableMoved[] = [];
   for (const p of plans) {
@@ -292,7 +302,12 @@ async function countRows(source: SQLite.Database, client: pg.ClientBase, plans: 
 export async function moveToPostgres(opts: MoveOptions): Promise<MoveResult> {
   const file = sourceFileOf(opts.from);
   checkSource(file);
-  const where = parseDatabaseUrl(opts.databaseUrl);
+  let where: ParsedDatabaseUrl;
+  try {
+    where = parseDatabaseUrl(opts.databaseUrl);
+  } catch (e) {
+    throw new MoveRefusedError('target-url', e instanceof Error ? e.message : String(e));
+  }
   const client = new pg.Client({ connectionString: opts.databaseUrl, connectionTimeoutMillis: 10_000, application_name: 'roster-move' });
   client.on('error', () => {});
   try {
@@ -300,7 +315,7 @@ export async function moveToPostgres(opts: MoveOptions): Promise<MoveResult> {
   } catch (e) {
     await client.end().catch(() => {});
     const err = explainConnectError(e, where);
-    throw new MoveRefusedError('target-unreachable', err.message);
+    throw new MoveRefusedError('target-connection', err.message);
   }
   // The snapshot holds the whole directory (password hashes too): private (mkdtemp is 0700) and
   // removed however the move ends, an interrupted command included (see the script's signal handler).
@@ -321,6 +336,7 @@ export async function moveToPostgres(opts: MoveOptions): Promise<MoveResult> {
       opts.onProgress?.({ step: 'migrated', migrations: results?.length ?? 0 });
       await checkTarget(client, where);
       const plans = await planTables(client);
+      checkNothingLeftBehind(source, plans);
       for (const p of plans) await client.query(`ALTER TABLE "${p.name}" DISABLE TRIGGER USER`);
       const asideIndexes = await setIndexesAside(client);
       for (const p of plans) {

@@ -194,6 +194,16 @@ describe.skipIf(!hasPostgres)('moving a desktop directory to PostgreSQL (needs P
     expect(sha256(file)).toBe(fileHash);
   });
 
+  it('refuses a malformed URL and a server that does not answer, before reading anything', async () => {
+    const bad = await refusal(moveToPostgres({ from: dataDir, databaseUrl: 'mysql://roster@db/roster' }));
+    expect(bad.refusal).toBe('target-url');
+    expect(bad.message).toMatch(/must start with postgres:\/\//);
+    const closed = await refusal(moveToPostgres({ from: dataDir, databaseUrl: 'postgres://roster:secret@127.0.0.1:1/roster' }));
+    expect(closed.refusal).toBe('target-connection');
+    expect(closed.message).toMatch(/127\.0\.0\.1:1 refused the connection/);
+    expect(closed.message).not.toContain('secret');
+  });
+
   it("refuses a database holding another application's tables, touching nothing", async () => {
     const url = await emptyDatabase();
     await pgQuery(url, "CREATE TABLE invoices (id serial PRIMARY KEY, total numeric); INSERT INTO invoices (total) VALUES (12.5)");
@@ -250,7 +260,7 @@ describe.skipIf(!hasPostgres)('moving a desktop directory to PostgreSQL (needs P
     expect(sha256(file)).toBe(fileHash);
   });
 
-  it('names the table when PostgreSQL refuses a row SQLite took (a NUL character in a name), and leaves the target empty', async () => {
+  it('names the table when PostgreSQL refuses a row SQLite took (a NUL character in a name) or has no place for a table, and leaves the target empty', async () => {
     const url = await emptyDatabase();
     const dir = mkdtempSync(join(tmpdir(), 'roster-move-nul-'));
     try {
@@ -261,6 +271,12 @@ describe.skipIf(!hasPostgres)('moving a desktop directory to PostgreSQL (needs P
       bad.exec("UPDATE member SET name = 'Bo' || char(0) || 'b' WHERE email = 'bob@example.org'");
       bad.close();
       await expect(moveToPostgres({ from: dir, databaseUrl: url })).rejects.toThrow(/Copying member failed: .*0x00/);
+      expect(await tablesIn(url)).toEqual([]);
+      // A table PostgreSQL has no place for is not silently left behind either.
+      const extra = new SQLite(join(dir, 'roster.sqlite'));
+      extra.exec("UPDATE member SET name = 'Bob' WHERE email = 'bob@example.org'; CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)");
+      extra.close();
+      await expect(moveToPostgres({ from: dir, databaseUrl: url })).rejects.toThrow(/has tables PostgreSQL has no place for \(notes\)/);
       expect(await tablesIn(url)).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
