@@ -1,5 +1,6 @@
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -202,6 +203,24 @@ describe.skipIf(!hasPostgres)('moving a desktop directory to PostgreSQL (needs P
     expect(closed.refusal).toBe('target-connection');
     expect(closed.message).toMatch(/127\.0\.0\.1:1 refused the connection/);
     expect(closed.message).not.toContain('secret');
+  });
+
+  it('the command prints each table and the final counts, and exits non-zero with the reason when refused', async () => {
+    const url = await emptyDatabase();
+    const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'scripts/move-to-postgres.ts', ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+    // The URL from the environment (kept out of the process list).
+    const ok = run(['--from', dataDir], { ROSTER_DATABASE_URL: url });
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^ {2}member +6 \/ 6$/m);
+    expect(ok.stdout).toMatch(/Row counts checked \(SQLite → PostgreSQL\)/);
+    expect(ok.stdout).toMatch(/^ {2}member +6 → 6$/m);
+    expect(ok.stdout).not.toContain('roster-test-password');
+    const again = run(['--from', dataDir, '--database-url', url]);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/^Not moved: .*already holds a Roster directory with data/m);
+    expect(run([]).status).toBe(2);
+    expect(sha256(file)).toBe(fileHash);
   });
 
   it("refuses a database holding another application's tables, touching nothing", async () => {
