@@ -51,6 +51,12 @@ function readPid(path: string): number | null {
   }
 }
 
+/** The pid of a live Roster holding this folder's lock, or null; reads only (the move command's check). */
+export function lockHolder(dataDir: string): number | null {
+  const holder = readPid(join(dataDir, LOCK_FILE));
+  return holder !== null && holder !== process.pid && alive(holder) ? holder : null;
+}
+
 /** Takes the data folder's lock, or throws DataFolderLocked naming the running process, or DataFolderNotWritable. */
 export function lockDataFolder(dataDir: string): DataLock {
   makeFolder(dataDir);

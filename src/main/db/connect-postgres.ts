@@ -77,6 +77,9 @@ function explain(e: unknown, where: ParsedDatabaseUrl): StoreRefusedError {
   }
 }
 
+/** For the move command (db/move-to-postgres.ts): the same sentences for a failed connection. */
+export { explain as explainConnectError };
+
 /**
  * A database that holds tables but no Roster migration record, or migrations Roster does not know,
  * belongs to another application (or a newer Roster): refuse before migrating anything into it.
