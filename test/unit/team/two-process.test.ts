@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createTestDatabase, TEMPLATE_DATABASE } from '../../support/postgres';
+import { TEST_STORE } from '../helpers';
+import { Browser, CallFailed, startWebProcess, type WebProcess } from './web-process';
+
+/**
+ * Team mode, issue 13: two real web-mode server processes on one PostgreSQL database, each with an
+ * admin signed in (two desktops). Needs `npx electron-vite build` first.
+ */
+
+const OWNER = 'owner@acme.test';
+const PASSWORD = 'correct horse battery staple';
+
+interface Member {
+  id: number;
+  email: string;
+  name: string | null;
+  version: number;
+}
+
+async function listed(b: Browser): Promise<Member[]> {
+  return (await b.query<{ items: Member[] }>('members.list', { limit: 200 })).items;
+}
+
+async function failure(p: Promise<unknown>): Promise<CallFailed> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof CallFailed) return e;
+    throw e;
+  }
+  throw new Error('Expected the call to be refused, but it succeeded');
+}
+
+// Skipped on the SQLite run: it needs the run's PostgreSQL cluster (ROSTER_TEST_STORE=postgres; scripts/test.sh runs both),
+// and on SQLite one data folder has exactly one process (data-lock.test.ts).
+describe.skipIf(TEST_STORE !== 'postgres')('team mode: two server processes on one PostgreSQL database (needs PostgreSQL)', () => {
+  let database: { url: string; drop(): Promise<void> };
+  let a: WebProcess;
+  let b: WebProcess;
+  let adminA: Browser;
+  let adminB: Browser;
+  let adminRole: number;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(inject('pgAdminUrl'), { from: TEMPLATE_DATABASE });
+    [a, b] = await Promise.all([startWebProcess(database.url), startWebProcess(database.url)]);
+    adminA = new Browser(a);
+    await adminA.mutation('auth.register', { organizationName: 'Acme', email: OWNER, password: PASSWORD });
+    adminB = new Browser(b);
+    expect(await adminB.mutation<{ ok: boolean }>('auth.signIn', { email: OWNER, password: PASSWORD })).toMatchObject({ ok: true });
+    adminRole = (await adminA.query<Array<{ id: number; name: string }>>('roles.list')).find((r) => r.name === 'Admin')!.id;
+  });
+
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await database?.drop();
+  });
+
+  const invite = (who: Browser, email: string) =>
+    who.mutation<{ invited: Array<{ email: string; memberId: number }>; skipped: Array<{ email: string; reason: string; message: string }> }>('members.invite', {
+      entries: [{ email }],
+      grants: { roleIds: [adminRole] },
+    });
+
+  it("admin A's invitation reaches admin B's open console on the other process without a reload", async () => {
+    const stream = await adminB.openEvents();
+    try {
+      const arrived = stream.next('members-changed');
+      await invite(adminA, 'live@acme.test');
+      // B's stream is told (PostgreSQL NOTIFY → B's listener → /events); the test waits for the event, it does not poll.
+      await arrived;
+      expect((await listed(adminB)).map((m) => m.email)).toContain('live@acme.test');
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('a process is not told about its own changes twice (its own notification is ignored)', async () => {
+    const streamA = await adminA.openEvents();
+    const streamB = await adminB.openEvents();
+    try {
+      const arrivedB = streamB.next('members-changed');
+      await invite(adminA, 'once@acme.test');
+      await arrivedB;
+      // B then makes a change of its own: A hears it, so everything before it has been delivered too.
+      const arrivedA = streamA.next('members-changed');
+      await invite(adminB, 'back@acme.test');
+      await arrivedA;
+      expect(streamA.count('members-changed')).toBe(1);
+    } finally {
+      streamA.close();
+      streamB.close();
+    }
+  });
+
+  it('the same address invited on both processes at the same moment makes one member; the other admin is told it is already invited', async () => {
+    for (const email of ['race1@acme.test', 'race2@acme.test', 'race3@acme.test']) {
+      const answers = await Promise.allSettled([invite(adminA, email), invite(adminB, email)]);
+      for (const r of answers) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(CallFailed);
+      const failures = answers.flatMap((r) => (r.status === 'rejected' ? [(r.reason as CallFailed).error] : []));
+      // No 500: a refusal is a conflict a person can read.
+      for (const f of failures) {
+        expect(f.status).toBe(409);
+        expect(f.message).toMatch(/already/i);
+      }
+      const made = answers.flatMap((r) => (r.status === 'fulfilled' ? r.value.invited : []));
+      expect(made).toHaveLength(1);
+      const skipped = answers.flatMap((r) => (r.status === 'fulfilled' ? r.value.skipped : []));
+      expect(skipped.length + failures.length).toBe(1);
+      for (const s of skipped) expect(s.reason).toBe('already_invited');
+      expect((await listed(adminA)).filter((m) => m.email === email)).toHaveLength(1);
+    }
+  });
+
+  it('two saves of one member from the same copy on both processes: one is applied, the other is refused as stale', async () => {
+    const id = (await invite(adminA, 'edit@acme.test')).invited[0]!.memberId;
+    const copyA = (await listed(adminA)).find((m) => m.id === id)!;
+    const copyB = (await listed(adminB)).find((m) => m.id === id)!;
+    expect(copyB.version).toBe(copyA.version);
+    const answers = await Promise.allSettled([
+      adminA.mutation('members.edit', { id, name: 'Edited on A', version: copyA.version }),
+      adminB.mutation('members.edit', { id, name: 'Edited on B', version: copyB.version }),
+    ]);
+    expect(answers.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const refused = (answers.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason as CallFailed;
+    expect(refused).toBeInstanceOf(CallFailed);
+    expect(refused.error.status).toBe(409);
+    expect(refused.error.domainCode).toBe('STALE');
+    expect(refused.error.message).toMatch(/^Changed by owner@acme\.test at .+ UTC: reload to see it\.$/);
+    const now = (await listed(adminB)).find((m) => m.id === id)!;
+    expect(['Edited on A', 'Edited on B']).toContain(now.name);
+    expect(now.version).toBeGreaterThan(copyA.version);
+  });
+});
