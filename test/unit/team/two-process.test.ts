@@ -1,5 +1,7 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase, TEMPLATE_DATABASE } from '../../support/postgres';
+import { startSmtp, type TestSmtp } from '../../support/smtp';
 import { TEST_STORE } from '../helpers';
 import { Browser, CallFailed, startWebProcess, type WebProcess } from './web-process';
 
@@ -119,5 +121,64 @@ describe.skipIf(TEST_STORE !== 'postgres')('team mode: two server processes on o
     const now = (await listed(adminB)).find((m) => m.id === id)!;
     expect(['Edited on A', 'Edited on B']).toContain(now.name);
     expect(now.version).toBeGreaterThan(copyA.version);
+  });
+});
+
+describe.skipIf(TEST_STORE !== 'postgres')('team mode: a process killed while holding outbox claims (needs PostgreSQL)', () => {
+  let database: { url: string; drop(): Promise<void> };
+  // Each process has its own SMTP server: A's never answers (A's sends hang while it holds their claims), B's accepts.
+  let smtpA: TestSmtp;
+  let smtpB: TestSmtp;
+  let a: WebProcess;
+  let b: WebProcess;
+  let heldByA = 0;
+  let onHeld: () => void = () => undefined;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(inject('pgAdminUrl'), { from: TEMPLATE_DATABASE });
+    [smtpA, smtpB] = await Promise.all([startSmtp(), startSmtp()]);
+    smtpA.onRcptTo = () => {
+      heldByA++;
+      onHeld();
+      return 'hold';
+    };
+    // NODE_ENV=test: B's clock can be moved past A's leases (/__test/clock).
+    const env = (smtp: TestSmtp) => ({ NODE_ENV: 'test', ROSTER_SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, ROSTER_MAIL_FROM: 'roster@acme.test' });
+    [a, b] = await Promise.all([startWebProcess(database.url, env(smtpA)), startWebProcess(database.url, env(smtpB))]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await Promise.all([smtpA?.close(), smtpB?.close()]);
+    await database?.drop();
+  });
+
+  it('after the lease the other process sends each invitation exactly once', async () => {
+    const ownerA = new Browser(a);
+    await ownerA.mutation('auth.register', { organizationName: 'Acme', email: OWNER, password: PASSWORD });
+    const adminRole = (await ownerA.query<Array<{ id: number; name: string }>>('roles.list')).find((r) => r.name === 'Admin')!.id;
+    const emails = Array.from({ length: 6 }, (_, i) => `crash${i}@acme.test`);
+    const held = new Promise<void>((resolve) => (onHeld = resolve));
+    await ownerA.mutation('members.invite', { entries: emails.map((email) => ({ email })), grants: { roleIds: [adminRole] } });
+    // A is sending at least one of them (its SMTP server holds the recipient): A holds claims. Kill it there.
+    await held;
+    expect(heldByA).toBeGreaterThan(0);
+    const claims = new pg.Client({ connectionString: database.url });
+    await claims.connect();
+    try {
+      const sending = await claims.query("SELECT count(*)::int AS n FROM mail_outbox WHERE status = 'sending'");
+      expect(sending.rows[0].n).toBeGreaterThan(0);
+    } finally {
+      await claims.end();
+    }
+    a.child.kill('SIGKILL');
+    await a.exited;
+    // B, later than A's leases: it claims what A held (and whatever was still queued) at its next poll.
+    const moved = await fetch(`${b.base}/__test/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advanceMs: 6 * 60_000 }) });
+    expect(moved.status).toBe(200);
+    await smtpB.waitFor(emails.length);
+    const to = smtpB.received.flatMap((m) => m.to).sort();
+    expect(to).toEqual([...emails].sort());
+    expect(smtpA.received).toHaveLength(0);
   });
 });
