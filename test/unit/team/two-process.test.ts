@@ -33,10 +33,15 @@ describe.skipIf(TEST_STORE !== 'postgres')('team mode: two server processes on o
   let adminA: Browser;
   let adminB: Browser;
   let adminRole: number;
+  // Each process mails through its own SMTP server, so a mail shows which process sent it.
+  let smtpA: TestSmtp;
+  let smtpB: TestSmtp;
 
   beforeAll(async () => {
     database = await createTestDatabase(inject('pgAdminUrl'), { from: TEMPLATE_DATABASE });
-    [a, b] = await Promise.all([startWebProcess(database.url), startWebProcess(database.url)]);
+    [smtpA, smtpB] = await Promise.all([startSmtp(), startSmtp()]);
+    const env = (smtp: TestSmtp) => ({ ROSTER_SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, ROSTER_MAIL_FROM: 'roster@acme.test' });
+    [a, b] = await Promise.all([startWebProcess(database.url, env(smtpA)), startWebProcess(database.url, env(smtpB))]);
     adminA = new Browser(a);
     await adminA.mutation('auth.register', { organizationName: 'Acme', email: OWNER, password: PASSWORD });
     adminB = new Browser(b);
@@ -46,6 +51,7 @@ describe.skipIf(TEST_STORE !== 'postgres')('team mode: two server processes on o
 
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
+    await Promise.all([smtpA?.close(), smtpB?.close()]);
     await database?.drop();
   });
 
@@ -121,6 +127,33 @@ describe.skipIf(TEST_STORE !== 'postgres')('team mode: two server processes on o
     const now = (await listed(adminB)).find((m) => m.id === id)!;
     expect(['Edited on A', 'Edited on B']).toContain(now.name);
     expect(now.version).toBeGreaterThan(copyA.version);
+  });
+  // Last in this block: it stops both processes to count what they sent.
+  it('both outbox senders drain at once (B is woken by A\'s notification): each invitation is mailed exactly once', async () => {
+    const emails = Array.from({ length: 30 }, (_, i) => `drain${i}@acme.test`);
+    const seen = new Map<string, number>();
+    let allSeen: () => void = () => undefined;
+    const arrived = new Promise<void>((resolve) => (allSeen = resolve));
+    const watch = (mail: { to: string[] }) => {
+      for (const t of mail.to) if (emails.includes(t)) seen.set(t, (seen.get(t) ?? 0) + 1);
+      if (seen.size === emails.length) allSeen();
+      return undefined;
+    };
+    smtpA.onData = watch;
+    smtpB.onData = watch;
+    await adminA.mutation('members.invite', { entries: emails.map((email) => ({ email })), grants: { roleIds: [adminRole] } });
+    await arrived;
+    // Both stop (each finishes or abandons what it holds): nothing more can go out, so the counts are final.
+    await Promise.all([a.stop(), b.stop()]);
+    expect([...seen.values()].every((n) => n === 1)).toBe(true);
+    const rows = new pg.Client({ connectionString: database.url });
+    await rows.connect();
+    try {
+      const r = await rows.query("SELECT status, count(*)::int AS n FROM mail_outbox WHERE recipient LIKE 'drain%' GROUP BY status");
+      expect(r.rows).toEqual([{ status: 'sent', n: emails.length }]);
+    } finally {
+      await rows.end();
+    }
   });
 });
 
