@@ -109,11 +109,16 @@ export async function startRuntime(opts: {
 /**
  * Team mode: what commits here is announced to the other processes on the database, and what they
  * announce arrives as 'members-changed' (marked remote, so it is not announced back): the /events
- * stream and the desktop's IPC refresh the console, and the mail and sync senders wake.
+ * stream and the desktop's IPC refresh the console (web mode: only consoles of the organization it
+ * changed; a change of unknown organization, such as an invitee's, reaches all), and the mail and
+ * sync senders wake.
  */
 function liveUpdates(services: Services, db: OpenedStore['db'], url: string): ChangeFeed {
   const feed = startChangeFeed({ db, url, onRemote: (change) => services.events.emit('members-changed', { remote: change }) });
-  services.events.on('committed', () => void feed.publish('committed'));
+  // Sign-in, sign-out and registration (no organization yet) change nothing another console shows.
+  services.events.on('committed', (e?: { organizationId?: number | null }) => {
+    if (e?.organizationId != null) void feed.publish('committed', e.organizationId);
+  });
   services.events.on('members-changed', (e?: { remote?: unknown }) => {
     if (!e?.remote) void feed.publish('members-changed');
   });

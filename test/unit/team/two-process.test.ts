@@ -128,6 +128,34 @@ describe.skipIf(TEST_STORE !== 'postgres')('team mode: two server processes on o
     expect(['Edited on A', 'Edited on B']).toContain(now.name);
     expect(now.version).toBeGreaterThan(copyA.version);
   });
+  it("a change in another organization does not reach this organization's consoles on the other process", async () => {
+    const beta = await adminA.mutation<{ id: number }>('organizations.create', { name: 'Beta' });
+    const betaA = new Browser(a);
+    const betaB = new Browser(b);
+    for (const who of [betaA, betaB]) expect(await who.mutation<{ ok: boolean }>('auth.signIn', { email: OWNER, password: PASSWORD, organizationId: beta.id })).toMatchObject({ ok: true });
+    const betaAdmin = (await betaA.query<Array<{ id: number; name: string }>>('roles.list')).find((r) => r.name === 'Admin')!.id;
+    const acmeOnB = await adminB.openEvents();
+    const betaOnB = await betaB.openEvents();
+    try {
+      // Acme first, then Beta twice: B's listener gets them in this order, so Beta's console has
+      // seen whatever Acme's change would have brought it by the time Beta's second one arrives.
+      const acmeArrived = acmeOnB.next('members-changed');
+      await invite(adminA, 'acme-only@acme.test');
+      await acmeArrived;
+      for (const email of ['beta1@beta.test', 'beta2@beta.test']) {
+        const betaArrived = betaOnB.next('members-changed');
+        await betaA.mutation('members.invite', { entries: [{ email }], grants: { roleIds: [betaAdmin] } });
+        await betaArrived;
+      }
+      expect(betaOnB.count('members-changed')).toBe(2);
+      expect(acmeOnB.count('members-changed')).toBe(1);
+      expect((await listed(betaB)).map((m) => m.email)).not.toContain('acme-only@acme.test');
+    } finally {
+      acmeOnB.close();
+      betaOnB.close();
+    }
+  });
+
   // Last in this block: it stops both processes to count what they sent.
   it('both outbox senders drain at once (B is woken by A\'s notification): each invitation is mailed exactly once', async () => {
     const emails = Array.from({ length: 30 }, (_, i) => `drain${i}@acme.test`);
