@@ -16,6 +16,7 @@ const PASSWORD = 'correct horse battery staple';
 interface Member {
   id: number;
   email: string;
+  status: string;
   name: string | null;
   version: number;
 }
@@ -128,6 +129,34 @@ describe.skipIf(TEST_STORE !== 'postgres')('team mode: two server processes on o
     expect(['Edited on A', 'Edited on B']).toContain(now.name);
     expect(now.version).toBeGreaterThan(copyA.version);
   });
+  it("an invitee accepting on A's invitee pages shows on admin B's console without a reload", async () => {
+    const stream = await adminB.openEvents();
+    try {
+      let arrived = stream.next('members-changed');
+      const id = (await invite(adminA, 'portal@acme.test')).invited[0]!.memberId;
+      await arrived;
+      arrived = stream.next('members-changed');
+      const { url } = await adminA.mutation<{ url: string }>('members.copyInviteLink', { id });
+      await arrived;
+      // The invitee's browser on A's invitee pages: the form (its CSRF cookie and value), then the post.
+      const token = url.split('/').pop()!;
+      const form = await fetch(`${a.base}/invite/${token}`);
+      const cookie = form.headers.get('set-cookie')!.split(';')[0]!;
+      const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+      arrived = stream.next('members-changed');
+      const accepted = await fetch(`${a.base}/invite/${token}/accept`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+        body: new URLSearchParams({ csrf, password: PASSWORD, confirm: PASSWORD }),
+      });
+      expect(accepted.ok).toBe(true);
+      await arrived;
+      expect((await listed(adminB)).find((m) => m.id === id)).toMatchObject({ status: 'accepted' });
+    } finally {
+      stream.close();
+    }
+  });
+
   it("a change in another organization does not reach this organization's consoles on the other process", async () => {
     const beta = await adminA.mutation<{ id: number }>('organizations.create', { name: 'Beta' });
     const betaA = new Browser(a);
