@@ -92,10 +92,13 @@ export function startChangeFeed(opts: ChangeFeedOptions): ChangeFeed {
     timer.unref();
   };
 
+  // Said once per outage (not at every retry), so the log shows when live updates stop and resume.
+  let down = false;
   const dropped = (c: pg.Client, why: string) => {
     if (client !== c) return;
     client = null;
-    if (isListening) log(`connection lost (${why}); reconnecting`);
+    if (!down) log(`${isListening ? 'connection lost' : 'cannot listen'} (${why}); other desktops' changes show after a reload until it reconnects`);
+    down = true;
     isListening = false;
     c.end().catch(() => undefined);
     scheduleReconnect();
@@ -103,7 +106,7 @@ export function startChangeFeed(opts: ChangeFeedOptions): ChangeFeed {
 
   async function connect(): Promise<void> {
     if (stopped) return;
-    const c = new pg.Client({ connectionString: opts.url, application_name: 'roster-listen', keepAlive: true });
+    const c = new pg.Client({ connectionString: opts.url, application_name: 'roster-listen', keepAlive: true, connectionTimeoutMillis: 10_000 });
     client = c;
     c.on('error', (e: Error) => dropped(c, e.message));
     c.on('end', () => dropped(c, 'closed'));
@@ -126,6 +129,8 @@ export function startChangeFeed(opts: ChangeFeedOptions): ChangeFeed {
     }
     isListening = true;
     retry = firstRetry;
+    if (down) log('listening again');
+    down = false;
     // After a gap, notifications may have been missed: tell the screens and senders once.
     if (everConnected) deliver({ kind: 'committed', org: null, origin: null });
     everConnected = true;

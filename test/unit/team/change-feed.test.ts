@@ -27,13 +27,15 @@ describe.skipIf(TEST_STORE !== 'postgres')('live updates between processes: the 
   let database: { url: string; drop(): Promise<void> };
   let store: OpenedStore;
   const feeds: ChangeFeed[] = [];
+  let logged: string[] = [];
   const feed = (onRemote: (c: RemoteChange) => void, url = database.url) => {
-    const f = startChangeFeed({ db: store.db, url, onRemote, retryMs: 20, maxRetryMs: 200, log: () => undefined });
+    const f = startChangeFeed({ db: store.db, url, onRemote, retryMs: 20, maxRetryMs: 200, log: (m) => logged.push(m) });
     feeds.push(f);
     return f;
   };
 
   beforeEach(async () => {
+    logged = [];
     database = await createTestDatabase(inject('pgAdminUrl'), { from: TEMPLATE_DATABASE });
     store = await openDirectory({ databaseUrl: database.url, max: 2 });
   });
@@ -75,10 +77,13 @@ describe.skipIf(TEST_STORE !== 'postgres')('live updates between processes: the 
       await admin.end();
     }
     expect(await afterGap).toEqual({ kind: 'committed', org: null, origin: null });
-    await b.ready();
+    await Promise.all([a.ready(), b.ready()]);
     const later = heardByB.next();
     await a.publish('committed');
     expect(await later).toMatchObject({ kind: 'committed', origin: a.instanceId });
+    // The log says when live updates stopped and when they came back (once each per listener, not at every retry).
+    expect(logged.filter((m) => m.startsWith('connection lost'))).toHaveLength(2);
+    expect(logged.filter((m) => m === 'listening again')).toHaveLength(2);
   });
 
   it('a listener that cannot reach its server never breaks a command: announcing still works and resolves', async () => {
@@ -97,5 +102,6 @@ describe.skipIf(TEST_STORE !== 'postgres')('live updates between processes: the 
     await expect(broken.publish('committed')).resolves.toBeUndefined();
     expect((await atB).origin).toBe(broken.instanceId);
     expect(broken.listening()).toBe(false);
+    expect(logged.filter((m) => m.startsWith('cannot listen'))).toHaveLength(1);
   });
 });
