@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { AdjustableClock, systemClock, type Clock } from './core/clock';
 import { DATABASE_FILE, type OpenedStore } from './db/connect';
 import { openDirectory } from './db/directory';
+import { startChangeFeed, type ChangeFeed } from './db/notify-postgres';
 import { createMail } from './mail';
 import { fileSecretBox, type SecretBox } from './mail/secrets';
 import { parseSmtpUrl, type SmtpConfig } from './mail/transport';
@@ -32,6 +33,8 @@ export interface Runtime {
   testClock: AdjustableClock | null;
   /** Only under NODE_ENV=test: every link issued, so browser tests can follow them without mail. */
   testLinks: LinkIssued[] | null;
+  /** Team mode: live updates to and from the other processes on the database (null on SQLite). */
+  changeFeed: ChangeFeed | null;
   stop(): Promise<void>;
 }
 
@@ -75,6 +78,7 @@ export async function startRuntime(opts: {
     sync,
   });
   await services.portal.load();
+  const changeFeed = store.dialect === 'postgres' && databaseUrl ? liveUpdates(services, store.db, databaseUrl) : null;
   // Drains the outbox while the process runs; idles until an organization has an SMTP server.
   mail.sender.start();
   // Pushes queued directory changes to the organization's SCIM server; idles until sync is set up.
@@ -90,14 +94,35 @@ export async function startRuntime(opts: {
     services,
     testClock,
     testLinks,
+    changeFeed,
     stop: async () => {
       clearInterval(sweep);
+      await changeFeed?.stop();
       services.backup?.stop();
       await mail.sender.stop();
       await sync.sender.stop();
       await store.close();
     },
   };
+}
+
+/**
+ * Team mode: what commits here is announced to the other processes on the database, and what they
+ * announce arrives as 'members-changed' (marked remote, so it is not announced back): the /events
+ * stream and the desktop's IPC refresh the console (web mode: only consoles of the organization it
+ * changed; a change of unknown organization, such as an invitee's, reaches all), and the mail and
+ * sync senders wake.
+ */
+function liveUpdates(services: Services, db: OpenedStore['db'], url: string): ChangeFeed {
+  const feed = startChangeFeed({ db, url, onRemote: (change) => services.events.emit('members-changed', { remote: change }) });
+  // Sign-in, sign-out and registration (no organization yet) change nothing another console shows.
+  services.events.on('committed', (e?: { organizationId?: number | null }) => {
+    if (e?.organizationId != null) void feed.publish('committed', e.organizationId);
+  });
+  services.events.on('members-changed', (e?: { remote?: unknown }) => {
+    if (!e?.remote) void feed.publish('members-changed');
+  });
+  return feed;
 }
 
 /** ROSTER_SMTP_URL (smtp://user:pass@host:port) and ROSTER_MAIL_FROM, read once at start. */

@@ -122,11 +122,15 @@ const DIRECTORY_ROUTERS = ['members.', 'roles.', 'accounts.'];
 const announceDirectoryChange = t.middleware(async ({ ctx, type, path, next }) => {
   const result = await next();
   if (result.ok && type === 'mutation') {
-    ctx.services.events.emit('committed');
+    // Which organization it changed (team mode tells the other processes' consoles of that organization only).
+    ctx.services.events.emit('committed', { organizationId: actedIn.get(ctx) ?? null });
     if (DIRECTORY_ROUTERS.some((r) => path.startsWith(r))) ctx.services.events.emit('directory-changed');
   }
   return result;
 });
+
+/** The organization a call acts in, noted by requireAdmin for the announcement above (same context object). */
+const actedIn = new WeakMap<object, number>();
 
 const base = t.procedure.use(mapDomainErrors).use(checkText).use(announceDirectoryChange);
 
@@ -160,6 +164,7 @@ const requireAdmin = t.middleware(async ({ ctx, meta, next }) => {
     throw new DomainTRPCError('FORBIDDEN', 'Your roles do not allow this. Ask an Owner or Admin for the permission.', null);
   if (meta?.orgWide && permission !== 'signedIn' && !authz.can(permission))
     throw new DomainTRPCError('FORBIDDEN', 'This applies to the whole organization: it needs the permission at the company account, not only at a sub-account.', null);
+  actedIn.set(ctx, session.organizationId);
   const signedIn: SignedIn = {
     session,
     token,

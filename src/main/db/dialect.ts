@@ -105,3 +105,12 @@ export async function createMemberSearchIndex(db: Kysely<any>): Promise<void> {
 export function likeOperator(db: Kysely<any>): 'like' | 'ilike' {
   return dialectOf(db) === 'sqlite' ? 'like' : 'ilike';
 }
+
+/**
+ * A unique index refused a row (SQLite SQLITE_CONSTRAINT_UNIQUE, PostgreSQL 23505): on PostgreSQL,
+ * another process committed the same row first while this transaction was running.
+ */
+export function isUniqueViolation(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}

@@ -181,7 +181,11 @@ export function createWebServer(opts: WebServerOptions): Server {
     };
     const deliver = (chunk: string) =>
       void sessions.stillActive(token).then((ok) => (ok ? res.write(chunk) : close()), close);
-    const onChange = () => deliver('event: members-changed\ndata: {}\n\n');
+    // A change another process made in another organization is not this console's (team mode).
+    const onChange = (e?: { remote?: { org: number | null } }) => {
+      if (e?.remote?.org != null && e.remote.org !== session.organizationId) return;
+      deliver('event: members-changed\ndata: {}\n\n');
+    };
     runtime.services.events.on('members-changed', onChange);
     const ping = setInterval(() => deliver(': ping\n\n'), 25_000);
     const stopListening = sessions.onEnd((ended) => {

@@ -17,9 +17,11 @@ export interface Services {
   /** Mails an Owner whose password is being guessed (tests await its settled()). */
   attackNotices: AttackNotices;
   /**
-   * 'members-changed' when something changed outside the admin's own calls (an invitee acted);
+   * 'members-changed' when something changed outside the admin's own calls (an invitee acted, or in
+   * team mode another process committed a change: then its argument is { remote });
    * 'directory-changed' after a member, role or sub-account command committed. Both wake the sync sender.
-   * 'committed' after any command committed; it and 'members-changed' wake the mail sender.
+   * 'committed' after any command committed (argument { organizationId }, null for sign-in and the
+   * like); it and 'members-changed' wake the mail sender.
    */
   events: EventEmitter;
   /** Mail settings, outbox sender (absent in tests that capture mail instead). */

@@ -4,6 +4,7 @@ import type { MemberStatus } from '../../../shared/statuses';
 import { SKIP_REASON_TEXT, isValidEmail, normalizeEmail, policyProblem, type SkipReason } from '../../core/addresses';
 import { DAY_MS } from '../../core/clock';
 import type { DbOrTx } from '../../db/database';
+import { isUniqueViolation } from '../../db/dialect';
 import { insertAuditRows } from '../../db/repos/audit.repo';
 import { findLiveMembersByEmail, insertMembers } from '../../db/repos/members.repo';
 import { listRoles } from '../../db/repos/roles.repo';
@@ -105,9 +106,19 @@ export interface InviteResult {
   skipped: Extract<InviteOutcome, { outcome: 'skip' }>[];
 }
 
-/** Invites a batch in one transaction: every address is invited or skipped with its reason. */
+/**
+ * Invites a batch in one transaction: every address is invited or skipped with its reason. Team
+ * mode: when another process invited one of the addresses while this batch ran, its unique index
+ * refuses the batch; the batch then runs once more and reports that address as already invited.
+ */
 export async function inviteMembers(deps: ServiceDeps, actor: AdminActor, organizationId: number, input: InviteInput): Promise<InviteResult> {
-  return deps.db.transaction().execute((trx) => inviteMembersIn(deps, trx, actor, organizationId, input));
+  const once = () => deps.db.transaction().execute((trx) => inviteMembersIn(deps, trx, actor, organizationId, input));
+  try {
+    return await once();
+  } catch (e) {
+    if (!isUniqueViolation(e)) throw e;
+    return once();
+  }
 }
 
 /** The invite batch inside a caller's transaction (creating a sub-account invites its admin in the same one). */

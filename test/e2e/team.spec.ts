@@ -1,0 +1,100 @@
+import { expect, test, type Page } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createTestDatabase, startPostgres, type RunningPostgres } from '../support/postgres';
+import { inviteByChips, OWNER, registerOwner } from './fixtures';
+
+/**
+ * Team mode (issue 13) in the browser: two web-mode servers on one PostgreSQL database (a throwaway
+ * cluster started here, as the unit tests do). Admin A invites; admin B's open console shows the
+ * row without a reload (PostgreSQL LISTEN/NOTIFY → B's /events stream).
+ */
+
+function postgresInstalled(): boolean {
+  if (process.env.ROSTER_PG_BIN) return true;
+  const base = '/usr/lib/postgresql';
+  return existsSync(base) && readdirSync(base).some((v) => existsSync(join(base, v, 'bin', 'initdb')));
+}
+
+interface Server {
+  child: ChildProcess;
+  baseURL: string;
+  dataDir: string;
+}
+
+/** Web mode on the shared database, with its own data folder; waits for its "listening" line. */
+async function serve(databaseUrl: string): Promise<Server> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'roster-e2e-team-'));
+  const child = spawn(process.execPath, [resolve('out/main/serve.js'), '--port', '0', '--data-dir', dataDir, '--database-url', databaseUrl], {
+    env: { ...process.env, NODE_ENV: 'test', ROSTER_DATABASE_URL: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const baseURL = await new Promise<string>((ok, fail) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /Roster listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) ok(m[1]!);
+    });
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => fail(new Error(`web mode exited with ${code}: ${out}`)));
+  });
+  return { child, baseURL, dataDir };
+}
+
+async function signIn(page: Page): Promise<void> {
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await page.getByRole('textbox', { name: 'Email' }).fill(OWNER.email);
+  await page.getByRole('textbox', { name: 'Password' }).fill(OWNER.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Members' })).toBeVisible({ timeout: 30_000 });
+}
+
+test.describe('team mode: two desktops on one PostgreSQL database', () => {
+  test.skip(!postgresInstalled(), "needs PostgreSQL's server binaries (Debian's postgresql, or ROSTER_PG_BIN); scripts/test.sh installs them");
+
+  let cluster: RunningPostgres | null = null;
+  let database: { url: string; drop(): Promise<void> } | null = null;
+  const servers: Server[] = [];
+
+  test.beforeAll(async () => {
+    cluster = await startPostgres();
+    database = await createTestDatabase(cluster.adminUrl);
+    // The first start migrates the empty database; the second finds it ready.
+    servers.push(await serve(database.url));
+    servers.push(await serve(database.url));
+  });
+
+  test.afterAll(async () => {
+    for (const s of servers) {
+      if (s.child.exitCode === null) {
+        s.child.kill('SIGTERM');
+        await new Promise((r) => s.child.once('exit', r));
+      }
+      rmSync(s.dataDir, { recursive: true, force: true });
+    }
+    await database?.drop();
+    cluster?.stop();
+  });
+
+  test("admin A invites someone; admin B's open Members screen on the other server shows the row without a reload", async ({ browser }) => {
+    const [a, b] = servers as [Server, Server];
+    const pageA = await (await browser.newContext()).newPage();
+    await pageA.goto(a.baseURL);
+    await registerOwner(pageA);
+    const pageB = await (await browser.newContext()).newPage();
+    await pageB.goto(b.baseURL);
+    await signIn(pageB);
+    // A mark on B's page: a reload would wipe it.
+    await pageB.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+    const rowOnB = pageB.getByRole('table', { name: 'Members' }).getByRole('row', { name: 'live@acme.test' });
+    await expect(rowOnB).toHaveCount(0);
+
+    await inviteByChips(pageA, ['live@acme.test']);
+
+    await expect(rowOnB).toContainText('Pending');
+    expect(await pageB.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+  });
+});

@@ -1,0 +1,116 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** A real web-mode server process (out/main/serve.js: run `npx electron-vite build` first) and a small tRPC-over-HTTP client. */
+export const SERVE = resolve(__dirname, '../../../out/main/serve.js');
+
+export interface WebProcess {
+  child: ChildProcess;
+  base: string;
+  dataDir: string;
+  output(): string;
+  exited: Promise<number | null>;
+  /** SIGTERM and wait; the data folder is removed. */
+  stop(): Promise<void>;
+}
+
+export async function startWebProcess(databaseUrl: string, env: NodeJS.ProcessEnv = {}): Promise<WebProcess> {
+  if (!existsSync(SERVE)) throw new Error('Build web mode first: npx electron-vite build');
+  const dataDir = mkdtempSync(join(tmpdir(), 'roster-team-'));
+  const child = spawn(process.execPath, [SERVE, '--port', '0', '--data-dir', dataDir, '--database-url', databaseUrl], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_ENV: 'production', ROSTER_DATABASE_URL: '', ...env },
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  while (!/Roster listening on (\S+)/.test(out)) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited: ${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const base = /Roster listening on (\S+)/.exec(out)![1]!;
+  return {
+    child,
+    base,
+    dataDir,
+    output: () => out,
+    exited,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TrpcError {
+  message: string;
+  status: number;
+  code: string;
+  domainCode: string | null;
+}
+
+export class CallFailed extends Error {
+  constructor(readonly error: TrpcError) {
+    super(error.message);
+  }
+}
+
+/** One browser on one process: its session cookie and tRPC calls over HTTP. */
+export class Browser {
+  cookie = '';
+  constructor(readonly server: WebProcess) {}
+
+  private async answer<T>(res: Response): Promise<T> {
+    const cookies = res.headers.getSetCookie().map((c) => c.split(';')[0]!);
+    if (cookies.length) this.cookie = cookies.join('; ');
+    const body = (await res.json()) as { result?: { data: T }; error?: { message: string; data?: { code?: string; httpStatus?: number; domainCode?: string | null } } };
+    if (body.error) throw new CallFailed({ message: body.error.message, status: res.status, code: body.error.data?.code ?? '', domainCode: body.error.data?.domainCode ?? null });
+    return body.result!.data;
+  }
+
+  async mutation<T = unknown>(path: string, input: unknown): Promise<T> {
+    const res = await fetch(`${this.server.base}/trpc/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: this.cookie }, body: JSON.stringify(input) });
+    return this.answer<T>(res);
+  }
+
+  async query<T = unknown>(path: string, input?: unknown): Promise<T> {
+    const q = input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`;
+    const res = await fetch(`${this.server.base}/trpc/${path}${q}`, { headers: { cookie: this.cookie } });
+    return this.answer<T>(res);
+  }
+
+  /** Opens /events; `next(name)` resolves when that event arrives (after the call), `close()` ends it. */
+  async openEvents(): Promise<{ next(name: string): Promise<void>; count(name: string): number; close(): void }> {
+    const controller = new AbortController();
+    const res = await fetch(`${this.server.base}/events`, { headers: { cookie: this.cookie }, signal: controller.signal });
+    if (res.status !== 200) throw new Error(`/events answered ${res.status}`);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    let waiters: Array<{ name: string; seen: number; resolve: () => void }> = [];
+    const count = (name: string) => text.split(`event: ${name}\n`).length - 1;
+    void (async () => {
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return;
+          text += decoder.decode(value, { stream: true });
+          waiters = waiters.filter((w) => (count(w.name) > w.seen ? (w.resolve(), false) : true));
+        }
+      } catch {
+        /* aborted */
+      }
+    })();
+    return {
+      count,
+      next: (name) => new Promise<void>((resolve) => waiters.push({ name, seen: count(name), resolve })),
+      close: () => controller.abort(),
+    };
+  }
+}
