@@ -6,7 +6,8 @@ const systemChromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((
 
 export default defineConfig({
   testDir: 'test/e2e',
-  timeout: 60_000,
+  // A spec takes 15–40 s alone here; under load (two workers on two cores) twice that.
+  timeout: 120_000,
   // Generous: password hashing (scrypt at OWASP cost) is slow by design, more so on a busy 2-core machine.
   expect: { timeout: 30_000 },
   fullyParallel: true,
