@@ -31,10 +31,10 @@ describe('CSV import: the file line of each row', () => {
 
   it('reports progress while parsing', () => {
     const fractions: number[] = [];
-    parseCsv('p.csv', `email\n${Array.from({ length: 12_000 }, (_, i) => `p${i}@x.test`).join('\n')}`, (f) => fractions.push(f));
-    expect(fractions.length).toBe(2);
-    expect(fractions[1]!).toBeGreaterThan(fractions[0]!);
-    expect(fractions[1]!).toBeLessThan(1);
+    parseCsv('p.csv', `email\n${Array.from({ length: 30_000 }, (_, i) => `p${i}@x.test`).join('\n')}`, (f) => fractions.push(f));
+    expect(fractions.length).toBeGreaterThanOrEqual(2);
+    expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
+    expect(fractions.at(-1)!).toBeLessThanOrEqual(1);
   });
 });
 

@@ -237,7 +237,7 @@ export function InviteModal({ opened, onClose, onInvited }: { opened: boolean; o
           )}
           <Group gap="sm">
             <input ref={fileInput} type="file" accept=".csv,text/csv" aria-label="CSV file" hidden onChange={(e) => onFile(e.currentTarget.files?.[0])} />
-            <Button variant="default" size="sm" disabled={!!csvLoader.loading} onClick={() => fileInput.current?.click()}>
+            <Button variant="default" size="sm" onClick={() => fileInput.current?.click()}>
               Import a CSV file…
             </Button>
             <Text size="xs" c="dimmed">Columns for email, name, phone and role; the first line holds the headers.</Text>
@@ -251,7 +251,7 @@ export function InviteModal({ opened, onClose, onInvited }: { opened: boolean; o
             <Paper withBorder p="sm" radius="md" role="region" aria-label="Reading the CSV file">
               <Group justify="space-between" mb="xs" wrap="nowrap">
                 <Text size="sm" fw={600} truncate>
-                  Reading {csvLoader.loading.fileName}… {Math.round(csvLoader.loading.fraction * 100)} %
+                  Reading {csvLoader.loading.fileName}… {Math.round(csvLoader.loading.fraction * 100)}%
                 </Text>
                 <Button size="xs" variant="default" aria-label={`Cancel reading ${csvLoader.loading.fileName}`} onClick={csvLoader.cancel}>Cancel</Button>
               </Group>

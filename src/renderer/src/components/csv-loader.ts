@@ -35,11 +35,20 @@ export function useCsvLoader(onLoaded: (csv: CsvImport) => void) {
       };
       if (refusal) return setError(refusal);
       if (file.size <= WORKER_THRESHOLD_BYTES) return done(parseCsv(file.name, await file.text()));
-      const w = new Worker(new URL('./csv.worker.ts', import.meta.url), { type: 'module' });
+      // Where a worker cannot start (a page loaded from file:// may refuse one), the parse runs here, without progress.
+      const inPage = async () => done(parseCsv(file.name, await file.text()));
+      let w: Worker;
+      try {
+        w = new Worker(new URL('./csv.worker.ts', import.meta.url), { type: 'module' });
+      } catch {
+        return inPage();
+      }
       worker.current = w;
       setLoading({ fileName: file.name, fraction: 0 });
+      let heard = false;
       w.onmessage = (e: MessageEvent<CsvWorkerMessage>) => {
         if (worker.current !== w) return;
+        heard = true;
         const m = e.data;
         if (m.type === 'progress') return setLoading({ fileName: file.name, fraction: m.fraction });
         w.terminate();
@@ -51,7 +60,8 @@ export function useCsvLoader(onLoaded: (csv: CsvImport) => void) {
       w.onerror = (e) => {
         if (worker.current !== w) return;
         cancel();
-        setError(`Could not read ${file.name}: ${e.message || 'the parser could not start'}`);
+        if (!heard) void inPage();
+        else setError(`Could not read ${file.name}: ${e.message || 'the parser stopped'}`);
       };
       w.postMessage({ file });
     },
