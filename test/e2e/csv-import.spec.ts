@@ -41,6 +41,7 @@ test('a CSV with a bad line 3: that row is skipped saying "line 3: …", the oth
   await expect(preview.getByRole('row', { name: 'pat@acme.test' })).toContainText('line 6: the phone number is longer than 40 characters');
   await expect(preview.getByRole('row', { name: 'not-an-address' })).toContainText('line 7: not a valid email address');
   for (const ok of ['al@acme.test', 'bob@acme.test', 'cy@acme.test']) await expect(preview.getByRole('row', { name: ok })).toContainText('Will be invited');
+  await preview.scrollIntoViewIfNeeded();
   await screens(page, 'bad-line');
 
   await dialog.getByRole('button', { name: 'Send 3 invitations' }).click();
@@ -101,4 +102,6 @@ test('a 5 MB file parses in a worker: progress with a percentage and Cancel, the
   await expect(dialog.getByRole('region', { name: 'CSV import' })).toContainText(`large.csv: ${rows.toLocaleString('en-US').replace(',', '')} rows`);
   await expect(dialog.getByRole('region', { name: 'Preview' })).toContainText(`${rows} to invite`, { timeout: 60_000 });
   await expect(dialog.getByRole('button', { name: `Send ${rows} invitations` })).toBeEnabled();
+  await dialog.getByRole('region', { name: 'Preview' }).scrollIntoViewIfNeeded();
+  await screens(page, 'large-preview');
 });
