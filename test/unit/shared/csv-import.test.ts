@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_INVITE_BATCH, entryProblem, overLimitText } from '../../../src/shared/invite-entry';
-import { csvEntries, estimateRefusal, estimateRows, localSkip, mergeOutcomes, parseCsv } from '../../../src/renderer/src/components/csv-import';
+import { csvEntries, estimateRefusal, estimateRows, localSkip, mergeOutcomes, parseCsv, resultSkips } from '../../../src/renderer/src/components/csv-import';
 
 /** The invite dialog's CSV import: each row keeps its file line, a bad row is skipped with a readable reason, a big file is refused up front. */
 describe('CSV import: the file line of each row', () => {
@@ -76,6 +76,21 @@ describe('CSV import: a bad row is skipped with its line and reason', () => {
       'line 3: the name is longer than 200 characters',
       'line 4: not a valid email address',
       'Appears more than once in the list',
+    ]);
+  });
+
+  it('the batch result lists the skips in file order with their lines; a duplicate is matched to its own line, not the first', () => {
+    const entries = csvEntries(parseCsv('p.csv', `email,name\na@x.test,A\nbad,B\na@x.test,${'n'.repeat(201)}\nc@x.test,C\na@x.test,Again`));
+    const local = entries.map(localSkip);
+    const preview = [{ outcome: 'invite' }, { outcome: 'skip' }, local[2]!, { outcome: 'invite' }, { outcome: 'skip' }];
+    const skipped = [
+      { email: 'bad', message: 'Not a valid email address' },
+      { email: 'a@x.test', message: 'Appears more than once in the list' },
+    ];
+    expect(resultSkips(entries, preview, local, skipped)).toEqual([
+      { email: 'bad', message: 'line 3: not a valid email address' },
+      { email: 'a@x.test', message: 'line 4: the name is longer than 200 characters' },
+      { email: 'a@x.test', message: 'line 6: appears more than once in the list' },
     ]);
   });
 

@@ -6,7 +6,7 @@ import { useNavigate } from 'react-router';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { addressLabel, addressProblem, parseAddressLines } from '../../../shared/address-lines';
 import { useMe } from '../me';
-import { csvEntries, FIELDS, localSkip, mergeOutcomes, type CsvImport, type Entry } from './csv-import';
+import { csvEntries, FIELDS, localSkip, mergeOutcomes, resultSkips, type CsvImport, type Entry } from './csv-import';
 import { useCsvLoader } from './csv-loader';
 import { InvitePreview } from './InvitePreview';
 import { errorMessage, useTRPC } from '../trpc';
@@ -98,17 +98,7 @@ export function InviteModal({ opened, onClose, onInvited }: { opened: boolean; o
     if (!opened || checked.input.entries.length === 0) return resetPreview();
     runPreview(checked.input);
   }, [opened, checked, runPreview, resetPreview]);
-  const invite = useMutation(
-    trpc.members.invite.mutationOptions({
-      onSuccess: (r) => {
-        const localSkipped = checked.local.flatMap((s) => (s ? [{ email: s.email || '(no address)', message: s.message }] : []));
-        setResult({ invited: r.invited.length, resent: r.resent.length, skipped: [...localSkipped, ...r.skipped.map((s) => ({ email: s.email || '(no address)', message: s.message }))] });
-        const skippedCount = r.skipped.length + localSkipped.length;
-        notifications.show({ color: noMail ? 'yellow' : 'green', title: noMail ? 'Invitations waiting for a mail server' : 'Invitations sent', message: `${r.invited.length} invited${r.resent.length ? `, ${r.resent.length} resent` : ''}${skippedCount ? `, ${skippedCount} skipped` : ''}.` });
-        onInvited();
-      },
-    }),
-  );
+  const invite = useMutation(trpc.members.invite.mutationOptions());
 
   const defaultRole = roles.data?.find((r) => r.builtin === 'member');
   const roleIds = pickedRoleIds ?? (defaultRole ? [String(defaultRole.id)] : []);
@@ -142,13 +132,26 @@ export function InviteModal({ opened, onClose, onInvited }: { opened: boolean; o
   const outcomes = current ?? [];
   const toInvite = outcomes.filter((o) => o.outcome === 'invite').length;
   const resendable = outcomes.filter((o) => o.outcome === 'skip' && o.reason === 'already_invited').length;
-  const send = (resendExisting: boolean) =>
-    invite.mutate({
-      entries: checked.input.entries,
-      grants: { roleIds: roleIds.map(Number), accountIds: accountIds.map(Number), permissions: extraGrants },
-      resendExisting,
-      csvRole: csvRole ?? 'add',
-    });
+  const send = (resendExisting: boolean) => {
+    // What the preview showed when Send was pressed: the result's skips are matched to their lines against it.
+    const [sentEntries, shown, local] = [entries, outcomes, checked.local];
+    invite.mutate(
+      {
+        entries: checked.input.entries,
+        grants: { roleIds: roleIds.map(Number), accountIds: accountIds.map(Number), permissions: extraGrants },
+        resendExisting,
+        csvRole: csvRole ?? 'add',
+      },
+      {
+        onSuccess: (r) => {
+          const skipped = resultSkips(sentEntries, shown, local, r.skipped).map((s) => ({ email: s.email || '(no address)', message: s.message }));
+          setResult({ invited: r.invited.length, resent: r.resent.length, skipped });
+          notifications.show({ color: noMail ? 'yellow' : 'green', title: noMail ? 'Invitations waiting for a mail server' : 'Invitations sent', message: `${r.invited.length} invited${r.resent.length ? `, ${r.resent.length} resent` : ''}${skipped.length ? `, ${skipped.length} skipped` : ''}.` });
+          onInvited();
+        },
+      },
+    );
+  };
 
   // A CSV role column needs the admin's explicit choice: does it add to the dialog's roles or replace them?
   const csvHasRoles = !!csv?.mapping.role && entries.some((e) => e.role);

@@ -167,3 +167,23 @@ export function mergeOutcomes<O extends { outcome: string; message?: string }>(e
     return o.outcome === 'skip' && o.message !== undefined ? { ...o, message: withLine(entries[i]!, o.message) } : o;
   });
 }
+
+/**
+ * The batch's skipped list in the entries' order, each CSV row's reason naming its line: the local skips, and the
+ * server's skips matched (in order) to the entries the preview showed as skipped.
+ */
+export function resultSkips(entries: Entry[], preview: { outcome: string }[], local: (LocalSkip | null)[], skipped: { email: string; message: string }[]): { email: string; message: string }[] {
+  const out: { email: string; message: string }[] = [];
+  let k = 0;
+  entries.forEach((entry, i) => {
+    const l = local[i];
+    if (l) return void out.push({ email: l.email, message: l.message });
+    const s = skipped[k];
+    if (s && preview[i]?.outcome === 'skip' && s.email === entry.email.trim()) {
+      out.push({ email: s.email, message: withLine(entry, s.message) });
+      k++;
+    }
+  });
+  // Anything not matched (the list changed meanwhile) is still listed, as the server said it.
+  return [...out, ...skipped.slice(k)];
+}
