@@ -48,6 +48,7 @@ test('a CSV with a bad line 3: that row is skipped saying "line 3: …", the oth
   await expect(dialog.getByText(/^Invitations (sent|created)$/)).toBeVisible();
   await expect(dialog).toContainText('Skipped (3)');
   await expect(dialog).toContainText('bad@acme.test — line 3: the name is longer than 200 characters');
+  await expect(dialog).toContainText('not-an-address — line 7: not a valid email address');
 });
 
 test('a file over 200,000 rows is refused at once, saying about how many it has', async ({ page }, testInfo) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_INVITE_BATCH, entryProblem, overLimitText } from '../../../src/shared/invite-entry';
-import { csvEntries, estimateRefusal, estimateRows, localSkip, mergeOutcomes, parseCsv, resultSkips } from '../../../src/renderer/src/components/csv-import';
+import { countLineBreaks, csvEntries, estimateRows, limitRefusal, localSkip, mergeOutcomes, parseCsv, resultSkips } from '../../../src/renderer/src/components/csv-import';
 
 /** The invite dialog's CSV import: each row keeps its file line, a bad row is skipped with a readable reason, a big file is refused up front. */
 describe('CSV import: the file line of each row', () => {
@@ -107,15 +107,31 @@ describe('CSV import: the limit said before parsing', () => {
     expect(estimateRows('', 0, 0)).toBe(0);
   });
 
-  it('estimates the rows of a big file from its first bytes', () => {
+  it('estimates the rows of a big file from its first bytes', async () => {
     const line = 'someone.long@example.test,Some Person,+33 6 12 34 56 78\n';
     const sample = line.repeat(4000);
     // A 50 MB file of such lines holds about 900,000 rows.
     const total = 900_000 * line.length;
     const estimate = estimateRows(sample, sample.length, total);
     expect(Math.abs(estimate - 900_000)).toBeLessThan(1000);
-    expect(estimateRefusal(sample, sample.length, total)).toBe('This file has about 900,000 rows; Roster imports at most 200,000 per batch: split it');
-    expect(estimateRefusal(sample, sample.length, 150_000 * line.length)).toBeNull();
+    const never = () => Promise.reject(new Error('not counted'));
+    await expect(limitRefusal(sample, sample.length, total, never)).resolves.toBe('This file has about 900,000 rows; Roster imports at most 200,000 per batch: split it');
+    await expect(limitRefusal(sample, sample.length, 150_000 * line.length, never)).resolves.toBeNull();
+  });
+
+  it('near the limit the line breaks are counted, so a sample of short first lines does not refuse a file that fits', async () => {
+    // The first lines are short, the later ones long: the estimate says ~260,000, the file holds 190,000 rows.
+    const sample = 'a@x.test\n'.repeat(1000);
+    const total = 260_000 * 9;
+    expect(estimateRows(sample, sample.length, total)).toBeGreaterThan(MAX_INVITE_BATCH * 1.05);
+    await expect(limitRefusal(sample, sample.length, total, () => Promise.resolve(190_001))).resolves.toBeNull();
+    await expect(limitRefusal(sample, sample.length, total, () => Promise.resolve(260_001))).resolves.toBe('This file has about 260,000 rows; Roster imports at most 200,000 per batch: split it');
+  });
+
+  it('counts line breaks in a byte stream, CR-only files too', async () => {
+    const stream = (s: string) => new Blob([s]).stream();
+    await expect(countLineBreaks(stream('a\nb\r\nc\n'))).resolves.toBe(3);
+    await expect(countLineBreaks(stream('a\rb\rc'))).resolves.toBe(2);
   });
 
   it('refuses with the exact count when the parse finds more rows than a batch may hold', () => {

@@ -50,10 +50,32 @@ export function estimateRows(sample: string, sampleBytes: number, totalBytes: nu
   return Math.max(0, Math.round(totalBytes / (sampleBytes / breaks)) - 1);
 }
 
-/** The refusal of a file whose estimated row count is over the batch limit (a 5 % margin: the parse counts exactly), or null. */
-export function estimateRefusal(sample: string, sampleBytes: number, totalBytes: number): string | null {
+/**
+ * The refusal of a file over the batch limit, said before parsing: at once when the estimate is far over (1.5×), else
+ * from the file's line breaks counted exactly (`countBreaks`, a fast byte scan), with a 5 % margin for quoted fields
+ * that span lines; a file near the limit is parsed, and the parse counts its rows exactly (CsvImport.tooMany).
+ */
+export async function limitRefusal(sample: string, sampleBytes: number, totalBytes: number, countBreaks: () => Promise<number>): Promise<string | null> {
   const estimate = estimateRows(sample, sampleBytes, totalBytes);
-  return estimate > MAX_INVITE_BATCH * 1.05 ? overLimitText(estimate, false) : null;
+  if (estimate > MAX_INVITE_BATCH * 1.5) return overLimitText(estimate, false);
+  if (estimate <= MAX_INVITE_BATCH * 1.05) return null;
+  const rows = (await countBreaks()) - 1;
+  return rows > MAX_INVITE_BATCH * 1.05 ? overLimitText(rows, false) : null;
+}
+
+/** Counts the line breaks (LF, or CR in a file without LF) in a stream of bytes. */
+export async function countLineBreaks(stream: ReadableStream<Uint8Array>): Promise<number> {
+  let lf = 0;
+  let cr = 0;
+  for (const reader = stream.getReader(); ; ) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    for (let i = 0; i < value.length; i++) {
+      if (value[i] === 10) lf++;
+      else if (value[i] === 13) cr++;
+    }
+  }
+  return lf || cr;
 }
 
 const isBlank = (row: string[]) => row.every((c) => c.trim() === '');

@@ -1,7 +1,7 @@
 // Loads a CSV file for the invite dialog: refuses a file over the batch limit at once (estimated from its first
-// bytes, before parsing), parses a small file here and a large one in a worker with progress and Cancel.
+// bytes or its line breaks, before parsing), parses a small file here and a large one in a worker with progress and Cancel.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { SAMPLE_BYTES, WORKER_THRESHOLD_BYTES, estimateRefusal, parseCsv, type CsvImport } from './csv-import';
+import { SAMPLE_BYTES, WORKER_THRESHOLD_BYTES, countLineBreaks, limitRefusal, parseCsv, type CsvImport } from './csv-import';
 import type { CsvWorkerMessage } from './csv.worker';
 
 export interface CsvLoading {
@@ -28,7 +28,7 @@ export function useCsvLoader(onLoaded: (csv: CsvImport) => void) {
       cancel();
       setError(null);
       const sampleBytes = Math.min(SAMPLE_BYTES, file.size);
-      const refusal = estimateRefusal(await file.slice(0, sampleBytes).text(), sampleBytes, file.size);
+      const refusal = await limitRefusal(await file.slice(0, sampleBytes).text(), sampleBytes, file.size, () => countLineBreaks(file.stream()));
       const done = (csv: CsvImport) => {
         if (csv.tooMany) setError(csv.tooMany);
         else onLoaded(csv);
