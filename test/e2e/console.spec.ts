@@ -175,14 +175,14 @@ test('CSV import with column mapping: the bad row is skipped with its reason; th
   await expect(dialog.getByRole('combobox', { name: 'Phone column' })).toHaveValue('Mobile');
   const preview = dialog.getByRole('region', { name: 'Preview' });
   await expect(preview).toContainText('2 to invite, 2 skipped');
-  await expect(preview.getByRole('row', { name: 'not-an-email' })).toContainText('Not a valid email address');
-  await expect(preview.getByRole('row', { name: 'max@acme.test' })).toContainText('phone number is not valid');
+  await expect(preview.getByRole('row', { name: 'not-an-email' })).toContainText('line 4: not a valid email address');
+  await expect(preview.getByRole('row', { name: 'max@acme.test' })).toContainText('line 5: the phone number is not valid');
   // The file names a role: the admin chooses whether it adds to or replaces the dialog's roles.
   await dialog.getByRole('radio', { name: 'Adds to the roles above' }).check();
   await page.screenshot({ path: 'test-results/screens/invite-csv-1280.png' });
   await dialog.getByRole('button', { name: 'Send 2 invitations' }).click();
   await expect(dialog.getByText(/^Invitations (sent|created)$/)).toBeVisible();
-  await expect(dialog).toContainText('not-an-email — Not a valid email address');
+  await expect(dialog).toContainText('not-an-email — line 4: not a valid email address');
   await dialog.getByRole('button', { name: 'Done' }).click();
   await expect(row(page, 'kim@acme.test')).toContainText('Admin');
   // Stored as E.164, shown spaced for reading.

@@ -36,6 +36,38 @@ describe('invite dialog: rules the admin chooses', () => {
     expect(d.permissions.map((p) => p.permission).sort()).toEqual(['audit.view', 'module:pricing']);
   });
 
+  it('a bad entry (a name over 200 characters, a line break, a long phone or role) is skipped with its reason; the others go', async () => {
+    const entries = [
+      { email: 'fine@acme.test', name: 'Fine' },
+      { email: 'longname@acme.test', name: 'n'.repeat(201) },
+      { email: 'break@acme.test', name: 'Two\nLines' },
+      { email: 'phone@acme.test', phone: '1'.repeat(41) },
+      { email: 'role@acme.test', role: 'r'.repeat(101) },
+    ];
+    const preview = await owner.members.preview({ entries });
+    expect(preview.map((o) => (o.outcome === 'skip' ? o.message : o.outcome))).toEqual([
+      'invite',
+      'The name is longer than 200 characters',
+      'The name contains a line break',
+      'The phone number is longer than 40 characters',
+      'The role name is longer than 100 characters',
+    ]);
+    const r = await owner.members.invite({ entries, grants: { roleIds: [member] } });
+    expect(r.invited.map((i) => i.email)).toEqual(['fine@acme.test']);
+    expect(r.skipped.map((s) => [s.email, s.reason])).toEqual([
+      ['longname@acme.test', 'invalid_entry'],
+      ['break@acme.test', 'invalid_entry'],
+      ['phone@acme.test', 'invalid_entry'],
+      ['role@acme.test', 'invalid_entry'],
+    ]);
+    // Nothing half-written: the skipped addresses are not members.
+    expect((await owner.members.list({ search: 'longname@acme.test' })).items).toEqual([]);
+  });
+
+  it('a value far over its limit still refuses the request (the body stays bounded)', async () => {
+    await expect(owner.members.preview({ entries: [{ email: 'huge@acme.test', name: 'n'.repeat(2001) }] })).rejects.toThrow();
+  });
+
   it('an address with non-ASCII characters is refused saying so', async () => {
     const [o] = await owner.members.preview({ entries: [{ email: 'chloé.garcía2@acme.test' }] });
     expect(o).toMatchObject({ outcome: 'skip', message: 'Addresses with non-ASCII characters (such as é or ü) are not supported' });

@@ -72,8 +72,9 @@ describe('bounded request bodies (issue 16, item 5)', () => {
 
   it('the invite batch of 200,000 addresses still fits for a signed-in admin, and only for one', async () => {
     const entries = Array.from({ length: 200_000 }, (_, i) => ({ email: `firstname.lastname${i}@example-company.test`, name: `Firstname Lastname ${i}` }));
-    // One invalid entry at the end: the whole body is read and validated, nothing is written.
-    entries[entries.length - 1] = { email: `${'a'.repeat(330)}@x.test`, name: 'Too long' };
+    // One entry at the end over the router's bound (an address merely over 320 characters is skipped per entry, not
+    // refused): the whole body is read and validated, nothing is written.
+    entries[entries.length - 1] = { email: `${'a'.repeat(3300)}@x.test`, name: 'Too long' };
     const body = JSON.stringify({ entries });
     expect(body.length).toBeGreaterThan(10 * BODY_LIMIT);
     const signedIn = await post('/trpc/members.preview', body, { cookie });

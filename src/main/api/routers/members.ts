@@ -9,7 +9,7 @@ import {
   editInput,
   editMember,
   expireDue,
-  inviteEntry,
+  inviteEntries,
   inviteInput,
   inviteMembers,
   previewInvites,
@@ -80,7 +80,7 @@ export const membersRouter = router({
    * travels as a POST body: a pasted or imported list does not fit in a GET URL. It writes nothing.
    */
   preview: adminProcedure('members.invite')
-    .input(z.object({ entries: z.array(inviteEntry).min(1, 'Add at least one address.').max(200_000) }))
+    .input(z.object({ entries: inviteEntries }))
     .mutation(async ({ ctx, input }) => {
       const org = await requireOrganization(ctx.services.deps.db, ctx.signedIn.organizationId);
       return previewInvites(ctx.services.deps.db, org, input.entries);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NON_ASCII_ADDRESS_TEXT, addressProblem } from '../../../shared/address-lines';
+import { HARD_FIELD_BOUND, MAX_EMAIL_LENGTH, MAX_INVITE_BATCH, MAX_NAME_LENGTH, MAX_PHONE_LENGTH, MAX_ROLE_LENGTH, entryProblem, sentence } from '../../../shared/invite-entry';
 import type { MemberStatus } from '../../../shared/statuses';
 import { SKIP_REASON_TEXT, isValidEmail, normalizeEmail, policyProblem, type SkipReason } from '../../core/addresses';
 import { DAY_MS } from '../../core/clock';
@@ -23,18 +24,27 @@ import { issueLink, saveLinks } from './links';
 
 /** Inviting people: what would happen to each address (preview), then the batch itself. */
 
+/**
+ * One address to invite. The router bounds each field (HARD_FIELD_BOUND times its limit) so a request stays small;
+ * within that bound a bad value (a name over 200 characters, a line break) does not refuse the batch: the preview
+ * and the batch skip that entry with its reason (entryProblem), like an invalid address.
+ */
 export const inviteEntry = z.object({
-  email: z.string().max(320),
-  name: z.string().trim().max(200).regex(/^[^\r\n]*$/, 'Names cannot contain line breaks.').optional().nullable(),
-  phone: z.string().trim().max(40).optional().nullable(),
+  email: z.string().max(MAX_EMAIL_LENGTH * HARD_FIELD_BOUND),
+  name: z.string().trim().max(MAX_NAME_LENGTH * HARD_FIELD_BOUND).optional().nullable(),
+  phone: z.string().trim().max(MAX_PHONE_LENGTH * HARD_FIELD_BOUND).optional().nullable(),
   /** A role, by name, for this address (CSV import's role column): added to or replacing the dialog's roles (inviteInput.csvRole). */
-  role: z.string().trim().max(100).optional().nullable(),
+  role: z.string().trim().max(MAX_ROLE_LENGTH * HARD_FIELD_BOUND).optional().nullable(),
 });
+export const inviteEntries = z
+  .array(inviteEntry)
+  .min(1, 'Add at least one address.')
+  .max(MAX_INVITE_BATCH, `Invite at most ${MAX_INVITE_BATCH.toLocaleString('en-US')} people at once: split the list.`);
 export type InviteEntry = z.infer<typeof inviteEntry>;
 
 export type InviteOutcome =
   | { email: string; outcome: 'invite'; name: string | null; phone: string | null; phoneDigits: string | null; roleId: number | null }
-  | { email: string; outcome: 'skip'; reason: SkipReason | 'invalid_phone' | 'unknown_role'; message: string; memberId?: number; status?: MemberStatus };
+  | { email: string; outcome: 'skip'; reason: SkipReason | 'invalid_entry' | 'invalid_phone' | 'unknown_role'; message: string; memberId?: number; status?: MemberStatus };
 
 export const INVALID_PHONE_TEXT = 'The phone number is not valid: use the international form, e.g. +33 6 12 34 56 78';
 
@@ -53,6 +63,8 @@ export async function previewInvites(db: DbOrTx, org: Organization, entries: Inv
       const message = addressProblem(email) === NON_ASCII_ADDRESS_TEXT ? NON_ASCII_ADDRESS_TEXT : SKIP_REASON_TEXT.invalid;
       return { email, outcome: 'skip', reason: 'invalid', message };
     }
+    const fieldProblem = entryProblem(entry);
+    if (fieldProblem) return { email, outcome: 'skip', reason: 'invalid_entry', message: sentence(fieldProblem) };
     const normalized = normalizeEmail(email);
     if (seen.has(normalized)) return { email, outcome: 'skip', reason: 'duplicate', message: SKIP_REASON_TEXT.duplicate };
     seen.add(normalized);
@@ -91,7 +103,7 @@ export async function previewInvites(db: DbOrTx, org: Organization, entries: Inv
 }
 
 export const inviteInput = z.object({
-  entries: z.array(inviteEntry).min(1, 'Add at least one address.').max(200_000, 'Invite at most 200,000 people at once.'),
+  entries: inviteEntries,
   grants: inviteGrants,
   /** Also resend to those already invited (pending, expired) and re-invite those who declined or were cancelled. */
   resendExisting: z.boolean().default(false),

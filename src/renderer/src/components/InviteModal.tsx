@@ -1,12 +1,13 @@
-import { Alert, Anchor, Button, CloseButton, Group, Modal, MultiSelect, Paper, Pill, Radio, ScrollArea, Select, SimpleGrid, Stack, TagsInput, Text, TextInput, UnstyledButton } from '@mantine/core';
+import { Alert, Anchor, Button, CloseButton, Group, Modal, MultiSelect, Paper, Pill, Progress, Radio, ScrollArea, Select, SimpleGrid, Stack, TagsInput, Text, TextInput, UnstyledButton } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { addressLabel, addressProblem, parseAddressLines } from '../../../shared/address-lines';
 import { useMe } from '../me';
-import { csvEntries, FIELDS, parseCsv, type CsvImport, type Entry } from './csv-import';
+import { csvEntries, FIELDS, localSkip, mergeOutcomes, resultSkips, type CsvImport, type Entry } from './csv-import';
+import { useCsvLoader } from './csv-loader';
 import { InvitePreview } from './InvitePreview';
 import { errorMessage, useTRPC } from '../trpc';
 
@@ -79,6 +80,12 @@ export function InviteModal({ opened, onClose, onInvited }: { opened: boolean; o
   const entries = useMemo<Entry[]>(() => [...chips.map((c) => ({ ...c, source: 'Typed' })), ...csvEntries(csv)], [chips, csv]);
   const badChips = chips.map((c) => ({ chip: c, problem: addressProblem(c.email) })).filter((x) => x.problem);
   const [debounced] = useDebouncedValue(entries, 200);
+  // Each entry is checked here first: a bad one (a CSV row with a 300-character name) is skipped with its line and
+  // reason and never sent, so one bad row never blocks the preview of the others.
+  const checked = useMemo(() => {
+    const local = debounced.map(localSkip);
+    return { local, input: { entries: debounced.flatMap(({ source: _s, line: _l, ...e }, i) => (local[i] ? [] : [e])) } };
+  }, [debounced]);
   const roles = useQuery(trpc.roles.list.queryOptions(undefined, { enabled: opened }));
   const accounts = useQuery(trpc.accounts.list.queryOptions(undefined, { enabled: opened }));
   const catalog = useQuery(trpc.roles.catalog.queryOptions(undefined, { enabled: opened }));
@@ -88,44 +95,63 @@ export function InviteModal({ opened, onClose, onInvited }: { opened: boolean; o
   const preview = useMutation(trpc.members.preview.mutationOptions());
   const { mutate: runPreview, reset: resetPreview } = preview;
   useEffect(() => {
-    if (!opened || debounced.length === 0) return resetPreview();
-    runPreview({ entries: debounced.map(({ source: _s, ...e }) => e) });
-  }, [opened, debounced, runPreview, resetPreview]);
-  const invite = useMutation(
-    trpc.members.invite.mutationOptions({
-      onSuccess: (r) => {
-        setResult({ invited: r.invited.length, resent: r.resent.length, skipped: r.skipped.map((s) => ({ email: s.email || '(no address)', message: s.message })) });
-        notifications.show({ color: noMail ? 'yellow' : 'green', title: noMail ? 'Invitations waiting for a mail server' : 'Invitations sent', message: `${r.invited.length} invited${r.resent.length ? `, ${r.resent.length} resent` : ''}${r.skipped.length ? `, ${r.skipped.length} skipped` : ''}.` });
-        onInvited();
-      },
-    }),
-  );
+    if (!opened || checked.input.entries.length === 0) return resetPreview();
+    runPreview(checked.input);
+  }, [opened, checked, runPreview, resetPreview]);
+  const invite = useMutation(trpc.members.invite.mutationOptions());
 
   const defaultRole = roles.data?.find((r) => r.builtin === 'member');
   const roleIds = pickedRoleIds ?? (defaultRole ? [String(defaultRole.id)] : []);
 
+  const csvLoader = useCsvLoader(
+    useCallback((parsed: CsvImport) => {
+      setCsv(parsed);
+      setCsvRole(null);
+    }, []),
+  );
   const close = () => {
     setChips([]);
     setEditing(null);
     setExtraGrants([]);
     setCsvRole(null);
     setCsv(null);
+    csvLoader.cancel();
+    csvLoader.clearError();
     setResult(null);
     invite.reset();
     resetPreview();
     onClose();
   };
-  const current = preview.data && preview.variables?.entries.length === entries.length && debounced === entries ? preview.data : null;
+  // The preview of what is on screen: the local skips merged, in order, with the server's answer for the rest.
+  const current = useMemo(() => {
+    if (debounced !== entries) return null;
+    const server = checked.input.entries.length === 0 ? [] : preview.data && preview.variables === checked.input ? preview.data : null;
+    if (!server) return null;
+    return mergeOutcomes(entries, checked.local, server);
+  }, [debounced, entries, checked, preview.data, preview.variables]);
   const outcomes = current ?? [];
   const toInvite = outcomes.filter((o) => o.outcome === 'invite').length;
   const resendable = outcomes.filter((o) => o.outcome === 'skip' && o.reason === 'already_invited').length;
-  const send = (resendExisting: boolean) =>
-    invite.mutate({
-      entries: entries.map(({ source: _s, ...e }) => e),
-      grants: { roleIds: roleIds.map(Number), accountIds: accountIds.map(Number), permissions: extraGrants },
-      resendExisting,
-      csvRole: csvRole ?? 'add',
-    });
+  const send = (resendExisting: boolean) => {
+    // What the preview showed when Send was pressed: the result's skips are matched to their lines against it.
+    const [sentEntries, shown, local] = [entries, outcomes, checked.local];
+    invite.mutate(
+      {
+        entries: checked.input.entries,
+        grants: { roleIds: roleIds.map(Number), accountIds: accountIds.map(Number), permissions: extraGrants },
+        resendExisting,
+        csvRole: csvRole ?? 'add',
+      },
+      {
+        onSuccess: (r) => {
+          const skipped = resultSkips(sentEntries, shown, local, r.skipped).map((s) => ({ email: s.email || '(no address)', message: s.message }));
+          setResult({ invited: r.invited.length, resent: r.resent.length, skipped });
+          notifications.show({ color: noMail ? 'yellow' : 'green', title: noMail ? 'Invitations waiting for a mail server' : 'Invitations sent', message: `${r.invited.length} invited${r.resent.length ? `, ${r.resent.length} resent` : ''}${skipped.length ? `, ${skipped.length} skipped` : ''}.` });
+          onInvited();
+        },
+      },
+    );
+  };
 
   // A CSV role column needs the admin's explicit choice: does it add to the dialog's roles or replace them?
   const csvHasRoles = !!csv?.mapping.role && entries.some((e) => e.role);
@@ -143,12 +169,9 @@ export function InviteModal({ opened, onClose, onInvited }: { opened: boolean; o
   ].filter((g) => g.items.length > 0);
   const blockedWhy = roleIds.length === 0 ? 'Choose at least one role.' : roleRuleMissing ? 'Choose what the CSV file’s roles do.' : null;
 
-  const onFile = async (file: File | undefined) => {
-    if (!file) return;
-    const parsed = parseCsv(file.name, await file.text());
-    setCsv(parsed);
-    setCsvRole(null);
+  const onFile = (file: File | undefined) => {
     if (fileInput.current) fileInput.current.value = '';
+    if (file) void csvLoader.load(file);
   };
 
   return (
@@ -216,12 +239,28 @@ export function InviteModal({ opened, onClose, onInvited }: { opened: boolean; o
             </Paper>
           )}
           <Group gap="sm">
-            <input ref={fileInput} type="file" accept=".csv,text/csv" aria-label="CSV file" hidden onChange={(e) => void onFile(e.currentTarget.files?.[0])} />
+            <input ref={fileInput} type="file" accept=".csv,text/csv" aria-label="CSV file" hidden onChange={(e) => onFile(e.currentTarget.files?.[0])} />
             <Button variant="default" size="sm" onClick={() => fileInput.current?.click()}>
               Import a CSV file…
             </Button>
             <Text size="xs" c="dimmed">Columns for email, name, phone and role; the first line holds the headers.</Text>
           </Group>
+          {csvLoader.error && (
+            <Alert color="red" title="This file cannot be imported" withCloseButton closeButtonLabel="Dismiss" onClose={csvLoader.clearError}>
+              {csvLoader.error}
+            </Alert>
+          )}
+          {csvLoader.loading && (
+            <Paper withBorder p="sm" radius="md" role="region" aria-label="Reading the CSV file">
+              <Group justify="space-between" mb="xs" wrap="nowrap">
+                <Text size="sm" fw={600} truncate>
+                  Reading {csvLoader.loading.fileName}… {Math.round(csvLoader.loading.fraction * 100)}%
+                </Text>
+                <Button size="xs" variant="default" aria-label={`Cancel reading ${csvLoader.loading.fileName}`} onClick={csvLoader.cancel}>Cancel</Button>
+              </Group>
+              <Progress value={Math.round(csvLoader.loading.fraction * 100)} aria-label={`Reading ${csvLoader.loading.fileName}`} animated />
+            </Paper>
+          )}
           {csv && (
             <Paper withBorder p="sm" radius="md" role="region" aria-label="CSV import">
               <Group justify="space-between" mb="xs">

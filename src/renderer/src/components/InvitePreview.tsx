@@ -84,7 +84,13 @@ export function InvitePreview({ outcomes, entries, rolesOf }: InvitePreviewProps
 const PreviewRow = memo(function PreviewRow({ index, start, outcome: o, entry, rolesText, rolesWarn }: { index: number; start: number; outcome: PreviewOutcome; entry: PreviewSource | undefined; rolesText: string; rolesWarn: boolean }) {
   let outcome: ReactNode;
   if (o.outcome === 'invite') outcome = <Badge color="green" variant="light">Will be invited</Badge>;
-  else outcome = <Badge color={o.reason === 'already_invited' ? 'yellow' : 'red'} variant="light" style={{ textTransform: 'none', maxWidth: '100%' }} title={o.message}>Skipped: {o.message}</Badge>;
+  // The reason in full on up to two lines ("line 7: the name is longer than 200 characters"), not cut in a badge.
+  else
+    outcome = (
+      <Text size="xs" fw={500} lh={1.3} lineClamp={2} c={o.reason === 'already_invited' ? 'orange' : 'red'} title={o.message}>
+        Skipped: {o.message}
+      </Text>
+    );
   return (
     <div
       role="row"
