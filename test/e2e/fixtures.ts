@@ -14,8 +14,8 @@ export interface RosterApp {
 export const OWNER = { organization: 'Acme Robotics', name: 'Ada Owner', email: 'ada@acme.test', password: 'correct horse battery staple' };
 
 /** Starts web mode with its own data folder and waits for its "listening" line, not for a timeout. */
-export async function startWebMode(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; baseURL: string }> {
-  const child = spawn(process.execPath, [resolve('out/main/serve.js'), '--port', '0', '--data-dir', dataDir], {
+export async function startWebMode(dataDir: string, env: Record<string, string> = {}, args: string[] = []): Promise<{ child: ChildProcess; baseURL: string }> {
+  const child = spawn(process.execPath, [resolve('out/main/serve.js'), '--port', '0', '--data-dir', dataDir, ...args], {
     env: { ...process.env, ...env, NODE_ENV: 'test' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,10 +1,10 @@
 import { expect, test, type Page } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createTestDatabase, startPostgres, type RunningPostgres } from '../support/postgres';
-import { inviteByChips, OWNER, registerOwner } from './fixtures';
+import { inviteByChips, OWNER, registerOwner, startWebMode } from './fixtures';
 
 /**
  * Team mode (issue 13) in the browser: two web-mode servers on one PostgreSQL database (a throwaway
@@ -27,20 +27,7 @@ interface Server {
 /** Web mode on the shared database, with its own data folder; waits for its "listening" line. */
 async function serve(databaseUrl: string): Promise<Server> {
   const dataDir = mkdtempSync(join(tmpdir(), 'roster-e2e-team-'));
-  const child = spawn(process.execPath, [resolve('out/main/serve.js'), '--port', '0', '--data-dir', dataDir, '--database-url', databaseUrl], {
-    env: { ...process.env, NODE_ENV: 'test', ROSTER_DATABASE_URL: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const baseURL = await new Promise<string>((ok, fail) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /Roster listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) ok(m[1]!);
-    });
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => fail(new Error(`web mode exited with ${code}: ${out}`)));
-  });
+  const { child, baseURL } = await startWebMode(dataDir, { ROSTER_DATABASE_URL: '' }, ['--database-url', databaseUrl]);
   return { child, baseURL, dataDir };
 }
 
