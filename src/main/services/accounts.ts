@@ -8,6 +8,7 @@ import type { DbOrTx } from '../db/database';
 import {
   accountMemberCount,
   accountMemberCounts,
+  claimAccountVersion,
   deleteAccount as deleteAccountRow,
   deleteGrantsAt,
   insertAccount,
@@ -19,6 +20,7 @@ import {
 } from '../db/repos/accounts.repo';
 import { insertAuditRows } from '../db/repos/audit.repo';
 import { auditRow } from './audit';
+import { staleSave } from './stale';
 import type { ServiceDeps } from './deps';
 import type { AdminActor } from './actor';
 import { inviteMembersIn } from './members/invite';
@@ -33,8 +35,10 @@ export const createAccountInput = z.object({
   /** The person in charge of the new sub-account, invited in the same step with a role granted there. */
   inCharge: z.object({ email: z.string().trim().min(1, 'Enter the email address of the person in charge.').max(320), name: z.string().trim().max(200).optional(), roleId: id }).optional(),
 });
-export const renameAccountInput = z.object({ id, name: accountName });
-export const moveAccountInput = z.object({ id, parentId: id });
+/** The version the admin's copy was read at: a save over a newer one is refused (team mode). */
+const version = z.number().int().positive().optional();
+export const renameAccountInput = z.object({ id, name: accountName, version });
+export const moveAccountInput = z.object({ id, parentId: id, version });
 export const deleteAccountInput = z.object({ id, moveMembersTo: id.optional() });
 
 /** The tree with, for each account, how many live members have access to it or are granted something there. */
@@ -43,7 +47,7 @@ export async function accountList(db: DbOrTx, organizationId: number) {
   const tree = new AccountTree(accounts);
   // Counters kept by triggers (migration 0008): one row per account, whatever the number of members.
   const counts = await accountMemberCounts(db, organizationId);
-  return accounts.map((a) => ({ id: a.id, name: a.name, parentId: a.parent_id, path: tree.path(a.id), members: counts.get(a.id) ?? 0 }));
+  return accounts.map((a) => ({ id: a.id, name: a.name, parentId: a.parent_id, path: tree.path(a.id), members: counts.get(a.id) ?? 0, version: a.version }));
 }
 
 function assertManages(actor: AdminActor, tree: AccountTree, accountId: number): void {
@@ -52,6 +56,12 @@ function assertManages(actor: AdminActor, tree: AccountTree, accountId: number):
 
 function requireAccount(tree: AccountTree, accountId: number): void {
   if (!tree.has(accountId)) throw new DomainError('NOT_FOUND', 'That account no longer exists: reload and try again.');
+}
+
+/** With the version the admin's copy was read at, a save over another admin's newer one is refused. */
+async function claimVersion(trx: DbOrTx, accountId: number, version: number | undefined): Promise<void> {
+  // One conditional update: of two saves racing from one copy, only the first finds its version.
+  if (version !== undefined && !(await claimAccountVersion(trx, accountId, version))) throw await staleSave(trx, 'account', accountId);
 }
 
 const sameName = (a: string, b: string) => a.trim().normalize('NFC').toLowerCase() === b.trim().normalize('NFC').toLowerCase();
@@ -98,6 +108,7 @@ export async function renameAccount(deps: ServiceDeps, actor: AdminActor, organi
     const tree = await loadAccountTree(trx, organizationId);
     requireAccount(tree, input.id);
     assertManages(actor, tree, input.id);
+    await claimVersion(trx, input.id, input.version);
     const before = tree.get(input.id)!.name;
     const parentId = tree.get(input.id)!.parent_id;
     if (parentId !== null) assertNameFree(tree, parentId, input.name, input.id);
@@ -116,6 +127,7 @@ export async function moveAccount(deps: ServiceDeps, actor: AdminActor, organiza
     requireAccount(tree, input.parentId);
     assertManages(actor, tree, input.id);
     assertManages(actor, tree, input.parentId);
+    await claimVersion(trx, input.id, input.version);
     const problem = moveProblem(tree, input.id, input.parentId);
     if (problem) throw new DomainError('VALIDATION', problem);
     assertNameFree(tree, input.parentId, tree.get(input.id)!.name, input.id);

@@ -10,12 +10,13 @@ import { insertAccount, listAccounts } from '../db/repos/accounts.repo';
 import { grantsOfMembers, insertMemberRoles } from '../db/repos/grants.repo';
 import { insertMembers, membersOfPerson } from '../db/repos/members.repo';
 import { insertModules } from '../db/repos/modules.repo';
-import { findOrganization, insertOrganization, updateOrganization } from '../db/repos/organizations.repo';
+import { claimOrganizationVersion, findOrganization, insertOrganization, updateOrganization } from '../db/repos/organizations.repo';
 import { anyPersonWithPassword, ensurePerson, setPasswordHash } from '../db/repos/people.repo';
 import { insertRole } from '../db/repos/roles.repo';
 import type { Organization } from '../db/tables/organization.table';
 import { auditRow, memberAudit } from './audit';
 import type { Actor, ServiceDeps } from './deps';
+import { staleSave } from './stale';
 
 /** Creates an organization with its company account, built-in roles and modules, and its first Owner. */
 async function createOrganizationWithOwner(
@@ -167,6 +168,8 @@ export const settingsInput = z.object({
     }
   }, 'Pick a time zone from the list (for example Europe/Paris).'),
   idleLockMinutes: z.number().int().min(1).max(24 * 60),
+  /** The version the admin's copy was read at: a save over a newer one is refused (team mode). */
+  version: z.number().int().positive().optional(),
 });
 
 export async function updateSettings(deps: ServiceDeps, actor: Actor, organizationId: number, input: z.infer<typeof settingsInput>) {
@@ -175,6 +178,8 @@ export async function updateSettings(deps: ServiceDeps, actor: Actor, organizati
   const now = deps.clock.now().toISOString();
   return deps.db.transaction().execute(async (trx) => {
     const before = await requireOrganization(trx, organizationId);
+    if (input.version !== undefined && (before.version !== input.version || !(await claimOrganizationVersion(trx, organizationId, input.version))))
+      throw await staleSave(trx, 'organization', organizationId);
     const after = await updateOrganization(trx, organizationId, {
       name: input.name,
       invitation_validity_days: input.invitationValidityDays,
@@ -189,6 +194,6 @@ export async function updateSettings(deps: ServiceDeps, actor: Actor, organizati
     await insertAuditRows(trx, [
       auditRow(organizationId, actor, 'settings.update', { type: 'organization', id: organizationId, label: after.name }, settingsOf(before), settingsOf(after), now),
     ]);
-    return settingsOf(after);
+    return { ...settingsOf(after), version: after.version };
   });
 }

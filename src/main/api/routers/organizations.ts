@@ -6,7 +6,9 @@ import { adminProcedure, router } from '../trpc';
 
 export const organizationsRouter = router({
   settings: adminProcedure('signedIn').query(async ({ ctx }) => {
-    const settings = settingsOf(await requireOrganization(ctx.services.deps.db, ctx.signedIn.organizationId));
+    const org = await requireOrganization(ctx.services.deps.db, ctx.signedIn.organizationId);
+    // The version goes back with a save: one over another admin's newer save is refused (team mode).
+    const settings = { ...settingsOf(org), version: org.version };
     // The gateway address often carries an API key: only those who manage settings see it.
     return ctx.signedIn.authz.can('settings.manage') ? settings : { ...settings, smsWebhookUrl: settings.smsWebhookUrl ? '(hidden)' : null };
   }),

@@ -22,6 +22,12 @@ export async function updateAccount(db: DbOrTx, id: number, patch: { name?: stri
   await db.updateTable('account').set(patch).where('id', '=', id).execute();
 }
 
+/** Takes the version an admin's copy was read at; false when another save got there first (team mode). */
+export async function claimAccountVersion(db: DbOrTx, id: number, version: number): Promise<boolean> {
+  const r = await db.updateTable('account').set((eb) => ({ version: eb('version', '+', 1) })).where('id', '=', id).where('version', '=', version).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
 export async function deleteAccount(db: DbOrTx, id: number): Promise<void> {
   await db.deleteFrom('account').where('id', '=', id).execute();
 }

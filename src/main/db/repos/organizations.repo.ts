@@ -13,6 +13,12 @@ export async function updateOrganization(db: DbOrTx, id: number, patch: Organiza
   return db.updateTable('organization').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
 }
 
+/** Takes the version an admin's copy of the settings was read at; false when another save got there first (team mode). */
+export async function claimOrganizationVersion(db: DbOrTx, id: number, version: number): Promise<boolean> {
+  const r = await db.updateTable('organization').set((eb) => ({ version: eb('version', '+', 1) })).where('id', '=', id).where('version', '=', version).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
 export async function countOrganizations(db: DbOrTx): Promise<number> {
   const r = await db.selectFrom('organization').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(r.n);
