@@ -5,7 +5,7 @@ import { useState } from 'react';
 import type { MemberDetail } from '../api-types';
 import { errorMessage, useTRPC } from '../trpc';
 
-type Details = Pick<MemberDetail, 'id' | 'email' | 'name' | 'phone' | 'status'>;
+type Details = Pick<MemberDetail, 'id' | 'email' | 'name' | 'phone' | 'status' | 'version'>;
 
 /** Name, phone and, until the person accepts, the email address: editable in the side panel. */
 export function MemberDetailsForm({ member, canEdit }: { member: Details; canEdit: boolean }) {
@@ -28,7 +28,8 @@ export function MemberDetailsForm({ member, canEdit }: { member: Details; canEdi
     <form
       onSubmit={(e) => {
         e.preventDefault();
-        save.mutate({ id: member.id, name: name || null, phone: phone || null, ...(emailEditable && email !== member.email ? { email } : {}) });
+        // With the version the panel was read at: a save over another admin's newer change is refused (team mode).
+        save.mutate({ id: member.id, version: member.version, name: name || null, phone: phone || null, ...(emailEditable && email !== member.email ? { email } : {}) });
       }}
     >
       <Stack gap="xs">

@@ -195,9 +195,10 @@ export function AccountsPage() {
           <form
             onSubmit={(e) => {
               e.preventDefault();
-              const id = dialog.account.id;
-              if (dialog.kind === 'rename') rename.mutate({ id, name: value });
-              else if (dialog.kind === 'move' && target) move.mutate({ id, parentId: Number(target) });
+              // The version the list was read at: a save over another admin's newer change is refused (team mode).
+              const { id, version } = dialog.account;
+              if (dialog.kind === 'rename') rename.mutate({ id, name: value, version });
+              else if (dialog.kind === 'move' && target) move.mutate({ id, parentId: Number(target), version });
               else if (dialog.kind === 'delete') remove.mutate({ id, moveMembersTo: target ? Number(target) : undefined });
             }}
           >

@@ -11,7 +11,7 @@ import { useMe } from '../me';
 
 type Confirm = { kind: 'role'; role: RoleRow } | { kind: 'module'; key: string; label: string } | null;
 
-type NameDialog = { kind: 'create' } | { kind: 'rename' | 'copy'; id: number; name: string } | null;
+type NameDialog = { kind: 'create' } | { kind: 'rename' | 'copy'; id: number; name: string; version?: number } | null;
 
 export function RolesPage() {
   const me = useMe();
@@ -22,6 +22,8 @@ export function RolesPage() {
   const canManage = me.permissions.includes('roles.manage');
   // The matrix being edited: role id -> permissions; saved at once.
   const [draft, setDraft] = useState<Record<number, string[]>>({});
+  // The version each drafted role had when its first box was changed: a save over another admin's newer one is refused (team mode).
+  const [draftVersion, setDraftVersion] = useState<Record<number, number>>({});
   const [dialog, setDialog] = useState<NameDialog>(null);
   const [name, setName] = useState('');
   const [moduleOpen, setModuleOpen] = useState(false);
@@ -39,7 +41,7 @@ export function RolesPage() {
   const ok = (title: string, message = '') => notifications.show({ color: 'green', title, message });
   const fail = (e: unknown) => notifications.show({ color: 'red', title: 'Not saved', message: errorMessage(e) });
 
-  const save = useMutation(trpc.roles.setPermissions.mutationOptions({ onSuccess: (r) => { ok('Permissions saved', `${r.changed} role${r.changed === 1 ? '' : 's'} changed`); setDraft({}); void refresh(); }, onError: fail }));
+  const save = useMutation(trpc.roles.setPermissions.mutationOptions({ onSuccess: (r) => { ok('Permissions saved', `${r.changed} role${r.changed === 1 ? '' : 's'} changed`); setDraft({}); setDraftVersion({}); void refresh(); }, onError: fail }));
   const create = useMutation(trpc.roles.create.mutationOptions({ onSuccess: (r) => { ok('Role created', r.name); setDialog(null); void refresh(); } }));
   const rename = useMutation(trpc.roles.rename.mutationOptions({ onSuccess: (r) => { ok('Role renamed', r.name); setDialog(null); void refresh(); } }));
   const copy = useMutation(trpc.roles.copy.mutationOptions({ onSuccess: (r) => { ok('Role copied', r.name); setDialog(null); void refresh(); } }));
@@ -49,11 +51,13 @@ export function RolesPage() {
   const nameMutation = dialog?.kind === 'create' ? create : dialog?.kind === 'rename' ? rename : copy;
 
   const current = (r: RoleRow) => draft[r.id] ?? r.permissions;
-  const toggle = (r: RoleRow, key: string, on: boolean) =>
+  const toggle = (r: RoleRow, key: string, on: boolean) => {
+    setDraftVersion((v) => (r.id in v ? v : { ...v, [r.id]: r.version }));
     setDraft((d) => {
       const now = d[r.id] ?? r.permissions;
       return { ...d, [r.id]: on ? [...now, key] : now.filter((p) => p !== key) };
     });
+  };
 
   /** Why a box cannot be changed by this person, or null when it can. */
   const lockedWhy = (r: RoleRow, key: string, label: string): string | null => {
@@ -90,7 +94,7 @@ export function RolesPage() {
           <Group gap="xs">
             <Button variant="default" onClick={() => setModuleOpen(true)}>Add module</Button>
             <Button variant="default" onClick={() => { setName(''); setDialog({ kind: 'create' }); }}>New role</Button>
-            <Button disabled={dirty.length === 0} loading={save.isPending} onClick={() => save.mutate({ roles: dirty.map((r) => ({ id: r.id, permissions: draft[r.id] ?? [] })) })}>
+            <Button disabled={dirty.length === 0} loading={save.isPending} onClick={() => save.mutate({ roles: dirty.map((r) => ({ id: r.id, permissions: draft[r.id] ?? [], version: draftVersion[r.id] ?? r.version })) })}>
               Save permissions
             </Button>
           </Group>
@@ -111,7 +115,7 @@ export function RolesPage() {
                         </Menu.Target>
                         <Menu.Dropdown>
                           <Menu.Label>{r.members} member{r.members === 1 ? '' : 's'}</Menu.Label>
-                          {!r.builtin && <Menu.Item onClick={() => { setName(r.name); setDialog({ kind: 'rename', id: r.id, name: r.name }); }}>Rename</Menu.Item>}
+                          {!r.builtin && <Menu.Item onClick={() => { setName(r.name); setDialog({ kind: 'rename', id: r.id, name: r.name, version: r.version }); }}>Rename</Menu.Item>}
                           <Menu.Item onClick={() => { setName(`${r.name} copy`); setDialog({ kind: 'copy', id: r.id, name: r.name }); }}>Copy</Menu.Item>
                           {!r.builtin && (r.members > 0 ? (
                             <Menu.Item disabled>Delete: held by {r.members} member{r.members === 1 ? '' : 's'}, give them another role first</Menu.Item>
@@ -188,7 +192,7 @@ export function RolesPage() {
           onSubmit={(e) => {
             e.preventDefault();
             if (dialog?.kind === 'create') create.mutate({ name, permissions: [] });
-            else if (dialog?.kind === 'rename') rename.mutate({ id: dialog.id, name });
+            else if (dialog?.kind === 'rename') rename.mutate({ id: dialog.id, name, version: dialog.version });
             else if (dialog?.kind === 'copy') copy.mutate({ id: dialog.id, name });
           }}
         >

@@ -13,8 +13,9 @@ export function SettingsPage() {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const settings = useQuery(trpc.organizations.settings.queryOptions());
+  // `version`: the one the form was read at goes back with the save; a save over another admin's newer one is refused (team mode).
   const form = useForm({
-    initialValues: { name: '', invitationValidityDays: 7, allowDomains: [] as string[], denyDomains: [] as string[], blockDisposable: true, requirePhone: false, smsWebhookUrl: null as string | null, timeZone: 'UTC', idleLockMinutes: 15 },
+    initialValues: { name: '', invitationValidityDays: 7, allowDomains: [] as string[], denyDomains: [] as string[], blockDisposable: true, requirePhone: false, smsWebhookUrl: null as string | null, timeZone: 'UTC', idleLockMinutes: 15, version: undefined as number | undefined },
   });
   useEffect(() => {
     if (settings.data) form.setValues(settings.data);
