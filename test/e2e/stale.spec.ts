@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, registerOwner, test } from './fixtures';
+import { api, expect, registerOwner, test } from './fixtures';
 
 async function openSettings(page: Page): Promise<void> {
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Settings' }).click();
@@ -33,4 +33,27 @@ test('settings saved from a stale copy: refused with "Changed by … reload", th
   await days.fill('30');
   await page.getByRole('button', { name: 'Save settings' }).click();
   await expect(page.getByRole('alert').filter({ hasText: 'The organization settings were updated.' }).first()).toBeVisible();
+});
+
+test('a sub-account renamed from a stale copy: refused in the dialog, the typed name kept', async ({ page, roster }) => {
+  await registerOwner(page);
+  await api(page.request, roster.baseURL, 'accounts.create', { name: 'France' });
+  const other = await page.context().newPage();
+  await other.goto(page.url());
+  const rename = async (p: Page, name: string) => {
+    await p.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Accounts' }).click();
+    await p.getByRole('button', { name: 'Actions for France' }).click();
+    await p.getByRole('menuitem', { name: 'Rename' }).click();
+    const dialog = p.getByRole('dialog', { name: /^Rename / });
+    await dialog.getByRole('textbox', { name: 'Name' }).fill(name);
+    return dialog;
+  };
+  const mine = await rename(page, 'Francia');
+  const theirs = await rename(other, 'Gaul');
+  await theirs.getByRole('button', { name: 'Rename' }).click();
+  await expect(theirs).toBeHidden();
+
+  await mine.getByRole('button', { name: 'Rename' }).click();
+  await expect(mine.getByRole('alert')).toContainText(/Changed by ada@acme\.test at .+ UTC: reload to see it\./);
+  await expect(mine.getByRole('textbox', { name: 'Name' })).toHaveValue('Francia');
 });

@@ -97,6 +97,8 @@ export function AccountsPage() {
     actionButtons.current.get(account.id)?.focus();
     setValue(account.name);
     setTarget(null);
+    // A refusal shown for an earlier dialog (a stale save, say) does not carry over to this one.
+    for (const m of [rename, move, remove]) m.reset();
     setDialog({ kind, account });
   };
 
