@@ -107,7 +107,8 @@ describe('members: inviting', () => {
       expect(r.skipped.map((s) => s.reason)).toEqual(['domain_not_allowed']);
       expect((await lastAudit(owner)).action).toBe('settings.update');
     } finally {
-      await owner.organizations.updateSettings(settings);
+      // Puts the earlier copy back on purpose: without its (now stale) version, as an older client would.
+      await owner.organizations.updateSettings({ ...settings, version: undefined });
     }
   });
 
@@ -138,7 +139,8 @@ describe('members: inviting', () => {
       const m = (await owner.members.detail({ id }));
       expect(Date.parse(m.inviteExpiresAt!) - Date.parse(m.invitedAt!)).toBe(3 * DAY_MS);
     } finally {
-      await owner.organizations.updateSettings(settings);
+      // Puts the earlier copy back on purpose: without its (now stale) version, as an older client would.
+      await owner.organizations.updateSettings({ ...settings, version: undefined });
     }
   });
 
