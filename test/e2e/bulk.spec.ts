@@ -1,27 +1,11 @@
 import type { Page } from '@playwright/test';
-import { api, expect, OWNER, registerOwner, test } from './fixtures';
+import { acceptInvitation, api, expect, registerOwner, test } from './fixtures';
 
 
 async function seedInvites(page: Page, baseURL: string, emails: string[]): Promise<void> {
   const roles = await api<{ id: number; builtin: string | null }[]>(page.request, baseURL, 'roles.list', undefined, 'query');
   const member = roles.find((r) => r.builtin === 'member')!.id;
   await api(page.request, baseURL, 'members.invite', { entries: emails.map((email) => ({ email })), grants: { roleIds: [member] } });
-}
-
-/** Accepts an invitation on the portal's page (CSRF cookie and value), via a link the Owner copies. */
-async function accept(page: Page, baseURL: string, email: string): Promise<void> {
-  const list = await api<{ items: { id: number; email: string }[] }>(page.request, baseURL, 'members.list', { search: email }, 'query');
-  const { url } = await api<{ url: string }>(page.request, baseURL, 'members.copyInviteLink', { id: list.items.find((m) => m.email === email)!.id });
-  const token = url.split('/').pop()!;
-  const form = await fetch(`${baseURL}/invite/${token}`);
-  const cookie = form.headers.get('set-cookie')!.split(';')[0]!;
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())![1]!;
-  const res = await fetch(`${baseURL}/invite/${token}/accept`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
-    body: new URLSearchParams({ csrf, password: OWNER.password, confirm: OWNER.password }),
-  });
-  expect(res.ok).toBe(true);
 }
 
 const table = (page: Page) => page.getByRole('table', { name: 'Members' });
@@ -33,8 +17,8 @@ test('select all matching, then deactivate a mixed selection: the active ones ch
   test.setTimeout(180_000);
   await registerOwner(page);
   await seedInvites(page, roster.baseURL, emails(60, 'p'));
-  await accept(page, roster.baseURL, 'p00@acme.test');
-  await accept(page, roster.baseURL, 'p01@acme.test');
+  await acceptInvitation(page, roster.baseURL, 'p00@acme.test');
+  await acceptInvitation(page, roster.baseURL, 'p01@acme.test');
   await page.reload();
   await expect(page.getByTestId('members-range')).toContainText('of 61');
 

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, inviteByChips, OWNER, registerOwner, test } from './fixtures';
+import { acceptOnPortal, expect, inviteByChips, OWNER, registerOwner, test } from './fixtures';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -18,19 +18,6 @@ async function rowAction(page: Page, email: string, action: string): Promise<voi
 
 async function toast(page: Page, text: string | RegExp): Promise<void> {
   await expect(page.getByRole('alert').filter({ hasText: text }).first()).toBeVisible();
-}
-
-/** Accepts an invitation on the portal's page (the only door for a token): the form's CSRF cookie and value, then the post. */
-async function acceptOnPortal(baseURL: string, token: string, password: string): Promise<void> {
-  const form = await fetch(`${baseURL}/invite/${token}`);
-  const cookie = form.headers.get('set-cookie')!.split(';')[0]!;
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())![1]!;
-  const res = await fetch(`${baseURL}/invite/${token}/accept`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
-    body: new URLSearchParams({ csrf, password, confirm: password }),
-  });
-  expect(res.ok).toBe(true);
 }
 
 /** Accepts a member's invitation over HTTP, as the invitee's browser would. */

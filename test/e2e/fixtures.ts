@@ -1,4 +1,4 @@
-import { _electron, test as base, expect, type APIRequestContext, type ElectronApplication, type Page } from '@playwright/test';
+import { _electron, test as base, expect, type APIRequestContext, type Browser, type ElectronApplication, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -118,4 +118,35 @@ export async function api<T>(request: APIRequestContext, baseURL: string, path: 
   const body = (await res.json()) as { result?: { data: T }; error?: unknown };
   if (!res.ok() || !body.result) throw new Error(`${path}: ${res.status()} ${JSON.stringify(body.error)}`);
   return body.result.data;
+}
+
+/** Accepts an invitation on the portal's page (the only door for a token): the form's CSRF cookie and value, then the post. */
+export async function acceptOnPortal(baseURL: string, token: string, password: string = OWNER.password): Promise<void> {
+  const form = await fetch(`${baseURL}/invite/${token}`);
+  const cookie = form.headers.get('set-cookie')!.split(';')[0]!;
+  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+  const res = await fetch(`${baseURL}/invite/${token}/accept`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+    body: new URLSearchParams({ csrf, password, confirm: password }),
+  });
+  expect(res.ok).toBe(true);
+}
+
+/** Accepts a pending member's invitation (found by email) with the link the Owner copies, with the Owner's test password. */
+export async function acceptInvitation(owner: Page, baseURL: string, email: string): Promise<void> {
+  const list = await api<{ items: { id: number; email: string }[] }>(owner.request, baseURL, 'members.list', { search: email }, 'query');
+  const id = list.items.find((m) => m.email === email)!.id;
+  const { url } = await api<{ url: string }>(owner.request, baseURL, 'members.copyInviteLink', { id });
+  await acceptOnPortal(baseURL, url.split('/').pop()!);
+}
+
+/** Signs a person in from a fresh browser context (its own cookies), as on a second admin's desktop. */
+export async function signInElsewhere(browser: Browser, baseURL: string, email: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(baseURL);
+  await page.getByRole('textbox', { name: 'Email' }).fill(email);
+  await page.getByRole('textbox', { name: 'Password' }).fill(OWNER.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  return page;
 }

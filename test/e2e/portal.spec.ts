@@ -1,5 +1,5 @@
 import type { APIRequestContext, Browser, Page } from '@playwright/test';
-import { expect, inviteByChips, registerOwner, test, OWNER } from './fixtures';
+import { acceptOnPortal, expect, inviteByChips, registerOwner, test, OWNER } from './fixtures';
 
 const NEW_PASSWORD = 'a long and private passphrase';
 
@@ -15,19 +15,6 @@ async function call(request: APIRequestContext, baseURL: string, path: string, d
   const res = await request.post(`${baseURL}/trpc/${path}`, { data, headers: { origin: baseURL } });
   expect(res.ok(), await res.text()).toBe(true);
   return ((await res.json()) as { result: { data: unknown } }).result.data;
-}
-
-/** Accepts an invitation on the portal's page (the only door for a token): the form's CSRF cookie and value, then the post. */
-async function acceptOnPortal(baseURL: string, token: string, password: string): Promise<void> {
-  const form = await fetch(`${baseURL}/invite/${token}`);
-  const cookie = form.headers.get('set-cookie')!.split(';')[0]!;
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())![1]!;
-  const res = await fetch(`${baseURL}/invite/${token}/accept`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
-    body: new URLSearchParams({ csrf, password, confirm: password }),
-  });
-  expect(res.ok).toBe(true);
 }
 
 async function copyLink(page: Page, baseURL: string, email: string): Promise<string> {

@@ -1,34 +1,6 @@
-import type { Browser, Page } from '@playwright/test';
-import { api, expect, inviteByChips, OWNER, registerOwner, test } from './fixtures';
+import type { Page } from '@playwright/test';
+import { acceptInvitation, api, expect, inviteByChips, registerOwner, signInElsewhere, test } from './fixtures';
 
-
-/** Accepts a pending member's invitation with a password on the portal's page, via the link the Owner copies. */
-async function acceptInvitation(owner: Page, baseURL: string, email: string): Promise<void> {
-  const list = await api<{ items: { id: number; email: string }[] }>(owner.request, baseURL, 'members.list', { search: email }, 'query');
-  const id = list.items.find((m) => m.email === email)!.id;
-  const { url } = await api<{ url: string }>(owner.request, baseURL, 'members.copyInviteLink', { id });
-  const token = url.split('/').pop()!;
-  // The invitee pages are the only door for a token: open the form (CSRF cookie and value), then post it.
-  const form = await fetch(`${baseURL}/invite/${token}`);
-  const cookie = form.headers.get('set-cookie')!.split(';')[0]!;
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())![1]!;
-  const res = await fetch(`${baseURL}/invite/${token}/accept`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
-    body: new URLSearchParams({ csrf, password: OWNER.password, confirm: OWNER.password }),
-  });
-  expect(res.ok).toBe(true);
-}
-
-async function signInElsewhere(browser: Browser, baseURL: string, email: string): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(baseURL);
-  await page.getByRole('textbox', { name: 'Email' }).fill(email);
-  await page.getByRole('textbox', { name: 'Password' }).fill(OWNER.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  return page;
-}
 
 const nav = (page: Page, name: string) => page.getByRole('navigation').getByText(name, { exact: true });
 

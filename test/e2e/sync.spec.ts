@@ -1,27 +1,19 @@
 import type { Page } from '@playwright/test';
 import { startScimServer } from '../support/scim-server';
-import { expect, inviteByChips, registerOwner, test, OWNER } from './fixtures';
+import { acceptOnPortal, expect, inviteByChips, registerOwner, test, OWNER } from './fixtures';
 
 function row(page: Page, email: string) {
   return page.getByRole('table', { name: 'Members' }).getByRole('row', { name: email });
 }
 
-/** Accepts an invitation on the portal's page (the only door for a token): the form's CSRF cookie and value, then the post. */
+/** Accepts a listed member's invitation on the portal's page, with the link the Owner copies. */
 async function acceptOverHttp(page: Page, baseURL: string, email: string): Promise<void> {
   const id = Number(await row(page, email).getAttribute('data-member-id'));
   const res = await page.request.post(`${baseURL}/trpc/members.copyInviteLink`, { data: { id }, headers: { origin: baseURL } });
   expect(res.ok()).toBe(true);
   const { result } = (await res.json()) as { result: { data: { url: string } } };
   const token = result.data.url.split('/').pop()!;
-  const form = await fetch(`${baseURL}/invite/${token}`);
-  const cookie = form.headers.get('set-cookie')!.split(';')[0]!;
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())![1]!;
-  const done = await fetch(`${baseURL}/invite/${token}/accept`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
-    body: new URLSearchParams({ csrf, password: OWNER.password, confirm: OWNER.password }),
-  });
-  expect(done.ok).toBe(true);
+  await acceptOnPortal(baseURL, token);
 }
 
 async function openSync(page: Page): Promise<void> {

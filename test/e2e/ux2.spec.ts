@@ -1,33 +1,14 @@
 import type { Browser, Page } from '@playwright/test';
-import { api, expect, OWNER, registerOwner, test } from './fixtures';
+import { acceptInvitation, api, expect, OWNER, registerOwner, signInElsewhere, test } from './fixtures';
 
 /** Issue 15, second round: menus offer only what the signed-in person may do; a Team Admin's header names their sub-account. */
 
 test.describe.configure({ timeout: 180_000 });
 
 
-async function acceptInvitation(owner: Page, baseURL: string, email: string): Promise<void> {
-  const list = await api<{ items: { id: number; email: string }[] }>(owner.request, baseURL, 'members.list', { search: email }, 'query');
-  const id = list.items.find((m) => m.email === email)!.id;
-  const { url } = await api<{ url: string }>(owner.request, baseURL, 'members.copyInviteLink', { id });
-  const token = url.split('/').pop()!;
-  const form = await fetch(`${baseURL}/invite/${token}`);
-  const cookie = form.headers.get('set-cookie')!.split(';')[0]!;
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())![1]!;
-  const res = await fetch(`${baseURL}/invite/${token}/accept`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
-    body: new URLSearchParams({ csrf, password: OWNER.password, confirm: OWNER.password }),
-  });
-  expect(res.ok).toBe(true);
-}
-
-async function signInElsewhere(browser: Browser, baseURL: string, email: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(baseURL);
-  await page.getByRole('textbox', { name: 'Email' }).fill(email);
-  await page.getByRole('textbox', { name: 'Password' }).fill(OWNER.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+/** A second admin signed in on their own browser context, on the Members screen. */
+async function signInToMembers(browser: Browser, baseURL: string, email: string): Promise<Page> {
+  const page = await signInElsewhere(browser, baseURL, email);
   await expect(page.getByRole('heading', { name: 'Members' })).toBeVisible({ timeout: 30_000 });
   return page;
 }
@@ -59,7 +40,7 @@ test('menus offer only what the signed-in person may do, and say why for the com
   const admin = roles.find((r) => r.builtin === 'admin')!.id;
   await api(page.request, roster.baseURL, 'members.invite', { entries: [{ email: 'adam@acme.test', name: 'Adam Admin' }], grants: { roleIds: [admin] } });
   await acceptInvitation(page, roster.baseURL, 'adam@acme.test');
-  const adam = await signInElsewhere(browser, roster.baseURL, 'adam@acme.test');
+  const adam = await signInToMembers(browser, roster.baseURL, 'adam@acme.test');
 
   // No Delete nor Deactivate on the Owner: the Owner has more privileges.
   await table(adam).getByRole('button', { name: `Actions for ${OWNER.email}` }).click();
@@ -110,7 +91,7 @@ test('a Team Admin’s Members header counts the people of their sub-account, na
   await expect(page.getByText('lead@acme.test invited')).toBeVisible();
   await acceptInvitation(page, roster.baseURL, 'lead@acme.test');
 
-  const lead = await signInElsewhere(browser, roster.baseURL, 'lead@acme.test');
+  const lead = await signInToMembers(browser, roster.baseURL, 'lead@acme.test');
   await expect(lead.getByText(/^1 person in France$/)).toBeVisible();
   await screens(lead, 'team-admin-header');
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Members', exact: true }).click();
