@@ -1,68 +1,17 @@
-import { Alert, Anchor, Button, CloseButton, Group, Modal, MultiSelect, Paper, Pill, Progress, Radio, ScrollArea, Select, SimpleGrid, Stack, TagsInput, Text, TextInput, UnstyledButton } from '@mantine/core';
+import { Alert, Anchor, Button, CloseButton, Group, Modal, MultiSelect, Paper, Pill, Progress, Radio, ScrollArea, Select, SimpleGrid, Stack, TagsInput, Text, UnstyledButton } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { addressLabel, addressProblem, parseAddressLines } from '../../../shared/address-lines';
+import { addressProblem } from '../../../shared/address-lines';
 import { useMe } from '../me';
 import { csvEntries, FIELDS, localSkip, mergeOutcomes, resultSkips, type CsvImport, type Entry } from './csv-import';
 import { useCsvLoader } from './csv-loader';
 import { InvitePreview } from './InvitePreview';
+import { ChipEditor, chipKey, chipLabel, keyIndex, nextChips, type Chip } from './invite-chips';
 import { errorMessage, useTRPC } from '../trpc';
 
-
-/** A typed or pasted address: a chip, editable to add a name or phone. */
-interface Chip {
-  email: string;
-  name: string | null;
-  phone: string | null;
-}
-const chipLabel = (c: Chip) => addressLabel(c);
-
-/** The input's value for chip i: its index, so that two equal chips stay apart, then its label. */
-const KEY_SEP = '\u2063';
-const chipKey = (c: Chip, i: number) => `${i}${KEY_SEP}${chipLabel(c)}`;
-const keyIndex = (value: string): number | null => {
-  const m = /^(\d+)\u2063/.exec(value);
-  return m ? Number(m[1]) : null;
-};
-
-/** Rebuilds the chips from the input's values: known keys keep their chip, new text is parsed into one or more. */
-function nextChips(chips: Chip[], values: string[]): Chip[] {
-  return values.flatMap((v) => {
-    const i = keyIndex(v);
-    if (i !== null && chips[i]) return [chips[i]];
-    return parseAddressLines(v).map((a) => ({ ...a, phone: null }));
-  });
-}
-
-/** The chip editor: address, name and phone of one typed address. */
-function ChipEditor({ chip, onSave, onCancel }: { chip: Chip; onSave(c: Chip): void; onCancel(): void }) {
-  const [draft, setDraft] = useState(chip);
-  return (
-    <form
-      aria-label={`Edit ${chip.email}`}
-      onSubmit={(e) => {
-        e.preventDefault();
-        onSave({ email: draft.email.trim(), name: draft.name?.trim() || null, phone: draft.phone?.trim() || null });
-      }}
-    >
-      <Text size="sm" fw={600} mb="xs">{chip.email}</Text>
-      <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="xs">
-        <TextInput label="Email" size="xs" value={draft.email} onChange={(e) => { const v = e.currentTarget.value; setDraft((d) => ({ ...d, email: v })); }} error={draft.email.trim() ? addressProblem(draft.email) : undefined} />
-        {/* Opened by a click on a chip: the name is what the admin came to add. */}
-        {/* oxlint-disable-next-line jsx-a11y/no-autofocus */}
-        <TextInput autoFocus label="Name" size="xs" value={draft.name ?? ''} onChange={(e) => { const v = e.currentTarget.value; setDraft((d) => ({ ...d, name: v })); }} />
-        <TextInput label="Phone" size="xs" placeholder="+33 6 12 34 56 78" value={draft.phone ?? ''} onChange={(e) => { const v = e.currentTarget.value; setDraft((d) => ({ ...d, phone: v })); }} />
-      </SimpleGrid>
-      <Group justify="flex-end" gap="xs" mt="xs">
-        <Button size="xs" variant="default" onClick={onCancel}>Cancel</Button>
-        <Button size="xs" type="submit" disabled={!draft.email.trim()}>Save</Button>
-      </Group>
-    </form>
-  );
-}
 
 export function InviteModal({ opened, onClose, onInvited }: { opened: boolean; onClose(): void; onInvited(): void }) {
   const trpc = useTRPC();
