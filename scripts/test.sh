@@ -19,6 +19,9 @@ fi
 
 npm run typecheck
 npm run lint
+# Electron configuration checks (offline): any HIGH, or a MEDIUM without its reason in
+# scripts/electronegativity-allow.json, fails the run.
+node scripts/electronegativity.mjs
 npx electron-vite build
 npx vitest run
 # The same unit suite on PostgreSQL (team mode): test/support/postgres.ts starts a throwaway cluster

@@ -106,8 +106,15 @@ export async function startSmtp(opts: { auth?: { user: string; pass: string } } 
   let server = make();
   const listen = (p: number) =>
     new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      // A client killed mid-session (the soak's SIGKILL) resets its connection: not the server's failure.
+      let listening = false;
+      server.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'ECONNRESET' || e.code === 'EPIPE') return;
+        if (!listening) return reject(e);
+        throw e;
+      });
       server.listen(p, '127.0.0.1', () => {
+        listening = true;
         const addr = server.server.address();
         port = addr && typeof addr === 'object' ? addr.port : p;
         state.port = port;

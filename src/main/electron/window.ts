@@ -1,7 +1,6 @@
 import { BrowserWindow, session, shell, type WebContents } from 'electron';
 import { join } from 'node:path';
 import {
-  WINDOW_WEB_PREFERENCES,
   navigationDecision,
   permissionDecision,
   windowOpenDecision,
@@ -69,7 +68,23 @@ export function createMainWindow(page: AppPage): BrowserWindow {
     minHeight: 600,
     show: false,
     title: 'Roster',
-    webPreferences: { ...WINDOW_WEB_PREFERENCES, preload: join(__dirname, '../preload/index.js') },
+    // Written out (not spread from WINDOW_WEB_PREFERENCES) so static checkers such as electronegativity
+    // see each value; electron-wiring.test.ts asserts they equal that policy exactly.
+    webPreferences: {
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webviewTag: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      navigateOnDragDrop: false,
+      disableBlinkFeatures: 'Auxclick',
+      spellcheck: false,
+      preload: join(__dirname, '../preload/index.js'),
+    },
   });
   win.once('ready-to-show', () => win.show());
   if (page.devUrl) void win.loadURL(page.devUrl);
