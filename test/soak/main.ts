@@ -2,7 +2,7 @@ import { formatReport, runSoak } from './soak';
 
 /**
  * `npm run soak` (build first: npx electron-vite build). SOAK_KILLS (default 50) SIGKILLs, stopping
- * early after SOAK_MAX_SECONDS (default 900) of work; then the outbox drains for up to
+ * early after SOAK_MAX_SECONDS (default 1800) of work; then the outbox drains for up to
  * SOAK_DRAIN_SECONDS (default 360: a mail claimed at a kill is retried when its 5-minute lease runs
  * out). Exits 1 when a guarantee failed (see test/soak/soak.ts).
  */
@@ -14,7 +14,7 @@ const num = (name: string, fallback: number) => {
 
 runSoak({
   kills: num('SOAK_KILLS', 50),
-  maxSeconds: num('SOAK_MAX_SECONDS', 900),
+  maxSeconds: num('SOAK_MAX_SECONDS', 1800),
   drainSeconds: num('SOAK_DRAIN_SECONDS', 360),
   log: (line) => console.log(line),
 }).then(
