@@ -1,5 +1,3 @@
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 /**
  * What the desktop window may do, decided here in plain Node so every rule is tested without
@@ -71,21 +69,21 @@ export function externalLinkDecision(raw: string, options: LinkPolicyOptions = {
 export interface AppPage {
   /** The dev server's URL (ELECTRON_RENDERER_URL) in development, else null. */
   devUrl: string | null;
-  /** The built renderer's index.html (absolute path). */
+  /** The built renderer's index.html (absolute path): its folder is what the app scheme serves. */
   rendererFile: string;
-  /**
-   * Compare file paths ignoring case (Windows, macOS: case-insensitive file systems). Chromium writes
-   * a Windows drive letter in capitals (`file:///C:/…`) whatever case the app was started with.
-   */
+  /** Unused since the page is served as app://roster/ (it was for comparing file:// paths); kept for callers. */
   caseInsensitivePaths?: boolean;
 }
 
-function samePath(a: string, b: string, ignoreCase: boolean): boolean {
-  const norm = (p: string) => (ignoreCase ? resolve(p).normalize('NFC').toLowerCase() : resolve(p).normalize('NFC'));
-  return norm(a) === norm(b);
-}
+/** The built page's own origin (electron/app-scheme.ts serves it): app://roster/index.html. */
+export const APP_SCHEME = 'app';
+export const APP_HOST = 'roster';
 
-/** The app's own page, whatever its #route or ?query: same file, or the dev server's origin. */
+/**
+ * The app's own page, whatever its #route or ?query: the built renderer as the app scheme serves it
+ * (app://roster/index.html, see electron/app-scheme.ts), or the dev server's origin in development.
+ * Nothing else: not the same index.html through file://, not another file or host of the app scheme.
+ */
 export function isOwnPage(raw: string, page: AppPage): boolean {
   const url = parse(raw);
   if (!url) return false;
@@ -94,13 +92,8 @@ export function isOwnPage(raw: string, page: AppPage): boolean {
     // The origin, not a string prefix: http://localhost:5173.evil.test starts with http://localhost:5173.
     return !!dev && (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === dev.origin;
   }
-  if (url.protocol !== 'file:') return false;
-  try {
-    // A host (file://server/share/…) is a UNC path on Windows; elsewhere fileURLToPath refuses it.
-    return samePath(fileURLToPath(url), page.rendererFile, page.caseInsensitivePaths ?? false);
-  } catch {
-    return false;
-  }
+  // URL.origin is "null" for a scheme WHATWG does not know: compare its parts.
+  return url.protocol === `${APP_SCHEME}:` && url.hostname === APP_HOST && !url.port && !url.username && !url.password && url.pathname === '/index.html';
 }
 
 export type NavigationDecision = { action: 'allow' } | { action: 'deny'; openExternal: string | null };

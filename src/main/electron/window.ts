@@ -1,5 +1,5 @@
-import { BrowserWindow, session, shell, type WebContents } from 'electron';
-import { join } from 'node:path';
+import { BrowserWindow, protocol, session, shell, type WebContents } from 'electron';
+import { dirname, join } from 'node:path';
 import {
   navigationDecision,
   permissionDecision,
@@ -7,7 +7,15 @@ import {
   type AppPage,
   type LinkPolicyOptions,
 } from '../core/external-links';
-import { NONCE_PLACEHOLDER, contentSecurityPolicy } from '../http/csp';
+import { NONCE_PLACEHOLDER, contentSecurityPolicy, newNonce } from '../http/csp';
+import { APP_PAGE_URL, APP_SCHEME, appSchemeResponse } from './app-scheme';
+
+// Before the app is ready (this module loads with main/index.ts): app://roster/ is a standard, secure
+// origin ('self' in the CSP, fetch allowed), so the page needs nothing from file://.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+
+/** This launch's CSP nonce: index.html and the header carry it; a new one at every start. */
+const launchNonce = newNonce();
 
 /**
  * The Electron wiring of core/external-links.ts, where every decision is made and tested:
@@ -22,10 +30,13 @@ function openOutside(url: string | null): void {
 /** Session-wide rules, once: the CSP header, and permissions refused (see permissionDecision). */
 export function lockDownSession(page: AppPage): void {
   const ses = session.defaultSession;
-  // The page's own meta CSP does the work for file://; this header covers the dev server. Its nonce is
-  // index.html's fixed placeholder (no server rewrites a file:// page; see http/csp.ts).
+  // The built page comes from out/renderer through app://roster/, index.html with this launch's nonce
+  // and its CSP header (electron/app-scheme.ts decides every answer).
+  protocol.handle(APP_SCHEME, (request) => appSchemeResponse(request, dirname(page.rendererFile), launchNonce));
+  // The dev server's pages are not rewritten: they keep index.html's placeholder nonce.
+  const nonce = page.devUrl ? NONCE_PLACEHOLDER : launchNonce;
   ses.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy(NONCE_PLACEHOLDER)] } });
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy(nonce)] } });
   });
   ses.setPermissionRequestHandler((contents, permission, callback, details) =>
     callback(permissionDecision(permission, details.requestingUrl || contents.getURL(), page)),
@@ -88,6 +99,6 @@ export function createMainWindow(page: AppPage): BrowserWindow {
   });
   win.once('ready-to-show', () => win.show());
   if (page.devUrl) void win.loadURL(page.devUrl);
-  else void win.loadFile(page.rendererFile);
+  else void win.loadURL(APP_PAGE_URL);
   return win;
 }

@@ -20,6 +20,8 @@ import {
 const rendererFile = resolve('/opt/Roster/resources/app.asar/out/renderer/index.html');
 const built: AppPage = { devUrl: null, rendererFile };
 const dev: AppPage = { devUrl: 'http://localhost:5173/', rendererFile };
+// The built page is served as app://roster/index.html (electron/app-scheme.ts), no longer from file://.
+const ownPage = 'app://roster/index.html';
 const ownFile = pathToFileURL(rendererFile).href;
 const portal = { portalBaseUrl: 'http://192.168.1.20:8451' };
 
@@ -74,16 +76,25 @@ describe('external links: what the OS is asked to open', () => {
 
 describe('the app’s own page', () => {
   const table: [string, AppPage, boolean, string][] = [
-    [ownFile, built, true, 'the built index.html'],
-    [`${ownFile}#/members?x=1`, built, true, 'with a route'],
-    [pathToFileURL('/opt/Roster/resources/app.asar/out/renderer/other.html').href, built, false, 'another file beside it'],
+    [ownPage, built, true, 'the built index.html through the app scheme'],
+    [`${ownPage}#/members?x=1`, built, true, 'with a route'],
+    [ownFile, built, false, 'the same index.html through file://'],
+    ['app://roster/', built, false, 'the folder, not the page'],
+    ['app://roster/other.html', built, false, 'another file of the app scheme'],
+    ['app://roster/assets/index.js', built, false, 'an asset'],
+    ['app://evil/index.html', built, false, 'another host of the app scheme'],
+    ['app://roster.evil.test/index.html', built, false, 'a host that starts like it'],
+    ['app://roster:81/index.html', built, false, 'a port'],
+    ['app://user@roster/index.html', built, false, 'credentials'],
+    ['app-x://roster/index.html', built, false, 'a scheme that starts like it'],
+    ['https://roster/index.html', built, false, 'https with the same host'],
     [pathToFileURL('/tmp/evil/renderer/index.html').href, built, false, 'a file with the same ending elsewhere'],
     ['file:///etc/passwd', built, false, 'any other file'],
     ['http://localhost:5173/', built, false, 'a dev URL in the built app'],
     ['http://localhost:5173/#/members', dev, true, 'the dev server'],
     ['http://localhost:5173.evil.test/', dev, false, 'a host that starts like the dev server'],
     ['http://localhost:5174/', dev, false, 'another port'],
-    [ownFile, dev, false, 'a file while on the dev server'],
+    [ownPage, dev, false, 'the app scheme while on the dev server'],
     ['garbage', built, false, 'not a URL'],
   ];
   it.each(table)('%s → %s (%s)', (url, page, own) => {
@@ -91,24 +102,11 @@ describe('the app’s own page', () => {
   });
 });
 
-describe('the app’s own page where paths ignore case (Windows, macOS)', () => {
-  const upper = resolve('/Opt/Roster/Out/Renderer/index.html');
-  const page: AppPage = { devUrl: null, rendererFile: resolve('/opt/roster/out/renderer/index.html'), caseInsensitivePaths: true };
-  it('the same file written in another case is the page (Chromium capitalises a drive letter)', () => {
-    expect(isOwnPage(pathToFileURL(upper).href, page)).toBe(true);
-    expect(isOwnPage(pathToFileURL(upper).href, { ...page, caseInsensitivePaths: false })).toBe(false);
-    expect(isOwnPage(pathToFileURL(resolve('/opt/roster/out/renderer/other.html')).href, page)).toBe(false);
-  });
-  it('a name in decomposed Unicode is the same file as in composed', () => {
-    const nfc = resolve('/Users/José/Roster/index.html');
-    const nfd = nfc.normalize('NFD');
-    expect(isOwnPage(pathToFileURL(nfd).href, { devUrl: null, rendererFile: nfc })).toBe(true);
-  });
-});
-
 describe('navigation and new windows', () => {
   const table: [string, ReturnType<typeof navigationDecision>][] = [
-    [`${ownFile}#/settings`, { action: 'allow' }],
+    [`${ownPage}#/settings`, { action: 'allow' }],
+    [`${ownFile}#/settings`, { action: 'deny', openExternal: null }],
+    ['app://roster/other.html', { action: 'deny', openExternal: null }],
     ['https://example.com/help', { action: 'deny', openExternal: 'https://example.com/help' }],
     ['mailto:a@example.com', { action: 'deny', openExternal: 'mailto:a@example.com' }],
     ['http://example.com/', { action: 'deny', openExternal: null }],
@@ -122,6 +120,7 @@ describe('navigation and new windows', () => {
 
   it('a new window is never opened inside the app; only allowed links go outside', () => {
     expect(windowOpenDecision('https://example.com/', portal)).toEqual({ action: 'deny', openExternal: 'https://example.com/' });
+    expect(windowOpenDecision(ownPage, portal)).toEqual({ action: 'deny', openExternal: null });
     expect(windowOpenDecision(ownFile, portal)).toEqual({ action: 'deny', openExternal: null });
     expect(windowOpenDecision('file:///C:/Windows/System32/calc.exe', portal)).toEqual({ action: 'deny', openExternal: null });
   });
@@ -130,10 +129,11 @@ describe('navigation and new windows', () => {
 describe('browser permissions', () => {
   const denied = ['media', 'geolocation', 'notifications', 'openExternal', 'clipboard-read', 'hid', 'usb', 'serial', 'fullscreen', 'display-capture', 'unknown'];
   it.each(denied)('%s is refused (the app needs none)', (permission) => {
-    expect(permissionDecision(permission, ownFile, built)).toBe(false);
+    expect(permissionDecision(permission, ownPage, built)).toBe(false);
   });
   it('writing the clipboard ("Copy link") is allowed for the app’s own page only', () => {
-    expect(permissionDecision('clipboard-sanitized-write', `${ownFile}#/members`, built)).toBe(true);
+    expect(permissionDecision('clipboard-sanitized-write', `${ownPage}#/members`, built)).toBe(true);
+    expect(permissionDecision('clipboard-sanitized-write', `${ownFile}#/members`, built)).toBe(false);
     expect(permissionDecision('clipboard-sanitized-write', 'https://example.com/', built)).toBe(false);
     expect(permissionDecision('clipboard-sanitized-write', '', built)).toBe(false);
   });

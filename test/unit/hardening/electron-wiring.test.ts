@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 /**
@@ -19,6 +18,10 @@ const electron = vi.hoisted(() => {
 
 vi.mock('electron', () => ({
   shell: { openExternal: electron.openExternal },
+  protocol: {
+    registerSchemesAsPrivileged: (schemes: unknown) => (electron.handlers.schemes = () => schemes),
+    handle: (scheme: string, h: (...a: unknown[]) => unknown) => (electron.handlers[`protocol:${scheme}`] = h),
+  },
   session: {
     defaultSession: {
       webRequest: { onHeadersReceived: (h: (...a: unknown[]) => unknown) => (electron.handlers.headers = h) },
@@ -43,7 +46,7 @@ const { WINDOW_WEB_PREFERENCES } = await import('../../../src/main/core/external
 
 const rendererFile = resolve('/opt/Roster/out/renderer/index.html');
 const page = { devUrl: null, rendererFile };
-const own = pathToFileURL(rendererFile).href;
+const own = 'app://roster/index.html';
 
 function fakeContents() {
   const on: Record<string, (...args: unknown[]) => void> = {};
@@ -121,6 +124,10 @@ describe('the session and the window', () => {
     let headers: Record<string, string[]> = {};
     electron.handlers.headers!({ responseHeaders: {} }, (r: { responseHeaders: Record<string, string[]> }) => (headers = r.responseHeaders));
     expect(headers['Content-Security-Policy']![0]).not.toContain('unsafe-inline');
+    // The built page through app://roster/ (what it answers: electron-app-scheme.test.ts), a privileged standard scheme.
+    expect(electron.handlers['protocol:app']).toBeTypeOf('function');
+    expect(electron.handlers.schemes!()).toEqual([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+    expect(headers['Content-Security-Policy']![0]).not.toContain('ROSTER_CSP_NONCE');
   });
 
   it('the window gets the locked-down webPreferences and the preload', () => {
