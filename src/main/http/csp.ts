@@ -7,9 +7,8 @@ import { randomBytes } from 'node:crypto';
  * The renderer reads the nonce from `<meta property="csp-nonce" nonce="…">` in index.html.
  *
  * Web mode: a fresh 128-bit nonce per page load, written into the HTML (meta CSP and that meta) and
- * the header. The desktop app loads index.html from file://, which no server rewrites: it keeps the
- * placeholder below as a fixed nonce (weaker: the value is in the app's files; a per-launch nonce
- * needs the page served through a protocol handler, see test/HARDENING.md).
+ * the header. The desktop app: a fresh nonce per launch, written the same way by the app://roster/
+ * protocol handler (electron/app-scheme.ts). Only the dev server's page keeps the placeholder below.
  */
 export const NONCE_PLACEHOLDER = 'ROSTER_CSP_NONCE';
 
