@@ -53,6 +53,8 @@ export interface SoakReport {
     notDrained: number;
     delivered: number;
     sentNotDelivered: number;
+    /** Delivered, but its row is not 'sent': by the row's status (a kill between acceptance and record). */
+    deliveredNotSent: Record<string, number>;
     pendingWithoutInvitation: number;
     sameMessageIdAgain: number;
     duplicatedByRecipientAndKind: number;
@@ -159,7 +161,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     batches: { acknowledged: 0, acknowledgedWhole: 0, unacknowledged: 0, unacknowledgedAllOrNothing: 0, addressesAcknowledged: 0 },
     cancels: { acknowledged: 0, lost: 0 },
     edits: { acknowledged: 0, lost: 0 },
-    mails: { outboxSent: 0, dropped: 0, failed: 0, notDrained: 0, delivered: 0, sentNotDelivered: 0, pendingWithoutInvitation: 0, sameMessageIdAgain: 0, duplicatedByRecipientAndKind: 0, deadLinks: 0 },
+    mails: { outboxSent: 0, dropped: 0, failed: 0, notDrained: 0, delivered: 0, sentNotDelivered: 0, deliveredNotSent: {}, pendingWithoutInvitation: 0, sameMessageIdAgain: 0, duplicatedByRecipientAndKind: 0, deadLinks: 0 },
     integrity: { checks: 0, failures: [] },
     problems: [],
   };
@@ -386,6 +388,11 @@ function evaluate(
       report.problems.push(`mail to ${r.recipient} failed: ${r.last_error}`);
     } else mails.notDrained++;
   }
+  for (const id of receivedIds) {
+    const row = rowByMessageId.get(id);
+    const status = row ? `${row.status}${row.last_error ? ` (${row.last_error})` : ''}` : 'no outbox row';
+    if (row?.status !== 'sent') mails.deliveredNotSent[status] = (mails.deliveredNotSent[status] ?? 0) + 1;
+  }
   if (mails.notDrained) report.problems.push(`${mails.notDrained} mails still queued or claimed after the drain`);
   // Still owed: a member whose mail is still queued or claimed (a lease cut by a kill) is not lost yet.
   const owed = new Set(rows.filter((r) => r.status === 'queued' || r.status === 'sending').map((r) => r.recipient));
@@ -423,6 +430,7 @@ export function formatReport(r: SoakReport): string {
     `Batches unacknowledged (cut by a kill): ${r.batches.unacknowledged}, all or nothing: ${r.batches.unacknowledgedAllOrNothing}`,
     `Cancels acknowledged: ${r.cancels.acknowledged}, lost: ${r.cancels.lost}; edits acknowledged: ${r.edits.acknowledged}, lost: ${r.edits.lost}`,
     `Mails expected (outbox 'sent'): ${m.outboxSent}, delivered (distinct Message-IDs): ${m.delivered}, marked sent but never received: ${m.sentNotDelivered}`,
+    `Delivered but not recorded as sent (a kill between the server's acceptance and the record): ${Object.entries(m.deliveredNotSent).map(([k, n]) => `${n} ${k}`).join(', ') || '0'}`,
     `Mails dropped for dead links by the sender: ${m.dropped}; failed: ${m.failed}; still queued or claimed after the drain: ${m.notDrained}`,
     `Pending members without their invitation and none owed (lost): ${m.pendingWithoutInvitation}`,
     `Duplicated beyond the at-least-once window (two different mails of one kind to one address): ${m.duplicatedByRecipientAndKind}`,
