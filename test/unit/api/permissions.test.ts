@@ -71,6 +71,9 @@ const DUMMY: Record<string, unknown> = {
   'backup.create': {},
   'backup.restore': { name: 'probe.sqlite' },
   'backup.setSchedule': { daily: false, keep: 7 },
+  'orgTransfer.exportChunk': { cursor: null },
+  'orgTransfer.importPart': { uploadId: null, text: '' },
+  'orgTransfer.importCommit': { uploadId: '0'.repeat(32) },
 };
 
 function call(caller: Caller, path: string): Promise<unknown> {
