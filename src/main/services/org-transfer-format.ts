@@ -110,7 +110,7 @@ function refuse(path: readonly PropertyKey[], message: string): never {
 }
 
 /** Parses and checks a whole file; refuses with the JSON path of the first problem and what to fix. */
-export function parseOrganizationFile(text: string): OrganizationFile {
+export async function parseOrganizationFile(text: string): Promise<OrganizationFile> {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -123,14 +123,27 @@ export function parseOrganizationFile(text: string): OrganizationFile {
   if (head.version !== FORMAT_VERSION) refuse(['version'], `version ${String(head.version)} is not one this Roster reads (it reads version ${FORMAT_VERSION}).`);
   const bad = badText(raw, []);
   if (bad) refuse(bad, 'the text holds a control character or a broken character (half of an emoji): fix it in the file.');
-  const parsed = organizationFile.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    refuse(issue.path, issue.message);
+  // Everything but the members at once, then the members a slice at a time with the event loop
+  // free in between: 100,000 members are checked without holding other requests.
+  const { members, ...rest } = raw as { members?: unknown };
+  const top = organizationFile.omit({ members: true }).safeParse(rest);
+  if (!top.success) refuse(top.error.issues[0]!.path, top.error.issues[0]!.message);
+  if (!Array.isArray(members)) refuse(['members'], 'a list of members is expected.');
+  const checked: MemberEntry[] = [];
+  for (let i = 0; i < members.length; i += CHECK_SLICE) {
+    if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+    members.slice(i, i + CHECK_SLICE).forEach((m, j) => {
+      const r = memberPart.safeParse(m);
+      if (!r.success) refuse(['members', i + j, ...r.error.issues[0]!.path], r.error.issues[0]!.message);
+      checked.push(r.data);
+    });
   }
-  checkReferences(parsed.data);
-  return parsed.data;
+  const file: OrganizationFile = { ...top.data, members: checked };
+  checkReferences(file);
+  return file;
 }
+
+const CHECK_SLICE = 2000;
 
 /** Every key a row points at exists in the file, the tree has one root and no cycle, permissions are known. */
 function checkReferences(f: OrganizationFile): void {
