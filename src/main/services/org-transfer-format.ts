@@ -83,19 +83,16 @@ export type MemberEntry = z.infer<typeof memberPart>;
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** Where the first text is that the router would refuse (the same rule as its text check). */
+/** Where the first text is that the router would refuse (the same rule as its text check); paths built only on a find. */
 function badText(value: unknown, path: PropertyKey[]): PropertyKey[] | null {
   if (typeof value === 'string') return CONTROL.test(value) || LONE_SURROGATE.test(value) ? path : null;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const p = badText(value[i], [...path, i]);
-      if (p) return p;
-    }
-  } else if (value && typeof value === 'object')
-    for (const [k, v] of Object.entries(value)) {
-      const p = badText(v, [...path, k]);
-      if (p) return p;
-    }
+  if (value === null || typeof value !== 'object') return null;
+  const entries: [PropertyKey, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+  for (const [k, v] of entries) {
+    if (typeof v === 'string' ? !(CONTROL.test(v) || LONE_SURROGATE.test(v)) : v === null || typeof v !== 'object') continue;
+    const p = badText(v, [...path, k]);
+    if (p) return p;
+  }
   return null;
 }
 

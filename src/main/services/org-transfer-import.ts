@@ -13,7 +13,10 @@ import type { NewMember } from '../db/tables/member.table';
 import { isOwner, type AdminActor } from './actor';
 import { auditRow } from './audit';
 import type { ServiceDeps } from './deps';
+import { yieldToEventLoop } from './members/export-links';
 import type { MemberEntry, OrganizationFile } from './org-transfer-format';
+
+const INSERT_SLICE = 1000;
 
 /**
  * Import of an organization file (checked whole by org-transfer-format.ts) as a NEW organization,
@@ -103,8 +106,10 @@ export async function importOrganization(deps: ServiceDeps, actor: AdminActor & 
     const memberId = new Map<number, number>();
     const inviters: { memberId: number; inviterId: number }[] = [];
     const ordered = [...file.members].sort((a, b) => a.key - b.key);
-    for (let i = 0; i < ordered.length; i += 5000) {
-      const part = ordered.slice(i, i + 5000);
+    for (let i = 0; i < ordered.length; i += INSERT_SLICE) {
+      // The event loop breathes between slices (SQLite's statements run synchronously).
+      if (i > 0) await yieldToEventLoop();
+      const part = ordered.slice(i, i + INSERT_SLICE);
       const rows: NewMember[] = part.map((m) => ({
         organization_id: org.id,
         person_id: m.hasPerson || m === meInFile ? people.ids.get(normalizeEmail(m.email))! : null,
