@@ -21,7 +21,7 @@ import { MIGRATIONS, staticMigrationProvider } from './migrations';
  * count check of every table. Any failure rolls it all back: the target is left as empty as it was.
  * Refusals (a source that is not a Roster store or is newer, a target holding data or another
  * application's tables, an unreachable server) carry a typed code and touch nothing.
- * (About 370 lines: one procedure whose steps share the snapshot and the open transaction;
+ * (About 400 lines: one procedure whose steps share the snapshot and the open transaction;
  * kept together so the all-or-nothing reads in one place.)
  */
 
