@@ -1,21 +1,25 @@
 // npm run move-to-postgres -- --from <data folder or roster.sqlite> --database-url postgres://user:pass@host:5432/db
 // Copies a desktop directory (SQLite) into an EMPTY PostgreSQL database in one transaction, checks
 // every table's row count, and leaves the SQLite file untouched. Quit Roster on that desktop first:
-// changes made during the move would stay behind in the SQLite file. See README, Team mode.
+// changes made during the move would stay behind in the SQLite file (or move from Settings, which
+// pauses the running app's writes itself). --remember records the choice in the data folder
+// (store.json), so Roster opens PostgreSQL at its next start. See README, Team mode.
 import { parseArgs } from 'node:util';
+import { existsSync, statSync } from 'node:fs';
 import { redactDatabaseUrl } from '../src/main/db/directory';
+import { writeStoreChoice, STORE_CHOICE_FILE } from '../src/main/db/store-choice';
 import { moveToPostgres, MoveRefusedError, type MoveProgress } from '../src/main/db/move-to-postgres';
 
-const USAGE = 'Usage: npm run move-to-postgres -- --from <data folder or roster.sqlite> --database-url postgres://user:password@host:5432/database';
+const USAGE = 'Usage: npm run move-to-postgres -- --from <data folder or roster.sqlite> --database-url postgres://user:password@host:5432/database [--remember]';
 
 function fmt(n: number): string {
   return n.toLocaleString('en-US');
 }
 
 async function main(): Promise<number> {
-  let values: { from?: string; 'database-url'?: string; help?: boolean };
+  let values: { from?: string; 'database-url'?: string; help?: boolean; remember?: boolean };
   try {
-    ({ values } = parseArgs({ options: { from: { type: 'string' }, 'database-url': { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({ options: { from: { type: 'string' }, 'database-url': { type: 'string' }, help: { type: 'boolean', short: 'h' }, remember: { type: 'boolean' } } }));
   } catch (e) {
     console.error(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
     return 2;
@@ -24,6 +28,10 @@ async function main(): Promise<number> {
   if (values.help || !values.from || !url) {
     console.error(USAGE);
     return values.help ? 0 : 2;
+  }
+  if (values.remember && !(existsSync(values.from) && statSync(values.from).isDirectory())) {
+    console.error(`--remember needs --from to be the data folder (it writes ${STORE_CHOICE_FILE} there).\n${USAGE}`);
+    return 2;
   }
   console.log(`Moving ${values.from} to ${redactDatabaseUrl(url)}`);
   const started = Date.now();
@@ -46,7 +54,10 @@ async function main(): Promise<number> {
     const result = await moveToPostgres({ from: values.from, databaseUrl: url, onProgress });
     console.log(`\nRow counts checked (SQLite → PostgreSQL), committed in ${((Date.now() - started) / 1000).toFixed(1)} s:`);
     for (const t of result.tables) console.log(`  ${t.table.padEnd(22)} ${fmt(t.source).padStart(11)} → ${fmt(t.target)}`);
-    console.log(`\nDone. Start Roster with ROSTER_DATABASE_URL (or --database-url) pointing at this database. ${result.source} was not changed.`);
+    if (values.remember) {
+      writeStoreChoice(values.from, url, new Date());
+      console.log(`\nDone. ${STORE_CHOICE_FILE} in ${values.from} now points Roster at this database at its next start. ${result.source} was not changed.`);
+    } else console.log(`\nDone. Start Roster with ROSTER_DATABASE_URL (or --database-url) pointing at this database (--remember records that in the data folder). ${result.source} was not changed.`);
     console.log('SMTP and SCIM passwords were copied encrypted: only this desktop (its data folder key) can read them; re-enter them on the others.');
     return 0;
   } catch (e) {

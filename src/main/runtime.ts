@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { AdjustableClock, systemClock, type Clock } from './core/clock';
 import { DATABASE_FILE, type OpenedStore } from './db/connect';
 import { openDirectory } from './db/directory';
+import { chooseStore } from './db/store-choice';
+import { createStoreRuntime } from './services/org-transfer-store';
 import { startChangeFeed, type ChangeFeed } from './db/notify-postgres';
 import { createMail } from './mail';
 import { fileSecretBox, type SecretBox } from './mail/secrets';
@@ -54,7 +56,8 @@ export async function startRuntime(opts: {
    */
   databaseUrl?: string | null;
 }): Promise<Runtime> {
-  const databaseUrl = opts.databaseUrl ?? (process.env.ROSTER_DATABASE_URL || null);
+  // --database-url, then ROSTER_DATABASE_URL, then the choice recorded by Settings' move (store.json), else SQLite.
+  const { databaseUrl, source } = chooseStore(opts.dataDir, opts.databaseUrl);
   const store = await openDirectory(databaseUrl ? { databaseUrl } : { sqlitePath: join(opts.dataDir, DATABASE_FILE) });
   const testClock = process.env.NODE_ENV === 'test' ? new AdjustableClock() : null;
   const clock = opts.clock ?? testClock ?? systemClock;
@@ -84,11 +87,32 @@ export async function startRuntime(opts: {
   // Pushes queued directory changes to the organization's SCIM server; idles until sync is set up.
   sync.sender.start();
   // Invitations expire on their own; a sweep each minute keeps the tables right while nobody looks.
-  const sweep = setInterval(() => void expireDue(services.deps).catch(() => undefined), 60_000);
+  let sweep = setInterval(() => void expireDue(services.deps).catch(() => undefined), 60_000);
   sweep.unref();
   // Backups of the SQLite store: on demand, and daily when the schedule says so (checked hourly).
   services.backup = createBackup({ store, dataDir: opts.dataDir, clock });
   services.backup.start();
+  // Settings shows the store; its move to PostgreSQL pauses what writes on its own while it copies.
+  services.store = createStoreRuntime({
+    store,
+    dataDir: opts.dataDir,
+    databaseUrl,
+    source,
+    clock,
+    pause: async () => {
+      clearInterval(sweep);
+      services.backup?.stop();
+      await mail.sender.stop();
+      await sync.sender.stop();
+    },
+    resume: () => {
+      sweep = setInterval(() => void expireDue(services.deps).catch(() => undefined), 60_000);
+      sweep.unref();
+      services.backup?.start();
+      mail.sender.start();
+      sync.sender.start();
+    },
+  });
   return {
     store,
     services,

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { redactDatabaseUrl } from './db/directory';
 import { DataFolderNotWritable, notWritableMessage } from './core/data-folder';
 import { DataFolderLocked, lockDataFolder } from './data-lock';
 import { createWebServer } from './http/web-server';
@@ -22,7 +21,8 @@ async function main(): Promise<void> {
   // One process per data folder: a second one says which process holds it and exits.
   lockDataFolder(dataDir);
   let base = '';
-  const databaseUrl = values['database-url'] ?? (process.env.ROSTER_DATABASE_URL || null);
+  // Then ROSTER_DATABASE_URL, then the choice Settings recorded (db/store-choice.ts).
+  const databaseUrl = values['database-url'] ?? null;
   const runtime = await startRuntime({ dataDir, databaseUrl, publicBaseUrl: () => process.env.ROSTER_PUBLIC_URL ?? base });
   const server = createWebServer({ runtime, rendererDir, port });
   server.listen(port, '127.0.0.1', () => {
@@ -31,7 +31,12 @@ async function main(): Promise<void> {
     base = `http://127.0.0.1:${actual}`;
     console.log(`Roster listening on ${base}`);
     console.log(`Data folder: ${dataDir}`);
-    console.log(databaseUrl ? `Directory: PostgreSQL ${redactDatabaseUrl(databaseUrl)}` : 'Directory: this computer only (SQLite in the data folder)');
+    const store = runtime.services.store?.info();
+    console.log(
+      store?.kind === 'postgres'
+        ? `Directory: PostgreSQL ${store.user}@${store.host}:${store.port}/${store.database}${store.source === 'settings' ? ' (chosen in Settings: store.json)' : ''}`
+        : 'Directory: this computer only (SQLite in the data folder)',
+    );
   });
   const stop = () => {
     server.close();

@@ -5,6 +5,7 @@ import { backupRouter } from './routers/backup';
 import { mailRouter } from './routers/mail';
 import { membersRouter } from './routers/members';
 import { organizationsRouter } from './routers/organizations';
+import { orgTransferRouter } from './routers/org-transfer';
 import { portalRouter } from './routers/portal';
 import { syncRouter } from './routers/sync';
 import { createCallerFactory, router } from './trpc';
@@ -21,6 +22,7 @@ export const appRouter = router({
   portal: portalRouter,
   sync: syncRouter,
   backup: backupRouter,
+  orgTransfer: orgTransferRouter,
 });
 
 export type AppRouter = typeof appRouter;

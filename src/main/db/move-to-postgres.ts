@@ -21,7 +21,7 @@ import { MIGRATIONS, staticMigrationProvider } from './migrations';
  * count check of every table. Any failure rolls it all back: the target is left as empty as it was.
  * Refusals (a source that is not a Roster store or is newer, a target holding data or another
  * application's tables, an unreachable server) carry a typed code and touch nothing.
- * (About 370 lines: one procedure whose steps share the snapshot and the open transaction;
+ * (About 400 lines: one procedure whose steps share the snapshot and the open transaction;
  * kept together so the all-or-nothing reads in one place.)
  */
 
@@ -66,6 +66,11 @@ export interface MoveOptions {
   databaseUrl: string;
   /** Rows per INSERT (default 5,000). */
   chunkRows?: number;
+  /**
+   * The running app moves its own folder (Settings): it holds the folder's lock and has paused its
+   * writes (db/write-hold.ts) before calling, so the lock is not a reason to refuse.
+   */
+  heldByCaller?: boolean;
   /** Called as the move goes; an exception thrown here aborts the move (rolled back). */
   onProgress?: (p: MoveProgress) => void;
 }
@@ -86,10 +91,10 @@ export function sourceFileOf(from: string): string {
 }
 
 /** Read-only checks of the source; the identity checks are the ones the app makes before opening. */
-function checkSource(file: string): void {
+function checkSource(file: string, heldByCaller: boolean): void {
   // A Roster still running on the folder would go on writing changes the move leaves behind.
   const running = lockHolder(dirname(file));
-  if (running !== null)
+  if (running !== null && !(heldByCaller && running === process.pid))
     throw new MoveRefusedError('source-in-use', `Roster is running on ${dirname(file)} (pid ${running}): quit it first, so that no change stays behind in the SQLite file. Nothing was moved.`);
   try {
     checkStoreIdentity(file);
@@ -299,9 +304,33 @@ async function countRows(source: SQLite.Database, client: pg.ClientBase, plans: 
   return out;
 }
 
+/** The checks of a move's target alone (URL, connection, an empty database of its own), touching nothing. */
+export async function testMoveTarget(databaseUrl: string): Promise<ParsedDatabaseUrl> {
+  let where: ParsedDatabaseUrl;
+  try {
+    where = parseDatabaseUrl(databaseUrl);
+  } catch (e) {
+    throw new MoveRefusedError('target-url', e instanceof Error ? e.message : String(e));
+  }
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000, application_name: 'roster-move' });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (e) {
+    await client.end().catch(() => {});
+    throw new MoveRefusedError('target-connection', explainConnectError(e, where).message);
+  }
+  try {
+    await checkTarget(client, where);
+    return where;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
 export async function moveToPostgres(opts: MoveOptions): Promise<MoveResult> {
   const file = sourceFileOf(opts.from);
-  checkSource(file);
+  checkSource(file, opts.heldByCaller ?? false);
   let where: ParsedDatabaseUrl;
   try {
     where = parseDatabaseUrl(opts.databaseUrl);

@@ -4,6 +4,7 @@ import type { Db } from '../db/database';
 import type { MailRuntime } from '../mail/service';
 import type { SyncRuntime } from '../sync/service';
 import type { BackupRuntime } from './backup';
+import type { StoreRuntime } from './org-transfer-store';
 import type { Notifier, ServiceDeps } from './deps';
 import { PortalSettingsStore, type PortalSettings } from './portal-settings';
 import { AttackNotices } from './attack-notice';
@@ -30,6 +31,8 @@ export interface Services {
   sync?: SyncRuntime;
   /** Backups of the SQLite store (set by the runtime, and by tests that back up). */
   backup?: BackupRuntime;
+  /** Which store is in use, and the install Owner's move to PostgreSQL (set by the runtime). */
+  store?: StoreRuntime;
   /** Where the invitee pages listen and what links start with (settings of the install). */
   portal: PortalSettingsStore;
   /** The desktop app's invitee pages server (absent in web mode, where they run beside the console). */

@@ -4,6 +4,7 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { BackupsCard } from '../components/BackupsCard';
+import { OrgTransferSettings } from '../components/OrgTransferCard';
 import { PortalSettingsCard } from '../components/PortalSettingsCard';
 import { errorMessage, useTRPC } from '../trpc';
 import { useMe } from '../me';
@@ -63,6 +64,7 @@ export function SettingsPage() {
       </Paper>
       {me.installOwner && <PortalSettingsCard />}
       {me.installOwner && <BackupsCard />}
+      <OrgTransferSettings />
     </Stack>
   );
 }

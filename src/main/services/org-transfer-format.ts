@@ -1,0 +1,194 @@
+import { z } from 'zod';
+import { BUILTIN_ROLES, isConsolePermission, moduleKey } from '../../shared/permissions';
+import { MEMBER_STATUSES } from '../../shared/statuses';
+import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, MAX_PHONE_LENGTH } from '../../shared/invite-entry';
+import { isValidEmail, normalizeEmail } from '../core/addresses';
+import { DomainError } from '../core/errors';
+import { mailSettingsInput } from '../mail/service';
+import { moduleInput, permissionList, roleDescription, roleName } from './roles';
+import { settingsInput } from './organizations';
+
+/**
+ * The organization file, format "roster-organization" version 1 (docs/organization-format.md).
+ * Ids in the file are "keys": the exporting install's ids, used only to tie rows together; an
+ * import gives every row a new id. The schema reuses the validators the router uses for the same
+ * values (role names, descriptions, modules, mail settings, organization settings), so a file
+ * holds nothing the console itself would refuse.
+ */
+export const FORMAT = 'roster-organization';
+export const FORMAT_VERSION = 1;
+
+const key = z.number().int().positive();
+const iso = z.iso.datetime({ offset: true });
+const isoOrNull = iso.nullable();
+
+const organizationPart = settingsInput
+  .pick({ name: true, invitationValidityDays: true, allowDomains: true, denyDomains: true, blockDisposable: true, requirePhone: true, timeZone: true, idleLockMinutes: true })
+  .extend({ createdAt: iso });
+
+const accountPart = z.object({ key, parent: key.nullable(), name: z.string().trim().min(1, 'Give the sub-account a name.').max(200), createdAt: iso });
+
+const rolePart = z.object({
+  key,
+  name: roleName,
+  builtin: z.enum(BUILTIN_ROLES).nullable(),
+  description: roleDescription,
+  permissions: permissionList,
+  createdAt: iso,
+});
+
+const grantPart = z.object({ role: key, account: key });
+const permissionPart = z.object({ permission: z.string().min(1).max(100), account: key });
+
+const memberPart = z.object({
+  key,
+  email: z.string().trim().max(MAX_EMAIL_LENGTH).refine(isValidEmail, 'Not a valid email address.'),
+  name: z.string().trim().max(MAX_NAME_LENGTH).nullable(),
+  phone: z.string().trim().max(MAX_PHONE_LENGTH).nullable(),
+  status: z.enum(MEMBER_STATUSES),
+  /** Whether the member had signed up (a person with a sign-in); never a password or its hash. */
+  hasPerson: z.boolean(),
+  invitedBy: key.nullable(),
+  invitedAt: isoOrNull,
+  inviteExpiresAt: isoOrNull,
+  acceptedAt: isoOrNull,
+  statusChangedAt: iso,
+  createdAt: iso,
+  updatedAt: iso,
+  roles: z.array(grantPart).max(1000),
+  permissions: z.array(permissionPart).max(1000),
+  accounts: z.array(key).max(1000),
+});
+
+const mailPart = mailSettingsInput.omit({ password: true });
+
+export const organizationFile = z.object({
+  format: z.literal(FORMAT, `This is not a Roster organization file (its "format" must be "${FORMAT}").`),
+  version: z.literal(FORMAT_VERSION, `This file is of a version this Roster cannot read (it reads version ${FORMAT_VERSION}): update Roster.`),
+  exportedAt: iso,
+  exportedBy: z.string().max(MAX_EMAIL_LENGTH),
+  organization: organizationPart,
+  accounts: z.array(accountPart).min(1).max(100_000),
+  roles: z.array(rolePart).min(1).max(10_000),
+  modules: z.array(moduleInput).max(1000),
+  mail: mailPart.nullable(),
+  members: z.array(memberPart).max(1_000_000),
+  /** The member count the exporter wrote last: a truncated file is refused. */
+  end: z.object({ members: z.number().int().min(0) }),
+});
+export type OrganizationFile = z.infer<typeof organizationFile>;
+export type MemberEntry = z.infer<typeof memberPart>;
+
+// oxlint-disable-next-line no-control-regex -- finding control characters is the point (as the router's text check).
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Where the first text is that the router would refuse (the same rule as its text check); paths built only on a find. */
+function badText(value: unknown, path: PropertyKey[]): PropertyKey[] | null {
+  if (typeof value === 'string') return CONTROL.test(value) || LONE_SURROGATE.test(value) ? path : null;
+  if (value === null || typeof value !== 'object') return null;
+  const entries: [PropertyKey, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+  for (const [k, v] of entries) {
+    if (typeof v === 'string' ? !(CONTROL.test(v) || LONE_SURROGATE.test(v)) : v === null || typeof v !== 'object') continue;
+    const p = badText(v, [...path, k]);
+    if (p) return p;
+  }
+  return null;
+}
+
+/** "$.members[12].email" from zod's path. */
+export function jsonPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, p) => (typeof p === 'number' ? `${out}[${p}]` : `${out}.${String(p)}`), '$');
+}
+
+function refuse(path: readonly PropertyKey[], message: string): never {
+  const where = jsonPath(path);
+  throw new DomainError('VALIDATION', `${where}: ${message}`, { field: where });
+}
+
+/** Parses and checks a whole file; refuses with the JSON path of the first problem and what to fix. */
+export async function parseOrganizationFile(text: string): Promise<OrganizationFile> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new DomainError('VALIDATION', `The file is not valid JSON (${e instanceof Error ? e.message : String(e)}): choose a file Roster exported.`, { field: '$' });
+  }
+  const head = raw as { format?: unknown; version?: unknown } | null;
+  // Format and version first: a wrong file says so rather than listing its first odd field.
+  if (!head || typeof head !== 'object' || head.format !== FORMAT) refuse(['format'], `this is not a Roster organization file (expected "format": "${FORMAT}").`);
+  if (head.version !== FORMAT_VERSION) refuse(['version'], `version ${String(head.version)} is not one this Roster reads (it reads version ${FORMAT_VERSION}).`);
+  const bad = badText(raw, []);
+  if (bad) refuse(bad, 'the text holds a control character or a broken character (half of an emoji): fix it in the file.');
+  // Everything but the members at once, then the members a slice at a time with the event loop
+  // free in between: 100,000 members are checked without holding other requests.
+  const { members, ...rest } = raw as { members?: unknown };
+  const top = organizationFile.omit({ members: true }).safeParse(rest);
+  if (!top.success) refuse(top.error.issues[0]!.path, top.error.issues[0]!.message);
+  if (!Array.isArray(members)) refuse(['members'], 'a list of members is expected.');
+  const checked: MemberEntry[] = [];
+  for (let i = 0; i < members.length; i += CHECK_SLICE) {
+    if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+    members.slice(i, i + CHECK_SLICE).forEach((m, j) => {
+      const r = memberPart.safeParse(m);
+      if (!r.success) refuse(['members', i + j, ...r.error.issues[0]!.path], r.error.issues[0]!.message);
+      checked.push(r.data);
+    });
+  }
+  const file: OrganizationFile = { ...top.data, members: checked };
+  checkReferences(file);
+  return file;
+}
+
+const CHECK_SLICE = 2000;
+
+/** Every key a row points at exists in the file, the tree has one root and no cycle, permissions are known. */
+function checkReferences(f: OrganizationFile): void {
+  const accounts = new Map(f.accounts.map((a) => [a.key, a]));
+  if (accounts.size !== f.accounts.length) refuse(['accounts'], 'two sub-accounts have the same key.');
+  const roots = f.accounts.filter((a) => a.parent === null);
+  if (roots.length !== 1) refuse(['accounts'], `exactly one account (the company account) has "parent": null, not ${roots.length}.`);
+  f.accounts.forEach((a, i) => {
+    if (a.parent !== null && !accounts.has(a.parent)) refuse(['accounts', i, 'parent'], `no account has key ${a.parent}.`);
+    const seen = new Set<number>();
+    for (let cur: number | null = a.key; cur !== null; cur = accounts.get(cur)?.parent ?? null) {
+      if (seen.has(cur)) refuse(['accounts', i, 'parent'], 'the sub-accounts form a cycle.');
+      seen.add(cur);
+    }
+  });
+  const moduleKeys = new Set(f.modules.map((m) => moduleKey(m.key)));
+  if (moduleKeys.size !== f.modules.length) refuse(['modules'], 'two modules have the same key.');
+  const known = (p: string) => isConsolePermission(p) || moduleKeys.has(p);
+  const roles = new Set(f.roles.map((r) => r.key));
+  if (roles.size !== f.roles.length) refuse(['roles'], 'two roles have the same key.');
+  const roleNames = new Set<string>();
+  f.roles.forEach((r, i) => {
+    if (roleNames.has(r.name.toLowerCase())) refuse(['roles', i, 'name'], `two roles are named "${r.name}".`);
+    roleNames.add(r.name.toLowerCase());
+    r.permissions.forEach((p, j) => known(p) || refuse(['roles', i, 'permissions', j], `"${p}" is not a permission of Roster or of a module in the file.`));
+  });
+  for (const b of BUILTIN_ROLES) if (f.roles.filter((r) => r.builtin === b).length !== 1) refuse(['roles'], `the file must hold the built-in role "${b}" exactly once.`);
+  if (f.end.members !== f.members.length) refuse(['end', 'members'], `the file says it holds ${f.end.members} members but ${f.members.length} are in it: the file is cut short.`);
+  const members = new Set<number>();
+  const live = new Set<string>();
+  f.members.forEach((m, i) => {
+    if (members.has(m.key)) refuse(['members', i, 'key'], `two members have the key ${m.key}.`);
+    members.add(m.key);
+    if (m.status === 'deleted') return;
+    const address = normalizeEmail(m.email);
+    if (live.has(address)) refuse(['members', i, 'email'], `${m.email} is in the file twice (an address is one member, unless deleted).`);
+    live.add(address);
+  });
+  f.members.forEach((m, i) => {
+    if (m.invitedBy !== null && !members.has(m.invitedBy)) refuse(['members', i, 'invitedBy'], `no member has key ${m.invitedBy}.`);
+    m.roles.forEach((g, j) => {
+      if (!roles.has(g.role)) refuse(['members', i, 'roles', j, 'role'], `no role has key ${g.role}.`);
+      if (!accounts.has(g.account)) refuse(['members', i, 'roles', j, 'account'], `no account has key ${g.account}.`);
+    });
+    m.permissions.forEach((g, j) => {
+      if (!known(g.permission)) refuse(['members', i, 'permissions', j, 'permission'], `"${g.permission}" is not a permission of Roster or of a module in the file.`);
+      if (!accounts.has(g.account)) refuse(['members', i, 'permissions', j, 'account'], `no account has key ${g.account}.`);
+    });
+    m.accounts.forEach((a, j) => accounts.has(a) || refuse(['members', i, 'accounts', j], `no account has key ${a}.`));
+  });
+}

@@ -1,0 +1,168 @@
+import { randomBytes } from 'node:crypto';
+import { DomainError } from '../core/errors';
+import { insertAuditRows } from '../db/repos/audit.repo';
+import { listAccounts } from '../db/repos/accounts.repo';
+import { findMailSettings } from '../db/repos/mail-settings.repo';
+import { listModules } from '../db/repos/modules.repo';
+import { countMembersOf, grantsOfPage, memberPage } from '../db/repos/org-transfer.repo';
+import { listRoles, rolePermissions } from '../db/repos/roles.repo';
+import type { Member } from '../db/tables/member.table';
+import type { AdminActor } from './actor';
+import { auditRow } from './audit';
+import type { ServiceDeps } from './deps';
+import { yieldToEventLoop } from './members/export-links';
+import { FORMAT, FORMAT_VERSION, parseOrganizationFile, type MemberEntry } from './org-transfer-format';
+import { importOrganization, requireOwner, type ImportResult } from './org-transfer-import';
+import { requireOrganization, settingsOf } from './organizations';
+
+export type { ImportResult };
+
+/**
+ * Export and import of one whole organization as a JSON file (issue 16, "Backup and restore").
+ * Export goes out in chunks the console asks for one after the other (header, then members by
+ * id, 2,000 a chunk): no call holds the server for long and none keeps state between calls.
+ * Import comes in as text parts (each under the request cap), then is checked whole and written in
+ * ONE transaction: all or nothing. It queues no mail; pending invitations need a resend.
+ */
+
+export const EXPORT_PAGE = 2000;
+/** Text per import part: under the router's 1 MB body cap even when JSON-escaped. */
+export const IMPORT_PART_CHARS = 256 * 1024;
+const MAX_IMPORT_CHARS = 512 * 1024 * 1024;
+const UPLOAD_IDLE_MS = 15 * 60_000;
+
+export interface ExportCursor {
+  afterId: number;
+  written: number;
+}
+
+export interface ExportChunk {
+  text: string;
+  next: ExportCursor | null;
+  total: number;
+}
+
+/** The file's beginning (everything but the members), and one audit row for the export. */
+async function exportHeader(deps: ServiceDeps, actor: AdminActor, organizationId: number): Promise<ExportChunk> {
+  const db = deps.db;
+  const org = await requireOrganization(db, organizationId);
+  const roles = await listRoles(db, organizationId);
+  const perms = await rolePermissions(
+    db,
+    roles.map((r) => r.id),
+  );
+  const mail = await findMailSettings(db, organizationId);
+  const settings = settingsOf(org);
+  const now = deps.clock.now().toISOString();
+  const total = await countMembersOf(db, organizationId);
+  const head = {
+    format: FORMAT,
+    version: FORMAT_VERSION,
+    exportedAt: now,
+    exportedBy: actor.label,
+    organization: {
+      name: settings.name,
+      invitationValidityDays: settings.invitationValidityDays,
+      allowDomains: settings.allowDomains,
+      denyDomains: settings.denyDomains,
+      blockDisposable: settings.blockDisposable,
+      requirePhone: settings.requirePhone,
+      timeZone: settings.timeZone,
+      idleLockMinutes: settings.idleLockMinutes,
+      createdAt: org.created_at,
+    },
+    accounts: (await listAccounts(db, organizationId)).map((a) => ({ key: a.id, parent: a.parent_id, name: a.name, createdAt: a.created_at })),
+    roles: roles.map((r) => ({
+      key: r.id,
+      name: r.name,
+      builtin: r.builtin,
+      description: r.description,
+      permissions: perms.filter((p) => p.role_id === r.id).map((p) => p.permission),
+      createdAt: r.created_at,
+    })),
+    modules: (await listModules(db, organizationId)).map((m) => ({ key: m.key, name: m.name, adminOnly: m.admin_only === 1 })),
+    // The SMTP password never leaves (nor the SMS gateway address, which carries its key).
+    mail: mail ? { host: mail.host, port: mail.port, security: mail.security, username: mail.username, fromName: mail.from_name, fromAddress: mail.from_address } : null,
+  };
+  await insertAuditRows(db, [auditRow(organizationId, actor, 'organization.export', { type: 'organization', id: org.id, label: org.name }, null, { members: total, format: FORMAT, version: FORMAT_VERSION }, now)]);
+  const json = JSON.stringify(head, null, 1);
+  return { text: `${json.slice(0, -2)},\n "members": [\n`, next: { afterId: 0, written: 0 }, total };
+}
+
+function memberEntry(m: Member, g: Awaited<ReturnType<typeof grantsOfPage>>): MemberEntry {
+  return {
+    key: m.id,
+    email: m.email,
+    name: m.name,
+    phone: m.phone,
+    status: m.status,
+    hasPerson: m.person_id !== null,
+    invitedBy: m.invited_by_member_id,
+    invitedAt: m.invited_at,
+    inviteExpiresAt: m.invite_expires_at,
+    acceptedAt: m.accepted_at,
+    statusChangedAt: m.status_changed_at,
+    createdAt: m.created_at,
+    updatedAt: m.updated_at,
+    roles: g.roles.filter((r) => r.member_id === m.id).map((r) => ({ role: r.role_id, account: r.account_id })),
+    permissions: g.permissions.filter((p) => p.member_id === m.id).map((p) => ({ permission: p.permission, account: p.account_id })),
+    accounts: g.accounts.filter((a) => a.member_id === m.id).map((a) => a.account_id),
+  };
+}
+
+/** One chunk of the file: the header for no cursor, else the next members; the last closes the file. */
+export async function exportChunk(deps: ServiceDeps, actor: AdminActor, organizationId: number, cursor: ExportCursor | null): Promise<ExportChunk> {
+  requireOwner(actor);
+  if (cursor === null) return exportHeader(deps, actor, organizationId);
+  const page = await memberPage(deps.db, organizationId, cursor.afterId, EXPORT_PAGE);
+  const g = await grantsOfPage(
+    deps.db,
+    page.map((m) => m.id),
+  );
+  const byMember = { roles: [...g.roles], permissions: [...g.permissions], accounts: [...g.accounts] };
+  const lines = page.map((m) => ` ${JSON.stringify(memberEntry(m, byMember))}`);
+  const written = cursor.written + page.length;
+  const sep = cursor.written > 0 && page.length > 0 ? ',\n' : '';
+  const body = `${sep}${lines.join(',\n')}`;
+  if (page.length < EXPORT_PAGE) return { text: `${body}\n ],\n "end": { "members": ${written} }\n}\n`, next: null, total: written };
+  return { text: body, next: { afterId: page[page.length - 1]!.id, written }, total: await countMembersOf(deps.db, organizationId) };
+}
+
+interface Upload {
+  personId: number;
+  parts: string[];
+  size: number;
+  touched: number;
+}
+const uploads = new Map<string, Upload>();
+
+/** Keeps one part of a file being imported; returns the upload's id (kept in memory, dropped when idle). */
+export function importPart(actor: AdminActor, uploadId: string | null, text: string): { uploadId: string; received: number } {
+  requireOwner(actor);
+  const now = Date.now();
+  for (const [id, u] of uploads) if (now - u.touched > UPLOAD_IDLE_MS) uploads.delete(id);
+  const id = uploadId ?? randomBytes(16).toString('hex');
+  const upload = uploadId ? uploads.get(uploadId) : { personId: actor.personId, parts: [], size: 0, touched: now };
+  if (!upload || upload.personId !== actor.personId) throw new DomainError('NOT_FOUND', 'This import was interrupted: choose the file again.');
+  upload.size += text.length;
+  if (upload.size > MAX_IMPORT_CHARS) {
+    uploads.delete(id);
+    throw new DomainError('VALIDATION', 'The file is larger than Roster imports (512 MB).');
+  }
+  upload.parts.push(text);
+  upload.touched = now;
+  uploads.set(id, upload);
+  return { uploadId: id, received: upload.size };
+}
+
+/** Checks the whole uploaded file, then creates the organization in one transaction. */
+export async function importCommit(deps: ServiceDeps, actor: AdminActor & { email: string }, uploadId: string): Promise<ImportResult> {
+  requireOwner(actor);
+  const upload = uploads.get(uploadId);
+  if (!upload || upload.personId !== actor.personId) throw new DomainError('NOT_FOUND', 'This import was interrupted: choose the file again.');
+  uploads.delete(uploadId);
+  await yieldToEventLoop();
+  const file = await parseOrganizationFile(upload.parts.join(''));
+  upload.parts = [];
+  return importOrganization(deps, actor, file);
+}

@@ -1,0 +1,184 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { saveMailSettings } from '../../../src/main/db/repos/mail-settings.repo';
+import { IMPORT_PART_CHARS } from '../../../src/main/services/org-transfer';
+import { caught, createEnv, invite, inviteAndAccept, registerOwner, roleId, signedIn, type Caller, type TestEnv } from '../helpers';
+
+/** The whole file, chunk by chunk, as the Settings card fetches it. */
+async function exportFile(caller: Caller): Promise<string> {
+  let text = '';
+  let cursor: { afterId: number; written: number } | null = null;
+  for (;;) {
+    const chunk: { text: string; next: { afterId: number; written: number } | null } = await caller.orgTransfer.exportChunk({ cursor });
+    text += chunk.text;
+    if (!chunk.next) return text;
+    cursor = chunk.next;
+  }
+}
+
+/** Sends the file in parts, as the Settings card does, then commits it. */
+async function importFile(caller: Caller, text: string) {
+  let uploadId: string | null = null;
+  for (let i = 0; i < text.length || i === 0; i += IMPORT_PART_CHARS) {
+    uploadId = (await caller.orgTransfer.importPart({ uploadId, text: text.slice(i, i + IMPORT_PART_CHARS) })).uploadId;
+  }
+  return caller.orgTransfer.importCommit({ uploadId: uploadId! });
+}
+
+type Doc = {
+  exportedAt: string;
+  accounts: { key: number; parent: number | null; name: string }[];
+  roles: { key: number; name: string }[];
+  members: { key: number; email: string; invitedBy: number | null; roles: { role: number; account: number }[]; permissions: { permission: string; account: number }[]; accounts: number[] }[];
+};
+
+/** The file with its keys replaced by what they stand for (account paths, role names, addresses). */
+function meaning(text: string) {
+  const doc = JSON.parse(text) as Doc;
+  const accounts = new Map(doc.accounts.map((a) => [a.key, a]));
+  const path = (k: number): string => {
+    const a = accounts.get(k)!;
+    return a.parent === null ? a.name : `${path(a.parent)} / ${a.name}`;
+  };
+  const role = new Map(doc.roles.map((r) => [r.key, r.name]));
+  const email = new Map(doc.members.map((m) => [m.key, m.email]));
+  return {
+    ...doc,
+    exportedAt: undefined,
+    accounts: doc.accounts.map((a) => path(a.key)).sort(),
+    roles: doc.roles.map((r) => ({ ...r, key: undefined })),
+    members: doc.members.map((m) => ({
+      ...m,
+      key: undefined,
+      invitedBy: m.invitedBy === null ? null : email.get(m.invitedBy),
+      roles: m.roles.map((g) => `${role.get(g.role)} at ${path(g.account)}`).sort(),
+      permissions: m.permissions.map((g) => `${g.permission} at ${path(g.account)}`).sort(),
+      accounts: m.accounts.map(path).sort(),
+    })),
+  };
+}
+
+describe('organization export and import (issue 16)', () => {
+  let source: TestEnv;
+  let target: TestEnv;
+  let owner: Caller;
+  let file = '';
+
+  beforeAll(async () => {
+    source = await createEnv();
+    const registered = await registerOwner(source);
+    owner = registered.caller;
+    const organizationId = registered.organizationId;
+    const france = (await owner.accounts.create({ name: 'France' })).id;
+    const paris = (await owner.accounts.create({ name: 'Paris', parentId: france })).id;
+    const support = await owner.roles.create({ name: 'Support', permissions: ['members.view', 'module:dashboard'] });
+    await owner.roles.describe({ id: support.id, description: 'Answers the phone' });
+    await inviteAndAccept(source, owner, 'admin@acme.test', 'Admin');
+    const helper = await inviteAndAccept(source, owner, 'helper@acme.test', 'Member');
+    const root = (await owner.accounts.list())[0]!.id;
+    await owner.members.setAccess({ id: helper, roles: [{ roleId: await roleId(owner, 'Member'), accountId: root }, { roleId: support.id, accountId: paris }], permissions: [{ permission: 'audit.view', accountId: france }], accountIds: [paris] });
+    await invite(owner, 'pending@acme.test', 'Member');
+    const cancelled = await invite(owner, 'cancelled@acme.test', 'Member');
+    await owner.members.cancel({ ids: [cancelled] });
+    // Enough members for several export chunks (2,000 each).
+    const entries = Array.from({ length: 2100 }, (_, i) => ({ email: `m${i}@acme.test`, name: `Member ${i}` }));
+    await owner.members.invite({ entries, grants: { roleIds: [await roleId(owner, 'Member')] } });
+    // As Settings → Mail stores them (the password sealed by the install's secret box).
+    await saveMailSettings(source.store.db, organizationId, {
+      host: 'smtp.acme.test',
+      port: 587,
+      security: 'starttls',
+      username: 'roster',
+      password_enc: 'sealed:smtp-secret-pw',
+      from_name: 'Acme',
+      from_address: 'roster@acme.test',
+      updated_at: new Date().toISOString(),
+    });
+    file = await exportFile(owner);
+  }, 120_000);
+  afterAll(async () => {
+    await source?.close();
+    await target?.close();
+  });
+
+  it('writes a versioned file with no password, hash, token or SMTP secret in it', async () => {
+    const doc = JSON.parse(file) as { format: string; version: number; members: unknown[]; end: { members: number }; mail: Record<string, unknown> };
+    expect([doc.format, doc.version]).toEqual(['roster-organization', 1]);
+    expect(doc.members).toHaveLength(2105);
+    expect(doc.end.members).toBe(2105);
+    expect(doc.mail.host).toBe('smtp.acme.test');
+    expect(file).not.toMatch(/smtp-secret-pw|password|hash|token|scrypt/i);
+    const audit = await owner.audit.list({ action: 'organization.export' });
+    expect(audit).toHaveLength(1);
+  });
+
+  it('imports into a fresh install as the same directory, in one go, without sending mail', async () => {
+    target = await createEnv();
+    // The same person runs the other install, so the file's Owner is the importer.
+    const other = (await registerOwner(target, { organizationName: 'Other' })).caller;
+    const result = await importFile(other, file);
+    expect(result.members).toBe(2105);
+    expect(result.byStatus).toEqual({ accepted: 3, pending: 2101, cancelled: 1 });
+    expect(result.pendingNeedResend).toBe(2101);
+    expect(result.notes.join(' ')).toMatch(/resend/);
+    expect(target.mail).toEqual([]);
+    await other.auth.switchOrganization({ organizationId: result.organizationId });
+    expect(await other.members.counts()).toEqual(await owner.members.counts());
+    expect((await other.accounts.list()).map((a) => [a.path, a.members])).toEqual((await owner.accounts.list()).map((a) => [a.path, a.members]));
+    const again = await exportFile(other);
+    expect(meaning(again)).toEqual(meaning(file));
+    expect((await other.audit.list({ action: 'organization.import' })).length).toBe(1);
+    // The admin signs in on the new install after choosing a password; the file held none.
+    expect(result.peopleWithoutPassword).toBe(2);
+  }, 120_000);
+
+  it('refuses a second import of the same organization by name, writing nothing', async () => {
+    const other = await signedIn(target, 'owner@acme.test');
+    const before = await other.members.counts();
+    const e = await caught(importFile(other, file));
+    expect(e.domainCode).toBe('NAME_TAKEN');
+    expect(e.message).toMatch(/\$\.organization\.name: an organization named "Acme" already exists/);
+    expect(await other.members.counts()).toEqual(before);
+  });
+
+  it('refuses a wrong format, version, value or reference with the JSON path, and writes nothing', async () => {
+    const fresh = await createEnv();
+    try {
+      const other = (await registerOwner(fresh, { organizationName: 'Third' })).caller;
+      const doc = JSON.parse(file) as Record<string, any>;
+      const variant = (change: (d: Record<string, any>) => void) => {
+        const copy = structuredClone(doc);
+        change(copy);
+        return JSON.stringify(copy);
+      };
+      const cases: [string, RegExp][] = [
+        ['not json {', /not valid JSON/],
+        [variant((d) => (d.format = 'keycloak-realm')), /^\$\.format: this is not a Roster organization file/],
+        [variant((d) => (d.version = 2)), /^\$\.version: version 2 is not one this Roster reads/],
+        [variant((d) => (d.members[3].email = 'not-an-address')), /^\$\.members\[3\]\.email: /],
+        [variant((d) => (d.members[3].status = 'weird')), /^\$\.members\[3\]\.status: /],
+        [variant((d) => (d.members[0].roles = [{ role: 999999, account: d.accounts[0].key }])), /^\$\.members\[0\]\.roles\[0\]\.role: no role has key 999999/],
+        [variant((d) => (d.roles[3].permissions = ['launch.rockets'])), /^\$\.roles\[3\]\.permissions\[0\]: "launch.rockets" is not a permission/],
+        [variant((d) => (d.organization.timeZone = 'Mars/Olympus')), /^\$\.organization\.timeZone: /],
+        [variant((d) => (d.members[5].name = 'a\u0000b')), /^\$\.members\[5\]\.name: .*control character/],
+        [variant((d) => d.members.pop()), /^\$\.end\.members: .*cut short/],
+        [variant((d) => (d.members[7].email = d.members[8].email)), /^\$\.members\[8\]\.email: .* twice/],
+      ];
+      for (const [text, message] of cases) {
+        const e = await caught(importFile(other, text));
+        expect(e.domainCode, text.slice(0, 40)).toBe('VALIDATION');
+        expect(e.message).toMatch(message);
+      }
+      const orgs = (await other.auth.state()).me?.organizations ?? [];
+      expect(orgs.map((o: { name: string }) => o.name)).toEqual(['Third']);
+      expect(Object.values(await other.members.counts()).reduce((a, b) => a + (typeof b === 'number' ? b : 0), 0)).toBe(1);
+    } finally {
+      await fresh.close();
+    }
+  }, 60_000);
+
+  it('is for Owners only', async () => {
+    const admin = await signedIn(source, 'admin@acme.test');
+    expect((await caught(admin.orgTransfer.exportChunk({ cursor: null }))).domainCode).toBe('OWNER_ONLY');
+    expect((await caught(admin.orgTransfer.importPart({ uploadId: null, text: '{' }))).domainCode).toBe('OWNER_ONLY');
+  });
+});

@@ -1,0 +1,101 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { AdjustableClock } from '../../../src/main/core/clock';
+import { lockDataFolder, type DataLock } from '../../../src/main/data-lock';
+import { openDirectory } from '../../../src/main/db/directory';
+import { chooseStore, STORE_CHOICE_FILE } from '../../../src/main/db/store-choice';
+import { createServices, type Services } from '../../../src/main/services';
+import { createStoreRuntime } from '../../../src/main/services/org-transfer-store';
+import { createTestDatabase, startPostgres, type RunningPostgres } from '../../support/postgres';
+import { BASE_URL, callers, caught, invite, OWNER_EMAIL, PASSWORD, type Caller } from '../helpers';
+
+/**
+ * Settings' "Move to PostgreSQL" on a RUNNING desktop directory (issue 13, item 4): the running
+ * process holds its folder's lock and keeps serving while it moves; writes are held from the
+ * snapshot on, so nothing written meanwhile stays behind in SQLite; the choice is recorded for the
+ * next start. The source is a real SQLite store, the target a real throwaway PostgreSQL.
+ */
+const hasPostgres =
+  !!process.env.ROSTER_PG_BIN || (existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').some((v) => existsSync(join('/usr/lib/postgresql', v, 'bin', 'initdb'))));
+
+describe.skipIf(!hasPostgres)('moving the running directory to PostgreSQL from Settings (needs PostgreSQL binaries)', () => {
+  let cluster: RunningPostgres | null = null;
+  let dataDir: string;
+  let lock: DataLock;
+  let services: Services;
+  let owner: Caller;
+  let close: () => Promise<void>;
+  let target: { url: string; drop(): Promise<void> };
+
+  beforeAll(async () => {
+    const adminUrl = inject('pgAdminUrl') ?? (cluster = await startPostgres()).adminUrl;
+    target = await createTestDatabase(adminUrl);
+    dataDir = mkdtempSync(join(tmpdir(), 'roster-store-move-'));
+    lock = lockDataFolder(dataDir);
+    const store = await openDirectory({ sqlitePath: join(dataDir, 'roster.sqlite') });
+    close = () => store.close();
+    const clock = new AdjustableClock();
+    services = createServices({ db: store.db, clock, publicBaseUrl: () => BASE_URL });
+    services.store = createStoreRuntime({ store, dataDir, databaseUrl: null, source: null, clock });
+    owner = callers(services)();
+    await owner.auth.register({ organizationName: 'Acme', email: OWNER_EMAIL, password: PASSWORD });
+    await invite(owner, 'alice@example.org', 'Member');
+  });
+  afterAll(async () => {
+    await close?.();
+    lock?.release();
+    await target?.drop();
+    cluster?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('shows the store in use, and refuses a wrong URL before pausing anything', async () => {
+    const { info, move } = await owner.orgTransfer.store();
+    expect(info).toMatchObject({ kind: 'sqlite' });
+    expect(move.step).toBe('idle');
+    const bad = await caught(owner.orgTransfer.moveToPostgres({ databaseUrl: 'mysql://x@host/db' }));
+    expect(bad.message).toMatch(/must start with postgres:\/\//);
+    const refused = await caught(owner.orgTransfer.testDatabase({ databaseUrl: 'postgres://nobody:pw@127.0.0.1:1/none' }));
+    expect(refused.domainCode).toBe('VALIDATION');
+    // Nothing was paused: the console still writes.
+    await invite(owner, 'bob@example.org', 'Member');
+    expect(existsSync(join(dataDir, STORE_CHOICE_FILE))).toBe(false);
+  });
+
+  it('holds writes while it copies, checks the counts, records the choice and asks for a restart', async () => {
+    expect(await owner.orgTransfer.testDatabase({ databaseUrl: target.url })).toMatchObject({ host: '127.0.0.1' });
+    const sqliteFile = join(dataDir, 'roster.sqlite');
+    await owner.orgTransfer.moveToPostgres({ databaseUrl: target.url });
+    // From the moment it starts, a change is refused with what is going on, not lost.
+    const during = await caught(invite(owner, 'late@example.org', 'Member'));
+    expect(during.domainCode).toBe('STORE_UNAVAILABLE');
+    expect(during.message).toMatch(/moved to PostgreSQL|being moved to PostgreSQL/);
+    await services.store!.settled();
+    const sizeAfter = statSync(sqliteFile).size;
+    const { move } = await owner.orgTransfer.store();
+    expect(move.step).toBe('done');
+    expect(move.step === 'done' && move.message).toMatch(/Restart Roster/);
+    // Reads go on; writes stay held until the restart (this process still has SQLite open).
+    expect((await owner.members.list({})).items.map((m) => m.email).sort()).toEqual(['alice@example.org', 'bob@example.org', OWNER_EMAIL]);
+    expect((await caught(invite(owner, 'later@example.org', 'Member'))).message).toMatch(/restart Roster/);
+    expect(statSync(sqliteFile).size).toBe(sizeAfter);
+    // The next start opens PostgreSQL; a --database-url or ROSTER_DATABASE_URL would still win.
+    expect(chooseStore(dataDir, null, {})).toEqual({ databaseUrl: target.url, source: 'settings' });
+    expect(chooseStore(dataDir, null, { ROSTER_DATABASE_URL: 'postgres://a@b/c' }).source).toBe('env');
+    expect(statSync(join(dataDir, STORE_CHOICE_FILE)).mode & 0o077).toBe(0);
+    // And there the directory is whole, with the move in its log.
+    const pgStore = await openDirectory({ databaseUrl: target.url, max: 2 });
+    try {
+      const there = callers(createServices({ db: pgStore.db, clock: new AdjustableClock(), publicBaseUrl: () => BASE_URL }))();
+      await there.auth.signIn({ email: OWNER_EMAIL, password: PASSWORD });
+      expect((await there.members.list({})).items.map((m) => m.email).sort()).toEqual(['alice@example.org', 'bob@example.org', OWNER_EMAIL]);
+      expect((await there.audit.list({ action: 'store.move' })).length).toBe(1);
+    } finally {
+      await pgStore.close();
+    }
+    // A second move is refused: the database now holds the directory.
+    expect((await caught(owner.orgTransfer.testDatabase({ databaseUrl: target.url }))).message).toMatch(/already holds a Roster directory/);
+  }, 120_000);
+});
