@@ -109,7 +109,7 @@ export function AccountSyncDetails({ accounts }: { accounts: AccountRow[] }) {
         />
         {account ? (
           <div style={{ flex: 1, minWidth: 0 }}>
-            <SyncState localType="account" localId={account.id} label={account.path} title={`Group “${account.path}”`} />
+            <SyncState localType="account" localId={account.id} label={account.path} />
           </div>
         ) : (
           <Text size="sm" c="dimmed" mt={28}>Each sub-account is sent to the SCIM server as a group named by its path, with the members who have access to it.</Text>
