@@ -37,11 +37,12 @@ test('an admin sets up Sync, sees the directory arrive, deactivates someone and 
     await page.getByLabel('SCIM base URL').fill(scim.baseUrl);
     await page.getByLabel('Bearer token').fill(scim.token);
     // A slow server for the first push: the page shows it running.
-    scim.slowMs = 1000;
+    scim.slowMs = 2000;
     await page.getByRole('button', { name: 'Save sync settings' }).click();
     await expect(page.getByText('Sync settings saved')).toBeVisible();
     await expect(page.getByLabel('Push in progress')).toBeVisible({ timeout: 20_000 });
-    await page.screenshot({ path: 'test-results/screens/sync-running-1280.png', fullPage: true });
+    // The viewport only (a full-page capture takes long enough for the push to end).
+    await page.screenshot({ path: 'test-results/screens/sync-running-1280.png' });
     scim.slowMs = 0;
     await page.getByRole('button', { name: 'Test connection' }).click();
     await expect(page.getByRole('alert').filter({ hasText: 'Connected' })).toContainText('PATCH yes');
