@@ -1,6 +1,6 @@
 // The local SCIM server for `npm run bench` in its own process (forked by test/bench/sync.ts), so that the
 // server's work does not share the pushing client's event loop. Sends { baseUrl, token } once listening;
-// each request takes BENCH_SCIM_LATENCY_MS (default 5) of simulated network latency; answers 'stats' with what it holds and the peak of requests in flight; exits on 'close' or when its parent goes.
+// each request takes BENCH_SCIM_LATENCY_MS (default 5) of simulated network latency; answers 'stats' with what it holds and the peak of requests in flight, 'reset' zeroes the counts (after the warm-up); exits on 'close' or when its parent goes.
 import { startScimServer } from '../support/scim-server';
 
 export interface ScimChildStats {
@@ -24,6 +24,10 @@ async function main(): Promise<void> {
       const groupMembers = [...scim.groups.values()].reduce((n, g) => n + g.members.length, 0);
       const stats: ScimChildStats = { users: scim.users.size, groups: scim.groups.size, groupMembers, peakInFlight: scim.peakInFlight, requests };
       process.send!({ stats });
+    } else if (m === 'reset') {
+      // After the warm-up: count only the measured requests.
+      requests = 0;
+      scim.peakInFlight = 0;
     } else if (m === 'close') {
       void scim.close().then(() => process.exit(0));
     }

@@ -12,9 +12,11 @@ import { loadAuthz, registerOwner } from '../../src/main/services/organizations'
 import { createSync, saveSyncSettings } from '../../src/main/sync/service';
 import { fork, type ChildProcess } from 'node:child_process';
 import type { ScimChildStats } from './scim-child';
+import { GROUP_SCHEMA, PATCH_SCHEMA, USER_SCHEMA, userBody, type GroupAttrs, type UserAttrs } from '../../src/main/sync/mapping';
+import { chunk } from '../../src/main/sync/plan';
 
 /** A SCIM server in a child process (its own CPU, its own event loop): the base URL, its stats, and close. */
-async function scimChild(): Promise<{ baseUrl: string; token: string; stats(): Promise<ScimChildStats>; close(): Promise<void> }> {
+async function scimChild(): Promise<{ baseUrl: string; token: string; stats(): Promise<ScimChildStats>; reset(): void; close(): Promise<void> }> {
   const child: ChildProcess = fork(join(__dirname, 'scim-child.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ready = await new Promise<{ baseUrl: string; token: string }>((resolve, reject) => {
     child.once('error', reject);
@@ -28,6 +30,7 @@ async function scimChild(): Promise<{ baseUrl: string; token: string; stats(): P
         child.once('message', (m) => resolve((m as { stats: ScimChildStats }).stats));
         child.send('stats');
       }),
+    reset: () => void child.send('reset'),
     close: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -38,6 +41,17 @@ async function scimChild(): Promise<{ baseUrl: string; token: string; stats(): P
   };
 }
 
+async function warmUp(baseUrl: string, token: string): Promise<void> {
+  const h = { Authorization: `Bearer ${token}`, Accept: 'application/scim+json', 'Content-Type': 'application/scim+json' };
+  for (let i = 0; i < WARM_UP; i++) {
+    const userName = `warm-up-${i}@bench.test`;
+    await fetch(`${baseUrl}/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`, { headers: h }).then((r) => r.text());
+    const made = (await (await fetch(`${baseUrl}/Users`, { method: 'POST', headers: h, body: JSON.stringify({ schemas: [USER_SCHEMA], userName, active: true, emails: [{ value: userName, type: 'work', primary: true }] }) })).json()) as { id: string };
+    await fetch(`${baseUrl}/Users/${made.id}`, { method: 'DELETE', headers: h }).then((r) => r.text());
+  }
+}
+
+const WARM_UP = 100;
 const N = Number(process.env.BENCH_SYNC_MEMBERS ?? 10_000);
 const ACCOUNTS = 10;
 const IN_FLIGHT = 4;
@@ -78,15 +92,31 @@ export async function benchSync(): Promise<void> {
     })();
     await saveSyncSettings(sync, actor, org, { baseUrl: scim.baseUrl, token: scim.token, maxInFlight: IN_FLIGHT, guardCount: 1_000_000 });
 
+    // Warm up both servers and this process's HTTP client the same way (look up, create, delete a user),
+    // so that neither side pays the JIT's first requests inside its measured time.
+    for (const server of [scim, plain]) {
+      await warmUp(server.baseUrl, server.token);
+      server.reset();
+    }
+
     const t0 = performance.now();
     const r = await sync.sender.pushNow(org, { force: true });
     const pushMs = performance.now() - t0;
     const pushed = await scim.stats();
     if (r.outcome !== 'done' || r.failed || pushed.users !== N + 1) throw new Error(`sync push: ${JSON.stringify(r)}, ${pushed.users} users on the server`);
 
-    // Baseline: the same requests (look up, create each user; create each group with its members), same concurrency, no store.
-    const h = { Authorization: `Bearer ${plain.token}`, 'Content-Type': 'application/scim+json' };
-    const users = raw.prepare('SELECT id, email, name FROM member WHERE organization_id = ? ORDER BY id').all(org) as { id: number; email: string; name: string | null }[];
+    // Baseline: the very requests the push made, rebuilt from what it recorded (each object's written
+    // attributes, in the push's order): ServiceProviderConfig; per user a lookup then the same POST body;
+    // per group (roles, then sub-accounts parents first) a lookup, then the POST with its members (chunked
+    // into PATCHes as the push does). Same concurrency, plain fetch, no store: what sync adds is its own cost.
+    const h = { Authorization: `Bearer ${plain.token}`, Accept: 'application/scim+json' };
+    const objects = raw.prepare('SELECT kind, local_id, written_json FROM sync_object WHERE organization_id = ? ORDER BY id').all(org) as { kind: 'user' | 'group'; local_id: number; written_json: string }[];
+    const users = objects.filter((o) => o.kind === 'user').map((o) => ({ localId: o.local_id, attrs: JSON.parse(o.written_json) as UserAttrs }));
+    const depth = (g: GroupAttrs) => g.displayName.split(' / ').length;
+    const groups = objects
+      .filter((o) => o.kind === 'group')
+      .map((o) => JSON.parse(o.written_json) as GroupAttrs)
+      .sort((a, b) => depth(a) - depth(b));
     const remote = new Map<number, string>();
     const pool = async <T>(items: T[], fn: (t: T) => Promise<void>) => {
       let next = 0;
@@ -94,23 +124,24 @@ export async function benchSync(): Promise<void> {
         while (next < items.length) await fn(items[next++]!);
       }));
     };
+    const call = async <T>(method: string, path: string, body?: unknown): Promise<T> =>
+      (await (await fetch(plain.baseUrl + path, { method, headers: body === undefined ? h : { ...h, 'Content-Type': 'application/scim+json' }, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000) })).json()) as T;
     const t1 = performance.now();
-    await fetch(`${plain.baseUrl}/ServiceProviderConfig`, { headers: h });
+    // The same rule as the push: chunks of maxOperations (100 when unknown) where PATCH is supported, else one POST.
+    const spc = await call<{ patch?: { supported?: boolean }; bulk?: { supported?: boolean; maxOperations?: number } }>('GET', '/ServiceProviderConfig');
+    const perRequest = (members: number) => (spc.patch?.supported ? (spc.bulk?.supported && spc.bulk.maxOperations) || 100 : Math.max(1, members));
     await pool(users, async (u) => {
-      await (await fetch(`${plain.baseUrl}/Users?filter=${encodeURIComponent(`userName eq "${u.email}"`)}`, { headers: h })).json();
-      const body = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: u.email, externalId: `x${u.id}`, active: true, displayName: u.name, emails: [{ value: u.email, type: 'work', primary: true }] };
-      const made = (await (await fetch(`${plain.baseUrl}/Users`, { method: 'POST', headers: h, body: JSON.stringify(body) })).json()) as { id: string };
-      remote.set(u.id, made.id);
+      await call('GET', `/Users?filter=${encodeURIComponent(`userName eq ${JSON.stringify(u.attrs.userName)}`)}`);
+      const made = await call<{ id: string }>('POST', '/Users', userBody(u.attrs));
+      remote.set(u.localId, made.id);
     });
-    const groups: { name: string; members: string[] }[] = [
-      { name: 'Roster Member', members: users.filter((u) => u.id !== memberId).map((u) => remote.get(u.id)!) },
-      ...accounts.map((a, i) => ({ name: `Bench Sync / Region ${i}`, members: users.filter((_, k) => k > 0 && (k - 1) % ACCOUNTS === i).map((u) => remote.get(u.id)!) })),
-    ];
-    await pool(groups, async (g) => {
-      const [first, ...rest] = Array.from({ length: Math.ceil(g.members.length / 100) || 1 }, (_, k) => g.members.slice(k * 100, k * 100 + 100));
-      const made = (await (await fetch(`${plain.baseUrl}/Groups`, { method: 'POST', headers: h, body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: g.name, members: first!.map((value) => ({ value })) }) })).json()) as { id: string };
-      for (const part of rest) await fetch(`${plain.baseUrl}/Groups/${made.id}`, { method: 'PATCH', headers: h, body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: part.map((value) => ({ value })) }] }) });
-    });
+    for (const d of [...new Set(groups.map(depth))])
+      await pool(groups.filter((g) => depth(g) === d), async (g) => {
+        await call('GET', `/Groups?filter=${encodeURIComponent(`displayName eq ${JSON.stringify(g.displayName)}`)}`);
+        const [first = [], ...rest] = chunk(g.members.map((m) => remote.get(m)!), perRequest(g.members.length));
+        const made = await call<{ id: string }>('POST', '/Groups', { schemas: [GROUP_SCHEMA], displayName: g.displayName, externalId: g.externalId, members: first.map((value) => ({ value })) });
+        for (const part of rest) await call('PATCH', `/Groups/${made.id}`, { schemas: [PATCH_SCHEMA], Operations: [{ op: 'add', path: 'members', value: part.map((value) => ({ value })) }] });
+      });
     const plainMs = performance.now() - t1;
     const baseline = await plain.stats();
 

@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import { startScimServer } from '../support/scim-server';
-import { acceptOnPortal, expect, inviteByChips, registerOwner, test, OWNER } from './fixtures';
+import { acceptOnPortal, api, expect, inviteByChips, registerOwner, test, OWNER } from './fixtures';
 
 function row(page: Page, email: string) {
   return page.getByRole('table', { name: 'Members' }).getByRole('row', { name: email });
@@ -22,8 +22,9 @@ async function openSync(page: Page): Promise<void> {
 }
 
 test('an admin sets up Sync, sees the directory arrive, deactivates someone and sees the remote user go inactive', async ({ page, roster }) => {
-  // Two scrypt hashes, a build of the directory on the server and five screens: longer than the default.
-  test.setTimeout(180_000);
+  // Two scrypt hashes, a build of the directory on the server, five screens and several background
+  // pushes on a shared machine: longer than the default.
+  test.setTimeout(300_000);
   const scim = await startScimServer();
   try {
     await registerOwner(page);
@@ -37,11 +38,12 @@ test('an admin sets up Sync, sees the directory arrive, deactivates someone and 
     await page.getByLabel('SCIM base URL').fill(scim.baseUrl);
     await page.getByLabel('Bearer token').fill(scim.token);
     // A slow server for the first push: the page shows it running.
-    scim.slowMs = 1000;
+    scim.slowMs = 1500;
     await page.getByRole('button', { name: 'Save sync settings' }).click();
     await expect(page.getByText('Sync settings saved')).toBeVisible();
     await expect(page.getByLabel('Push in progress')).toBeVisible({ timeout: 20_000 });
-    await page.screenshot({ path: 'test-results/screens/sync-running-1280.png', fullPage: true });
+    // The viewport only (a full-page capture takes long enough for the push to end).
+    await page.screenshot({ path: 'test-results/screens/sync-running-1280.png' });
     scim.slowMs = 0;
     await page.getByRole('button', { name: 'Test connection' }).click();
     await expect(page.getByRole('alert').filter({ hasText: 'Connected' })).toContainText('PATCH yes');
@@ -101,6 +103,40 @@ test('an admin sets up Sync, sees the directory arrive, deactivates someone and 
     await expect(page.getByRole('status')).toContainText('Push: paused');
     await expect(page.getByRole('alert').filter({ hasText: 'Sync is paused' })).toContainText('token was rejected');
     await page.screenshot({ path: 'test-results/screens/sync-paused-1280.png', fullPage: true });
+  } finally {
+    await scim.close();
+  }
+});
+
+test("a role's group shows Synced after a push; a failed sub-account group shows the server's detail and Retry sends it", async ({ page, roster }) => {
+  test.setTimeout(120_000);
+  const scim = await startScimServer();
+  try {
+    await registerOwner(page);
+    await api(page.request, roster.baseURL, 'accounts.create', { name: 'Europe' });
+    // Every lookup of the Europe group fails (also the automatic retries) until the test lifts it.
+    for (let i = 0; i < 200; i++) scim.faults.push({ status: 500, match: (m, p) => m === 'GET' && decodeURIComponent(p).includes('displayName eq "Acme Robotics / Europe"') });
+    await api(page.request, roster.baseURL, 'sync.saveSettings', { baseUrl: scim.baseUrl, token: scim.token });
+    await expect.poll(() => scim.groupByName('Roster Owner'), { timeout: 30_000 }).toBeDefined();
+
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Roles' }).click();
+    const ownerCard = page.getByRole('region', { name: 'Owner', exact: true });
+    await expect(ownerCard.getByRole('region', { name: 'Sync of the group “Roster Owner”' })).toContainText(/Synced (just now|\d+ min ago)/, { timeout: 30_000 });
+    await page.screenshot({ path: 'test-results/screens/sync-role-card-1280.png', fullPage: true });
+
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Accounts' }).click();
+    const details = page.getByRole('region', { name: 'Sub-account sync' });
+    await details.getByRole('combobox', { name: 'Sync state of' }).click();
+    await page.getByRole('option', { name: 'Acme Robotics / Europe' }).click();
+    const state = details.getByRole('region', { name: 'Sync' });
+    await expect(state).toContainText('Failed', { timeout: 30_000 });
+    await expect(state).toContainText('The server answered 500: Injected fault 500');
+    await page.screenshot({ path: 'test-results/screens/sync-account-failed-1280.png', fullPage: true });
+    scim.faults.length = 0;
+    await state.getByRole('button', { name: 'Retry sync of Acme Robotics / Europe' }).click();
+    await expect(state).toContainText(/Synced (just now|\d+ min ago)/, { timeout: 30_000 });
+    expect(scim.groupByName('Acme Robotics / Europe')).toBeDefined();
+    await page.screenshot({ path: 'test-results/screens/sync-account-synced-1280.png', fullPage: true });
   } finally {
     await scim.close();
   }

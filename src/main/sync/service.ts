@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock';
 import { DomainError } from '../core/errors';
 import type { Db } from '../db/database';
 import { insertAuditRows } from '../db/repos/audit.repo';
-import { countDirty, enqueueEverything, findSyncSettings, insertSyncSettings, isDirty, updateSyncSettings } from '../db/repos/sync.repo';
+import { accountsForSync, countDirty, enqueueEverything, findSyncSettings, insertSyncSettings, isDirty, isGroupDirty, updateSyncSettings } from '../db/repos/sync.repo';
 import { countSyncedUsers, countSyncObjectsByState, findSyncObject, findSyncObjectByLocal, listSyncObjects, makeFailedDue, updateSyncObject } from '../db/repos/sync-objects.repo';
 import type { SyncLocalType, SyncObjectRow, SyncObjectState, SyncSettingsRow } from '../db/tables/sync.table';
 import type { SecretBox } from '../mail/secrets';
@@ -179,14 +179,27 @@ export async function listObjects(sync: SyncRuntime, organizationId: number, q: 
 
 /**
  * One member's (role's, sub-account's) sync state, for its side panel: null when sync is not set
- * up. `queued`: a change waits to be folded into the object (it is pending even if the object says synced).
+ * up. `queued`: a change waits to be folded into the object (it is pending even if the object says synced);
+ * for a group that includes a change of one of its members, and for a sub-account one of an ancestor
+ * (its path). The company account is no group (`companyAccount`).
  */
-export async function objectOf(sync: SyncRuntime, organizationId: number, localType: SyncLocalType, localId: number): Promise<{ object: SyncObjectView | null; queued: boolean; paused: string | null } | null> {
+export async function objectOf(sync: SyncRuntime, organizationId: number, localType: SyncLocalType, localId: number): Promise<{ object: SyncObjectView | null; queued: boolean; companyAccount: boolean; paused: string | null } | null> {
   const s = await findSyncSettings(sync.db, organizationId);
   if (!s) return null;
   const o = await findSyncObjectByLocal(sync.db, organizationId, localType, localId);
-  const queued = await isDirty(sync.db, organizationId, localType, localId);
-  return { object: o ? objectView(o) : null, queued, paused: s.pause_kind ? (s.pause_reason ?? 'Sync is paused.') : !s.enabled ? 'Sync is switched off.' : null };
+  let queued: boolean;
+  let companyAccount = false;
+  if (localType === 'member') queued = await isDirty(sync.db, organizationId, localType, localId);
+  else if (localType === 'role') queued = await isGroupDirty(sync.db, organizationId, 'role', localId);
+  else {
+    const byId = new Map((await accountsForSync(sync.db, organizationId)).map((a) => [a.id, a]));
+    companyAccount = byId.get(localId)?.parent_id === null;
+    const ancestors: number[] = [];
+    for (let p = byId.get(localId)?.parent_id ?? null; p !== null && !ancestors.includes(p); p = byId.get(p)?.parent_id ?? null) ancestors.push(p);
+    // The company account is not a group: nothing of it is queued.
+    queued = !companyAccount && (await isGroupDirty(sync.db, organizationId, 'account', localId, ancestors));
+  }
+  return { object: o ? objectView(o) : null, queued, companyAccount, paused: s.pause_kind ? (s.pause_reason ?? 'Sync is paused.') : !s.enabled ? 'Sync is switched off.' : null };
 }
 
 /** The next push, operation by operation, with each attribute's before → after. */

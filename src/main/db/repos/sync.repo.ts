@@ -56,6 +56,37 @@ export async function deleteDirtyUpTo(db: DbOrTx, organizationId: number, maxId:
   await db.deleteFrom('sync_dirty').where('organization_id', '=', organizationId).where('id', '<=', maxId).execute();
 }
 
+/**
+ * Does a queued change reach this group? Its own row, a member row of someone in it (their
+ * membership or attributes changed), or for a sub-account a row of itself or an ancestor (its path).
+ */
+export async function isGroupDirty(db: DbOrTx, organizationId: number, localType: 'role' | 'account', localId: number, accountIds: number[] = []): Promise<boolean> {
+  const r = await db
+    .selectFrom('sync_dirty')
+    .select('id')
+    .where('organization_id', '=', organizationId)
+    .where((eb) =>
+      eb.or([
+        localType === 'role'
+          ? eb.and([eb('local_type', '=', 'role'), eb('local_id', '=', localId)])
+          : eb.and([eb('local_type', '=', 'account'), eb('local_id', 'in', [localId, ...accountIds])]),
+        eb.and([
+          eb('local_type', '=', 'member'),
+          eb(
+            'local_id',
+            'in',
+            localType === 'role'
+              ? eb.selectFrom('member_role').select('member_id').where('role_id', '=', localId)
+              : eb.selectFrom('member_account').select('member_id').where('account_id', '=', localId),
+          ),
+        ]),
+      ]),
+    )
+    .limit(1)
+    .executeTakeFirst();
+  return !!r;
+}
+
 export async function countDirty(db: DbOrTx, organizationId: number): Promise<number> {
   const r = await db.selectFrom('sync_dirty').select((eb) => eb.fn.countAll<number>().as('n')).where('organization_id', '=', organizationId).executeTakeFirst();
   return Number(r?.n ?? 0);

@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { STATUS_LABELS, type MemberStatus } from '../../../shared/statuses';
 import type { RoleRow } from '../api-types';
 import { errorMessage, useTRPC } from '../trpc';
+import { SyncState } from './SyncState';
 
 const MAX_DESCRIPTION = 500;
 
@@ -64,6 +65,7 @@ function RoleCard(props: { role: RoleRow; canManage: boolean; canViewMembers: bo
         )}
       </Group>
       {open && <RoleHolders id={listId} role={r} />}
+      <SyncState localType="role" localId={r.id} label={r.name} title={`Sync of the group “Roster ${r.name}”`} mt="sm" />
     </Paper>
   );
 }

@@ -5,6 +5,7 @@ import { useMemo, useRef, useState } from 'react';
 import { errorMessage, useTRPC } from '../trpc';
 import type { AccountRow } from '../api-types';
 import { useMe } from '../me';
+import { AccountSyncDetails } from '../components/SyncState';
 
 
 type Dialog = { kind: 'rename' | 'move' | 'delete'; account: AccountRow } | null;
@@ -157,6 +158,7 @@ export function AccountsPage() {
           </Text>
         )}
       </Paper>
+      <AccountSyncDetails accounts={list} />
       {canManage && (
         <Paper withBorder p="md">
           <form

@@ -75,10 +75,16 @@ export function SyncPage() {
         <Paper withBorder p="lg">
           <Stack gap="xs">
             <Title order={2} size="h4">Status</Title>
-            {(st.running || push.isPending) && <Progress value={total ? (100 * st.counts.synced) / total : 0} animated aria-label="Push in progress" />}
+            {(st.running || push.isPending) && (
+              <Stack gap={4}>
+                <Progress value={total ? (100 * st.counts.synced) / total : 0} animated aria-label="Push in progress" />
+                <Text size="xs" c="dimmed">Pushing: {st.counts.synced} of {total} objects synced, {st.counts.inFlight} being sent.</Text>
+              </Stack>
+            )}
             <Group>
               <Badge color="green" variant="light">Synced {st.counts.synced}</Badge>
               <Badge color="gray" variant="light">Pending {st.counts.pending + st.counts.queued}</Badge>
+              {st.counts.inFlight > 0 && <Badge color="blue" variant="light">In flight {st.counts.inFlight}</Badge>}
               <Badge color="red" variant="light">Failed {st.counts.failed}</Badge>
               <Badge color="orange" variant="light">Blocked {st.counts.blocked}</Badge>
             </Group>
@@ -87,7 +93,7 @@ export function SyncPage() {
               <Button loading={push.isPending} onClick={() => push.mutate({ dryRun: false })}>Push now</Button>
               <Button variant="default" loading={push.isPending} onClick={() => push.mutate({ dryRun: true })}>Dry run (reads only)</Button>
             </Group>
-            {push.data && <Text size="sm" role="status">Push: {push.data.outcome.replace('_', ' ')}{push.data.reason ? ` — ${push.data.reason}` : ''} ({push.data.created} created, {push.data.updated} updated, {push.data.deactivated} deactivated, {push.data.failed} failed)</Text>}
+            {push.data && <Text size="sm" role="status">Push: {push.data.outcome.replace('_', ' ')}{push.data.reason && push.data.outcome !== 'paused' ? ` — ${push.data.reason}` : ''} ({push.data.created} created, {push.data.updated} updated, {push.data.deactivated} deactivated, {push.data.failed} failed)</Text>}
             {push.error && <Alert color="red">{errorMessage(push.error)}</Alert>}
           </Stack>
         </Paper>
@@ -224,7 +230,7 @@ export function SyncPage() {
                     <Table.Td><Badge color={STATE_COLOR[o.state]} variant="light">{STATE_LABEL[o.state]}</Badge></Table.Td>
                     <Table.Td>
                       <Text size="xs">
-                        {o.state === 'synced' && `since ${when(o.syncedAt)}`}
+                        {o.state === 'synced' && (o.remoteId ? `last sent ${when(o.syncedAt)}` : 'removed from the server')}
                         {o.state === 'failed' && `${o.status ?? ''} ${o.scimType ?? ''} ${o.detail ?? ''} · ${o.attempts} attempt${o.attempts === 1 ? '' : 's'}${o.nextRetryAt ? ` · next ${when(o.nextRetryAt)}` : ''}`}
                         {o.state === 'blocked' && o.detail}
                       </Text>
