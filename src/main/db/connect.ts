@@ -120,6 +120,8 @@ export interface OpenedSqliteStore extends OpenedStore {
   sqlite: SQLite.Database;
   file: string;
   handle: SwappableSqlite;
+  /** The worker thread's batches on this file (workers/batch-runner.ts): a restore swaps the file between two of them. */
+  batches?: { exclusive<T>(fn: () => Promise<T>): Promise<T> };
 }
 
 export async function openStore(file: string): Promise<OpenedSqliteStore> {
@@ -146,4 +148,13 @@ export async function openStore(file: string): Promise<OpenedSqliteStore> {
 export function markRosterStore(sqlite: SQLite.Database): void {
   sqlite.pragma(`application_id = ${APPLICATION_ID}`);
   sqlite.pragma(`user_version = ${SCHEMA_VERSION}`);
+}
+
+/**
+ * A second connection to an open store's file, for the batch worker thread: the same pragmas,
+ * BEGIN IMMEDIATE and busy timeout; no migration (the main thread ran them). The caller destroys it.
+ */
+export function openSecondConnection(file: string): Kysely<Database> {
+  const handle: SwappableSqlite = { current: openSqlite(file) };
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: immediateTransactions(handle) }) });
 }

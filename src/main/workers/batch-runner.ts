@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DomainError } from '../core/errors';
-import type { OpenedStore } from '../db/connect';
+import type { OpenedSqliteStore, OpenedStore } from '../db/connect';
 import type { BatchProgress, BatchRunner, LinkIssued } from '../services/deps';
 import type { BatchJob, SerializedError, WorkerMessage, WorkerRequest } from './jobs';
 
@@ -43,6 +43,13 @@ export class SqliteBatchRunner implements BatchRunner {
 
   run(job: Omit<BatchJob, 'file'>, onProgress?: (p: BatchProgress) => void): Promise<{ result: unknown; events: LinkIssued[] }> {
     const next = this.queue.then(() => this.send({ ...job, file: this.file } as BatchJob, onProgress));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Runs `fn` between two batches: none runs meanwhile (a restore swaps the file in it). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn);
     this.queue = next.catch(() => undefined);
     return next;
   }
@@ -109,6 +116,9 @@ function revive(e: SerializedError): Error {
 
 /** The runner for a store: SQLite files get a worker; PostgreSQL and in-memory stores run batches in the process. */
 export function batchRunnerFor(store: OpenedStore): SqliteBatchRunner | undefined {
-  const file = (store as { file?: string }).file;
-  return store.dialect === 'sqlite' && file && file !== ':memory:' ? new SqliteBatchRunner(file) : undefined;
+  const sqlite = store as Partial<OpenedSqliteStore>;
+  if (store.dialect !== 'sqlite' || !sqlite.file || sqlite.file === ':memory:') return undefined;
+  const runner = new SqliteBatchRunner(sqlite.file);
+  sqlite.batches = runner;
+  return runner;
 }

@@ -1,6 +1,5 @@
-import { Kysely, SqliteDialect } from 'kysely';
-import type { Database } from '../db/database';
-import { immediateTransactions, openSqlite } from '../db/connect';
+import { openSecondConnection } from '../db/connect';
+import type { Db } from '../db/database';
 import { MailConfigResolver } from '../mail/config';
 import { OutboxNotifier } from '../mail/notifier';
 import type { SecretBox } from '../mail/secrets';
@@ -17,8 +16,7 @@ import type { BatchJob, BatchProgress } from './jobs';
  * thread; the outbox rows are written in that transaction exactly as the main thread's notifier does.
  */
 export async function runBatchJob(job: BatchJob, progress: (p: BatchProgress) => void): Promise<{ result: InviteResult; events: LinkIssued[] }> {
-  const handle = { current: openSqlite(job.file) };
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: immediateTransactions(handle) }) });
+  const db = openSecondConnection(job.file);
   try {
     const now = new Date(job.now);
     const clock = { now: () => new Date(now) };
@@ -47,7 +45,7 @@ export async function runBatchJob(job: BatchJob, progress: (p: BatchProgress) =>
 }
 
 /** The outbox notifier as the main thread builds it; only the sender's domain (message ids) comes from the configuration. */
-function outboxNotifier(db: Kysely<Database>, clock: { now(): Date }, envFromAddress: string | null): OutboxNotifier {
+function outboxNotifier(db: Db, clock: { now(): Date }, envFromAddress: string | null): OutboxNotifier {
   // The worker never decrypts the SMTP password: the notifier reads the sender address only.
   const secrets: SecretBox = { kind: 'batch-worker', encrypt: () => '', decrypt: () => '' };
   const env: SmtpConfig | null = envFromAddress ? { host: '', port: 0, security: 'none', username: null, password: null, fromName: null, fromAddress: envFromAddress } : null;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findMember } from '../../../src/main/db/repos/members.repo';
 import { inviteMembers } from '../../../src/main/services/members';
 import { loadAuthz } from '../../../src/main/services/organizations';
 import { TEST_STORE, createEnv, registerOwner, type Caller, type TestEnv } from '../helpers';
@@ -27,8 +28,8 @@ describe('a long invite batch does not stall other requests', () => {
   });
 
   it('a members list asked while the batch writes is answered before the batch ends, without its rows; then all of them are there', async () => {
-    const state = await owner.auth.state();
-    const actor = { personId: state.me!.personId, memberId, label: 'owner', authz: await loadAuthz(env.store.db, organizationId, memberId) };
+    const me = await findMember(env.store.db, organizationId, memberId);
+    const actor = { personId: me!.person_id!, memberId, label: 'owner', authz: await loadAuthz(env.store.db, organizationId, memberId) };
     const entries = Array.from({ length: 20_000 }, (_, i) => ({ email: `bulk${i}@example${i % 13}.test` }));
     const order: string[] = [];
     let listed: Promise<number> | null = null;
