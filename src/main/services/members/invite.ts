@@ -20,7 +20,7 @@ import { normalizePhone } from '../phones';
 import { renewInvitations } from './commands';
 import { inviteGrants, resolveGrants, writeGrants } from './grants';
 import { assertInScope, assertMayActOn, loadTargets } from './guards';
-import { issueLink, saveLinks } from './links';
+import { issueLinks, saveLinks } from './links';
 
 /** Inviting people: what would happen to each address (preview), then the batch itself. */
 
@@ -210,9 +210,19 @@ export async function inviteMembersIn(deps: ServiceDeps, trx: DbOrTx, actor: Adm
     await writeGrants(trx, memberIds, g, false);
     for (const id of memberIds) roleNamesOf.set(id, g.roleNames);
   }
-  const issued = created.map((m) => issueLink(deps, m, 'invitation', 'invitation', expiresAt, now, actor));
+  const issued = issueLinks(deps, created, 'invitation', 'invitation', expiresAt, now, actor);
   await saveLinks(deps, trx, issued);
-  const audit: NewAuditRow[] = created.map((m) => memberAudit(organizationId, actor, 'member.invite', null, m, now, { roles: roleNamesOf.get(m.id) ?? grants.roleNames, expiresAt }));
+  // The audit rows' shared part ({ roles, expiresAt }) is serialized once per role set, not per row:
+  // the same JSON as memberAudit's { ...snapshot, roles, expiresAt }.
+  const extraJson = new Map<string[], string>();
+  const audit: NewAuditRow[] = created.map((m) => {
+    const roles = roleNamesOf.get(m.id) ?? grants.roleNames;
+    let extra = extraJson.get(roles);
+    if (extra === undefined) extraJson.set(roles, (extra = JSON.stringify({ roles, expiresAt }).slice(1)));
+    const row = memberAudit(organizationId, actor, 'member.invite', null, m, now);
+    row.after_json = `${row.after_json!.slice(0, -1)},${extra}`;
+    return row;
+  });
   await insertAuditRows(trx, audit);
 
   const skipped = outcomes.filter((o): o is Extract<InviteOutcome, { outcome: 'skip' }> => o.outcome === 'skip');
