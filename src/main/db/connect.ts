@@ -121,7 +121,7 @@ export interface OpenedSqliteStore extends OpenedStore {
   file: string;
   handle: SwappableSqlite;
   /** The worker thread's batches on this file (workers/batch-runner.ts): a restore swaps the file between two of them. */
-  batches?: { exclusive<T>(fn: () => Promise<T>): Promise<T> };
+  batches?: { exclusive<T>(fn: () => Promise<T>): Promise<T>; idle(): Promise<void> };
 }
 
 export async function openStore(file: string): Promise<OpenedSqliteStore> {
@@ -130,7 +130,7 @@ export async function openStore(file: string): Promise<OpenedSqliteStore> {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: immediateTransactions(handle) }) });
   await migrateToLatest(db);
   markRosterStore(handle.current);
-  return {
+  const store: OpenedSqliteStore = {
     db,
     dialect: 'sqlite',
     get sqlite() {
@@ -141,6 +141,27 @@ export async function openStore(file: string): Promise<OpenedSqliteStore> {
     close: async () => {
       await db.destroy();
     },
+  };
+  waitForWorkerBatches(store);
+  return store;
+}
+
+/**
+ * While a worker batch holds the file's write lock, a write transaction of this thread waits for it
+ * without blocking the event loop (BEGIN IMMEDIATE would otherwise sleep in the busy handler, and
+ * every request with it); reads go on, from the last commit.
+ */
+function waitForWorkerBatches(store: OpenedSqliteStore): void {
+  const { db } = store;
+  const begin = db.transaction.bind(db);
+  db.transaction = () => {
+    const builder = begin();
+    const execute = builder.execute.bind(builder);
+    builder.execute = async (fn) => {
+      await store.batches?.idle();
+      return execute(fn);
+    };
+    return builder;
   };
 }
 
