@@ -82,6 +82,8 @@ export async function startRuntime(opts: {
   // Long batches run in a worker thread with its own connection (SQLite); PostgreSQL batches stay on its pool.
   const batches = batchRunnerFor(store);
   services.deps.batches = batches;
+  // The worker loads its code a few seconds after start, off the start-up path, so the first batch does not wait for it.
+  if (batches) setTimeout(() => batches.warm(), 3000).unref();
   await services.portal.load();
   const changeFeed = store.dialect === 'postgres' && databaseUrl ? liveUpdates(services, store.db, databaseUrl) : null;
   // Drains the outbox while the process runs; idles until an organization has an SMTP server.

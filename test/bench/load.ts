@@ -33,7 +33,8 @@ class Client {
   }
 
   async query(path: string, input: unknown): Promise<unknown> {
-    const res = await fetch(`${this.base}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: this.headers() });
+    const query = input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`;
+    const res = await fetch(`${this.base}/trpc/${path}${query}`, { headers: this.headers() });
     return this.answer(res);
   }
 

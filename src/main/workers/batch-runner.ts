@@ -47,6 +47,11 @@ export class SqliteBatchRunner implements BatchRunner {
     return next;
   }
 
+  /** Starts the worker ahead of the first batch (it loads the service code, the disposable-domain list among it). */
+  warm(): void {
+    if (!this.worker) this.start();
+  }
+
   /** Runs `fn` between two batches: none runs meanwhile (a restore swaps the file in it). */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const next = this.queue.then(fn);
