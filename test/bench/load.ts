@@ -121,7 +121,11 @@ function serve(dataDir: string): Promise<{ child: ChildProcess; base: string }> 
       if (m) ok({ child, base: m[1]!.replace(/\/$/, '') });
     };
     child.stdout!.on('data', look);
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    // The server's own errors are shown (a failed request says only "Something went wrong").
+    child.stderr!.on('data', (d: Buffer) => {
+      out += d.toString();
+      process.stderr.write(d);
+    });
     child.on('exit', (code) => fail(new Error(`web mode exited (${code}): ${out}`)));
   });
 }
