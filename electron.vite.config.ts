@@ -10,6 +10,8 @@ export default defineConfig({
           // The Electron entry and the web-mode entry share every module but the shell.
           index: resolve(__dirname, 'src/main/index.ts'),
           serve: resolve(__dirname, 'src/main/serve.ts'),
+          // Long batches' worker thread (src/main/workers/batch-runner.ts loads out/main/batch-worker.js).
+          'batch-worker': resolve(__dirname, 'src/main/workers/batch-worker.ts'),
         },
       },
     },

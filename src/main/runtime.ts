@@ -14,6 +14,7 @@ import { expireDue } from './services/members';
 import type { LinkIssued } from './services/deps';
 import { createServices, type Services } from './services';
 import { createSync } from './sync/service';
+import { batchRunnerFor } from './workers/batch-runner';
 
 /** The same folder Electron's app.getPath('userData') gives for "Roster", so both modes share one store. */
 export function defaultDataDir(): string {
@@ -76,10 +77,16 @@ export async function startRuntime(opts: {
         await mail.notifier.linksIssued(trx, events);
         testLinks?.push(...events);
       },
+      linksCommitted: (events) => void testLinks?.push(...events),
     },
     mail,
     sync,
   });
+  // Long batches run in a worker thread with its own connection (SQLite); PostgreSQL batches stay on its pool.
+  const batches = batchRunnerFor(store);
+  services.deps.batches = batches;
+  // The worker loads its code a few seconds after start, off the start-up path, so the first batch does not wait for it.
+  if (batches) setTimeout(() => batches.warm(), 3000).unref();
   await services.portal.load();
   const changeFeed = store.dialect === 'postgres' && databaseUrl ? liveUpdates(services, store.db, databaseUrl) : null;
   // Drains the outbox while the process runs; idles until an organization has an SMTP server.
@@ -125,6 +132,8 @@ export async function startRuntime(opts: {
       services.backup?.stop();
       await mail.sender.stop();
       await sync.sender.stop();
+      await batches?.idle();
+      await batches?.close();
       await store.close();
     },
   };

@@ -11,6 +11,7 @@ import { openDirectory } from '../../src/main/db/directory';
 import { createTestDatabase, TEMPLATE_DATABASE } from '../support/postgres';
 import type { LinkIssued } from '../../src/main/services/deps';
 import { createServices, type Services } from '../../src/main/services/index';
+import { batchRunnerFor } from '../../src/main/workers/batch-runner';
 import { inviteeDoor } from './invitee-door';
 
 export const PASSWORD = 'correct horse battery staple';
@@ -85,6 +86,8 @@ export async function createEnv(): Promise<TestEnv> {
       },
     },
   });
+  // Long batches run in the worker thread, as in the app (SQLite file stores).
+  services.deps.batches = batchRunnerFor(store);
   return { dir, store, clock, services, mail, caller: callers(services), close: remove };
 }
 

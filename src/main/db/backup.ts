@@ -111,8 +111,8 @@ export async function restoreStore(store: OpenedSqliteStore, from: string, now: 
     throw e;
   }
   const keptAside = `${store.file}.before-restore-${timeStamp(now)}`;
-  // Holding the connection: no query runs between the close and the reopen.
-  await store.db.connection().execute(async () => {
+  // Holding the connection: no query runs between the close and the reopen; no worker batch either.
+  const swap = () => store.db.connection().execute(async () => {
     store.handle.current.close();
     renameSync(store.file, keptAside);
     try {
@@ -124,5 +124,6 @@ export async function restoreStore(store: OpenedSqliteStore, from: string, now: 
     }
     store.handle.current = openSqlite(store.file);
   });
+  await (store.batches ? store.batches.exclusive(swap) : swap());
   return { keptAside };
 }

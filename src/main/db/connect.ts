@@ -120,6 +120,8 @@ export interface OpenedSqliteStore extends OpenedStore {
   sqlite: SQLite.Database;
   file: string;
   handle: SwappableSqlite;
+  /** The worker thread's batches on this file (workers/batch-runner.ts): a restore swaps the file between two of them. */
+  batches?: { exclusive<T>(fn: () => Promise<T>): Promise<T>; idle(): Promise<void> };
 }
 
 export async function openStore(file: string): Promise<OpenedSqliteStore> {
@@ -128,7 +130,7 @@ export async function openStore(file: string): Promise<OpenedSqliteStore> {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: immediateTransactions(handle) }) });
   await migrateToLatest(db);
   markRosterStore(handle.current);
-  return {
+  const store: OpenedSqliteStore = {
     db,
     dialect: 'sqlite',
     get sqlite() {
@@ -140,10 +142,40 @@ export async function openStore(file: string): Promise<OpenedSqliteStore> {
       await db.destroy();
     },
   };
+  waitForWorkerBatches(store);
+  return store;
+}
+
+/**
+ * While a worker batch holds the file's write lock, a write transaction of this thread waits for it
+ * without blocking the event loop (BEGIN IMMEDIATE would otherwise sleep in the busy handler, and
+ * every request with it); reads go on, from the last commit.
+ */
+function waitForWorkerBatches(store: OpenedSqliteStore): void {
+  const { db } = store;
+  const begin = db.transaction.bind(db);
+  db.transaction = () => {
+    const builder = begin();
+    const execute = builder.execute.bind(builder);
+    builder.execute = async (fn) => {
+      await store.batches?.idle();
+      return execute(fn);
+    };
+    return builder;
+  };
 }
 
 /** Stamps the header: application_id says "a Roster store", user_version the schema it is at. */
 export function markRosterStore(sqlite: SQLite.Database): void {
   sqlite.pragma(`application_id = ${APPLICATION_ID}`);
   sqlite.pragma(`user_version = ${SCHEMA_VERSION}`);
+}
+
+/**
+ * A second connection to an open store's file, for the batch worker thread: the same pragmas,
+ * BEGIN IMMEDIATE and busy timeout; no migration (the main thread ran them). The caller destroys it.
+ */
+export function openSecondConnection(file: string): Kysely<Database> {
+  const handle: SwappableSqlite = { current: openSqlite(file) };
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: immediateTransactions(handle) }) });
 }

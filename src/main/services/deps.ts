@@ -40,6 +40,32 @@ export interface LinkIssued {
  */
 export interface Notifier {
   linksIssued(trx: DbOrTx, events: LinkIssued[]): Promise<void>;
+  /**
+   * A batch that ran in the worker thread (ServiceDeps.batches) committed: its outbox rows were
+   * written there, in its transaction (ServiceDeps.outbox); here the links it issued, for observers.
+   */
+  linksCommitted?(events: LinkIssued[]): void;
+}
+
+/** How far a long batch is, as the worker reports it. */
+export interface BatchProgress {
+  /** 'checking' the addresses, 'writing' the rows, 'committing'. */
+  stage: 'checking' | 'writing' | 'committing';
+  done: number;
+  total: number;
+}
+
+/**
+ * Runs long batches off the main thread (workers/batch-runner.ts): a worker thread with its own
+ * connection to the SQLite file, the same one transaction. Absent on PostgreSQL, whose pool keeps
+ * the event loop free.
+ */
+export interface BatchRunner {
+  /** The smallest batch (in entries) worth a worker; smaller ones run in the process. */
+  readonly minEntries: number;
+  run(job: { kind: 'invite' } & Record<string, unknown>, onProgress?: (p: BatchProgress) => void): Promise<{ result: unknown; events: LinkIssued[] }>;
+  /** Resolves when no batch runs (a restore waits for it). */
+  idle(): Promise<void>;
 }
 
 export interface ServiceDeps {
@@ -52,6 +78,13 @@ export interface ServiceDeps {
   guesses: GuessLimiter;
   /** Called after a person's password changed, to end their live sessions. */
   passwordChanged?(personId: number): void;
+  /** Long batches in a worker thread (SQLite file stores; set by the runtime and the test harness). */
+  batches?: BatchRunner;
+  /**
+   * Mail is configured in this process (the notifier writes outbox rows): a worker batch writes the
+   * same rows in its own transaction, with the installation's sender address for message ids.
+   */
+  outbox?: { envFromAddress: string | null };
 }
 
 export function linkUrl(deps: ServiceDeps, purpose: LinkPurpose, token: string): string {

@@ -45,6 +45,7 @@ export function createServices(opts: { db: Db; clock: Clock; publicBaseUrl: () =
   const publicBaseUrl = () => process.env.ROSTER_PUBLIC_URL ?? portal.current.publicBaseUrl ?? opts.publicBaseUrl();
   const guesses = new GuessLimiter(() => opts.clock.now().getTime());
   const deps: ServiceDeps = { db: opts.db, clock: opts.clock, publicBaseUrl, notifier: opts.notifier, guesses };
+  if (opts.mail) deps.outbox = { envFromAddress: opts.mail.config.env?.fromAddress ?? null };
   const attackNotices = new AttackNotices(deps);
   guesses.onPersonSlowed = (person) => {
     // Only sign-in addresses, not namespaced keys such as phone codes ("code:<member>").

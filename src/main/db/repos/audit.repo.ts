@@ -2,10 +2,10 @@ import { sql } from 'kysely';
 import type { DbOrTx } from '../database';
 import { likeOperator } from '../dialect';
 import type { AuditRow, NewAuditRow } from '../tables/audit.table';
-import { chunks, rowsPerStatement } from './util';
+import { insertCompiledOnce } from './util';
 
 export async function insertAuditRows(db: DbOrTx, rows: NewAuditRow[]): Promise<void> {
-  for (const part of chunks(rows, rowsPerStatement(11))) await db.insertInto('audit').values(part).execute();
+  await insertCompiledOnce(db, rows, 11, (part) => db.insertInto('audit').values(part));
 }
 
 export interface AuditQuery {

@@ -2,10 +2,10 @@ import type { DbOrTx } from '../database';
 import type { NewMemberAccount } from '../tables/member_account.table';
 import type { NewMemberPermission } from '../tables/member_permission.table';
 import type { NewMemberRole } from '../tables/member_role.table';
-import { chunks, rowsPerStatement } from './util';
+import { chunks, insertCompiledOnce, rowsPerStatement } from './util';
 
 export async function insertMemberRoles(db: DbOrTx, rows: NewMemberRole[]): Promise<void> {
-  for (const part of chunks(rows, rowsPerStatement(3))) await db.insertInto('member_role').values(part).onConflict((oc) => oc.doNothing()).execute();
+  await insertCompiledOnce(db, rows, 3, (part) => db.insertInto('member_role').values(part).onConflict((oc) => oc.doNothing()));
 }
 
 export async function insertMemberPermissions(db: DbOrTx, rows: NewMemberPermission[]): Promise<void> {

@@ -1,9 +1,9 @@
 import type { DbOrTx } from '../database';
 import type { Link, LinkPurpose, LinkRevocation, NewLink } from '../tables/link.table';
-import { chunks, rowsPerStatement } from './util';
+import { chunks, insertCompiledOnce } from './util';
 
 export async function insertLinks(db: DbOrTx, rows: NewLink[]): Promise<void> {
-  for (const part of chunks(rows, rowsPerStatement(8))) await db.insertInto('link').values(part).execute();
+  await insertCompiledOnce(db, rows, 8, (part) => db.insertInto('link').values(part));
 }
 
 export async function findLinkByHash(db: DbOrTx, tokenHash: string): Promise<Link | undefined> {

@@ -10,14 +10,10 @@ import type { DbOrTx } from '../database';
 import { byDialect, dialectOf } from '../dialect';
 import type { Member, MemberUpdate, NewMember } from '../tables/member.table';
 import { escapeLike } from './audit.repo';
-import { chunks, rowsPerStatement } from './util';
+import { chunks, insertCompiledOnce } from './util';
 
 export async function insertMembers(db: DbOrTx, rows: NewMember[]): Promise<Member[]> {
-  const out: Member[] = [];
-  for (const part of chunks(rows, rowsPerStatement(16))) {
-    out.push(...(await db.insertInto('member').values(part).returningAll().execute()));
-  }
-  return out;
+  return insertCompiledOnce(db, rows, 16, (part) => db.insertInto('member').values(part).returningAll());
 }
 
 export async function findMember(db: DbOrTx, organizationId: number, id: number): Promise<Member | undefined> {

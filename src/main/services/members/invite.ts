@@ -14,13 +14,13 @@ import type { NewMember } from '../../db/tables/member.table';
 import type { Organization } from '../../db/tables/organization.table';
 import type { AdminActor } from '../actor';
 import { memberAudit } from '../audit';
-import type { ServiceDeps } from '../deps';
+import type { BatchProgress, BatchRunner, ServiceDeps } from '../deps';
 import { loadAccountTree, requireOrganization, settingsOf } from '../organizations';
 import { normalizePhone } from '../phones';
 import { renewInvitations } from './commands';
 import { inviteGrants, resolveGrants, writeGrants } from './grants';
 import { assertInScope, assertMayActOn, loadTargets } from './guards';
-import { issueLink, saveLinks } from './links';
+import { issueLinks, saveLinks } from './links';
 
 /** Inviting people: what would happen to each address (preview), then the batch itself. */
 
@@ -122,9 +122,12 @@ export interface InviteResult {
  * Invites a batch in one transaction: every address is invited or skipped with its reason. Team
  * mode: when another process invited one of the addresses while this batch ran, its unique index
  * refuses the batch; the batch then runs once more and reports that address as already invited.
+ * A long batch on the SQLite file runs in the worker thread (deps.batches), same transaction and
+ * outcomes, so other requests are answered meanwhile.
  */
-export async function inviteMembers(deps: ServiceDeps, actor: AdminActor, organizationId: number, input: InviteInput): Promise<InviteResult> {
-  const once = () => deps.db.transaction().execute((trx) => inviteMembersIn(deps, trx, actor, organizationId, input));
+export async function inviteMembers(deps: ServiceDeps, actor: AdminActor, organizationId: number, input: InviteInput, progress?: (p: BatchProgress) => void): Promise<InviteResult> {
+  if (deps.batches && input.entries.length >= deps.batches.minEntries) return inviteInWorker(deps, deps.batches, actor, organizationId, input, progress);
+  const once = () => deps.db.transaction().execute((trx) => inviteMembersIn(deps, trx, actor, organizationId, input, progress));
   try {
     return await once();
   } catch (e) {
@@ -133,8 +136,30 @@ export async function inviteMembers(deps: ServiceDeps, actor: AdminActor, organi
   }
 }
 
+async function inviteInWorker(deps: ServiceDeps, batches: BatchRunner, actor: AdminActor, organizationId: number, input: InviteInput, progress?: (p: BatchProgress) => void): Promise<InviteResult> {
+  const job = {
+    kind: 'invite' as const,
+    now: deps.clock.now().toISOString(),
+    publicBaseUrl: deps.publicBaseUrl(),
+    organizationId,
+    actor: { personId: actor.personId, memberId: actor.memberId, label: actor.label },
+    input,
+    outbox: deps.outbox ?? null,
+  };
+  const { result, events } = await batches.run(job, progress);
+  if (deps.notifier && events.length) {
+    // With mail configured the worker wrote the outbox rows in the batch's transaction; a notifier
+    // that writes nothing (a test's capture) hears of the links once they are committed.
+    if (deps.outbox) deps.notifier.linksCommitted?.(events);
+    else await deps.notifier.linksIssued(deps.db, events);
+  }
+  return result as InviteResult;
+}
+
 /** The invite batch inside a caller's transaction (creating a sub-account invites its admin in the same one). */
-export async function inviteMembersIn(deps: ServiceDeps, trx: DbOrTx, actor: AdminActor, organizationId: number, input: InviteInput): Promise<InviteResult> {
+export async function inviteMembersIn(deps: ServiceDeps, trx: DbOrTx, actor: AdminActor, organizationId: number, input: InviteInput, progress?: (p: BatchProgress) => void): Promise<InviteResult> {
+  const total = input.entries.length;
+  progress?.({ stage: 'checking', done: 0, total });
   const nowDate = deps.clock.now();
   const now = nowDate.toISOString();
   const org = await requireOrganization(trx, organizationId);
@@ -165,6 +190,7 @@ export async function inviteMembersIn(deps: ServiceDeps, trx: DbOrTx, actor: Adm
       updated_at: now,
     });
   }
+  progress?.({ stage: 'writing', done: 0, total: rows.length });
   const created = await insertMembers(trx, rows);
   // Addresses with a role of their own (CSV role column) get it on top of the dialog's roles, or
   // instead of them (csvRole 'replace'), checked like any grant: one resolution per distinct extra role.
@@ -184,9 +210,19 @@ export async function inviteMembersIn(deps: ServiceDeps, trx: DbOrTx, actor: Adm
     await writeGrants(trx, memberIds, g, false);
     for (const id of memberIds) roleNamesOf.set(id, g.roleNames);
   }
-  const issued = created.map((m) => issueLink(deps, m, 'invitation', 'invitation', expiresAt, now, actor));
+  const issued = issueLinks(deps, created, 'invitation', 'invitation', expiresAt, now, actor);
   await saveLinks(deps, trx, issued);
-  const audit: NewAuditRow[] = created.map((m) => memberAudit(organizationId, actor, 'member.invite', null, m, now, { roles: roleNamesOf.get(m.id) ?? grants.roleNames, expiresAt }));
+  // The audit rows' shared part ({ roles, expiresAt }) is serialized once per role set, not per row:
+  // the same JSON as memberAudit's { ...snapshot, roles, expiresAt }.
+  const extraJson = new Map<string[], string>();
+  const audit: NewAuditRow[] = created.map((m) => {
+    const roles = roleNamesOf.get(m.id) ?? grants.roleNames;
+    let extra = extraJson.get(roles);
+    if (extra === undefined) extraJson.set(roles, (extra = JSON.stringify({ roles, expiresAt }).slice(1)));
+    const row = memberAudit(organizationId, actor, 'member.invite', null, m, now);
+    row.after_json = `${row.after_json!.slice(0, -1)},${extra}`;
+    return row;
+  });
   await insertAuditRows(trx, audit);
 
   const skipped = outcomes.filter((o): o is Extract<InviteOutcome, { outcome: 'skip' }> => o.outcome === 'skip');
@@ -200,6 +236,7 @@ export async function inviteMembersIn(deps: ServiceDeps, trx: DbOrTx, actor: Adm
       for (const m of await renewInvitations(deps, trx, actor, organizationId, again, org, now)) resent.push({ memberId: m.id, email: m.email });
     }
   }
+  progress?.({ stage: 'committing', done: rows.length, total: rows.length });
   const resentIds = new Set(resent.map((r) => r.memberId));
   return {
     invited: created.map((m, i) => ({ memberId: m.id, email: m.email, url: issued[i]!.event.url })),

@@ -1,4 +1,4 @@
-import { hashToken, newToken } from '../../core/tokens';
+import { hashToken, newToken, newTokens } from '../../core/tokens';
 import type { DbOrTx } from '../../db/database';
 import { insertLinks } from '../../db/repos/links.repo';
 import type { LinkPurpose, NewLink } from '../../db/tables/link.table';
@@ -12,9 +12,7 @@ export interface IssuedLink {
 }
 
 /** A new link for a member: its row (hash only) and the event the notifier mails; the mail names `inviter` (their name where known). */
-export function issueLink(deps: ServiceDeps, member: Member, purpose: LinkPurpose, kind: LinkKind, expiresAt: string, now: string, inviter: Actor): IssuedLink {
-  const token = newToken();
-  const url = linkUrl(deps, purpose, token);
+export function issueLink(deps: ServiceDeps, member: Member, purpose: LinkPurpose, kind: LinkKind, expiresAt: string, now: string, inviter: Actor, token = newToken(), url = linkUrl(deps, purpose, token)): IssuedLink {
   const tokenHash = hashToken(token);
   return {
     token,
@@ -34,6 +32,13 @@ export function issueLink(deps: ServiceDeps, member: Member, purpose: LinkPurpos
       memberStatus: member.status,
     },
   };
+}
+
+/** Links for many members (an invite batch): the tokens drawn at once and the link base read once. */
+export function issueLinks(deps: ServiceDeps, members: Member[], purpose: LinkPurpose, kind: LinkKind, expiresAt: string, now: string, inviter: Actor): IssuedLink[] {
+  const tokens = newTokens(members.length);
+  const base = linkUrl(deps, purpose, '');
+  return members.map((m, i) => issueLink(deps, m, purpose, kind, expiresAt, now, inviter, tokens[i], base + tokens[i]));
 }
 
 /** Stores the links and queues their mails in the same transaction. */

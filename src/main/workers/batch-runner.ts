@@ -1,0 +1,129 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { DomainError } from '../core/errors';
+import type { OpenedSqliteStore, OpenedStore } from '../db/connect';
+import type { BatchProgress, BatchRunner, LinkIssued } from '../services/deps';
+import type { BatchJob, SerializedError, WorkerMessage, WorkerRequest } from './jobs';
+
+/**
+ * Long batches (an invite batch of BATCH_WORKER_MIN_ENTRIES addresses or more) run in one worker
+ * thread with its own connection to the SQLite file, so the main thread keeps answering reads
+ * while they run (WAL: readers see the last commit). Jobs run one after the other; a worker that
+ * dies is replaced at the next job. PostgreSQL (team mode) has no runner: its batches run on the
+ * pool, asynchronously, in the process.
+ */
+export const BATCH_WORKER_MIN_ENTRIES = Number(process.env.ROSTER_BATCH_WORKER_MIN ?? 500);
+
+interface Pending {
+  resolve(v: { result: unknown; events: LinkIssued[] }): void;
+  reject(e: unknown): void;
+  onProgress?: (p: BatchProgress) => void;
+}
+
+/** The built app's out/main/batch-worker.js next to this bundle (or its chunk), else the TS source run through tsx (tests, bench). */
+function workerScript(): { code: string; eval: boolean } {
+  for (const dir of [__dirname, join(__dirname, '..')]) {
+    const built = join(dir, 'batch-worker.js');
+    if (existsSync(built)) return { code: built, eval: false };
+  }
+  const source = join(__dirname, 'batch-worker.ts');
+  return { code: `require('tsx/cjs'); require(${JSON.stringify(source)});`, eval: true };
+}
+
+export class SqliteBatchRunner implements BatchRunner {
+  readonly minEntries = BATCH_WORKER_MIN_ENTRIES;
+  private worker: Worker | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  /** The chain of jobs: each starts when the previous one settled. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly file: string) {}
+
+  run(job: Omit<BatchJob, 'file'>, onProgress?: (p: BatchProgress) => void): Promise<{ result: unknown; events: LinkIssued[] }> {
+    const next = this.queue.then(() => this.send({ ...job, file: this.file } as BatchJob, onProgress));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Starts the worker ahead of the first batch (it loads the service code, the disposable-domain list among it). */
+  warm(): void {
+    if (!this.worker) this.start();
+  }
+
+  /** Runs `fn` between two batches: none runs meanwhile (a restore swaps the file in it). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Resolves once no batch runs or waits (a restore waits for it). */
+  async idle(): Promise<void> {
+    let seen: Promise<unknown>;
+    do {
+      seen = this.queue;
+      await seen;
+    } while (seen !== this.queue);
+  }
+
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = null;
+    if (w) await w.terminate();
+  }
+
+  private send(job: BatchJob, onProgress?: (p: BatchProgress) => void): Promise<{ result: unknown; events: LinkIssued[] }> {
+    const worker = this.worker ?? this.start();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, onProgress });
+      worker.postMessage({ id, job } satisfies WorkerRequest);
+    });
+  }
+
+  private start(): Worker {
+    const script = workerScript();
+    const worker = new Worker(script.code, { eval: script.eval });
+    // An idle worker does not keep the process alive.
+    worker.unref();
+    worker.on('message', (m: WorkerMessage) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      if (m.type === 'progress') return p.onProgress?.(m.progress);
+      this.pending.delete(m.id);
+      if (m.type === 'done') p.resolve({ result: m.result, events: m.events });
+      else p.reject(revive(m.error));
+    });
+    const fail = (e: unknown) => {
+      if (this.worker === worker) this.worker = null;
+      for (const [id, p] of this.pending) {
+        this.pending.delete(id);
+        p.reject(e instanceof Error ? e : new Error(`The batch worker stopped (${String(e)}); nothing of the batch was saved.`));
+      }
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`The batch worker stopped (exit ${code}); nothing of the batch was saved.`)));
+    this.worker = worker;
+    return worker;
+  }
+}
+
+/** The worker's error as the main thread would have thrown it: a DomainError keeps its code, a driver error its code. */
+function revive(e: SerializedError): Error {
+  if (e.domain && e.code) return new DomainError(e.code as DomainError['code'], e.message, e.details);
+  const err = new Error(e.message) as Error & { code?: string };
+  err.name = e.name;
+  if (e.code) err.code = e.code;
+  return err;
+}
+
+/** The runner for a store: SQLite files get a worker; PostgreSQL and in-memory stores run batches in the process. */
+export function batchRunnerFor(store: OpenedStore): SqliteBatchRunner | undefined {
+  const sqlite = store as Partial<OpenedSqliteStore>;
+  if (store.dialect !== 'sqlite' || !sqlite.file || sqlite.file === ':memory:') return undefined;
+  const runner = new SqliteBatchRunner(sqlite.file);
+  sqlite.batches = runner;
+  return runner;
+}

@@ -1,0 +1,175 @@
+// npm run load: 50 admin clients against web mode (a real child process) on a 100,000-member store,
+// each looping list / search / open panel / small edit for LOAD_SECONDS (default 60), once alone and
+// once while a 20,000-address invite batch runs; prints requests/s, p50/p99/max per operation, errors.
+// LOAD_MEMBERS, LOAD_CLIENTS, LOAD_BATCH size the run. Needs `npx electron-vite build` (out/main/serve.js).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fmt, seedStore } from './directory';
+
+const SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
+const MEMBERS = Number(process.env.LOAD_MEMBERS ?? 100_000);
+const CLIENTS = Number(process.env.LOAD_CLIENTS ?? 50);
+const BATCH = Number(process.env.LOAD_BATCH ?? 20_000);
+const SERVE = resolve(__dirname, '../../out/main/serve.js');
+const PASSWORD = 'correct horse battery staple';
+
+/** One browser: its own session cookie, the web client's headers (same origin, x-roster-client). */
+class Client {
+  private cookie = '';
+  constructor(private readonly base: string) {}
+
+  private headers(): Record<string, string> {
+    return { origin: this.base, 'x-roster-client': 'web', 'x-roster-idle-ms': '0', ...(this.cookie ? { cookie: this.cookie } : {}) };
+  }
+
+  private async answer(res: Response): Promise<unknown> {
+    const set = res.headers.getSetCookie();
+    if (set.length) this.cookie = set.map((c) => c.split(';')[0]).join('; ');
+    const body = (await res.json()) as { result?: { data: unknown }; error?: { message?: string; json?: { message?: string } } };
+    if (!res.ok || body.error) throw new Error(`${res.status} ${body.error?.message ?? body.error?.json?.message ?? ''}`);
+    return body.result!.data;
+  }
+
+  async query(path: string, input: unknown): Promise<unknown> {
+    const query = input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`;
+    const res = await fetch(`${this.base}/trpc/${path}${query}`, { headers: this.headers() });
+    return this.answer(res);
+  }
+
+  async mutation(path: string, input: unknown): Promise<unknown> {
+    const res = await fetch(`${this.base}/trpc/${path}`, { method: 'POST', headers: { ...this.headers(), 'content-type': 'application/json' }, body: JSON.stringify(input) });
+    return this.answer(res);
+  }
+}
+
+type Op = 'list' | 'search' | 'panel' | 'edit';
+const OPS: Op[] = ['list', 'search', 'panel', 'edit'];
+
+interface Run {
+  times: Record<Op, number[]>;
+  errors: Record<Op, number>;
+  firstError: string | null;
+  seconds: number;
+}
+
+/** Seeded member i has id i + 2 (the Owner is 1); i % 10 < 3 are accepted members, safe to edit. */
+function randomMember(): number {
+  const i = Math.floor(Math.random() * (MEMBERS / 10)) * 10 + Math.floor(Math.random() * 3);
+  return Math.min(i, MEMBERS - 1) + 2;
+}
+
+async function step(c: Client, op: Op): Promise<void> {
+  switch (op) {
+    case 'list':
+      return void (await c.query('members.list', { limit: 50 }));
+    case 'search':
+      return void (await c.query('members.list', { search: `person${Math.floor(Math.random() * MEMBERS)}@`, limit: 50 }));
+    case 'panel':
+      return void (await c.query('members.detail', { id: randomMember() }));
+    case 'edit':
+      return void (await c.mutation('members.edit', { id: randomMember(), name: `Load ${Math.floor(Math.random() * 1e6)}` }));
+  }
+}
+
+async function drive(clients: Client[], seconds: number): Promise<Run> {
+  const run: Run = { times: { list: [], search: [], panel: [], edit: [] }, errors: { list: 0, search: 0, panel: 0, edit: 0 }, firstError: null, seconds };
+  const end = performance.now() + seconds * 1000;
+  await Promise.all(
+    clients.map(async (c, n) => {
+      for (let k = n; performance.now() < end; k++) {
+        const op = OPS[k % OPS.length]!;
+        const t = performance.now();
+        try {
+          await step(c, op);
+          run.times[op].push(performance.now() - t);
+        } catch (e) {
+          run.errors[op]++;
+          run.firstError ??= `${op}: ${e instanceof Error ? e.message : String(e)}`;
+        }
+      }
+    }),
+  );
+  return run;
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]! : NaN;
+}
+
+function report(label: string, run: Run): void {
+  const total = OPS.reduce((a, op) => a + run.times[op].length, 0);
+  const errors = OPS.reduce((a, op) => a + run.errors[op], 0);
+  console.log(`\n${label}: ${fmt(total / run.seconds)} requests/s, ${errors} errors${run.firstError ? ` (first: ${run.firstError})` : ''}`);
+  for (const op of OPS) {
+    const t = [...run.times[op]].sort((a, b) => a - b);
+    console.log(`  ${op.padEnd(7)} n=${String(t.length).padStart(6)}  p50 ${fmt(pct(t, 50), 1).padStart(7)} ms  p99 ${fmt(pct(t, 99), 1).padStart(7)} ms  max ${fmt(t[t.length - 1] ?? NaN, 1).padStart(7)} ms  errors ${run.errors[op]}`);
+  }
+  const reads = OPS.filter((o) => o !== 'edit').flatMap((o) => run.times[o]).sort((a, b) => a - b);
+  const p99 = pct(reads, 99);
+  console.log(`  reads p99 ${fmt(p99, 1)} ms (goal ≤ 100 ms) ${p99 <= 100 && errors === 0 ? 'MET' : 'NOT MET'}`);
+}
+
+function serve(dataDir: string): Promise<{ child: ChildProcess; base: string }> {
+  const child = spawn(process.execPath, [SERVE, '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
+  let out = '';
+  return new Promise((ok, fail) => {
+    const look = (d: Buffer) => {
+      out += d.toString();
+      const m = /Roster listening on (http:\/\/\S+)/.exec(out);
+      if (m) ok({ child, base: m[1]!.replace(/\/$/, '') });
+    };
+    child.stdout!.on('data', look);
+    // The server's own errors are shown (a failed request says only "Something went wrong").
+    child.stderr!.on('data', (d: Buffer) => {
+      out += d.toString();
+      process.stderr.write(d);
+    });
+    child.on('exit', (code) => fail(new Error(`web mode exited (${code}): ${out}`)));
+  });
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(SERVE)) throw new Error('Build web mode first: npx electron-vite build');
+  console.log(`load: ${CLIENTS} admin clients, ${fmt(MEMBERS)} members, ${SECONDS} s per run, web mode in a child process`);
+  const seeded = await seedStore(MEMBERS);
+  const dataDir = dirname(seeded.store.file);
+  await seeded.store.close();
+  console.log(`store seeded in ${fmt(seeded.seedMs)} ms`);
+  const { child, base } = await serve(dataDir);
+  try {
+    // Each client signs in for its own session cookie, five at a time: the password hashes run side by side
+    // on the thread pool, and stay under the guess limiter's allowance of attempts in flight for one person.
+    const clients = Array.from({ length: CLIENTS }, () => new Client(base));
+    const t0 = performance.now();
+    for (let i = 0; i < clients.length; i += 5)
+      await Promise.all(clients.slice(i, i + 5).map((c) => c.mutation('auth.signIn', { email: 'owner@bench.test', password: PASSWORD })));
+    console.log(`${CLIENTS} sessions signed in in ${fmt(performance.now() - t0)} ms`);
+    report('alone', await drive(clients, SECONDS));
+
+    const inviter = new Client(base);
+    await inviter.mutation('auth.signIn', { email: 'owner@bench.test', password: PASSWORD });
+    const roles = (await inviter.query('roles.list', undefined)) as { id: number; builtin: string | null }[];
+    const member = roles.find((r) => r.builtin === 'member')!.id;
+    const entries = Array.from({ length: BATCH }, (_, i) => ({ email: `load${i}@example${i % 89}.org` }));
+    const t = performance.now();
+    let batchMs = NaN;
+    const batch = inviter.mutation('members.invite', { entries, grants: { roleIds: [member] } }).then((r) => {
+      batchMs = performance.now() - t;
+      return r as { invited: unknown[] };
+    });
+    const during = await drive(clients, SECONDS);
+    const done = await batch;
+    report(`with a ${fmt(BATCH)}-address invite batch (${done.invited.length} invited in ${fmt(batchMs)} ms, from the request)`, during);
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

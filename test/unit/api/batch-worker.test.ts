@@ -1,0 +1,94 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findMember } from '../../../src/main/db/repos/members.repo';
+import { inviteMembers } from '../../../src/main/services/members';
+import { loadAuthz } from '../../../src/main/services/organizations';
+import { TEST_STORE, createEnv, registerOwner, type Caller, type TestEnv } from '../helpers';
+
+/** A long invite batch runs off the request path (a worker thread on SQLite, the pool on PostgreSQL): others are answered meanwhile. */
+describe('a long invite batch does not stall other requests', () => {
+  let env: TestEnv;
+  let owner: Caller;
+  let organizationId: number;
+  let memberId: number;
+
+  beforeAll(async () => {
+    env = await createEnv();
+    const r = await registerOwner(env);
+    owner = r.caller;
+    organizationId = r.organizationId;
+    memberId = r.memberId;
+  });
+  afterAll(async () => {
+    await env.close();
+  });
+
+  it('a members list asked while the batch writes is answered before the batch ends, without its rows; then all of them are there', async () => {
+    const me = await findMember(env.store.db, organizationId, memberId);
+    const actor = { personId: me!.person_id!, memberId, label: 'owner', authz: await loadAuthz(env.store.db, organizationId, memberId) };
+    const entries = Array.from({ length: 20_000 }, (_, i) => ({ email: `bulk${i}@example${i % 13}.test` }));
+    const order: string[] = [];
+    let listed: Promise<number> | null = null;
+    const batch = inviteMembers(env.services.deps, actor, organizationId, { entries, grants: { roleIds: [], accountIds: [], permissions: [] }, resendExisting: false }, (p) => {
+      // The signal: the batch is inside its transaction, writing its rows.
+      if (p.stage === 'writing' && !listed)
+        listed = owner.members.list({}).then((l) => {
+          order.push('list');
+          return l.items.length;
+        });
+    }).then((r) => {
+      order.push('batch');
+      return r;
+    });
+    const result = await batch;
+    expect(listed).not.toBeNull();
+    expect(await listed).toBe(1);
+    expect(order).toEqual(['list', 'batch']);
+    expect(result.invited).toHaveLength(20_000);
+    expect((await owner.members.list({ search: 'bulk19999@' })).items).toHaveLength(1);
+    // The capture heard of every link, once.
+    expect(env.mail.filter((m) => m.email.startsWith('bulk'))).toHaveLength(20_000);
+  });
+});
+
+describe.runIf(TEST_STORE === 'sqlite')('a SIGKILL during a worker batch', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'roster-batch-kill-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('leaves all of the batch or none of it: members, links, audit rows', async () => {
+    const file = join(dir, 'roster.sqlite');
+    const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, 'batch-child.ts'), file, '20000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<void>((r) => child.on('exit', () => r()));
+    await new Promise<void>((ok, fail) => {
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('WRITING')) ok();
+      });
+      child.on('exit', () => fail(new Error(`the child ended before writing: ${out}`)));
+    });
+    child.kill('SIGKILL');
+    await exited;
+    const db = new SQLite(file);
+    try {
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+      const count = (q: string) => (db.prepare(q).get() as { n: number }).n;
+      const members = count("SELECT count(*) AS n FROM member WHERE email LIKE 'p%@kill%'");
+      const links = count("SELECT count(*) AS n FROM link WHERE purpose = 'invitation'");
+      const audits = count("SELECT count(*) AS n FROM audit WHERE action = 'member.invite'");
+      expect([0, 20_000]).toContain(members);
+      expect(links).toBe(members);
+      expect(audits).toBe(members);
+    } finally {
+      db.close();
+    }
+  });
+});
