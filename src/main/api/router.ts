@@ -7,6 +7,7 @@ import { membersRouter } from './routers/members';
 import { organizationsRouter } from './routers/organizations';
 import { portalRouter } from './routers/portal';
 import { syncRouter } from './routers/sync';
+import { mailTemplatesRouter } from './routers/templates';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
@@ -18,6 +19,7 @@ export const appRouter = router({
   modules: modulesRouter,
   audit: auditRouter,
   mail: mailRouter,
+  mailTemplates: mailTemplatesRouter,
   portal: portalRouter,
   sync: syncRouter,
   backup: backupRouter,
