@@ -147,6 +147,22 @@ export interface RenderedTemplate {
 
 const value = (values: TemplateValues, name: string): string => (Object.hasOwn(values, name) ? values[name as PlaceholderName] : '');
 
+/** One run of a paragraph: plain text (line breaks kept), or the link. */
+export type Run = { text: string } | { link: string };
+
+/**
+ * The body as paragraphs of runs, values filled in. The HTML part is built from it (escaped) and
+ * the editor's preview shows the same structure as React elements: no markup from a template or a
+ * value is ever interpreted.
+ */
+export function templateParagraphs(body: string, values: TemplateValues): Run[][] {
+  return body
+    .replace(/\r\n?/g, '\n')
+    .split(/\n{2,}/)
+    .filter((para) => para.trim())
+    .map((para) => pieces(para.trim()).map((p): Run => ('text' in p ? p : p.name === 'link' ? { link: value(values, p.name) } : { text: value(values, p.name) })));
+}
+
 /** Renders a checked template. Values and template text are both escaped in HTML. */
 export function renderTemplate(t: MailTemplateText, values: TemplateValues): RenderedTemplate {
   const subject = pieces(t.subject)
@@ -156,19 +172,9 @@ export function renderTemplate(t: MailTemplateText, values: TemplateValues): Ren
     .trim();
   const body = t.body.replace(/\r\n?/g, '\n');
   const text = pieces(body).map((p) => ('text' in p ? p.text : value(values, p.name))).join('').trimEnd() + '\n';
-  const paragraphs = body
-    .split(/\n{2,}/)
-    .filter((para) => para.trim())
-    .map((para) => {
-      const inner = pieces(para.trim())
-        .map((p) => {
-          if ('text' in p) return escapeHtml(p.text).replace(/\n/g, '<br>\n');
-          const v = escapeHtml(value(values, p.name));
-          return p.name === 'link' ? `<a href="${v}">${v}</a>` : v;
-        })
-        .join('');
-      return `<p>${inner}</p>`;
-    });
+  const paragraphs = templateParagraphs(body, values).map(
+    (runs) => `<p>${runs.map((r) => ('link' in r ? `<a href="${escapeHtml(r.link)}">${escapeHtml(r.link)}</a>` : escapeHtml(r.text).replace(/\n/g, '<br>\n'))).join('')}</p>`,
+  );
   const html = `<!doctype html>
 <html><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>
 <body style="font-family: sans-serif; line-height: 1.5; color: #222">
