@@ -89,3 +89,47 @@ test('the main flow with the keyboard only: invite someone, open their panel, ch
   await expect(table.getByRole('row', { name: /kim@example\.org/ })).toBeFocused();
   await expect(table.getByRole('row', { name: /kim@example\.org/ })).toContainText('Admin');
 });
+
+test('the account tree with the keyboard: arrows collapse, expand and move between rows; a dialog traps the focus and gives it back', async ({ page }) => {
+  await registerOwner(page);
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Accounts', exact: true }).click();
+  for (const [name, under] of [['France', null], ['Paris', 'France']] as const) {
+    await page.getByRole('textbox', { name: 'New sub-account' }).fill(name);
+    if (under) {
+      await page.getByRole('combobox', { name: 'Under' }).click();
+      await page.getByRole('option', { name: `Acme Robotics / ${under}`, exact: true }).click();
+    }
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await expect(page.getByRole('listitem', { name, exact: true })).toBeVisible();
+  }
+  await page.getByRole('heading', { name: 'Accounts' }).click();
+  await tabTo(page, 'Collapse France');
+  await page.keyboard.press('ArrowLeft');
+  await expect(page.getByRole('listitem', { name: 'Paris' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Expand France' })).toBeFocused();
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByRole('listitem', { name: 'Paris' })).toBeVisible();
+  await page.keyboard.press('ArrowDown');
+  await expect(page.getByRole('button', { name: 'Actions for Paris' })).toBeFocused();
+  await page.keyboard.press('ArrowUp');
+  await expect(page.getByRole('button', { name: 'Collapse France' })).toBeFocused();
+
+  // The actions menu and its dialog by keyboard; Tab stays inside the dialog; Escape gives the focus back.
+  await tabTo(page, 'Actions for France');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('menuitem', { name: 'Rename' })).toBeVisible();
+  // Menu items are reached with the arrows (a menu keeps one Tab stop).
+  const rename = page.getByRole('menuitem', { name: 'Rename' });
+  for (let i = 0; i < 4 && !(await rename.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('ArrowDown');
+  await expect(rename).toBeFocused();
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog', { name: 'Rename Acme Robotics / France' });
+  await expect(dialog.getByRole('textbox', { name: 'Name' })).toBeFocused();
+  for (let i = 0; i < 8; i++) {
+    await page.keyboard.press('Tab');
+    expect(await dialog.evaluate((d) => d.contains(document.activeElement))).toBe(true);
+  }
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole('button', { name: 'Actions for France' })).toBeFocused();
+});

@@ -126,6 +126,28 @@ export function AccountsPage() {
         }
       : {};
   const root = list.find((a) => a.parentId === null);
+  // Keyboard on the tree: arrows Right/Left expand/collapse the row's branch, Up/Down go to the row above/below.
+  const onRowKey = (e: React.KeyboardEvent<HTMLElement>, a: AccountRow) => {
+    const row = e.currentTarget;
+    // Keys from the actions menu (rendered in a portal, but bubbling here through React) are the menu's.
+    if (!(e.target instanceof Node) || !row.contains(e.target)) return;
+    if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
+      if (!hasChildren.has(a.id) || search) return;
+      const open = !collapsed.has(a.id);
+      if ((e.key === 'ArrowRight') !== open) {
+        e.preventDefault();
+        toggle(a.id);
+      }
+    } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      const rows = [...(row.parentElement?.querySelectorAll<HTMLElement>(':scope > [role="listitem"]') ?? [])];
+      const next = rows[rows.indexOf(row) + (e.key === 'ArrowDown' ? 1 : -1)];
+      const target = next?.querySelector<HTMLElement>('button:not([disabled])');
+      if (target) {
+        e.preventDefault();
+        target.focus();
+      }
+    }
+  };
   const open_ = (kind: 'rename' | 'move' | 'delete', account: AccountRow) => {
     actionButtons.current.get(account.id)?.focus();
     setValue(account.name);
@@ -151,7 +173,7 @@ export function AccountsPage() {
             </Group>
           )}
         </Group>
-        {/* A list with disclosure buttons (not an ARIA tree, which would need arrow-key navigation). */}
+        {/* A list with disclosure buttons; arrows also work on a row's buttons (onRowKey). */}
         <Stack gap={6} role="list" aria-label="Account structure">
           {shown.map((a) => {
             const branch = hasChildren.has(a.id);
@@ -175,6 +197,7 @@ export function AccountsPage() {
                   setDropOn(null);
                 }}
                 {...dropProps(a, a.id)}
+                onKeyDown={(e) => onRowKey(e, a)}
                 style={{
                   cursor: canManage && a.parentId !== null && !search ? 'grab' : undefined,
                   outline: dropOn === a.id ? '2px dashed var(--mantine-color-blue-filled)' : undefined,
