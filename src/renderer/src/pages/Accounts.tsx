@@ -84,7 +84,6 @@ export function AccountsPage() {
   const refuse = (message: string) => notifications.show({ color: 'red', title: 'Not moved', message });
   const dragMove = useMutation(
     trpc.accounts.move.mutationOptions({
-      onSuccess: (_r, v) => done('Sub-account moved', `${list.find((a) => a.id === v.id)?.name ?? ''} is now under ${list.find((a) => a.id === v.parentId)?.path ?? ''}`),
       onError: (e) => refuse(errorMessage(e)),
     }),
   );
@@ -108,7 +107,7 @@ export function AccountsPage() {
     setDragged(null);
     if (a.id === under.id || a.parentId === under.id) return;
     if (under.path.startsWith(`${a.path} / `)) return refuse(`${a.name} cannot go under ${under.name}: ${under.name} is inside ${a.name}.`);
-    dragMove.mutate({ id: a.id, parentId: under.id, version: a.version });
+    dragMove.mutate({ id: a.id, parentId: under.id, version: a.version }, { onSuccess: () => done('Sub-account moved', `${a.name} is now under ${under.path}`) });
   };
   const dropProps = (under: AccountRow, key: number | 'root') =>
     dragged
