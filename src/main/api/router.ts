@@ -8,6 +8,7 @@ import { organizationsRouter } from './routers/organizations';
 import { orgTransferRouter } from './routers/org-transfer';
 import { portalRouter } from './routers/portal';
 import { syncRouter } from './routers/sync';
+import { mailTemplatesRouter } from './routers/templates';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
@@ -19,6 +20,7 @@ export const appRouter = router({
   modules: modulesRouter,
   audit: auditRouter,
   mail: mailRouter,
+  mailTemplates: mailTemplatesRouter,
   portal: portalRouter,
   sync: syncRouter,
   backup: backupRouter,

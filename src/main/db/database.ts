@@ -4,6 +4,7 @@ import type { AuditTable } from './tables/audit.table';
 import type { LinkTable } from './tables/link.table';
 import type { MailOutboxTable } from './tables/mail_outbox.table';
 import type { MailSettingsTable } from './tables/mail_settings.table';
+import type { MailTemplateTable } from './tables/mail_template.table';
 import type { MemberTable } from './tables/member.table';
 import type { MemberAccountTable } from './tables/member_account.table';
 import type { AccountMemberCountTable, MemberCountTable, RoleMemberCountTable } from './tables/member_count.table';
@@ -36,6 +37,7 @@ export interface Database {
   audit: AuditTable;
   mail_settings: MailSettingsTable;
   mail_outbox: MailOutboxTable;
+  mail_template: MailTemplateTable;
   phone_code: PhoneCodeTable;
   phone_attempt: PhoneAttemptTable;
   install_setting: InstallSettingTable;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock';
 import type { DbOrTx } from '../db/database';
 import { rolesOfMembers } from '../db/repos/grants.repo';
+import { customMailTemplates } from '../db/repos/mail-templates.repo';
 import { findMembers } from '../db/repos/members.repo';
 import { listOrganizations } from '../db/repos/organizations.repo';
 import { insertOutboxRows } from '../db/repos/outbox.repo';
@@ -32,6 +33,8 @@ export class OutboxNotifier implements Notifier {
       roleNames.set(r.member_id, list);
     }
     const inviters = await inviterNames(trx, events);
+    // The organizations' own wording (Mail page, migration 0014), by organization and kind.
+    const stored = new Map((await customMailTemplates(trx, orgIds)).map((t) => [`${t.organization_id}:${t.kind}`, { subject: t.subject, body: t.body }]));
     const domains = new Map<number, string>();
     for (const id of orgIds) {
       const cfg = await this.config.configFor(id, trx).catch(() => null);
@@ -47,11 +50,12 @@ export class OutboxNotifier implements Notifier {
         organizationName: org.name,
         timeZone: org.time_zone,
         recipientName: e.name,
+        recipientEmail: e.email,
         inviter: (e.inviterMemberId != null && inviters.get(e.inviterMemberId)) || e.inviterLabel,
         roles: roleNames.get(e.memberId) ?? [],
         url: e.url,
         expiresAt: e.expiresAt,
-      });
+      }, stored.get(`${e.organizationId}:${e.kind}`));
       return {
         organization_id: e.organizationId,
         member_id: e.memberId,

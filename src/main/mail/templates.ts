@@ -1,5 +1,8 @@
 import { DomainError } from '../core/errors';
 import type { LinkKind } from '../services/deps';
+import { escapeHtml, renderTemplate, type MailTemplateText, type TemplateValues } from '../../shared/mail-templates';
+
+export { escapeHtml };
 
 /** What a mail says; everything the templates show comes from here, escaped where it lands in HTML. */
 export interface TemplateInput {
@@ -7,6 +10,8 @@ export interface TemplateInput {
   organizationName: string;
   timeZone: string;
   recipientName: string | null;
+  /** Stands in for the name in a stored template's {{inviteeName}} when no name is known. */
+  recipientEmail?: string;
   inviter: string;
   roles: string[];
   url: string;
@@ -17,12 +22,6 @@ export interface RenderedMail {
   subject: string;
   text: string;
   html: string;
-}
-
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
 /** A header value (name, address, subject) with CR or LF could smuggle headers: refused before nodemailer sees it. */
@@ -81,7 +80,24 @@ const WORDING: Record<LinkKind, Wording> = {
   },
 };
 
-export function renderMail(input: TemplateInput): RenderedMail {
+/** The values a stored template's placeholders stand for. */
+export function templateValues(input: TemplateInput): TemplateValues {
+  return {
+    inviteeName: input.recipientName || input.recipientEmail || '',
+    inviterName: input.inviter,
+    organization: input.organizationName,
+    roles: input.roles.length ? input.roles.join(', ') : 'Member',
+    link: input.url,
+    expires: formatExpiry(input.expiresAt, input.timeZone),
+  };
+}
+
+/**
+ * The mail for `input`: from the organization's stored template for this kind when there is one
+ * (mail_template, migration 0014; checked when saved), else the built-in wording below.
+ */
+export function renderMail(input: TemplateInput, stored?: MailTemplateText | null): RenderedMail {
+  if (stored) return renderTemplate(stored, templateValues(input));
   const w = WORDING[input.kind];
   const roles = input.roles.join(', ');
   const expiry = formatExpiry(input.expiresAt, input.timeZone);

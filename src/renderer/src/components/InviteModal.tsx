@@ -150,6 +150,7 @@ export function InviteModal({ opened, onClose, onInvited }: { opened: boolean; o
           {noMail && <NoMailNotice onNavigate={close} />}
           <TagsInput
             label="Email addresses"
+            data-autofocus
             description="Type an address and press Enter, or paste a list: one per line, “Ada Lovelace <ada@example.com>” or “ada@example.com, Ada Lovelace”. Click a chip to add a name or phone."
             placeholder="name@example.com"
             value={chips.map(chipKey)}

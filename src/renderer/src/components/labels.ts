@@ -96,6 +96,8 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   'member.account_removed': 'Sub-account removed',
   'mail.settings.update': 'Mail settings changed',
   'mail.retry': 'Mail queued again',
+  'mail.template.update': 'Mail template changed',
+  'mail.template.reset': 'Mail template reset to default',
   'portal.settings': 'Invitee pages settings changed',
   'member.access': 'Roles and access changed',
   'account.rename': 'Sub-account renamed',

@@ -79,6 +79,15 @@ export function AccountsPage() {
   const rename = useMutation(trpc.accounts.rename.mutationOptions({ onSuccess: (a) => done('Sub-account renamed', a.name) }));
   const move = useMutation(trpc.accounts.move.mutationOptions({ onSuccess: () => done('Sub-account moved') }));
   const remove = useMutation(trpc.accounts.delete.mutationOptions({ onSuccess: () => done('Sub-account deleted') }));
+  // Drag to move (the mouse path of "Move to…"): the same server command, refusals as a toast.
+  const [dragged, setDragged] = useState<AccountRow | null>(null);
+  const [dropOn, setDropOn] = useState<number | 'root' | null>(null);
+  const refuse = (message: string) => notifications.show({ color: 'red', title: 'Not moved', message });
+  const dragMove = useMutation(
+    trpc.accounts.move.mutationOptions({
+      onError: (e) => refuse(errorMessage(e)),
+    }),
+  );
   const active = dialog?.kind === 'rename' ? rename : dialog?.kind === 'move' ? move : remove;
 
   const list = useMemo(() => [...(accounts.data ?? [])].sort((a, b) => a.path.localeCompare(b.path)), [accounts.data]);
@@ -94,6 +103,51 @@ export function AccountsPage() {
   const canManage = me.permissions.includes('accounts.manage');
   const options = (exclude?: AccountRow) =>
     list.filter((a) => !exclude || (a.id !== exclude.id && !a.path.startsWith(`${exclude.path} / `))).map((a) => ({ value: String(a.id), label: a.path }));
+  const dropOnto = (a: AccountRow, under: AccountRow) => {
+    setDropOn(null);
+    setDragged(null);
+    if (a.id === under.id || a.parentId === under.id) return;
+    if (under.path.startsWith(`${a.path} / `)) return refuse(`${a.name} cannot go under ${under.name}: ${under.name} is inside ${a.name}.`);
+    dragMove.mutate({ id: a.id, parentId: under.id, version: a.version }, { onSuccess: () => done('Sub-account moved', `${a.name} is now under ${under.path}`) });
+  };
+  const dropProps = (under: AccountRow, key: number | 'root') =>
+    dragged
+      ? {
+          onDragOver: (e: React.DragEvent) => {
+            e.preventDefault();
+            e.dataTransfer.dropEffect = 'move';
+            if (dropOn !== key) setDropOn(key);
+          },
+          onDragLeave: () => setDropOn((d) => (d === key ? null : d)),
+          onDrop: (e: React.DragEvent) => {
+            e.preventDefault();
+            dropOnto(dragged, under);
+          },
+        }
+      : {};
+  const root = list.find((a) => a.parentId === null);
+  // Keyboard on the tree: arrows Right/Left expand/collapse the row's branch, Up/Down go to the row above/below.
+  const onRowKey = (e: React.KeyboardEvent<HTMLElement>, a: AccountRow) => {
+    const row = e.currentTarget;
+    // Keys from the actions menu (rendered in a portal, but bubbling here through React) are the menu's.
+    if (!(e.target instanceof Node) || !row.contains(e.target)) return;
+    if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
+      if (!hasChildren.has(a.id) || search) return;
+      const open = !collapsed.has(a.id);
+      if ((e.key === 'ArrowRight') !== open) {
+        e.preventDefault();
+        toggle(a.id);
+      }
+    } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      const rows = [...(row.parentElement?.querySelectorAll<HTMLElement>(':scope > [role="listitem"]') ?? [])];
+      const next = rows[rows.indexOf(row) + (e.key === 'ArrowDown' ? 1 : -1)];
+      const target = next?.querySelector<HTMLElement>('button:not([disabled])');
+      if (target) {
+        e.preventDefault();
+        target.focus();
+      }
+    }
+  };
   const open_ = (kind: 'rename' | 'move' | 'delete', account: AccountRow) => {
     actionButtons.current.get(account.id)?.focus();
     setValue(account.name);
@@ -119,13 +173,37 @@ export function AccountsPage() {
             </Group>
           )}
         </Group>
-        {/* A list with disclosure buttons (not an ARIA tree, which would need arrow-key navigation). */}
+        {/* A list with disclosure buttons; arrows also work on a row's buttons (onRowKey). */}
         <Stack gap={6} role="list" aria-label="Account structure">
           {shown.map((a) => {
             const branch = hasChildren.has(a.id);
             const open = !!search || !collapsed.has(a.id);
             return (
-              <Group key={a.id} role="listitem" aria-label={a.name} pl={depth(a.path) * 20} gap="xs" wrap="nowrap">
+              <Group
+                key={a.id}
+                role="listitem"
+                aria-label={a.name}
+                pl={depth(a.path) * 20}
+                gap="xs"
+                wrap="nowrap"
+                draggable={canManage && a.parentId !== null && !search}
+                onDragStart={(e) => {
+                  e.dataTransfer.setData('text/plain', a.path);
+                  e.dataTransfer.effectAllowed = 'move';
+                  setDragged(a);
+                }}
+                onDragEnd={() => {
+                  setDragged(null);
+                  setDropOn(null);
+                }}
+                {...dropProps(a, a.id)}
+                onKeyDown={(e) => onRowKey(e, a)}
+                style={{
+                  cursor: canManage && a.parentId !== null && !search ? 'grab' : undefined,
+                  outline: dropOn === a.id ? '2px dashed var(--mantine-color-blue-filled)' : undefined,
+                  borderRadius: 4,
+                }}
+              >
                 {branch ? (
                   <ActionIcon variant="subtle" size="sm" aria-label={`${open ? 'Collapse' : 'Expand'} ${a.name}`} aria-expanded={open} onClick={() => toggle(a.id)} disabled={!!search}>
                     {open ? '▾' : '▸'}
@@ -152,6 +230,23 @@ export function AccountsPage() {
           })}
           {search && shown.length === 0 && <Text size="sm" c="dimmed">No account is called “{search}”.</Text>}
         </Stack>
+        {canManage && root && list.length > 1 && !search && (
+          <Paper
+            role="region"
+            aria-label="Top level"
+            withBorder
+            p="xs"
+            mt="sm"
+            {...dropProps(root, 'root')}
+            style={{ borderStyle: 'dashed', borderColor: dropOn === 'root' ? 'var(--mantine-color-blue-filled)' : undefined }}
+          >
+            <Text size="xs" c="dimmed">
+              {dragged
+                ? `Drop here to move ${dragged.name} to the top level, directly under ${root.name}.`
+                : 'Drag an account onto another to move it under it, or here to move it to the top level; “Move to…” in its actions menu does the same.'}
+            </Text>
+          </Paper>
+        )}
         {list.length === 1 && (
           <Text size="sm" c="dimmed" mt="sm">
             No sub-accounts yet. {canManage ? 'Create one below, for a country, a team or a customer, and invite the person in charge of it.' : 'An admin who manages accounts can create them.'}

@@ -5,6 +5,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { errorMessage, useTRPC } from '../trpc';
 import { useMe } from '../me';
+import { TemplateEditor } from '../components/TemplateEditor';
 
 type Security = 'none' | 'starttls' | 'tls';
 const DEFAULT_PORT: Record<Security, number> = { none: 25, starttls: 587, tls: 465 };
@@ -57,7 +58,7 @@ export function MailPage() {
   };
 
   return (
-    <Stack maw={640}>
+    <Stack maw={760}>
       <div>
         <Title order={1} size="h2">Mail</Title>
         <Text c="dimmed" size="sm">How {me.organization.name} sends invitations, reminders, reactivations and password resets.</Text>
@@ -112,6 +113,7 @@ export function MailPage() {
           </form>
         </Paper>
       )}
+      {canManage && <TemplateEditor mailConfigured={!!settings.data && settings.data.source !== 'none'} />}
       {canInvite && (
         <Paper withBorder p="lg">
           <Stack>
