@@ -188,8 +188,10 @@ export function createWebServer(opts: WebServerOptions): Server {
     };
     runtime.services.events.on('members-changed', onChange);
     const ping = setInterval(() => deliver(': ping\n\n'), 25_000);
+    // Ended here (its hash), or some session ended on another process (null: check this one again).
     const stopListening = sessions.onEnd((ended) => {
       if (ended === tokenHash) close();
+      else if (ended === null) void sessions.stillActive(token).then((ok) => ok || close(), close);
     });
     res.on('close', () => {
       clearInterval(ping);

@@ -40,7 +40,7 @@ export function createServices(opts: { db: Db; clock: Clock; publicBaseUrl: () =
   const portal = new PortalSettingsStore(opts.db);
   // A link's base comes from settings (or the environment), never from a request.
   const publicBaseUrl = () => process.env.ROSTER_PUBLIC_URL ?? portal.current.publicBaseUrl ?? opts.publicBaseUrl();
-  const guesses = new GuessLimiter(() => opts.clock.now().getTime());
+  const guesses = new GuessLimiter(opts.db, () => opts.clock.now().getTime());
   const deps: ServiceDeps = { db: opts.db, clock: opts.clock, publicBaseUrl, notifier: opts.notifier, guesses };
   const attackNotices = new AttackNotices(deps);
   guesses.onPersonSlowed = (person) => {
