@@ -182,11 +182,14 @@ export function createWebServer(opts: WebServerOptions): Server {
     const deliver = (chunk: string) =>
       void sessions.stillActive(token).then((ok) => (ok ? res.write(chunk) : close()), close);
     // A change another process made in another organization is not this console's (team mode).
-    const onChange = (e?: { remote?: { org: number | null } }) => {
-      if (e?.remote?.org != null && e.remote.org !== session.organizationId) return;
+    // Background changes (expiry, mail and sync outcomes, here or elsewhere) refresh the same way.
+    const onChange = (e?: { remote?: { org: number | null }; organizationId?: number | null }) => {
+      const org = e?.remote?.org ?? e?.organizationId ?? null;
+      if (org !== null && org !== session.organizationId) return;
       deliver('event: members-changed\ndata: {}\n\n');
     };
     runtime.services.events.on('members-changed', onChange);
+    runtime.services.events.on('background-changed', onChange);
     const ping = setInterval(() => deliver(': ping\n\n'), 25_000);
     // Ended here (its hash), or some session ended on another process (null: check this one again).
     const stopListening = sessions.onEnd((ended) => {
@@ -197,6 +200,7 @@ export function createWebServer(opts: WebServerOptions): Server {
       clearInterval(ping);
       stopListening();
       runtime.services.events.off('members-changed', onChange);
+      runtime.services.events.off('background-changed', onChange);
     });
   }
 

@@ -190,7 +190,7 @@ export function createPortalHandler(opts: PortalOptions) {
     const step = m[3] ?? null;
     const client = clientAddress(req, opts.trustedProxies);
     // Per link first: a flood of other links from the same address does not spend this link's budget.
-    if (!perToken.take(`${purpose}:${token}`) || !perClient.take(client)) {
+    if (!(await perToken.take(opts.deps.db, `${purpose}:${token}`)) || !(await perClient.take(opts.deps.db, client))) {
       problemPage(res, 429, 'Too many attempts', 'Too many attempts were made with this link. Wait a few minutes and try again.');
       return true;
     }
