@@ -182,14 +182,18 @@ export function createWebServer(opts: WebServerOptions): Server {
     const deliver = (chunk: string) =>
       void sessions.stillActive(token).then((ok) => (ok ? res.write(chunk) : close()), close);
     // A change another process made in another organization is not this console's (team mode).
-    // Background changes (expiry, mail and sync outcomes, here or elsewhere) refresh the same way.
-    const onChange = (e?: { remote?: { org: number | null }; organizationId?: number | null }) => {
-      const org = e?.remote?.org ?? e?.organizationId ?? null;
-      if (org !== null && org !== session.organizationId) return;
+    const onChange = (e?: { remote?: { org: number | null } }) => {
+      if (e?.remote?.org != null && e.remote.org !== session.organizationId) return;
       deliver('event: members-changed\ndata: {}\n\n');
     };
+    // Rows changed without a command (expiry, mail and sync outcomes, here or on another process):
+    // the console refreshes the same way; the data says why.
+    const onBackground = (e?: { organizationId?: number | null }) => {
+      if (e?.organizationId != null && e.organizationId !== session.organizationId) return;
+      deliver('event: members-changed\ndata: {"background":true}\n\n');
+    };
     runtime.services.events.on('members-changed', onChange);
-    runtime.services.events.on('background-changed', onChange);
+    runtime.services.events.on('background-changed', onBackground);
     const ping = setInterval(() => deliver(': ping\n\n'), 25_000);
     // Ended here (its hash), or some session ended on another process (null: check this one again).
     const stopListening = sessions.onEnd((ended) => {
@@ -200,7 +204,7 @@ export function createWebServer(opts: WebServerOptions): Server {
       clearInterval(ping);
       stopListening();
       runtime.services.events.off('members-changed', onChange);
-      runtime.services.events.off('background-changed', onChange);
+      runtime.services.events.off('background-changed', onBackground);
     });
   }
 

@@ -1,4 +1,5 @@
 import { DomainError } from '../core/errors';
+import { hashToken } from '../core/tokens';
 import type { Db } from '../db/database';
 import { countersOf, decrementCounter, deleteCounter, incrementCounter, sweepCounters } from '../db/repos/guesses.repo';
 
@@ -71,11 +72,12 @@ export class GuessLimiter {
   private keysOf(keys: GuessKeys): { key: string; allowance: number }[] {
     const out: { key: string; allowance: number }[] = [];
     const client = keys.client ?? 'unknown';
+    // Stored hashed: no addresses in the table, one length, and no byte PostgreSQL's text refuses.
     if (keys.person) {
-      out.push({ key: `pair:${keys.person}\u0000${client}`, allowance: this.policy.pairAllowance });
-      out.push({ key: `person:${keys.person}`, allowance: this.policy.personAllowance });
+      out.push({ key: `pair:${hashToken(`${keys.person}\u0000${client}`)}`, allowance: this.policy.pairAllowance });
+      out.push({ key: `person:${hashToken(keys.person)}`, allowance: this.policy.personAllowance });
     }
-    out.push({ key: `client:${client}`, allowance: this.policy.clientAllowance });
+    out.push({ key: `client:${hashToken(client)}`, allowance: this.policy.clientAllowance });
     return out;
   }
 
@@ -131,7 +133,7 @@ export class GuessLimiter {
       this.lastSweep = nowMs;
       await this.sweep();
     }
-    const personCount = keys.person ? (counted.find((c) => c.key === `person:${keys.person}`)?.failures ?? 0) : 0;
+    const personCount = keys.person ? (counted[1]?.failures ?? 0) : 0;
     let settled = false;
     return {
       succeeded: async () => {
