@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase, TEMPLATE_DATABASE } from '../../support/postgres';
+import { startSmtp, type TestSmtp } from '../../support/smtp';
 import { TEST_STORE } from '../helpers';
 import { Browser, CallFailed, startWebProcess, type WebProcess } from './web-process';
 
@@ -94,12 +95,15 @@ describe.skipIf(TEST_STORE !== 'postgres')('team mode: sessions, limits and code
   let ownerA: Browser;
   let adminRole: number;
   let sms: Server;
+  let smtp: TestSmtp;
   let webhook: string;
   const texts: Array<{ to: string; code: string }> = [];
 
   beforeAll(async () => {
     database = await createTestDatabase(inject('pgAdminUrl'), { from: TEMPLATE_DATABASE });
-    [a, b] = await Promise.all([startWebProcess(database.url), startWebProcess(database.url)]);
+    // A mails (its outcomes are background changes B must hear of); B has no SMTP server and sends nothing.
+    smtp = await startSmtp();
+    [a, b] = await Promise.all([startWebProcess(database.url, { ROSTER_SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, ROSTER_MAIL_FROM: 'roster@acme.test' }), startWebProcess(database.url)]);
     ownerA = new Browser(a);
     await ownerA.mutation('auth.register', { organizationName: 'Acme', email: OWNER, password: PASSWORD }).catch((e: unknown) => {
       throw new Error(`${String(e)}\n${a.output()}`);
@@ -120,6 +124,7 @@ describe.skipIf(TEST_STORE !== 'postgres')('team mode: sessions, limits and code
 
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
+    await smtp?.close();
     await new Promise<void>((r) => (sms ? sms.close(() => r()) : r()));
     await database?.drop();
   });
@@ -157,6 +162,26 @@ describe.skipIf(TEST_STORE !== 'postgres')('team mode: sessions, limits and code
       const slowed = await refusal(new Browser(server).mutation('auth.signIn', { email: who, password: 'wrong again' }));
       expect(slowed.domainCode).toBe('RATE_LIMITED');
       expect(slowed.message).toMatch(/^Too many attempts: wait [1-5] seconds? and try again\.$/);
+    }
+  });
+
+  it("a mail sent by A (a background change: no command) refreshes admin B's console on the other process", async () => {
+    const onB = new Browser(b);
+    expect(await onB.mutation<{ ok: boolean }>('auth.signIn', { email: OWNER, password: PASSWORD })).toMatchObject({ ok: true });
+    const stream = await onB.openEvents();
+    try {
+      const invited = stream.next('members-changed');
+      const mailed = stream.nextBackground();
+      await ownerA.mutation('members.invite', { entries: [{ email: 'badge@acme.test' }], grants: { roleIds: [adminRole] } });
+      // First the invitation (a command), then its delivery outcome (A's sender, announced as a background change).
+      await invited;
+      await smtp.waitFor(1);
+      await mailed;
+      // What B's console then reads: the delivery badge says sent.
+      const row = (await onB.query<{ items: Array<{ email: string; delivery?: { status: string } | null }> }>('members.list', { limit: 200 })).items.find((m) => m.email === 'badge@acme.test');
+      expect(row?.delivery).toMatchObject({ status: 'sent' });
+    } finally {
+      stream.close();
     }
   });
 
