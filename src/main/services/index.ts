@@ -22,6 +22,9 @@ export interface Services {
    * 'directory-changed' after a member, role or sub-account command committed. Both wake the sync sender.
    * 'committed' after any command committed (argument { organizationId }, null for sign-in and the
    * like); it and 'members-changed' wake the mail sender.
+   * 'background-changed' (argument { organizationId, remote? }) when rows changed without a command
+   * (the expiry sweep, mail and sync outcomes, here or on another process): screens refresh, no
+   * sender wakes.
    */
   events: EventEmitter;
   /** Mail settings, outbox sender (absent in tests that capture mail instead). */
