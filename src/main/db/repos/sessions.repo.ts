@@ -52,3 +52,23 @@ export async function sweepSessions(db: DbOrTx, seenBefore: string, endedBefore:
   const ended = await db.deleteFrom('console_session').where('ended_at', '<', endedBefore).executeTakeFirst();
   return Number(idle.numDeletedRows) + Number(ended.numDeletedRows);
 }
+
+/** Every live session (a restore of the SQLite store carries them over). */
+export async function liveSessions(db: DbOrTx): Promise<ConsoleSession[]> {
+  return db.selectFrom('console_session').selectAll().where('ended_at', 'is', null).execute();
+}
+
+/**
+ * Puts sessions back after a restore: only those whose person is in the restored store under the
+ * same address (anyone else signs in again). Returns how many.
+ */
+export async function putBackSessions(db: DbOrTx, rows: ConsoleSession[]): Promise<number> {
+  let n = 0;
+  for (const row of rows) {
+    const person = await db.selectFrom('person').select('id').where('id', '=', row.person_id).where('email', '=', row.email).executeTakeFirst();
+    if (!person) continue;
+    const r = await db.insertInto('console_session').values(row).onConflict((oc) => oc.column('token_hash').doNothing()).executeTakeFirst();
+    n += Number(r.numInsertedOrUpdatedRows ?? 0);
+  }
+  return n;
+}
