@@ -1,7 +1,7 @@
 import { DomainError } from '../core/errors';
 import { hashToken } from '../core/tokens';
 import type { Db } from '../db/database';
-import { countersOf, decrementCounter, deleteCounter, incrementCounter, sweepCounters } from '../db/repos/guesses.repo';
+import { countersOf, decrementCounter, deleteCounter, incrementCounter, markFailedAt, sweepCounters } from '../db/repos/guesses.repo';
 
 /**
  * The one limiter for every check of a secret: sign-in, accepting an invitation with a current
@@ -147,6 +147,8 @@ export class GuessLimiter {
       failed: async () => {
         if (settled) return;
         settled = true;
+        // A slow check (scrypt on a busy machine) must not eat the wait: it runs from the failure.
+        await markFailedAt(this.db, all.map((k) => k.key), new Date(this.now()).toISOString());
         if (keys.person && personCount >= this.policy.pairAllowance) this.onPersonSlowed?.(keys.person);
       },
     };

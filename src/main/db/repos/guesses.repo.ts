@@ -50,3 +50,9 @@ export async function sweepCounters(db: DbOrTx, before: string): Promise<number>
   const r = await db.deleteFrom('guess_counter').where('last_at', '<', before).executeTakeFirst();
   return Number(r.numDeletedRows);
 }
+
+/** A check just failed: its keys' last failure is now (the wait runs from the failure, not from the attempt's start). */
+export async function markFailedAt(db: DbOrTx, keys: string[], nowIso: string): Promise<void> {
+  if (keys.length === 0) return;
+  await db.updateTable('guess_counter').set({ last_at: nowIso }).where('key', 'in', keys).where('last_at', '<', nowIso).execute();
+}
