@@ -127,7 +127,8 @@ export class GuessLimiter {
     const raced = Math.max(0, ...all.map(({ allowance }, i) => this.waitAfter(counted[i]!.failures - 1, counted[i]!.prevAt, allowance)));
     if (raced > 0) {
       for (const c of counted) await decrementCounter(this.db, c.key, c.prevAt);
-      throw tooMany(raced);
+      // The wait as it stands once this attempt is taken back (what a refusal before the race would say).
+      throw tooMany((await this.wait(keys)) || raced);
     }
     if (nowMs - this.lastSweep > 60_000) {
       this.lastSweep = nowMs;
