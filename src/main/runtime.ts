@@ -56,16 +56,24 @@ export async function startRuntime(opts: {
    * holds this desktop's own files (the mail secrets key).
    */
   databaseUrl?: string | null;
+  /**
+   * false: no mail or sync sender, no backups, no expiry sweep (the portal process: its mails wait in
+   * the shared outbox for the admins' processes, woken by its announcement). Default true.
+   */
+  background?: boolean;
 }): Promise<Runtime> {
+  const background = opts.background ?? true;
   // --database-url, then ROSTER_DATABASE_URL, then the choice recorded by Settings' move (store.json), else SQLite.
   const { databaseUrl, source } = chooseStore(opts.dataDir, opts.databaseUrl);
   const store = await openDirectory(databaseUrl ? { databaseUrl } : { sqlitePath: join(opts.dataDir, DATABASE_FILE) });
   const testClock = process.env.NODE_ENV === 'test' ? new AdjustableClock() : null;
   const clock = opts.clock ?? testClock ?? systemClock;
   const secrets = opts.secrets ?? fileSecretBox(opts.dataDir);
-  const mail = createMail({ db: store.db, clock, secrets, env: opts.smtp ?? smtpFromEnv() });
+  // Mail and sync outcomes change rows without a command: consoles here and (team mode) elsewhere refresh.
+  const announce = backgroundAnnouncer(() => services);
+  const mail = createMail({ db: store.db, clock, secrets, env: opts.smtp ?? smtpFromEnv(), sender: { onEvent: () => announce(null) } });
   // The SCIM token is kept in the same secret store as the SMTP password.
-  const sync = createSync({ db: store.db, clock, secrets });
+  const sync = createSync({ db: store.db, clock, secrets, onPush: (org, r) => r.created + r.updated + r.deactivated + r.deleted + r.failed + r.blocked > 0 && announce(org) });
   // Under NODE_ENV=test every issued link is also kept, so browser tests can follow links without mail.
   const testLinks: LinkIssued[] | null = process.env.NODE_ENV === 'test' ? [] : null;
   const services = createServices({
@@ -89,16 +97,29 @@ export async function startRuntime(opts: {
   if (batches) setTimeout(() => batches.warm(), 3000).unref();
   await services.portal.load();
   const changeFeed = store.dialect === 'postgres' && databaseUrl ? liveUpdates(services, store.db, databaseUrl) : null;
-  // Drains the outbox while the process runs; idles until an organization has an SMTP server.
-  mail.sender.start();
-  // Pushes queued directory changes to the organization's SCIM server; idles until sync is set up.
-  sync.sender.start();
-  // Invitations expire on their own; a sweep each minute keeps the tables right while nobody looks.
-  let sweep = setInterval(() => void expireDue(services.deps).catch(() => undefined), 60_000);
-  sweep.unref();
+  const startSenders = (): void => {
+    if (!background) return;
+    // Drains the outbox while the process runs; idles until an organization has an SMTP server.
+    mail.sender.start();
+    // Pushes queued directory changes to the organization's SCIM server; idles until sync is set up.
+    sync.sender.start();
+  };
+  startSenders();
+  // Invitations expire on their own; a sweep each minute keeps the tables right while nobody looks
+  // (and tells the consoles). Expired sessions and limiter counters go too.
+  const startSweep = (): NodeJS.Timeout => {
+    const timer = setInterval(() => {
+      if (background) void expireDue(services.deps).then((n) => n > 0 && announce(null), () => undefined);
+      void services.sessions.sweep().catch(() => undefined);
+      void services.deps.guesses.sweep().catch(() => undefined);
+    }, 60_000);
+    timer.unref();
+    return timer;
+  };
+  let sweep = startSweep();
   // Backups of the SQLite store: on demand, and daily when the schedule says so (checked hourly).
   services.backup = createBackup({ store, dataDir: opts.dataDir, clock });
-  services.backup.start();
+  if (background) services.backup.start();
   // Settings shows the store; its move to PostgreSQL pauses what writes on its own while it copies.
   services.store = createStoreRuntime({
     store,
@@ -113,11 +134,9 @@ export async function startRuntime(opts: {
       await sync.sender.stop();
     },
     resume: () => {
-      sweep = setInterval(() => void expireDue(services.deps).catch(() => undefined), 60_000);
-      sweep.unref();
-      services.backup?.start();
-      mail.sender.start();
-      sync.sender.start();
+      sweep = startSweep();
+      if (background) services.backup?.start();
+      startSenders();
     },
   });
   return {
@@ -128,6 +147,7 @@ export async function startRuntime(opts: {
     changeFeed,
     stop: async () => {
       clearInterval(sweep);
+      announce.cancel();
       await changeFeed?.stop();
       services.backup?.stop();
       await mail.sender.stop();
@@ -147,7 +167,20 @@ export async function startRuntime(opts: {
  * sync senders wake.
  */
 function liveUpdates(services: Services, db: OpenedStore['db'], url: string): ChangeFeed {
-  const feed = startChangeFeed({ db, url, onRemote: (change) => services.events.emit('members-changed', { remote: change }) });
+  const feed = startChangeFeed({
+    db,
+    url,
+    onRemote: (change) => {
+      if (change.kind === 'sessions-ended') services.sessions.endedElsewhere();
+      else if (change.kind === 'background') services.events.emit('background-changed', { organizationId: change.org, remote: change });
+      else services.events.emit('members-changed', { remote: change });
+    },
+  });
+  // A session ended here (sign-out, idle lock, password change): the other processes' streams check theirs.
+  services.sessions.onEndedHere = () => void feed.publish('sessions-ended');
+  services.events.on('background-changed', (e?: { organizationId?: number | null; remote?: unknown }) => {
+    if (!e?.remote) void feed.publish('background', e?.organizationId ?? null);
+  });
   // Sign-in, sign-out and registration (no organization yet) change nothing another console shows.
   services.events.on('committed', (e?: { organizationId?: number | null }) => {
     if (e?.organizationId != null) void feed.publish('committed', e.organizationId);
@@ -156,6 +189,33 @@ function liveUpdates(services: Services, db: OpenedStore['db'], url: string): Ch
     if (!e?.remote) void feed.publish('members-changed');
   });
   return feed;
+}
+
+/**
+ * Background changes (expiry sweep, mail and sync outcomes) come in bursts (a drain settles hundreds
+ * of mails): announced as one 'background-changed' per organization at most every 250 ms, null
+ * meaning "any organization". It refreshes screens but wakes no sender.
+ */
+function backgroundAnnouncer(services: () => Services): ((org: number | null) => void) & { cancel(): void } {
+  let pending = new Set<number | null>();
+  let timer: NodeJS.Timeout | null = null;
+  const announce = (org: number | null) => {
+    pending.add(org);
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      const orgs = pending.has(null) ? [null] : [...pending];
+      pending = new Set();
+      for (const organizationId of orgs) services().events.emit('background-changed', { organizationId });
+    }, 250);
+    timer.unref();
+  };
+  return Object.assign(announce, {
+    cancel: () => {
+      if (timer) clearTimeout(timer);
+      timer = null;
+    },
+  });
 }
 
 /** ROSTER_SMTP_URL (smtp://user:pass@host:port) and ROSTER_MAIL_FROM, read once at start. */

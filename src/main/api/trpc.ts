@@ -149,10 +149,10 @@ const requireAdmin = t.middleware(async ({ ctx, meta, next }) => {
   const token = ctx.sessionCarrier.get();
   const session = await ctx.services.sessions.resume(token, ctx.userIdleMs ?? null);
   if (!session || !token)
-    throw new DomainTRPCError('NOT_SIGNED_IN', ctx.services.sessions.endReason(token) ?? 'Your session has ended: sign in again.', null);
+    throw new DomainTRPCError('NOT_SIGNED_IN', (await ctx.services.sessions.endReason(token)) ?? 'Your session has ended: sign in again.', null);
   const member = (await membersOfPerson(ctx.services.deps.db, session.personId)).find((m) => m.organization_id === session.organizationId);
   if (!member || member.status !== 'accepted') {
-    ctx.services.sessions.signOut(token);
+    await ctx.services.sessions.signOut(token);
     throw new DomainTRPCError('NOT_SIGNED_IN', 'You are no longer an active member of this organization.', null);
   }
   const authz = await loadAuthz(ctx.services.deps.db, session.organizationId, member.id);

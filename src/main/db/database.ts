@@ -17,6 +17,7 @@ import type { PhoneAttemptTable, PhoneCodeTable } from './tables/phone_code.tabl
 import type { ProductModuleTable } from './tables/product_module.table';
 import type { RoleTable } from './tables/role.table';
 import type { RolePermissionTable } from './tables/role_permission.table';
+import type { ConsoleSessionTable, GuessCounterTable } from './tables/team_state.table';
 import type { SyncDirtyTable, SyncObjectTable, SyncSettingsTable } from './tables/sync.table';
 
 export interface Database {
@@ -44,6 +45,8 @@ export interface Database {
   sync_settings: SyncSettingsTable;
   sync_object: SyncObjectTable;
   sync_dirty: SyncDirtyTable;
+  console_session: ConsoleSessionTable;
+  guess_counter: GuessCounterTable;
 }
 
 export type Db = Kysely<Database>;

@@ -16,8 +16,15 @@ import type { Db } from './database';
 
 export const CHANGES_CHANNEL = 'roster_changes';
 
-/** 'committed': an admin's command committed; 'members-changed': an invitee acted on the portal. */
-export type ChangeKind = 'committed' | 'members-changed';
+/**
+ * 'committed': an admin's command committed; 'members-changed': an invitee acted on the portal;
+ * 'background': rows changed without a command (the expiry sweep, mail and sync outcomes): screens
+ * refresh, senders are not woken (their own outcomes would wake each other forever);
+ * 'sessions-ended': sessions were ended (sign-out, idle lock, password change): open /events streams
+ * check theirs again. Payloads never carry tokens or their hashes.
+ */
+export type ChangeKind = 'committed' | 'members-changed' | 'background' | 'sessions-ended';
+const KINDS: readonly ChangeKind[] = ['committed', 'members-changed', 'background', 'sessions-ended'];
 
 export interface RemoteChange {
   kind: ChangeKind;
@@ -52,7 +59,7 @@ export interface ChangeFeedOptions {
 function parsePayload(payload: string | undefined): { kind: ChangeKind; org: number | null; origin: string } | null {
   try {
     const p = JSON.parse(payload ?? '') as { k?: unknown; g?: unknown; o?: unknown };
-    const kind = p.k === 'members-changed' ? 'members-changed' : p.k === 'committed' ? 'committed' : null;
+    const kind = KINDS.find((k) => k === p.k) ?? null;
     if (!kind || typeof p.o !== 'string') return null;
     return { kind, org: typeof p.g === 'number' ? p.g : null, origin: p.o };
   } catch {

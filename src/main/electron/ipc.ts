@@ -11,9 +11,12 @@ import type { Services } from '../services';
  */
 export function registerTrpcBridge(services: Services, isAppUrl: (url: string) => boolean): void {
   const carriers = new WeakMap<WebContents, SessionCarrier>();
-  services.events.on('members-changed', () => {
+  const refresh = () => {
     for (const win of BrowserWindow.getAllWindows()) win.webContents.send('roster:event', 'members-changed');
-  });
+  };
+  services.events.on('members-changed', refresh);
+  // Rows changed without a command (expiry, mail and sync outcomes, here or on another process).
+  services.events.on('background-changed', refresh);
   ipcMain.handle('roster:trpc', async (event: IpcMainInvokeEvent, request: { path: string; type: 'query' | 'mutation'; input: unknown }) => {
     const frame = event.senderFrame;
     if (!frame || frame !== event.sender.mainFrame || !isAppUrl(frame.url)) {

@@ -186,15 +186,25 @@ export function createWebServer(opts: WebServerOptions): Server {
       if (e?.remote?.org != null && e.remote.org !== session.organizationId) return;
       deliver('event: members-changed\ndata: {}\n\n');
     };
+    // Rows changed without a command (expiry, mail and sync outcomes, here or on another process):
+    // the console refreshes the same way; the data says why.
+    const onBackground = (e?: { organizationId?: number | null }) => {
+      if (e?.organizationId != null && e.organizationId !== session.organizationId) return;
+      deliver('event: members-changed\ndata: {"background":true}\n\n');
+    };
     runtime.services.events.on('members-changed', onChange);
+    runtime.services.events.on('background-changed', onBackground);
     const ping = setInterval(() => deliver(': ping\n\n'), 25_000);
+    // Ended here (its hash), or some session ended on another process (null: check this one again).
     const stopListening = sessions.onEnd((ended) => {
       if (ended === tokenHash) close();
+      else if (ended === null) void sessions.stillActive(token).then((ok) => ok || close(), close);
     });
     res.on('close', () => {
       clearInterval(ping);
       stopListening();
       runtime.services.events.off('members-changed', onChange);
+      runtime.services.events.off('background-changed', onBackground);
     });
   }
 

@@ -161,9 +161,9 @@ function donePage(title: string, message: string): string {
 }
 
 /** An unknown token is a failed guess for its client. */
-function countUnknownToken(deps: ServiceDeps, client: string): void {
+async function countUnknownToken(deps: ServiceDeps, client: string): Promise<void> {
   try {
-    deps.guesses.attempt({ client }).failed();
+    await (await deps.guesses.attempt({ client })).failed();
   } catch {
     // Already waiting: a refused attempt does not count.
   }
@@ -190,14 +190,14 @@ export function createPortalHandler(opts: PortalOptions) {
     const step = m[3] ?? null;
     const client = clientAddress(req, opts.trustedProxies);
     // Per link first: a flood of other links from the same address does not spend this link's budget.
-    if (!perToken.take(`${purpose}:${token}`) || !perClient.take(client)) {
+    if (!(await perToken.take(opts.deps.db, `${purpose}:${token}`)) || !(await perClient.take(opts.deps.db, client))) {
       problemPage(res, 429, 'Too many attempts', 'Too many attempts were made with this link. Wait a few minutes and try again.');
       return true;
     }
     // Guessing tokens goes through the same limiter as passwords and codes (services/guesses.ts),
     // keyed by the same client address as the console's sign-in in web mode.
     const guessClient = client;
-    const waitMs = opts.deps.guesses.wait({ client: guessClient });
+    const waitMs = await opts.deps.guesses.wait({ client: guessClient });
     if (waitMs > 0) {
       problemPage(res, 429, 'Too many attempts', tooMany(waitMs).message);
       return true;
@@ -266,7 +266,7 @@ export function createPortalHandler(opts: PortalOptions) {
         problemPage(res, 413, 'This form is too large', `A form on this page is at most ${e.maxBytes / 1024} KB. Go back, check what you typed and send it again.`);
         return true;
       }
-      if (isDomainError(e) && e.code === 'LINK_INVALID') countUnknownToken(opts.deps, guessClient);
+      if (isDomainError(e) && e.code === 'LINK_INVALID') await countUnknownToken(opts.deps, guessClient);
       if (isDomainError(e) && e.code.startsWith('LINK_')) {
         problemPage(res, 410, LINK_TITLES[e.code] ?? 'This link is not valid', e.message);
         return true;

@@ -1,5 +1,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { hashToken } from '../core/tokens';
+import type { Db } from '../db/database';
+import { incrementCounter } from '../db/repos/guesses.repo';
 
 export const PORTAL_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
@@ -64,26 +67,24 @@ function trustedProxies(): string[] {
     .filter(Boolean);
 }
 
-/** Fixed-window counters per key, in memory: enough to stop guessing of tokens and codes. */
+/**
+ * Fixed-window counters per key, enough to stop guessing of tokens and codes. Kept in the database
+ * (the guess limiter's table, migration 0013), so a portal process and the desktops' portals on one
+ * PostgreSQL share one budget. Keys are stored hashed (a key may hold a link token).
+ */
 export class RateLimiter {
-  private readonly hits = new Map<string, { count: number; resetAt: number }>();
   constructor(
     private readonly limit: number,
     private readonly windowMs: number,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Counts one attempt; false when the key is over its limit. */
-  take(key: string): boolean {
+  /** Counts one attempt (one atomic statement); false when the key is over its limit. */
+  async take(db: Db, key: string): Promise<boolean> {
     const t = this.now();
-    const entry = this.hits.get(key);
-    if (!entry || entry.resetAt <= t) {
-      if (this.hits.size > 10_000) for (const [k, v] of this.hits) if (v.resetAt <= t) this.hits.delete(k);
-      this.hits.set(key, { count: 1, resetAt: t + this.windowMs });
-      return true;
-    }
-    entry.count++;
-    return entry.count <= this.limit;
+    const window = Math.floor(t / this.windowMs);
+    const { failures } = await incrementCounter(db, `hits:${this.windowMs}:${window}:${hashToken(key)}`, new Date(t).toISOString(), '');
+    return failures <= this.limit;
   }
 }
 

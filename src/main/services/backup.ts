@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Clock } from '../core/clock';
 import { DomainError } from '../core/errors';
 import { backupStore, restoreStore } from '../db/backup';
+import { liveSessions, putBackSessions } from '../db/repos/sessions.repo';
 import { StoreRefused, type OpenedStore, type OpenedSqliteStore } from '../db/connect';
 import { insertAuditRows } from '../db/repos/audit.repo';
 import { readInstallSetting, writeInstallSetting } from '../db/repos/settings.repo';
@@ -115,7 +116,10 @@ export function createBackup(opts: { store: OpenedStore; dataDir: string; clock:
       const s = await allowed(actor, organizationId);
       const from = join(dir, basename(name));
       try {
+        // Sessions are rows of the store (migration 0013): the signed-in carry on where the restored store knows them.
+        const sessions = await liveSessions(store.db);
         const { keptAside } = await serial(() => restoreStore(s, from, clock.now()));
+        await putBackSessions(store.db, sessions).catch(() => 0);
         const now = clock.now().toISOString();
         await insertAuditRows(store.db, [auditRow(organizationId, actor, 'backup.restore', { type: 'organization', id: organizationId, label: basename(name) }, null, { file: basename(name), keptAside: basename(keptAside) }, now)]).catch(() => undefined);
         return { restored: basename(name), keptAside };

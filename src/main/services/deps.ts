@@ -77,7 +77,7 @@ export interface ServiceDeps {
   /** The one limiter every check of a password, code or token goes through (services/guesses.ts). */
   guesses: GuessLimiter;
   /** Called after a person's password changed, to end their live sessions. */
-  passwordChanged?(personId: number): void;
+  passwordChanged?(personId: number): Promise<void>;
   /** Long batches in a worker thread (SQLite file stores; set by the runtime and the test harness). */
   batches?: BatchRunner;
   /**

@@ -23,6 +23,9 @@ export interface Services {
    * 'directory-changed' after a member, role or sub-account command committed. Both wake the sync sender.
    * 'committed' after any command committed (argument { organizationId }, null for sign-in and the
    * like); it and 'members-changed' wake the mail sender.
+   * 'background-changed' (argument { organizationId, remote? }) when rows changed without a command
+   * (the expiry sweep, mail and sync outcomes, here or on another process): screens refresh, no
+   * sender wakes.
    */
   events: EventEmitter;
   /** Mail settings, outbox sender (absent in tests that capture mail instead). */
@@ -43,7 +46,7 @@ export function createServices(opts: { db: Db; clock: Clock; publicBaseUrl: () =
   const portal = new PortalSettingsStore(opts.db);
   // A link's base comes from settings (or the environment), never from a request.
   const publicBaseUrl = () => process.env.ROSTER_PUBLIC_URL ?? portal.current.publicBaseUrl ?? opts.publicBaseUrl();
-  const guesses = new GuessLimiter(() => opts.clock.now().getTime());
+  const guesses = new GuessLimiter(opts.db, () => opts.clock.now().getTime());
   const deps: ServiceDeps = { db: opts.db, clock: opts.clock, publicBaseUrl, notifier: opts.notifier, guesses };
   if (opts.mail) deps.outbox = { envFromAddress: opts.mail.config.env?.fromAddress ?? null };
   const attackNotices = new AttackNotices(deps);

@@ -5,6 +5,7 @@ import { normalizeEmail } from '../core/addresses';
 import { membersOfPerson } from '../db/repos/members.repo';
 import { findOrganization, listOrganizations } from '../db/repos/organizations.repo';
 import { findPersonByEmail } from '../db/repos/people.repo';
+import { endSession, endSessionsOfPerson, findSession, insertSession, setSessionOrganization, sweepSessions, touchSession } from '../db/repos/sessions.repo';
 import type { ServiceDeps } from './deps';
 import { loadAuthz } from './organizations';
 
@@ -19,19 +20,28 @@ export interface Session {
 /** A scrypt hash of nothing in particular, so an unknown address costs as much as a wrong password. */
 const DUMMY_HASH = 'scrypt$131072$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
+/** How far a session's activity may lag before it is written again (one write per burst of calls). */
+const TOUCH_SLACK_MS = 5_000;
+/** Sessions unused this long are swept (the idle lock ends them much earlier). */
+const SESSION_MAX_IDLE_MS = 24 * 60 * 60 * 1000;
+
 /**
- * Sessions live in the main process only: the renderer holds an opaque token (an HttpOnly cookie
- * in web mode, nothing at all over IPC), and only its hash is kept here.
+ * Sessions live in the database (migration 0013): the renderer holds an opaque token (an HttpOnly
+ * cookie in web mode, nothing at all over IPC), and only its SHA-256 is kept. Every process on one
+ * PostgreSQL reads the same rows, so a cookie signed in on one works on another, and signing out,
+ * the idle lock and a password change end a session everywhere. Each request costs one indexed
+ * query (the session by its hash, with the organization's idle lock); the activity time is written
+ * only when it moved by more than a few seconds.
  */
 export class SessionStore {
-  private readonly sessions = new Map<string, Session>();
-  /** Why a recent session ended, so the console can say it (by token hash). */
-  private readonly ended = new Map<string, string>();
-
   constructor(private readonly deps: ServiceDeps) {}
 
   private now(): number {
     return this.deps.clock.now().getTime();
+  }
+
+  private iso(ms: number): string {
+    return new Date(ms).toISOString();
   }
 
   /** Organizations where this person is an active member with some console permission. */
@@ -70,9 +80,27 @@ export class SessionStore {
     const chosen = organizationId !== undefined ? orgs.find((o) => o.id === organizationId) : orgs[0];
     if (!chosen) throw new DomainError('FORBIDDEN', 'You have no console access in that organization.');
     const token = newToken();
-    const session: Session = { personId: person.id, email, organizationId: chosen.id, createdAt: this.now(), lastSeenAt: this.now() };
-    this.sessions.set(hashToken(token), session);
+    const now = this.now();
+    const session: Session = { personId: person.id, email, organizationId: chosen.id, createdAt: now, lastSeenAt: now };
+    await insertSession(this.deps.db, { token_hash: hashToken(token), person_id: person.id, email, organization_id: chosen.id, created_at: this.iso(now), last_seen_at: this.iso(now) });
     return { token, session };
+  }
+
+  /** The session row behind a token and whether the idle lock has passed (no write). */
+  private async lookup(token: string): Promise<{ key: string; session: Session; idleLockMinutes: number | null; idle: boolean } | null> {
+    const key = hashToken(token);
+    const row = await findSession(this.deps.db, key);
+    if (!row || row.ended_at) return null;
+    const session: Session = {
+      personId: row.person_id,
+      email: row.email,
+      organizationId: row.organization_id,
+      createdAt: Date.parse(row.created_at),
+      lastSeenAt: Date.parse(row.last_seen_at),
+    };
+    const idleLockMinutes = row.idle_lock_minutes;
+    const idle = idleLockMinutes === null || this.now() - session.lastSeenAt > idleLockMinutes * 60 * 1000;
+    return { key, session, idleLockMinutes, idle };
   }
 
   /** The live session for a token, touched; ends it when idle longer than the organization allows. */
@@ -83,40 +111,50 @@ export class SessionStore {
    */
   async resume(token: string | null | undefined, userIdleMs: number | null = null): Promise<Session | null> {
     if (!token) return null;
-    const key = hashToken(token);
-    const session = this.sessions.get(key);
-    if (!session) return null;
-    const org = await findOrganization(this.deps.db, session.organizationId);
-    const idleMs = (org?.idle_lock_minutes ?? 15) * 60 * 1000;
-    if (!org || this.now() - session.lastSeenAt > idleMs) {
-      this.sessions.delete(key);
-      if (org) {
-        if (this.ended.size > 1000) this.ended.clear();
-        this.ended.set(key, `The console locked after ${org.idle_lock_minutes} minutes without activity: sign in again.`);
-      }
+    const found = await this.lookup(token);
+    if (!found) return null;
+    const { key, session, idleLockMinutes, idle } = found;
+    if (idle) {
+      // The organization is gone (null), or the idle lock passed: ended here, for every process.
+      const reason = idleLockMinutes === null ? null : `The console locked after ${idleLockMinutes} minutes without activity: sign in again.`;
+      if (await endSession(this.deps.db, key, this.iso(this.now()), reason)) this.announce(key);
       return null;
     }
     const lastInput = this.now() - Math.max(0, userIdleMs ?? 0);
-    session.lastSeenAt = Math.max(session.lastSeenAt, lastInput);
+    if (lastInput - session.lastSeenAt >= TOUCH_SLACK_MS) {
+      session.lastSeenAt = lastInput;
+      await touchSession(this.deps.db, key, this.iso(lastInput));
+    }
     return session;
   }
 
-  /** Ends every session of a person (after a password change, for instance). */
-  revokePerson(personId: number): void {
-    for (const [key, session] of this.sessions) if (session.personId === personId) this.end(key);
+  /** Ends every session of a person (after a password change, for instance), on every process. */
+  async revokePerson(personId: number): Promise<void> {
+    for (const key of await endSessionsOfPerson(this.deps.db, personId)) this.announce(key);
   }
 
-  private readonly endListeners = new Set<(tokenHash: string) => void>();
+  private readonly endListeners = new Set<(tokenHash: string | null) => void>();
 
-  /** Tells `listener` (an open /events stream) when a session ends; returns how to stop listening. */
-  onEnd(listener: (tokenHash: string) => void): () => void {
+  /**
+   * Tells `listener` (an open /events stream) when a session ends: its token hash when it ended in
+   * this process, null when some session ended in another process (check yours again).
+   */
+  onEnd(listener: (tokenHash: string | null) => void): () => void {
     this.endListeners.add(listener);
     return () => this.endListeners.delete(listener);
   }
 
-  private end(key: string): void {
-    if (!this.sessions.delete(key)) return;
+  /** Another process ended sessions (team mode's change feed): open streams check theirs. */
+  endedElsewhere(): void {
+    for (const l of this.endListeners) l(null);
+  }
+
+  /** Called with each session this process ends (the runtime tells the other processes). */
+  onEndedHere: ((tokenHash: string) => void) | null = null;
+
+  private announce(key: string): void {
     for (const l of this.endListeners) l(key);
+    this.onEndedHere?.(key);
   }
 
   /**
@@ -125,24 +163,31 @@ export class SessionStore {
    */
   async stillActive(token: string | null | undefined): Promise<boolean> {
     if (!token) return false;
-    const session = this.sessions.get(hashToken(token));
-    if (!session) return false;
-    const org = await findOrganization(this.deps.db, session.organizationId);
-    if (!org || this.now() - session.lastSeenAt > org.idle_lock_minutes * 60 * 1000) return false;
+    const found = await this.lookup(token);
+    if (!found || found.idle) return false;
+    const { session } = found;
     return (await membersOfPerson(this.deps.db, session.personId)).some((m) => m.organization_id === session.organizationId && m.status === 'accepted');
   }
 
   /** Why the session behind this token ended, if Roster ended it (idle lock). */
-  endReason(token: string | null | undefined): string | null {
-    return token ? (this.ended.get(hashToken(token)) ?? null) : null;
+  async endReason(token: string | null | undefined): Promise<string | null> {
+    if (!token) return null;
+    return (await findSession(this.deps.db, hashToken(token)))?.ended_reason ?? null;
   }
 
-  switchOrganization(token: string, organizationId: number): void {
-    const session = this.sessions.get(hashToken(token));
-    if (session) session.organizationId = organizationId;
+  async switchOrganization(token: string, organizationId: number): Promise<void> {
+    await setSessionOrganization(this.deps.db, hashToken(token), organizationId);
   }
 
-  signOut(token: string | null | undefined): void {
-    if (token) this.end(hashToken(token));
+  async signOut(token: string | null | undefined): Promise<void> {
+    if (!token) return;
+    const key = hashToken(token);
+    if (await endSession(this.deps.db, key, this.iso(this.now()), null)) this.announce(key);
+  }
+
+  /** Sessions unused for a day and ended ones kept a day for their reason go (the runtime's minute sweep). */
+  async sweep(): Promise<number> {
+    const dayAgo = this.iso(this.now() - SESSION_MAX_IDLE_MS);
+    return sweepSessions(this.deps.db, dayAgo, dayAgo);
   }
 }

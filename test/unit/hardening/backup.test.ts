@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBackup } from '../../../src/main/services/backup';
-import { caught, createEnv, inviteAndAccept, registerOwner, roleId, signedIn, TEST_STORE, type Caller, type TestEnv } from '../helpers';
+import { caught, createEnv, inviteAndAccept, registerOwner, OWNER_EMAIL, roleId, signedIn, TEST_STORE, type Caller, type TestEnv } from '../helpers';
 
 // Issue 16, "Backup and restore (missing entirely)": SQLite only; team mode answers "use pg_dump".
 
@@ -50,6 +50,8 @@ describe.skipIf(TEST_STORE === 'postgres')('backup and restore (SQLite)', () => 
     expect(existsSync(backup.path)).toBe(true);
     expect((await owner.backup.list()).map((b) => b.name)).toContain('during-invites.sqlite');
     await owner.members.invite({ entries: [{ email: 'after@example.org' }], grants: { roleIds: [member] } });
+    // Signed in after the backup was taken: the session is not in the backup, yet it carries on.
+    const later = await signedIn(env, OWNER_EMAIL);
 
     const restored = await owner.backup.restore({ name: 'during-invites.sqlite' });
     expect(restored.keptAside).toMatch(/roster\.sqlite\.before-restore-/);
@@ -74,6 +76,7 @@ describe.skipIf(TEST_STORE === 'postgres')('backup and restore (SQLite)', () => 
     // The restored store serves reads and writes without a restart.
     await owner.members.invite({ entries: [{ email: 'post-restore@example.org' }], grants: { roleIds: [member] } });
     expect(await emails(env)).toContain('post-restore@example.org');
+    expect((await later.members.list({ limit: 1 })).items).toHaveLength(1);
   }, 300_000);
 
   it('refuses a file that is not a Roster store, or is damaged, touching nothing', async () => {

@@ -85,8 +85,12 @@ export class Browser {
     return this.answer<T>(res);
   }
 
-  /** Opens /events; `next(name)` resolves when that event arrives (after the call), `close()` ends it. */
-  async openEvents(): Promise<{ next(name: string): Promise<void>; count(name: string): number; close(): void }> {
+  /**
+   * Opens /events; `next(name)` resolves when that event arrives (after the call), `count(name)`
+   * counts them (both leave out background changes: mail and sync outcomes, expiry, which
+   * `nextBackground()` waits for), `closed` resolves when the server ends the stream, `close()` ends it.
+   */
+  async openEvents(): Promise<{ next(name: string): Promise<void>; nextBackground(): Promise<void>; count(name: string): number; closed: Promise<void>; close(): void }> {
     const controller = new AbortController();
     const res = await fetch(`${this.server.base}/events`, { headers: { cookie: this.cookie }, signal: controller.signal });
     if (res.status !== 200) throw new Error(`/events answered ${res.status}`);
@@ -94,22 +98,29 @@ export class Browser {
     const decoder = new TextDecoder();
     let text = '';
     let waiters: Array<{ name: string; seen: number; resolve: () => void }> = [];
-    const count = (name: string) => text.split(`event: ${name}\n`).length - 1;
+    const BACKGROUND = '\u0000background';
+    const count = (name: string) =>
+      name === BACKGROUND ? text.split('data: {"background":true}\n').length - 1 : text.split(`event: ${name}\ndata: {}\n`).length - 1;
+    let ended: () => void = () => undefined;
+    const closed = new Promise<void>((r) => (ended = r));
     void (async () => {
       try {
         for (;;) {
           const { done, value } = await reader.read();
-          if (done) return;
+          if (done) return ended();
           text += decoder.decode(value, { stream: true });
           waiters = waiters.filter((w) => (count(w.name) > w.seen ? (w.resolve(), false) : true));
         }
       } catch {
         /* aborted */
+        ended();
       }
     })();
     return {
       count,
+      closed,
       next: (name) => new Promise<void>((resolve) => waiters.push({ name, seen: count(name), resolve })),
+      nextBackground: () => new Promise<void>((resolve) => waiters.push({ name: BACKGROUND, seen: count(BACKGROUND), resolve })),
       close: () => controller.abort(),
     };
   }

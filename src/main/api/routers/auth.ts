@@ -25,7 +25,7 @@ export const authRouter = router({
     const token = ctx.sessionCarrier.get();
     const session = await ctx.services.sessions.resume(token, ctx.userIdleMs ?? null);
     // When Roster ended the session itself (idle lock), the sign-in page says so.
-    if (!session) return { registered, passwordPolicy: PASSWORD_POLICY.description, me: null, ended: ctx.services.sessions.endReason(token) };
+    if (!session) return { registered, passwordPolicy: PASSWORD_POLICY.description, me: null, ended: await ctx.services.sessions.endReason(token) };
     const member = (await membersOfPerson(ctx.services.deps.db, session.personId)).find((m) => m.organization_id === session.organizationId && m.status === 'accepted');
     if (!member) return { registered, passwordPolicy: PASSWORD_POLICY.description, me: null, ended: 'You are no longer an active member of this organization.' };
     const authz = await loadAuthz(ctx.services.deps.db, session.organizationId, member.id);
@@ -67,7 +67,7 @@ export const authRouter = router({
         // Someone with console access in several organizations picks one (PRODUCT.md): no session until they do.
         const organizations = await ctx.services.sessions.consoleOrganizations(session.personId);
         if (organizations.length > 1) {
-          ctx.services.sessions.signOut(token);
+          await ctx.services.sessions.signOut(token);
           return { ok: false as const, organizations };
         }
       }
@@ -75,8 +75,8 @@ export const authRouter = router({
       return { ok: true as const, organizations: [] };
     }),
 
-  signOut: publicProcedure.mutation(({ ctx }) => {
-    ctx.services.sessions.signOut(ctx.sessionCarrier.get());
+  signOut: publicProcedure.mutation(async ({ ctx }) => {
+    await ctx.services.sessions.signOut(ctx.sessionCarrier.get());
     ctx.sessionCarrier.clear();
     return { ok: true };
   }),
@@ -86,7 +86,7 @@ export const authRouter = router({
     .mutation(async ({ ctx, input }) => {
       const allowed = await ctx.services.sessions.consoleOrganizations(ctx.signedIn.session.personId);
       if (!allowed.some((o) => o.id === input.organizationId)) return { ok: false };
-      ctx.services.sessions.switchOrganization(ctx.signedIn.token, input.organizationId);
+      await ctx.services.sessions.switchOrganization(ctx.signedIn.token, input.organizationId);
       return { ok: true };
     }),
 });

@@ -9,6 +9,7 @@ import * as m0008 from './0008_counters';
 import * as m0008b from './0008b_outbox_link';
 import * as m0011 from './0011_versions';
 import * as m0012 from './0012_role_descriptions';
+import * as m0013 from './0013_team_state';
 import * as m0014 from './0014_mail_templates';
 
 /**
@@ -26,6 +27,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0008b_outbox_link': m0008b,
   '0011_versions': m0011,
   '0012_role_descriptions': m0012,
+  '0013_team_state': m0013,
   '0014_mail_templates': m0014,
 };
 

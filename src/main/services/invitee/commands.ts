@@ -135,5 +135,5 @@ export async function resetPassword(deps: ServiceDeps, token: string, password: 
     await insertAuditRows(trx, [memberAudit(member.organization_id, inviteeActor(member), 'member.password_set', member, member, now)]);
     return person.id;
   });
-  deps.passwordChanged?.(personId);
+  await deps.passwordChanged?.(personId);
 }

@@ -61,7 +61,7 @@ export async function requestPhoneCode(deps: ServiceDeps, token: string, phoneIn
 export async function verifyPhoneCode(deps: ServiceDeps, memberId: number, phone: string, code: string, client = 'portal'): Promise<void> {
   const now = deps.clock.now().toISOString();
   // The one guess limiter too (per invitation and per client), besides the stored count per invitation.
-  const attempt = deps.guesses.attempt({ person: `code:${memberId}`, client });
+  const attempt = await deps.guesses.attempt({ person: `code:${memberId}`, client });
   const outcome = await deps.db.transaction().execute(async (trx) => {
     if ((await phoneCodeFailures(trx, memberId)) >= MAX_CODE_FAILURES) return 'locked' as const;
     const live = await latestUnusedPhoneCode(trx, memberId);
@@ -72,8 +72,8 @@ export async function verifyPhoneCode(deps: ServiceDeps, memberId: number, phone
     await countPhoneCodeFailure(trx, memberId);
     return live && live.expires_at <= now ? ('expired' as const) : ('wrong' as const);
   });
-  if (outcome === 'ok') attempt.succeeded();
-  else attempt.failed();
+  if (outcome === 'ok') await attempt.succeeded();
+  else await attempt.failed();
   if (outcome === 'locked') throw new DomainError('RATE_LIMITED', TOO_MANY);
   if (outcome === 'expired') throw new DomainError('CODE_INVALID', 'This code has expired: ask for a new one.', { field: 'code' });
   if (outcome === 'wrong') throw new DomainError('CODE_INVALID', 'This code is not right: check the message and try again, or ask for a new one.', { field: 'code' });

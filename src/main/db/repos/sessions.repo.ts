@@ -1,0 +1,74 @@
+import type { DbOrTx } from '../database';
+import type { ConsoleSession } from '../tables/team_state.table';
+
+/** Console sessions (migration 0013), by the SHA-256 of their token. */
+
+export async function insertSession(db: DbOrTx, row: Omit<ConsoleSession, 'ended_at' | 'ended_reason'>): Promise<void> {
+  await db.insertInto('console_session').values({ ...row, ended_at: null, ended_reason: null }).execute();
+}
+
+/**
+ * The session behind a token hash with its organization's idle lock, in one indexed query (the
+ * primary key, then the organization's): every console call makes it.
+ */
+export async function findSession(db: DbOrTx, tokenHash: string): Promise<(ConsoleSession & { idle_lock_minutes: number | null }) | undefined> {
+  return db
+    .selectFrom('console_session as s')
+    .leftJoin('organization as o', 'o.id', 's.organization_id')
+    .selectAll('s')
+    .select('o.idle_lock_minutes')
+    .where('s.token_hash', '=', tokenHash)
+    .executeTakeFirst();
+}
+
+/** Moves last_seen_at forward only (two processes touching at once never move it back). */
+export async function touchSession(db: DbOrTx, tokenHash: string, lastSeenAt: string): Promise<void> {
+  await db.updateTable('console_session').set({ last_seen_at: lastSeenAt }).where('token_hash', '=', tokenHash).where('last_seen_at', '<', lastSeenAt).execute();
+}
+
+export async function setSessionOrganization(db: DbOrTx, tokenHash: string, organizationId: number): Promise<void> {
+  await db.updateTable('console_session').set({ organization_id: organizationId }).where('token_hash', '=', tokenHash).where('ended_at', 'is', null).execute();
+}
+
+/** Ends a live session, keeping why (shown on the sign-in page); false when it was not live. */
+export async function endSession(db: DbOrTx, tokenHash: string, nowIso: string, reason: string | null): Promise<boolean> {
+  if (reason === null) {
+    const r = await db.deleteFrom('console_session').where('token_hash', '=', tokenHash).where('ended_at', 'is', null).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+  const r = await db.updateTable('console_session').set({ ended_at: nowIso, ended_reason: reason }).where('token_hash', '=', tokenHash).where('ended_at', 'is', null).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** Ends every live session of a person; returns the hashes ended. */
+export async function endSessionsOfPerson(db: DbOrTx, personId: number): Promise<string[]> {
+  const rows = await db.deleteFrom('console_session').where('person_id', '=', personId).where('ended_at', 'is', null).returning('token_hash').execute();
+  return rows.map((r) => r.token_hash);
+}
+
+/** Removes sessions unused since `seenBefore` and ended ones older than `endedBefore`. */
+export async function sweepSessions(db: DbOrTx, seenBefore: string, endedBefore: string): Promise<number> {
+  const idle = await db.deleteFrom('console_session').where('last_seen_at', '<', seenBefore).executeTakeFirst();
+  const ended = await db.deleteFrom('console_session').where('ended_at', '<', endedBefore).executeTakeFirst();
+  return Number(idle.numDeletedRows) + Number(ended.numDeletedRows);
+}
+
+/** Every live session (a restore of the SQLite store carries them over). */
+export async function liveSessions(db: DbOrTx): Promise<ConsoleSession[]> {
+  return db.selectFrom('console_session').selectAll().where('ended_at', 'is', null).execute();
+}
+
+/**
+ * Puts sessions back after a restore: only those whose person is in the restored store under the
+ * same address (anyone else signs in again). Returns how many.
+ */
+export async function putBackSessions(db: DbOrTx, rows: ConsoleSession[]): Promise<number> {
+  let n = 0;
+  for (const row of rows) {
+    const person = await db.selectFrom('person').select('id').where('id', '=', row.person_id).where('email', '=', row.email).executeTakeFirst();
+    if (!person) continue;
+    const r = await db.insertInto('console_session').values(row).onConflict((oc) => oc.column('token_hash').doNothing()).executeTakeFirst();
+    n += Number(r.numInsertedOrUpdatedRows ?? 0);
+  }
+  return n;
+}
