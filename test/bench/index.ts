@@ -132,7 +132,7 @@ async function benchOutbox(): Promise<void> {
     const directRate = (MAILS / directMs) * 1000;
     const poolRate = (MAILS / poolMs) * 1000;
     console.log(`mail ${fmt(MAILS)} invitations to a local SMTP server`);
-    console.log(`  outbox:   ${fmt(outboxMs)} ms  ${fmt(outboxRate)} messages/s (claim ahead in batches, pool of ${POOL}, group-commit outcomes, clear bodies)`);
+    console.log(`  outbox:   ${fmt(outboxMs)} ms  ${fmt(outboxRate)} messages/s (claim ahead in batches, pool of ${POOL}, outcomes committed in batches, clear bodies)`);
     console.log(`  direct:   ${fmt(directMs)} ms  ${fmt(directRate)} messages/s (one nodemailer connection, no store)`);
     console.log(`  pool:     ${fmt(poolMs)} ms  ${fmt(poolRate)} messages/s (a nodemailer pool of ${POOL}, no store)`);
     console.log(`  ratio:    outbox sends ${(outboxRate / directRate).toFixed(2)}x the messages/s of one direct connection (goal >= 1.5), ${(outboxRate / poolRate).toFixed(2)}x a direct pool of ${POOL} (goal >= 0.8)`);

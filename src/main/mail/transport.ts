@@ -58,7 +58,9 @@ export function createSmtpTransport(config: SmtpConfig, opts: TransportOptions =
     ignoreTLS: config.security === 'none',
     auth: config.username ? { user: config.username, pass: config.password ?? '' } : undefined,
     maxConnections: opts.maxConnections ?? 5,
-    maxMessages: opts.maxMessages ?? 100,
+    // No cap on messages per connection: reconnecting every 100 mails cost a handshake each time. A
+    // server that closes the connection anyway fails the mail with a retryable error.
+    maxMessages: opts.maxMessages ?? Infinity,
     connectionTimeout: 15_000,
     greetingTimeout: 15_000,
     socketTimeout: 60_000,
