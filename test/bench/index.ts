@@ -1,6 +1,7 @@
 // npm run bench [-- section…]: figures for Roster's hot paths, each with a ratio against a baseline in the same run.
-// Sections: invites, outbox, tables, firstrows, counts, search (default: all). BENCH_SMALL/BENCH_LARGE size the directory sections.
-import { mkdtempSync, rmSync } from 'node:fs';
+// Sections: invites, outbox, startup, tables, firstrows, counts, search, sync (default: all). BENCH_SMALL/BENCH_LARGE size the directory sections.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -143,6 +144,57 @@ async function benchOutbox(): Promise<void> {
   }
 }
 
+/** Milliseconds from spawning `node args…` to the first stdout line matching `ready`; the process is then stopped. */
+function timeToReady(args: string[], ready: RegExp): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (ready.test(out)) {
+        const ms = performance.now() - t0;
+        child.once('exit', () => resolve(ms));
+        child.kill('SIGTERM');
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('exit', (code) => {
+      if (!ready.test(out)) reject(new Error(`node ${args.join(' ')} exited with ${code} before it was ready: ${err || out}`));
+    });
+  });
+}
+
+/** Web mode from spawn to listening (built out/main/serve.js, an existing store), against a bare Node HTTP server. */
+async function benchStartup(): Promise<void> {
+  const built = 'out/main/serve.js';
+  if (!existsSync(built)) throw new Error(`${built} is missing: run npx electron-vite build first.`);
+  const dir = mkdtempSync(join(tmpdir(), 'roster-bench-start-'));
+  try {
+    const web = [built, '--port', '0', '--data-dir', join(dir, 'data')];
+    const bare = ['-e', "require('node:http').createServer((q, s) => s.end()).listen(0, '127.0.0.1', () => console.log('listening'))"];
+    // The first start creates the store; the timed ones open it, as every later start does.
+    await timeToReady(web, /Roster listening on/);
+    await timeToReady(bare, /listening/);
+    const webMs: number[] = [];
+    const bareMs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      webMs.push(await timeToReady(web, /Roster listening on/));
+      bareMs.push(await timeToReady(bare, /listening/));
+    }
+    const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const w = mid(webMs);
+    const b = mid(bareMs);
+    console.log(`\nstart-up to listening (median of 5, alternating)`);
+    console.log(`  web mode:  ${fmt(w)} ms (node out/main/serve.js on an existing data folder)`);
+    console.log(`  bare node: ${fmt(b)} ms (node -e with an http server)`);
+    console.log(`  ratio:     web mode takes ${(w / b).toFixed(2)}x a bare Node server (goal <= 2)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Median of `runs` timed calls after one warm-up. */
 async function median(runs: number, fn: () => unknown): Promise<number> {
   await fn();
@@ -243,7 +295,7 @@ async function benchMemberTables(): Promise<void> {
   }
 }
 
-const SECTIONS = ['invites', 'outbox', 'tables', 'firstrows', 'counts', 'search', 'sync'] as const;
+const SECTIONS = ['invites', 'outbox', 'startup', 'tables', 'firstrows', 'counts', 'search', 'sync'] as const;
 const SMALL = Number(process.env.BENCH_SMALL ?? 1_000);
 const LARGE = Number(process.env.BENCH_LARGE ?? 1_000_000);
 
@@ -259,6 +311,7 @@ async function main(): Promise<void> {
   console.log(`Roster benchmarks (Node ${process.version}, ${new Date().toISOString()}), sections: ${[...sections].join(', ')}`);
   if (sections.has('invites')) await benchInvites();
   if (sections.has('outbox')) await benchOutbox();
+  if (sections.has('startup')) await benchStartup();
   if (sections.has('tables')) await benchMemberTables();
   await benchDirectory(sections, SMALL, LARGE);
   if (sections.has('sync')) await benchSync();
