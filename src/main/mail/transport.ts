@@ -1,4 +1,5 @@
-import nodemailer from 'nodemailer';
+import { createRequire } from 'node:module';
+import type * as Nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type { MailSecurity } from '../db/tables/mail_settings.table';
@@ -66,6 +67,8 @@ export function createSmtpTransport(config: SmtpConfig, opts: TransportOptions =
     socketTimeout: 60_000,
     tls: opts.allowSelfSigned ? { rejectUnauthorized: false } : undefined,
   };
+  // nodemailer is loaded when the first transport is made, not at start-up (it is a tenth of the start path).
+  const nodemailer = createRequire(__filename)('nodemailer') as typeof Nodemailer;
   return nodemailer.createTransport(options);
 }
 
