@@ -102,7 +102,38 @@ export function checkStoreIdentity(file: string): void {
 export function immediateTransactions(handle: SwappableSqlite): SqliteDatabase {
   return {
     close: () => handle.current.close(),
-    prepare: (query: string) => handle.current.prepare(/^\s*begin\s*;?\s*$/i.test(query) ? 'begin immediate' : query),
+    prepare: (query: string) => preparedOnce(handle.current, /^\s*begin\s*;?\s*$/i.test(query) ? 'begin immediate' : query),
+  };
+}
+
+/** Prepared statements kept per connection, by SQL text (the newest STATEMENT_CACHE of them). */
+const statements = new WeakMap<SQLite.Database, Map<string, SQLite.Statement>>();
+const STATEMENT_CACHE = 500;
+
+/**
+ * A query Roster ran before is not prepared again: Kysely prepares every statement it runs, which
+ * cost more than running it for a page of members (issue 17, item 5). A streamed query (iterate)
+ * gets a statement of its own, so a statement is never busy when it is run again. A restore swaps
+ * the connection, and with it the cache.
+ */
+function preparedOnce(sqlite: SQLite.Database, query: string): ReturnType<SqliteDatabase['prepare']> {
+  let cache = statements.get(sqlite);
+  if (!cache) statements.set(sqlite, (cache = new Map()));
+  let stmt = cache.get(query);
+  if (stmt) {
+    // Most recently used last: the oldest is the one dropped when the cache is full.
+    cache.delete(query);
+  } else {
+    stmt = sqlite.prepare(query);
+    if (cache.size >= STATEMENT_CACHE) cache.delete(cache.keys().next().value!);
+  }
+  cache.set(query, stmt);
+  const cached = stmt;
+  return {
+    reader: cached.reader,
+    all: (parameters: ReadonlyArray<unknown>) => cached.all(parameters),
+    run: (parameters: ReadonlyArray<unknown>) => cached.run(parameters),
+    iterate: (parameters: ReadonlyArray<unknown>) => sqlite.prepare(query).iterate(parameters),
   };
 }
 

@@ -1,6 +1,6 @@
 /*
  * The outbox sender: claims due mail, keeps a bounded number in flight, retries with backoff and
- * records outcomes by group commit. About 340 lines because it is one state machine (in-flight
+ * records outcomes in batches (one transaction per batch of outcomes). About 380 lines because it is one state machine (in-flight
  * bound, drain, flush, stop, crash) whose parts share private state; the queries live in
  * db/repos/outbox.repo.ts and the SMTP pools in pools.ts.
  */
@@ -25,6 +25,13 @@ export interface SenderOptions {
   maxInFlight?: number;
   leaseMs?: number;
   maxAttempts?: number;
+  /**
+   * Outcomes recorded per transaction, at most (default: the batch size). A batch is committed as
+   * soon as it is full, every mail in flight has its outcome waiting, or flushMs has passed.
+   */
+  recordBatch?: number;
+  /** The longest an outcome waits for its batch to fill before it is committed anyway (real time, default 1 s). */
+  flushMs?: number;
   /** How often the loop looks for due rows when nothing kicks it (real time). */
   pollMs?: number;
   transport?: TransportOptions;
@@ -92,9 +99,14 @@ export class MailSender {
   private wake: (() => void) | null = null;
   private kicked = false;
   private loopDone: Promise<void> | null = null;
+  private readonly recordBatch: number;
+  private readonly flushMs: number;
   private writes: PendingWrite[] = [];
   private flushScheduled = false;
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private flushing = false;
+  /** Claimed rows dispatched whose outcome is not yet committed (or abandoned). */
+  private unsettled = 0;
 
   constructor(private readonly opts: SenderOptions) {
     this.batchSize = Math.max(1, opts.batchSize ?? 50);
@@ -102,6 +114,8 @@ export class MailSender {
     this.leaseMs = opts.leaseMs ?? 5 * 60_000;
     this.maxAttempts = opts.maxAttempts ?? 8;
     this.pollMs = opts.pollMs ?? 5_000;
+    this.recordBatch = Math.max(1, opts.recordBatch ?? this.batchSize);
+    this.flushMs = Math.max(0, opts.flushMs ?? 1_000);
     this.abandoned = new Promise((resolve) => (this.abandon = resolve));
     this.pools = new SmtpPools(opts.transport);
   }
@@ -217,9 +231,14 @@ export class MailSender {
     for (const r of rows) perOrg.set(r.organization_id, (perOrg.get(r.organization_id) ?? 0) + 1);
     const pools = new Map<number, Promise<PoolEntry | null>>();
     for (const [org, uses] of perOrg) pools.set(org, this.transportFor(org, uses));
+    this.unsettled += rows.length;
     return rows.map(async (row) => {
-      const outcome = await Promise.race([this.sendRow(row, pools.get(row.organization_id)!), this.abandoned.then(() => null)]);
-      return outcome === null || this.crashed ? null : outcome;
+      try {
+        const outcome = await Promise.race([this.sendRow(row, pools.get(row.organization_id)!), this.abandoned.then(() => null)]);
+        return outcome === null || this.crashed ? null : outcome;
+      } finally {
+        this.unsettled--;
+      }
     });
   }
 
@@ -286,9 +305,10 @@ export class MailSender {
   }
 
   /**
-   * Records an outcome as soon as it is known. Outcomes that arrive in the same turn of the event
-   * loop share one commit (group commit): one fsync for many mails, and every outcome committed
-   * before any further network event is handled, so none is left unrecorded for long.
+   * Records an outcome in the next batch. A batch is one transaction (one fsync) for up to
+   * recordBatch mails; it is committed when full, when every mail in flight is waiting for it (the
+   * end of a drain), or after flushMs. A mail counts as settled only once its outcome is committed:
+   * a crash before that sends it again after its lease, with the same Message-ID (at-least-once).
    */
   private record(id: number, set: OutboxUpdate): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -298,19 +318,36 @@ export class MailSender {
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled || this.flushing) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      void this.flush();
-    });
+    if (this.flushScheduled || this.flushing || this.writes.length === 0) return;
+    if (this.writes.length >= this.recordBatch || this.writes.length >= this.unsettled) {
+      this.flushScheduled = true;
+      if (this.flushTimer) clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+      // Outcomes that arrive in the same turn of the event loop still share this commit.
+      setImmediate(() => {
+        this.flushScheduled = false;
+        void this.flush();
+      });
+    } else if (!this.flushTimer) {
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = null;
+        this.flushScheduled = true;
+        setImmediate(() => {
+          this.flushScheduled = false;
+          void this.flush();
+        });
+      }, this.flushMs);
+      this.flushTimer.unref?.();
+    }
   }
 
   private async flush(): Promise<void> {
     // A crashed process records nothing more.
     if (this.flushing || this.crashed || this.writes.length === 0) return;
     this.flushing = true;
-    const batch = this.writes.splice(0);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    const batch = this.writes.splice(0, this.recordBatch);
     try {
       await recordOutcomes(this.opts.db, batch);
       for (const w of batch) w.resolve();
@@ -339,6 +376,8 @@ export class MailSender {
     this.running = false;
     this.abandon();
     this.wake?.();
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
     this.pools.closeAll();
   }
 }

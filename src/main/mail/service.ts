@@ -1,4 +1,5 @@
-import QRCode from 'qrcode';
+import { createRequire } from 'node:module';
+import type * as QRCodeModule from 'qrcode';
 import { z } from 'zod';
 import { DomainError } from '../core/errors';
 import { insertAuditRows } from '../db/repos/audit.repo';
@@ -167,6 +168,8 @@ export async function exportPendingLinks(deps: ServiceDeps, actor: AdminActor, o
   const cards: string[] = [];
   for (const [i, l] of links.entries()) {
     if (i > 0 && i % EXPORT_BATCH === 0) await yieldToEventLoop();
+    // Loaded on first use, off the start path.
+    const QRCode = createRequire(__filename)('qrcode') as typeof QRCodeModule;
     const svg = await QRCode.toString(l.url, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
     const who = l.name ? `${escapeHtml(l.name)}<br><small>${escapeHtml(l.email)}</small>` : escapeHtml(l.email);
     cards.push(`<section class="card"><div class="qr">${svg}</div><div><h2>${who}</h2><p class="url">${escapeHtml(l.url)}</p><p>Valid until ${escapeHtml(l.expires)}</p></div></section>`);

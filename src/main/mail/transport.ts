@@ -1,4 +1,5 @@
-import nodemailer from 'nodemailer';
+import { createRequire } from 'node:module';
+import type * as Nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type { MailSecurity } from '../db/tables/mail_settings.table';
@@ -58,12 +59,16 @@ export function createSmtpTransport(config: SmtpConfig, opts: TransportOptions =
     ignoreTLS: config.security === 'none',
     auth: config.username ? { user: config.username, pass: config.password ?? '' } : undefined,
     maxConnections: opts.maxConnections ?? 5,
-    maxMessages: opts.maxMessages ?? 100,
+    // No cap on messages per connection: reconnecting every 100 mails cost a handshake each time. A
+    // server that closes the connection anyway fails the mail with a retryable error.
+    maxMessages: opts.maxMessages ?? Infinity,
     connectionTimeout: 15_000,
     greetingTimeout: 15_000,
     socketTimeout: 60_000,
     tls: opts.allowSelfSigned ? { rejectUnauthorized: false } : undefined,
   };
+  // nodemailer is loaded when the first transport is made, not at start-up (it is a tenth of the start path).
+  const nodemailer = createRequire(__filename)('nodemailer') as typeof Nodemailer;
   return nodemailer.createTransport(options);
 }
 

@@ -283,6 +283,53 @@ describe('outbox and sender against a real SMTP server on loopback', () => {
     expect(smtp.received).toHaveLength(2);
   });
 
+  it('records outcomes in batches: a crash resends only the mails whose outcome was not yet committed, each with its Message-ID', async () => {
+    // Outcomes are committed four at a time (the batch size); flushMs is long so only full batches commit before the crash.
+    const { env, smtp, owner, roleId } = await setup({ batchSize: 4, flushMs: 60_000, transport: { maxConnections: 1 } });
+    const emails = Array.from({ length: 10 }, (_, i) => `b${i}@example.org`);
+    await owner.members.invite({ entries: emails.map((email) => ({ email })), grants: { roleIds: [roleId] } });
+    const first = env.mail.sender;
+    smtp.onData = () => {
+      // The server accepts the seventh mail and the process dies before it hears the 250.
+      if (smtp.received.length === 6) first.crash();
+      return undefined;
+    };
+    await first.drainAll();
+    smtp.onData = null;
+    const mid = await outbox(env);
+    const recorded = mid.filter((r) => r.status === 'sent');
+    const unrecorded = mid.filter((r) => r.status === 'sending');
+    // The first full batch was committed; the mails after it were taken by the server but their outcome was lost with the process.
+    expect(recorded.map((r) => r.recipient)).toEqual(emails.slice(0, 4));
+    expect(unrecorded.length + recorded.length).toBe(10);
+    expect(smtp.received).toHaveLength(7);
+
+    const second = env.newSender();
+    expect(await second.drainAll()).toMatchObject({ claimed: 0 });
+    env.clock.advance(5 * 60_000 + 1);
+    expect(await second.drainAll()).toMatchObject({ claimed: unrecorded.length, sent: unrecorded.length });
+    const rows = await outbox(env);
+    expect(rows.every((r) => r.status === 'sent')).toBe(true);
+    const times = new Map<string, number>();
+    for (const m of smtp.received) times.set(m.to[0]!, (times.get(m.to[0]!) ?? 0) + 1);
+    // Every mail arrived; those recorded before the crash exactly once; only the unrecorded ones that had reached the server twice.
+    for (const r of recorded) expect(times.get(r.recipient)).toBe(1);
+    expect(emails.filter((e) => times.get(e) === 2)).toEqual(emails.slice(4, 7));
+    expect(emails.every((e) => (times.get(e) ?? 0) >= 1)).toBe(true);
+    const messageIdOf = new Map(rows.map((r) => [r.recipient, r.message_id]));
+    for (const m of smtp.received) expect(m.messageId).toBe(messageIdOf.get(m.to[0]!));
+  });
+
+  it('commits the last outcomes of a drain at once, not after flushMs', async () => {
+    const { env, smtp, owner, roleId } = await setup({ batchSize: 4, flushMs: 600_000 });
+    const emails = Array.from({ length: 10 }, (_, i) => `t${i}@example.org`);
+    await owner.members.invite({ entries: emails.map((email) => ({ email })), grants: { roleIds: [roleId] } });
+    // Ten mails in batches of four: the last two never fill a batch; the drain still ends with every outcome committed.
+    expect(await env.mail.sender.drainAll()).toEqual({ claimed: 10, dropped: 0, sent: 10, retried: 0, failed: 0 });
+    expect((await outbox(env)).every((r) => r.status === 'sent' && r.text_body === null)).toBe(true);
+    expect(smtp.received).toHaveLength(10);
+  });
+
   it('sends nothing twice when drains overlap', async () => {
     const { env, smtp, owner, roleId } = await setup({ batchSize: 3 });
     const emails = Array.from({ length: 9 }, (_, i) => `q${i}@example.org`);

@@ -7,8 +7,9 @@ import { chunks, rowsPerStatement } from './util';
 /** The mail outbox: rows written by the notifier, claimed with a lease by the sender, settled with their outcome. */
 
 export async function insertOutboxRows(db: DbOrTx, rows: NewOutboxRow[]): Promise<void> {
-  // 17 columns a row: at 15 a batch of 1,928 mails or more passed SQLite's 32,766 bound variables.
-  for (const part of chunks(rows, rowsPerStatement(17))) await db.insertInto('mail_outbox').values(part).execute();
+  // Sized by the widest row (17 columns today), so a batch of thousands of mails stays under the bound-variable limit.
+  const columns = rows.reduce((n, r) => Math.max(n, Object.keys(r).length), 1);
+  for (const part of chunks(rows, rowsPerStatement(columns))) await db.insertInto('mail_outbox').values(part).execute();
 }
 
 export interface Claimed {
