@@ -11,8 +11,29 @@ import { DomainError } from '../core/errors';
 const WRITE_NODES = new Set(['InsertQueryNode', 'UpdateQueryNode', 'DeleteQueryNode', 'MergeQueryNode']);
 const WRITE_SQL = /^\s*(insert|update|delete|replace|create|drop|alter)\b/i;
 
+/**
+ * Sessions and the guess limiter's counters are not part of the directory being moved (the new store
+ * starts without them: everyone signs in again after the restart), and refusing them would sign every
+ * admin out and break sign-in while the move runs and until the restart.
+ */
+const PASSING_TABLES = new Set(['console_session', 'guess_counter']);
+
+function tableOf(node: unknown): string | null {
+  const n = node as { kind?: string; table?: { identifier?: { name?: string } }; node?: unknown } | undefined;
+  if (n?.kind === 'TableNode') return n.table?.identifier?.name ?? null;
+  if (n?.kind === 'AliasNode') return tableOf(n.node);
+  return null;
+}
+
+function writtenTable(node: RootOperationNode): string | null {
+  if (node.kind === 'InsertQueryNode') return tableOf(node.into);
+  if (node.kind === 'UpdateQueryNode') return tableOf(node.table);
+  if (node.kind === 'DeleteQueryNode') return node.from.froms.length === 1 ? tableOf(node.from.froms[0]) : null;
+  return null;
+}
+
 function isWrite(node: RootOperationNode): boolean {
-  if (WRITE_NODES.has(node.kind)) return true;
+  if (WRITE_NODES.has(node.kind)) return !PASSING_TABLES.has(writtenTable(node) ?? '');
   if (node.kind === 'RawNode') return WRITE_SQL.test(node.sqlFragments[0] ?? '');
   return false;
 }

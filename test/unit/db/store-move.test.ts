@@ -80,6 +80,12 @@ describe.skipIf(!hasPostgres)('moving the running directory to PostgreSQL from S
     // Reads go on; writes stay held until the restart (this process still has SQLite open).
     expect((await owner.members.list({})).items.map((m) => m.email).sort()).toEqual(['alice@example.org', 'bob@example.org', OWNER_EMAIL]);
     expect((await caught(invite(owner, 'later@example.org', 'Member'))).message).toMatch(/restart Roster/);
+    // Signing in still works while writes are held: sessions and the guess limiter's counters are not
+    // part of the directory, and refusing them would lock every admin out until the restart.
+    const another = callers(services)();
+    await another.auth.signIn({ email: OWNER_EMAIL, password: PASSWORD });
+    expect((await another.members.list({})).items).toHaveLength(3);
+    expect((await caught(another.auth.signIn({ email: OWNER_EMAIL, password: 'not the password' }))).domainCode).not.toBe('STORE_UNAVAILABLE');
     expect(statSync(sqliteFile).size).toBe(sizeAfter);
     // The next start opens PostgreSQL; a --database-url or ROSTER_DATABASE_URL would still win.
     expect(chooseStore(dataDir, null, {})).toEqual({ databaseUrl: target.url, source: 'settings' });
