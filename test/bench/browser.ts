@@ -15,7 +15,7 @@ const OWNER = { organizationName: 'Bench Org', email: 'owner@bench.test', passwo
 const CHROMIUM = process.env.ROSTER_CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 
 async function startWebMode(dataDir: string): Promise<{ child: ChildProcess; baseURL: string }> {
-  const child = spawn(process.execPath, [resolve('out/main/serve.js'), '--port', '0', '--data-dir', dataDir], { env: { ...process.env, NODE_ENV: 'production' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [resolve(process.env.BENCH_BROWSER_OUT ?? 'out', 'main/serve.js'), '--port', '0', '--data-dir', dataDir], { env: { ...process.env, NODE_ENV: 'production' }, stdio: ['ignore', 'pipe', 'pipe'] });
   const baseURL = await new Promise<string>((ok, fail) => {
     let out = '';
     const seen = (d: Buffer) => {
@@ -75,6 +75,7 @@ async function startTrace(page: Page): Promise<(file: string) => Promise<void>> 
   await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline,v8,blink.user_timing', transferMode: 'ReportEvents' });
   return async (file: string) => {
     const { profile } = await cdp.send('Profiler.stop');
+    mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file.replace(/\.json$/, '.cpuprofile'), JSON.stringify(profile));
     // Self time by function (the renderer bundle is not minified, so names read as written).
     const self = new Map<string, number>();

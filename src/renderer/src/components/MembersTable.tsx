@@ -20,6 +20,25 @@ interface TableActions {
 }
 
 const column = createColumnHelper<MemberRow>();
+const NO_ROWS: MemberRow[] = [];
+
+/**
+ * Dates and phone numbers formatted once per value: rows mounted while scrolling repeat the same
+ * few values, and Intl and libphonenumber cost more than the rest of a cell.
+ */
+const formatted = new Map<(v: string | null | undefined) => string, Map<string, string>>();
+function cached(format: (v: string | null | undefined) => string, value: string | null | undefined): string {
+  if (!value) return format(value);
+  let byValue = formatted.get(format);
+  if (!byValue) formatted.set(format, (byValue = new Map()));
+  let text = byValue.get(value);
+  if (text === undefined) {
+    if (byValue.size > 5_000) byValue.clear();
+    text = format(value);
+    byValue.set(value, text);
+  }
+  return text;
+}
 
 // Cells get the page's callbacks through the table's meta: the column definitions stay constant.
 const actionsOf = (table: { options: { meta?: unknown } }) => table.options.meta as TableActions;
@@ -67,7 +86,7 @@ const COLUMNS = [
   column.accessor('phone', {
     header: 'Phone',
     size: 160,
-    cell: ({ getValue }) => <span className="cell-text">{formatPhone(getValue())}</span>,
+    cell: ({ getValue }) => <span className="cell-text">{cached(formatPhone, getValue())}</span>,
   }),
   column.accessor('roles', {
     header: 'Roles',
@@ -89,9 +108,9 @@ const COLUMNS = [
       return (
         <span className="cell-line">
           <span className="cell-status" style={{ '--dot': `var(--mantine-color-${STATUS_COLORS[m.status]}-filled)` } as CSSProperties}>{STATUS_LABELS[m.status]}</span>
-          {m.status === 'pending' && m.inviteExpiresAt && <span className="cell-dimmed" style={{ flexShrink: 0 }} title={`Valid until ${formatDate(m.inviteExpiresAt)}`}>until {formatDayMonth(m.inviteExpiresAt)}</span>}
-          {/* The mail chip where it matters: an invitation on its way, or any mail that failed (with Retry). */}
-          {(m.status === 'pending' || m.delivery?.status === 'failed') && <DeliveryBadge memberId={m.id} delivery={m.delivery} />}
+          {m.status === 'pending' && m.inviteExpiresAt && <span className="cell-dimmed" style={{ flexShrink: 0 }} title={`Valid until ${cached(formatDate, m.inviteExpiresAt)}`}>until {cached(formatDayMonth, m.inviteExpiresAt)}</span>}
+          {/* The mail chip where it matters: an invitation on its way, or any mail that failed (with Retry); none (and none of its hooks) without a mail. */}
+          {m.delivery && (m.status === 'pending' || m.delivery.status === 'failed') && <DeliveryBadge memberId={m.id} delivery={m.delivery} />}
         </span>
       );
     },
@@ -99,7 +118,7 @@ const COLUMNS = [
   column.accessor('invitedAt', {
     header: 'Invited',
     size: 110,
-    cell: ({ getValue }) => <span className="cell-text" title={formatDate(getValue())}>{formatDay(getValue())}</span>,
+    cell: ({ getValue }) => <span className="cell-text" title={cached(formatDate, getValue())}>{cached(formatDay, getValue())}</span>,
   }),
   column.display({
     id: 'actions',
@@ -227,6 +246,11 @@ interface MembersTableProps {
   hasMore: boolean;
   loadingMore: boolean;
   onLoadMore(): void;
+  /** Rows before the first loaded one (pages dropped while scrolling on), fetched again on the way back. */
+  offset?: number;
+  hasPrevious?: boolean;
+  loadingPrevious?: boolean;
+  onLoadPrevious?(): void;
   selected: ReadonlySet<number>;
   /** Every member matching the view is selected (on the server), loaded or not. */
   allMatching: boolean;
@@ -240,12 +264,14 @@ interface MembersTableProps {
 }
 
 /** The members as a virtual table: only the rows in view are in the page, whatever the total. */
-export const MembersTable = memo(function MembersTable({ rows, total, loading, refreshing, hasMore, loadingMore, onLoadMore, selected, allMatching, onToggle, onToggleAll, onOpen, onRun, empty, viewKey }: MembersTableProps) {
+export const MembersTable = memo(function MembersTable({ rows, total, loading, refreshing, hasMore, loadingMore, onLoadMore, offset = 0, hasPrevious = false, loadingPrevious = false, onLoadPrevious, selected, allMatching, onToggle, onToggleAll, onOpen, onRun, empty, viewKey }: MembersTableProps) {
   const allChecked = allMatching || (rows.length > 0 && selected.size >= rows.length && rows.every((r) => selected.has(r.id)));
   // The table instance is stable and its meta is read when a cell acts, so rows may be memoised.
+  // No rows in the table itself: VirtualTable makes TanStack rows only for the members in view, so a
+  // page arriving does not rebuild a row for every loaded member.
   // oxlint-disable-next-line react/incompatible-library
   const table = useReactTable<MemberRow>({
-    data: rows,
+    data: NO_ROWS,
     columns: COLUMNS,
     getCoreRowModel: getCoreRowModel(),
     getRowId: (m) => String(m.id),
@@ -266,18 +292,24 @@ export const MembersTable = memo(function MembersTable({ rows, total, loading, r
   return (
     <Stack gap={4} style={{ flex: 1, minHeight: 0 }}>
       <Group justify="space-between" gap="xs" px={2} mt={-4}>
-        <RangeText register={registerRange} loaded={rows.length} total={total} hasMore={hasMore} />
-        {(refreshing || loadingMore) && <Text size="xs" c="dimmed" role="status">Loading…</Text>}
+        <RangeText register={registerRange} loaded={offset + rows.length} total={total} hasMore={hasMore} />
+        {(refreshing || loadingMore || loadingPrevious) && <Text size="xs" c="dimmed" role="status">Loading…</Text>}
       </Group>
       <div style={{ flex: 1, minHeight: 0, border: '1px solid var(--mantine-color-default-border)', borderRadius: 'var(--mantine-radius-md)', display: 'flex', flexDirection: 'column' }}>
         <VirtualTable
           table={table}
+          data={rows}
+          headerKey={`${allChecked} ${allMatching || selected.size > 0}`}
           label="Members"
           rowHeight={MEMBER_ROW_HEIGHT}
-          totalRows={total ?? (hasMore ? undefined : rows.length)}
+          totalRows={total ?? (hasMore ? undefined : offset + rows.length)}
           hasMore={hasMore}
           loadingMore={loadingMore}
           onLoadMore={onLoadMore}
+          offset={offset}
+          hasPrevious={hasPrevious}
+          loadingPrevious={loadingPrevious}
+          onLoadPrevious={onLoadPrevious}
           onOpenRow={openMember}
           onRangeChange={onRangeChange}
           renderRow={renderRow}
