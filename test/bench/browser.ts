@@ -116,6 +116,30 @@ interface Figures {
   heapMb: number;
 }
 
+/** BENCH_BROWSER_SHOTS=dir: instead of measuring, screenshots of the members screen at 1280×800 and 1920×1080 (light and dark). */
+const SHOTS_DIR = process.env.BENCH_BROWSER_SHOTS;
+
+async function screenshots(page: Page, baseURL: string, n: number): Promise<void> {
+  await page.goto(baseURL);
+  await page.getByRole('textbox', { name: 'Email' }).fill(OWNER.email);
+  await page.getByRole('textbox', { name: 'Password' }).fill(OWNER.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('table', { name: 'Members' }).locator('tr[data-index="0"]').waitFor();
+  mkdirSync(SHOTS_DIR!, { recursive: true });
+  for (const [width, height] of [[1280, 800], [1920, 1080]] as const) {
+    await page.setViewportSize({ width, height });
+    await page.locator('tr[data-index="1"] input[type="checkbox"]').check();
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(SHOTS_DIR!, `members-${n}-${width}x${height}.png`) });
+    await page.getByTestId('Members-scroller').evaluate((el) => (el.scrollTop = 1500 * 36));
+    await page.waitForTimeout(1500);
+    await page.screenshot({ path: join(SHOTS_DIR!, `members-${n}-${width}x${height}-scrolled.png`) });
+    await page.getByTestId('Members-scroller').evaluate((el) => (el.scrollTop = 0));
+    await page.locator('tr[data-index="1"] input[type="checkbox"]').uncheck();
+  }
+  console.log(`screenshots of ${n.toLocaleString('en-US')} members in ${SHOTS_DIR}`);
+}
+
 async function measure(page: Page, baseURL: string, n: number): Promise<Figures> {
   await page.goto(baseURL);
   await page.getByRole('textbox', { name: 'Email' }).fill(OWNER.email);
@@ -172,10 +196,18 @@ async function measure(page: Page, baseURL: string, n: number): Promise<Figures>
   await box.click();
   await box.pressSequentially('person4');
   await page.waitForFunction(() => (document.querySelector('tr[data-index="0"]')?.getAttribute('aria-label') ?? '').startsWith('person4'), undefined, { polling: 'raf' });
+  const calls: string[] = [];
+  const onRequest = (r: import('@playwright/test').Request) => r.url().includes('/trpc/') && calls.push(`${Date.now() - t1} ms → ${r.url().split('/trpc/')[1]!.split('?')[0]}`);
+  const onDone = (r: import('@playwright/test').Request) => r.url().includes('/trpc/') && calls.push(`${Date.now() - t1} ms ← ${r.url().split('/trpc/')[1]!.split('?')[0]}`);
+  if (TRACE_DIR) page.on('request', onRequest).on('requestfinished', onDone);
   const t1 = Date.now();
   await box.press('2');
   await page.waitForFunction(() => (document.querySelector('tr[data-index="0"]')?.getAttribute('aria-label') ?? '').startsWith('person42'), undefined, { polling: 'raf' });
   const searchMs = Date.now() - t1;
+  if (TRACE_DIR) {
+    page.off('request', onRequest).off('requestfinished', onDone);
+    console.log(`search ${searchMs} ms: ${calls.join('; ')}`);
+  }
   await box.fill('');
   await page.waitForFunction(() => !(document.querySelector('tr[data-index="0"]')?.getAttribute('aria-label') ?? 'person4').startsWith('person4'), undefined, { polling: 'raf' });
 
@@ -254,7 +286,8 @@ export async function benchBrowser(): Promise<void> {
       server = await startWebMode(dataDir);
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
       const page = await context.newPage();
-      results.push({ n, f: await measure(page, server.baseURL, n) });
+      if (SHOTS_DIR) await screenshots(page, server.baseURL, n);
+      else results.push({ n, f: await measure(page, server.baseURL, n) });
       await context.close();
     } finally {
       if (server) {
@@ -265,6 +298,7 @@ export async function benchBrowser(): Promise<void> {
     }
   }
   await browser.close();
+  if (SHOTS_DIR) return;
 
   const rows: [keyof Figures, string, string][] = [
     ['firstRowsMs', 'sign-in answer → first rows (ms)', '≤ 1000'],

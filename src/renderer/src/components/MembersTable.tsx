@@ -102,7 +102,8 @@ const COLUMNS = [
   }),
   column.accessor('status', {
     header: 'Status',
-    size: 285,
+    // Room for "Pending · until Jan 5 · Mail queued"; the rest goes to the person's name and address.
+    size: 240,
     cell: ({ row }) => {
       const m = row.original;
       return (
