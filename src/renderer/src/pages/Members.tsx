@@ -158,6 +158,9 @@ export function MembersPage() {
         return k > 0 ? cursors.at(k - 1) : undefined;
       },
       maxPages: PAGES_KEPT,
+      // A list left behind is forgotten: coming back to it starts at its first page, not at a
+      // dropped-pages window deep in the list that would be refetched page by page.
+      gcTime: 0,
       // The previous rows stay on screen while the next search or tab loads.
       placeholderData: keepPreviousData,
     }),
