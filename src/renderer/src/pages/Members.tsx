@@ -26,36 +26,6 @@ const SORTS: { value: MemberSort; label: string }[] = [
 type Patch = Record<string, string | null>;
 
 const PAGE_SIZE = 50;
-/** Loaded pages kept: 1,000 rows around the place in view. */
-const PAGES_KEPT = 20;
-
-type PageCursor = { value: string | null; id: number } | null;
-interface PageCursors {
-  /** The page a cursor starts (0 for the first page's null). */
-  indexOf(cursor: PageCursor | undefined): number;
-  at(index: number): PageCursor | undefined;
-  remember(index: number, cursor: PageCursor): void;
-}
-
-/** The cursors of one list's pages, kept while it is shown, so a dropped page can be fetched again. */
-function cursorsFor(all: Map<string, PageCursors>, key: string): PageCursors {
-  const known = all.get(key);
-  if (known) return known;
-  const list: PageCursor[] = [null];
-  const index = new Map<string, number>([['null', 0]]);
-  const made: PageCursors = {
-    indexOf: (c) => index.get(JSON.stringify(c ?? null)) ?? -1,
-    at: (i) => list[i],
-    remember: (i, c) => {
-      list[i] = c;
-      index.set(JSON.stringify(c), i);
-    },
-  };
-  // Only the lists of the current screen and the one before are worth keeping.
-  if (all.size > 4) all.clear();
-  all.set(key, made);
-  return made;
-}
 
 /**
  * The members screen's state lives in its address (`#/members?status=pending&q=dan&member=12`):
@@ -140,26 +110,11 @@ export function MembersPage() {
   const filterInput = { status: input.status, search: input.search, roleId: input.roleId, accountId: input.accountId };
   const filtered = !!(search || roleId || accountId);
   // Status counts are kept by triggers; with a search or filter the server counts the matches.
-  // Pages far behind are dropped (at most PAGES_KEPT loaded, whatever the list's length) and fetched
-  // again from their remembered cursor when the admin scrolls back: memory and the work a page
-  // arrival costs stay flat from 1,000 to 1,000,000 members.
-  const cursorsRef = useRef(new Map<string, PageCursors>());
-  const cursors = cursorsFor(cursorsRef.current, filterKey);
   const list = useInfiniteQuery(
     trpc.members.list.infiniteQueryOptions(input, {
-      initialCursor: null,
-      getNextPageParam: (last, _all, lastParam) => {
-        if (!last.nextCursor) return undefined;
-        cursors.remember(cursors.indexOf(lastParam) + 1, last.nextCursor);
-        return last.nextCursor;
-      },
-      getPreviousPageParam: (_first, _all, firstParam) => {
-        const k = cursors.indexOf(firstParam);
-        return k > 0 ? cursors.at(k - 1) : undefined;
-      },
-      maxPages: PAGES_KEPT,
-      // A list left behind is forgotten: coming back to it starts at its first page, not at a
-      // dropped-pages window deep in the list that would be refetched page by page.
+      getNextPageParam: (last) => last.nextCursor ?? undefined,
+      // A list left behind is forgotten: coming back to it starts at its first page, not with every
+      // page loaded before refetched one by one.
       gcTime: 0,
       // The previous rows stay on screen while the next search or tab loads.
       placeholderData: keepPreviousData,
@@ -168,8 +123,6 @@ export function MembersPage() {
   // Asked once the rows are in: tRPC batches calls made together, and the rows should not wait for a count.
   const matching = useQuery(trpc.members.countMatching.queryOptions(filterInput, { enabled: filtered && list.isSuccess && !list.isPlaceholderData }));
   const rows = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
-  // Rows before the first loaded page (dropped while scrolling on): the table keeps their place.
-  const offset = list.data && !list.isPlaceholderData ? Math.max(0, cursors.indexOf(list.data.pageParams[0] as PageCursor)) * PAGE_SIZE : 0;
   const total = Object.values(counts.data ?? {}).reduce((a, b) => a + b, 0);
   const knownTotal = filtered ? matching.data?.count : status === 'all' ? (counts.data ? total : undefined) : counts.data?.[status];
 
@@ -254,9 +207,8 @@ export function MembersPage() {
     }
     setSelected((s) => (latestRows.current.length > 0 && latestRows.current.every((r) => s.has(r.id)) ? new Set<number>() : new Set(latestRows.current.map((r) => r.id))));
   }, [latestAllMatching, latestRows]);
-  const { hasNextPage, isFetchingNextPage, fetchNextPage, hasPreviousPage, isFetchingPreviousPage, fetchPreviousPage } = list;
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = list;
   const loadMore = useCallback(() => void fetchNextPage(), [fetchNextPage]);
-  const loadPrevious = useCallback(() => void fetchPreviousPage(), [fetchPreviousPage]);
 
   const allShownSelected = !allMatching && rows.length > 0 && selected.size >= rows.length && rows.every((r) => selected.has(r.id));
   const selectionNow = useMemo<Selection | null>(
@@ -330,10 +282,6 @@ export function MembersPage() {
         hasMore={!!hasNextPage && !list.isPlaceholderData}
         loadingMore={isFetchingNextPage}
         onLoadMore={loadMore}
-        offset={offset}
-        hasPrevious={!!hasPreviousPage && !list.isPlaceholderData}
-        loadingPrevious={isFetchingPreviousPage}
-        onLoadPrevious={loadPrevious}
         selected={selected}
         allMatching={allMatching}
         onToggle={toggle}
