@@ -1,5 +1,5 @@
 // npm run bench [-- section…]: figures for Roster's hot paths, each with a ratio against a baseline in the same run.
-// Sections: invites, outbox, startup, tables, firstrows, counts, search, sync (default: all). BENCH_SMALL/BENCH_LARGE size the directory sections.
+// Sections: invites, outbox, startup, tables, firstrows, counts, search, sync, browser (default: all; browser needs `npx electron-vite build`). BENCH_SMALL/BENCH_LARGE size the directory sections.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ import { createServices } from '../../src/main/services';
 import type { AdminActor } from '../../src/main/services/actor';
 import { inviteMembers } from '../../src/main/services/members';
 import { loadAuthz, registerOwner } from '../../src/main/services/organizations';
+import { benchBrowser } from './browser';
 import { benchDirectory } from './directory';
 import { benchSync } from './sync';
 
@@ -301,7 +302,7 @@ async function benchMemberTables(): Promise<void> {
   }
 }
 
-const SECTIONS = ['invites', 'outbox', 'startup', 'tables', 'firstrows', 'counts', 'search', 'sync'] as const;
+const SECTIONS = ['invites', 'outbox', 'startup', 'tables', 'firstrows', 'counts', 'search', 'sync', 'browser'] as const;
 const SMALL = Number(process.env.BENCH_SMALL ?? 1_000);
 const LARGE = Number(process.env.BENCH_LARGE ?? 1_000_000);
 
@@ -321,6 +322,7 @@ async function main(): Promise<void> {
   if (sections.has('tables')) await benchMemberTables();
   await benchDirectory(sections, SMALL, LARGE);
   if (sections.has('sync')) await benchSync();
+  if (sections.has('browser')) await benchBrowser();
 }
 
 main().catch((e: unknown) => {

@@ -20,6 +20,25 @@ interface TableActions {
 }
 
 const column = createColumnHelper<MemberRow>();
+const NO_ROWS: MemberRow[] = [];
+
+/**
+ * Dates and phone numbers formatted once per value: rows mounted while scrolling repeat the same
+ * few values, and Intl and libphonenumber cost more than the rest of a cell.
+ */
+const formatted = new Map<(v: string | null | undefined) => string, Map<string, string>>();
+function cached(format: (v: string | null | undefined) => string, value: string | null | undefined): string {
+  if (!value) return format(value);
+  let byValue = formatted.get(format);
+  if (!byValue) formatted.set(format, (byValue = new Map()));
+  let text = byValue.get(value);
+  if (text === undefined) {
+    if (byValue.size > 5_000) byValue.clear();
+    text = format(value);
+    byValue.set(value, text);
+  }
+  return text;
+}
 
 // Cells get the page's callbacks through the table's meta: the column definitions stay constant.
 const actionsOf = (table: { options: { meta?: unknown } }) => table.options.meta as TableActions;
@@ -67,7 +86,7 @@ const COLUMNS = [
   column.accessor('phone', {
     header: 'Phone',
     size: 160,
-    cell: ({ getValue }) => <span className="cell-text">{formatPhone(getValue())}</span>,
+    cell: ({ getValue }) => <span className="cell-text">{cached(formatPhone, getValue())}</span>,
   }),
   column.accessor('roles', {
     header: 'Roles',
@@ -83,15 +102,16 @@ const COLUMNS = [
   }),
   column.accessor('status', {
     header: 'Status',
-    size: 285,
+    // Room for "Pending · until Jan 5 · Mail queued"; the rest goes to the person's name and address.
+    size: 240,
     cell: ({ row }) => {
       const m = row.original;
       return (
         <span className="cell-line">
           <span className="cell-status" style={{ '--dot': `var(--mantine-color-${STATUS_COLORS[m.status]}-filled)` } as CSSProperties}>{STATUS_LABELS[m.status]}</span>
-          {m.status === 'pending' && m.inviteExpiresAt && <span className="cell-dimmed" style={{ flexShrink: 0 }} title={`Valid until ${formatDate(m.inviteExpiresAt)}`}>until {formatDayMonth(m.inviteExpiresAt)}</span>}
-          {/* The mail chip where it matters: an invitation on its way, or any mail that failed (with Retry). */}
-          {(m.status === 'pending' || m.delivery?.status === 'failed') && <DeliveryBadge memberId={m.id} delivery={m.delivery} />}
+          {m.status === 'pending' && m.inviteExpiresAt && <span className="cell-dimmed" style={{ flexShrink: 0 }} title={`Valid until ${cached(formatDate, m.inviteExpiresAt)}`}>until {cached(formatDayMonth, m.inviteExpiresAt)}</span>}
+          {/* The mail chip where it matters: an invitation on its way, or any mail that failed (with Retry); none (and none of its hooks) without a mail. */}
+          {m.delivery && (m.status === 'pending' || m.delivery.status === 'failed') && <DeliveryBadge memberId={m.id} delivery={m.delivery} />}
         </span>
       );
     },
@@ -99,7 +119,7 @@ const COLUMNS = [
   column.accessor('invitedAt', {
     header: 'Invited',
     size: 110,
-    cell: ({ getValue }) => <span className="cell-text" title={formatDate(getValue())}>{formatDay(getValue())}</span>,
+    cell: ({ getValue }) => <span className="cell-text" title={cached(formatDate, getValue())}>{cached(formatDay, getValue())}</span>,
   }),
   column.display({
     id: 'actions',
@@ -243,9 +263,11 @@ interface MembersTableProps {
 export const MembersTable = memo(function MembersTable({ rows, total, loading, refreshing, hasMore, loadingMore, onLoadMore, selected, allMatching, onToggle, onToggleAll, onOpen, onRun, empty, viewKey }: MembersTableProps) {
   const allChecked = allMatching || (rows.length > 0 && selected.size >= rows.length && rows.every((r) => selected.has(r.id)));
   // The table instance is stable and its meta is read when a cell acts, so rows may be memoised.
+  // No rows in the table itself: VirtualTable makes TanStack rows only for the members in view, so a
+  // page arriving does not rebuild a row for every loaded member.
   // oxlint-disable-next-line react/incompatible-library
   const table = useReactTable<MemberRow>({
-    data: rows,
+    data: NO_ROWS,
     columns: COLUMNS,
     getCoreRowModel: getCoreRowModel(),
     getRowId: (m) => String(m.id),
@@ -272,6 +294,8 @@ export const MembersTable = memo(function MembersTable({ rows, total, loading, r
       <div style={{ flex: 1, minHeight: 0, border: '1px solid var(--mantine-color-default-border)', borderRadius: 'var(--mantine-radius-md)', display: 'flex', flexDirection: 'column' }}>
         <VirtualTable
           table={table}
+          data={rows}
+          headerKey={`${allChecked} ${allMatching || selected.size > 0}`}
           label="Members"
           rowHeight={MEMBER_ROW_HEIGHT}
           totalRows={total ?? (hasMore ? undefined : rows.length)}

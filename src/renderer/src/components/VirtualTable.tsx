@@ -1,7 +1,7 @@
 import { Table as MantineTable } from '@mantine/core';
-import { flexRender, type Column, type Row, type Table } from '@tanstack/react-table';
+import { createRow, flexRender, type Column, type Row, type Table } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef, useState, type CSSProperties, type KeyboardEvent, type ReactNode } from 'react';
+import { memo, useEffect, useRef, useState, type CSSProperties, type KeyboardEvent, type ReactNode } from 'react';
 
 declare module '@tanstack/react-table' {
   // oxlint-disable-next-line no-unused-vars -- the generics must match TanStack's declaration to merge
@@ -21,6 +21,9 @@ export function cellStyle<T>(column: Column<T, unknown>): CSSProperties {
     : { flex: `0 0 ${size}px`, width: size, display: 'flex', alignItems: 'center', overflow: 'hidden' };
 }
 
+/** A row not loaded yet (a page dropped while scrolling on, fetched again as it comes into view). */
+const PLACEHOLDER: CSSProperties = { height: 12, width: '40%', borderRadius: 4, background: 'var(--mantine-color-default-hover)' };
+
 export interface RowSlot<T> {
   row: Row<T>;
   index: number;
@@ -38,6 +41,14 @@ export function rowStyle(start: number, height: number): CSSProperties {
 
 interface VirtualTableProps<T> {
   table: Table<T>;
+  /**
+   * The loaded items, when the table is given none (`data: []`): TanStack rows are then made only for
+   * the items in view and kept per item, instead of the whole row model being rebuilt as each page
+   * arrives. Needs `getRowId` in the table's options.
+   */
+  data?: readonly T[];
+  /** Changes when the header must render again (e.g. the select-all box's state); without it, it renders each time. */
+  headerKey?: string;
   label: string;
   rowHeight: number;
   /** Rows in the whole list when known (aria-rowcount); undefined while only the loaded part is known. */
@@ -45,6 +56,11 @@ interface VirtualTableProps<T> {
   hasMore: boolean;
   loadingMore: boolean;
   onLoadMore(): void;
+  /** Rows before the first of `table`'s rows that are not loaded (dropped pages): shown as placeholders. */
+  offset?: number;
+  hasPrevious?: boolean;
+  loadingPrevious?: boolean;
+  onLoadPrevious?(): void;
   /** Enter on a focused row. */
   onOpenRow?(row: T): void;
   /** Rows in view changed: for "1–13 of 1,004". */
@@ -64,33 +80,53 @@ interface VirtualTableProps<T> {
  * asked for as the admin nears the end. It keeps table semantics (role table/row/cell, aria-rowcount
  * and aria-rowindex) so screen readers and tests find rows by name.
  */
-export function VirtualTable<T>({ table, label, rowHeight, totalRows, hasMore, loadingMore, onLoadMore, onOpenRow, onRangeChange, renderRow, viewKey, children, minWidth, style }: VirtualTableProps<T>) {
+export function VirtualTable<T>({ table, data, headerKey, label, rowHeight, totalRows, hasMore, loadingMore, onLoadMore, offset = 0, hasPrevious = false, loadingPrevious = false, onLoadPrevious, onOpenRow, onRangeChange, renderRow, viewKey, children, minWidth, style }: VirtualTableProps<T>) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const bodyRef = useRef<HTMLTableSectionElement>(null);
-  const rows = table.getRowModel().rows;
+  const modelRows = data ? null : table.getRowModel().rows;
+  const made = useRef(new WeakMap<object, Row<T>>());
+  const loaded = data ? data.length : modelRows!.length;
   const [active, setActive] = useState(0);
+  const count = offset + loaded;
+  const rowAt = (index: number): Row<T> | undefined => {
+    if (index < offset) return undefined;
+    if (!data) return modelRows![index - offset];
+    const item = data[index - offset];
+    if (item === undefined) return undefined;
+    let row = made.current.get(item as object);
+    if (!row) {
+      row = createRow(table, table.options.getRowId!(item, index, undefined), item, index, 0);
+      made.current.set(item as object, row);
+    }
+    return row;
+  };
   // The virtualizer re-renders this component on scroll by design; rows below are memoised instead.
   // oxlint-disable-next-line react/incompatible-library
   const virtualizer = useVirtualizer({
-    count: rows.length,
+    count,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => rowHeight,
     overscan: 5,
-    getItemKey: (i) => rows[i]?.id ?? i,
+    getItemKey: (i) => rowAt(i)?.id ?? `gap-${i}`,
     // Scroll events schedule a render instead of forcing one inside the event: quick scrolls coalesce.
     useFlushSync: false,
   });
   const items = virtualizer.getVirtualItems();
   const lastIndex = items[items.length - 1]?.index ?? -1;
-  // Ask for the next keyset page a screenful before the end, so scrolling rarely waits.
+  const firstIndex = items[0]?.index ?? 0;
+  // Ask for the next keyset page a screenful before the end, so scrolling rarely waits; the same
+  // for a dropped page before the first loaded row on the way back.
   useEffect(() => {
-    if (hasMore && !loadingMore && lastIndex >= rows.length - 20) onLoadMore();
-  }, [hasMore, loadingMore, lastIndex, rows.length, onLoadMore]);
+    if (hasMore && !loadingMore && lastIndex >= count - 20) onLoadMore();
+  }, [hasMore, loadingMore, lastIndex, count, onLoadMore]);
+  useEffect(() => {
+    if (hasPrevious && !loadingPrevious && offset > 0 && firstIndex < offset + 20) onLoadPrevious?.();
+  }, [hasPrevious, loadingPrevious, firstIndex, offset, onLoadPrevious]);
   const range = virtualizer.range;
   const first = range?.startIndex ?? 0;
   const last = range?.endIndex ?? -1;
   useEffect(() => onRangeChange?.(first, last), [first, last, onRangeChange]);
-  const activeIndex = Math.min(active, Math.max(rows.length - 1, 0));
+  const activeIndex = Math.min(active, Math.max(count - 1, 0));
   // A new search or filter shows its first rows: back to the top, and the first row is the one Tab reaches.
   const [seenKey, setSeenKey] = useState(viewKey);
   if (seenKey !== viewKey) {
@@ -102,7 +138,7 @@ export function VirtualTable<T>({ table, label, rowHeight, totalRows, hasMore, l
   }, [viewKey]);
 
   const focusRow = (index: number) => {
-    const target = Math.max(0, Math.min(rows.length - 1, index));
+    const target = Math.max(0, Math.min(count - 1, index));
     setActive(target);
     virtualizer.scrollToIndex(target, { align: 'auto' });
     // The row may mount only after the scroll: focus it on the next frames.
@@ -125,10 +161,10 @@ export function VirtualTable<T>({ table, label, rowHeight, totalRows, hasMore, l
       focusRow(index + step);
     } else if (e.key === 'Home' || e.key === 'End') {
       e.preventDefault();
-      focusRow(e.key === 'Home' ? 0 : rows.length - 1);
+      focusRow(e.key === 'Home' ? 0 : count - 1);
     } else if (e.key === 'Enter' && onOpenRow) {
       e.preventDefault();
-      const row = rows[index];
+      const row = rowAt(index);
       if (row) onOpenRow(row.original);
     }
   };
@@ -142,18 +178,8 @@ export function VirtualTable<T>({ table, label, rowHeight, totalRows, hasMore, l
         highlightOnHover
         style={{ display: 'grid', minWidth }}
       >
-        <MantineTable.Thead role="rowgroup" style={{ display: 'grid', position: 'sticky', top: 0, zIndex: 2, background: 'var(--mantine-color-body)' }}>
-          {table.getHeaderGroups().map((group) => (
-            <MantineTable.Tr key={group.id} role="row" aria-rowindex={1} style={{ display: 'flex', width: '100%' }}>
-              {group.headers.map((header) => (
-                <MantineTable.Th key={header.id} role="columnheader" style={{ ...cellStyle(header.column), height: 36 }}>
-                  {header.isPlaceholder ? null : flexRender(header.column.columnDef.header, header.getContext())}
-                </MantineTable.Th>
-              ))}
-            </MantineTable.Tr>
-          ))}
-        </MantineTable.Thead>
-        <MantineTable.Tbody
+        {headerKey === undefined ? <Header table={table as Table<unknown>} /> : <MemoHeader table={table as Table<unknown>} headerKey={headerKey} />}
+        <tbody
           ref={bodyRef}
           role="rowgroup"
           onKeyDown={onKeyDown}
@@ -164,12 +190,32 @@ export function VirtualTable<T>({ table, label, rowHeight, totalRows, hasMore, l
           style={{ display: 'grid', position: 'relative', height: virtualizer.getTotalSize() }}
         >
           {items.map((item) => {
-            const row = rows[item.index];
-            return row ? renderRow({ row, index: item.index, start: item.start, height: item.size, tabIndex: item.index === activeIndex ? 0 : -1 }) : null;
+            const row = rowAt(item.index);
+            if (!row) return <tr key={item.key} role="row" aria-rowindex={item.index + 2} aria-busy="true" className="virtual-row" style={rowStyle(item.start, item.size)}><td role="cell" style={{ flex: 1, display: 'flex', alignItems: 'center' }}><div style={PLACEHOLDER} /></td></tr>;
+            return renderRow({ row, index: item.index, start: item.start, height: item.size, tabIndex: item.index === activeIndex ? 0 : -1 });
           })}
-        </MantineTable.Tbody>
+        </tbody>
       </MantineTable>
       {children}
     </div>
   );
 }
+
+/** The sticky header: its own component, so scrolling (which re-renders the body) leaves it alone. */
+function Header({ table }: { table: Table<unknown>; headerKey?: string }) {
+  return (
+    <MantineTable.Thead role="rowgroup" style={{ display: 'grid', position: 'sticky', top: 0, zIndex: 2, background: 'var(--mantine-color-body)' }}>
+      {table.getHeaderGroups().map((group) => (
+        <MantineTable.Tr key={group.id} role="row" aria-rowindex={1} style={{ display: 'flex', width: '100%' }}>
+          {group.headers.map((header) => (
+            <MantineTable.Th key={header.id} role="columnheader" style={{ ...cellStyle(header.column), height: 36 }}>
+              {header.isPlaceholder ? null : flexRender(header.column.columnDef.header, header.getContext())}
+            </MantineTable.Th>
+          ))}
+        </MantineTable.Tr>
+      ))}
+    </MantineTable.Thead>
+  );
+}
+
+const MemoHeader = memo(Header);

@@ -1,7 +1,7 @@
 import { Alert, Badge, Button, Group, Select, Stack, Tabs, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { LISTED_STATUSES, type MemberStatus } from '../../../shared/statuses';
 import type { MemberSort } from '../api-types';
@@ -24,6 +24,8 @@ const SORTS: { value: MemberSort; label: string }[] = [
 ];
 
 type Patch = Record<string, string | null>;
+
+const PAGE_SIZE = 50;
 
 /**
  * The members screen's state lives in its address (`#/members?status=pending&q=dan&member=12`):
@@ -95,7 +97,7 @@ export function MembersPage() {
     accountId: accountId ? Number(accountId) : undefined,
     sort,
     order: (sort === 'name' || sort === 'email' ? 'asc' : 'desc') as 'asc' | 'desc',
-    limit: 50,
+    limit: PAGE_SIZE,
   };
   // A selection belongs to the rows it was made on: a new tab, search, filter or sort starts afresh.
   const filterKey = JSON.stringify([status, search, roleId, accountId, sort]);
@@ -108,14 +110,18 @@ export function MembersPage() {
   const filterInput = { status: input.status, search: input.search, roleId: input.roleId, accountId: input.accountId };
   const filtered = !!(search || roleId || accountId);
   // Status counts are kept by triggers; with a search or filter the server counts the matches.
-  const matching = useQuery(trpc.members.countMatching.queryOptions(filterInput, { enabled: filtered }));
   const list = useInfiniteQuery(
     trpc.members.list.infiniteQueryOptions(input, {
       getNextPageParam: (last) => last.nextCursor ?? undefined,
+      // A list left behind is forgotten: coming back to it starts at its first page, not with every
+      // page loaded before refetched one by one.
+      gcTime: 0,
       // The previous rows stay on screen while the next search or tab loads.
       placeholderData: keepPreviousData,
     }),
   );
+  // Asked once the rows are in: tRPC batches calls made together, and the rows should not wait for a count.
+  const matching = useQuery(trpc.members.countMatching.queryOptions(filterInput, { enabled: filtered && list.isSuccess && !list.isPlaceholderData }));
   const rows = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
   const total = Object.values(counts.data ?? {}).reduce((a, b) => a + b, 0);
   const knownTotal = filtered ? matching.data?.count : status === 'all' ? (counts.data ? total : undefined) : counts.data?.[status];
@@ -205,9 +211,16 @@ export function MembersPage() {
   const loadMore = useCallback(() => void fetchNextPage(), [fetchNextPage]);
 
   const allShownSelected = !allMatching && rows.length > 0 && selected.size >= rows.length && rows.every((r) => selected.has(r.id));
-  const selection: Selection | null = allMatching && knownTotal !== undefined ? { kind: 'filter', filter: filterInput, count: knownTotal } : selected.size > 0 ? { kind: 'ids', ids: selected } : null;
+  const selectionNow = useMemo<Selection | null>(
+    () => (allMatching && knownTotal !== undefined ? { kind: 'filter', filter: filterInput, count: knownTotal } : selected.size > 0 ? { kind: 'ids', ids: selected } : null),
+    // filterKey stands for filterInput (rebuilt each render).
+    // oxlint-disable-next-line react-hooks/exhaustive-deps
+    [allMatching, knownTotal, selected, filterKey],
+  );
+  // The bar follows a tick a moment later (a deferred render): the box itself answers at once.
+  const selection = useDeferredValue(selectionNow);
   const canInvite = me.permissions.includes('members.invite');
-  const setTab = (v: string | null) => update({ status: !v || v === 'all' ? null : v, member: null });
+  const openInvite = useCallback(() => setInviteOpen(true), []);
   const empty = search
     ? { title: 'No one matches this search', hint: 'Try another name, address or phone number.' }
     : { title: status === 'all' ? 'No members yet' : `No ${STATUS_LABELS[status].toLowerCase()} members`, hint: canInvite && status === 'all' ? 'Invite people by email to get started.' : '' };
@@ -215,35 +228,21 @@ export function MembersPage() {
   return (
     // The page fills the window: the table scrolls inside it under a sticky header.
     <Stack gap="xs" h="calc(100dvh - var(--app-shell-header-offset, 56px) - 2 * var(--app-shell-padding, 20px))" mih={520}>
-      <Group justify="space-between" wrap="nowrap">
-        <div>
-          <Title order={1} size="h2">
-            Members
-          </Title>
-          <Text c="dimmed" size="sm">
-            {formatCount(total)} {total === 1 ? 'person' : 'people'} in {me.membersIn}
-          </Text>
-        </div>
-        {canInvite && <Button onClick={() => setInviteOpen(true)}>Invite people</Button>}
-      </Group>
-
-      <Tabs value={status} onChange={setTab} activateTabWithKeyboard={false}>
-        <Tabs.List>
-          <Tabs.Tab value="all">All <CountBadge n={total} /></Tabs.Tab>
-          {LISTED_STATUSES.map((s) => (
-            <Tabs.Tab key={s} value={s}>
-              {STATUS_LABELS[s]} <CountBadge n={counts.data?.[s] ?? 0} />
-            </Tabs.Tab>
-          ))}
-        </Tabs.List>
-      </Tabs>
-
-      <Group gap="sm" align="flex-end" wrap="wrap">
-        <SearchBox value={q} onCommit={(v) => update({ q: v || null }, q !== '')} />
-        <Select size="xs" label="Role" placeholder="Any role" clearable data={(roles.data ?? []).map((r) => ({ value: String(r.id), label: r.name }))} value={roleId} onChange={(v) => update({ role: v })} w={170} />
-        <Select size="xs" label="Sub-account" placeholder="Any account" clearable data={(accounts.data ?? []).filter((a) => a.parentId !== null).map((a) => ({ value: String(a.id), label: a.path }))} value={accountId} onChange={(v) => update({ account: v })} w={190} />
-        <Select size="xs" label="Sort by" allowDeselect={false} data={SORTS} value={sort} onChange={(v) => v && update({ sort: v === 'invited_at' ? null : v })} w={160} />
-      </Group>
+      <MembersToolbar
+        status={status}
+        counts={counts.data}
+        total={total}
+        membersIn={me.membersIn}
+        q={q}
+        roleId={roleId}
+        accountId={accountId}
+        sort={sort}
+        roles={roles.data}
+        accounts={accounts.data}
+        canInvite={canInvite}
+        update={update}
+        onInvite={openInvite}
+      />
 
       {(allShownSelected || allMatching) && knownTotal !== undefined && knownTotal > rows.length && (
         <Group gap="xs" justify="center" role="status">
@@ -319,6 +318,65 @@ export function MembersPage() {
   );
 }
 
+type Counts = Partial<Record<MemberStatus, number>>;
+
+interface ToolbarProps {
+  status: MemberStatus | 'all';
+  counts: Counts | undefined;
+  total: number;
+  membersIn: string;
+  q: string;
+  roleId: string | null;
+  accountId: string | null;
+  sort: MemberSort;
+  roles: { id: number; name: string }[] | undefined;
+  accounts: { id: number; parentId: number | null; path: string }[] | undefined;
+  canInvite: boolean;
+  update(patch: Patch, replace?: boolean): void;
+  onInvite(): void;
+}
+
+/** Title, tabs and filters: memoised, so a tick, a page arriving or a scroll does not render them again. */
+const MembersToolbar = memo(function MembersToolbar({ status, counts, total, membersIn, q, roleId, accountId, sort, roles, accounts, canInvite, update, onInvite }: ToolbarProps) {
+  const setTab = (v: string | null) => update({ status: !v || v === 'all' ? null : v, member: null });
+  const roleOptions = useMemo(() => (roles ?? []).map((r) => ({ value: String(r.id), label: r.name })), [roles]);
+  const accountOptions = useMemo(() => (accounts ?? []).filter((a) => a.parentId !== null).map((a) => ({ value: String(a.id), label: a.path })), [accounts]);
+  return (
+    <>
+      <Group justify="space-between" wrap="nowrap">
+        <div>
+          <Title order={1} size="h2">
+            Members
+          </Title>
+          <Text c="dimmed" size="sm">
+            {formatCount(total)} {total === 1 ? 'person' : 'people'} in {membersIn}
+          </Text>
+        </div>
+        {canInvite && <Button onClick={onInvite}>Invite people</Button>}
+      </Group>
+
+      <Tabs value={status} onChange={setTab} activateTabWithKeyboard={false}>
+        <Tabs.List>
+          <Tabs.Tab value="all">All <CountBadge n={total} /></Tabs.Tab>
+          {LISTED_STATUSES.map((s) => (
+            <Tabs.Tab key={s} value={s}>
+              {STATUS_LABELS[s]} <CountBadge n={counts?.[s] ?? 0} />
+            </Tabs.Tab>
+          ))}
+        </Tabs.List>
+      </Tabs>
+
+      <Group gap="sm" align="flex-end" wrap="wrap">
+        <SearchBox value={q} onCommit={(v) => update({ q: v || null }, q !== '')} />
+        <Select size="xs" label="Role" placeholder="Any role" clearable data={roleOptions} value={roleId} onChange={(v) => update({ role: v })} w={170} />
+        <Select size="xs" label="Sub-account" placeholder="Any account" clearable data={accountOptions} value={accountId} onChange={(v) => update({ account: v })} w={190} />
+        <Select size="xs" label="Sort by" allowDeselect={false} data={SORTS} value={sort} onChange={(v) => v && update({ sort: v === 'invited_at' ? null : v })} w={160} />
+      </Group>
+
+    </>
+  );
+});
+
 /**
  * The search field keeps its own text: a keystroke re-renders this field only. The address (and
  * so the query) follows after a short pause; the previous rows stay while the new ones load.
@@ -364,5 +422,5 @@ function confirmText(action: RowAction, label: string): string {
 }
 
 function CountBadge({ n }: { n: number }) {
-  return <Badge size="xs" variant="light" color="gray" ml={4} component="span">{n}</Badge>;
+  return <Badge size="xs" variant="light" color="gray" ml={4} component="span">{formatCount(n)}</Badge>;
 }
