@@ -80,6 +80,8 @@ export function createStoreRuntime(opts: {
     try {
       hold.engage(MOVING);
       await opts.pause?.();
+      // A batch already running in the worker thread commits before the snapshot; later ones are refused by the hold.
+      await (opts.store as { batches?: { idle(): Promise<void> } }).batches?.idle();
       // A transaction begun before the hold ends before the snapshot (SQLite runs them one at a time).
       await opts.store.db.transaction().execute(async () => undefined);
       const onProgress = (p: MoveProgress) => {

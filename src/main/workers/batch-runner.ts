@@ -39,10 +39,22 @@ export class SqliteBatchRunner implements BatchRunner {
   /** The chain of jobs: each starts when the previous one settled. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly file: string) {}
+  /**
+   * `heldBecause` is the store's write hold (db/write-hold.ts): the worker's own connection does not go
+   * through the main Kysely instance's plugin, so a batch that would start while the directory is
+   * being moved to PostgreSQL is refused here, or it would write to SQLite after the snapshot.
+   */
+  constructor(
+    private readonly file: string,
+    private readonly heldBecause: () => string | null = () => null,
+  ) {}
 
   run(job: Omit<BatchJob, 'file'>, onProgress?: (p: BatchProgress) => void): Promise<{ result: unknown; events: LinkIssued[] }> {
-    const next = this.queue.then(() => this.send({ ...job, file: this.file } as BatchJob, onProgress));
+    const next = this.queue.then(() => {
+      const held = this.heldBecause();
+      if (held !== null) throw new DomainError('STORE_UNAVAILABLE', held);
+      return this.send({ ...job, file: this.file } as BatchJob, onProgress);
+    });
     this.queue = next.catch(() => undefined);
     return next;
   }
@@ -121,9 +133,9 @@ function revive(e: SerializedError): Error {
 
 /** The runner for a store: SQLite files get a worker; PostgreSQL and in-memory stores run batches in the process. */
 export function batchRunnerFor(store: OpenedStore): SqliteBatchRunner | undefined {
-  const sqlite = store as Partial<OpenedSqliteStore>;
+  const sqlite = store as Partial<OpenedSqliteStore> & { hold?: { held: string | null } };
   if (store.dialect !== 'sqlite' || !sqlite.file || sqlite.file === ':memory:') return undefined;
-  const runner = new SqliteBatchRunner(sqlite.file);
+  const runner = new SqliteBatchRunner(sqlite.file, () => sqlite.hold?.held ?? null);
   sqlite.batches = runner;
   return runner;
 }

@@ -8,6 +8,7 @@ import { openDirectory } from '../../../src/main/db/directory';
 import { chooseStore, STORE_CHOICE_FILE } from '../../../src/main/db/store-choice';
 import { createServices, type Services } from '../../../src/main/services';
 import { createStoreRuntime } from '../../../src/main/services/org-transfer-store';
+import { batchRunnerFor, type SqliteBatchRunner } from '../../../src/main/workers/batch-runner';
 import { createTestDatabase, startPostgres, type RunningPostgres } from '../../support/postgres';
 import { BASE_URL, callers, caught, invite, OWNER_EMAIL, PASSWORD, type Caller } from '../helpers';
 
@@ -35,9 +36,15 @@ describe.skipIf(!hasPostgres)('moving the running directory to PostgreSQL from S
     dataDir = mkdtempSync(join(tmpdir(), 'roster-store-move-'));
     lock = lockDataFolder(dataDir);
     const store = await openDirectory({ sqlitePath: join(dataDir, 'roster.sqlite') });
-    close = () => store.close();
     const clock = new AdjustableClock();
     services = createServices({ db: store.db, clock, publicBaseUrl: () => BASE_URL });
+    // Long batches in the worker thread, as in the app: its own connection must be held too.
+    const batches: SqliteBatchRunner | undefined = batchRunnerFor(store);
+    services.deps.batches = batches;
+    close = async () => {
+      await batches?.close();
+      await store.close();
+    };
     services.store = createStoreRuntime({ store, dataDir, databaseUrl: null, source: null, clock });
     owner = callers(services)();
     await owner.auth.register({ organizationName: 'Acme', email: OWNER_EMAIL, password: PASSWORD });
@@ -72,6 +79,12 @@ describe.skipIf(!hasPostgres)('moving the running directory to PostgreSQL from S
     const during = await caught(invite(owner, 'late@example.org', 'Member'));
     expect(during.domainCode).toBe('STORE_UNAVAILABLE');
     expect(during.message).toMatch(/moved to PostgreSQL|being moved to PostgreSQL/);
+    // A long batch (the worker thread, its own connection) is held as well, with the same message.
+    const roles = await owner.roles.list();
+    const memberRole = roles.find((r) => r.name === 'Member')!.id;
+    const entries = Array.from({ length: services.deps.batches!.minEntries }, (_, i) => ({ email: `held${i}@example.org` }));
+    const heldBatch = await caught(owner.members.invite({ entries, grants: { roleIds: [memberRole] } }));
+    expect(heldBatch.domainCode).toBe('STORE_UNAVAILABLE');
     await services.store!.settled();
     const sizeAfter = statSync(sqliteFile).size;
     const { move } = await owner.orgTransfer.store();
