@@ -11,21 +11,14 @@ import {
   type TemplateKind,
   type TemplateValues,
 } from '../../../shared/mail-templates';
+import type { RouterOutputs } from '../api-types';
 import { errorMessage, useTRPC } from '../trpc';
 import { ConfirmModal } from './ConfirmModal';
 
 type Field = 'subject' | 'body';
 
-interface Stored {
-  kind: TemplateKind;
-  label: string;
-  subject: string;
-  body: string;
-  custom: boolean;
-  version: number;
-  placeholders: PlaceholderName[];
-  required: PlaceholderName[];
-}
+/** One mail kind as the server lists it (`version` 0: never saved). */
+type Stored = RouterOutputs['mailTemplates']['list']['templates'][number];
 
 /** The mail template editor on the Mail page: one tab per kind of mail. */
 export function TemplateEditor(props: { mailConfigured: boolean }) {
