@@ -24,7 +24,11 @@ export function StoreChoice({ kind, onKind }: { kind: StoreKind; onKind: (kind: 
     return (
       <Alert color="green" title="Restart Roster" role="status">
         This computer will use the PostgreSQL database {chosen.database} on {chosen.host}:{chosen.port}. Quit Roster and open it again:{' '}
-        {choose.data?.holds === 'roster' ? 'it will open the team’s directory there, where you sign in.' : 'it will set up the directory there and show this screen to register.'}
+        {!choose.data
+          ? 'it will open that database: the team’s directory if it holds one, else this screen to register.'
+          : choose.data.holds === 'roster'
+            ? 'it will open the team’s directory there, where you sign in.'
+            : 'it will set up the directory there and show this screen to register.'}
       </Alert>
     );
   const tested = test.data && !test.isPending ? test.data : null;
