@@ -63,6 +63,17 @@ test.describe('first run: where the directory is kept', () => {
     await expect(page.getByRole('status').filter({ hasText: 'Restart Roster' })).toContainText('Quit Roster and open it again');
     await page.screenshot({ path: 'test-results/screens/first-run-restart-1280.png' });
     expect(statSync(join(dataDir, 'store.json')).mode & 0o777).toBe(0o600);
+    // A change of mind before the restart, then the same choice again.
+    await page.getByRole('button', { name: 'Keep the directory on this computer instead' }).click();
+    await expect(page.getByRole('radio', { name: 'This computer only' })).toBeChecked();
+    await expect(page.getByRole('button', { name: 'Create organization' })).toBeVisible();
+    expect(existsSync(join(dataDir, 'store.json'))).toBe(false);
+    await page.getByRole('radio', { name: 'A shared PostgreSQL server' }).check();
+    await page.getByLabel('PostgreSQL URL').fill(database!.url);
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await page.getByRole('button', { name: 'Use this database' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Restart Roster' })).toBeVisible();
+    expect(existsSync(join(dataDir, 'store.json'))).toBe(true);
 
     // The restart: the same data folder now opens PostgreSQL, whose empty directory asks for its Owner.
     server.kill('SIGTERM');

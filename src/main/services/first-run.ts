@@ -6,7 +6,7 @@ import type { Database } from '../db/database';
 import { MoveRefusedError, testMoveTarget } from '../db/move-to-postgres';
 import { countOrganizations } from '../db/repos/organizations.repo';
 import { anyPersonWithPassword } from '../db/repos/people.repo';
-import { readStoreChoice, writeStoreChoice } from '../db/store-choice';
+import { readStoreChoice, removeStoreChoice, writeStoreChoice } from '../db/store-choice';
 
 /**
  * The first-run choice of store (issue 13, item 1): before anyone registers, the desktop's first
@@ -39,6 +39,8 @@ export interface FirstRun {
   state(client: string | undefined): Promise<FirstRunState>;
   test(client: string | undefined, databaseUrl: string): Promise<FirstRunTarget>;
   choose(client: string | undefined, databaseUrl: string): Promise<FirstRunTarget & { restart: true }>;
+  /** Undoes a recorded choice before the restart: back to "This computer only". */
+  keepLocal(client: string | undefined): Promise<{ ok: true }>;
 }
 
 /** The desktop window (IPC) or a socket from this machine (web mode listens on loopback only). */
@@ -126,6 +128,11 @@ export function createFirstRun(opts: {
       const target = await probe(databaseUrl);
       writeStoreChoice(opts.dataDir, databaseUrl, opts.clock.now());
       return { ...target, restart: true };
+    },
+    async keepLocal(client) {
+      await guard(client);
+      removeStoreChoice(opts.dataDir);
+      return { ok: true };
     },
   };
 }

@@ -124,6 +124,11 @@ describe('choosing the store on the first screen', () => {
     expect(await me.setup.testDatabase({ databaseUrl: shared })).toMatchObject({ holds: 'roster' });
     expect(await me.setup.chooseDatabase({ databaseUrl: shared })).toMatchObject({ holds: 'roster', restart: true });
     expect(JSON.parse(readFileSync(choiceFile(), 'utf8'))).toMatchObject({ store: 'postgres', databaseUrl: shared });
+    // Changed their mind before the restart: back to this computer's file.
+    await me.setup.keepLocal();
+    expect(existsSync(choiceFile())).toBe(false);
+    expect(chooseStore(env.dir, null, {})).toEqual({ databaseUrl: null, source: null });
+    await me.setup.chooseDatabase({ databaseUrl: shared });
   });
 
   it.skipIf(!onSqlite)('limits connection tests to a few a minute', async () => {
@@ -146,6 +151,7 @@ describe('choosing the store on the first screen', () => {
       expect(refused.domainCode).toBe('ALREADY_REGISTERED');
       expect(refused.message).toMatch(/already set up here.*Settings/);
     }
+    expect((await caught(me.setup.keepLocal())).domainCode).toBe('ALREADY_REGISTERED');
     expect(existsSync(choiceFile()) ? readFileSync(choiceFile(), 'utf8') : null).toBe(before);
   });
 });

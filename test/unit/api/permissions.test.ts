@@ -114,6 +114,7 @@ describe('every procedure declares what it needs', () => {
       // The first screen's choice of store (issue 13): public because no one can sign in yet; refused once
       // anyone registered and from any client but the desktop window or loopback (test/unit/api/first-run.test.ts).
       'setup.chooseDatabase',
+      'setup.keepLocal',
       'setup.state',
       'setup.testDatabase',
     ]);

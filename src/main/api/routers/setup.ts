@@ -33,4 +33,11 @@ export const setupRouter = router({
     if (!firstRun) throw new DomainError('VALIDATION', 'The store cannot be chosen from this process.');
     return firstRun.choose(ctx.client, input.databaseUrl);
   }),
+
+  /** Forgets a recorded choice before the restart: the directory stays on this computer. */
+  keepLocal: publicProcedure.mutation(({ ctx }) => {
+    const firstRun = firstRunOf(ctx.services);
+    if (!firstRun) throw new DomainError('VALIDATION', 'The store cannot be chosen from this process.');
+    return firstRun.keepLocal(ctx.client);
+  }),
 });

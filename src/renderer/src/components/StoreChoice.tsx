@@ -18,18 +18,37 @@ export function StoreChoice({ kind, onKind }: { kind: StoreKind; onKind: (kind: 
   const state = useQuery(trpc.setup.state.queryOptions());
   const test = useMutation(trpc.setup.testDatabase.mutationOptions());
   const choose = useMutation(trpc.setup.chooseDatabase.mutationOptions({ onSuccess: () => void qc.invalidateQueries({ queryKey: trpc.setup.state.queryKey() }) }));
+  const keepLocal = useMutation(
+    trpc.setup.keepLocal.mutationOptions({
+      onSuccess: async () => {
+        choose.reset();
+        onKind('sqlite');
+        await qc.invalidateQueries({ queryKey: trpc.setup.state.queryKey() });
+      },
+    }),
+  );
   const chosen = choose.data ?? state.data?.chosen ?? null;
   if (!state.data?.offered) return null;
   if (chosen)
     return (
-      <Alert color="green" title="Restart Roster" role="status">
-        This computer will use the PostgreSQL database {chosen.database} on {chosen.host}:{chosen.port}. Quit Roster and open it again:{' '}
-        {!choose.data
-          ? 'it will open that database: the team’s directory if it holds one, else this screen to register.'
-          : choose.data.holds === 'roster'
-            ? 'it will open the team’s directory there, where you sign in.'
-            : 'it will set up the directory there and show this screen to register.'}
-      </Alert>
+      <Stack gap="sm">
+        <Alert color="green" title="Restart Roster" role="status">
+          This computer will use the PostgreSQL database {chosen.database} on {chosen.host}:{chosen.port}. Quit Roster and open it again:{' '}
+          {!choose.data
+            ? 'it will open that database: the team’s directory if it holds one, else this screen to register.'
+            : choose.data.holds === 'roster'
+              ? 'it will open the team’s directory there, where you sign in.'
+              : 'it will set up the directory there and show this screen to register.'}
+        </Alert>
+        {keepLocal.error && (
+          <Alert color="red" role="alert" title="Could not change the choice">
+            {errorMessage(keepLocal.error)}
+          </Alert>
+        )}
+        <Button variant="subtle" loading={keepLocal.isPending} onClick={() => keepLocal.mutate()}>
+          Keep the directory on this computer instead
+        </Button>
+      </Stack>
     );
   const tested = test.data && !test.isPending ? test.data : null;
   const error = test.error ?? choose.error;
