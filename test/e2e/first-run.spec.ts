@@ -42,6 +42,7 @@ test.describe('first run: where the directory is kept', () => {
     const choice = page.getByRole('radiogroup', { name: 'Where should Roster keep the directory?' });
     await expect(choice.getByRole('radio', { name: 'This computer only' })).toBeChecked();
     await expect(page.getByRole('button', { name: 'Create organization' })).toBeVisible();
+    await page.screenshot({ path: 'test-results/screens/first-run-default-1280.png' });
 
     await choice.getByRole('radio', { name: 'A shared PostgreSQL server' }).check();
     await expect(page.getByRole('button', { name: 'Create organization' })).toHaveCount(0);
