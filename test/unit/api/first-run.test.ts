@@ -69,7 +69,7 @@ describe('choosing the store on the first screen', () => {
     expect(existsSync(choiceFile())).toBe(false);
   });
 
-  it.skipIf(!onSqlite)('refuses a wrong URL, a refused connection and another application\'s database, writing nothing', async () => {
+  it.skipIf(!onSqlite)('refuses a wrong URL, a refused connection, a wrong password, another application\'s database and a newer Roster\'s, writing nothing', async () => {
     const me = desktop(env.services);
     const wrong = await caught(me.setup.chooseDatabase({ databaseUrl: 'mysql://admin:s3cret-pw@db.example/roster' }));
     expect(wrong.message).toMatch(/must start with postgres:\/\//);
@@ -85,7 +85,16 @@ describe('choosing the store on the first screen', () => {
     });
     const other = await caught(me.setup.chooseDatabase({ databaseUrl: foreign }));
     expect(other.message).toMatch(/another application's tables \(invoices\): nothing was changed/);
-    for (const e of [wrong, refused, badPassword, other]) {
+    const newer = await database(async (url) => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query('CREATE TABLE kysely_migration (name varchar(255) PRIMARY KEY, timestamp varchar(255) NOT NULL)');
+      await c.query("INSERT INTO kysely_migration VALUES ('0001_initial', 'x'), ('0999_from_the_future', 'x')");
+      await c.end();
+    });
+    const future = await caught(me.setup.testDatabase({ databaseUrl: newer }));
+    expect(future.message).toMatch(/newer Roster \(0999_from_the_future\)/);
+    for (const e of [wrong, refused, badPassword, other, future]) {
       expect(e.domainCode).toBe('VALIDATION');
       expect(e.message).not.toContain('s3cret-pw');
     }
