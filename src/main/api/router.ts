@@ -7,6 +7,7 @@ import { membersRouter } from './routers/members';
 import { organizationsRouter } from './routers/organizations';
 import { orgTransferRouter } from './routers/org-transfer';
 import { portalRouter } from './routers/portal';
+import { setupRouter } from './routers/setup';
 import { syncRouter } from './routers/sync';
 import { mailTemplatesRouter } from './routers/templates';
 import { createCallerFactory, router } from './trpc';
@@ -25,6 +26,7 @@ export const appRouter = router({
   sync: syncRouter,
   backup: backupRouter,
   orgTransfer: orgTransferRouter,
+  setup: setupRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -37,6 +37,11 @@ export function writeStoreChoice(dataDir: string, databaseUrl: string, now: Date
   const choice: StoreChoice = { store: 'postgres', databaseUrl, chosenAt: now.toISOString() };
   writeFileSync(temp, `${JSON.stringify(choice, null, 2)}\n`, { mode: 0o600 });
   renameSync(temp, file);
+}
+
+/** Forgets the choice (the first screen's "keep it on this computer"): the next start opens the SQLite file. */
+export function removeStoreChoice(dataDir: string): void {
+  rmSync(join(dataDir, STORE_CHOICE_FILE), { force: true });
 }
 
 /** Where the directory comes from, in order: --database-url, ROSTER_DATABASE_URL, the Settings choice, else SQLite. */

@@ -9,6 +9,7 @@ import { writeStoreChoice } from '../db/store-choice';
 import type { WriteHold } from '../db/write-hold';
 import { isOwner, type AdminActor } from './actor';
 import { auditRow } from './audit';
+import { createFirstRun, type FirstRun } from './first-run';
 import { isFirstOrganization } from './portal-settings';
 
 /**
@@ -39,6 +40,8 @@ export interface StoreRuntime {
   move(actor: AdminActor, organizationId: number, databaseUrl: string): Promise<{ started: true }>;
   /** Resolves when the running move has ended (tests). */
   settled(): Promise<void>;
+  /** The first screen's choice of store, before anyone registers (services/first-run.ts). */
+  firstRun: FirstRun;
 }
 
 export const MOVING = 'The directory is being moved to PostgreSQL: changes are paused until the move ends. Try again in a moment.';
@@ -129,5 +132,6 @@ export function createStoreRuntime(opts: {
       return { started: true };
     },
     settled: () => running,
+    firstRun: createFirstRun({ db: opts.store.db, dialect: opts.store.dialect, dataDir: opts.dataDir, source: opts.source, clock: opts.clock }),
   };
 }

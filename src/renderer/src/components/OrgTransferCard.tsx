@@ -182,7 +182,7 @@ export function StoreCard({ installOwner }: { installOwner: boolean }) {
           {info?.kind === 'postgres' && (
             <Text size="sm">
               A shared PostgreSQL server: database {info.database} on {info.host}:{info.port} as {info.user}
-              {info.source === 'settings' ? ' (chosen here in Settings)' : info.source === 'env' ? ' (from ROSTER_DATABASE_URL)' : info.source === 'flag' ? ' (from --database-url)' : ''}
+              {info.source === 'settings' ? ' (chosen on this computer, recorded in its data folder)' : info.source === 'env' ? ' (from ROSTER_DATABASE_URL)' : info.source === 'flag' ? ' (from --database-url)' : ''}
             </Text>
           )}
         </div>
