@@ -1,2 +1,0 @@
-import { benchStores } from './stores';
-benchStores().catch((e) => { console.error(e); process.exit(1); });
