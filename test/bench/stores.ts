@@ -171,14 +171,15 @@ export async function benchStores(): Promise<void> {
     // A deep page by keyset: the cursor "Show more" reaches 50 rows before the end of the Active tab.
     const tail = (await sqliteRaw("SELECT invited_at AS value, id FROM member WHERE organization_id = ? AND status = 'accepted' ORDER BY invited_at ASC, id ASC LIMIT 1 OFFSET 50", [org]))[0] as { value: string; id: number };
     const ftsSearch = `SELECT ${COLS} FROM member WHERE organization_id = ? AND status <> 'deleted' AND id IN (SELECT rowid FROM member_search WHERE member_search MATCH ?) ORDER BY invited_at DESC, id DESC LIMIT 50`;
-    const likeSearch = (cols: string) => `SELECT ${COLS} FROM member WHERE organization_id = ? AND status <> 'deleted' AND (${cols}) ORDER BY invited_at DESC NULLS LAST, id DESC LIMIT 50`;
+    const likeSearch = (cols: string) => `SELECT ${COLS} FROM member WHERE organization_id = ? AND status <> 'deleted' AND (${cols}) AND invited_at IS NOT NULL ORDER BY invited_at DESC, id DESC LIMIT 50`;
     const figures: Figure[] = [
       {
         label: 'Active tab, first page (50)',
         goal: 5,
         router: (c) => c.members.list({ status: 'accepted', limit: 50 }),
         sqlite: `SELECT ${COLS} FROM member WHERE organization_id = ? AND status = 'accepted' ORDER BY invited_at DESC, id DESC LIMIT 50`,
-        postgres: `SELECT ${COLS} FROM member WHERE organization_id = ? AND status = 'accepted' ORDER BY invited_at DESC NULLS LAST, id DESC LIMIT 50`,
+        // PostgreSQL: the key's NULLs apart, as the repository does (no index serves DESC NULLS LAST).
+        postgres: `SELECT ${COLS} FROM member WHERE organization_id = ? AND status = 'accepted' AND invited_at IS NOT NULL ORDER BY invited_at DESC, id DESC LIMIT 50`,
         params: [org],
       },
       {
@@ -186,7 +187,7 @@ export async function benchStores(): Promise<void> {
         goal: 5,
         router: (c) => c.members.list({ status: 'accepted', limit: 50, order: 'asc' }),
         sqlite: `SELECT ${COLS} FROM member WHERE organization_id = ? AND status = 'accepted' ORDER BY invited_at ASC, id ASC LIMIT 50`,
-        postgres: `SELECT ${COLS} FROM member WHERE organization_id = ? AND status = 'accepted' ORDER BY invited_at ASC NULLS FIRST, id ASC LIMIT 50`,
+        postgres: `SELECT ${COLS} FROM member WHERE organization_id = ? AND status = 'accepted' AND invited_at IS NOT NULL ORDER BY invited_at ASC, id ASC LIMIT 50`,
         params: [org],
       },
       {
@@ -194,7 +195,7 @@ export async function benchStores(): Promise<void> {
         goal: 5,
         router: (c) => c.members.list({ status: 'accepted', limit: 50, cursor: tail }),
         sqlite: `SELECT ${COLS} FROM member WHERE organization_id = ? AND status = 'accepted' AND (invited_at, id) < (?, ?) ORDER BY invited_at DESC, id DESC LIMIT 50`,
-        postgres: `SELECT ${COLS} FROM member WHERE organization_id = ? AND status = 'accepted' AND (invited_at, id) < (?, ?) ORDER BY invited_at DESC NULLS LAST, id DESC LIMIT 50`,
+        postgres: `SELECT ${COLS} FROM member WHERE organization_id = ? AND status = 'accepted' AND invited_at IS NOT NULL AND (invited_at, id) < (?, ?) ORDER BY invited_at DESC, id DESC LIMIT 50`,
         params: [org, tail.value, tail.id],
       },
       {
