@@ -194,7 +194,9 @@ export async function benchStores(): Promise<void> {
         label: 'Active tab, last page (keyset cursor)',
         goal: 5,
         router: (c) => c.members.list({ status: 'accepted', limit: 50, cursor: tail }),
-        sqlite: `SELECT ${COLS} FROM member WHERE organization_id = ? AND status = 'accepted' AND (invited_at, id) < (?, ?) ORDER BY invited_at DESC, id DESC LIMIT 50`,
+        // SQLite: the repository's first seek (the cursor's key past its id), which fills this page: a row
+        // value would be sought on invited_at alone and walk every member of the seed's one batch.
+        sqlite: `SELECT ${COLS} FROM member WHERE organization_id = ? AND status = 'accepted' AND invited_at = ? AND id < ? ORDER BY invited_at DESC, id DESC LIMIT 50`,
         postgres: `SELECT ${COLS} FROM member WHERE organization_id = ? AND status = 'accepted' AND invited_at IS NOT NULL AND (invited_at, id) < (?, ?) ORDER BY invited_at DESC, id DESC LIMIT 50`,
         params: [org, tail.value, tail.id],
       },
