@@ -174,7 +174,7 @@ export async function benchStores(): Promise<void> {
     const likeSearch = (cols: string) => `SELECT ${COLS} FROM member WHERE organization_id = ? AND status <> 'deleted' AND (${cols}) AND invited_at IS NOT NULL ORDER BY invited_at DESC, id DESC LIMIT 50`;
     const figures: Figure[] = [
       {
-        label: 'Active tab, first page (50)',
+        label: 'Active tab, first page',
         goal: 5,
         router: (c) => c.members.list({ status: 'accepted', limit: 50 }),
         sqlite: `SELECT ${COLS} FROM member WHERE organization_id = ? AND status = 'accepted' ORDER BY invited_at DESC, id DESC LIMIT 50`,
