@@ -12,6 +12,8 @@ import { chromium, type Page } from '@playwright/test';
 
 const SIZES = (process.env.BENCH_BROWSER_SIZES ?? '1000,100000,1000000').split(',').map(Number);
 const OWNER = { organizationName: 'Bench Org', email: 'owner@bench.test', password: 'correct horse battery staple' };
+/** The owner of the seeded stores (other sections sign in as them). */
+export const BENCH_OWNER = OWNER;
 const CHROMIUM = process.env.ROSTER_CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 
 async function startWebMode(dataDir: string): Promise<{ child: ChildProcess; baseURL: string }> {
@@ -31,7 +33,7 @@ async function startWebMode(dataDir: string): Promise<{ child: ChildProcess; bas
 }
 
 /** N members straight into the store (the triggers keep counts and the search index), most active, one in ten pending. */
-function seed(dataDir: string, n: number): void {
+export function seed(dataDir: string, n: number): void {
   const db = new Database(join(dataDir, 'roster.sqlite'));
   db.pragma('busy_timeout = 10000');
   const org = (db.prepare('SELECT id FROM organization LIMIT 1').get() as { id: number }).id;
@@ -236,7 +238,7 @@ async function measure(page: Page, baseURL: string, n: number): Promise<Figures>
 }
 
 /** The schema's version for the cache: the migrations' text and this file's seeding. */
-function schemaKey(): string {
+export function schemaKey(): string {
   const dir = resolve('src/main/db/migrations');
   const h = createHash('sha256');
   for (const f of readdirSync(dir).sort()) h.update(f).update(readFileSync(join(dir, f)));
@@ -244,10 +246,10 @@ function schemaKey(): string {
   return h.digest('hex').slice(0, 12);
 }
 
-const CACHE = join(tmpdir(), 'roster-bench-browser-cache');
+export const CACHE = join(tmpdir(), 'roster-bench-browser-cache');
 
 /** A store of n members in dataDir: copied from the cache, or registered and seeded (then cached). */
-async function seededStore(dataDir: string, n: number): Promise<void> {
+export async function seededStore(dataDir: string, n: number): Promise<void> {
   const cached = join(CACHE, `${schemaKey()}-${n}`);
   if (existsSync(join(cached, 'roster.sqlite'))) {
     cpSync(cached, dataDir, { recursive: true });

@@ -20,6 +20,7 @@ import { inviteMembers } from '../../src/main/services/members';
 import { loadAuthz, registerOwner } from '../../src/main/services/organizations';
 import { benchBrowser } from './browser';
 import { benchDirectory } from './directory';
+import { benchStores } from './stores';
 import { benchSync } from './sync';
 
 const INVITES = Number(process.env.BENCH_INVITES ?? 100_000);
@@ -302,7 +303,7 @@ async function benchMemberTables(): Promise<void> {
   }
 }
 
-const SECTIONS = ['invites', 'outbox', 'startup', 'tables', 'firstrows', 'counts', 'search', 'sync', 'browser'] as const;
+const SECTIONS = ['invites', 'outbox', 'startup', 'tables', 'firstrows', 'counts', 'search', 'sync', 'browser', 'stores'] as const;
 const SMALL = Number(process.env.BENCH_SMALL ?? 1_000);
 const LARGE = Number(process.env.BENCH_LARGE ?? 1_000_000);
 
@@ -323,6 +324,7 @@ async function main(): Promise<void> {
   await benchDirectory(sections, SMALL, LARGE);
   if (sections.has('sync')) await benchSync();
   if (sections.has('browser')) await benchBrowser();
+  if (sections.has('stores')) await benchStores();
 }
 
 main().catch((e: unknown) => {
