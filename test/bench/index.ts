@@ -20,6 +20,7 @@ import { inviteMembers } from '../../src/main/services/members';
 import { loadAuthz, registerOwner } from '../../src/main/services/organizations';
 import { benchBrowser } from './browser';
 import { benchDirectory } from './directory';
+import { batchEntries, timedInviteBatch } from './invite-batch';
 import { benchStores } from './stores';
 import { benchSync } from './sync';
 
@@ -37,18 +38,8 @@ async function benchInvites(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'roster-bench-'));
   try {
     const store = await openStore(join(dir, 'roster.sqlite'));
-    const services = createServices({ db: store.db, clock: systemClock, publicBaseUrl: () => 'http://127.0.0.1:8450' });
-    const { organizationId, memberId, personId } = await registerOwner(services.deps, { organizationName: 'Bench Org', email: 'owner@bench.test', password: 'correct horse battery staple' });
-    const authz = await loadAuthz(store.db, organizationId, memberId);
-    const actor: AdminActor = { personId, memberId, label: 'owner@bench.test', authz };
-    const memberRole = await store.db.selectFrom('role').select('id').where('organization_id', '=', organizationId).where('builtin', '=', 'member').executeTakeFirstOrThrow();
-    await store.db.updateTable('organization').set({ block_disposable: 0 }).execute();
-
-    const entries = Array.from({ length: INVITES }, (_, i) => ({ email: `person${i}@example${i % 97}.com`, name: `Person ${i}` }));
-    const t0 = performance.now();
-    const result = await inviteMembers(services.deps, actor, organizationId, { entries, grants: { roleIds: [memberRole.id], accountIds: [], permissions: [] }, resendExisting: false });
-    const domainMs = performance.now() - t0;
-    if (result.invited.length !== INVITES) throw new Error(`expected ${INVITES} invited, got ${result.invited.length}`);
+    const { ms: domainMs, organizationId } = await timedInviteBatch(store, INVITES);
+    const entries = batchEntries(INVITES);
 
     // Baseline: the same member rows and link rows, straight through prepared statements in one transaction.
     const raw = store.sqlite!;

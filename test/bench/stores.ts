@@ -18,12 +18,10 @@ import { openPostgres } from '../../src/main/db/connect-postgres';
 import { MIGRATIONS } from '../../src/main/db/migrations';
 import { moveToPostgres } from '../../src/main/db/move-to-postgres';
 import { createServices } from '../../src/main/services';
-import type { AdminActor } from '../../src/main/services/actor';
-import { inviteMembers } from '../../src/main/services/members';
-import { loadAuthz, registerOwner } from '../../src/main/services/organizations';
 import { createTestDatabase, startPostgres, type RunningPostgres } from '../support/postgres';
 import { BENCH_OWNER, CACHE, schemaKey, seed } from './browser';
 import { fmt, median } from './directory';
+import { timedInviteBatch } from './invite-batch';
 
 const MEMBERS = Number(process.env.BENCH_STORES_MEMBERS ?? 1_000_000);
 const INVITES = Number(process.env.BENCH_STORES_INVITES ?? 100_000);
@@ -88,18 +86,7 @@ async function signedIn(store: OpenedStore): Promise<Caller> {
 
 /** Invites `INVITES` addresses in one batch on an empty store (domain layer, as the invites section). */
 async function inviteBatch(store: OpenedStore): Promise<number> {
-  const services = createServices({ db: store.db, clock: systemClock, publicBaseUrl: () => 'http://127.0.0.1:8450' });
-  const { organizationId, memberId, personId } = await registerOwner(services.deps, { organizationName: 'Bench Org', email: 'owner@bench.test', password: 'correct horse battery staple' });
-  const authz = await loadAuthz(store.db, organizationId, memberId);
-  const actor: AdminActor = { personId, memberId, label: 'owner@bench.test', authz };
-  const memberRole = await store.db.selectFrom('role').select('id').where('organization_id', '=', organizationId).where('builtin', '=', 'member').executeTakeFirstOrThrow();
-  await store.db.updateTable('organization').set({ block_disposable: 0 }).execute();
-  const entries = Array.from({ length: INVITES }, (_, i) => ({ email: `person${i}@example${i % 97}.com`, name: `Person ${i}` }));
-  const t0 = performance.now();
-  const result = await inviteMembers(services.deps, actor, organizationId, { entries, grants: { roleIds: [memberRole.id], accountIds: [], permissions: [] }, resendExisting: false });
-  const ms = performance.now() - t0;
-  if (result.invited.length !== INVITES) throw new Error(`expected ${INVITES} invited, got ${result.invited.length}`);
-  return ms;
+  return (await timedInviteBatch(store, INVITES)).ms;
 }
 
 interface Figure {
