@@ -238,6 +238,9 @@ export class MailSender {
         return outcome === null || this.crashed ? null : outcome;
       } finally {
         this.unsettled--;
+        // The outcomes still waiting may now be all there is in flight: commit them without waiting
+        // for flushMs (a flush that ended just before this decrement saw them as a partial batch).
+        this.scheduleFlush();
       }
     });
   }

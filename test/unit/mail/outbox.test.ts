@@ -299,13 +299,19 @@ describe('outbox and sender against a real SMTP server on loopback', () => {
     const mid = await outbox(env);
     const recorded = mid.filter((r) => r.status === 'sent');
     const unrecorded = mid.filter((r) => r.status === 'sending');
-    // The first full batch was committed; the mails after it were taken by the server but their outcome was lost with the process.
-    expect(recorded.map((r) => r.recipient)).toEqual(emails.slice(0, 4));
-    expect(unrecorded.length + recorded.length).toBe(10);
+    // Only whole batches were committed (normally the first four; on a slow machine the first commit may still be
+    // on its way when the seventh mail lands); the mails after them were taken by the server but their outcome was
+    // lost with the process.
+    expect(recorded.length % 4).toBe(0);
+    expect(recorded.map((r) => r.recipient)).toEqual(emails.slice(0, recorded.length));
+    // The rest were not claimed yet (the sender claims a batch ahead when the previous one is under way).
+    const queued = mid.filter((r) => r.status === 'queued');
+    expect(unrecorded.length + recorded.length + queued.length).toBe(10);
     expect(smtp.received).toHaveLength(7);
 
     const second = env.newSender();
-    expect(await second.drainAll()).toMatchObject({ claimed: 0 });
+    // Mails nobody claimed go at once; those the dead process claimed wait for their lease.
+    expect(await second.drainAll()).toMatchObject({ claimed: queued.length });
     env.clock.advance(5 * 60_000 + 1);
     expect(await second.drainAll()).toMatchObject({ claimed: unrecorded.length, sent: unrecorded.length });
     const rows = await outbox(env);
@@ -314,7 +320,7 @@ describe('outbox and sender against a real SMTP server on loopback', () => {
     for (const m of smtp.received) times.set(m.to[0]!, (times.get(m.to[0]!) ?? 0) + 1);
     // Every mail arrived; those recorded before the crash exactly once; only the unrecorded ones that had reached the server twice.
     for (const r of recorded) expect(times.get(r.recipient)).toBe(1);
-    expect(emails.filter((e) => times.get(e) === 2)).toEqual(emails.slice(4, 7));
+    expect(emails.filter((e) => times.get(e) === 2)).toEqual(emails.slice(recorded.length, 7));
     expect(emails.every((e) => (times.get(e) ?? 0) >= 1)).toBe(true);
     const messageIdOf = new Map(rows.map((r) => [r.recipient, r.message_id]));
     for (const m of smtp.received) expect(m.messageId).toBe(messageIdOf.get(m.to[0]!));
