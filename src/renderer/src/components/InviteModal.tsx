@@ -151,6 +151,9 @@ export function InviteModal({ opened, onClose, onInvited }: { opened: boolean; o
           <TagsInput
             label="Email addresses"
             data-autofocus
+            // No suggestions to show: an (empty) dropdown opened on focus would swallow the first Escape, and the
+            // dialog, which opens with the focus here, would need two presses to close.
+            openOnFocus={false}
             description="Type an address and press Enter, or paste a list: one per line, “Ada Lovelace <ada@example.com>” or “ada@example.com, Ada Lovelace”. Click a chip to add a name or phone."
             placeholder="name@example.com"
             value={chips.map(chipKey)}
