@@ -6,6 +6,8 @@ test('an admin edits the invitation template, previews it, sends a test to thems
   try {
     await registerOwner(page);
     await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Mail', exact: true }).click();
+    // The form fills itself from the stored settings when they arrive: type after that, not before.
+    await expect(page.getByText(/^Links in mails start with/)).toBeVisible();
     await page.getByLabel('Host').fill('127.0.0.1');
     await page.getByText('None', { exact: true }).click();
     await page.getByLabel('Port').fill(String(smtp.port));
