@@ -31,7 +31,12 @@ export function Console() {
   useEffect(
     () =>
       subscribeToChanges(() => {
+        // What another admin, an invitee or a background job changed: members, and what hangs on them
+        // (sub-accounts and roles with their counts, sync states), and the log.
         void qc.invalidateQueries({ queryKey: trpc.members.pathKey() });
+        void qc.invalidateQueries({ queryKey: trpc.accounts.pathKey() });
+        void qc.invalidateQueries({ queryKey: trpc.roles.pathKey() });
+        void qc.invalidateQueries({ queryKey: trpc.sync.pathKey() });
         void qc.invalidateQueries({ queryKey: trpc.audit.pathKey() });
       }),
     [qc, trpc],
