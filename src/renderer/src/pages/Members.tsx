@@ -1,7 +1,7 @@
-import { Alert, Badge, Button, Group, Select, Stack, Tabs, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Group, Stack, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { memo, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useDeferredValue, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { LISTED_STATUSES, type MemberStatus } from '../../../shared/statuses';
 import type { MemberSort } from '../api-types';
@@ -11,19 +11,11 @@ import { InviteModal } from '../components/InviteModal';
 import { MemberPanel } from '../components/MemberPanel';
 import { MembersTable } from '../components/MembersTable';
 import { ACTION_LABELS, DESTRUCTIVE, STATUS_LABELS, formatCount } from '../components/labels';
+import { MembersToolbar, SORTS, useLatest, type Patch } from '../components/MembersToolbar';
 import { useMe } from '../me';
 import { errorMessage, useTRPC } from '../trpc';
 
 type RowAction = 'resend' | 'reinvite' | 'cancel' | 'deactivate' | 'reactivate' | 'delete' | 'passwordReset';
-
-const SORTS: { value: MemberSort; label: string }[] = [
-  { value: 'invited_at', label: 'Invited (newest)' },
-  { value: 'status_changed_at', label: 'Last change' },
-  { value: 'name', label: 'Name' },
-  { value: 'email', label: 'Email' },
-];
-
-type Patch = Record<string, string | null>;
 
 const PAGE_SIZE = 50;
 
@@ -62,15 +54,6 @@ function useMembersAddress() {
     [setParams],
   );
   return { view, update };
-}
-
-/** The latest value of something, for callbacks that must keep one identity (memoised rows). */
-function useLatest<T>(value: T) {
-  const ref = useRef(value);
-  useEffect(() => {
-    ref.current = value;
-  });
-  return ref;
 }
 
 export function MembersPage() {
@@ -318,96 +301,6 @@ export function MembersPage() {
   );
 }
 
-type Counts = Partial<Record<MemberStatus, number>>;
-
-interface ToolbarProps {
-  status: MemberStatus | 'all';
-  counts: Counts | undefined;
-  total: number;
-  membersIn: string;
-  q: string;
-  roleId: string | null;
-  accountId: string | null;
-  sort: MemberSort;
-  roles: { id: number; name: string }[] | undefined;
-  accounts: { id: number; parentId: number | null; path: string }[] | undefined;
-  canInvite: boolean;
-  update(patch: Patch, replace?: boolean): void;
-  onInvite(): void;
-}
-
-/** Title, tabs and filters: memoised, so a tick, a page arriving or a scroll does not render them again. */
-const MembersToolbar = memo(function MembersToolbar({ status, counts, total, membersIn, q, roleId, accountId, sort, roles, accounts, canInvite, update, onInvite }: ToolbarProps) {
-  const setTab = (v: string | null) => update({ status: !v || v === 'all' ? null : v, member: null });
-  const roleOptions = useMemo(() => (roles ?? []).map((r) => ({ value: String(r.id), label: r.name })), [roles]);
-  const accountOptions = useMemo(() => (accounts ?? []).filter((a) => a.parentId !== null).map((a) => ({ value: String(a.id), label: a.path })), [accounts]);
-  return (
-    <>
-      <Group justify="space-between" wrap="nowrap">
-        <div>
-          <Title order={1} size="h2">
-            Members
-          </Title>
-          <Text c="dimmed" size="sm">
-            {formatCount(total)} {total === 1 ? 'person' : 'people'} in {membersIn}
-          </Text>
-        </div>
-        {canInvite && <Button onClick={onInvite}>Invite people</Button>}
-      </Group>
-
-      <Tabs value={status} onChange={setTab} activateTabWithKeyboard={false}>
-        <Tabs.List>
-          <Tabs.Tab value="all">All <CountBadge n={total} /></Tabs.Tab>
-          {LISTED_STATUSES.map((s) => (
-            <Tabs.Tab key={s} value={s}>
-              {STATUS_LABELS[s]} <CountBadge n={counts?.[s] ?? 0} />
-            </Tabs.Tab>
-          ))}
-        </Tabs.List>
-      </Tabs>
-
-      <Group gap="sm" align="flex-end" wrap="wrap">
-        <SearchBox value={q} onCommit={(v) => update({ q: v || null }, q !== '')} />
-        <Select size="xs" label="Role" placeholder="Any role" clearable data={roleOptions} value={roleId} onChange={(v) => update({ role: v })} w={170} />
-        <Select size="xs" label="Sub-account" placeholder="Any account" clearable data={accountOptions} value={accountId} onChange={(v) => update({ account: v })} w={190} />
-        <Select size="xs" label="Sort by" allowDeselect={false} data={SORTS} value={sort} onChange={(v) => v && update({ sort: v === 'invited_at' ? null : v })} w={160} />
-      </Group>
-
-    </>
-  );
-});
-
-/**
- * The search field keeps its own text: a keystroke re-renders this field only. The address (and
- * so the query) follows after a short pause; the previous rows stay while the new ones load.
- */
-const SearchBox = memo(function SearchBox({ value, onCommit }: { value: string; onCommit(value: string): void }) {
-  const [text, setText] = useState(value);
-  const [seen, setSeen] = useState(value);
-  const [committed, setCommitted] = useState(value);
-  // The address changed elsewhere (Back, a link, a reload): show what it says.
-  if (value !== seen) {
-    setSeen(value);
-    if (value !== committed) {
-      setCommitted(value);
-      setText(value);
-    }
-  }
-  const latestCommit = useLatest(onCommit);
-  useEffect(() => {
-    if (text === committed) return;
-    const timer = setTimeout(() => {
-      setCommitted(text);
-      latestCommit.current(text);
-    }, SEARCH_DEBOUNCE_MS);
-    return () => clearTimeout(timer);
-  }, [text, committed, latestCommit]);
-  return <TextInput size="xs" label="Search" placeholder="Name, email or phone" value={text} onChange={(e) => setText(e.currentTarget.value)} w={260} />;
-});
-
-/** Long enough to skip the keystrokes of a word typed at once, short enough to feel immediate. */
-const SEARCH_DEBOUNCE_MS = 40;
-
 function confirmText(action: RowAction, label: string): string {
   switch (action) {
     case 'delete':
@@ -419,8 +312,4 @@ function confirmText(action: RowAction, label: string): string {
     default:
       return '';
   }
-}
-
-function CountBadge({ n }: { n: number }) {
-  return <Badge size="xs" variant="light" color="gray" ml={4} component="span">{formatCount(n)}</Badge>;
 }
