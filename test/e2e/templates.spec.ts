@@ -35,6 +35,14 @@ test('an admin edits the invitation template, previews it, sends a test to thems
     await subject.fill('Join {{organization}} today');
     await expect(problems).toBeHidden();
 
+    // Another mail's tab and back: the unsaved wording is still there, and its tab says it is unsaved.
+    await tabs.getByRole('tab', { name: 'Reactivation' }).click();
+    await expect(subject).not.toHaveValue('Join {{organization}} today');
+    await expect(tabs.getByRole('tab', { name: 'Invitation (unsaved changes)' })).toBeVisible();
+    await tabs.getByRole('tab', { name: 'Invitation (unsaved changes)' }).click();
+    await expect(subject).toHaveValue('Join {{organization}} today');
+    await expect(body).toHaveValue(/Start here: \{\{link\}\}$/);
+
     // Live preview with sample values: the typed <b> is shown as text, the link is a link.
     const preview = page.getByRole('region', { name: 'Preview' });
     await expect(preview.getByTestId('preview-subject')).toHaveText(`Join ${OWNER.organization} today`);

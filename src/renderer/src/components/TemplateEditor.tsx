@@ -25,6 +25,9 @@ export function TemplateEditor(props: { mailConfigured: boolean }) {
   const trpc = useTRPC();
   const list = useQuery(trpc.mailTemplates.list.queryOptions());
   const [kind, setKind] = useState<TemplateKind>('invitation');
+  // Drafts live here, not in the form, so switching to another mail's tab and back keeps unsaved wording.
+  // Keyed by kind and stored version: once a save lands (a new version), the draft gives way to what was saved.
+  const [drafts, setDrafts] = useState<Record<string, Draft>>({});
   if (list.error) return <Alert color="red" title="Templates not loaded">{errorMessage(list.error)}</Alert>;
   if (!list.data) return <Text size="sm">Loading templates…</Text>;
   const current = list.data.templates.find((t) => t.kind === kind)!;
@@ -41,21 +44,37 @@ export function TemplateEditor(props: { mailConfigured: boolean }) {
               <Tabs.Tab key={t.kind} value={t.kind}>
                 {t.label}
                 {t.custom ? ' (edited)' : ''}
+                {isUnsaved(t, drafts[draftKey(t)]) ? ' (unsaved changes)' : ''}
               </Tabs.Tab>
             ))}
           </Tabs.List>
         </Tabs>
-        <TemplateForm key={`${current.kind}:${current.version}`} stored={current} sample={list.data.sample} mailConfigured={props.mailConfigured} onReload={() => void list.refetch()} />
+        <TemplateForm
+          key={draftKey(current)}
+          stored={current}
+          draft={drafts[draftKey(current)] ?? { subject: current.subject, body: current.body }}
+          setDraft={(d) => setDrafts((all) => ({ ...all, [draftKey(current)]: d }))}
+          sample={list.data.sample}
+          mailConfigured={props.mailConfigured}
+          onReload={() => void list.refetch()}
+        />
       </Stack>
     </Paper>
   );
 }
 
-function TemplateForm(props: { stored: Stored; sample: TemplateValues; mailConfigured: boolean; onReload(): void }) {
-  const { stored, sample } = props;
+interface Draft {
+  subject: string;
+  body: string;
+}
+
+const draftKey = (t: Stored) => `${t.kind}:${t.version}`;
+const isUnsaved = (t: Stored, d: Draft | undefined) => !!d && (d.subject !== t.subject || d.body !== t.body);
+
+function TemplateForm(props: { stored: Stored; draft: Draft; setDraft(d: Draft): void; sample: TemplateValues; mailConfigured: boolean; onReload(): void }) {
+  const { stored, sample, draft, setDraft } = props;
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const [draft, setDraft] = useState({ subject: stored.subject, body: stored.body });
   const [confirmReset, setConfirmReset] = useState(false);
   const lastField = useRef<Field>('body');
   const subjectRef = useRef<HTMLInputElement>(null);
