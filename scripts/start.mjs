@@ -21,7 +21,31 @@ if (binary) {
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
   console.log('Starting Roster in web mode instead: open the address below in your browser.');
-  const child = spawn(process.execPath, [require.resolve('../out/main/serve.js'), ...args], { stdio: 'inherit' });
-  child.on('exit', (code) => process.exit(code ?? 0));
+  let child = null;
+  // Web mode restarts itself after a change of store (Settings or the first screen): it tells us its port
+  // over the IPC channel and exits; it comes back on the same port, so the open page finds it again.
+  const startWebMode = (webArgs) => {
+    child = spawn(process.execPath, [require.resolve('../out/main/serve.js'), ...webArgs], { stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
+    let restartOn = null;
+    child.on('message', (m) => {
+      if (m && m.type === 'restart' && Number.isInteger(m.port)) restartOn = m.port;
+    });
+    child.on('exit', (code) => {
+      if (restartOn === null) return process.exit(code ?? 0);
+      console.log('Restarting Roster on the directory just chosen…');
+      startWebMode([...withoutPort(webArgs), '--port', String(restartOn)]);
+    });
+  };
+  startWebMode(args);
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+}
+
+/** The arguments without any --port (the restart names the port the server had). */
+function withoutPort(list) {
+  const out = [];
+  for (let i = 0; i < list.length; i++) {
+    if (list[i] === '--port') i++;
+    else if (!list[i].startsWith('--port=')) out.push(list[i]);
+  }
+  return out;
 }

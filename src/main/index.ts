@@ -63,6 +63,13 @@ async function start(): Promise<void> {
     dataDir,
     secrets: safeStorageSecretBox(fileSecretBox(dataDir)),
     publicBaseUrl: () => runtime!.services.portal.baseUrl(),
+    // After a change of store: everything closed (the SQLite file, the pool, the data folder's lock), then a new app.
+    restart: () => {
+      void Promise.allSettled([portal?.stop(), runtime?.stop()]).then(() => {
+        app.relaunch();
+        app.exit(0);
+      });
+    },
   });
   registerTrpcBridge(runtime.services, isAppUrl);
   // Offline organizations have no cloud: the invitee pages are served from here, where Settings say.

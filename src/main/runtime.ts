@@ -61,6 +61,8 @@ export async function startRuntime(opts: {
    * the shared outbox for the admins' processes, woken by its announcement). Default true.
    */
   background?: boolean;
+  /** How this process restarts itself after a change of store (Electron relaunches; web mode asks `npm start`). */
+  restart?: (() => void) | null;
 }): Promise<Runtime> {
   const background = opts.background ?? true;
   // --database-url, then ROSTER_DATABASE_URL, then the choice recorded by Settings' move (store.json), else SQLite.
@@ -127,6 +129,7 @@ export async function startRuntime(opts: {
     databaseUrl,
     source,
     clock,
+    restart: opts.restart ?? null,
     pause: async () => {
       clearInterval(sweep);
       services.backup?.stop();

@@ -9,6 +9,9 @@ import { defaultDataDir, startRuntime } from './runtime';
  * Web mode: `node out/main/serve.js --port P --data-dir D [--database-url postgres://…]`, loopback only.
  * --database-url (or ROSTER_DATABASE_URL) puts the directory in a shared PostgreSQL database (team mode).
  */
+/** The exit code that asks scripts/start.mjs to start web mode again (after a change of store). */
+const RESTART_EXIT_CODE = 75;
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { port: { type: 'string' }, 'data-dir': { type: 'string' }, 'database-url': { type: 'string' }, renderer: { type: 'string' } },
@@ -23,11 +26,21 @@ async function main(): Promise<void> {
   let base = '';
   // Then ROSTER_DATABASE_URL, then the choice Settings recorded (db/store-choice.ts).
   const databaseUrl = values['database-url'] ?? null;
-  const runtime = await startRuntime({ dataDir, databaseUrl, publicBaseUrl: () => process.env.ROSTER_PUBLIC_URL ?? base });
+  // Under `npm start` (scripts/start.mjs, an IPC channel) Roster can restart itself after a change of store:
+  // it closes everything, tells the supervisor its port, and exits; the supervisor starts it again there.
+  const supervised = typeof process.send === 'function';
+  const restart = () => {
+    server.close();
+    server.closeAllConnections();
+    void runtime.stop().then(() => process.send!({ type: 'restart', port: boundPort }, () => process.exit(RESTART_EXIT_CODE)));
+  };
+  let boundPort = port;
+  const runtime = await startRuntime({ dataDir, databaseUrl, publicBaseUrl: () => process.env.ROSTER_PUBLIC_URL ?? base, restart: supervised ? restart : null });
   const server = createWebServer({ runtime, rendererDir, port });
   server.listen(port, '127.0.0.1', () => {
     const address = server.address();
     const actual = address && typeof address === 'object' ? address.port : port;
+    boundPort = actual;
     base = `http://127.0.0.1:${actual}`;
     console.log(`Roster listening on ${base}`);
     console.log(`Data folder: ${dataDir}`);

@@ -33,6 +33,8 @@ export interface FirstRunState {
   offered: boolean;
   /** A choice recorded but not yet in use (Roster has not restarted since). */
   chosen: { host: string; port: number; database: string } | null;
+  /** Whether this process can restart itself (the desktop app, or web mode under `npm start`); else the person restarts it. */
+  canRestart: boolean;
 }
 
 export interface FirstRun {
@@ -41,7 +43,20 @@ export interface FirstRun {
   choose(client: string | undefined, databaseUrl: string): Promise<FirstRunTarget & { restart: true }>;
   /** Undoes a recorded choice before the restart: back to "This computer only". */
   keepLocal(client: string | undefined): Promise<{ ok: true }>;
+  /** Restarts Roster on the recorded choice (only when one is recorded and this process can restart). */
+  restart(client: string | undefined): Promise<{ restarting: true }>;
 }
+
+/** How the host restarts Roster: Electron relaunches the app; web mode under `npm start` asks its supervisor. */
+export type RestartHook = () => void;
+
+/** The restart comes a moment after the answer, so the window learns it is restarting before the process goes. */
+export function restartSoon(hook: RestartHook): { restarting: true } {
+  setTimeout(hook, 300).unref?.();
+  return { restarting: true };
+}
+
+export const CANNOT_RESTART = 'Roster cannot restart itself here (web mode started without `npm start`): stop it and start it again.';
 
 /** The desktop window (IPC) or a socket from this machine (web mode listens on loopback only). */
 export function isLocalClient(client: string | undefined): boolean {
@@ -67,6 +82,7 @@ export function createFirstRun(opts: {
   /** Where the store in use came from (a URL given at start wins over any choice made here). */
   source: 'flag' | 'env' | 'settings' | null;
   clock: Clock;
+  restart?: RestartHook | null;
 }): FirstRun {
   let inFlight = false;
   let recent: number[] = [];
@@ -116,7 +132,7 @@ export function createFirstRun(opts: {
       } catch {
         chosen = null;
       }
-      return { offered, chosen: offered ? chosen : null };
+      return { offered, chosen: offered ? chosen : null, canRestart: !!opts.restart };
     },
     async test(client, databaseUrl) {
       await guard(client);
@@ -133,6 +149,12 @@ export function createFirstRun(opts: {
       await guard(client);
       removeStoreChoice(opts.dataDir);
       return { ok: true };
+    },
+    async restart(client) {
+      await guard(client);
+      if (!readStoreChoice(opts.dataDir)) throw new DomainError('VALIDATION', 'Choose a database and use it first: nothing would change on a restart.');
+      if (!opts.restart) throw new DomainError('VALIDATION', CANNOT_RESTART);
+      return restartSoon(opts.restart);
     },
   };
 }

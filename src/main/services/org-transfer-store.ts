@@ -9,7 +9,7 @@ import { writeStoreChoice } from '../db/store-choice';
 import type { WriteHold } from '../db/write-hold';
 import { isOwner, type AdminActor } from './actor';
 import { auditRow } from './audit';
-import { createFirstRun, type FirstRun } from './first-run';
+import { CANNOT_RESTART, createFirstRun, restartSoon, type FirstRun, type RestartHook } from './first-run';
 import { isFirstOrganization } from './portal-settings';
 
 /**
@@ -40,6 +40,10 @@ export interface StoreRuntime {
   move(actor: AdminActor, organizationId: number, databaseUrl: string): Promise<{ started: true }>;
   /** Resolves when the running move has ended (tests). */
   settled(): Promise<void>;
+  /** Whether this process can restart itself (the desktop app, or web mode under `npm start`). */
+  canRestart(): boolean;
+  /** After a move, the install Owner restarts Roster on PostgreSQL. */
+  restart(actor: AdminActor, organizationId: number): Promise<{ restarting: true }>;
   /** The first screen's choice of store, before anyone registers (services/first-run.ts). */
   firstRun: FirstRun;
 }
@@ -56,6 +60,8 @@ export function createStoreRuntime(opts: {
   /** Stops what writes on its own (mail and sync senders, the expiry sweep) / starts it again. */
   pause?: () => Promise<void>;
   resume?: () => void;
+  /** How this process restarts itself; absent where it cannot (web mode started directly). */
+  restart?: RestartHook | null;
 }): StoreRuntime {
   let state: MoveState = { step: 'idle' };
   let running: Promise<void> = Promise.resolve();
@@ -132,6 +138,13 @@ export function createStoreRuntime(opts: {
       return { started: true };
     },
     settled: () => running,
-    firstRun: createFirstRun({ db: opts.store.db, dialect: opts.store.dialect, dataDir: opts.dataDir, source: opts.source, clock: opts.clock }),
+    canRestart: () => !!opts.restart,
+    async restart(actor, organizationId) {
+      await requireInstallOwner(actor, organizationId);
+      if (state.step !== 'done') throw new DomainError('VALIDATION', 'Nothing to restart for: the directory has not been moved.');
+      if (!opts.restart) throw new DomainError('VALIDATION', CANNOT_RESTART);
+      return restartSoon(opts.restart);
+    },
+    firstRun: createFirstRun({ db: opts.store.db, dialect: opts.store.dialect, dataDir: opts.dataDir, source: opts.source, clock: opts.clock, restart: opts.restart }),
   };
 }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createCaller } from '../../../src/main/api/router';
 import { createContextInner, memoryCarrier } from '../../../src/main/api/context';
 import { openDirectory } from '../../../src/main/db/directory';
@@ -138,6 +138,40 @@ describe('choosing the store on the first screen', () => {
     expect(existsSync(choiceFile())).toBe(false);
     expect(chooseStore(env.dir, null, {})).toEqual({ databaseUrl: null, source: null });
     await me.setup.chooseDatabase({ databaseUrl: shared });
+  });
+
+  it.skipIf(!onSqlite)('restarts on the recorded choice where the process can restart itself, and says what to do where it cannot', async () => {
+    const me = desktop(env.services);
+    env.clock.advance(61_000);
+    await me.setup.keepLocal();
+    const nothingChosen = await caught(me.setup.restart());
+    expect(nothingChosen.domainCode).toBe('VALIDATION');
+    expect(nothingChosen.message).toContain('Choose a database');
+    await me.setup.chooseDatabase({ databaseUrl: await database() });
+    // Web mode started directly (no supervisor): the person restarts it.
+    expect((await me.setup.state()).canRestart).toBe(false);
+    expect((await caught(me.setup.restart())).message).toContain('stop it and start it again');
+
+    const withoutHook = env.services.store;
+    let restarts = 0;
+    env.services.store = createStoreRuntime({
+      store: env.store as Parameters<typeof createStoreRuntime>[0]['store'],
+      dataDir: env.dir,
+      databaseUrl: null,
+      source: null,
+      clock: env.clock,
+      restart: () => restarts++,
+    });
+    try {
+      expect((await me.setup.state()).canRestart).toBe(true);
+      expect((await caught(remote(env.services, '203.0.113.7').setup.restart())).domainCode).toBe('FORBIDDEN');
+      expect(await me.setup.restart()).toEqual({ restarting: true });
+      // The answer goes out first; the restart follows a moment later.
+      expect(restarts).toBe(0);
+      await vi.waitFor(() => expect(restarts).toBe(1));
+    } finally {
+      env.services.store = withoutHook;
+    }
   });
 
   it.skipIf(!onSqlite)('limits connection tests to a few a minute', async () => {

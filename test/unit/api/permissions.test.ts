@@ -119,6 +119,7 @@ describe('every procedure declares what it needs', () => {
       // anyone registered and from any client but the desktop window or loopback (test/unit/api/first-run.test.ts).
       'setup.chooseDatabase',
       'setup.keepLocal',
+      'setup.restart',
       'setup.state',
       'setup.testDatabase',
     ]);
@@ -127,7 +128,7 @@ describe('every procedure declares what it needs', () => {
   });
 
   it('has a dummy input for every console procedure that takes one', () => {
-    const noInput = new Set(['members.counts', 'roles.list', 'roles.catalog', 'accounts.list', 'organizations.settings', 'mail.getSettings', 'mail.status', 'mail.exportPendingLinks', 'portal.settings', 'backup.list', 'backup.getSchedule', 'orgTransfer.store', 'mailTemplates.list']);
+    const noInput = new Set(['members.counts', 'roles.list', 'roles.catalog', 'accounts.list', 'organizations.settings', 'mail.getSettings', 'mail.status', 'mail.exportPendingLinks', 'portal.settings', 'backup.list', 'backup.getSchedule', 'orgTransfer.store', 'orgTransfer.restart', 'mailTemplates.list']);
     for (const p of CONSOLE_PROCEDURES) expect(p.path in DUMMY || noInput.has(p.path), p.path).toBe(true);
   });
 });

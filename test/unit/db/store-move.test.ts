@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { AdjustableClock } from '../../../src/main/core/clock';
 import { lockDataFolder, type DataLock } from '../../../src/main/data-lock';
 import { openDirectory } from '../../../src/main/db/directory';
@@ -29,6 +29,7 @@ describe.skipIf(!hasPostgres)('moving the running directory to PostgreSQL from S
   let owner: Caller;
   let close: () => Promise<void>;
   let target: { url: string; drop(): Promise<void> };
+  let restarts = 0;
 
   beforeAll(async () => {
     const adminUrl = inject('pgAdminUrl') ?? (cluster = await startPostgres()).adminUrl;
@@ -45,7 +46,7 @@ describe.skipIf(!hasPostgres)('moving the running directory to PostgreSQL from S
       await batches?.close();
       await store.close();
     };
-    services.store = createStoreRuntime({ store, dataDir, databaseUrl: null, source: null, clock });
+    services.store = createStoreRuntime({ store, dataDir, databaseUrl: null, source: null, clock, restart: () => restarts++ });
     owner = callers(services)();
     await owner.auth.register({ organizationName: 'Acme', email: OWNER_EMAIL, password: PASSWORD });
     await invite(owner, 'alice@example.org', 'Member');
@@ -62,6 +63,7 @@ describe.skipIf(!hasPostgres)('moving the running directory to PostgreSQL from S
     const { info, move } = await owner.orgTransfer.store();
     expect(info).toMatchObject({ kind: 'sqlite' });
     expect(move.step).toBe('idle');
+    expect((await caught(owner.orgTransfer.restart())).message).toContain('has not been moved');
     const bad = await caught(owner.orgTransfer.moveToPostgres({ databaseUrl: 'mysql://x@host/db' }));
     expect(bad.message).toMatch(/must start with postgres:\/\//);
     const refused = await caught(owner.orgTransfer.testDatabase({ databaseUrl: 'postgres://nobody:pw@127.0.0.1:1/none' }));
@@ -116,5 +118,9 @@ describe.skipIf(!hasPostgres)('moving the running directory to PostgreSQL from S
     }
     // A second move is refused: the database now holds the directory.
     expect((await caught(owner.orgTransfer.testDatabase({ databaseUrl: target.url }))).message).toMatch(/already holds a Roster directory/);
+    // "Restart now": the host's restart runs a moment after the answer.
+    expect((await owner.orgTransfer.store()).canRestart).toBe(true);
+    expect(await owner.orgTransfer.restart()).toEqual({ restarting: true });
+    await vi.waitFor(() => expect(restarts).toBe(1));
   }, 120_000);
 });

@@ -35,7 +35,7 @@ export const orgTransferRouter = router({
   /** Which store the directory is in (host and database, never the password), and a move's progress. */
   store: adminProcedure('settings.manage', { orgWide: true }).query(({ ctx }) => {
     const store = storeOf(ctx.services);
-    return { info: store.info(), move: store.state() };
+    return { info: store.info(), move: store.state(), canRestart: store.canRestart() };
   }),
 
   /** The install Owner tests a PostgreSQL URL for the move: reachable, and an empty database of Roster's own. */
@@ -47,4 +47,7 @@ export const orgTransferRouter = router({
   moveToPostgres: adminProcedure('settings.manage', { orgWide: true })
     .input(z.object({ databaseUrl }))
     .mutation(({ ctx, input }) => storeOf(ctx.services).move(ctx.signedIn.actor, ctx.signedIn.organizationId, input.databaseUrl)),
+
+  /** After the move, the install Owner restarts Roster, which then opens PostgreSQL. */
+  restart: adminProcedure('settings.manage', { orgWide: true }).mutation(({ ctx }) => storeOf(ctx.services).restart(ctx.signedIn.actor, ctx.signedIn.organizationId)),
 });

@@ -18,7 +18,7 @@ const databaseUrl = z.string().trim().min(1, 'Enter the database URL, postgres:/
  */
 export const setupRouter = router({
   /** Whether the first screen offers the choice, and a choice recorded but not yet in use. */
-  state: publicProcedure.query(async ({ ctx }) => (await firstRunOf(ctx.services)?.state(ctx.client)) ?? { offered: false, chosen: null }),
+  state: publicProcedure.query(async ({ ctx }) => (await firstRunOf(ctx.services)?.state(ctx.client)) ?? { offered: false, chosen: null, canRestart: false }),
 
   /** Tests a PostgreSQL URL: reachable, and an empty database or a Roster directory (never another application's). */
   testDatabase: publicProcedure.input(z.object({ databaseUrl })).mutation(({ ctx, input }) => {
@@ -32,6 +32,13 @@ export const setupRouter = router({
     const firstRun = firstRunOf(ctx.services);
     if (!firstRun) throw new DomainError('VALIDATION', 'The store cannot be chosen from this process.');
     return firstRun.choose(ctx.client, input.databaseUrl);
+  }),
+
+  /** Restarts Roster on the recorded choice, where the process can (desktop app, web mode under `npm start`). */
+  restart: publicProcedure.mutation(({ ctx }) => {
+    const firstRun = firstRunOf(ctx.services);
+    if (!firstRun) throw new DomainError('VALIDATION', 'The store cannot be chosen from this process.');
+    return firstRun.restart(ctx.client);
   }),
 
   /** Forgets a recorded choice before the restart: the directory stays on this computer. */

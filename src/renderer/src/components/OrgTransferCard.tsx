@@ -1,9 +1,11 @@
 import { Alert, Button, FileInput, Group, List, Paper, Progress, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { TRPCClientError } from '@trpc/client';
+import { useCallback, useState } from 'react';
 import { useMe } from '../me';
 import { errorMessage, useTRPC } from '../trpc';
 import { ConfirmModal } from './ConfirmModal';
+import { RestartNow } from './RestartNow';
 
 /** Characters per import part (the server's IMPORT_PART_CHARS): under the request cap even escaped. */
 const PART_CHARS = 256 * 1024;
@@ -170,6 +172,16 @@ export function StoreCard({ installOwner }: { installOwner: boolean }) {
   });
   const test = useMutation(trpc.orgTransfer.testDatabase.mutationOptions());
   const move = useMutation(trpc.orgTransfer.moveToPostgres.mutationOptions({ onSuccess: () => void store.refetch() }));
+  const restart = useMutation(trpc.orgTransfer.restart.mutationOptions());
+  const qc = useQueryClient();
+  // Back when the new process answers from PostgreSQL (or asks to sign in again: it answered).
+  const isBack = useCallback(async () => {
+    try {
+      return (await qc.fetchQuery({ ...trpc.orgTransfer.store.queryOptions(), staleTime: 0 })).info.kind === 'postgres';
+    } catch (e) {
+      return e instanceof TRPCClientError && (e.data as { domainCode?: string } | undefined)?.domainCode === 'NOT_SIGNED_IN';
+    }
+  }, [qc, trpc]);
   const info = store.data?.info;
   const state = store.data?.move;
   const canMove = installOwner && info?.kind === 'sqlite' && state?.step !== 'moving' && state?.step !== 'done';
@@ -206,7 +218,12 @@ export function StoreCard({ installOwner }: { installOwner: boolean }) {
           </>
         )}
         {state?.step === 'moving' && <ProgressLine progress={{ label: `Moving the directory: ${state.message}${state.total ? ` (${state.copied.toLocaleString('en-US')} of ${state.total.toLocaleString('en-US')})` : ''}`, done: state.copied, total: state.total || 1 }} />}
-        {state?.step === 'done' && <Alert color="green" title="Moved: restart Roster">{state.message}</Alert>}
+        {state?.step === 'done' && (
+          <>
+            <Alert color="green" title="Moved: restart Roster">{state.message}</Alert>
+            <RestartNow canRestart={store.data?.canRestart ?? false} restart={() => restart.mutateAsync()} isBack={isBack} />
+          </>
+        )}
         {state?.step === 'failed' && <Alert color="red" title="Not moved">{state.message}</Alert>}
         {move.error && <Alert color="red" title="Not moved">{errorMessage(move.error)}</Alert>}
       </Stack>

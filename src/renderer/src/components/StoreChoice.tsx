@@ -1,7 +1,8 @@
 import { Alert, Button, Group, PasswordInput, Radio, Stack, Text } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useCallback, useState } from 'react';
 import { errorMessage, useTRPC } from '../trpc';
+import { RestartNow } from './RestartNow';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -27,26 +28,30 @@ export function StoreChoice({ kind, onKind }: { kind: StoreKind; onKind: (kind: 
       },
     }),
   );
+  const restart = useMutation(trpc.setup.restart.mutationOptions());
+  // Back when the new process answers and no longer offers the choice: it runs on the chosen database.
+  const isBack = useCallback(async () => !(await qc.fetchQuery({ ...trpc.setup.state.queryOptions(), staleTime: 0 })).offered, [qc, trpc]);
   const chosen = choose.data ?? state.data?.chosen ?? null;
   if (!state.data?.offered) return null;
   if (chosen)
     return (
       <Stack gap="sm">
         <Alert color="green" title="Restart Roster" role="status">
-          This computer will use the PostgreSQL database {chosen.database} on {chosen.host}:{chosen.port}. Quit Roster and open it again:{' '}
+          This computer will use the PostgreSQL database {chosen.database} on {chosen.host}:{chosen.port}. Restart Roster:{' '}
           {!choose.data
             ? 'it will open that database: the team’s directory if it holds one, else this screen to register.'
             : choose.data.holds === 'roster'
               ? 'it will open the team’s directory there, where you sign in.'
               : 'it will set up the directory there and show this screen to register.'}
         </Alert>
+        <RestartNow canRestart={state.data?.canRestart ?? false} restart={() => restart.mutateAsync()} isBack={isBack} />
         {keepLocal.error && (
           <Alert color="red" role="alert" title="Could not change the choice">
             {errorMessage(keepLocal.error)}
           </Alert>
         )}
         <Button variant="subtle" loading={keepLocal.isPending} onClick={() => keepLocal.mutate()}>
-          Keep the directory on this computer instead
+          Keep it on this computer instead
         </Button>
       </Stack>
     );
