@@ -63,7 +63,7 @@ export interface BatchProgress {
 export interface BatchRunner {
   /** The smallest batch (in entries) worth a worker; smaller ones run in the process. */
   readonly minEntries: number;
-  run(job: { kind: 'invite' } & Record<string, unknown>, onProgress?: (p: BatchProgress) => void): Promise<{ result: unknown; events: LinkIssued[] }>;
+  run(job: { kind: 'invite' | 'org-import' } & Record<string, unknown>, onProgress?: (p: BatchProgress) => void): Promise<{ result: unknown; events: LinkIssued[] }>;
   /** Resolves when no batch runs (a restore waits for it). */
   idle(): Promise<void>;
 }

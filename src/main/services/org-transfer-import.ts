@@ -12,7 +12,7 @@ import { insertRole } from '../db/repos/roles.repo';
 import type { NewMember } from '../db/tables/member.table';
 import { isOwner, type AdminActor } from './actor';
 import { auditRow } from './audit';
-import type { ServiceDeps } from './deps';
+import type { BatchProgress, ServiceDeps } from './deps';
 import { yieldToEventLoop } from './members/export-links';
 import type { MemberEntry, OrganizationFile } from './org-transfer-format';
 
@@ -42,7 +42,7 @@ export interface ImportResult {
   notes: string[];
 }
 
-export async function importOrganization(deps: ServiceDeps, actor: AdminActor & { email: string }, file: OrganizationFile): Promise<ImportResult> {
+export async function importOrganization(deps: ServiceDeps, actor: AdminActor & { email: string }, file: OrganizationFile, progress?: (p: BatchProgress) => void): Promise<ImportResult> {
   requireOwner(actor);
   const now = deps.clock.now().toISOString();
   const duplicate = await findOrganizationByName(deps.db, file.organization.name);
@@ -109,6 +109,7 @@ export async function importOrganization(deps: ServiceDeps, actor: AdminActor & 
     for (let i = 0; i < ordered.length; i += INSERT_SLICE) {
       // The event loop breathes between slices (SQLite's statements run synchronously).
       if (i > 0) await yieldToEventLoop();
+      progress?.({ stage: 'writing', done: i, total: ordered.length });
       const part = ordered.slice(i, i + INSERT_SLICE);
       const rows: NewMember[] = part.map((m) => ({
         organization_id: org.id,

@@ -9,7 +9,7 @@ import { listRoles, rolePermissions } from '../db/repos/roles.repo';
 import type { Member } from '../db/tables/member.table';
 import type { AdminActor } from './actor';
 import { auditRow } from './audit';
-import type { ServiceDeps } from './deps';
+import type { BatchProgress, ServiceDeps } from './deps';
 import { yieldToEventLoop } from './members/export-links';
 import { FORMAT, FORMAT_VERSION, parseOrganizationFile, type MemberEntry } from './org-transfer-format';
 import { importOrganization, requireOwner, type ImportResult } from './org-transfer-import';
@@ -155,14 +155,22 @@ export function importPart(actor: AdminActor, uploadId: string | null, text: str
   return { uploadId: id, received: upload.size };
 }
 
-/** Checks the whole uploaded file, then creates the organization in one transaction. */
-export async function importCommit(deps: ServiceDeps, actor: AdminActor & { email: string }, uploadId: string): Promise<ImportResult> {
+/**
+ * Checks the whole uploaded file, then creates the organization in one transaction. On a SQLite file
+ * both run in the batch worker (workers/import-job.ts): a file of 100,000 members takes tens of
+ * seconds, and the other admins' requests are answered meanwhile. PostgreSQL's pool runs it here.
+ */
+export async function importCommit(deps: ServiceDeps, actor: AdminActor & { email: string }, organizationId: number, uploadId: string, progress?: (p: BatchProgress) => void): Promise<ImportResult> {
   requireOwner(actor);
   const upload = uploads.get(uploadId);
   if (!upload || upload.personId !== actor.personId) throw new DomainError('NOT_FOUND', 'This import was interrupted: choose the file again.');
   uploads.delete(uploadId);
-  await yieldToEventLoop();
-  const file = await parseOrganizationFile(upload.parts.join(''));
+  const text = upload.parts.join('');
   upload.parts = [];
-  return importOrganization(deps, actor, file);
+  if (deps.batches) {
+    const job = { kind: 'org-import' as const, now: deps.clock.now().toISOString(), organizationId, actor: { personId: actor.personId, memberId: actor.memberId, label: actor.label, email: actor.email }, text };
+    return (await deps.batches.run(job, progress)).result as ImportResult;
+  }
+  await yieldToEventLoop();
+  return importOrganization(deps, actor, await parseOrganizationFile(text), progress);
 }

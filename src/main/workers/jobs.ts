@@ -1,5 +1,6 @@
 import type { LinkIssued } from '../services/deps';
 import type { InviteInput, InviteResult } from '../services/members/invite';
+import type { ImportResult } from '../services/org-transfer-import';
 
 /**
  * What the main thread sends a batch worker and what comes back (structured-clone safe: no class
@@ -19,7 +20,19 @@ export interface InviteJob {
   outbox: { envFromAddress: string | null } | null;
 }
 
-export type BatchJob = InviteJob;
+/** A whole organization's file to import (services/org-transfer-import.ts): parsed, checked and written in the worker. */
+export interface OrgImportJob {
+  kind: 'org-import';
+  file: string;
+  now: string;
+  /** The organization the importer acts from (their permissions are read there). */
+  organizationId: number;
+  actor: { personId: number; memberId: number; label: string; email: string };
+  /** The uploaded file's text, as the console sent it in parts. */
+  text: string;
+}
+
+export type BatchJob = InviteJob | OrgImportJob;
 
 export interface BatchProgress {
   /** 'checking' the addresses, 'writing' the rows, 'committing'. */
@@ -40,5 +53,5 @@ export interface SerializedError {
 export type WorkerRequest = { id: number; job: BatchJob };
 export type WorkerMessage =
   | { id: number; type: 'progress'; progress: BatchProgress }
-  | { id: number; type: 'done'; result: InviteResult; events: LinkIssued[] }
+  | { id: number; type: 'done'; result: InviteResult | ImportResult; events: LinkIssued[] }
   | { id: number; type: 'failed'; error: SerializedError };

@@ -8,6 +8,8 @@ import type { LinkIssued, Notifier, ServiceDeps } from '../services/deps';
 import type { GuessLimiter } from '../services/guesses';
 import { inviteMembers, type InviteResult } from '../services/members/invite';
 import { loadAuthz } from '../services/organizations';
+import type { ImportResult } from '../services/org-transfer-import';
+import { runImportJob } from './import-job';
 import type { BatchJob, BatchProgress } from './jobs';
 
 /**
@@ -15,7 +17,8 @@ import type { BatchJob, BatchProgress } from './jobs';
  * the busy timeout of every connection), the same service code and one transaction as on the main
  * thread; the outbox rows are written in that transaction exactly as the main thread's notifier does.
  */
-export async function runBatchJob(job: BatchJob, progress: (p: BatchProgress) => void): Promise<{ result: InviteResult; events: LinkIssued[] }> {
+export async function runBatchJob(job: BatchJob, progress: (p: BatchProgress) => void): Promise<{ result: InviteResult | ImportResult; events: LinkIssued[] }> {
+  if (job.kind === 'org-import') return { result: await runImportJob(job, progress), events: [] };
   const db = openSecondConnection(job.file);
   try {
     const now = new Date(job.now);

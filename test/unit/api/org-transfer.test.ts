@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveMailSettings } from '../../../src/main/db/repos/mail-settings.repo';
-import { IMPORT_PART_CHARS } from '../../../src/main/services/org-transfer';
+import { findMember } from '../../../src/main/db/repos/members.repo';
+import { importCommit, IMPORT_PART_CHARS } from '../../../src/main/services/org-transfer';
+import { loadAuthz } from '../../../src/main/services/organizations';
 import { caught, createEnv, invite, inviteAndAccept, registerOwner, roleId, signedIn, type Caller, type TestEnv } from '../helpers';
 
 /** The whole file, chunk by chunk, as the Settings card fetches it. */
@@ -15,13 +17,18 @@ async function exportFile(caller: Caller): Promise<string> {
   }
 }
 
-/** Sends the file in parts, as the Settings card does, then commits it. */
-async function importFile(caller: Caller, text: string) {
+/** Sends the file in parts, as the Settings card does. */
+async function upload(caller: Caller, text: string): Promise<string> {
   let uploadId: string | null = null;
   for (let i = 0; i < text.length || i === 0; i += IMPORT_PART_CHARS) {
     uploadId = (await caller.orgTransfer.importPart({ uploadId, text: text.slice(i, i + IMPORT_PART_CHARS) })).uploadId;
   }
-  return caller.orgTransfer.importCommit({ uploadId: uploadId! });
+  return uploadId!;
+}
+
+/** Sends the file in parts, then commits it. */
+async function importFile(caller: Caller, text: string) {
+  return caller.orgTransfer.importCommit({ uploadId: await upload(caller, text) });
 }
 
 type Doc = {
@@ -175,6 +182,36 @@ describe('organization export and import (issue 16)', () => {
       await fresh.close();
     }
   }, 60_000);
+
+  it('imports off the request path: a list asked while the import writes is answered before it ends', async () => {
+    const other = await signedIn(target, 'owner@acme.test');
+    const { me } = await other.auth.state();
+    const organizationId = me!.organization.id;
+    const person = (await findMember(target.store.db, organizationId, me!.memberId))!.person_id!;
+    const actor = { personId: person, memberId: me!.memberId, label: 'owner@acme.test', email: 'owner@acme.test', authz: await loadAuthz(target.store.db, organizationId, me!.memberId) };
+    const doc = JSON.parse(file) as { organization: { name: string } };
+    doc.organization.name = 'Acme (copy)';
+    const uploadId = await upload(other, JSON.stringify(doc));
+    const order: string[] = [];
+    let listed: Promise<number> | null = null;
+    const result = await importCommit(target.services.deps, actor, organizationId, uploadId, (p) => {
+      // The signal: the import is inside its transaction, writing members.
+      if (p.stage === 'writing' && !listed)
+        listed = other.members.list({}).then((l) => {
+          order.push('list');
+          return l.items.length;
+        });
+    }).then((r) => {
+      order.push('import');
+      return r;
+    });
+    expect(listed).not.toBeNull();
+    const before = await listed;
+    expect(order).toEqual(['list', 'import']);
+    expect(result.members).toBe(2105);
+    // The list saw the organization it was asked in, unchanged by the import running beside it.
+    expect((await other.members.list({})).items.length).toBe(before);
+  }, 120_000);
 
   it('is for Owners only', async () => {
     const admin = await signedIn(source, 'admin@acme.test');

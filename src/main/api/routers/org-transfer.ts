@@ -30,7 +30,7 @@ export const orgTransferRouter = router({
   /** Checks the whole file and creates the organization in one transaction. */
   importCommit: adminProcedure('settings.manage', { orgWide: true })
     .input(z.object({ uploadId: z.string().regex(/^[0-9a-f]{32}$/) }))
-    .mutation(({ ctx, input }) => importCommit(ctx.services.deps, { ...ctx.signedIn.actor, email: ctx.signedIn.session.email }, input.uploadId)),
+    .mutation(({ ctx, input }) => importCommit(ctx.services.deps, { ...ctx.signedIn.actor, email: ctx.signedIn.session.email }, ctx.signedIn.organizationId, input.uploadId)),
 
   /** Which store the directory is in (host and database, never the password), and a move's progress. */
   store: adminProcedure('settings.manage', { orgWide: true }).query(({ ctx }) => {
