@@ -21,6 +21,29 @@ describe('invite dialog: rules the admin chooses', () => {
     return list.items.find((m) => m.email === email)!.roles.map((r) => r.name).sort();
   };
 
+  it('a long batch tells the dialog how far it is, only to the person who runs it, and forgets it when done', async () => {
+    const key = 'k'.repeat(12) + Date.now().toString(36);
+    const entries = Array.from({ length: 3000 }, (_, i) => ({ email: `progress${i}@example${i % 7}.test` }));
+    const stages = new Set<string>();
+    let done = false;
+    const batch = owner.members.invite({ entries, grants: { roleIds: [member] }, progressKey: key }).finally(() => (done = true));
+    const someoneElse = env.caller();
+    while (!done) {
+      const p = await owner.members.inviteProgress({ progressKey: key });
+      if (p) {
+        stages.add(p.stage);
+        expect(p.total).toBe(3000);
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect((await batch).invited).toHaveLength(3000);
+    // It was seen on its way (the checking stage at least; writing and saving when the poll fell on them).
+    expect(stages.size).toBeGreaterThan(0);
+    expect(await owner.members.inviteProgress({ progressKey: key })).toBeNull();
+    // Not signed in: no answer at all; the key alone reads nothing.
+    await expect(someoneElse.members.inviteProgress({ progressKey: key })).rejects.toThrow(/sign in/i);
+  });
+
   it('a CSV role adds to the dialog roles by default, and replaces them when the admin chooses so', async () => {
     await owner.members.invite({ entries: [{ email: 'add@acme.test', role: 'Admin' }, { email: 'plain@acme.test' }], grants: { roleIds: [member] } });
     expect(await rolesOf('add@acme.test')).toEqual(['Admin', 'Member']);

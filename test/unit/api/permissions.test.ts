@@ -19,6 +19,7 @@ const DUMMY: Record<string, unknown> = {
   'members.detail': { id: 999999 },
   'members.preview': { entries: [{ email: 'probe@acme.test' }] },
   'members.invite': { entries: [{ email: 'probe@acme.test' }], grants: { roleIds: [999999] } },
+  'members.inviteProgress': { progressKey: 'probe'.repeat(4) },
   'members.resend': { ids: [999999] },
   'members.reinvite': { ids: [999999] },
   'members.cancel': { ids: [999999] },

@@ -28,10 +28,13 @@ import {
   memberFilter,
   runBulkBatch,
 } from '../../services/members';
+import { progressBoardOf } from '../../services/progress';
 import { adminProcedure, router } from '../trpc';
 
 const ids = z.object({ ids: z.array(z.number().int().positive()).min(1, 'Select at least one member.').max(100_000) });
 const one = z.object({ id: z.number().int().positive() });
+/** A key the console draws at random for one invite call, to ask how far it is. */
+const progressKey = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'progressKey: 16 to 64 letters, digits, - or _.').optional();
 
 function summary(r: { changed: number }) {
   return { changed: r.changed };
@@ -87,12 +90,22 @@ export const membersRouter = router({
     }),
 
   invite: adminProcedure('members.invite')
-    .input(inviteInput)
+    .input(inviteInput.extend({ progressKey }))
     .mutation(async ({ ctx, input }) => {
-      const r = await inviteMembers(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, input);
+      const { progressKey: key, ...invitation } = input;
+      const board = progressBoardOf(ctx.services);
+      const person = ctx.signedIn.actor.personId;
+      const r = await inviteMembers(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, invitation, key ? (p) => board.report(person, key, p) : undefined).finally(
+        () => key && board.clear(person, key),
+      );
       // Links travel by mail or by "copy link"; the batch answer carries counts and reasons only.
       return { invited: r.invited.map(({ memberId, email }) => ({ memberId, email })), resent: r.resent, skipped: r.skipped };
     }),
+
+  /** How far this person's running invite batch is (the dialog's progress bar), by the key its call carried. */
+  inviteProgress: adminProcedure('members.invite')
+    .input(z.object({ progressKey: progressKey.unwrap() }))
+    .query(({ ctx, input }) => progressBoardOf(ctx.services).read(ctx.signedIn.actor.personId, input.progressKey)),
 
   resend: adminProcedure('members.invite').input(ids).mutation(async ({ ctx, input }) => summary(await resendInvitations(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, input.ids))),
   reinvite: adminProcedure('members.invite').input(ids).mutation(async ({ ctx, input }) => summary(await reinviteMembers(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, input.ids))),

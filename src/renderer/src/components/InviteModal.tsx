@@ -48,6 +48,11 @@ export function InviteModal({ opened, onClose, onInvited }: { opened: boolean; o
     runPreview(checked.input);
   }, [opened, checked, runPreview, resetPreview]);
   const invite = useMutation(trpc.members.invite.mutationOptions());
+  // A long batch says how far it is: the call carries a random key, and the dialog asks by that key while it waits.
+  const [progressKey, setProgressKey] = useState<string | null>(null);
+  const progress = useQuery(
+    trpc.members.inviteProgress.queryOptions({ progressKey: progressKey ?? '' }, { enabled: invite.isPending && progressKey !== null, refetchInterval: 300, staleTime: 0 }),
+  );
 
   const defaultRole = roles.data?.find((r) => r.builtin === 'member');
   const roleIds = pickedRoleIds ?? (defaultRole ? [String(defaultRole.id)] : []);
@@ -84,8 +89,11 @@ export function InviteModal({ opened, onClose, onInvited }: { opened: boolean; o
   const send = (resendExisting: boolean) => {
     // What the preview showed when Send was pressed: the result's skips are matched to their lines against it.
     const [sentEntries, shown, local] = [entries, outcomes, checked.local];
+    const key = randomKey();
+    setProgressKey(key);
     invite.mutate(
       {
+        progressKey: key,
         entries: checked.input.entries,
         grants: { roleIds: roleIds.map(Number), accountIds: accountIds.map(Number), permissions: extraGrants },
         resendExisting,
@@ -218,7 +226,7 @@ export function InviteModal({ opened, onClose, onInvited }: { opened: boolean; o
             <Paper withBorder p="sm" radius="md" role="region" aria-label="CSV import">
               <Group justify="space-between" mb="xs">
                 <Text size="sm" fw={600}>
-                  {csv.fileName}: {csv.rows.length} row{csv.rows.length === 1 ? '' : 's'}
+                  {csv.fileName}: {csv.rows.length.toLocaleString('en-US')} row{csv.rows.length === 1 ? '' : 's'}
                 </Text>
                 <CloseButton aria-label="Remove the CSV file" onClick={() => setCsv(null)} />
               </Group>
@@ -320,7 +328,8 @@ export function InviteModal({ opened, onClose, onInvited }: { opened: boolean; o
             aria-label="Dialog actions"
             style={{ position: 'sticky', bottom: 0, zIndex: 3, background: 'var(--mantine-color-body)', borderTop: '1px solid var(--mantine-color-default-border)', margin: '0 calc(-1 * var(--mantine-spacing-md)) calc(-1 * var(--mantine-spacing-md))', padding: 'var(--mantine-spacing-sm) var(--mantine-spacing-md)' }}
           >
-            {(blockedWhy ?? (entries.length > 0 && toInvite === 0 && current ? 'No address can be invited: see the preview.' : null)) && (
+            {invite.isPending && progress.data && <BatchProgressLine progress={progress.data} />}
+            {!invite.isPending && (blockedWhy ?? (entries.length > 0 && toInvite === 0 && current ? 'No address can be invited: see the preview.' : null)) && (
               <Text size="xs" c="dimmed" mr="auto" id="invite-blocked-why">{blockedWhy ?? 'No address can be invited: see the preview.'}</Text>
             )}
             <Button variant="default" onClick={close}>Cancel</Button>
@@ -332,6 +341,29 @@ export function InviteModal({ opened, onClose, onInvited }: { opened: boolean; o
         </Stack>
       )}
     </Modal>
+  );
+}
+
+/** 128 random bits, URL-safe: the key of one invite call's progress. */
+function randomKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The running batch's stage as the server reports it: checking, writing (the one transaction), saving. */
+function BatchProgressLine({ progress }: { progress: { stage: 'checking' | 'writing' | 'committing'; done: number; total: number } }) {
+  const n = progress.total.toLocaleString('en-US');
+  const [label, pct] =
+    progress.stage === 'checking'
+      ? [`Checking ${n} addresses…`, 10]
+      : progress.stage === 'writing'
+        ? [`Writing ${n} invitations…`, 10 + (progress.total > 0 ? Math.round((80 * progress.done) / progress.total) : 0)]
+        : [`Saving ${n} invitations…`, 95];
+  return (
+    <Stack gap={4} role="status" mr="auto" style={{ flex: 1, maxWidth: 420 }}>
+      <Text size="sm">{label}</Text>
+      <Progress value={pct} aria-label="Invitations in progress" animated />
+    </Stack>
   );
 }
 

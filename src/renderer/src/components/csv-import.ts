@@ -107,7 +107,8 @@ export function parseCsv(fileName: string, input: string, onProgress?: (fraction
       linebreak = results.meta.linebreak === '\r' ? '\r' : '\n';
       lineAtStart += countIn(text, linebreak, rowStart, end);
       rowStart = end;
-      for (const e of results.errors) if (errors.length < 3) errors.push(`Line ${line}: ${e.message}`);
+      // A file of one column has no delimiter to detect: Papa's guess of ',' is right, and no news to the admin.
+      for (const e of results.errors) if (errors.length < 3 && e.code !== 'UndetectableDelimiter') errors.push(`Line ${line}: ${e.message}`);
       if (isBlank(row)) return;
       if (!headerRow) {
         headerRow = row;
