@@ -64,6 +64,37 @@ export async function dropRowTrigger(db: Kysely<any>, name: string, table: strin
   await sql.raw(`DROP FUNCTION IF EXISTS ${name}_fn()`).execute(db);
 }
 
+export interface StatementTrigger {
+  name: string;
+  table: string;
+  /** One event: PostgreSQL refuses transition tables on a trigger for several events or with a column list. */
+  event: 'INSERT' | 'UPDATE' | 'DELETE';
+  /** The name under which the statement's new rows (INSERT, UPDATE) are read as a table. */
+  newTable?: string;
+  /** The name under which the statement's old rows (UPDATE, DELETE) are read as a table. */
+  oldTable?: string;
+  /** SQL statements run once per statement on `table`, reading the transition tables (no trailing ';'). */
+  statements: string[];
+}
+
+/**
+ * PostgreSQL only: an AFTER … FOR EACH STATEMENT trigger with transition tables, so a counter kept by
+ * a trigger is written once per statement (aggregated with GROUP BY) instead of once per row: one
+ * transaction updating the same counter row 100,000 times keeps 100,000 row versions until commit.
+ * Each statement runs through EXECUTE, so it is planned for the transition table's real size every
+ * time (a plan cached for a one-row edit would be kept for a 100,000-row batch, and the reverse).
+ * SQLite has no statement-level trigger: its counters stay row triggers (createRowTrigger).
+ * Dropped with dropRowTrigger (same names: the trigger and its function `<name>_fn`).
+ */
+export async function createStatementTrigger(db: Kysely<any>, t: StatementTrigger): Promise<void> {
+  if (dialectOf(db) !== 'postgres') throw new Error(`createStatementTrigger(${t.name}): PostgreSQL only`);
+  const body = t.statements.map((s) => `EXECUTE $q$ ${s} $q$;`).join(' ');
+  await sql.raw(`CREATE FUNCTION ${t.name}_fn() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN ${body} RETURN NULL; END $fn$`).execute(db);
+  const refs = [t.oldTable ? `OLD TABLE AS ${t.oldTable}` : '', t.newTable ? `NEW TABLE AS ${t.newTable}` : ''].filter(Boolean).join(' ');
+  const referencing = refs ? ` REFERENCING ${refs}` : '';
+  await sql.raw(`CREATE TRIGGER ${t.name} AFTER ${t.event} ON ${t.table}${referencing} FOR EACH STATEMENT EXECUTE FUNCTION ${t.name}_fn()`).execute(db);
+}
+
 /** A null-safe "this column changed" test that both dialects accept. */
 export function changed(column: string): string {
   return `old.${column} IS DISTINCT FROM new.${column}`;
