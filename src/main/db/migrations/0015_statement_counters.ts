@@ -1,16 +1,21 @@
 import type { Kysely } from 'kysely';
-import { changed, createRowTrigger, createStatementTrigger, dialectOf, dropRowTrigger, type RowTrigger, type StatementTrigger } from '../dialect';
+import { createRowTrigger, createStatementTrigger, dialectOf, dropRowTrigger, type RowTrigger, type StatementTrigger } from '../dialect';
 
 // Frozen once shipped: never edit; add a new migration instead.
 //
-// PostgreSQL only (SQLite has no statement-level trigger; its row triggers from 0006 and 0008 stay).
-// The counters of 0006 (members per status) and 0008 (members per account and per role) were kept
-// by row triggers: an invite batch of 100,000 members updated the same few counter rows 100,000
-// times in one transaction, and PostgreSQL keeps every version of a row until commit (10,000
-// updates of one row: 1.3 s; 100,000: minutes). Here each counter is kept by AFTER … FOR EACH
-// STATEMENT triggers reading the statement's transition tables: one UPDATE per counter row per
-// statement, the deltas summed with GROUP BY. Same counts as the row triggers for every writer.
-// Down restores the row triggers exactly as 0006 and 0008 made them.
+// PostgreSQL only (SQLite has no statement-level trigger; its row triggers stay as they are).
+// An invite batch inserts its members and grants with multi-row statements. The counters of 0006
+// (members per status) and 0008 (members per account and per role) were kept by row triggers, so a
+// batch of 100,000 updated the same few counter rows 100,000 times in one transaction, and
+// PostgreSQL keeps every version of a row until commit (10,000 updates of one row: 1.3 s; a
+// 100,000 batch ran for minutes). Here the inserts and deletes of members, and every change to the
+// grant tables, keep the counters with AFTER … FOR EACH STATEMENT triggers reading the statement's
+// transition tables: one UPDATE per counter row per statement, the deltas summed with GROUP BY.
+// The sync queue's insert triggers (0007) become statement triggers too (same rows, one INSERT).
+// Same counts and queue rows as the row triggers, for every writer. Status changes keep their row
+// triggers (member_count_status, member_tie_counts_status): commands update members one UPDATE per
+// member, where a statement trigger would cost more than the row trigger it replaces.
+// Down restores the replaced row triggers exactly as 0006, 0007 and 0008 made them.
 
 type GrantTable = 'member_account' | 'member_role' | 'member_permission';
 
@@ -22,6 +27,8 @@ const GRANT_KEYS: Record<GrantTable, string[]> = {
 const GRANTS = Object.keys(GRANT_KEYS) as GrantTable[];
 
 const NEW = 'new_rows';
+/** Grant statements over this many rows are planned for their size (createStatementTrigger's replanAbove). */
+const REPLAN_ABOVE = 200;
 const OLD = 'old_rows';
 
 /** The transition tables a trigger for `event` has: new rows for INSERT and UPDATE, old rows for UPDATE and DELETE. */
@@ -78,10 +85,10 @@ function memberCountUpsert(deltas: string, withClause = ''): string {
     ON CONFLICT (organization_id, status) DO UPDATE SET n = member_count.n + excluded.n`;
 }
 
-/** Members whose status changed in an UPDATE statement, with the sign of their deleted-ness change (0: none). */
-const STATUS_CHANGED = `SELECT o.organization_id AS old_org, o.status AS old_status, n.organization_id AS new_org, n.status AS new_status, n.id,
-    CASE WHEN (o.status = 'deleted') = (n.status = 'deleted') THEN 0 WHEN n.status = 'deleted' THEN -1 ELSE 1 END AS s
-  FROM ${NEW} n JOIN ${OLD} o ON o.id = n.id WHERE o.status IS DISTINCT FROM n.status`;
+/** 0007's sync queue: a change to (type, id) of org, queued only when the organization syncs. */
+function enqueueRow(org: string, type: string, id: string, from = ''): string {
+  return `INSERT INTO sync_dirty (organization_id, local_type, local_id) SELECT ${org}, '${type}', ${id}${from} ${from ? 'AND' : 'WHERE'} EXISTS (SELECT 1 FROM sync_settings s WHERE s.organization_id = ${org});`;
+}
 
 function statementTriggers(): StatementTrigger[] {
   const out: StatementTrigger[] = [
@@ -102,35 +109,34 @@ function statementTriggers(): StatementTrigger[] {
           WHERE c.organization_id = d.organization_id AND c.status = d.status`,
       ],
     },
+    // The sync queue (0007): one row per inserted row, in the statement's order, as the row triggers wrote.
     {
-      // Status changes: the per-status counts, and a member deleted (or restored) leaves (or rejoins)
-      // the counts of every account and role it is tied to (0008's member_tie_counts_status).
-      name: 'member_status_counts_stmt',
+      name: 'sync_member_insert_stmt',
       table: 'member',
-      event: 'UPDATE',
+      event: 'INSERT',
       newTable: NEW,
-      oldTable: OLD,
       statements: [
-        memberCountUpsert(
-          'SELECT new_org AS organization_id, new_status AS status, 1 AS k FROM ch UNION ALL SELECT old_org, old_status, -1 FROM ch',
-          `WITH ch AS (${STATUS_CHANGED}) `,
-        ),
-        `WITH ch AS (SELECT id, s FROM (${STATUS_CHANGED}) x WHERE s <> 0),
-          d AS (SELECT account_id, sum(s) AS k FROM (
-              SELECT ch.id, ch.s, g.account_id FROM ch JOIN member_account g ON g.member_id = ch.id
-              UNION SELECT ch.id, ch.s, g.account_id FROM ch JOIN member_role g ON g.member_id = ch.id
-              UNION SELECT ch.id, ch.s, g.account_id FROM ch JOIN member_permission g ON g.member_id = ch.id) t GROUP BY account_id)
-        UPDATE account_member_count c SET n = c.n + d.k FROM d WHERE c.account_id = d.account_id AND d.k <> 0`,
-        `WITH ch AS (SELECT id, s FROM (${STATUS_CHANGED}) x WHERE s <> 0),
-          d AS (SELECT role_id, sum(s) AS k FROM (SELECT DISTINCT ch.id, ch.s, g.role_id FROM ch JOIN member_role g ON g.member_id = ch.id) t GROUP BY role_id)
-        UPDATE role_member_count c SET n = c.n + d.k FROM d WHERE c.role_id = d.role_id AND d.k <> 0`,
+        `INSERT INTO sync_dirty (organization_id, local_type, local_id) SELECT n.organization_id, 'member', n.id FROM ${NEW} n
+          WHERE EXISTS (SELECT 1 FROM sync_settings s WHERE s.organization_id = n.organization_id)`,
       ],
     },
+    ...(['role', 'account'] as const).map(
+      (kind): StatementTrigger => ({
+        name: `sync_member_${kind}_insert_stmt`,
+        table: `member_${kind}`,
+        event: 'INSERT',
+        newTable: NEW,
+        statements: [
+          `INSERT INTO sync_dirty (organization_id, local_type, local_id) SELECT x.organization_id, '${kind}', n.${kind}_id FROM ${NEW} n JOIN ${kind} x ON x.id = n.${kind}_id
+            WHERE EXISTS (SELECT 1 FROM sync_settings s WHERE s.organization_id = x.organization_id)`,
+        ],
+      }),
+    ),
   ];
   for (const t of GRANTS) {
     for (const event of ['INSERT', 'UPDATE', 'DELETE'] as const) {
       const { nt, ot } = tables(event);
-      out.push({ name: `${t}_count_${event.toLowerCase()}_stmt`, table: t, event, newTable: nt, oldTable: ot, statements: grantStatements(t, event) });
+      out.push({ name: `${t}_count_${event.toLowerCase()}_stmt`, table: t, event, newTable: nt, oldTable: ot, statements: grantStatements(t, event), replanAbove: REPLAN_ABOVE });
     }
   }
   return out;
@@ -170,23 +176,13 @@ function rowTriggers(): RowTrigger[] {
   const add = `INSERT INTO member_count (organization_id, status, n) VALUES (new.organization_id, new.status, 1)
       ON CONFLICT (organization_id, status) DO UPDATE SET n = member_count.n + 1;`;
   const sub = 'UPDATE member_count SET n = n - 1 WHERE organization_id = old.organization_id AND status = old.status;';
-  const sign = `(CASE WHEN new.status = 'deleted' THEN -1 ELSE 1 END)`;
   return [
     { name: 'member_count_insert', table: 'member', event: 'INSERT', body: add },
     { name: 'member_count_delete', table: 'member', event: 'DELETE', body: sub },
-    { name: 'member_count_status', table: 'member', event: 'UPDATE OF status', when: changed('status'), body: `${sub} ${add}` },
     ...GRANTS.flatMap(pgGrantRowTriggers),
-    {
-      name: 'member_tie_counts_status',
-      table: 'member',
-      event: 'UPDATE OF status',
-      when: `(old.status = 'deleted') <> (new.status = 'deleted')`,
-      body: `UPDATE account_member_count SET n = n + ${sign} WHERE account_id IN (
-        SELECT account_id FROM member_account WHERE member_id = new.id
-        UNION SELECT account_id FROM member_role WHERE member_id = new.id
-        UNION SELECT account_id FROM member_permission WHERE member_id = new.id);
-      UPDATE role_member_count SET n = n + ${sign} WHERE role_id IN (SELECT role_id FROM member_role WHERE member_id = new.id);`,
-    },
+    { name: 'sync_member_insert', table: 'member', event: 'INSERT', body: enqueueRow('new.organization_id', 'member', 'new.id') },
+    { name: 'sync_member_role_insert', table: 'member_role', event: 'INSERT', body: enqueueRow('r.organization_id', 'role', 'new.role_id', ' FROM role r WHERE r.id = new.role_id') },
+    { name: 'sync_member_account_insert', table: 'member_account', event: 'INSERT', body: enqueueRow('a.organization_id', 'account', 'new.account_id', ' FROM account a WHERE a.id = new.account_id') },
   ];
 }
 
