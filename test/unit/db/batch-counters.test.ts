@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as m0015 from '../../../src/main/db/migrations/0015_statement_counters';
 import { createEnv, registerOwner, roleId, type Caller, type TestEnv } from '../helpers';
 
 /**
@@ -66,4 +67,20 @@ describe('counters after a large batch', () => {
     expect(shown.accounts).toMatchObject({ Acme: 19_001, Sales: 19_000 });
     expect(shown.roles).toMatchObject({ Member: 19_000, Admin: 4_750 });
   }, 600_000);
+
+  it('undoing migration 0015 puts back the row triggers, which keep counting; redoing it keeps the counts', async () => {
+    const member = await roleId(owner, 'Member');
+    const batch = (from: number, n: number) =>
+      owner.members.invite({ entries: Array.from({ length: n }, (_, i) => ({ email: `u${from + i}@undo.test` })), grants: { roleIds: [member], accountIds: [], permissions: [] }, resendExisting: false });
+    const before = await expectCountsTrue();
+    await m0015.down(env.store.db);
+    const r = await batch(0, 3);
+    await owner.members.cancel({ ids: [r.invited[0]!.memberId] });
+    let shown = await expectCountsTrue();
+    expect(shown.roles.Member).toBe(before.roles.Member! + 3);
+    await m0015.up(env.store.db);
+    await batch(3, 2);
+    shown = await expectCountsTrue();
+    expect(shown.roles.Member).toBe(before.roles.Member! + 5);
+  }, 120_000);
 });
