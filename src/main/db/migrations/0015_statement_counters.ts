@@ -27,9 +27,9 @@ const GRANT_KEYS: Record<GrantTable, string[]> = {
 const GRANTS = Object.keys(GRANT_KEYS) as GrantTable[];
 
 const NEW = 'new_rows';
+const OLD = 'old_rows';
 /** Grant statements over this many rows are planned for their size (createStatementTrigger's replanAbove). */
 const REPLAN_ABOVE = 200;
-const OLD = 'old_rows';
 
 /** The transition tables a trigger for `event` has: new rows for INSERT and UPDATE, old rows for UPDATE and DELETE. */
 function tables(event: StatementTrigger['event']): { nt?: string; ot?: string } {
@@ -109,7 +109,7 @@ function statementTriggers(): StatementTrigger[] {
           WHERE c.organization_id = d.organization_id AND c.status = d.status`,
       ],
     },
-    // The sync queue (0007): one row per inserted row, in the statement's order, as the row triggers wrote.
+    // The sync queue (0007): one row per inserted row, as the row triggers wrote (the sender folds them per object).
     {
       name: 'sync_member_insert_stmt',
       table: 'member',
