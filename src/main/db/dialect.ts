@@ -64,6 +64,51 @@ export async function dropRowTrigger(db: Kysely<any>, name: string, table: strin
   await sql.raw(`DROP FUNCTION IF EXISTS ${name}_fn()`).execute(db);
 }
 
+export interface StatementTrigger {
+  name: string;
+  table: string;
+  /** One event: PostgreSQL refuses transition tables on a trigger for several events or with a column list. */
+  event: 'INSERT' | 'UPDATE' | 'DELETE';
+  /** The name under which the statement's new rows (INSERT, UPDATE) are read as a table. */
+  newTable?: string;
+  /** The name under which the statement's old rows (UPDATE, DELETE) are read as a table. */
+  oldTable?: string;
+  /** SQL statements run once per statement on `table`, reading the transition tables (no trailing ';'). */
+  statements: string[];
+  /**
+   * For statements whose best plan depends on the number of rows (joins between transition tables and
+   * big tables): above this many rows in the transition table they run through EXECUTE, planned for
+   * the real size each time; at or below it, as plain SQL whose plan plpgsql caches for small
+   * statements (planning every one-row edit would cost more than the row trigger did). Without it
+   * the statements always run as plain SQL: write them so any plan stays linear (GROUP BY over one
+   * transition table, lookups by key).
+   */
+  replanAbove?: number;
+}
+
+/**
+ * PostgreSQL only: an AFTER … FOR EACH STATEMENT trigger with transition tables, so a counter kept by
+ * a trigger is written once per statement (aggregated with GROUP BY) instead of once per row: one
+ * transaction updating the same counter row 100,000 times keeps 100,000 row versions until commit.
+ * SQLite has no statement-level trigger: its triggers stay row triggers (createRowTrigger).
+ * Dropped with dropRowTrigger (same names: the trigger and its function `<name>_fn`).
+ */
+export async function createStatementTrigger(db: Kysely<any>, t: StatementTrigger): Promise<void> {
+  if (dialectOf(db) !== 'postgres') throw new Error(`createStatementTrigger(${t.name}): PostgreSQL only`);
+  const plain = t.statements.map((s) => `${s};`).join(' ');
+  let body = plain;
+  if (t.replanAbove !== undefined) {
+    const rows = t.newTable ?? t.oldTable;
+    if (!rows) throw new Error(`createStatementTrigger(${t.name}): replanAbove needs a transition table`);
+    const replanned = t.statements.map((s) => `EXECUTE $q$ ${s} $q$;`).join(' ');
+    body = `IF (SELECT count(*) FROM (SELECT 1 FROM ${rows} LIMIT ${t.replanAbove + 1}) x) > ${t.replanAbove} THEN ${replanned} ELSE ${plain} END IF;`;
+  }
+  await sql.raw(`CREATE FUNCTION ${t.name}_fn() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN ${body} RETURN NULL; END $fn$`).execute(db);
+  const refs = [t.oldTable ? `OLD TABLE AS ${t.oldTable}` : '', t.newTable ? `NEW TABLE AS ${t.newTable}` : ''].filter(Boolean).join(' ');
+  const referencing = refs ? ` REFERENCING ${refs}` : '';
+  await sql.raw(`CREATE TRIGGER ${t.name} AFTER ${t.event} ON ${t.table}${referencing} FOR EACH STATEMENT EXECUTE FUNCTION ${t.name}_fn()`).execute(db);
+}
+
 /** A null-safe "this column changed" test that both dialects accept. */
 export function changed(column: string): string {
   return `old.${column} IS DISTINCT FROM new.${column}`;
