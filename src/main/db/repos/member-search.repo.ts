@@ -1,0 +1,141 @@
+/*
+ * What a member search means (name, email, phone digits) and how the list narrows to it: one place
+ * for the list's plan (listMembers) and for "select all matching" (countMembersMatching), so the two
+ * cannot drift apart. SQLite: FTS5 trigram table member_search; PostgreSQL: the pg_trgm GIN index.
+ */
+import { sql, type RawBuilder } from 'kysely';
+import type { DbOrTx } from '../database';
+import { byDialect } from '../dialect';
+import { escapeLike } from './audit.repo';
+
+/** The trigram index answers fragments of 3+ characters; shorter ones match a prefix of the email or name. */
+export const FTS_MIN_CHARS = 3;
+
+/**
+ * Matches gathered before a search counts as common. Up to this many, the page is sorted from the
+ * candidates alone (a bounded list of ids).
+ */
+export const SEARCH_CANDIDATES = 2000;
+
+/**
+ * Rows of the sort order a common fragment's page first tests (an index walk of ids, then the rows
+ * among them that match, looked up by id): a fragment matching one member in 40 or more fills its
+ * page there. When some matched but not a page, the walk goes on as far as their density says a page
+ * lies, up to SEARCH_WALK_MAX rows. A fragment that matched none there (its matches gathered further
+ * down the order) or needs more walks the sort index against the set of every match instead.
+ */
+export const SEARCH_WALK = 2000;
+export const SEARCH_WALK_MAX = 30_000;
+
+/** Above every character: `t <= x < t + HIGH` is "x starts with t" in a byte-order comparison. */
+const HIGH = '\u{10FFFF}';
+
+/** The name sort key: lowercased name, else the email. */
+export const NAME_KEY = sql<string>`coalesce(lower(name), email_normalized)`;
+
+/**
+ * How a search narrows the list:
+ * - `ids`: a bounded candidate list (a rare fragment);
+ * - `test`: a condition on each row (a common one), with `members` when there is a cheaper way to
+ *   test many rows: membership in the set of every match, built once per query.
+ */
+export type SearchPlan = { ids: number[] } | { test: RawBuilder<boolean>; members?: RawBuilder<boolean> };
+
+/** An FTS5 phrase: the text in double quotes, inner quotes doubled. */
+function ftsPhrase(text: string): string {
+  return `"${text.replace(/"/g, '""')}"`;
+}
+
+interface Terms {
+  /** Trimmed, lowercased text. */
+  text: string;
+  /** Phone digits, searched only when the text looks like a phone number ("+1 415 555", "555-01"): "son98765@" must not match every phone containing 98765. */
+  digits: string;
+}
+
+function termsOf(search: string): Terms {
+  const text = search.trim().toLowerCase();
+  const digits = /^[\d\s+().-]+$/.test(search.trim()) ? search.replace(/\D/g, '') : '';
+  return { text, digits };
+}
+
+/** Email or name (the name sort key) starting with a 1–2 character fragment: two index range scans. */
+function prefixTest(text: string): RawBuilder<boolean> {
+  const hi = text + HIGH;
+  return sql<boolean>`((email_normalized >= ${text} AND email_normalized < ${hi}) OR (${NAME_KEY} >= ${text} AND ${NAME_KEY} < ${hi}))`;
+}
+
+/** Substring of name or email (and of the phone digits when the text looks like a phone number), tested on the row. */
+function substringTest(db: DbOrTx, { text, digits }: Terms): RawBuilder<boolean> {
+  const like = `%${escapeLike(text)}%`;
+  const op = byDialect(db, { sqlite: () => sql`like`, postgres: () => sql`ilike` });
+  const parts = [sql`name ${op} ${like} escape '\\'`, sql`email_normalized ${op} ${like} escape '\\'`];
+  if (digits.length >= FTS_MIN_CHARS) parts.push(sql`phone_digits like ${`%${digits}%`}`);
+  return sql<boolean>`(${sql.join(parts, sql` OR `)})`;
+}
+
+/** The FTS5 query of a 3+ character fragment. */
+function ftsMatch({ text, digits }: Terms): string {
+  const parts = [`{name email_normalized} : ${ftsPhrase(text)}`];
+  if (digits.length >= FTS_MIN_CHARS) parts.push(`phone_digits : ${ftsPhrase(digits)}`);
+  return parts.join(' OR ');
+}
+
+/**
+ * The condition "matches this search", exactly (no candidate cap): what "select all N matching"
+ * selects and counts, the same members the list shows for this text.
+ */
+export function searchCondition(db: DbOrTx, search: string): RawBuilder<boolean> {
+  const terms = termsOf(search);
+  if (terms.text.length < FTS_MIN_CHARS) return prefixTest(terms.text);
+  return byDialect(db, {
+    postgres: () => substringTest(db, terms),
+    sqlite: () => sql<boolean>`id IN (SELECT rowid FROM member_search WHERE member_search MATCH ${ftsMatch(terms)})`,
+  });
+}
+
+/**
+ * The list's plan for a search: a bounded candidate list of ids when the fragment is rare, else a
+ * test on each row (the list then walks its sort index and stops at the page's last row).
+ * `scope` narrows the 1–2 character candidates to the organization and tab.
+ */
+export async function planSearch(db: DbOrTx, scope: { organizationId: number; status?: string }, search: string): Promise<SearchPlan> {
+  const terms = termsOf(search);
+  const { text } = terms;
+  const cap = SEARCH_CANDIDATES + 1;
+  if (text.length < FTS_MIN_CHARS) {
+    const ranges = [
+      sql<boolean>`email_normalized >= ${text} AND email_normalized < ${text + HIGH}`,
+      sql<boolean>`${NAME_KEY} >= ${text} AND ${NAME_KEY} < ${text + HIGH}`,
+    ];
+    const ids = new Set<number>();
+    for (const range of ranges) {
+      let c = db.selectFrom('member').select('id').where('organization_id', '=', scope.organizationId).where(range);
+      c = scope.status ? c.where('status', '=', scope.status as never) : c.where('status', '<>', sql.lit('deleted'));
+      for (const r of await c.limit(cap).execute()) ids.add(r.id);
+    }
+    return ids.size < cap ? { ids: [...ids] } : { test: prefixTest(text) };
+  }
+  return byDialect<Promise<SearchPlan>>(db, {
+    // PostgreSQL: ILIKE over the searched columns, answered by the pg_trgm GIN index. A rare fragment
+    // is a bounded list of ids; a common one a test per row, or the set of its matches (hashed once).
+    postgres: async () => {
+      const test = substringTest(db, terms);
+      const found = await db.selectFrom('member').select('id').where('organization_id', '=', scope.organizationId).where(test).limit(cap).execute();
+      if (found.length < cap) return { ids: found.map((r) => r.id) };
+      // OFFSET 0 keeps the subquery apart: PostgreSQL gathers the matches through the trigram index
+      // and hashes them, rather than testing each row of its walk against ILIKE.
+      const members = sql<boolean>`(id IN (SELECT id FROM member WHERE organization_id = ${scope.organizationId} AND ${test} OFFSET 0)) IS TRUE`;
+      return { test, members };
+    },
+    sqlite: async () => {
+      // Trigram FTS: case-insensitive substring match over name and email, and over phone digits.
+      const match = ftsMatch(terms);
+      const found = await sql<{ id: number }>`SELECT rowid AS id FROM member_search WHERE member_search MATCH ${match} LIMIT ${cap}`.execute(db);
+      if (found.rows.length < cap) return { ids: found.rows.map((r) => Number(r.id)) };
+      // "+id": the match set is a filter on the walk of the sort index (built once, with a Bloom
+      // filter), never the driver of a lookup per match followed by a sort of every match.
+      return { test: substringTest(db, terms), members: sql<boolean>`+id IN (SELECT rowid FROM member_search WHERE member_search MATCH ${match})` };
+    },
+  });
+}
