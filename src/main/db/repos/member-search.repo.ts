@@ -36,10 +36,13 @@ export const NAME_KEY = sql<string>`coalesce(lower(name), email_normalized)`;
 /**
  * How a search narrows the list:
  * - `ids`: a bounded candidate list (a rare fragment);
- * - `test`: a condition on each row (a common one), with `members` when there is a cheaper way to
- *   test many rows: membership in the set of every match, built once per query.
+ * - `test`: a condition on each row (a common one), and how to find a page whose matches lie far
+ *   down the sort order: `members`, membership in the set of every match (built once per query) as a
+ *   filter on the walk of the sort index (SQLite); `fenced`, every match gathered through the trigram
+ *   index apart, then sorted (PostgreSQL, whose index walk reads each row from the table);
+ *   neither: the walk tests each row (a 1–2 character prefix).
  */
-export type SearchPlan = { ids: number[] } | { test: RawBuilder<boolean>; members?: RawBuilder<boolean> };
+export type SearchPlan = { ids: number[] } | { test: RawBuilder<boolean> } | { test: RawBuilder<boolean>; members: RawBuilder<boolean> } | { test: RawBuilder<boolean>; fenced: true };
 
 /** An FTS5 phrase: the text in double quotes, inner quotes doubled. */
 function ftsPhrase(text: string): string {
@@ -118,15 +121,11 @@ export async function planSearch(db: DbOrTx, scope: { organizationId: number; st
   }
   return byDialect<Promise<SearchPlan>>(db, {
     // PostgreSQL: ILIKE over the searched columns, answered by the pg_trgm GIN index. A rare fragment
-    // is a bounded list of ids; a common one a test per row, or the set of its matches (hashed once).
+    // is a bounded list of ids; a common one a test per row, or every match gathered and sorted.
     postgres: async () => {
       const test = substringTest(db, terms);
       const found = await db.selectFrom('member').select('id').where('organization_id', '=', scope.organizationId).where(test).limit(cap).execute();
-      if (found.length < cap) return { ids: found.map((r) => r.id) };
-      // OFFSET 0 keeps the subquery apart: PostgreSQL gathers the matches through the trigram index
-      // and hashes them, rather than testing each row of its walk against ILIKE.
-      const members = sql<boolean>`(id IN (SELECT id FROM member WHERE organization_id = ${scope.organizationId} AND ${test} OFFSET 0)) IS TRUE`;
-      return { test, members };
+      return found.length < cap ? { ids: found.map((r) => r.id) } : { test, fenced: true };
     },
     sqlite: async () => {
       // Trigram FTS: case-insensitive substring match over name and email, and over phone digits.

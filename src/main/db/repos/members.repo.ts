@@ -162,8 +162,12 @@ async function keysetPage<O>(db: DbOrTx, query: SelectQueryBuilder<Database, 'me
  */
 export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<ListedMember[]> {
   const column = q.sort === 'name' ? NAME_KEY : sql.ref<string>(q.sort === 'email' ? 'email_normalized' : q.sort);
-  const filtered = (byId: boolean) => {
-    let query = db.selectFrom('member');
+  const filtered = (byId: boolean, fenced?: RawBuilder<boolean>) => {
+    // fenced: the members passing this test, gathered apart (PostgreSQL's OFFSET 0 fence) and then
+    // filtered and sorted, never tested one by one along the sort index.
+    let query = fenced
+      ? (db.selectFrom(db.selectFrom('member').selectAll().where('organization_id', '=', q.organizationId).where(fenced).offset(0).as('member')) as unknown as ReturnType<typeof db.selectFrom<'member'>>)
+      : db.selectFrom('member');
     query = byId && dialectOf(db) === 'sqlite' ? query.where(sql<boolean>`+organization_id = ${q.organizationId}`) : query.where('organization_id', '=', q.organizationId);
     // A literal, not a parameter: the planner must see that the "not deleted" partial indexes apply.
     query = q.status ? query.where('status', '=', q.status) : query.where('status', '<>', sql.lit('deleted'));
@@ -175,12 +179,12 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<Liste
     }
     return query;
   };
-  const rows = (byId: boolean) => filtered(byId).selectAll().select(column.as('sort_key'));
+  const rows = (byId: boolean, fenced?: RawBuilder<boolean>) => filtered(byId, fenced).selectAll().select(column.as('sort_key'));
   const page = (qq: ReturnType<typeof rows>) => keysetPage(db, qq, column, q, q.limit) as Promise<ListedMember[]>;
   if (!q.search || !q.search.trim()) return page(rows(false));
   const plan = await planSearch(db, q, q.search);
   if ('ids' in plan) return plan.ids.length ? page(rows(true).where('id', 'in', plan.ids)) : [];
-  if (!plan.members) return page(rows(false).where(plan.test));
+  if (!('members' in plan) && !('fenced' in plan)) return page(rows(false).where(plan.test));
   // The walk: the first SEARCH_WALK rows of the order, then, when some matched, as far as their
   // density says a page lies (up to SEARCH_WALK_MAX rows); none matched: the matches lie further down.
   let walk = SEARCH_WALK;
@@ -188,13 +192,12 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<Liste
     const walked = (await keysetPage(db, filtered(false).select('id'), column, q, walk)).map((r) => r.id);
     if (walked.length === 0) return [];
     const found = await page(rows(true).where('id', 'in', walked).where(plan.test));
-    if (found.length >= q.limit || walked.length < walk || walk >= SEARCH_WALK_MAX || found.length === 0) {
-      if (found.length >= q.limit || walked.length < walk) return found;
-      break;
-    }
+    // A page, or the whole tab walked: exactly what a sort of every match would give.
+    if (found.length >= q.limit || walked.length < walk) return found;
+    if (found.length === 0 || walk >= SEARCH_WALK_MAX) break;
     walk = Math.min(SEARCH_WALK_MAX, Math.ceil((walk * q.limit * 1.5) / found.length));
   }
-  return page(rows(false).where(plan.members));
+  return 'members' in plan ? page(rows(false).where(plan.members)) : page(rows(false, plan.test));
 }
 
 /** The keyset cursor value of a listed row: its sort key exactly as SQLite computed it. */
