@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewMember } from '../../../src/main/db/tables/member.table';
-import { SEARCH_CANDIDATES, SEARCH_WALK } from '../../../src/main/db/repos/members.repo';
+import { SEARCH_CANDIDATES } from '../../../src/main/db/repos/members.repo';
 import { createEnv, registerOwner, type Caller, type TestEnv } from '../helpers';
 
 /**
@@ -92,7 +92,7 @@ describe('member search at the candidate bound', () => {
 describe('member search whose matches lie far down the order', () => {
   let env: TestEnv;
   let owner: Caller;
-  const N = SEARCH_WALK * 2 + 600;
+  const N = SEARCH_CANDIDATES * 2 + 600;
   const FAR = SEARCH_CANDIDATES + 300;
   let live: { id: number; email: string; invited_at: string }[] = [];
 
@@ -105,8 +105,8 @@ describe('member search whose matches lie far down the order', () => {
       // i = 0 is invited first: the newest-first order ends with the FAR oldest members.
       const at = new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString();
       const far = i < FAR;
-      // "few": the FAR oldest, and twenty of the newest 2,000 (one in a hundred there).
-      const few = i < FAR || (i >= N - SEARCH_WALK && i % 100 === 0);
+      // "few": the FAR oldest, and one in a hundred of the newest 2,000 (about two among the first walk).
+      const few = i < FAR || (i >= N - 2000 && i % 100 === 0);
       const email = `m${i}${far ? '.far' : ''}${few ? '.few' : ''}@y${i % 5}.test`;
       rows.push({
         organization_id: o.organizationId,

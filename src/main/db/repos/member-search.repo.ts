@@ -19,12 +19,12 @@ export const SEARCH_CANDIDATES = 2000;
 
 /**
  * Rows of the sort order a common fragment's page first tests (an index walk of ids, then the rows
- * among them that match, looked up by id): a fragment matching one member in 40 or more fills its
- * page there. When some matched but not a page, the walk goes on as far as their density says a page
- * lies, up to SEARCH_WALK_MAX rows. A fragment that matched none there (its matches gathered further
- * down the order) or needs more walks the sort index against the set of every match instead.
+ * among them that match, looked up by id): a fragment matching every fourth member fills its page
+ * there. Else the walk goes on as far as the density of its matches says a page lies (ten times as far
+ * when none matched), up to SEARCH_WALK_MAX rows. A fragment still short of a page (its matches
+ * gathered further down the order) is found through the set of every match instead.
  */
-export const SEARCH_WALK = 2000;
+export const SEARCH_WALK = 200;
 export const SEARCH_WALK_MAX = 30_000;
 
 /** Above every character: `t <= x < t + HIGH` is "x starts with t" in a byte-order comparison. */

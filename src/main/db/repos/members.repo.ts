@@ -185,8 +185,9 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<Liste
   const plan = await planSearch(db, q, q.search);
   if ('ids' in plan) return plan.ids.length ? page(rows(true).where('id', 'in', plan.ids)) : [];
   if (!('members' in plan) && !('fenced' in plan)) return page(rows(false).where(plan.test));
-  // The walk: the first SEARCH_WALK rows of the order, then, when some matched, as far as their
-  // density says a page lies (up to SEARCH_WALK_MAX rows); none matched: the matches lie further down.
+  // The walk: the first SEARCH_WALK rows of the order, then as far as the density of their matches
+  // says a page lies (up to SEARCH_WALK_MAX rows), or ten times as far when none matched; none there
+  // either: the matches lie further down.
   let walk = SEARCH_WALK;
   for (;;) {
     const walked = (await keysetPage(db, filtered(false).select('id'), column, q, walk)).map((r) => r.id);
@@ -194,8 +195,8 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<Liste
     const found = await page(rows(true).where('id', 'in', walked).where(plan.test));
     // A page, or the whole tab walked: exactly what a sort of every match would give.
     if (found.length >= q.limit || walked.length < walk) return found;
-    if (found.length === 0 || walk >= SEARCH_WALK_MAX) break;
-    walk = Math.min(SEARCH_WALK_MAX, Math.ceil((walk * q.limit * 1.5) / found.length));
+    if (walk >= SEARCH_WALK_MAX || (found.length === 0 && walk > SEARCH_WALK)) break;
+    walk = found.length === 0 ? SEARCH_WALK * 10 : Math.min(SEARCH_WALK_MAX, Math.ceil((walk * q.limit * 1.5) / found.length));
   }
   return 'members' in plan ? page(rows(false).where(plan.members)) : page(rows(false, plan.test));
 }
