@@ -20,12 +20,11 @@ export const SEARCH_CANDIDATES = 2000;
 /**
  * Rows of the sort order a common fragment's page first tests (an index walk of ids, then the rows
  * among them that match, looked up by id): a fragment matching every fourth member fills its page
- * there. Else the walk goes on as far as the density of its matches says a page lies (ten times as far
- * when none matched), up to SEARCH_WALK_MAX rows. A fragment still short of a page (its matches
- * gathered further down the order) is found through the set of every match instead.
+ * there. When some matched, the list walks on testing each row (their density says a page lies about
+ * limit / density rows down); when none did, ten times as far; none there either (the matches
+ * gathered further down the order): the page is found through the set of every match.
  */
 export const SEARCH_WALK = 200;
-export const SEARCH_WALK_MAX = 30_000;
 
 /** Above every character: `t <= x < t + HIGH` is "x starts with t" in a byte-order comparison. */
 const HIGH = '\u{10FFFF}';
@@ -120,12 +119,15 @@ export async function planSearch(db: DbOrTx, scope: { organizationId: number; st
     return ids.size < cap ? { ids: [...ids] } : { test: prefixTest(text) };
   }
   return byDialect<Promise<SearchPlan>>(db, {
-    // PostgreSQL: ILIKE over the searched columns, answered by the pg_trgm GIN index. A rare fragment
-    // is a bounded list of ids; a common one a test per row, or every match gathered and sorted.
+    // PostgreSQL: ILIKE over the searched columns, answered by the pg_trgm GIN index.
     postgres: async () => {
+      // The planner's estimate of the matches (pg_trgm's statistics; planning only, nothing read):
+      // a rare fragment is left to the planner (the trigram index, then a sort of its few matches);
+      // gathering its ids first would read up to SEARCH_CANDIDATES rows from the table.
       const test = substringTest(db, terms);
-      const found = await db.selectFrom('member').select('id').where('organization_id', '=', scope.organizationId).where(test).limit(cap).execute();
-      return found.length < cap ? { ids: found.map((r) => r.id) } : { test, fenced: true };
+      const plan = await sql<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>`EXPLAIN (FORMAT JSON) SELECT id FROM member WHERE organization_id = ${scope.organizationId} AND ${test}`.execute(db);
+      const estimate = plan.rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? 0;
+      return estimate <= SEARCH_CANDIDATES ? { test } : { test, fenced: true };
     },
     sqlite: async () => {
       // Trigram FTS: case-insensitive substring match over name and email, and over phone digits.

@@ -7,10 +7,10 @@ import type { MemberStatus } from '../../../shared/statuses';
 import type { Database, DbOrTx } from '../database';
 import { dialectOf } from '../dialect';
 import type { Member, MemberUpdate, NewMember } from '../tables/member.table';
-import { NAME_KEY, planSearch, SEARCH_WALK, SEARCH_WALK_MAX, searchCondition } from './member-search.repo';
+import { NAME_KEY, planSearch, SEARCH_WALK, searchCondition } from './member-search.repo';
 import { chunks, insertCompiledOnce } from './util';
 
-export { FTS_MIN_CHARS, SEARCH_CANDIDATES, SEARCH_WALK, SEARCH_WALK_MAX } from './member-search.repo';
+export { FTS_MIN_CHARS, SEARCH_CANDIDATES, SEARCH_WALK } from './member-search.repo';
 
 export async function insertMembers(db: DbOrTx, rows: NewMember[]): Promise<Member[]> {
   return insertCompiledOnce(db, rows, 16, (part) => db.insertInto('member').values(part).returningAll());
@@ -152,13 +152,15 @@ async function keysetPage<O>(db: DbOrTx, query: SelectQueryBuilder<Database, 'me
 
 /**
  * A page of the list. With a search, the page never sorts every match of a common fragment:
- * - rare fragment (at most SEARCH_CANDIDATES matches): the page is sorted from those ids, looked up
- *   by primary key (on SQLite the organization test is kept off the sort indexes, which a store
- *   without statistics would otherwise walk whole, testing each row against the list);
+ * - rare fragment: SQLite sorts its candidate ids (at most SEARCH_CANDIDATES), looked up by primary
+ *   key (the organization test kept off the sort indexes, which a store without statistics would
+ *   otherwise walk whole, testing each row against the list); PostgreSQL's planner, estimating few
+ *   matches, gathers them through the trigram index and sorts them;
  * - common fragment: the first SEARCH_WALK rows of the order (an index walk of ids) are tested; when
- *   they hold a page, that is the page, exactly as a sort of every match would give it;
- * - else (its matches lie further down the order): the sort index is walked against the set of
- *   every match, built once, and stops at the page's last row.
+ *   they hold a page, that is the page, exactly as a sort of every match would give it; when they
+ *   hold some matches, the walk goes on testing each row until the page is full;
+ * - none there (its matches lie further down the order): SQLite walks the sort index against the set
+ *   of every match (built once); PostgreSQL gathers every match through the trigram index and sorts.
  */
 export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<ListedMember[]> {
   const column = q.sort === 'name' ? NAME_KEY : sql.ref<string>(q.sort === 'email' ? 'email_normalized' : q.sort);
@@ -181,22 +183,21 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<Liste
   };
   const rows = (byId: boolean, fenced?: RawBuilder<boolean>) => filtered(byId, fenced).selectAll().select(column.as('sort_key'));
   const page = (qq: ReturnType<typeof rows>) => keysetPage(db, qq, column, q, q.limit) as Promise<ListedMember[]>;
+  // PostgreSQL: one array parameter, not thousands of placeholders to parse and plan.
+  const among = (ids: number[]) => (dialectOf(db) === 'postgres' ? sql<boolean>`id = any(${ids})` : sql<boolean>`id in (${sql.join(ids)})`);
   if (!q.search || !q.search.trim()) return page(rows(false));
   const plan = await planSearch(db, q, q.search);
-  if ('ids' in plan) return plan.ids.length ? page(rows(true).where('id', 'in', plan.ids)) : [];
+  if ('ids' in plan) return plan.ids.length ? page(rows(true).where(among(plan.ids))) : [];
   if (!('members' in plan) && !('fenced' in plan)) return page(rows(false).where(plan.test));
-  // The walk: the first SEARCH_WALK rows of the order, then as far as the density of their matches
-  // says a page lies (up to SEARCH_WALK_MAX rows), or ten times as far when none matched; none there
-  // either: the matches lie further down.
-  let walk = SEARCH_WALK;
-  for (;;) {
+  // The walk: the first SEARCH_WALK rows of the order, ten times as many when none matched there.
+  for (let walk = SEARCH_WALK; walk <= SEARCH_WALK * 10; walk *= 10) {
     const walked = (await keysetPage(db, filtered(false).select('id'), column, q, walk)).map((r) => r.id);
     if (walked.length === 0) return [];
-    const found = await page(rows(true).where('id', 'in', walked).where(plan.test));
+    const found = await page(rows(true).where(among(walked)).where(plan.test));
     // A page, or the whole tab walked: exactly what a sort of every match would give.
     if (found.length >= q.limit || walked.length < walk) return found;
-    if (walk >= SEARCH_WALK_MAX || (found.length === 0 && walk > SEARCH_WALK)) break;
-    walk = found.length === 0 ? SEARCH_WALK * 10 : Math.min(SEARCH_WALK_MAX, Math.ceil((walk * q.limit * 1.5) / found.length));
+    // Some matched: walk on, testing each row, about limit / density rows.
+    if (found.length > 0) return page(rows(false).where(plan.test));
   }
   return 'members' in plan ? page(rows(false).where(plan.members)) : page(rows(false, plan.test));
 }
