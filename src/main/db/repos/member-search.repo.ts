@@ -39,7 +39,8 @@ export const NAME_KEY = sql<string>`coalesce(lower(name), email_normalized)`;
  *   down the sort order: `members`, membership in the set of every match (built once per query) as a
  *   filter on the walk of the sort index (SQLite); `fenced`, every match gathered through the trigram
  *   index apart, then sorted (PostgreSQL, whose index walk reads each row from the table);
- *   neither: the walk tests each row (a 1–2 character prefix).
+ *   neither: one query that tests each row (a 1–2 character prefix), or on PostgreSQL a fragment its
+ *   planner estimates rare, left to the planner (the trigram index, then a sort of its few matches).
  */
 export type SearchPlan = { ids: number[] } | { test: RawBuilder<boolean> } | { test: RawBuilder<boolean>; members: RawBuilder<boolean> } | { test: RawBuilder<boolean>; fenced: true };
 
