@@ -114,7 +114,10 @@ const FIRST_ROWS: Figure[] = [
 
 const SEARCH: Figure[] = [
   { label: 'search "person" (every member matches)', run: (s) => s.caller.members.list({ search: 'person', limit: 50 }) },
-  { label: 'search "son7@" (one in ten)', run: (s) => s.caller.members.list({ search: 'son7@', limit: 50 }) },
+  { label: 'search "7@example" (one in ten, spread through the order)', run: (s) => s.caller.members.list({ search: '7@example', limit: 50 }) },
+  { label: 'search "example42" (one in 97, spread)', run: (s) => s.caller.members.list({ search: 'example42', limit: 50 }) },
+  // person1, person10–19, person100–199, …: the oldest invitations, so the end of the newest-first order.
+  { label: 'search "person1" (one in nine, far down the order)', run: (s) => s.caller.members.list({ search: 'person1', limit: 50 }) },
   { label: 'search "person42@" (one member)', run: (s) => s.caller.members.list({ search: 'person42@', limit: 50 }) },
   { label: 'search "p" (1 char, every email starts with it)', run: (s) => s.caller.members.list({ search: 'p', limit: 50 }) },
   { label: 'search "zq" (2 chars, no match)', run: (s) => s.caller.members.list({ search: 'zq', limit: 50 }) },

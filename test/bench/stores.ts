@@ -222,6 +222,15 @@ export async function benchStores(): Promise<void> {
         params: [org, '{name email_normalized} : "5550123" OR phone_digits : "5550123"'],
       },
       {
+        // person1, person10–19, …, person100000–199999: one in nine, all far down the newest-first order.
+        label: 'search email "person1" (one in nine, far down the order)',
+        goal: 20,
+        router: (c) => c.members.list({ search: 'person1', limit: 50 }),
+        sqlite: null,
+        postgres: null,
+        params: [],
+      },
+      {
         label: 'tab counts',
         router: (c) => c.members.counts(),
         // Raw: GROUP BY over every member (the router reads the trigger-kept member_count rows).

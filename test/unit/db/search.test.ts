@@ -82,3 +82,87 @@ describe('member search at the candidate bound', () => {
     expect(await shown('bz', 'email', 'asc')).toEqual([]);
   });
 });
+
+/**
+ * A common fragment whose matches do not start the list: none among the first rows of the order
+ * ("far", every match invited first, so last in the default newest-first order), or only a few there
+ * ("few", twenty near the top and the rest far down). The page, and the next one by its cursor, must
+ * still be exactly the top of a full sort of every match, on either store.
+ */
+describe('member search whose matches lie far down the order', () => {
+  let env: TestEnv;
+  let owner: Caller;
+  const N = SEARCH_CANDIDATES * 2 + 600;
+  const FAR = SEARCH_CANDIDATES + 300;
+  let live: { id: number; email: string; invited_at: string }[] = [];
+
+  beforeAll(async () => {
+    env = await createEnv();
+    const o = await registerOwner(env);
+    owner = o.caller;
+    const rows: NewMember[] = [];
+    for (let i = 0; i < N; i++) {
+      // i = 0 is invited first: the newest-first order ends with the FAR oldest members.
+      const at = new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString();
+      const far = i < FAR;
+      // "few": the FAR oldest, and one in a hundred of the newest 2,000 (about two among the first walk).
+      const few = i < FAR || (i >= N - 2000 && i % 100 === 0);
+      const email = `m${i}${far ? '.far' : ''}${few ? '.few' : ''}@y${i % 5}.test`;
+      rows.push({
+        organization_id: o.organizationId,
+        email,
+        email_normalized: email,
+        name: `Member ${i}`,
+        status: i % 17 === 3 ? ('deleted' as const) : ('accepted' as const),
+        invited_at: at,
+        status_changed_at: at,
+        created_at: at,
+        updated_at: at,
+      });
+    }
+    await env.store.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < rows.length; i += 500) await trx.insertInto('member').values(rows.slice(i, i + 500)).execute();
+    });
+    live = (await env.store.db
+      .selectFrom('member')
+      .select(['id', 'email', 'invited_at'])
+      .where('status', '<>', 'deleted')
+      .where('email', '<>', 'owner@acme.test')
+      .execute()) as typeof live;
+  });
+  afterAll(async () => {
+    await env.close();
+  });
+
+  function expected(fragment: string, desc: boolean): string[] {
+    const sorted = live.filter((m) => m.email.includes(fragment)).sort((a, b) => (a.invited_at < b.invited_at ? -1 : a.invited_at > b.invited_at ? 1 : a.id - b.id));
+    if (desc) sorted.reverse();
+    return sorted.map((r) => r.email);
+  }
+
+  async function twoPages(search: string, order: 'asc' | 'desc'): Promise<string[][]> {
+    const first = await owner.members.list({ search, order, limit: 50 });
+    const second = await owner.members.list({ search, order, limit: 50, cursor: first.nextCursor });
+    return [first.items.map((m) => m.email), second.items.map((m) => m.email)];
+  }
+
+  it('none among the first rows: the first two pages are those of a full sort', async () => {
+    const all = expected('.far', true);
+    expect(all.length).toBeGreaterThan(SEARCH_CANDIDATES);
+    expect(await twoPages('.FAR', 'desc')).toEqual([all.slice(0, 50), all.slice(50, 100)]);
+    // Oldest first, the same matches start the list.
+    const asc = expected('.far', false);
+    expect(await twoPages('.far', 'asc')).toEqual([asc.slice(0, 50), asc.slice(50, 100)]);
+  });
+
+  it('a few among the first rows: the page reaches past them to the full sort', async () => {
+    const all = expected('.few', true);
+    expect(all.slice(0, 15).every((e) => !e.includes('.far'))).toBe(true);
+    expect(await twoPages('.few', 'desc')).toEqual([all.slice(0, 50), all.slice(50, 100)]);
+  });
+
+  it('"select all matching" counts exactly the members the list walks through', async () => {
+    expect((await owner.members.countMatching({ search: '.far' })).count).toBe(expected('.far', true).length);
+    expect((await owner.members.countMatching({ search: '.few' })).count).toBe(expected('.few', true).length);
+  });
+});

@@ -1,16 +1,16 @@
 /*
- * Member queries. Over 300 lines because the list's search plan (bounded candidates, prefix ranges,
- * the PostgreSQL ILIKE branch) and "select all matching" must share one meaning of a search: kept
- * side by side here so they cannot drift apart. Splitting the list and its search into a file of
- * their own is the next step when this grows.
+ * Member queries. What a search means and how it narrows the list live in member-search.repo.ts;
+ * the list's keyset paging, which a search plan walks, is here.
  */
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { MemberStatus } from '../../../shared/statuses';
-import type { DbOrTx } from '../database';
-import { byDialect, dialectOf } from '../dialect';
+import type { Database, DbOrTx } from '../database';
+import { dialectOf } from '../dialect';
 import type { Member, MemberUpdate, NewMember } from '../tables/member.table';
-import { escapeLike } from './audit.repo';
+import { NAME_KEY, planSearch, SEARCH_WALK, searchCondition } from './member-search.repo';
 import { chunks, insertCompiledOnce } from './util';
+
+export { FTS_MIN_CHARS, SEARCH_CANDIDATES, SEARCH_WALK } from './member-search.repo';
 
 export async function insertMembers(db: DbOrTx, rows: NewMember[]): Promise<Member[]> {
   return insertCompiledOnce(db, rows, 16, (part) => db.insertInto('member').values(part).returningAll());
@@ -99,117 +99,28 @@ export interface MemberListQuery {
   limit: number;
 }
 
-/** An FTS5 phrase: the text in double quotes, inner quotes doubled. */
-function ftsPhrase(text: string): string {
-  return `"${text.replace(/"/g, '""')}"`;
-}
-
-/** The trigram index answers fragments of 3+ characters; shorter ones match a prefix of the email or name. */
-export const FTS_MIN_CHARS = 3;
-
-/**
- * Matches gathered before a search counts as common. Up to this many, the page is sorted from the
- * candidates alone; beyond it, walking the sort index and testing each row finds a page after about
- * limit × members / matches rows, so neither branch sorts every match of a common fragment.
- */
-export const SEARCH_CANDIDATES = 2000;
-
-/** Above every character: `t <= x < t + HIGH` is "x starts with t" in a byte-order comparison. */
-const HIGH = '\u{10FFFF}';
-
-const NAME_KEY = sql<string>`coalesce(lower(name), email_normalized)`;
-
 export type ListedMember = Member & { sort_key: string | null };
 
-type Search = { ids: number[] } | { test: RawBuilder<boolean> };
-
-/** Email or name (the name sort key) starting with a 1–2 character fragment: two index range scans. */
-function prefixTest(text: string): RawBuilder<boolean> {
-  const hi = text + HIGH;
-  return sql<boolean>`((email_normalized >= ${text} AND email_normalized < ${hi}) OR (${NAME_KEY} >= ${text} AND ${NAME_KEY} < ${hi}))`;
-}
-
-/** Substring of name or email (and of the phone digits when the text looks like a phone number), tested on the row. */
-function substringTest(db: DbOrTx, text: string, digits: string): RawBuilder<boolean> {
-  const like = `%${escapeLike(text)}%`;
-  const op = byDialect(db, { sqlite: () => sql`like`, postgres: () => sql`ilike` });
-  const parts = [sql`name ${op} ${like} escape '\\'`, sql`email_normalized ${op} ${like} escape '\\'`];
-  if (digits.length >= FTS_MIN_CHARS) parts.push(sql`phone_digits like ${`%${digits}%`}`);
-  return sql<boolean>`(${sql.join(parts, sql` OR `)})`;
-}
-
 /**
- * How a search narrows the list: a bounded candidate list of ids when the fragment is rare, else a
- * test on each row (the list then walks its sort index and stops at the page's last row).
+ * One page of `query` in the list's order (sort key, then id; SQLite's NULL placement on both
+ * stores), after the keyset cursor when there is one. Whatever `query` selects: full rows for the
+ * page, ids alone for the walk of a search.
  */
-async function planSearch(db: DbOrTx, q: MemberListQuery, search: string): Promise<Search> {
-  const text = search.trim().toLowerCase();
-  // Phone digits are searched only when the text looks like a phone number ("+1 415 555", "555-01"):
-  // "son98765@" must not match every phone containing 98765.
-  const digits = /^[\d\s+().-]+$/.test(search.trim()) ? search.replace(/\D/g, '') : '';
-  const cap = SEARCH_CANDIDATES + 1;
-  if (text.length < FTS_MIN_CHARS) {
-    const ranges = [
-      sql<boolean>`email_normalized >= ${text} AND email_normalized < ${text + HIGH}`,
-      sql<boolean>`${NAME_KEY} >= ${text} AND ${NAME_KEY} < ${text + HIGH}`,
-    ];
-    const ids = new Set<number>();
-    for (const range of ranges) {
-      let c = db.selectFrom('member').select('id').where('organization_id', '=', q.organizationId).where(range);
-      c = q.status ? c.where('status', '=', q.status) : c.where('status', '<>', sql.lit('deleted'));
-      for (const r of await c.limit(cap).execute()) ids.add(r.id);
-    }
-    return ids.size < cap ? { ids: [...ids] } : { test: prefixTest(text) };
-  }
-  return byDialect<Promise<Search>>(db, {
-    // PostgreSQL: ILIKE over the searched columns, answered by the pg_trgm GIN indexes; ORDER BY … LIMIT does the rest.
-    postgres: async () => ({ test: substringTest(db, text, digits) }),
-    sqlite: async () => {
-      // Trigram FTS: case-insensitive substring match over name and email, and over phone digits.
-      const parts = [`{name email_normalized} : ${ftsPhrase(text)}`];
-      if (digits.length >= FTS_MIN_CHARS) parts.push(`phone_digits : ${ftsPhrase(digits)}`);
-      const match = parts.join(' OR ');
-      const found = await sql<{ id: number }>`SELECT rowid AS id FROM member_search WHERE member_search MATCH ${match} LIMIT ${cap}`.execute(db);
-      return found.rows.length < cap ? { ids: found.rows.map((r) => Number(r.id)) } : { test: substringTest(db, text, digits) };
-    },
-  });
-}
-
-export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<ListedMember[]> {
-  const column = q.sort === 'name' ? NAME_KEY : sql.ref<string>(q.sort === 'email' ? 'email_normalized' : q.sort);
-  let query = db.selectFrom('member').selectAll().select(column.as('sort_key')).where('organization_id', '=', q.organizationId);
-  // A literal, not a parameter: the planner must see that the "not deleted" partial indexes apply.
-  query = q.status ? query.where('status', '=', q.status) : query.where('status', '<>', sql.lit('deleted'));
-  if (q.search && q.search.trim()) {
-    const plan = await planSearch(db, q, q.search);
-    if ('ids' in plan) {
-      if (plan.ids.length === 0) return [];
-      query = query.where('id', 'in', plan.ids);
-    } else query = query.where(plan.test);
-  }
-  if (q.roleId !== undefined)
-    query = query.where('id', 'in', (eb) => eb.selectFrom('member_role').select('member_id').where('role_id', '=', q.roleId!));
-  if (q.accountId !== undefined)
-    query = query.where('id', 'in', (eb) => eb.selectFrom('member_account').select('member_id').where('account_id', '=', q.accountId!));
-  if (q.scopeAccountIds && q.scopeAccountIds !== 'all') {
-    const ids = q.scopeAccountIds.length ? q.scopeAccountIds : [-1];
-    query = query.where('id', 'in', (eb) => eb.selectFrom('member_account').select('member_id').where('account_id', 'in', ids));
-  }
-  const sorted = (qq: typeof query, limit: number) =>
-    qq.orderBy(column, q.direction).orderBy('id', q.direction).limit(limit).execute() as Promise<ListedMember[]>;
+async function keysetPage<O>(db: DbOrTx, query: SelectQueryBuilder<Database, 'member', O>, column: RawBuilder<string>, q: MemberListQuery, limit: number): Promise<O[]> {
+  const sorted = (qq: typeof query, n: number) => qq.orderBy(column, q.direction).orderBy('id', q.direction).limit(n).execute();
   // SQLite sorts NULL keys first ascending and last descending; PostgreSQL the opposite. An ORDER BY
   // … NULLS FIRST/LAST that no index has would make PostgreSQL sort the whole tab (351 ms at 100,000
   // members, bench `stores`), so there the NULL keys are a seek of their own, before (ascending) or
   // after (descending) the index-ordered keys: each page stays two index range scans at most.
-  const ordered = async (qq: typeof query): Promise<ListedMember[]> => {
-    if (dialectOf(db) !== 'postgres') return sorted(qq, q.limit);
-    const nullKeys = (limit: number) => qq.where(column, 'is', null).orderBy('id', q.direction).limit(limit).execute() as Promise<ListedMember[]>;
+  const ordered = async (qq: typeof query): Promise<O[]> => {
+    if (dialectOf(db) !== 'postgres') return sorted(qq, limit);
+    const nullKeys = (n: number) => qq.where(column, 'is', null).orderBy('id', q.direction).limit(n).execute();
     if (q.direction === 'asc') {
-      const first = await nullKeys(q.limit);
-      return first.length >= q.limit ? first : [...first, ...(await sorted(qq.where(column, 'is not', null), q.limit - first.length))];
+      const first = await nullKeys(limit);
+      return first.length >= limit ? first : [...first, ...(await sorted(qq.where(column, 'is not', null), limit - first.length))];
     }
-    const rows = await sorted(qq.where(column, 'is not', null), q.limit);
-    return rows.length >= q.limit ? rows : [...rows, ...(await nullKeys(q.limit - rows.length))];
+    const rows = await sorted(qq.where(column, 'is not', null), limit);
+    return rows.length >= limit ? rows : [...rows, ...(await nullKeys(limit - rows.length))];
   };
   if (!q.after) return ordered(query);
   // Keyset seeks into the (…, sort key, id) index: the last page costs what the first does.
@@ -221,22 +132,74 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<Liste
     return q.direction === 'asc'
       ? ordered(query.where((eb) => eb.or([eb(column, 'is not', null), eb.and([eb(column, 'is', null), eb('id', '>', id)])])))
       : ordered(query.where(column, 'is', null).where('id', '<', id));
-  let rows: ListedMember[];
+  let rows: O[];
   if (dialectOf(db) === 'sqlite') {
     // SQLite seeks a row value on its first column only: rows sharing the cursor's key (a batch
     // invited in one go shares invited_at) were walked one by one (121 ms at 1,000,000 members,
     // bench `stores`). Two seeks instead: the cursor's key past its id, then the keys beyond.
     const op = q.direction === 'asc' ? '>' : '<';
-    const same = await sorted(query.where(column, '=', value).where('id', op, id), q.limit);
-    rows = same.length >= q.limit ? same : [...same, ...(await sorted(query.where(column, op, value), q.limit - same.length))];
+    const same = await sorted(query.where(column, '=', value).where('id', op, id), limit);
+    rows = same.length >= limit ? same : [...same, ...(await sorted(query.where(column, op, value), limit - same.length))];
     if (q.direction === 'asc') return rows;
   } else {
     if (q.direction === 'asc') return ordered(query.where(sql<boolean>`(${column}, id) > (${value}, ${id})`));
     rows = await ordered(query.where(sql<boolean>`(${column}, id) < (${value}, ${id})`));
   }
-  if (rows.length >= q.limit) return rows;
-  const nulls = (await query.where(column, 'is', null).orderBy('id', 'desc').limit(q.limit - rows.length).execute()) as ListedMember[];
+  if (rows.length >= limit) return rows;
+  const nulls = await query.where(column, 'is', null).orderBy('id', 'desc').limit(limit - rows.length).execute();
   return [...rows, ...nulls];
+}
+
+/**
+ * A page of the list. With a search, the page never sorts every match of a common fragment:
+ * - rare fragment: SQLite sorts its candidate ids (at most SEARCH_CANDIDATES), looked up by primary
+ *   key (the organization test kept off the sort indexes, which a store without statistics would
+ *   otherwise walk whole, testing each row against the list); PostgreSQL's planner, estimating few
+ *   matches, gathers them through the trigram index and sorts them;
+ * - common fragment: the first SEARCH_WALK rows of the order (an index walk of ids) are tested; when
+ *   they hold a page, that is the page, exactly as a sort of every match would give it; when they
+ *   hold some matches, the walk goes on testing each row until the page is full;
+ * - none there (its matches lie further down the order): SQLite walks the sort index against the set
+ *   of every match (built once); PostgreSQL gathers every match through the trigram index and sorts.
+ */
+export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<ListedMember[]> {
+  const column = q.sort === 'name' ? NAME_KEY : sql.ref<string>(q.sort === 'email' ? 'email_normalized' : q.sort);
+  const filtered = (byId: boolean, fenced?: RawBuilder<boolean>) => {
+    // fenced: the members passing this test, gathered apart (PostgreSQL's OFFSET 0 fence) and then
+    // filtered and sorted, never tested one by one along the sort index.
+    let query = fenced
+      ? (db.selectFrom(db.selectFrom('member').selectAll().where('organization_id', '=', q.organizationId).where(fenced).offset(0).as('member')) as unknown as ReturnType<typeof db.selectFrom<'member'>>)
+      : db.selectFrom('member');
+    query = byId && dialectOf(db) === 'sqlite' ? query.where(sql<boolean>`+organization_id = ${q.organizationId}`) : query.where('organization_id', '=', q.organizationId);
+    // A literal, not a parameter: the planner must see that the "not deleted" partial indexes apply.
+    query = q.status ? query.where('status', '=', q.status) : query.where('status', '<>', sql.lit('deleted'));
+    if (q.roleId !== undefined) query = query.where('id', 'in', (eb) => eb.selectFrom('member_role').select('member_id').where('role_id', '=', q.roleId!));
+    if (q.accountId !== undefined) query = query.where('id', 'in', (eb) => eb.selectFrom('member_account').select('member_id').where('account_id', '=', q.accountId!));
+    if (q.scopeAccountIds && q.scopeAccountIds !== 'all') {
+      const ids = q.scopeAccountIds.length ? q.scopeAccountIds : [-1];
+      query = query.where('id', 'in', (eb) => eb.selectFrom('member_account').select('member_id').where('account_id', 'in', ids));
+    }
+    return query;
+  };
+  const rows = (byId: boolean, fenced?: RawBuilder<boolean>) => filtered(byId, fenced).selectAll().select(column.as('sort_key'));
+  const page = (qq: ReturnType<typeof rows>) => keysetPage(db, qq, column, q, q.limit) as Promise<ListedMember[]>;
+  // PostgreSQL: one array parameter, not thousands of placeholders to parse and plan.
+  const among = (ids: number[]) => (dialectOf(db) === 'postgres' ? sql<boolean>`id = any(${ids})` : sql<boolean>`id in (${sql.join(ids)})`);
+  if (!q.search || !q.search.trim()) return page(rows(false));
+  const plan = await planSearch(db, q, q.search);
+  if ('ids' in plan) return plan.ids.length ? page(rows(true).where(among(plan.ids))) : [];
+  if (!('members' in plan) && !('fenced' in plan)) return page(rows(false).where(plan.test));
+  // The walk: the first SEARCH_WALK rows of the order, ten times as many when none matched there.
+  for (let walk = SEARCH_WALK; walk <= SEARCH_WALK * 10; walk *= 10) {
+    const walked = (await keysetPage(db, filtered(false).select('id'), column, q, walk)).map((r) => r.id);
+    if (walked.length === 0) return [];
+    const found = await page(rows(true).where(among(walked)).where(plan.test));
+    // A page, or the whole tab walked: exactly what a sort of every match would give.
+    if (found.length >= q.limit || walked.length < walk) return found;
+    // Some matched: walk on, testing each row, about limit / density rows.
+    if (found.length > 0) return page(rows(false).where(plan.test));
+  }
+  return 'members' in plan ? page(rows(false).where(plan.members)) : page(rows(false, plan.test));
 }
 
 /** The keyset cursor value of a listed row: its sort key exactly as SQLite computed it. */
@@ -291,22 +254,9 @@ export type MemberFilter = Pick<MemberListQuery, 'organizationId' | 'status' | '
 function matching(db: DbOrTx, q: MemberFilter) {
   let query = db.selectFrom('member').where('organization_id', '=', q.organizationId);
   query = q.status ? query.where('status', '=', q.status) : query.where('status', '<>', 'deleted');
-  if (q.search && q.search.trim()) {
-    // The same meaning as the list's search (planSearch), without its candidate cap: a selection
-    // must hold exactly the members the admin sees listed for this text.
-    const text = q.search.trim().toLowerCase();
-    const digits = /^[\d\s+().-]+$/.test(q.search.trim()) ? q.search.replace(/\D/g, '') : '';
-    if (text.length < FTS_MIN_CHARS) query = query.where(prefixTest(text));
-    else
-      query = byDialect(db, {
-        postgres: () => query.where(substringTest(db, text, digits)),
-        sqlite: () => {
-          const parts = [`{name email_normalized} : ${ftsPhrase(text)}`];
-          if (digits.length >= FTS_MIN_CHARS) parts.push(`phone_digits : ${ftsPhrase(digits)}`);
-          return query.where('id', 'in', sql<number>`(SELECT rowid FROM member_search WHERE member_search MATCH ${parts.join(' OR ')})`);
-        },
-      });
-  }
+  // The same meaning as the list's search, without its candidate cap: a selection must hold exactly
+  // the members the admin sees listed for this text.
+  if (q.search && q.search.trim()) query = query.where(searchCondition(db, q.search));
   if (q.roleId !== undefined) query = query.where('id', 'in', (eb) => eb.selectFrom('member_role').select('member_id').where('role_id', '=', q.roleId!));
   if (q.accountId !== undefined) query = query.where('id', 'in', (eb) => eb.selectFrom('member_account').select('member_id').where('account_id', '=', q.accountId!));
   if (q.scopeAccountIds && q.scopeAccountIds !== 'all') {

@@ -1,0 +1,143 @@
+/*
+ * What a member search means (name, email, phone digits) and how the list narrows to it: one place
+ * for the list's plan (listMembers) and for "select all matching" (countMembersMatching), so the two
+ * cannot drift apart. SQLite: FTS5 trigram table member_search; PostgreSQL: the pg_trgm GIN index.
+ */
+import { sql, type RawBuilder } from 'kysely';
+import type { DbOrTx } from '../database';
+import { byDialect } from '../dialect';
+import { escapeLike } from './audit.repo';
+
+/** The trigram index answers fragments of 3+ characters; shorter ones match a prefix of the email or name. */
+export const FTS_MIN_CHARS = 3;
+
+/**
+ * Matches gathered before a search counts as common. Up to this many, the page is sorted from the
+ * candidates alone (a bounded list of ids).
+ */
+export const SEARCH_CANDIDATES = 2000;
+
+/**
+ * Rows of the sort order a common fragment's page first tests (an index walk of ids, then the rows
+ * among them that match, looked up by id): a fragment matching every fourth member fills its page
+ * there. When some matched, the list walks on testing each row (their density says a page lies about
+ * limit / density rows down); when none did, ten times as far; none there either (the matches
+ * gathered further down the order): the page is found through the set of every match.
+ */
+export const SEARCH_WALK = 200;
+
+/** Above every character: `t <= x < t + HIGH` is "x starts with t" in a byte-order comparison. */
+const HIGH = '\u{10FFFF}';
+
+/** The name sort key: lowercased name, else the email. */
+export const NAME_KEY = sql<string>`coalesce(lower(name), email_normalized)`;
+
+/**
+ * How a search narrows the list:
+ * - `ids`: a bounded candidate list (a rare fragment);
+ * - `test`: a condition on each row (a common one), and how to find a page whose matches lie far
+ *   down the sort order: `members`, membership in the set of every match (built once per query) as a
+ *   filter on the walk of the sort index (SQLite); `fenced`, every match gathered through the trigram
+ *   index apart, then sorted (PostgreSQL, whose index walk reads each row from the table);
+ *   neither: one query that tests each row (a 1–2 character prefix), or on PostgreSQL a fragment its
+ *   planner estimates rare, left to the planner (the trigram index, then a sort of its few matches).
+ */
+export type SearchPlan = { ids: number[] } | { test: RawBuilder<boolean> } | { test: RawBuilder<boolean>; members: RawBuilder<boolean> } | { test: RawBuilder<boolean>; fenced: true };
+
+/** An FTS5 phrase: the text in double quotes, inner quotes doubled. */
+function ftsPhrase(text: string): string {
+  return `"${text.replace(/"/g, '""')}"`;
+}
+
+interface Terms {
+  /** Trimmed, lowercased text. */
+  text: string;
+  /** Phone digits, searched only when the text looks like a phone number ("+1 415 555", "555-01"): "son98765@" must not match every phone containing 98765. */
+  digits: string;
+}
+
+function termsOf(search: string): Terms {
+  const text = search.trim().toLowerCase();
+  const digits = /^[\d\s+().-]+$/.test(search.trim()) ? search.replace(/\D/g, '') : '';
+  return { text, digits };
+}
+
+/** Email or name (the name sort key) starting with a 1–2 character fragment: two index range scans. */
+function prefixTest(text: string): RawBuilder<boolean> {
+  const hi = text + HIGH;
+  return sql<boolean>`((email_normalized >= ${text} AND email_normalized < ${hi}) OR (${NAME_KEY} >= ${text} AND ${NAME_KEY} < ${hi}))`;
+}
+
+/** Substring of name or email (and of the phone digits when the text looks like a phone number), tested on the row. */
+function substringTest(db: DbOrTx, { text, digits }: Terms): RawBuilder<boolean> {
+  const like = `%${escapeLike(text)}%`;
+  const op = byDialect(db, { sqlite: () => sql`like`, postgres: () => sql`ilike` });
+  const parts = [sql`name ${op} ${like} escape '\\'`, sql`email_normalized ${op} ${like} escape '\\'`];
+  if (digits.length >= FTS_MIN_CHARS) parts.push(sql`phone_digits like ${`%${digits}%`}`);
+  return sql<boolean>`(${sql.join(parts, sql` OR `)})`;
+}
+
+/** The FTS5 query of a 3+ character fragment. */
+function ftsMatch({ text, digits }: Terms): string {
+  const parts = [`{name email_normalized} : ${ftsPhrase(text)}`];
+  if (digits.length >= FTS_MIN_CHARS) parts.push(`phone_digits : ${ftsPhrase(digits)}`);
+  return parts.join(' OR ');
+}
+
+/**
+ * The condition "matches this search", exactly (no candidate cap): what "select all N matching"
+ * selects and counts, the same members the list shows for this text.
+ */
+export function searchCondition(db: DbOrTx, search: string): RawBuilder<boolean> {
+  const terms = termsOf(search);
+  if (terms.text.length < FTS_MIN_CHARS) return prefixTest(terms.text);
+  return byDialect(db, {
+    postgres: () => substringTest(db, terms),
+    sqlite: () => sql<boolean>`id IN (SELECT rowid FROM member_search WHERE member_search MATCH ${ftsMatch(terms)})`,
+  });
+}
+
+/**
+ * The list's plan for a search: a bounded candidate list of ids when the fragment is rare, else a
+ * test on each row (the list then walks its sort index and stops at the page's last row).
+ * `scope` narrows the 1–2 character candidates to the organization and tab.
+ */
+export async function planSearch(db: DbOrTx, scope: { organizationId: number; status?: string }, search: string): Promise<SearchPlan> {
+  const terms = termsOf(search);
+  const { text } = terms;
+  const cap = SEARCH_CANDIDATES + 1;
+  if (text.length < FTS_MIN_CHARS) {
+    const ranges = [
+      sql<boolean>`email_normalized >= ${text} AND email_normalized < ${text + HIGH}`,
+      sql<boolean>`${NAME_KEY} >= ${text} AND ${NAME_KEY} < ${text + HIGH}`,
+    ];
+    const ids = new Set<number>();
+    for (const range of ranges) {
+      let c = db.selectFrom('member').select('id').where('organization_id', '=', scope.organizationId).where(range);
+      c = scope.status ? c.where('status', '=', scope.status as never) : c.where('status', '<>', sql.lit('deleted'));
+      for (const r of await c.limit(cap).execute()) ids.add(r.id);
+    }
+    return ids.size < cap ? { ids: [...ids] } : { test: prefixTest(text) };
+  }
+  return byDialect<Promise<SearchPlan>>(db, {
+    // PostgreSQL: ILIKE over the searched columns, answered by the pg_trgm GIN index.
+    postgres: async () => {
+      // The planner's estimate of the matches (pg_trgm's statistics; planning only, nothing read):
+      // a rare fragment is left to the planner (the trigram index, then a sort of its few matches);
+      // gathering its ids first would read up to SEARCH_CANDIDATES rows from the table.
+      const test = substringTest(db, terms);
+      const plan = await sql<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>`EXPLAIN (FORMAT JSON) SELECT id FROM member WHERE organization_id = ${scope.organizationId} AND ${test}`.execute(db);
+      const estimate = plan.rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? 0;
+      return estimate <= SEARCH_CANDIDATES ? { test } : { test, fenced: true };
+    },
+    sqlite: async () => {
+      // Trigram FTS: case-insensitive substring match over name and email, and over phone digits.
+      const match = ftsMatch(terms);
+      const found = await sql<{ id: number }>`SELECT rowid AS id FROM member_search WHERE member_search MATCH ${match} LIMIT ${cap}`.execute(db);
+      if (found.rows.length < cap) return { ids: found.rows.map((r) => Number(r.id)) };
+      // "+id": the match set is a filter on the walk of the sort index (built once, with a Bloom
+      // filter), never the driver of a lookup per match followed by a sort of every match.
+      return { test: substringTest(db, terms), members: sql<boolean>`+id IN (SELECT rowid FROM member_search WHERE member_search MATCH ${match})` };
+    },
+  });
+}
