@@ -60,7 +60,8 @@ interface VirtualTableProps<T> {
   offset?: number;
   hasPrevious?: boolean;
   loadingPrevious?: boolean;
-  onLoadPrevious?(): void;
+  /** The first row in view (`firstIndex`) is before or near the first loaded one: load what leads to it. */
+  onLoadPrevious?(firstIndex: number): void;
   /** Enter on a focused row. */
   onOpenRow?(row: T): void;
   /** Rows in view changed: for "1–13 of 1,004". */
@@ -120,7 +121,7 @@ export function VirtualTable<T>({ table, data, headerKey, label, rowHeight, tota
     if (hasMore && !loadingMore && lastIndex >= count - 20) onLoadMore();
   }, [hasMore, loadingMore, lastIndex, count, onLoadMore]);
   useEffect(() => {
-    if (hasPrevious && !loadingPrevious && offset > 0 && firstIndex < offset + 20) onLoadPrevious?.();
+    if (hasPrevious && !loadingPrevious && offset > 0 && firstIndex < offset + 20) onLoadPrevious?.(firstIndex);
   }, [hasPrevious, loadingPrevious, firstIndex, offset, onLoadPrevious]);
   const range = virtualizer.range;
   const first = range?.startIndex ?? 0;
