@@ -4,7 +4,7 @@ import { memo, useCallback, useLayoutEffect, useRef, useState, type CSSPropertie
 import type { MemberRow } from '../api-types';
 import { DeliveryBadge } from './DeliveryBadge';
 import { ACTION_LABELS, DESTRUCTIVE, STATUS_COLORS, STATUS_LABELS, formatCount, formatDate, formatDay, formatDayMonth, formatPhone } from './labels';
-import { VirtualTable, cellStyle, rowStyle, type RowSlot } from './VirtualTable';
+import { VirtualTable, cellWidth, rowStyle, type RowSlot } from './VirtualTable';
 
 /** Compact rows: one line each, so a 1280×800 screen shows a dozen and more. */
 export const MEMBER_ROW_HEIGHT = 36;
@@ -219,13 +219,13 @@ const MemberRowView = memo(function MemberRowView({ row, index, start, height, t
       data-status={m.status}
       data-member-id={m.id}
       data-selected={selected || undefined}
-      className="virtual-row"
+      className="virtual-row clickable-row"
       tabIndex={tabIndex}
       onClick={() => onOpen(m.id)}
-      style={{ ...rowStyle(start, height), cursor: 'pointer' }}
+      style={rowStyle(start, height)}
     >
       {row.getVisibleCells().map((cell) => (
-        <td key={cell.id} role="cell" style={{ ...cellStyle(cell.column), paddingBlock: 0, paddingInline: 'var(--table-horizontal-spacing, var(--mantine-spacing-xs))' }} onClick={cell.column.columnDef.meta?.ownClicks ? stop : undefined}>
+        <td key={cell.id} role="cell" className="virtual-cell" style={cellWidth(cell.column)} onClick={cell.column.columnDef.meta?.ownClicks ? stop : undefined}>
           {flexRender(cell.column.columnDef.cell, cell.getContext())}
         </td>
       ))}
