@@ -29,11 +29,17 @@ export type ListQuery = Omit<MembersListInput, 'cursor' | 'limit'>;
 export function useMemberWindow(query: ListQuery, view: string) {
   const trpc = useTRPC();
   const client = useTRPCClient();
-  // Where each page seen in this view starts (page index → cursor): the way back to a dropped page.
-  const starts = useRef<{ view: string; cursors: (Cursor | null)[] }>({ view, cursors: [null] });
+  // Where each page seen in a view starts (page index → cursor): the way back to a dropped page. The
+  // last few views are kept (an answer for the previous search may still arrive).
+  const starts = useRef(new Map<string, (Cursor | null)[]>());
   const cursorsOf = useCallback((v: string) => {
-    if (starts.current.view !== v) starts.current = { view: v, cursors: [null] };
-    return starts.current.cursors;
+    const all = starts.current;
+    let cursors = all.get(v);
+    if (!cursors) {
+      if (all.size >= 4) all.delete(all.keys().next().value!);
+      all.set(v, (cursors = [null]));
+    }
+    return cursors;
   }, []);
   // The page the window started at (0 until the admin jumps back far into dropped pages).
   // Each jump is a new query (numbered: a jump back to the first page is one too).
