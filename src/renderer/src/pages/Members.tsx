@@ -2,7 +2,7 @@ import { Alert, Button, Group, Stack, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useDeferredValue, useMemo, useState } from 'react';
-import { useSearchParams } from 'react-router';
+import { useNavigate, useSearchParams } from 'react-router';
 import { LISTED_STATUSES, type MemberStatus } from '../../../shared/statuses';
 import type { MemberSort } from '../api-types';
 import { BulkBar, RoleChangeModal, useBulkRunner, type Selection } from '../components/BulkActions';
@@ -23,7 +23,7 @@ type RowAction = 'resend' | 'reinvite' | 'cancel' | 'deactivate' | 'reactivate' 
  * reload keeps it, Back and Forward walk it, and it can be bookmarked or shared.
  */
 function useMembersAddress() {
-  const [params, setParams] = useSearchParams();
+  const [params] = useSearchParams();
   const statusParam = params.get('status');
   const status: MemberStatus | 'all' = (LISTED_STATUSES as readonly string[]).includes(statusParam ?? '') ? (statusParam as MemberStatus) : 'all';
   const sortParam = params.get('sort');
@@ -37,20 +37,20 @@ function useMembersAddress() {
     sort,
     memberId: Number.isInteger(memberParam) && memberParam > 0 ? memberParam : null,
   };
+  const navigate = useNavigate();
   const update = useCallback(
-    (patch: Patch, replace = false) =>
-      setParams(
-        (prev) => {
-          const next = new URLSearchParams(prev);
-          for (const [key, value] of Object.entries(patch)) {
-            if (value === null || value === '') next.delete(key);
-            else next.set(key, value);
-          }
-          return next;
-        },
-        { replace },
-      ),
-    [setParams],
+    (patch: Patch, replace = false) => {
+      // From the address as it is now, not as last rendered: a navigation still rendering (a tab just
+      // clicked, while keystrokes render first) must not be undone by the search following it into the address.
+      const hash = window.location.hash;
+      const next = new URLSearchParams(hash.includes('?') ? hash.slice(hash.indexOf('?')) : '');
+      for (const [key, value] of Object.entries(patch)) {
+        if (value === null || value === '') next.delete(key);
+        else next.set(key, value);
+      }
+      void navigate({ search: `?${next.toString()}` }, { replace });
+    },
+    [navigate],
   );
   return { view, update };
 }
