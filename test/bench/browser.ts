@@ -9,6 +9,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
+import { MIGRATIONS } from '../../src/main/db/migrations';
 
 const SIZES = (process.env.BENCH_BROWSER_SIZES ?? '1000,100000,1000000').split(',').map(Number);
 const OWNER = { organizationName: 'Bench Org', email: 'owner@bench.test', password: 'correct horse battery staple' };
@@ -67,7 +68,7 @@ interface TraceEvent {
   pid: number;
 }
 
-async function startTrace(page: Page): Promise<(file: string) => Promise<void>> {
+async function startTrace(page: Page, what = 'scrolling'): Promise<(file: string) => Promise<void>> {
   const cdp = await page.context().newCDPSession(page);
   const events: TraceEvent[] = [];
   cdp.on('Tracing.dataCollected', (e) => events.push(...(e.value as unknown as TraceEvent[])));
@@ -88,20 +89,20 @@ async function startTrace(page: Page): Promise<(file: string) => Promise<void>> 
       const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
       self.set(key, (self.get(key) ?? 0) + (dt.get(node.id) ?? 0));
     }
-    console.log(`self time while scrolling: ${[...self].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join('; ')}`);
+    console.log(`self time while ${what}: ${[...self].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join('; ')}`);
     const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
     await cdp.send('Tracing.end');
     await done;
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, JSON.stringify({ traceEvents: events }));
     // Inside each task over 50 ms on the page's main thread: time by kind (script, style, layout, paint, GC).
-    const long = events.filter((e) => e.name === 'RunTask' && e.ph === 'X' && (e.dur ?? 0) > 50_000);
+    const long = events.filter((e) => e.name === 'RunTask' && e.ph === 'X' && (e.dur ?? 0) > (what === 'searching' ? 10_000 : 50_000));
     const kinds = ['FunctionCall', 'EvaluateScript', 'TimerFire', 'FireAnimationFrame', 'EventDispatch', 'UpdateLayoutTree', 'Layout', 'Paint', 'PrePaint', 'Layerize', 'MinorGC', 'MajorGC', 'V8.GC_SCAVENGER', 'V8.GC_MARK_COMPACTOR'];
     const inside = (t: TraceEvent, e: TraceEvent) => e.pid === t.pid && e.tid === t.tid && e.ts >= t.ts && e.ts < t.ts + (t.dur ?? 0);
     const byKind = new Map<string, number>();
     for (const t of long) for (const e of events) if (e.ph === 'X' && kinds.includes(e.name) && inside(t, e)) byKind.set(e.name, (byKind.get(e.name) ?? 0) + (e.dur ?? 0) / 1000);
     const worst = long.map((t) => (t.dur ?? 0) / 1000).sort((a, b) => b - a).slice(0, 5);
-    console.log(`trace ${file}: ${long.length} tasks > 50 ms (worst ${worst.map((d) => d.toFixed(0)).join(', ')} ms); inside them: ${[...byKind].map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join(', ')}`);
+    console.log(`trace ${file}: ${long.length} tasks > ${what === "searching" ? 10 : 50} ms (worst ${worst.map((d) => d.toFixed(0)).join(', ')} ms); inside them: ${[...byKind].map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join(', ')}`);
   };
 }
 
@@ -112,6 +113,8 @@ interface Figures {
   /** Rows reached when scrolling to the end (the last row is n). */
   lastRowReached: number;
   searchMs: number;
+  /** The same in the page: keydown event → the frame with the rows. */
+  searchInPageMs: number;
   tickMs: number;
   selectAllMatchingMs: number;
   domNodes: number;
@@ -198,14 +201,39 @@ async function measure(page: Page, baseURL: string, n: number): Promise<Figures>
   await box.click();
   await box.pressSequentially('person4');
   await page.waitForFunction(() => (document.querySelector('tr[data-index="0"]')?.getAttribute('aria-label') ?? '').startsWith('person4'), undefined, { polling: 'raf' });
+  const searchTrace = TRACE_DIR ? await startTrace(page, 'searching') : null;
   const calls: string[] = [];
+  let t1 = Date.now();
   const onRequest = (r: import('@playwright/test').Request) => r.url().includes('/trpc/') && calls.push(`${Date.now() - t1} ms → ${r.url().split('/trpc/')[1]!.split('?')[0]}`);
   const onDone = (r: import('@playwright/test').Request) => r.url().includes('/trpc/') && calls.push(`${Date.now() - t1} ms ← ${r.url().split('/trpc/')[1]!.split('?')[0]}`);
   if (TRACE_DIR) page.on('request', onRequest).on('requestfinished', onDone);
-  const t1 = Date.now();
+  // Timed in the page too: from the keydown event (when the key reached the page) to the frame that
+  // shows the new rows, with the list call's start and end (resource timing) in between. The figure
+  // outside the page adds Playwright's own round trips (a key press, a poll), which the load of a
+  // shared machine stretches.
+  await box.evaluate((el) => {
+    const w = window as unknown as { __search: { key?: number; rows?: number } };
+    w.__search = {};
+    performance.clearResourceTimings();
+    el.addEventListener('keydown', (e) => (w.__search.key = e.timeStamp), { once: true });
+    void (async () => {
+      while (!(document.querySelector('tr[data-index="0"]')?.getAttribute('aria-label') ?? '').startsWith('person42')) await new Promise((r) => requestAnimationFrame(r));
+      w.__search.rows = performance.now();
+    })();
+  });
+  t1 = Date.now();
   await box.press('2');
   await page.waitForFunction(() => (document.querySelector('tr[data-index="0"]')?.getAttribute('aria-label') ?? '').startsWith('person42'), undefined, { polling: 'raf' });
   const searchMs = Date.now() - t1;
+  await page.waitForFunction(() => (window as unknown as { __search: { rows?: number } }).__search.rows !== undefined);
+  const inPage = await page.evaluate(() => {
+    const { key, rows } = (window as unknown as { __search: { key: number; rows: number } }).__search;
+    const call = performance.getEntriesByType('resource').find((e) => e.name.includes('members.list') && e.name.includes('person42')) as PerformanceResourceTiming | undefined;
+    return { total: rows - key, asked: call ? call.startTime - key : NaN, answered: call ? call.responseEnd - key : NaN };
+  });
+  const searchInPageMs = inPage.total;
+  console.log(`${n.toLocaleString('en-US')} members, search in the page: keydown → list asked ${inPage.asked.toFixed(0)} ms → answered ${inPage.answered.toFixed(0)} ms → rows on screen ${inPage.total.toFixed(0)} ms`);
+  if (searchTrace) await searchTrace(join(TRACE_DIR!, `search-${n}.json`));
   if (TRACE_DIR) {
     page.off('request', onRequest).off('requestfinished', onDone);
     console.log(`search ${searchMs} ms: ${calls.join('; ')}`);
@@ -234,7 +262,7 @@ async function measure(page: Page, baseURL: string, n: number): Promise<Figures>
   await bar.getByText(`${n.toLocaleString('en-US')} selected`).waitFor();
   const selectAllMatchingMs = Date.now() - t2;
 
-  return { firstRowsMs, worstLongTaskScrollMs, worstLongTaskLastMs, lastRowReached: lastRowReached + 1, searchMs, tickMs, selectAllMatchingMs, domNodes, heapMb };
+  return { firstRowsMs, worstLongTaskScrollMs, worstLongTaskLastMs, lastRowReached: lastRowReached + 1, searchMs, searchInPageMs, tickMs, selectAllMatchingMs, domNodes, heapMb };
 }
 
 /** The schema's version for the cache: the migrations' text and this file's seeding. */
@@ -256,6 +284,18 @@ export async function seededStore(dataDir: string, n: number): Promise<void> {
     console.log(`${n.toLocaleString('en-US')} members: store from ${cached}`);
     return;
   }
+  // A store of an older schema (every migration it applied is one of ours): web mode brings the copy up
+  // to date when it opens it, as it does a user's store. Seeding 1,000,000 takes ~30 minutes here.
+  const older = existsSync(CACHE) ? readdirSync(CACHE).filter((d) => d.endsWith(`-${n}`) && existsSync(join(CACHE, d, 'roster.sqlite'))) : [];
+  for (const d of older) {
+    const probe = new Database(join(CACHE, d, 'roster.sqlite'), { readonly: true, fileMustExist: true });
+    const applied = (probe.prepare('SELECT name FROM kysely_migration').all() as { name: string }[]).map((r) => r.name);
+    probe.close();
+    if (!applied.every((m) => m in MIGRATIONS)) continue;
+    cpSync(join(CACHE, d), dataDir, { recursive: true });
+    console.log(`${n.toLocaleString('en-US')} members: store from ${join(CACHE, d)} (an older schema, migrated on open)`);
+    return;
+  }
   const server = await startWebMode(dataDir);
   try {
     const reg = await fetch(`${server.baseURL}/trpc/auth.register`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-roster-client': 'web' }, body: JSON.stringify(OWNER) });
@@ -267,9 +307,8 @@ export async function seededStore(dataDir: string, n: number): Promise<void> {
   const s0 = Date.now();
   seed(dataDir, n - 1);
   console.log(`seeded ${n.toLocaleString('en-US')} members in ${((Date.now() - s0) / 1000).toFixed(1)} s`);
-  // Other sizes of an older schema are of no use any more.
+  // Stores of other keys are left alone: the stores section and other branches may still use them.
   mkdirSync(CACHE, { recursive: true });
-  for (const old of readdirSync(CACHE)) if (!old.startsWith(schemaKey())) rmSync(join(CACHE, old), { recursive: true, force: true });
   const partial = `${cached}.partial`;
   rmSync(partial, { recursive: true, force: true });
   cpSync(dataDir, partial, { recursive: true });
@@ -307,7 +346,8 @@ export async function benchBrowser(): Promise<void> {
     ['worstLongTaskScrollMs', 'worst long task scrolling to row 1,000 (ms)', '≤ 50'],
     ['worstLongTaskLastMs', 'worst long task scrolling on to the last row (ms)', '≤ 50'],
     ['lastRowReached', `row reached scrolling to the end (in ${LAST_ROW_BUDGET_MS / 1000} s)`, 'the last'],
-    ['searchMs', 'search keystroke → rows (ms, 40 ms pause incl.)', '≤ 150'],
+    ['searchMs', 'search keystroke → rows (ms, Playwright press → poll)', '≤ 150'],
+    ['searchInPageMs', 'search keydown → frame with the rows (ms, in the page)', '≤ 150'],
     ['tickMs', 'checkbox tick (ms)', '≤ 50'],
     ['selectAllMatchingMs', 'select all matching (ms)', ''],
     ['domNodes', 'DOM nodes after scrolling', 'flat'],

@@ -4,7 +4,7 @@ import { memo, useCallback, useLayoutEffect, useRef, useState, type CSSPropertie
 import type { MemberRow } from '../api-types';
 import { DeliveryBadge } from './DeliveryBadge';
 import { ACTION_LABELS, DESTRUCTIVE, STATUS_COLORS, STATUS_LABELS, formatCount, formatDate, formatDay, formatDayMonth, formatPhone } from './labels';
-import { VirtualTable, cellStyle, rowStyle, type RowSlot } from './VirtualTable';
+import { VirtualTable, cellWidth, rowStyle, type RowSlot } from './VirtualTable';
 
 /** Compact rows: one line each, so a 1280×800 screen shows a dozen and more. */
 export const MEMBER_ROW_HEIGHT = 36;
@@ -219,13 +219,13 @@ const MemberRowView = memo(function MemberRowView({ row, index, start, height, t
       data-status={m.status}
       data-member-id={m.id}
       data-selected={selected || undefined}
-      className="virtual-row"
+      className="virtual-row clickable-row"
       tabIndex={tabIndex}
       onClick={() => onOpen(m.id)}
-      style={{ ...rowStyle(start, height), cursor: 'pointer' }}
+      style={rowStyle(start, height)}
     >
       {row.getVisibleCells().map((cell) => (
-        <td key={cell.id} role="cell" style={{ ...cellStyle(cell.column), paddingBlock: 0, paddingInline: 'var(--table-horizontal-spacing, var(--mantine-spacing-xs))' }} onClick={cell.column.columnDef.meta?.ownClicks ? stop : undefined}>
+        <td key={cell.id} role="cell" className="virtual-cell" style={cellWidth(cell.column)} onClick={cell.column.columnDef.meta?.ownClicks ? stop : undefined}>
           {flexRender(cell.column.columnDef.cell, cell.getContext())}
         </td>
       ))}
@@ -247,6 +247,13 @@ interface MembersTableProps {
   hasMore: boolean;
   loadingMore: boolean;
   onLoadMore(): void;
+  /** Rows before the first loaded one (pages dropped while scrolling on), fetched again on the way back. */
+  offset: number;
+  hasPrevious: boolean;
+  loadingPrevious: boolean;
+  onLoadPrevious(firstIndex: number): void;
+  /** Any call for the list in flight: pages are asked one at a time (a next page would cancel a previous one). */
+  fetching: boolean;
   selected: ReadonlySet<number>;
   /** Every member matching the view is selected (on the server), loaded or not. */
   allMatching: boolean;
@@ -260,7 +267,7 @@ interface MembersTableProps {
 }
 
 /** The members as a virtual table: only the rows in view are in the page, whatever the total. */
-export const MembersTable = memo(function MembersTable({ rows, total, loading, refreshing, hasMore, loadingMore, onLoadMore, selected, allMatching, onToggle, onToggleAll, onOpen, onRun, empty, viewKey }: MembersTableProps) {
+export const MembersTable = memo(function MembersTable({ rows, total, loading, refreshing, hasMore, loadingMore, onLoadMore, offset, hasPrevious, loadingPrevious, onLoadPrevious, fetching, selected, allMatching, onToggle, onToggleAll, onOpen, onRun, empty, viewKey }: MembersTableProps) {
   const allChecked = allMatching || (rows.length > 0 && selected.size >= rows.length && rows.every((r) => selected.has(r.id)));
   // The table instance is stable and its meta is read when a cell acts, so rows may be memoised.
   // No rows in the table itself: VirtualTable makes TanStack rows only for the members in view, so a
@@ -288,8 +295,8 @@ export const MembersTable = memo(function MembersTable({ rows, total, loading, r
   return (
     <Stack gap={4} style={{ flex: 1, minHeight: 0 }}>
       <Group justify="space-between" gap="xs" px={2} mt={-4}>
-        <RangeText register={registerRange} loaded={rows.length} total={total} hasMore={hasMore} />
-        {(refreshing || loadingMore) && <Text size="xs" c="dimmed" role="status">Loading…</Text>}
+        <RangeText register={registerRange} loaded={offset + rows.length} total={total} hasMore={hasMore} />
+        {(refreshing || loadingMore || loadingPrevious) && <Text size="xs" c="dimmed" role="status">Loading…</Text>}
       </Group>
       <div style={{ flex: 1, minHeight: 0, border: '1px solid var(--mantine-color-default-border)', borderRadius: 'var(--mantine-radius-md)', display: 'flex', flexDirection: 'column' }}>
         <VirtualTable
@@ -298,10 +305,14 @@ export const MembersTable = memo(function MembersTable({ rows, total, loading, r
           headerKey={`${allChecked} ${allMatching || selected.size > 0}`}
           label="Members"
           rowHeight={MEMBER_ROW_HEIGHT}
-          totalRows={total ?? (hasMore ? undefined : rows.length)}
+          totalRows={total ?? (hasMore ? undefined : offset + rows.length)}
           hasMore={hasMore}
-          loadingMore={loadingMore}
+          loadingMore={loadingMore || fetching}
           onLoadMore={onLoadMore}
+          offset={offset}
+          hasPrevious={hasPrevious}
+          loadingPrevious={loadingPrevious || fetching}
+          onLoadPrevious={onLoadPrevious}
           onOpenRow={openMember}
           onRangeChange={onRangeChange}
           renderRow={renderRow}

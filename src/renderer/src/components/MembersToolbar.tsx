@@ -39,11 +39,15 @@ interface ToolbarProps {
   accounts: { id: number; parentId: number | null; path: string }[] | undefined;
   canInvite: boolean;
   update(patch: Patch, replace?: boolean): void;
+  /** Each keystroke in the search field (the list asks at once). */
+  onType(text: string): void;
+  /** The search typed, once typing pauses: into the address. */
+  onCommit(text: string, replace: boolean): void;
   onInvite(): void;
 }
 
 /** Title, tabs and filters: memoised, so a tick, a page arriving or a scroll does not render them again. */
-export const MembersToolbar = memo(function MembersToolbar({ status, counts, total, membersIn, q, roleId, accountId, sort, roles, accounts, canInvite, update, onInvite }: ToolbarProps) {
+export const MembersToolbar = memo(function MembersToolbar({ status, counts, total, membersIn, q, roleId, accountId, sort, roles, accounts, canInvite, update, onType, onCommit, onInvite }: ToolbarProps) {
   const setTab = (v: string | null) => update({ status: !v || v === 'all' ? null : v, member: null });
   const roleOptions = useMemo(() => (roles ?? []).map((r) => ({ value: String(r.id), label: r.name })), [roles]);
   const accountOptions = useMemo(() => (accounts ?? []).filter((a) => a.parentId !== null).map((a) => ({ value: String(a.id), label: a.path })), [accounts]);
@@ -73,7 +77,7 @@ export const MembersToolbar = memo(function MembersToolbar({ status, counts, tot
       </Tabs>
 
       <Group gap="sm" align="flex-end" wrap="wrap">
-        <SearchBox value={q} onCommit={(v) => update({ q: v || null }, q !== '')} />
+        <SearchBox value={q} onType={onType} onCommit={(v) => onCommit(v, q !== '')} />
         <Select size="xs" label="Role" placeholder="Any role" clearable data={roleOptions} value={roleId} onChange={(v) => update({ role: v })} w={170} />
         <Select size="xs" label="Sub-account" placeholder="Any account" clearable data={accountOptions} value={accountId} onChange={(v) => update({ account: v })} w={190} />
         <Select size="xs" label="Sort by" allowDeselect={false} data={SORTS} value={sort} onChange={(v) => v && update({ sort: v === 'invited_at' ? null : v })} w={160} />
@@ -84,10 +88,11 @@ export const MembersToolbar = memo(function MembersToolbar({ status, counts, tot
 });
 
 /**
- * The search field keeps its own text: a keystroke re-renders this field only. The address (and
- * so the query) follows after a short pause; the previous rows stay while the new ones load.
+ * The search field keeps its own text: a keystroke re-renders this field and tells the page, whose
+ * list asks at once (the previous rows stay while the new ones load). The address follows after a
+ * pause: a navigation re-renders the whole console, which a keystroke should not wait for.
  */
-const SearchBox = memo(function SearchBox({ value, onCommit }: { value: string; onCommit(value: string): void }) {
+const SearchBox = memo(function SearchBox({ value, onType, onCommit }: { value: string; onType(value: string): void; onCommit(value: string): void }) {
   const [text, setText] = useState(value);
   const [seen, setSeen] = useState(value);
   const [committed, setCommitted] = useState(value);
@@ -105,14 +110,26 @@ const SearchBox = memo(function SearchBox({ value, onCommit }: { value: string; 
     const timer = setTimeout(() => {
       setCommitted(text);
       latestCommit.current(text);
-    }, SEARCH_DEBOUNCE_MS);
+    }, ADDRESS_PAUSE_MS);
     return () => clearTimeout(timer);
   }, [text, committed, latestCommit]);
-  return <TextInput size="xs" label="Search" placeholder="Name, email or phone" value={text} onChange={(e) => setText(e.currentTarget.value)} w={260} />;
+  return (
+    <TextInput
+      size="xs"
+      label="Search"
+      placeholder="Name, email or phone"
+      value={text}
+      onChange={(e) => {
+        setText(e.currentTarget.value);
+        onType(e.currentTarget.value);
+      }}
+      w={260}
+    />
+  );
 });
 
-/** Long enough to skip the keystrokes of a word typed at once, short enough to feel immediate. */
-const SEARCH_DEBOUNCE_MS = 40;
+/** The address (not the list) waits for typing to pause this long. */
+const ADDRESS_PAUSE_MS = 400;
 
 function CountBadge({ n }: { n: number }) {
   return <Badge size="xs" variant="light" color="gray" ml={4} component="span">{formatCount(n)}</Badge>;

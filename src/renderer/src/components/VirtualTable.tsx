@@ -21,6 +21,21 @@ export function cellStyle<T>(column: Column<T, unknown>): CSSProperties {
     : { flex: `0 0 ${size}px`, width: size, display: 'flex', alignItems: 'center', overflow: 'hidden' };
 }
 
+/**
+ * A body cell's width, made once per column: the rest of its look is the `virtual-cell` class, so a
+ * row mounted while scrolling sets two inline style properties per cell instead of seven.
+ */
+const widths = new WeakMap<object, CSSProperties>();
+export function cellWidth<T>(column: Column<T, unknown>): CSSProperties {
+  let style = widths.get(column.columnDef);
+  if (!style) {
+    const size = column.getSize();
+    style = column.columnDef.meta?.grow ? { flex: `1 0 ${size}px`, minWidth: size } : { flex: `0 0 ${size}px`, width: size };
+    widths.set(column.columnDef, style);
+  }
+  return style;
+}
+
 /** A row not loaded yet (a page dropped while scrolling on, fetched again as it comes into view). */
 const PLACEHOLDER: CSSProperties = { height: 12, width: '40%', borderRadius: 4, background: 'var(--mantine-color-default-hover)' };
 
@@ -34,9 +49,9 @@ export interface RowSlot<T> {
   tabIndex: 0 | -1;
 }
 
-/** The row's place in the scrolled body: rows are laid out by the virtualizer, not by the table. */
+/** The row's place in the scrolled body: rows are laid out by the virtualizer, not by the table (the rest is the `virtual-row` class). */
 export function rowStyle(start: number, height: number): CSSProperties {
-  return { display: 'flex', position: 'absolute', top: 0, left: 0, width: '100%', height, transform: `translateY(${start}px)` };
+  return { height, transform: `translateY(${start}px)` };
 }
 
 interface VirtualTableProps<T> {
@@ -60,7 +75,8 @@ interface VirtualTableProps<T> {
   offset?: number;
   hasPrevious?: boolean;
   loadingPrevious?: boolean;
-  onLoadPrevious?(): void;
+  /** The first row in view (`firstIndex`) is before or near the first loaded one: load what leads to it. */
+  onLoadPrevious?(firstIndex: number): void;
   /** Enter on a focused row. */
   onOpenRow?(row: T): void;
   /** Rows in view changed: for "1–13 of 1,004". */
@@ -120,7 +136,7 @@ export function VirtualTable<T>({ table, data, headerKey, label, rowHeight, tota
     if (hasMore && !loadingMore && lastIndex >= count - 20) onLoadMore();
   }, [hasMore, loadingMore, lastIndex, count, onLoadMore]);
   useEffect(() => {
-    if (hasPrevious && !loadingPrevious && offset > 0 && firstIndex < offset + 20) onLoadPrevious?.();
+    if (hasPrevious && !loadingPrevious && offset > 0 && firstIndex < offset + 20) onLoadPrevious?.(firstIndex);
   }, [hasPrevious, loadingPrevious, firstIndex, offset, onLoadPrevious]);
   const range = virtualizer.range;
   const first = range?.startIndex ?? 0;

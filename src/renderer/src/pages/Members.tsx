@@ -1,8 +1,8 @@
 import { Alert, Button, Group, Stack, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useDeferredValue, useMemo, useState } from 'react';
-import { useSearchParams } from 'react-router';
+import { useNavigate, useSearchParams } from 'react-router';
 import { LISTED_STATUSES, type MemberStatus } from '../../../shared/statuses';
 import type { MemberSort } from '../api-types';
 import { BulkBar, RoleChangeModal, useBulkRunner, type Selection } from '../components/BulkActions';
@@ -10,6 +10,7 @@ import { ConfirmModal } from '../components/ConfirmModal';
 import { InviteModal } from '../components/InviteModal';
 import { MemberPanel } from '../components/MemberPanel';
 import { MembersTable } from '../components/MembersTable';
+import { useMemberWindow } from '../components/member-pages';
 import { ACTION_LABELS, DESTRUCTIVE, STATUS_LABELS, formatCount } from '../components/labels';
 import { MembersToolbar, SORTS, useLatest, type Patch } from '../components/MembersToolbar';
 import { useMe } from '../me';
@@ -17,14 +18,12 @@ import { errorMessage, useTRPC } from '../trpc';
 
 type RowAction = 'resend' | 'reinvite' | 'cancel' | 'deactivate' | 'reactivate' | 'delete' | 'passwordReset';
 
-const PAGE_SIZE = 50;
-
 /**
  * The members screen's state lives in its address (`#/members?status=pending&q=dan&member=12`):
  * reload keeps it, Back and Forward walk it, and it can be bookmarked or shared.
  */
 function useMembersAddress() {
-  const [params, setParams] = useSearchParams();
+  const [params] = useSearchParams();
   const statusParam = params.get('status');
   const status: MemberStatus | 'all' = (LISTED_STATUSES as readonly string[]).includes(statusParam ?? '') ? (statusParam as MemberStatus) : 'all';
   const sortParam = params.get('sort');
@@ -38,22 +37,49 @@ function useMembersAddress() {
     sort,
     memberId: Number.isInteger(memberParam) && memberParam > 0 ? memberParam : null,
   };
+  const navigate = useNavigate();
   const update = useCallback(
-    (patch: Patch, replace = false) =>
-      setParams(
-        (prev) => {
-          const next = new URLSearchParams(prev);
-          for (const [key, value] of Object.entries(patch)) {
-            if (value === null || value === '') next.delete(key);
-            else next.set(key, value);
-          }
-          return next;
-        },
-        { replace },
-      ),
-    [setParams],
+    (patch: Patch, replace = false) => {
+      // From the address as it is now, not as last rendered: a navigation still rendering (a tab just
+      // clicked, while keystrokes render first) must not be undone by the search following it into the address.
+      const hash = window.location.hash;
+      const next = new URLSearchParams(hash.includes('?') ? hash.slice(hash.indexOf('?')) : '');
+      for (const [key, value] of Object.entries(patch)) {
+        if (value === null || value === '') next.delete(key);
+        else next.set(key, value);
+      }
+      void navigate({ search: `?${next.toString()}` }, { replace });
+    },
+    [navigate],
   );
   return { view, update };
+}
+
+/**
+ * The search as typed: the list asks for it at each keystroke (the call a newer keystroke overtakes is
+ * cancelled), while the address follows once typing pauses (MembersToolbar's SearchBox), so a
+ * keystroke renders the field and the rows, not the whole console a navigation would.
+ */
+function useLiveSearch(q: string, update: (patch: Patch, replace?: boolean) => void) {
+  const [live, setLive] = useState<string | null>(null);
+  const [seenQ, setSeenQ] = useState(q);
+  const [committedQ, setCommittedQ] = useState(q);
+  // The address changed elsewhere (Back, a link, a reload): it wins over what was typed.
+  if (q !== seenQ) {
+    setSeenQ(q);
+    if (q !== committedQ) {
+      setCommittedQ(q);
+      setLive(null);
+    }
+  }
+  const onCommit = useCallback(
+    (text: string, replace: boolean) => {
+      setCommittedQ(text);
+      update({ q: text || null }, replace);
+    },
+    [update],
+  );
+  return { search: (live ?? q).trim(), onType: setLive, onCommit };
 }
 
 export function MembersPage() {
@@ -72,7 +98,7 @@ export function MembersPage() {
   const counts = useQuery(trpc.members.counts.queryOptions());
   const roles = useQuery(trpc.roles.list.queryOptions());
   const accounts = useQuery(trpc.accounts.list.queryOptions());
-  const search = q.trim();
+  const { search, onType, onCommit } = useLiveSearch(q, update);
   const input = {
     status: status === 'all' ? undefined : status,
     search: search || undefined,
@@ -80,7 +106,6 @@ export function MembersPage() {
     accountId: accountId ? Number(accountId) : undefined,
     sort,
     order: (sort === 'name' || sort === 'email' ? 'asc' : 'desc') as 'asc' | 'desc',
-    limit: PAGE_SIZE,
   };
   // A selection belongs to the rows it was made on: a new tab, search, filter or sort starts afresh.
   const filterKey = JSON.stringify([status, search, roleId, accountId, sort]);
@@ -93,16 +118,8 @@ export function MembersPage() {
   const filterInput = { status: input.status, search: input.search, roleId: input.roleId, accountId: input.accountId };
   const filtered = !!(search || roleId || accountId);
   // Status counts are kept by triggers; with a search or filter the server counts the matches.
-  const list = useInfiniteQuery(
-    trpc.members.list.infiniteQueryOptions(input, {
-      getNextPageParam: (last) => last.nextCursor ?? undefined,
-      // A list left behind is forgotten: coming back to it starts at its first page, not with every
-      // page loaded before refetched one by one.
-      gcTime: 0,
-      // The previous rows stay on screen while the next search or tab loads.
-      placeholderData: keepPreviousData,
-    }),
-  );
+  // A window of pages around the rows in view (member-pages.ts): memory stays flat however far the admin scrolls.
+  const { list, offset, loadMore, loadPrevious } = useMemberWindow(input, filterKey);
   // Asked once the rows are in: tRPC batches calls made together, and the rows should not wait for a count.
   const matching = useQuery(trpc.members.countMatching.queryOptions(filterInput, { enabled: filtered && list.isSuccess && !list.isPlaceholderData }));
   const rows = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
@@ -190,8 +207,7 @@ export function MembersPage() {
     }
     setSelected((s) => (latestRows.current.length > 0 && latestRows.current.every((r) => s.has(r.id)) ? new Set<number>() : new Set(latestRows.current.map((r) => r.id))));
   }, [latestAllMatching, latestRows]);
-  const { hasNextPage, isFetchingNextPage, fetchNextPage } = list;
-  const loadMore = useCallback(() => void fetchNextPage(), [fetchNextPage]);
+  const { hasNextPage, isFetchingNextPage, isFetchingPreviousPage } = list;
 
   const allShownSelected = !allMatching && rows.length > 0 && selected.size >= rows.length && rows.every((r) => selected.has(r.id));
   const selectionNow = useMemo<Selection | null>(
@@ -224,6 +240,8 @@ export function MembersPage() {
         accounts={accounts.data}
         canInvite={canInvite}
         update={update}
+        onType={onType}
+        onCommit={onCommit}
         onInvite={openInvite}
       />
 
@@ -265,6 +283,11 @@ export function MembersPage() {
         hasMore={!!hasNextPage && !list.isPlaceholderData}
         loadingMore={isFetchingNextPage}
         onLoadMore={loadMore}
+        offset={offset}
+        hasPrevious={offset > 0 && !list.isPlaceholderData}
+        loadingPrevious={isFetchingPreviousPage}
+        onLoadPrevious={loadPrevious}
+        fetching={list.isFetching}
         selected={selected}
         allMatching={allMatching}
         onToggle={toggle}
