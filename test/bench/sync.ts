@@ -122,8 +122,12 @@ async function freshServer(): Promise<Awaited<ReturnType<typeof scimChild>>> {
 
 interface Run {
   ms: number;
+  /** CPU time of this process during the run (ms): the client's own cost, whatever the machine's load. */
+  cpuMs: number;
   stats: ScimChildStats;
 }
+
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 
 /**
  * `npm run bench -- sync`: ROUNDS rounds; in each, Roster's push and the plain client each push the
@@ -168,9 +172,11 @@ export async function benchSync(): Promise<void> {
         raw.prepare('DELETE FROM sync_dirty WHERE organization_id = ?').run(org);
         await saveSyncSettings(sync, actor, org, { baseUrl: server.baseUrl, token: server.token, maxInFlight: IN_FLIGHT, guardCount: 1_000_000 });
         await enqueueEverything(store.db, org);
+        const c0 = process.cpuUsage();
         const t0 = performance.now();
         const r = await sync.sender.pushNow(org, { force: true });
         const ms = performance.now() - t0;
+        const cpu = cpuMs(process.cpuUsage(c0));
         const stats = await server.stats();
         if (r.outcome !== 'done' || r.failed || stats.users !== N + 1) throw new Error(`sync push: ${JSON.stringify(r)}, ${stats.users} users on the server`);
         // What the push wrote, in its order: the plain client's requests (rebuilt outside its measured time).
@@ -183,7 +189,7 @@ export async function benchSync(): Promise<void> {
             .map((o) => JSON.parse(o.written_json) as GroupAttrs)
             .sort((a, b) => depth(a) - depth(b)),
         };
-        return { ms, stats };
+        return { ms, cpuMs: cpu, stats };
       } finally {
         await server.close();
       }
@@ -191,10 +197,11 @@ export async function benchSync(): Promise<void> {
     const plainRun = async (): Promise<Run> => {
       const server = await freshServer();
       try {
+        const c0 = process.cpuUsage();
         const t0 = performance.now();
         await plainPush(server, plan!);
         const ms = performance.now() - t0;
-        return { ms, stats: await server.stats() };
+        return { ms, cpuMs: cpuMs(process.cpuUsage(c0)), stats: await server.stats() };
       } finally {
         await server.close();
       }
@@ -204,6 +211,8 @@ export async function benchSync(): Promise<void> {
     const ratios: number[] = [];
     const syncMs: number[] = [];
     const plainMs: number[] = [];
+    const syncCpu: number[] = [];
+    const plainCpu: number[] = [];
     let last: { sync: Run; plain: Run } | null = null;
     for (let round = 0; round < ROUNDS; round++) {
       // The first round must push first: the plain client sends what the push sent.
@@ -222,12 +231,18 @@ export async function benchSync(): Promise<void> {
       syncMs.push(s.ms);
       plainMs.push(p.ms);
       last = { sync: s, plain: p };
-      console.log(`  round ${round + 1} (${syncFirst ? 'sync, plain' : 'plain, sync'}): sync ${fmt(s.ms)} ms ${fmt((N / s.ms) * 1000)} members/s; plain ${fmt(p.ms)} ms ${fmt((N / p.ms) * 1000)} members/s; ratio ${ratio.toFixed(2)}x`);
+      syncCpu.push(s.cpuMs);
+      plainCpu.push(p.cpuMs);
+      console.log(
+        `  round ${round + 1} (${syncFirst ? 'sync, plain' : 'plain, sync'}): sync ${fmt(s.ms)} ms ${fmt((N / s.ms) * 1000)} members/s; plain ${fmt(p.ms)} ms ${fmt((N / p.ms) * 1000)} members/s; ratio ${ratio.toFixed(2)}x;` +
+          ` client CPU sync ${fmt(s.cpuMs)} ms, plain ${fmt(p.cpuMs)} ms; server CPU ${fmt(s.stats.cpuMs)} / ${fmt(p.stats.cpuMs)} ms`,
+      );
     }
     const { sync: s, plain: p } = last!;
     console.log(`  sync:     median ${fmt(median(syncMs))} ms  ${fmt((N / median(syncMs)) * 1000)} members/s (fold queue, plan, look before create, record each object, groups in chunks)`);
     console.log(`  plain:    median ${fmt(median(plainMs))} ms  ${fmt((N / median(plainMs)) * 1000)} members/s (fetch, same requests and concurrency, no store)`);
     console.log(`  ratio:    median ${median(ratios).toFixed(2)}x of [${ratios.map((r) => r.toFixed(2)).join(', ')}] (goal ≥ 0.90x); peak in flight ${s.stats.peakInFlight} (setting ${IN_FLIGHT}; plain client ${p.stats.peakInFlight})`);
+    console.log(`  client:   CPU median sync ${fmt(median(syncCpu))} ms (${((median(syncCpu) / N) * 1000).toFixed(0)} µs/member), plain ${fmt(median(plainCpu))} ms (${((median(plainCpu) / N) * 1000).toFixed(0)} µs/member): what the push costs this process beyond plain fetch, whatever the machine's load`);
     console.log(`  server:   sync ${fmt(s.stats.requests)} requests, ${s.stats.groups} groups, ${fmt(s.stats.groupMembers)} memberships; plain ${fmt(p.stats.requests)} requests, ${p.stats.groups} groups, ${fmt(p.stats.groupMembers)} memberships (a fresh SCIM server process per run)`);
     await store.close();
   } finally {
