@@ -159,9 +159,9 @@ async function pushLeased(ctx: PushContext, org: number, dryRun: boolean, actor:
     if (synced.length + others.length >= FLUSH_AT || Date.now() - lastFlush >= FLUSH_MS) await flush();
   };
   const started = new Set<number>();
-  // Marked in flight before anything is sent, in one statement per phase.
+  // Marked in flight before anything is sent, in one transaction per phase (one fsync, not one per 500 objects).
   const markInFlight = (items: PlannedObject[]) =>
-    updateSyncObjects(db, items.map((p) => p.obj.id), { state: 'in_flight', lease_until: new Date(clock.now().getTime() + LEASE_MS).toISOString(), updated_at: iso() });
+    db.transaction().execute((trx) => updateSyncObjects(trx, items.map((p) => p.obj.id), { state: 'in_flight', lease_until: new Date(clock.now().getTime() + LEASE_MS).toISOString(), updated_at: iso() }));
 
   const runOne = async (p: PlannedObject, send: () => Promise<{ remoteId: string | null; written: unknown }>) => {
     if (stop) return;
