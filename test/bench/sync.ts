@@ -14,10 +14,11 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { ScimChildStats } from './scim-child';
 import { GROUP_SCHEMA, PATCH_SCHEMA, USER_SCHEMA, userBody, type GroupAttrs, type UserAttrs } from '../../src/main/sync/mapping';
 import { chunk } from '../../src/main/sync/plan';
+import { enqueueEverything } from '../../src/main/db/repos/sync.repo';
 
 /** A SCIM server in a child process (its own CPU, its own event loop): the base URL, its stats, and close. */
 async function scimChild(): Promise<{ baseUrl: string; token: string; stats(): Promise<ScimChildStats>; reset(): void; close(): Promise<void> }> {
-  const child: ChildProcess = fork(join(__dirname, 'scim-child.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(join(__dirname, 'scim-child.ts'), [], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_SCIM_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SCIM_CPU_PROF}`] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ready = await new Promise<{ baseUrl: string; token: string }>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`the SCIM server process exited (${code})`)));
@@ -52,7 +53,9 @@ async function warmUp(baseUrl: string, token: string): Promise<void> {
 }
 
 const WARM_UP = 100;
+const WARM_UP_MEMBERS = 200;
 const N = Number(process.env.BENCH_SYNC_MEMBERS ?? 10_000);
+const ROUNDS = Math.max(1, Number(process.env.BENCH_SYNC_ROUNDS ?? 3));
 const ACCOUNTS = 10;
 const IN_FLIGHT = 4;
 
@@ -60,21 +63,89 @@ function fmt(n: number): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: 0 });
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** The requests of one full push, as the push recorded them: each user's written attributes, then the groups parents first. */
+interface PushPlan {
+  users: { localId: number; attrs: UserAttrs }[];
+  groups: GroupAttrs[];
+}
+
+/** The baseline: the very requests the push made, sent by plain fetch with the same concurrency and no store. */
+async function plainPush(server: { baseUrl: string; token: string }, plan: PushPlan): Promise<void> {
+  const h = { Authorization: `Bearer ${server.token}`, Accept: 'application/scim+json' };
+  const remote = new Map<number, string>();
+  const depth = (g: GroupAttrs) => g.displayName.split(' / ').length;
+  const pool = async <T>(items: T[], fn: (t: T) => Promise<void>) => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (next < items.length) await fn(items[next++]!);
+      }),
+    );
+  };
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> =>
+    (await (await fetch(server.baseUrl + path, { method, headers: body === undefined ? h : { ...h, 'Content-Type': 'application/scim+json' }, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000) })).json()) as T;
+  // The same rule as the push: chunks of maxOperations (100 when unknown) where PATCH is supported, else one POST.
+  const spc = await call<{ patch?: { supported?: boolean }; bulk?: { supported?: boolean; maxOperations?: number } }>('GET', '/ServiceProviderConfig');
+  const perRequest = (members: number) => (spc.patch?.supported ? (spc.bulk?.supported && spc.bulk.maxOperations) || 100 : Math.max(1, members));
+  await pool(plan.users, async (u) => {
+    await call('GET', `/Users?filter=${encodeURIComponent(`userName eq ${JSON.stringify(u.attrs.userName)}`)}`);
+    const made = await call<{ id: string }>('POST', '/Users', userBody(u.attrs));
+    remote.set(u.localId, made.id);
+  });
+  for (const d of [...new Set(plan.groups.map(depth))])
+    await pool(
+      plan.groups.filter((g) => depth(g) === d),
+      async (g) => {
+        await call('GET', `/Groups?filter=${encodeURIComponent(`displayName eq ${JSON.stringify(g.displayName)}`)}`);
+        const [first = [], ...rest] = chunk(
+          g.members.map((m) => remote.get(m)!),
+          perRequest(g.members.length),
+        );
+        const made = await call<{ id: string }>('POST', '/Groups', { schemas: [GROUP_SCHEMA], displayName: g.displayName, externalId: g.externalId, members: first.map((value) => ({ value })) });
+        for (const part of rest) await call('PATCH', `/Groups/${made.id}`, { schemas: [PATCH_SCHEMA], Operations: [{ op: 'add', path: 'members', value: part.map((value) => ({ value })) }] });
+      },
+    );
+}
+
+/** A fresh SCIM server process, warmed up (look up, create, delete a user) and its counts zeroed. */
+async function freshServer(): Promise<Awaited<ReturnType<typeof scimChild>>> {
+  const server = await scimChild();
+  await warmUp(server.baseUrl, server.token);
+  server.reset();
+  return server;
+}
+
+interface Run {
+  ms: number;
+  /** CPU time of this process during the run (ms): the client's own cost, whatever the machine's load. */
+  cpuMs: number;
+  stats: ScimChildStats;
+}
+
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
+
+/**
+ * `npm run bench -- sync`: ROUNDS rounds; in each, Roster's push and the plain client each push the
+ * whole directory to a fresh SCIM server process (same state: empty, warmed up the same way). The
+ * order alternates (sync first, then plain first, …) so that a load change on a shared machine hits
+ * both sides alike; each round gives a ratio from two neighbouring runs, and the median is the figure.
+ */
 export async function benchSync(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'roster-bench-sync-'));
-  // One server process for the sync push, a fresh one for the plain client: each starts empty.
-  const scim = await scimChild();
-  const plain = await scimChild();
   try {
     const store = await openStore(join(dir, 'roster.sqlite'));
     const sync = createSync({ db: store.db, clock: systemClock, secrets: fileSecretBox(dir) });
     const services = createServices({ db: store.db, clock: systemClock, publicBaseUrl: () => 'http://127.0.0.1:8450', sync });
-    const { organizationId: org, memberId, personId } = await registerOwner(services.deps, { organizationName: 'Bench Sync', email: 'owner@bench.test', password: 'correct horse battery staple' });
-    const actor: AdminActor = { personId, memberId, label: 'owner@bench.test', authz: await loadAuthz(store.db, org, memberId) };
-
-    // Seed: N Active members with the Member role, each with access to one of ten sub-accounts.
     const raw = store.sqlite;
     if (!raw) throw new Error('the sync bench seeds a SQLite store');
+    const { organizationId: org, memberId, personId } = await registerOwner(services.deps, { organizationName: 'Bench Sync', email: 'owner@bench.test', password: 'correct horse battery staple' });
+    const actor: AdminActor = { personId, memberId, label: 'owner@bench.test', authz: await loadAuthz(store.db, org, memberId) };
     const root = raw.prepare('SELECT id FROM account WHERE organization_id = ? AND parent_id IS NULL').get(org) as { id: number };
     const role = raw.prepare("SELECT id FROM role WHERE organization_id = ? AND builtin = 'member'").get(org) as { id: number };
     const now = new Date().toISOString();
@@ -83,79 +154,110 @@ export async function benchSync(): Promise<void> {
     const insert = raw.prepare("INSERT INTO member (organization_id, email, email_normalized, name, status, accepted_at, status_changed_at, created_at, updated_at) VALUES (?,?,?,?,'accepted',?,?,?,?)");
     const grant = raw.prepare('INSERT INTO member_role (member_id, role_id, account_id) VALUES (?,?,?)');
     const access = raw.prepare('INSERT INTO member_account (member_id, account_id) VALUES (?,?)');
-    raw.transaction(() => {
-      for (let i = 0; i < N; i++) {
-        const id = Number(insert.run(org, `person${i}@example.com`, `person${i}@example.com`, `Person ${i}`, now, now, now, now).lastInsertRowid);
-        grant.run(id, role.id, root.id);
-        access.run(id, accounts[i % ACCOUNTS]!);
+    // `count` Active members with the Member role, each with access to one of ten sub-accounts.
+    const seed = (prefix: string, count: number): number[] =>
+      raw.transaction(() => {
+        const ids: number[] = [];
+        for (let i = 0; i < count; i++) {
+          const id = Number(insert.run(org, `${prefix}${i}@example.com`, `${prefix}${i}@example.com`, `Person ${i}`, now, now, now, now).lastInsertRowid);
+          grant.run(id, role.id, root.id);
+          access.run(id, accounts[i % ACCOUNTS]!);
+          ids.push(id);
+        }
+        return ids;
+      })();
+
+    let plan: PushPlan | null = null;
+    const syncRun = async (count: number): Promise<Run> => {
+      const server = await freshServer();
+      try {
+        // The same starting point every round: nothing synced yet, the whole directory queued, a new server.
+        raw.prepare('DELETE FROM sync_object WHERE organization_id = ?').run(org);
+        raw.prepare('DELETE FROM sync_dirty WHERE organization_id = ?').run(org);
+        await saveSyncSettings(sync, actor, org, { baseUrl: server.baseUrl, token: server.token, maxInFlight: IN_FLIGHT, guardCount: 1_000_000 });
+        await enqueueEverything(store.db, org);
+        const c0 = process.cpuUsage();
+        const t0 = performance.now();
+        const r = await sync.sender.pushNow(org, { force: true });
+        const ms = performance.now() - t0;
+        const cpu = cpuMs(process.cpuUsage(c0));
+        const stats = await server.stats();
+        if (r.outcome !== 'done' || r.failed || stats.users !== count + 1) throw new Error(`sync push: ${JSON.stringify(r)}, ${stats.users} users on the server`);
+        // What the push wrote, in its order: the plain client's requests (rebuilt outside its measured time).
+        const objects = raw.prepare('SELECT kind, local_id, written_json FROM sync_object WHERE organization_id = ? ORDER BY id').all(org) as { kind: 'user' | 'group'; local_id: number; written_json: string }[];
+        const depth = (g: GroupAttrs) => g.displayName.split(' / ').length;
+        plan = {
+          users: objects.filter((o) => o.kind === 'user').map((o) => ({ localId: o.local_id, attrs: JSON.parse(o.written_json) as UserAttrs })),
+          groups: objects
+            .filter((o) => o.kind === 'group')
+            .map((o) => JSON.parse(o.written_json) as GroupAttrs)
+            .sort((a, b) => depth(a) - depth(b)),
+        };
+        return { ms, cpuMs: cpu, stats };
+      } finally {
+        await server.close();
       }
-    })();
-    await saveSyncSettings(sync, actor, org, { baseUrl: scim.baseUrl, token: scim.token, maxInFlight: IN_FLIGHT, guardCount: 1_000_000 });
-
-    // Warm up both servers and this process's HTTP client the same way (look up, create, delete a user),
-    // so that neither side pays the JIT's first requests inside its measured time.
-    for (const server of [scim, plain]) {
-      await warmUp(server.baseUrl, server.token);
-      server.reset();
-    }
-
-    const t0 = performance.now();
-    const r = await sync.sender.pushNow(org, { force: true });
-    const pushMs = performance.now() - t0;
-    const pushed = await scim.stats();
-    if (r.outcome !== 'done' || r.failed || pushed.users !== N + 1) throw new Error(`sync push: ${JSON.stringify(r)}, ${pushed.users} users on the server`);
-
-    // Baseline: the very requests the push made, rebuilt from what it recorded (each object's written
-    // attributes, in the push's order): ServiceProviderConfig; per user a lookup then the same POST body;
-    // per group (roles, then sub-accounts parents first) a lookup, then the POST with its members (chunked
-    // into PATCHes as the push does). Same concurrency, plain fetch, no store: what sync adds is its own cost.
-    const h = { Authorization: `Bearer ${plain.token}`, Accept: 'application/scim+json' };
-    const objects = raw.prepare('SELECT kind, local_id, written_json FROM sync_object WHERE organization_id = ? ORDER BY id').all(org) as { kind: 'user' | 'group'; local_id: number; written_json: string }[];
-    const users = objects.filter((o) => o.kind === 'user').map((o) => ({ localId: o.local_id, attrs: JSON.parse(o.written_json) as UserAttrs }));
-    const depth = (g: GroupAttrs) => g.displayName.split(' / ').length;
-    const groups = objects
-      .filter((o) => o.kind === 'group')
-      .map((o) => JSON.parse(o.written_json) as GroupAttrs)
-      .sort((a, b) => depth(a) - depth(b));
-    const remote = new Map<number, string>();
-    const pool = async <T>(items: T[], fn: (t: T) => Promise<void>) => {
-      let next = 0;
-      await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-        while (next < items.length) await fn(items[next++]!);
-      }));
     };
-    const call = async <T>(method: string, path: string, body?: unknown): Promise<T> =>
-      (await (await fetch(plain.baseUrl + path, { method, headers: body === undefined ? h : { ...h, 'Content-Type': 'application/scim+json' }, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000) })).json()) as T;
-    const t1 = performance.now();
-    // The same rule as the push: chunks of maxOperations (100 when unknown) where PATCH is supported, else one POST.
-    const spc = await call<{ patch?: { supported?: boolean }; bulk?: { supported?: boolean; maxOperations?: number } }>('GET', '/ServiceProviderConfig');
-    const perRequest = (members: number) => (spc.patch?.supported ? (spc.bulk?.supported && spc.bulk.maxOperations) || 100 : Math.max(1, members));
-    await pool(users, async (u) => {
-      await call('GET', `/Users?filter=${encodeURIComponent(`userName eq ${JSON.stringify(u.attrs.userName)}`)}`);
-      const made = await call<{ id: string }>('POST', '/Users', userBody(u.attrs));
-      remote.set(u.localId, made.id);
-    });
-    for (const d of [...new Set(groups.map(depth))])
-      await pool(groups.filter((g) => depth(g) === d), async (g) => {
-        await call('GET', `/Groups?filter=${encodeURIComponent(`displayName eq ${JSON.stringify(g.displayName)}`)}`);
-        const [first = [], ...rest] = chunk(g.members.map((m) => remote.get(m)!), perRequest(g.members.length));
-        const made = await call<{ id: string }>('POST', '/Groups', { schemas: [GROUP_SCHEMA], displayName: g.displayName, externalId: g.externalId, members: first.map((value) => ({ value })) });
-        for (const part of rest) await call('PATCH', `/Groups/${made.id}`, { schemas: [PATCH_SCHEMA], Operations: [{ op: 'add', path: 'members', value: part.map((value) => ({ value })) }] });
-      });
-    const plainMs = performance.now() - t1;
-    const baseline = await plain.stats();
+    const plainRun = async (): Promise<Run> => {
+      const server = await freshServer();
+      try {
+        const c0 = process.cpuUsage();
+        const t0 = performance.now();
+        await plainPush(server, plan!);
+        const ms = performance.now() - t0;
+        return { ms, cpuMs: cpuMs(process.cpuUsage(c0)), stats: await server.stats() };
+      } finally {
+        await server.close();
+      }
+    };
 
-    const syncRate = (N / pushMs) * 1000;
-    const plainRate = (N / plainMs) * 1000;
-    console.log(`sync push of ${fmt(N)} members with their role and ${ACCOUNTS} sub-account groups to the local SCIM server (${IN_FLIGHT} in flight)`);
-    console.log(`  sync:     ${fmt(pushMs)} ms  ${fmt(syncRate)} members/s (fold queue, plan, look before create, record each object, groups in chunks)`);
-    console.log(`  plain:    ${fmt(plainMs)} ms  ${fmt(plainRate)} members/s (fetch, same requests and concurrency, no store)`);
-    console.log(`  ratio:    ${(syncRate / plainRate).toFixed(2)}x (goal ≥ 0.90x); peak in flight ${pushed.peakInFlight} (setting ${IN_FLIGHT}; plain client ${baseline.peakInFlight})`);
-    console.log(`  server:   sync ${fmt(pushed.requests)} requests, ${pushed.groups} groups, ${fmt(pushed.groupMembers)} memberships; plain ${fmt(baseline.requests)} requests, ${baseline.groups} groups, ${fmt(baseline.groupMembers)} memberships (SCIM server in a child process)`);
+    console.log(`sync push of ${fmt(N)} members with their role and ${ACCOUNTS} sub-account groups to the local SCIM server (${IN_FLIGHT} in flight), ${ROUNDS} rounds, order alternating`);
+    // A warm-up push of a few members by each side before the measured rounds: the JIT compiles
+    // Roster's push (and the plain client) there, so the first measured round does not pay for it.
+    // Those members then leave (a declined invitation does not travel) and the measured ones arrive.
+    const warmUp = seed('warm-up', WARM_UP_MEMBERS);
+    await syncRun(WARM_UP_MEMBERS);
+    await plainRun();
+    raw.prepare(`UPDATE member SET status = 'declined' WHERE id IN (${warmUp.map(() => '?').join(',')})`).run(...warmUp);
+    seed('person', N);
+    const ratios: number[] = [];
+    const syncMs: number[] = [];
+    const plainMs: number[] = [];
+    const syncCpu: number[] = [];
+    const plainCpu: number[] = [];
+    let last: { sync: Run; plain: Run } | null = null;
+    for (let round = 0; round < ROUNDS; round++) {
+      // The first round must push first: the plain client sends what the push sent.
+      const syncFirst = round % 2 === 0;
+      let s: Run;
+      let p: Run;
+      if (syncFirst) {
+        s = await syncRun(N);
+        p = await plainRun();
+      } else {
+        p = await plainRun();
+        s = await syncRun(N);
+      }
+      const ratio = p.ms / s.ms;
+      ratios.push(ratio);
+      syncMs.push(s.ms);
+      plainMs.push(p.ms);
+      last = { sync: s, plain: p };
+      syncCpu.push(s.cpuMs);
+      plainCpu.push(p.cpuMs);
+      console.log(
+        `  round ${round + 1} (${syncFirst ? 'sync, plain' : 'plain, sync'}): sync ${fmt(s.ms)} ms ${fmt((N / s.ms) * 1000)} members/s; plain ${fmt(p.ms)} ms ${fmt((N / p.ms) * 1000)} members/s; ratio ${ratio.toFixed(2)}x;` +
+          ` client CPU sync ${fmt(s.cpuMs)} ms, plain ${fmt(p.cpuMs)} ms; server CPU ${fmt(s.stats.cpuMs)} / ${fmt(p.stats.cpuMs)} ms`,
+      );
+    }
+    const { sync: s, plain: p } = last!;
+    console.log(`  sync:     median ${fmt(median(syncMs))} ms  ${fmt((N / median(syncMs)) * 1000)} members/s (fold queue, plan, look before create, record each object, groups in chunks)`);
+    console.log(`  plain:    median ${fmt(median(plainMs))} ms  ${fmt((N / median(plainMs)) * 1000)} members/s (fetch, same requests and concurrency, no store)`);
+    console.log(`  ratio:    median ${median(ratios).toFixed(2)}x of [${ratios.map((r) => r.toFixed(2)).join(', ')}] (goal ≥ 0.90x); peak in flight ${s.stats.peakInFlight} (setting ${IN_FLIGHT}; plain client ${p.stats.peakInFlight})`);
+    console.log(`  client:   CPU median sync ${fmt(median(syncCpu))} ms (${((median(syncCpu) / N) * 1000).toFixed(0)} µs/member), plain ${fmt(median(plainCpu))} ms (${((median(plainCpu) / N) * 1000).toFixed(0)} µs/member): what the push costs this process beyond plain fetch, whatever the machine's load`);
+    console.log(`  server:   sync ${fmt(s.stats.requests)} requests, ${s.stats.groups} groups, ${fmt(s.stats.groupMembers)} memberships; plain ${fmt(p.stats.requests)} requests, ${p.stats.groups} groups, ${fmt(p.stats.groupMembers)} memberships (a fresh SCIM server process per run)`);
     await store.close();
   } finally {
-    await scim.close();
-    await plain.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -9,7 +9,7 @@ import type { Clock } from '../core/clock';
 import type { Db } from '../db/database';
 import { insertAuditRows } from '../db/repos/audit.repo';
 import { claimPushLease, countDirty, findSyncSettings, releasePushLease, updateSyncSettings } from '../db/repos/sync.repo';
-import { countSyncedUsers, hasDueSyncObjects, syncObjectsOfKind, unblockGroups, updateSyncObject, updateSyncObjects } from '../db/repos/sync-objects.repo';
+import { countSyncedUsers, hasDueSyncObjects, markSyncObjectsSynced, syncObjectsOfKind, unblockGroups, updateSyncObject, updateSyncObjects, type SyncedWrite } from '../db/repos/sync-objects.repo';
 import type { SyncObjectUpdate, SyncSettingsRow } from '../db/tables/sync.table';
 import { auditRow } from '../services/audit';
 import { SYSTEM_ACTOR, type Actor } from '../services/deps';
@@ -47,6 +47,9 @@ export interface PushResult {
 
 export const TOKEN_REJECTED = 'The token was rejected by the SCIM server: enter a new token to resume.';
 const LEASE_MS = 5 * 60_000;
+/** Outcomes kept in memory before they are committed: at most this many, or this long. */
+const FLUSH_AT = 500;
+const FLUSH_MS = 1_000;
 
 function empty(outcome: PushOutcome, reason?: string): PushResult {
   return { outcome, created: 0, updated: 0, deactivated: 0, deleted: 0, failed: 0, blocked: 0, reads: 0, writes: 0, reason };
@@ -133,32 +136,39 @@ async function pushLeased(ctx: PushContext, org: number, dryRun: boolean, actor:
   }
 
   let stop = null as PushResult | null;
-  // Outcomes are committed in groups (one fsync for many objects). An object whose outcome is
+  // Outcomes are committed in batches: one transaction (one fsync) and, for the synced ones, one
+  // UPDATE per 200 objects, at most every FLUSH_MS or FLUSH_AT outcomes. An object whose outcome is
   // lost in a crash stays in flight and is looked up again, never created twice.
-  let writesQueued: { id: number; set: SyncObjectUpdate }[] = [];
+  let synced: SyncedWrite[] = [];
+  let others: { id: number; set: SyncObjectUpdate }[] = [];
+  let lastFlush = Date.now();
   const flush = async () => {
-    if (writesQueued.length === 0) return;
-    const batch = writesQueued;
-    writesQueued = [];
+    lastFlush = Date.now();
+    if (synced.length === 0 && others.length === 0) return;
+    const [s1, o1] = [synced, others];
+    synced = [];
+    others = [];
     await db.transaction().execute(async (trx) => {
-      for (const w of batch) await updateSyncObject(trx, w.id, w.set);
+      await markSyncObjectsSynced(trx, s1, iso());
+      for (const w of o1) await updateSyncObject(trx, w.id, w.set);
     });
   };
-  const record = async (id: number, set: SyncObjectUpdate) => {
-    writesQueued.push({ id, set: { ...set, updated_at: iso() } });
-    if (writesQueued.length >= 200) await flush();
+  const record = async (w: SyncedWrite | { id: number; set: SyncObjectUpdate }) => {
+    if ('set' in w) others.push({ id: w.id, set: { ...w.set, updated_at: iso() } });
+    else synced.push(w);
+    if (synced.length + others.length >= FLUSH_AT || Date.now() - lastFlush >= FLUSH_MS) await flush();
   };
   const started = new Set<number>();
-  // Marked in flight before anything is sent, in one statement per phase.
+  // Marked in flight before anything is sent, in one transaction per phase (one fsync, not one per 500 objects).
   const markInFlight = (items: PlannedObject[]) =>
-    updateSyncObjects(db, items.map((p) => p.obj.id), { state: 'in_flight', lease_until: new Date(clock.now().getTime() + LEASE_MS).toISOString(), updated_at: iso() });
+    db.transaction().execute((trx) => updateSyncObjects(trx, items.map((p) => p.obj.id), { state: 'in_flight', lease_until: new Date(clock.now().getTime() + LEASE_MS).toISOString(), updated_at: iso() }));
 
   const runOne = async (p: PlannedObject, send: () => Promise<{ remoteId: string | null; written: unknown }>) => {
     if (stop) return;
     started.add(p.obj.id);
     try {
       const w = await send();
-      await record(p.obj.id, { state: 'synced', remote_id: w.remoteId, written_json: w.written === null ? null : JSON.stringify(w.written), status: null, scim_type: null, detail: null, attempts: 0, next_retry_at: null, lease_until: null, synced_at: iso() });
+      await record({ id: p.obj.id, remote_id: w.remoteId, written_json: w.written === null ? null : JSON.stringify(w.written) });
       if (p.op === 'create') result.created++;
       else if (p.op === 'delete') result.deleted++;
       else if (p.op === 'deactivate' || removesUser({ objectId: 0, kind: p.obj.kind, label: '', op: p.op, changes: p.changes })) result.deactivated++;
@@ -166,7 +176,7 @@ async function pushLeased(ctx: PushContext, org: number, dryRun: boolean, actor:
     } catch (e) {
       if (e instanceof BlockedError) {
         result.blocked++;
-        await record(p.obj.id, { state: 'blocked', detail: e.message, lease_until: null });
+        await record({ id: p.obj.id, set: { state: 'blocked', detail: e.message, lease_until: null } });
         return;
       }
       const stopped = await stopFor(ctx, s, e, p);
