@@ -111,7 +111,7 @@ async function benchOutbox(): Promise<void> {
   };
 
   /** One round: a fresh store with n queued invitations, then the three paths in the given order; milliseconds of each. */
-  const round = async (n: number, order: MailPath[]): Promise<Record<MailPath, number>> => {
+  const round = async (n: number, order: MailPath[]): Promise<{ ms: Record<MailPath, number>; cpu: Record<MailPath, number> }> => {
     const dir = mkdtempSync(join(tmpdir(), 'roster-bench-mail-'));
     try {
       const store = await openStore(join(dir, 'roster.sqlite'));
@@ -129,8 +129,11 @@ async function benchOutbox(): Promise<void> {
       if (rows.length !== n) throw new Error(`${rows.length} mails queued, expected ${n}`);
 
       const ms = {} as Record<MailPath, number>;
+      const cpu = {} as Record<MailPath, number>;
       for (const path of order) {
         server.reset();
+        // CPU time of this process (the server has its own): a figure the other load on the machine disturbs less than the clock.
+        const cpu0 = process.cpuUsage();
         if (path === 'outbox') {
           const t0 = performance.now();
           const drained = await mail.sender.drainAll();
@@ -156,10 +159,12 @@ async function benchOutbox(): Promise<void> {
           ms[path] = performance.now() - t1;
           direct.close();
         }
+        const used = process.cpuUsage(cpu0);
+        cpu[path] = (used.user + used.system) / 1000;
         await expectReceived(path, n);
       }
       await store.close();
-      return ms;
+      return { ms, cpu };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -170,22 +175,26 @@ async function benchOutbox(): Promise<void> {
     await round(200, ['pool', 'direct', 'outbox']);
     const paths: MailPath[] = ['outbox', 'direct', 'pool'];
     const rounds: Record<MailPath, number>[] = [];
+    const cpus: Record<MailPath, number>[] = [];
     console.log(`mail ${fmt(MAILS)} invitations to a local SMTP server in its own process, ${OUTBOX_ROUNDS} interleaved rounds (each on a fresh store)`);
     const rate = (ms: number) => (MAILS / ms) * 1000;
     for (let r = 0; r < OUTBOX_ROUNDS; r++) {
       const order = [...paths.slice(r % 3), ...paths.slice(0, r % 3)];
-      const ms = await round(MAILS, order);
+      const { ms, cpu } = await round(MAILS, order);
       rounds.push(ms);
+      cpus.push(cpu);
       console.log(
         `  round ${r + 1} (${order.join(', ')}): outbox ${fmt(ms.outbox)} ms, direct ${fmt(ms.direct)} ms, pool ${fmt(ms.pool)} ms;` +
-          ` outbox ${(ms.direct / ms.outbox).toFixed(2)}x direct, ${(ms.pool / ms.outbox).toFixed(2)}x pool`,
+          ` outbox ${(ms.direct / ms.outbox).toFixed(2)}x direct, ${(ms.pool / ms.outbox).toFixed(2)}x pool` +
+          ` (CPU: outbox ${fmt(cpu.outbox)} ms, direct ${fmt(cpu.direct)} ms, pool ${fmt(cpu.pool)} ms)`,
       );
     }
     const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const m = (path: MailPath) => mid(rounds.map((x) => x[path]));
-    console.log(`  outbox:   ${fmt(m('outbox'))} ms  ${fmt(rate(m('outbox')))} messages/s (median; claim ahead in batches, pool of ${POOL}, outcomes committed in batches, clear bodies)`);
-    console.log(`  direct:   ${fmt(m('direct'))} ms  ${fmt(rate(m('direct')))} messages/s (median; one nodemailer connection, no store)`);
-    console.log(`  pool:     ${fmt(m('pool'))} ms  ${fmt(rate(m('pool')))} messages/s (median; a nodemailer pool of ${POOL}, no store)`);
+    const c = (path: MailPath) => fmt(mid(cpus.map((x) => x[path])));
+    console.log(`  outbox:   ${fmt(m('outbox'))} ms  ${fmt(rate(m('outbox')))} messages/s, CPU ${c('outbox')} ms (median; claim ahead in batches, pool of ${POOL}, outcomes committed in batches, clear bodies)`);
+    console.log(`  direct:   ${fmt(m('direct'))} ms  ${fmt(rate(m('direct')))} messages/s, CPU ${c('direct')} ms (median; one nodemailer connection, no store)`);
+    console.log(`  pool:     ${fmt(m('pool'))} ms  ${fmt(rate(m('pool')))} messages/s, CPU ${c('pool')} ms (median; a nodemailer pool of ${POOL}, no store)`);
     const vsDirect = mid(rounds.map((x) => x.direct / x.outbox));
     const vsPool = mid(rounds.map((x) => x.pool / x.outbox));
     console.log(`  ratio:    outbox sends ${vsDirect.toFixed(2)}x the messages/s of one direct connection (goal >= 1.5), ${vsPool.toFixed(2)}x a direct pool of ${POOL} (goal >= 0.8) (medians of the rounds' ratios)`);

@@ -17,11 +17,12 @@ export interface SenderOptions {
   db: Db;
   clock: Clock;
   config: MailConfigResolver;
-  /** Rows claimed per transaction. */
+  /** Rows claimed per transaction (default 200: each claim is a commit, an fsync on SQLite). */
   batchSize?: number;
   /**
-   * Rows claimed and not yet settled, at most (default: twice the batch size). The next batch is
-   * claimed as soon as there is room for it, so the connections never wait for a batch's slowest mail.
+   * Rows claimed and still sending, at most (default: twice the batch size). The next batch is
+   * claimed as soon as there is room for it, so the connections never wait for a batch's slowest mail;
+   * the claim also commits the outcomes waiting by then (one transaction for both).
    */
   maxInFlight?: number;
   leaseMs?: number;
@@ -108,9 +109,13 @@ export class MailSender {
   private flushing = false;
   /** Claimed rows dispatched whose outcome is not yet committed (or abandoned). */
   private unsettled = 0;
+  /** Claimed rows dispatched whose send has not finished (their outcome is not yet known). */
+  private sending = 0;
+  /** Called whenever a send finishes (drainAll looks whether a batch fits again). */
+  private onSendDone: (() => void) | null = null;
 
   constructor(private readonly opts: SenderOptions) {
-    this.batchSize = Math.max(1, opts.batchSize ?? 50);
+    this.batchSize = Math.max(1, opts.batchSize ?? 200);
     this.maxInFlight = Math.max(this.batchSize, opts.maxInFlight ?? 2 * this.batchSize);
     this.leaseMs = opts.leaseMs ?? 5 * 60_000;
     this.maxAttempts = opts.maxAttempts ?? 8;
@@ -164,8 +169,9 @@ export class MailSender {
 
   /**
    * Drains until nothing is due. Keeps up to maxInFlight claimed rows sending: a new batch is
-   * claimed whenever a whole batch fits, and once nothing more is due, looks once more after the
-   * last mail in flight has settled.
+   * claimed whenever a whole batch fits (counting rows whose send finished as gone, their outcomes
+   * are committed with that claim), and once nothing more is due, looks once more after the last
+   * mail in flight has settled.
    */
   async drainAll(): Promise<DrainResult> {
     const total = emptyResult();
@@ -182,9 +188,10 @@ export class MailSender {
               resolve();
             };
           });
+    this.onSendDone = () => onSettled?.();
     try {
       while (!this.crashed && !this.stopping && failure === null) {
-        const { rows, dropped } = await this.claim(Math.min(this.batchSize, this.maxInFlight - inFlight));
+        const { rows, dropped } = await this.claim(Math.min(this.batchSize, this.maxInFlight - this.sending));
         total.dropped += dropped.length;
         if (rows.length === 0) {
           // A batch that was all dead links: there may be more due behind it.
@@ -205,10 +212,11 @@ export class MailSender {
             onSettled?.();
           });
         }
-        await until(() => this.maxInFlight - inFlight >= this.batchSize || failure !== null || this.crashed);
+        await until(() => this.maxInFlight - this.sending >= this.batchSize || failure !== null || this.crashed);
       }
     } finally {
       await until(() => inFlight === 0);
+      this.onSendDone = null;
     }
     if (failure !== null) throw (failure as { error: unknown }).error;
     return total;
@@ -233,6 +241,7 @@ export class MailSender {
     const pools = new Map<number, Promise<PoolEntry | null>>();
     for (const [org, uses] of perOrg) pools.set(org, this.transportFor(org, uses));
     this.unsettled += rows.length;
+    this.sending += rows.length;
     return rows.map(async (row) => {
       try {
         const outcome = await Promise.race([this.sendRow(row, pools.get(row.organization_id)!), this.abandoned.then(() => null)]);
@@ -253,7 +262,16 @@ export class MailSender {
     const now = this.opts.clock.now();
     const nowIso = now.toISOString();
     const lease = new Date(now.getTime() + this.leaseMs).toISOString();
-    const claimed = await claimDueMail(this.opts.db, { nowIso, leaseUntil: lease, limit, organizationIds: configured });
+    // The outcomes waiting for their batch are committed with this claim rather than in a commit of their own.
+    const settle = this.crashed ? [] : this.writes.splice(0, this.recordBatch);
+    let claimed: Claimed;
+    try {
+      claimed = await claimDueMail(this.opts.db, { nowIso, leaseUntil: lease, limit, organizationIds: configured, settle });
+    } catch (e) {
+      for (const w of settle) w.reject(e);
+      throw e;
+    }
+    for (const w of settle) w.resolve();
     for (const d of claimed.dropped) this.opts.onEvent?.({ type: 'dropped', id: d.id, reason: d.reason });
     return claimed;
   }
@@ -283,7 +301,8 @@ export class MailSender {
           date: this.opts.clock.now(),
         });
         // Never let nodemailer fetch files or URLs named in the content.
-        await t.transporter.sendMail({ envelope, raw, disableFileAccess: true, disableUrlAccess: true });
+        // messageId only spares nodemailer generating one for the raw message (which carries its own).
+        await t.transporter.sendMail({ envelope, raw, messageId: row.message_id, disableFileAccess: true, disableUrlAccess: true });
       } finally {
         this.pools.release(t);
       }
@@ -318,6 +337,8 @@ export class MailSender {
   private record(id: number, set: OutboxUpdate): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.writes.push({ id, set, resolve, reject });
+      this.sending--;
+      this.onSendDone?.();
       this.scheduleFlush();
     });
   }
