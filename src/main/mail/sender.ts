@@ -262,8 +262,9 @@ export class MailSender {
     const now = this.opts.clock.now();
     const nowIso = now.toISOString();
     const lease = new Date(now.getTime() + this.leaseMs).toISOString();
-    // The outcomes waiting for their batch are committed with this claim rather than in a commit of their own.
-    const settle = this.crashed ? [] : this.writes.splice(0, this.recordBatch);
+    // A full batch of outcomes waiting is committed with this claim rather than in a commit of its own
+    // (a partial one waits for its own flush, as before: outcomes are only ever committed in whole batches mid-drain).
+    const settle = !this.crashed && this.writes.length >= this.recordBatch ? this.writes.splice(0, this.recordBatch) : [];
     let claimed: Claimed;
     try {
       claimed = await claimDueMail(this.opts.db, { nowIso, leaseUntil: lease, limit, organizationIds: configured, settle });
