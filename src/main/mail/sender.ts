@@ -1,8 +1,9 @@
 /*
  * The outbox sender: claims due mail, keeps a bounded number in flight, retries with backoff and
- * records outcomes in batches (one transaction per batch of outcomes). About 380 lines because it is one state machine (in-flight
- * bound, drain, flush, stop, crash) whose parts share private state; the queries live in
- * db/repos/outbox.repo.ts and the SMTP pools in pools.ts.
+ * records outcomes in batches (one transaction per batch of outcomes, shared with the next claim when
+ * it is due). About 410 lines because it is one state machine (in-flight bound, drain, flush, stop,
+ * crash) whose parts share private state; the queries live in db/repos/outbox.repo.ts, the SMTP pools
+ * in pools.ts and the message building in compose.ts.
  */
 import type { Clock } from '../core/clock';
 import type { Db } from '../db/database';
