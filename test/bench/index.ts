@@ -100,7 +100,7 @@ type MailPath = 'outbox' | 'direct' | 'pool';
  * Outbox throughput to a local SMTP server (in its own process), against the same mails sent straight through
  * nodemailer: one connection, and a pool as big as the outbox's. The three run interleaved, OUTBOX_ROUNDS
  * times in a rotating order (each round on a fresh store with MAILS queued invitations), after a warm-up
- * round of 200; prints every round and the median of each figure and ratio.
+ * round of 500; prints every round and the median of each figure and ratio.
  */
 async function benchOutbox(): Promise<void> {
   const server = await smtpChild();
@@ -172,7 +172,7 @@ async function benchOutbox(): Promise<void> {
 
   try {
     // Warm-up, so that no path pays for compiling nodemailer's, Kysely's or the sender's code.
-    await round(200, ['pool', 'direct', 'outbox']);
+    await round(500, ['pool', 'direct', 'outbox']);
     const paths: MailPath[] = ['outbox', 'direct', 'pool'];
     const rounds: Record<MailPath, number>[] = [];
     const cpus: Record<MailPath, number>[] = [];
