@@ -1,14 +1,16 @@
 /*
  * The outbox sender: claims due mail, keeps a bounded number in flight, retries with backoff and
- * records outcomes in batches (one transaction per batch of outcomes). About 380 lines because it is one state machine (in-flight
- * bound, drain, flush, stop, crash) whose parts share private state; the queries live in
- * db/repos/outbox.repo.ts and the SMTP pools in pools.ts.
+ * records outcomes in batches (one transaction per batch of outcomes, shared with the next claim when
+ * it is due). About 410 lines because it is one state machine (in-flight bound, drain, flush, stop,
+ * crash) whose parts share private state; the queries live in db/repos/outbox.repo.ts, the SMTP pools
+ * in pools.ts and the message building in compose.ts.
  */
 import type { Clock } from '../core/clock';
 import type { Db } from '../db/database';
 import { claimDueMail, recordOutcomes, type Claimed } from '../db/repos/outbox.repo';
 import type { OutboxRow, OutboxUpdate } from '../db/tables/mail_outbox.table';
 import type { MailConfigResolver } from './config';
+import { composeMail } from './compose';
 import { SmtpPools, type PoolEntry } from './pools';
 import { classifySmtpError, formatFrom, type SmtpConfig, type TransportOptions } from './transport';
 
@@ -16,11 +18,12 @@ export interface SenderOptions {
   db: Db;
   clock: Clock;
   config: MailConfigResolver;
-  /** Rows claimed per transaction. */
+  /** Rows claimed per transaction (default 200: each claim is a commit, an fsync on SQLite). */
   batchSize?: number;
   /**
-   * Rows claimed and not yet settled, at most (default: twice the batch size). The next batch is
-   * claimed as soon as there is room for it, so the connections never wait for a batch's slowest mail.
+   * Rows claimed and still sending, at most (default: twice the batch size). The next batch is
+   * claimed as soon as there is room for it, so the connections never wait for a batch's slowest mail;
+   * the claim also commits the outcomes waiting by then (one transaction for both).
    */
   maxInFlight?: number;
   leaseMs?: number;
@@ -107,9 +110,13 @@ export class MailSender {
   private flushing = false;
   /** Claimed rows dispatched whose outcome is not yet committed (or abandoned). */
   private unsettled = 0;
+  /** Claimed rows dispatched whose send has not finished (their outcome is not yet known). */
+  private sending = 0;
+  /** Called whenever a send finishes (drainAll looks whether a batch fits again). */
+  private onSendDone: (() => void) | null = null;
 
   constructor(private readonly opts: SenderOptions) {
-    this.batchSize = Math.max(1, opts.batchSize ?? 50);
+    this.batchSize = Math.max(1, opts.batchSize ?? 200);
     this.maxInFlight = Math.max(this.batchSize, opts.maxInFlight ?? 2 * this.batchSize);
     this.leaseMs = opts.leaseMs ?? 5 * 60_000;
     this.maxAttempts = opts.maxAttempts ?? 8;
@@ -163,8 +170,9 @@ export class MailSender {
 
   /**
    * Drains until nothing is due. Keeps up to maxInFlight claimed rows sending: a new batch is
-   * claimed whenever a whole batch fits, and once nothing more is due, looks once more after the
-   * last mail in flight has settled.
+   * claimed whenever a whole batch fits (counting rows whose send finished as gone, their outcomes
+   * are committed with that claim), and once nothing more is due, looks once more after the last
+   * mail in flight has settled.
    */
   async drainAll(): Promise<DrainResult> {
     const total = emptyResult();
@@ -181,9 +189,10 @@ export class MailSender {
               resolve();
             };
           });
+    this.onSendDone = () => onSettled?.();
     try {
       while (!this.crashed && !this.stopping && failure === null) {
-        const { rows, dropped } = await this.claim(Math.min(this.batchSize, this.maxInFlight - inFlight));
+        const { rows, dropped } = await this.claim(Math.min(this.batchSize, this.maxInFlight - this.sending));
         total.dropped += dropped.length;
         if (rows.length === 0) {
           // A batch that was all dead links: there may be more due behind it.
@@ -204,10 +213,11 @@ export class MailSender {
             onSettled?.();
           });
         }
-        await until(() => this.maxInFlight - inFlight >= this.batchSize || failure !== null || this.crashed);
+        await until(() => this.maxInFlight - this.sending >= this.batchSize || failure !== null || this.crashed);
       }
     } finally {
       await until(() => inFlight === 0);
+      this.onSendDone = null;
     }
     if (failure !== null) throw (failure as { error: unknown }).error;
     return total;
@@ -232,6 +242,7 @@ export class MailSender {
     const pools = new Map<number, Promise<PoolEntry | null>>();
     for (const [org, uses] of perOrg) pools.set(org, this.transportFor(org, uses));
     this.unsettled += rows.length;
+    this.sending += rows.length;
     return rows.map(async (row) => {
       try {
         const outcome = await Promise.race([this.sendRow(row, pools.get(row.organization_id)!), this.abandoned.then(() => null)]);
@@ -252,7 +263,17 @@ export class MailSender {
     const now = this.opts.clock.now();
     const nowIso = now.toISOString();
     const lease = new Date(now.getTime() + this.leaseMs).toISOString();
-    const claimed = await claimDueMail(this.opts.db, { nowIso, leaseUntil: lease, limit, organizationIds: configured });
+    // A full batch of outcomes waiting is committed with this claim rather than in a commit of its own
+    // (a partial one waits for its own flush, as before: outcomes are only ever committed in whole batches mid-drain).
+    const settle = !this.crashed && this.writes.length >= this.recordBatch ? this.writes.splice(0, this.recordBatch) : [];
+    let claimed: Claimed;
+    try {
+      claimed = await claimDueMail(this.opts.db, { nowIso, leaseUntil: lease, limit, organizationIds: configured, settle });
+    } catch (e) {
+      for (const w of settle) w.reject(e);
+      throw e;
+    }
+    for (const w of settle) w.resolve();
     for (const d of claimed.dropped) this.opts.onEvent?.({ type: 'dropped', id: d.id, reason: d.reason });
     return claimed;
   }
@@ -271,17 +292,19 @@ export class MailSender {
       if (!t) throw Object.assign(new Error('No SMTP server is configured for this organization.'), { code: 'ENOCONFIG' });
       config = t.config;
       try {
-        await t.transporter.sendMail({
+        // The message is built here as one string (compose.ts), the part of a send that costs the most CPU.
+        const { envelope, raw } = composeMail({
           from: formatFrom(t.config),
           to: row.recipient_name ? { name: row.recipient_name, address: row.recipient } : row.recipient,
           subject: row.subject,
           text: row.text_body ?? '',
-          html: row.html_body ?? undefined,
+          html: row.html_body,
           messageId: row.message_id,
-          // Never let nodemailer fetch files or URLs named in the content.
-          disableFileAccess: true,
-          disableUrlAccess: true,
+          date: this.opts.clock.now(),
         });
+        // Never let nodemailer fetch files or URLs named in the content.
+        // messageId only spares nodemailer generating one for the raw message (which carries its own).
+        await t.transporter.sendMail({ envelope, raw, messageId: row.message_id, disableFileAccess: true, disableUrlAccess: true });
       } finally {
         this.pools.release(t);
       }
@@ -316,6 +339,8 @@ export class MailSender {
   private record(id: number, set: OutboxUpdate): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.writes.push({ id, set, resolve, reject });
+      this.sending--;
+      this.onSendDone?.();
       this.scheduleFlush();
     });
   }

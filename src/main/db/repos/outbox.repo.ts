@@ -49,11 +49,16 @@ function deadReason(
  * longer live, or whose member left the state the mail was for, is dropped with its reason (and its
  * bodies, which hold the token, cleared); the others become 'sending' until `leaseUntil`. Mail
  * without a link is never dropped. On PostgreSQL the rows are locked with FOR UPDATE SKIP LOCKED,
- * so concurrent senders claim disjoint rows.
+ * so concurrent senders claim disjoint rows. `settle` are outcomes of earlier claims, recorded first in
+ * the same transaction (as recordOutcomes does): one commit, one fsync, for both.
  */
-export async function claimDueMail(db: Db, opts: { nowIso: string; leaseUntil: string; limit: number; organizationIds: 'all' | number[] }): Promise<Claimed> {
+export async function claimDueMail(
+  db: Db,
+  opts: { nowIso: string; leaseUntil: string; limit: number; organizationIds: 'all' | number[]; settle?: OutcomeWrite[] },
+): Promise<Claimed> {
   const { nowIso, leaseUntil, limit, organizationIds } = opts;
   return db.transaction().execute(async (trx) => {
+    if (opts.settle?.length) await applyOutcomes(trx, opts.settle);
     let q = trx
       .selectFrom('mail_outbox')
       .selectAll()
@@ -112,33 +117,40 @@ export async function claimDueMail(db: Db, opts: { nowIso: string; leaseUntil: s
  * Records the outcomes of claimed rows in one transaction, one statement per kind of outcome rather
  * than per mail (sent rows differ only in sent_at). Rows no longer 'sending' are left alone.
  */
-export async function recordOutcomes(db: Db, writes: { id: number; set: OutboxUpdate }[]): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    const groups = new Map<string, { id: number; set: OutboxUpdate }[]>();
-    for (const w of writes) {
-      const { sent_at: _sentAt, ...rest } = w.set;
-      const key = JSON.stringify(rest) + (w.set.sent_at === undefined ? '' : '+sent_at');
-      const group = groups.get(key);
-      if (group) group.push(w);
-      else groups.set(key, [w]);
+export async function recordOutcomes(db: Db, writes: OutcomeWrite[]): Promise<void> {
+  await db.transaction().execute((trx) => applyOutcomes(trx, writes));
+}
+
+export interface OutcomeWrite {
+  id: number;
+  set: OutboxUpdate;
+}
+
+async function applyOutcomes(trx: DbOrTx, writes: OutcomeWrite[]): Promise<void> {
+  const groups = new Map<string, OutcomeWrite[]>();
+  for (const w of writes) {
+    const { sent_at: _sentAt, ...rest } = w.set;
+    const key = JSON.stringify(rest) + (w.set.sent_at === undefined ? '' : '+sent_at');
+    const group = groups.get(key);
+    if (group) group.push(w);
+    else groups.set(key, [w]);
+  }
+  for (const group of groups.values()) {
+    for (const part of chunks(group, 400)) {
+      const { sent_at: sentAt, ...rest } = part[0]!.set;
+      const ids = part.map((w) => w.id);
+      const sentAtValue =
+        sentAt === undefined || part.every((w) => w.set.sent_at === sentAt)
+          ? sentAt
+          : sql<string | null>`case id ${sql.join(part.map((w) => sql`when ${w.id} then ${w.set.sent_at ?? null}`), sql` `)} end`;
+      await trx
+        .updateTable('mail_outbox')
+        .set(sentAtValue === undefined ? rest : { ...rest, sent_at: sentAtValue })
+        .where('id', 'in', ids)
+        .where('status', '=', 'sending')
+        .execute();
     }
-    for (const group of groups.values()) {
-      for (const part of chunks(group, 400)) {
-        const { sent_at: sentAt, ...rest } = part[0]!.set;
-        const ids = part.map((w) => w.id);
-        const sentAtValue =
-          sentAt === undefined || part.every((w) => w.set.sent_at === sentAt)
-            ? sentAt
-            : sql<string | null>`case id ${sql.join(part.map((w) => sql`when ${w.id} then ${w.set.sent_at ?? null}`), sql` `)} end`;
-        await trx
-          .updateTable('mail_outbox')
-          .set(sentAtValue === undefined ? rest : { ...rest, sent_at: sentAtValue })
-          .where('id', 'in', ids)
-          .where('status', '=', 'sending')
-          .execute();
-      }
-    }
-  });
+  }
 }
 
 /** A new configuration deserves a fresh attempt: the organization's mail waiting out a backoff is due now. */
