@@ -1,4 +1,3 @@
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { AdjustableClock, systemClock, type Clock } from './core/clock';
 import { DATABASE_FILE, type OpenedStore } from './db/connect';
@@ -15,19 +14,6 @@ import type { LinkIssued } from './services/deps';
 import { createServices, type Services } from './services';
 import { createSync } from './sync/service';
 import { batchRunnerFor } from './workers/batch-runner';
-
-/** The same folder Electron's app.getPath('userData') gives for "Roster", so both modes share one store. */
-export function defaultDataDir(): string {
-  if (process.env.ROSTER_DATA_DIR) return process.env.ROSTER_DATA_DIR;
-  switch (process.platform) {
-    case 'win32':
-      return join(process.env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'Roster');
-    case 'darwin':
-      return join(homedir(), 'Library', 'Application Support', 'Roster');
-    default:
-      return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'Roster');
-  }
-}
 
 export interface Runtime {
   store: OpenedStore;
