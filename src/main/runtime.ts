@@ -24,6 +24,8 @@ export interface Runtime {
   testLinks: LinkIssued[] | null;
   /** Team mode: live updates to and from the other processes on the database (null on SQLite). */
   changeFeed: ChangeFeed | null;
+  /** Starts the mail and sync senders and the backup schedule, when startRuntime was asked to defer them (idempotent). */
+  startBackground(): void;
   stop(): Promise<void>;
 }
 
@@ -47,6 +49,11 @@ export async function startRuntime(opts: {
    * the shared outbox for the admins' processes, woken by its announcement). Default true.
    */
   background?: boolean;
+  /**
+   * true: the senders and the backup schedule wait for runtime.startBackground() (web mode calls it
+   * once it listens, so their first drain and a due backup do not delay the first answer).
+   */
+  deferBackground?: boolean;
 }): Promise<Runtime> {
   const background = opts.background ?? true;
   // --database-url, then ROSTER_DATABASE_URL, then the choice recorded by Settings' move (store.json), else SQLite.
@@ -90,7 +97,14 @@ export async function startRuntime(opts: {
     // Pushes queued directory changes to the organization's SCIM server; idles until sync is set up.
     sync.sender.start();
   };
-  startSenders();
+  // Until startBackground() (deferBackground), a pause and resume of the store starts nothing.
+  let backgroundStarted = false;
+  const startBackground = (): void => {
+    if (backgroundStarted) return;
+    backgroundStarted = true;
+    startSenders();
+    if (background) services.backup?.start();
+  };
   // Invitations expire on their own; a sweep each minute keeps the tables right while nobody looks
   // (and tells the consoles). Expired sessions and limiter counters go too.
   const startSweep = (): NodeJS.Timeout => {
@@ -105,7 +119,6 @@ export async function startRuntime(opts: {
   let sweep = startSweep();
   // Backups of the SQLite store: on demand, and daily when the schedule says so (checked hourly).
   services.backup = createBackup({ store, dataDir: opts.dataDir, clock });
-  if (background) services.backup.start();
   // Settings shows the store; its move to PostgreSQL pauses what writes on its own while it copies.
   services.store = createStoreRuntime({
     store,
@@ -121,16 +134,19 @@ export async function startRuntime(opts: {
     },
     resume: () => {
       sweep = startSweep();
+      if (!backgroundStarted) return;
       if (background) services.backup?.start();
       startSenders();
     },
   });
+  if (!opts.deferBackground) startBackground();
   return {
     store,
     services,
     testClock,
     testLinks,
     changeFeed,
+    startBackground,
     stop: async () => {
       clearInterval(sweep);
       announce.cancel();

@@ -17,7 +17,7 @@ async function main({ port, dataDir, rendererDir, databaseUrl }: Parameters<type
   // One process per data folder: a second one says which process holds it and exits.
   lockDataFolder(dataDir);
   let base = '';
-  const runtime = await startRuntime({ dataDir, databaseUrl, publicBaseUrl: () => process.env.ROSTER_PUBLIC_URL ?? base });
+  const runtime = await startRuntime({ dataDir, databaseUrl, deferBackground: true, publicBaseUrl: () => process.env.ROSTER_PUBLIC_URL ?? base });
   const server = createWebServer({ runtime, rendererDir, port });
   server.listen(port, '127.0.0.1', () => {
     const address = server.address();
@@ -31,7 +31,8 @@ async function main({ port, dataDir, rendererDir, databaseUrl }: Parameters<type
         ? `Directory: PostgreSQL ${store.user}@${store.host}:${store.port}/${store.database}${store.source === 'settings' ? ' (chosen in Settings: store.json)' : ''}`
         : 'Directory: this computer only (SQLite in the data folder)',
     );
-    // The first start after a build writes the compiled chunks' cache, once it answers.
+    // Once it answers: the senders' first drain and a due backup, then (first start after a build) the compiled chunks' cache.
+    runtime.startBackground();
     compileCache.flush();
   });
   const stop = () => {
