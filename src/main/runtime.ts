@@ -1,4 +1,3 @@
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { AdjustableClock, systemClock, type Clock } from './core/clock';
 import { DATABASE_FILE, type OpenedStore } from './db/connect';
@@ -16,19 +15,6 @@ import { createServices, type Services } from './services';
 import { createSync } from './sync/service';
 import { batchRunnerFor } from './workers/batch-runner';
 
-/** The same folder Electron's app.getPath('userData') gives for "Roster", so both modes share one store. */
-export function defaultDataDir(): string {
-  if (process.env.ROSTER_DATA_DIR) return process.env.ROSTER_DATA_DIR;
-  switch (process.platform) {
-    case 'win32':
-      return join(process.env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'Roster');
-    case 'darwin':
-      return join(homedir(), 'Library', 'Application Support', 'Roster');
-    default:
-      return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'Roster');
-  }
-}
-
 export interface Runtime {
   store: OpenedStore;
   services: Services;
@@ -38,6 +24,8 @@ export interface Runtime {
   testLinks: LinkIssued[] | null;
   /** Team mode: live updates to and from the other processes on the database (null on SQLite). */
   changeFeed: ChangeFeed | null;
+  /** Starts the mail and sync senders and the backup schedule, when startRuntime was asked to defer them (idempotent). */
+  startBackground(): void;
   stop(): Promise<void>;
 }
 
@@ -63,6 +51,11 @@ export async function startRuntime(opts: {
   background?: boolean;
   /** How this process restarts itself after a change of store (Electron relaunches; web mode asks `npm start`). */
   restart?: (() => void) | null;
+  /**
+   * true: the senders and the backup schedule wait for runtime.startBackground() (web mode calls it
+   * once it listens, so their first drain and a due backup do not delay the first answer).
+   */
+  deferBackground?: boolean;
 }): Promise<Runtime> {
   const background = opts.background ?? true;
   // --database-url, then ROSTER_DATABASE_URL, then the choice recorded by Settings' move (store.json), else SQLite.
@@ -106,7 +99,14 @@ export async function startRuntime(opts: {
     // Pushes queued directory changes to the organization's SCIM server; idles until sync is set up.
     sync.sender.start();
   };
-  startSenders();
+  // Until startBackground() (deferBackground), a pause and resume of the store starts nothing.
+  let backgroundStarted = false;
+  const startBackground = (): void => {
+    if (backgroundStarted) return;
+    backgroundStarted = true;
+    startSenders();
+    if (background) services.backup?.start();
+  };
   // Invitations expire on their own; a sweep each minute keeps the tables right while nobody looks
   // (and tells the consoles). Expired sessions and limiter counters go too.
   const startSweep = (): NodeJS.Timeout => {
@@ -121,7 +121,6 @@ export async function startRuntime(opts: {
   let sweep = startSweep();
   // Backups of the SQLite store: on demand, and daily when the schedule says so (checked hourly).
   services.backup = createBackup({ store, dataDir: opts.dataDir, clock });
-  if (background) services.backup.start();
   // Settings shows the store; its move to PostgreSQL pauses what writes on its own while it copies.
   services.store = createStoreRuntime({
     store,
@@ -138,16 +137,19 @@ export async function startRuntime(opts: {
     },
     resume: () => {
       sweep = startSweep();
+      if (!backgroundStarted) return;
       if (background) services.backup?.start();
       startSenders();
     },
   });
+  if (!opts.deferBackground) startBackground();
   return {
     store,
     services,
     testClock,
     testLinks,
     changeFeed,
+    startBackground,
     stop: async () => {
       clearInterval(sweep);
       announce.cancel();

@@ -1,6 +1,8 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
+import { createRequire } from 'node:module';
+import type * as Core from '@zxcvbn-ts/core';
+import type { ZxcvbnFactory } from '@zxcvbn-ts/core';
+import type * as LanguageCommon from '@zxcvbn-ts/language-common';
 
 /**
  * scrypt at OWASP's Password Storage Cheat Sheet parameters: N=2^17, r=8, p=1 (128 MiB).
@@ -70,8 +72,16 @@ export function passwordProblem(password: string, email?: string): string | null
 export const MIN_GUESSES_LOG10 = 10;
 
 let factory: ZxcvbnFactory | null = null;
-/** Built on first use: the dictionaries take a moment to load. */
+/**
+ * Loaded and built on the first password scored (registration, a password change or an invitee's
+ * account), not at start: the dictionaries take ~100 ms to load.
+ */
 function strength(): ZxcvbnFactory {
-  factory ??= new ZxcvbnFactory({ dictionary: { ...dictionary }, graphs: adjacencyGraphs });
+  if (!factory) {
+    const load = createRequire(__filename);
+    const { ZxcvbnFactory: Factory } = load('@zxcvbn-ts/core') as typeof Core;
+    const { adjacencyGraphs, dictionary } = load('@zxcvbn-ts/language-common') as typeof LanguageCommon;
+    factory = new Factory({ dictionary: { ...dictionary }, graphs: adjacencyGraphs });
+  }
   return factory;
 }

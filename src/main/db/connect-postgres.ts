@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
+import { pgDriver } from './pg-driver';
 import type { Database } from './database';
 import { migrateToLatest, type OpenedStore } from './connect';
 import { MIGRATIONS } from './migrations';
@@ -51,7 +52,7 @@ export function parseDatabaseUrl(url: string): ParsedDatabaseUrl {
 const types = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === 20 || oid === 1700) return (v: string) => (v === null ? null : Number(v));
-    return pg.types.getTypeParser(oid, format);
+    return pgDriver().types.getTypeParser(oid, format);
   },
 };
 
@@ -112,7 +113,7 @@ export interface PostgresOptions {
 
 export async function openPostgres(url: string, opts: PostgresOptions = {}): Promise<OpenedStore> {
   const where = parseDatabaseUrl(url);
-  const pool = new pg.Pool({
+  const pool = new (pgDriver().Pool)({
     connectionString: url,
     max: opts.max ?? 10,
     connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,

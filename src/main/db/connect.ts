@@ -63,8 +63,8 @@ export class StoreRefused extends Error {
  * a Roster store this version can read: another application's SQLite file, or a store made by a
  * newer Roster, is refused with a sentence saying so, and not modified.
  */
-export function checkStoreIdentity(file: string): void {
-  if (file === ':memory:' || !existsSync(file) || statSync(file).size === 0) return;
+export function checkStoreIdentity(file: string): { upToDate: boolean } {
+  if (file === ':memory:' || !existsSync(file) || statSync(file).size === 0) return { upToDate: false };
   let probe: SQLite.Database;
   try {
     probe = new SQLite(file, { readonly: true, fileMustExist: true });
@@ -88,6 +88,10 @@ export function checkStoreIdentity(file: string): void {
     const newest = Math.max(userVersion, ...unknown.map(schemaNumber));
     if (unknown.length > 0 || userVersion > SCHEMA_VERSION)
       throw new StoreRefused(`${file} was made by a newer version of Roster (schema ${newest}); this one reads up to schema ${SCHEMA_VERSION}. Update Roster.`);
+    // Every migration applied and the header stamped: the start skips the migrator and the header
+    // write (a synchronous=FULL commit), which every later start of an up-to-date store repeated.
+    const done = new Set(applied);
+    return { upToDate: applicationId === APPLICATION_ID && userVersion === SCHEMA_VERSION && Object.keys(MIGRATIONS).every((n) => done.has(n)) };
   } finally {
     probe.close();
   }
@@ -156,11 +160,13 @@ export interface OpenedSqliteStore extends OpenedStore {
 }
 
 export async function openStore(file: string): Promise<OpenedSqliteStore> {
-  checkStoreIdentity(file);
+  const { upToDate } = checkStoreIdentity(file);
   const handle: SwappableSqlite = { current: openSqlite(file) };
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: immediateTransactions(handle) }) });
-  await migrateToLatest(db);
-  markRosterStore(handle.current);
+  if (!upToDate) {
+    await migrateToLatest(db);
+    markRosterStore(handle.current);
+  }
   const store: OpenedSqliteStore = {
     db,
     dialect: 'sqlite',

@@ -3,7 +3,8 @@ import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
+import { pgDriver } from './pg-driver';
 import { checkStoreIdentity, DATABASE_FILE, openStore, StoreRefused } from './connect';
 import { lockHolder } from '../data-lock';
 import { explainConnectError, parseDatabaseUrl, type ParsedDatabaseUrl } from './connect-postgres';
@@ -145,7 +146,7 @@ export async function testMoveTarget(databaseUrl: string): Promise<ParsedDatabas
   } catch (e) {
     throw new MoveRefusedError('target-url', e instanceof Error ? e.message : String(e));
   }
-  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000, application_name: 'roster-move' });
+  const client = new (pgDriver().Client)({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000, application_name: 'roster-move' });
   client.on('error', () => {});
   try {
     await client.connect();
@@ -170,7 +171,7 @@ export async function moveToPostgres(opts: MoveOptions): Promise<MoveResult> {
   } catch (e) {
     throw new MoveRefusedError('target-url', e instanceof Error ? e.message : String(e));
   }
-  const client = new pg.Client({ connectionString: opts.databaseUrl, connectionTimeoutMillis: 10_000, application_name: 'roster-move' });
+  const client = new (pgDriver().Client)({ connectionString: opts.databaseUrl, connectionTimeoutMillis: 10_000, application_name: 'roster-move' });
   client.on('error', () => {});
   try {
     await client.connect();

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
+import { pgDriver } from './pg-driver';
 import type { Db } from './database';
 
 /**
@@ -113,7 +114,7 @@ export function startChangeFeed(opts: ChangeFeedOptions): ChangeFeed {
 
   async function connect(): Promise<void> {
     if (stopped) return;
-    const c = new pg.Client({ connectionString: opts.url, application_name: 'roster-listen', keepAlive: true, connectionTimeoutMillis: 10_000 });
+    const c = new (pgDriver().Client)({ connectionString: opts.url, application_name: 'roster-listen', keepAlive: true, connectionTimeoutMillis: 10_000 });
     client = c;
     c.on('error', (e: Error) => dropped(c, e.message));
     c.on('end', () => dropped(c, 'closed'));
