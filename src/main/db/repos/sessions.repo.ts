@@ -1,4 +1,5 @@
 import type { DbOrTx } from '../database';
+import { executeCompiledOnce } from './compiled';
 import { jsonArrayFrom, nullText, parsed } from './json';
 import type { MemberStatus } from '../../../shared/statuses';
 import type { ConsoleSession } from '../tables/team_state.table';
@@ -42,7 +43,13 @@ export interface SessionWithAuthz extends ConsoleSession {
  * another process counts at the next call.
  */
 export async function findSessionWithAuthz(db: DbOrTx, tokenHash: string): Promise<SessionWithAuthz | undefined> {
-  const row = await db
+  const [row] = await executeCompiledOnce(db, 'findSessionWithAuthz', ['deleted', tokenHash, 1], () => sessionWithAuthzQuery(db, tokenHash));
+  if (!row) return undefined;
+  return { ...row, member_status: row.member_status as MemberStatus | null, grants: parsed(row.grants), accounts: parsed(row.accounts) };
+}
+
+function sessionWithAuthzQuery(db: DbOrTx, tokenHash: string) {
+  return db
     .selectFrom('console_session as s')
     .leftJoin('organization as o', 'o.id', 's.organization_id')
     .leftJoin('member as m', (j) => j.onRef('m.person_id', '=', 's.person_id').onRef('m.organization_id', '=', 's.organization_id').on('m.status', '<>', 'deleted'))
@@ -63,10 +70,7 @@ export async function findSessionWithAuthz(db: DbOrTx, tokenHash: string): Promi
     ])
     .where('s.token_hash', '=', tokenHash)
     .orderBy('m.id')
-    .limit(1)
-    .executeTakeFirst();
-  if (!row) return undefined;
-  return { ...row, member_status: row.member_status as MemberStatus | null, grants: parsed(row.grants), accounts: parsed(row.accounts) };
+    .limit(1);
 }
 
 /** Moves last_seen_at forward only (two processes touching at once never move it back). */

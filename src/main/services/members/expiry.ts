@@ -26,3 +26,17 @@ export async function expireDue(deps: ServiceDeps, organizationId: number | null
   if (due.length === 0) return 0;
   return deps.db.transaction().execute((trx) => expireDueIn(trx, organizationId, now));
 }
+
+/**
+ * What `read` returns once the organization's due invitations have expired. The check for due ones
+ * runs beside the read (on PostgreSQL, two pooled connections at once: one round trip, not two in a
+ * row); only when some were due are they expired and the read made again. The Members page reads
+ * through this, so a row never shows Pending past its validity.
+ */
+export async function readAfterExpiry<T>(deps: ServiceDeps, organizationId: number, read: () => Promise<T>): Promise<T> {
+  const now = deps.clock.now().toISOString();
+  const [due, result] = await Promise.all([pendingDueForExpiry(deps.db, now), read()]);
+  if (!due.some((m) => m.organization_id === organizationId)) return result;
+  await deps.db.transaction().execute((trx) => expireDueIn(trx, organizationId, now));
+  return read();
+}
