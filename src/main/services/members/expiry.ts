@@ -1,5 +1,6 @@
 import type { DbOrTx } from '../../db/database';
 import { insertAuditRows } from '../../db/repos/audit.repo';
+import { anyDueForExpiry } from '../../db/repos/expiry.repo';
 import { pendingDueForExpiry, updateMember } from '../../db/repos/members.repo';
 import type { NewAuditRow } from '../../db/tables/audit.table';
 import { memberAudit } from '../audit';
@@ -35,8 +36,8 @@ export async function expireDue(deps: ServiceDeps, organizationId: number | null
  */
 export async function readAfterExpiry<T>(deps: ServiceDeps, organizationId: number, read: () => Promise<T>): Promise<T> {
   const now = deps.clock.now().toISOString();
-  const [due, result] = await Promise.all([pendingDueForExpiry(deps.db, now), read()]);
-  if (!due.some((m) => m.organization_id === organizationId)) return result;
+  const [due, result] = await Promise.all([anyDueForExpiry(deps.db, organizationId, now), read()]);
+  if (!due) return result;
   await deps.db.transaction().execute((trx) => expireDueIn(trx, organizationId, now));
   return read();
 }
