@@ -86,7 +86,7 @@ export async function listMemberPage(deps: ServiceDeps, organizationId: number, 
     limit: input.limit + 1,
   });
   const page = rows.slice(0, input.limit);
-  // Roles, sub-accounts, permissions and latest mail of the page's rows: one query.
+  // Roles, sub-accounts, permissions and latest mail of the page's rows (one round trip on PostgreSQL).
   const decorations = await decorationsOf(deps.db, page.map((m) => m.id));
   const last = page[page.length - 1];
   return {
