@@ -1,5 +1,5 @@
 // npm run bench [-- section…]: figures for Roster's hot paths, each with a ratio against a baseline in the same run.
-// Sections: invites, outbox, startup, tables, firstrows, counts, search, sync, browser (default: all; browser needs `npx electron-vite build`). BENCH_SMALL/BENCH_LARGE size the directory sections.
+// Sections: invites, outbox, startup, tables, firstrows, counts, search, sync, browser, stores, router (default: all; browser needs `npx electron-vite build`). BENCH_SMALL/BENCH_LARGE size the directory sections.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
@@ -23,6 +23,7 @@ import { loadAuthz, registerOwner } from '../../src/main/services/organizations'
 import { benchBrowser } from './browser';
 import { benchDirectory } from './directory';
 import { batchEntries, timedInviteBatch } from './invite-batch';
+import { benchRouter } from './router';
 import { benchStores } from './stores';
 import { benchSync } from './sync';
 
@@ -385,7 +386,7 @@ async function benchMemberTables(): Promise<void> {
   }
 }
 
-const SECTIONS = ['invites', 'outbox', 'startup', 'tables', 'firstrows', 'counts', 'search', 'sync', 'browser', 'stores'] as const;
+const SECTIONS = ['invites', 'outbox', 'startup', 'tables', 'firstrows', 'counts', 'search', 'sync', 'browser', 'stores', 'router'] as const;
 const SMALL = Number(process.env.BENCH_SMALL ?? 1_000);
 const LARGE = Number(process.env.BENCH_LARGE ?? 1_000_000);
 
@@ -407,6 +408,7 @@ async function main(): Promise<void> {
   if (sections.has('sync')) await benchSync();
   if (sections.has('browser')) await benchBrowser();
   if (sections.has('stores')) await benchStores();
+  if (sections.has('router')) await benchRouter();
 }
 
 main().catch((e: unknown) => {

@@ -43,7 +43,7 @@ interface Side {
  * from the browser section's cache when its key matches, else registered and seeded here and cached
  * under that key (no web mode needed; other keys in the cache are left alone).
  */
-async function seededStore(dataDir: string, n: number): Promise<void> {
+export async function seededStore(dataDir: string, n: number): Promise<void> {
   const cached = join(CACHE, `${schemaKey()}-${n}`);
   if (existsSync(join(cached, 'roster.sqlite'))) {
     cpSync(cached, dataDir, { recursive: true });
@@ -77,7 +77,7 @@ async function seededStore(dataDir: string, n: number): Promise<void> {
   renameSync(partial, cached);
 }
 
-async function signedIn(store: OpenedStore): Promise<Caller> {
+export async function signedIn(store: OpenedStore): Promise<Caller> {
   const services = createServices({ db: store.db, clock: systemClock, publicBaseUrl: () => 'http://127.0.0.1:8450' });
   const caller = createCaller(createContextInner({ services, sessionCarrier: memoryCarrier() }));
   const r = await caller.auth.signIn({ email: BENCH_OWNER.email, password: BENCH_OWNER.password });

@@ -14,6 +14,17 @@ export interface ContextInner {
   userIdleMs?: number | null;
   /** Where the call comes from, for the guess limiter: the socket address in web mode, "desktop" over IPC. */
   client?: string;
+  /**
+   * Present when the transport made this context for one request (HTTP, IPC): what the calls of
+   * that request share (the caller's session and authorization, loaded once). Absent for a
+   * `createCaller` context, which lives across calls: there nothing is shared.
+   */
+  request?: RequestScope;
+}
+
+/** Per-request memo, filled by api/trpc.ts. */
+export interface RequestScope {
+  caller?: Promise<unknown>;
 }
 
 /** The part tests build directly and hand to `createCaller`. */

@@ -4,8 +4,6 @@ import type { ConsolePermission } from '../../shared/permissions';
 import type { ErrorCode } from '../../shared/errors';
 import type { Authz } from '../core/authz';
 import { DomainError, isDomainError } from '../core/errors';
-import { membersOfPerson } from '../db/repos/members.repo';
-import { loadAuthz } from '../services/organizations';
 import type { AdminActor } from '../services/actor';
 import type { Session } from '../services/sessions';
 import type { Context } from './context';
@@ -144,19 +142,34 @@ export interface SignedIn {
   organizationId: number;
 }
 
+/**
+ * The caller's session, member and authorization: one query (SessionStore.resumeWithMember), and
+ * once per request where the transport makes a context per request (HTTP, IPC: `ctx.request`), so
+ * the calls of one batch share it. Never across requests: a role taken away counts at the next one.
+ */
+function loadCaller(ctx: Context): Promise<{ token: string; session: Session; memberId: number; authz: Authz }> {
+  const scope = ctx.request;
+  if (scope?.caller) return scope.caller as Promise<{ token: string; session: Session; memberId: number; authz: Authz }>;
+  const loading = (async () => {
+    const token = ctx.sessionCarrier.get();
+    const found = await ctx.services.sessions.resumeWithMember(token, ctx.userIdleMs ?? null);
+    if (!found || !token)
+      throw new DomainTRPCError('NOT_SIGNED_IN', (await ctx.services.sessions.endReason(token)) ?? 'Your session has ended: sign in again.', null);
+    const { session, member, authz } = found;
+    if (!member || member.status !== 'accepted' || !authz) {
+      await ctx.services.sessions.signOut(token);
+      throw new DomainTRPCError('NOT_SIGNED_IN', 'You are no longer an active member of this organization.', null);
+    }
+    if (!authz.hasConsoleAccess()) throw new DomainTRPCError('NO_CONSOLE_ACCESS', 'Your roles give you no access to the admin console.', null);
+    return { token, session, memberId: member.id, authz };
+  })();
+  if (scope) scope.caller = loading;
+  return loading;
+}
+
 /** Loads the signed-in admin and checks the procedure's declared permission, in the main process. */
 const requireAdmin = t.middleware(async ({ ctx, meta, next }) => {
-  const token = ctx.sessionCarrier.get();
-  const session = await ctx.services.sessions.resume(token, ctx.userIdleMs ?? null);
-  if (!session || !token)
-    throw new DomainTRPCError('NOT_SIGNED_IN', (await ctx.services.sessions.endReason(token)) ?? 'Your session has ended: sign in again.', null);
-  const member = (await membersOfPerson(ctx.services.deps.db, session.personId)).find((m) => m.organization_id === session.organizationId);
-  if (!member || member.status !== 'accepted') {
-    await ctx.services.sessions.signOut(token);
-    throw new DomainTRPCError('NOT_SIGNED_IN', 'You are no longer an active member of this organization.', null);
-  }
-  const authz = await loadAuthz(ctx.services.deps.db, session.organizationId, member.id);
-  if (!authz.hasConsoleAccess()) throw new DomainTRPCError('NO_CONSOLE_ACCESS', 'Your roles give you no access to the admin console.', null);
+  const { token, session, memberId, authz } = await loadCaller(ctx);
   const permission = meta?.permission;
   if (!permission || permission === 'public' || permission === 'link')
     throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'Procedure declares no console permission' });
@@ -170,7 +183,7 @@ const requireAdmin = t.middleware(async ({ ctx, meta, next }) => {
     token,
     authz,
     organizationId: session.organizationId,
-    actor: { personId: session.personId, memberId: member.id, label: session.email, authz },
+    actor: { personId: session.personId, memberId, label: session.email, authz },
   };
   return next({ ctx: { ...ctx, signedIn } });
 });

@@ -75,10 +75,16 @@ export class Authz {
     readonly tree: AccountTree,
   ) {}
 
+  /** accountsWhere's answers: an Authz never changes (a page of rows asks the same questions hundreds of times). */
+  private readonly where = new Map<string, ReadonlySet<number>>();
+
   /** Accounts where the permission holds: each granted account with its whole subtree. */
-  accountsWhere(permission: string): Set<number> {
+  accountsWhere(permission: string): ReadonlySet<number> {
+    const known = this.where.get(permission);
+    if (known) return known;
     const out = new Set<number>();
     for (const g of this.grants) if (g.permission === permission) for (const id of this.tree.subtree(g.accountId)) out.add(id);
+    this.where.set(permission, out);
     return out;
   }
 

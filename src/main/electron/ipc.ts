@@ -28,7 +28,7 @@ export function registerTrpcBridge(services: Services, isAppUrl: (url: string) =
       carriers.set(event.sender, carrier);
     }
     const idle = Number((request as { idleMs?: unknown }).idleMs);
-    const ctx = createContextInner({ services, sessionCarrier: carrier, userIdleMs: Number.isFinite(idle) && idle >= 0 ? idle : null, client: 'desktop' });
+    const ctx = createContextInner({ services, sessionCarrier: carrier, userIdleMs: Number.isFinite(idle) && idle >= 0 ? idle : null, client: 'desktop', request: {} });
     const type = request.type === 'mutation' ? 'mutation' : 'query';
     try {
       const data = await callTRPCProcedure({ router: appRouter, path: String(request.path), getRawInput: async () => request.input, ctx, type, signal: undefined, batchIndex: 0 });

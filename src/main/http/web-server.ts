@@ -110,7 +110,7 @@ export function createWebServer(opts: WebServerOptions): Server {
       // Bodies are counted as they arrive and refused (413) past the cap, before any sign-in check.
       maxBodySize,
       createContext: ({ req, res }) =>
-        createContextInner({ services: runtime.services, sessionCarrier: cookieCarrier(req, res), userIdleMs: idleHeader(req.headers['x-roster-idle-ms']), client: req.socket.remoteAddress ?? '?' }),
+        createContextInner({ services: runtime.services, sessionCarrier: cookieCarrier(req, res), userIdleMs: idleHeader(req.headers['x-roster-idle-ms']), client: req.socket.remoteAddress ?? '?', request: {} }),
       onError: ({ error, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`[roster] ${path ?? '?'}: ${error.cause?.stack ?? error.message}`);
       },

@@ -5,7 +5,10 @@ import { normalizeEmail } from '../core/addresses';
 import { membersOfPerson } from '../db/repos/members.repo';
 import { findOrganization, listOrganizations } from '../db/repos/organizations.repo';
 import { findPersonByEmail } from '../db/repos/people.repo';
-import { endSession, endSessionsOfPerson, findSession, insertSession, setSessionOrganization, sweepSessions, touchSession } from '../db/repos/sessions.repo';
+import { endSession, endSessionsOfPerson, findSession, findSessionWithAuthz, insertSession, setSessionOrganization, sweepSessions, touchSession } from '../db/repos/sessions.repo';
+import type { ConsoleSession } from '../db/tables/team_state.table';
+import { AccountTree, Authz } from '../core/authz';
+import type { MemberStatus } from '../../shared/statuses';
 import type { ServiceDeps } from './deps';
 import { loadAuthz } from './organizations';
 
@@ -15,6 +18,15 @@ export interface Session {
   organizationId: number;
   createdAt: number;
   lastSeenAt: number;
+}
+
+/** A live session with its person's member in its organization and what that member may do. */
+export interface SessionWithMember {
+  session: Session;
+  /** Null when the person has no member there any more (deleted). */
+  member: { id: number; status: MemberStatus } | null;
+  /** The member's grants over the organization's accounts; null without a member. */
+  authz: Authz | null;
 }
 
 /** A scrypt hash of nothing in particular, so an unknown address costs as much as a wrong password. */
@@ -89,7 +101,10 @@ export class SessionStore {
   /** The session row behind a token and whether the idle lock has passed (no write). */
   private async lookup(token: string): Promise<{ key: string; session: Session; idleLockMinutes: number | null; idle: boolean } | null> {
     const key = hashToken(token);
-    const row = await findSession(this.deps.db, key);
+    return this.liveRow(key, await findSession(this.deps.db, key));
+  }
+
+  private liveRow(key: string, row: (ConsoleSession & { idle_lock_minutes: number | null }) | undefined): { key: string; session: Session; idleLockMinutes: number | null; idle: boolean } | null {
     if (!row || row.ended_at) return null;
     const session: Session = {
       personId: row.person_id,
@@ -111,7 +126,25 @@ export class SessionStore {
    */
   async resume(token: string | null | undefined, userIdleMs: number | null = null): Promise<Session | null> {
     if (!token) return null;
-    const found = await this.lookup(token);
+    return this.resumeFound(await this.lookup(token), userIdleMs);
+  }
+
+  /**
+   * `resume` and the session's member with its authorization, from one query (every console call
+   * makes it: sessions.repo.ts findSessionWithAuthz). Null when the session has ended.
+   */
+  async resumeWithMember(token: string | null | undefined, userIdleMs: number | null = null): Promise<SessionWithMember | null> {
+    if (!token) return null;
+    const key = hashToken(token);
+    const row = await findSessionWithAuthz(this.deps.db, key);
+    const session = await this.resumeFound(this.liveRow(key, row), userIdleMs);
+    if (!session || !row) return null;
+    if (row.member_id === null || row.member_status === null) return { session, member: null, authz: null };
+    const grants = row.grants.map((g) => ({ permission: g.permission, accountId: g.account_id, roleName: g.role_name }));
+    return { session, member: { id: row.member_id, status: row.member_status }, authz: new Authz(grants, new AccountTree(row.accounts)) };
+  }
+
+  private async resumeFound(found: { key: string; session: Session; idleLockMinutes: number | null; idle: boolean } | null, userIdleMs: number | null): Promise<Session | null> {
     if (!found) return null;
     const { key, session, idleLockMinutes, idle } = found;
     if (idle) {

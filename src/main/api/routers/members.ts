@@ -8,11 +8,11 @@ import {
   deleteMembers,
   editInput,
   editMember,
-  expireDue,
   inviteEntries,
   inviteInput,
   inviteMembers,
   previewInvites,
+  readAfterExpiry,
   reactivateMembers,
   reinviteMembers,
   resendInvitations,
@@ -64,15 +64,9 @@ export const membersRouter = router({
 
   list: adminProcedure('members.view')
     .input(listInput)
-    .query(async ({ ctx, input }) => {
-      await expireDue(ctx.services.deps, ctx.signedIn.organizationId);
-      return listMemberPage(ctx.services.deps, ctx.signedIn.organizationId, ctx.signedIn.actor, input);
-    }),
+    .query(({ ctx, input }) => readAfterExpiry(ctx.services.deps, ctx.signedIn.organizationId, () => listMemberPage(ctx.services.deps, ctx.signedIn.organizationId, ctx.signedIn.actor, input))),
 
-  counts: adminProcedure('members.view').query(async ({ ctx }) => {
-    await expireDue(ctx.services.deps, ctx.signedIn.organizationId);
-    return memberCounts(ctx.services.deps, ctx.signedIn.organizationId, ctx.signedIn.authz);
-  }),
+  counts: adminProcedure('members.view').query(({ ctx }) => readAfterExpiry(ctx.services.deps, ctx.signedIn.organizationId, () => memberCounts(ctx.services.deps, ctx.signedIn.organizationId, ctx.signedIn.authz))),
 
   detail: adminProcedure('members.view')
     .input(one)

@@ -1,4 +1,7 @@
 import type { DbOrTx } from '../database';
+import { executeCompiledOnce } from './compiled';
+import { jsonArrayFrom, nullText, parsed } from './json';
+import type { MemberStatus } from '../../../shared/statuses';
 import type { ConsoleSession } from '../tables/team_state.table';
 
 /** Console sessions (migration 0013), by the SHA-256 of their token. */
@@ -19,6 +22,55 @@ export async function findSession(db: DbOrTx, tokenHash: string): Promise<(Conso
     .select('o.idle_lock_minutes')
     .where('s.token_hash', '=', tokenHash)
     .executeTakeFirst();
+}
+
+/** A console session with everything a call needs to authorize its caller. */
+export interface SessionWithAuthz extends ConsoleSession {
+  idle_lock_minutes: number | null;
+  /** The person's member in the session's organization (not deleted), if any. */
+  member_id: number | null;
+  member_status: MemberStatus | null;
+  /** The member's permissions through roles, and singly (role_name null). */
+  grants: { permission: string; account_id: number; role_name: string | null }[];
+  /** The organization's account tree. */
+  accounts: { id: number; parent_id: number | null; name: string }[];
+}
+
+/**
+ * Every console call starts here: the session behind a token hash, its organization's idle lock,
+ * the person's member there, that member's grants and the organization's accounts, in one query
+ * (one round trip on PostgreSQL instead of five in a row). Nothing is cached: a role taken away in
+ * another process counts at the next call.
+ */
+export async function findSessionWithAuthz(db: DbOrTx, tokenHash: string): Promise<SessionWithAuthz | undefined> {
+  const [row] = await executeCompiledOnce(db, 'findSessionWithAuthz', ['deleted', tokenHash, 1], () => sessionWithAuthzQuery(db, tokenHash));
+  if (!row) return undefined;
+  return { ...row, member_status: row.member_status as MemberStatus | null, grants: parsed(row.grants), accounts: parsed(row.accounts) };
+}
+
+function sessionWithAuthzQuery(db: DbOrTx, tokenHash: string) {
+  return db
+    .selectFrom('console_session as s')
+    .leftJoin('organization as o', 'o.id', 's.organization_id')
+    .leftJoin('member as m', (j) => j.onRef('m.person_id', '=', 's.person_id').onRef('m.organization_id', '=', 's.organization_id').on('m.status', '<>', 'deleted'))
+    .selectAll('s')
+    .select(['o.idle_lock_minutes', 'm.id as member_id', 'm.status as member_status'])
+    .select((eb) => [
+      jsonArrayFrom(
+        db,
+        eb
+          .selectFrom('member_role as mr')
+          .innerJoin('role as r', 'r.id', 'mr.role_id')
+          .innerJoin('role_permission as rp', 'rp.role_id', 'r.id')
+          .select(['rp.permission', 'mr.account_id', (e) => e.ref('r.name').$castTo<string | null>().as('role_name')])
+          .whereRef('mr.member_id', '=', 'm.id')
+          .unionAll(eb.selectFrom('member_permission as mp').select(['mp.permission', 'mp.account_id', nullText().as('role_name')]).whereRef('mp.member_id', '=', 'm.id')),
+      ).as('grants'),
+      jsonArrayFrom(db, eb.selectFrom('account as a').select(['a.id', 'a.parent_id', 'a.name']).whereRef('a.organization_id', '=', 's.organization_id').orderBy('a.id')).as('accounts'),
+    ])
+    .where('s.token_hash', '=', tokenHash)
+    .orderBy('m.id')
+    .limit(1);
 }
 
 /** Moves last_seen_at forward only (two processes touching at once never move it back). */

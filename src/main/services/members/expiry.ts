@@ -1,5 +1,6 @@
 import type { DbOrTx } from '../../db/database';
 import { insertAuditRows } from '../../db/repos/audit.repo';
+import { anyDueForExpiry } from '../../db/repos/expiry.repo';
 import { pendingDueForExpiry, updateMember } from '../../db/repos/members.repo';
 import type { NewAuditRow } from '../../db/tables/audit.table';
 import { memberAudit } from '../audit';
@@ -25,4 +26,18 @@ export async function expireDue(deps: ServiceDeps, organizationId: number | null
   const due = await pendingDueForExpiry(deps.db, now);
   if (due.length === 0) return 0;
   return deps.db.transaction().execute((trx) => expireDueIn(trx, organizationId, now));
+}
+
+/**
+ * What `read` returns once the organization's due invitations have expired. The check for due ones
+ * runs beside the read (on PostgreSQL, two pooled connections at once: one round trip, not two in a
+ * row); only when some were due are they expired and the read made again. The Members page reads
+ * through this, so a row never shows Pending past its validity.
+ */
+export async function readAfterExpiry<T>(deps: ServiceDeps, organizationId: number, read: () => Promise<T>): Promise<T> {
+  const now = deps.clock.now().toISOString();
+  const [due, result] = await Promise.all([anyDueForExpiry(deps.db, organizationId, now), read()]);
+  if (!due) return result;
+  await deps.db.transaction().execute((trx) => expireDueIn(trx, organizationId, now));
+  return read();
 }

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { LISTED_STATUSES, MEMBER_STATUSES, type MemberStatus } from '../../../shared/statuses';
-import { Authz, type AccountTree } from '../../core/authz';
+import { Authz } from '../../core/authz';
 import { DomainError } from '../../core/errors';
 import { listAudit } from '../../db/repos/audit.repo';
-import { accountsOfMembers, grantsOfMembers, rolesOfMembers, permissionsOfMembers } from '../../db/repos/grants.repo';
+import { accountsOfMembers, rolesOfMembers, permissionsOfMembers } from '../../db/repos/grants.repo';
+import { decorationsOf } from '../../db/repos/member-decorations.repo';
 import { countByStatus, findMember, listMembers, sortValue, type MemberSort } from '../../db/repos/members.repo';
 import type { Member } from '../../db/tables/member.table';
-import { deliveriesOf, type Delivery } from '../../db/repos/outbox.repo';
+import type { Delivery } from '../../db/repos/outbox.repo';
 import type { ServiceDeps } from '../deps';
 import type { AdminActor } from '../actor';
 import { loadAccountTree, loadAuthz } from '../organizations';
@@ -48,15 +49,16 @@ export interface MemberRow {
   version: number;
 }
 
-function toRow(m: Member, roles: { member_id: number; role_id: number; name: string; account_id: number }[], accounts: { member_id: number; account_id: number }[], permits: RowPermits): MemberRow {
+/** `roles` and `accountIds` are the member's own. */
+function toRow(m: Member, roles: { role_id: number; name: string; account_id: number }[], accountIds: number[], permits: RowPermits): MemberRow {
   return {
     id: m.id,
     email: m.email,
     name: m.name,
     phone: m.phone,
     status: m.status,
-    roles: roles.filter((r) => r.member_id === m.id).map((r) => ({ id: r.role_id, name: r.name, accountId: r.account_id })),
-    accountIds: accounts.filter((a) => a.member_id === m.id).map((a) => a.account_id),
+    roles: roles.map((r) => ({ id: r.role_id, name: r.name, accountId: r.account_id })),
+    accountIds,
     invitedAt: m.invited_at,
     inviteExpiresAt: m.invite_expires_at,
     acceptedAt: m.accepted_at,
@@ -84,25 +86,20 @@ export async function listMemberPage(deps: ServiceDeps, organizationId: number, 
     limit: input.limit + 1,
   });
   const page = rows.slice(0, input.limit);
-  const ids = page.map((m) => m.id);
-  const [roles, accounts, deliveries, grants] = await Promise.all([rolesOfMembers(deps.db, ids), accountsOfMembers(deps.db, ids), deliveriesOf(deps.db, ids), grantsOfMembers(deps.db, ids)]);
-  const permits = permitsOf(actor, page, accounts, grants, authz.tree);
+  // Roles, sub-accounts, permissions and latest mail of the page's rows (one round trip on PostgreSQL).
+  const decorations = await decorationsOf(deps.db, page.map((m) => m.id));
   const last = page[page.length - 1];
   return {
-    items: page.map((m): MemberRow => ({ ...toRow(m, roles, accounts, permits.get(m.id)!), delivery: deliveries.get(m.id) ?? null })),
+    items: page.map((m): MemberRow => {
+      const d = decorations.get(m.id) ?? { roles: [], accountIds: [], grants: [], delivery: null };
+      const held = new Authz(
+        d.grants.map((g) => ({ permission: g.permission, accountId: g.account_id, roleName: g.role_name })),
+        authz.tree,
+      );
+      return { ...toRow(m, d.roles, d.accountIds, rowPermits(actor, m, d.accountIds, held)), delivery: d.delivery };
+    }),
     nextCursor: rows.length > input.limit && last ? { value: sortValue(last), id: last.id } : null,
   };
-}
-
-/** Each member's permits for this actor, from one grants query for the whole page. */
-function permitsOf(actor: AdminActor, members: Member[], accounts: { member_id: number; account_id: number }[], grants: { member_id: number; permission: string; account_id: number; role_name: string | null }[], tree: AccountTree): Map<number, RowPermits> {
-  return new Map(
-    members.map((m) => {
-      const held = grants.filter((g) => g.member_id === m.id).map((g) => ({ permission: g.permission, accountId: g.account_id, roleName: g.role_name }));
-      const accountIds = accounts.filter((a) => a.member_id === m.id).map((a) => a.account_id);
-      return [m.id, rowPermits(actor, m, accountIds, new Authz(held, tree))];
-    }),
-  );
 }
 
 export async function memberCounts(deps: ServiceDeps, organizationId: number, authz: Authz): Promise<Record<string, number>> {
@@ -122,7 +119,7 @@ export async function memberDetail(deps: ServiceDeps, organizationId: number, ac
   const effective = [...new Set(target.grants.map((g) => g.permission))].sort().map((p) => ({ permission: p, sources: target.explain(p) }));
   const history = await listAudit(deps.db, { organizationId, targetType: 'member', targetId: id, limit: 100 });
   return {
-    ...toRow(m, roles, accounts, rowPermits(actor, m, accounts.map((a) => a.account_id), target)),
+    ...toRow(m, roles, accounts.map((a) => a.account_id), rowPermits(actor, m, accounts.map((a) => a.account_id), target)),
     permissions: permissions.map((p) => ({ permission: p.permission, accountId: p.account_id })),
     effective,
     history: history.map((h) => ({ id: h.id, action: h.action, actor: h.actor_label, at: h.at, before: h.before_json ? JSON.parse(h.before_json) : null, after: h.after_json ? JSON.parse(h.after_json) : null })),

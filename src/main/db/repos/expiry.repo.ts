@@ -1,0 +1,15 @@
+import { sql } from 'kysely';
+import type { DbOrTx } from '../database';
+import { executeCompiledOnce } from './compiled';
+
+/**
+ * Whether some pending invitation of the organization is past its validity: at most one row, found
+ * through the partial index member_pending_expiry ('pending' as a literal, so the planner can use
+ * it). Every read of the Members page asks, so it is compiled once.
+ */
+export async function anyDueForExpiry(db: DbOrTx, organizationId: number, nowIso: string): Promise<boolean> {
+  const rows = await executeCompiledOnce(db, 'anyDueForExpiry', [nowIso, organizationId, 1], () =>
+    db.selectFrom('member').select('id').where('status', '=', sql.lit('pending')).where('invite_expires_at', '<=', nowIso).where('organization_id', '=', organizationId).limit(1),
+  );
+  return rows.length > 0;
+}

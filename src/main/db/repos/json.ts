@@ -1,0 +1,28 @@
+import { sql, type RawBuilder, type SelectQueryBuilder } from 'kysely';
+import { jsonArrayFrom as pgJsonArrayFrom, jsonObjectFrom as pgJsonObjectFrom } from 'kysely/helpers/postgres';
+import { jsonArrayFrom as liteJsonArrayFrom, jsonObjectFrom as liteJsonObjectFrom } from 'kysely/helpers/sqlite';
+import type { DbOrTx } from '../database';
+import { byDialect } from '../dialect';
+
+/**
+ * Nested rows in one query (Kysely's JSON helpers, per dialect): a subquery's rows as a JSON array
+ * (or its first row as an object) in a column, so a page and what decorates it, or a session and
+ * its grants, come back in one round trip. SQLite hands the JSON back as text: read it with `parsed`.
+ */
+export function jsonArrayFrom<O>(db: DbOrTx, expr: SelectQueryBuilder<any, any, O>): RawBuilder<O[] | string> {
+  return byDialect<RawBuilder<O[] | string>>(db, { sqlite: () => liteJsonArrayFrom(expr) as RawBuilder<any>, postgres: () => pgJsonArrayFrom(expr) as RawBuilder<any> });
+}
+
+export function jsonObjectFrom<O>(db: DbOrTx, expr: SelectQueryBuilder<any, any, O>): RawBuilder<O | string | null> {
+  return byDialect<RawBuilder<O | string | null>>(db, { sqlite: () => liteJsonObjectFrom(expr) as RawBuilder<any>, postgres: () => pgJsonObjectFrom(expr) as RawBuilder<any> });
+}
+
+/** A JSON column as rows: parsed from SQLite's text, as is from PostgreSQL (pg parses json). */
+export function parsed<T>(value: T | string): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}
+
+/** A typed NULL that both stores accept in a UNION branch (PostgreSQL needs its type). */
+export function nullText(): RawBuilder<string | null> {
+  return sql<string | null>`cast(null as text)`;
+}

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createContextInner, memoryCarrier } from '../../../src/main/api/context';
+import { createCaller } from '../../../src/main/api/router';
+import { caught, createEnv, inviteAndAccept, PASSWORD, registerOwner, roleId, type Caller, type TestEnv } from '../helpers';
+
+/**
+ * The Members page's rows come from one session query and one decorations query (issue 17 item 5):
+ * what each row shows and offers must be what the separate lookups gave, and no permission may
+ * outlive its removal by a single call.
+ */
+describe('members list: rows and the caller behind them', () => {
+  let env: TestEnv;
+  let owner: Caller;
+  let teamId: number;
+  let leadId: number;
+
+  beforeAll(async () => {
+    env = await createEnv();
+    owner = (await registerOwner(env)).caller;
+    teamId = (await owner.accounts.create({ name: 'Team' })).id;
+    leadId = await inviteAndAccept(env, owner, 'lead@acme.test', 'Admin');
+    await owner.members.setAccess({ id: leadId, roles: [{ roleId: await roleId(owner, 'Admin'), accountId: teamId }], accountIds: [teamId] });
+  });
+  afterAll(async () => {
+    await env.close();
+  });
+
+  it("shows each row's roles and sub-accounts, and the actions this admin may take on it", async () => {
+    const rows = (await owner.members.list({ limit: 50 })).items;
+    const lead = rows.find((r) => r.email === 'lead@acme.test')!;
+    expect(lead.roles).toEqual([{ id: await roleId(owner, 'Admin'), name: 'Admin', accountId: teamId }]);
+    expect(lead.accountIds).toEqual([teamId]);
+    expect(lead.actions).toEqual(expect.arrayContaining(['deactivate', 'edit']));
+    const self = rows.find((r) => r.email === 'owner@acme.test')!;
+    expect(self.roles.map((r) => r.name)).toEqual(['Owner']);
+    expect(self.rolesRefusal).toMatch(/own roles/);
+    expect(self.refused.map((r) => r.action)).toContain('deactivate');
+  });
+
+  it("a Team Admin sees the Owner's row refused because the Owner holds more (the row's grants)", async () => {
+    const lead = env.caller();
+    await lead.auth.signIn({ email: 'lead@acme.test', password: PASSWORD });
+    const rows = (await owner.members.list({ limit: 50 })).items;
+    const ownerId = rows.find((r) => r.email === 'owner@acme.test')!.id;
+    await owner.members.setAccess({ id: leadId, roles: [{ roleId: await roleId(owner, 'Admin'), accountId: rows.find((r) => r.email === 'owner@acme.test')!.roles[0]!.accountId }], accountIds: [] });
+    const seen = (await lead.members.list({ limit: 50 })).items.find((r) => r.id === ownerId)!;
+    expect(seen.rolesRefusal).toMatch(/more privileges than you/);
+    expect(seen.refused.find((r) => r.action === 'deactivate')?.reason).toMatch(/more privileges than you/);
+  });
+
+  it('a role taken away counts at the very next call, on the same caller and on a new request', async () => {
+    const carrier = memoryCarrier();
+    const request = () => createCaller(createContextInner({ services: env.services, sessionCarrier: carrier, request: {} }));
+    await request().auth.signIn({ email: 'lead@acme.test', password: PASSWORD });
+    const same = createCaller(createContextInner({ services: env.services, sessionCarrier: carrier }));
+    expect((await request().members.list({ limit: 5 })).items.length).toBeGreaterThan(0);
+    expect((await same.members.list({ limit: 5 })).items.length).toBeGreaterThan(0);
+    await owner.members.setAccess({ id: leadId, roles: [{ roleId: await roleId(owner, 'Member'), accountId: teamId }], accountIds: [teamId] });
+    expect((await caught(same.members.list({ limit: 5 }))).domainCode).toBe('NO_CONSOLE_ACCESS');
+    expect((await caught(request().members.list({ limit: 5 }))).domainCode).toBe('NO_CONSOLE_ACCESS');
+  });
+});
