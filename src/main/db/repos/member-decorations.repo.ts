@@ -2,7 +2,7 @@ import type { DbOrTx } from '../database';
 import { byDialect } from '../dialect';
 import { executeCompiledOnce } from './compiled';
 import type { OutboxStatus } from '../tables/mail_outbox.table';
-import { jsonArrayFrom, jsonObjectFrom, nullText, parsed } from './json';
+import { grantsOfMemberJson, jsonArrayFrom, jsonObjectFrom, parsed } from './json';
 import type { Delivery } from './outbox.repo';
 
 /** What the members table shows beside each row of a page, and what its row actions are decided on. */
@@ -108,16 +108,7 @@ export function decorationsQuery(db: DbOrTx, memberIds: number[]) {
           .orderBy('mr.account_id'),
       ).as('roles'),
       jsonArrayFrom(db, eb.selectFrom('member_account as ma').select('ma.account_id').whereRef('ma.member_id', '=', 'm.id').orderBy('ma.account_id')).as('accounts'),
-      jsonArrayFrom(
-        db,
-        eb
-          .selectFrom('member_role as mr')
-          .innerJoin('role as r', 'r.id', 'mr.role_id')
-          .innerJoin('role_permission as rp', 'rp.role_id', 'r.id')
-          .select(['rp.permission', 'mr.account_id', (e) => e.ref('r.name').$castTo<string | null>().as('role_name')])
-          .whereRef('mr.member_id', '=', 'm.id')
-          .unionAll(eb.selectFrom('member_permission as mp').select(['mp.permission', 'mp.account_id', nullText().as('role_name')]).whereRef('mp.member_id', '=', 'm.id')),
-      ).as('grants'),
+      grantsOfMemberJson(db, eb).as('grants'),
       jsonObjectFrom(
         db,
         eb.selectFrom('mail_outbox as mo').select(['mo.status', 'mo.last_error', 'mo.created_at', 'mo.sent_at']).whereRef('mo.member_id', '=', 'm.id').orderBy('mo.id', 'desc').limit(1),

@@ -2,7 +2,7 @@
  * Member queries. What a search means and how it narrows the list live in member-search.repo.ts;
  * the list's keyset paging, which a search plan walks, is here.
  */
-import { sql, type RawBuilder, type SelectQueryBuilder } from 'kysely';
+import { sql, type ExpressionBuilder, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { MemberStatus } from '../../../shared/statuses';
 import type { Database, DbOrTx } from '../database';
 import { dialectOf } from '../dialect';
@@ -173,13 +173,7 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<Liste
     query = byId && dialectOf(db) === 'sqlite' ? query.where(sql<boolean>`+organization_id = ${q.organizationId}`) : query.where('organization_id', '=', q.organizationId);
     // A literal, not a parameter: the planner must see that the "not deleted" partial indexes apply.
     query = q.status ? query.where('status', '=', q.status) : query.where('status', '<>', sql.lit('deleted'));
-    if (q.roleId !== undefined) query = query.where('id', 'in', (eb) => eb.selectFrom('member_role').select('member_id').where('role_id', '=', q.roleId!));
-    if (q.accountId !== undefined) query = query.where('id', 'in', (eb) => eb.selectFrom('member_account').select('member_id').where('account_id', '=', q.accountId!));
-    if (q.scopeAccountIds && q.scopeAccountIds !== 'all') {
-      const ids = q.scopeAccountIds.length ? q.scopeAccountIds : [-1];
-      query = query.where('id', 'in', (eb) => eb.selectFrom('member_account').select('member_id').where('account_id', 'in', ids));
-    }
-    return query;
+    return hasGrantFilters(q) ? query.where((eb) => grantFilters(eb, q)) : query;
   };
   const rows = (byId: boolean, fenced?: RawBuilder<boolean>) => filtered(byId, fenced).selectAll().select(column.as('sort_key'));
   const page = (qq: ReturnType<typeof rows>) => keysetPage(db, qq, column, q, q.limit) as Promise<ListedMember[]>;
@@ -244,6 +238,21 @@ export async function findMemberById(db: DbOrTx, id: number): Promise<Member | u
   return db.selectFrom('member').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+type GrantFilter = Pick<MemberListQuery, 'roleId' | 'accountId' | 'scopeAccountIds'>;
+const hasGrantFilters = (q: GrantFilter) => q.roleId !== undefined || q.accountId !== undefined || (!!q.scopeAccountIds && q.scopeAccountIds !== 'all');
+
+/** The role and sub-account filters and the viewer's scope, the same for the list and for "select all matching". */
+function grantFilters(eb: ExpressionBuilder<Database, 'member'>, q: GrantFilter) {
+  const tests = [];
+  if (q.roleId !== undefined) tests.push(eb('id', 'in', eb.selectFrom('member_role').select('member_id').where('role_id', '=', q.roleId)));
+  if (q.accountId !== undefined) tests.push(eb('id', 'in', eb.selectFrom('member_account').select('member_id').where('account_id', '=', q.accountId)));
+  if (q.scopeAccountIds && q.scopeAccountIds !== 'all') {
+    const ids = q.scopeAccountIds.length ? q.scopeAccountIds : [-1];
+    tests.push(eb('id', 'in', eb.selectFrom('member_account').select('member_id').where('account_id', 'in', ids)));
+  }
+  return eb.and(tests);
+}
+
 /** The list's filters (tab, search, role, sub-account) and the viewer's scope, without sort or cursor. */
 export type MemberFilter = Pick<MemberListQuery, 'organizationId' | 'status' | 'search' | 'roleId' | 'accountId' | 'scopeAccountIds'>;
 
@@ -257,13 +266,7 @@ function matching(db: DbOrTx, q: MemberFilter) {
   // The same meaning as the list's search, without its candidate cap: a selection must hold exactly
   // the members the admin sees listed for this text.
   if (q.search && q.search.trim()) query = query.where(searchCondition(db, q.search));
-  if (q.roleId !== undefined) query = query.where('id', 'in', (eb) => eb.selectFrom('member_role').select('member_id').where('role_id', '=', q.roleId!));
-  if (q.accountId !== undefined) query = query.where('id', 'in', (eb) => eb.selectFrom('member_account').select('member_id').where('account_id', '=', q.accountId!));
-  if (q.scopeAccountIds && q.scopeAccountIds !== 'all') {
-    const ids = q.scopeAccountIds.length ? q.scopeAccountIds : [-1];
-    query = query.where('id', 'in', (eb) => eb.selectFrom('member_account').select('member_id').where('account_id', 'in', ids));
-  }
-  return query;
+  return hasGrantFilters(q) ? query.where((eb) => grantFilters(eb, q)) : query;
 }
 
 /** The next ids (ascending, after `afterId`) of the members a filter selects. */

@@ -1,6 +1,6 @@
 import type { DbOrTx } from '../database';
 import { executeCompiledOnce } from './compiled';
-import { jsonArrayFrom, nullText, parsed } from './json';
+import { grantsOfMemberJson, jsonArrayFrom, parsed } from './json';
 import type { MemberStatus } from '../../../shared/statuses';
 import type { ConsoleSession } from '../tables/team_state.table';
 
@@ -56,16 +56,7 @@ function sessionWithAuthzQuery(db: DbOrTx, tokenHash: string) {
     .selectAll('s')
     .select(['o.idle_lock_minutes', 'm.id as member_id', 'm.status as member_status'])
     .select((eb) => [
-      jsonArrayFrom(
-        db,
-        eb
-          .selectFrom('member_role as mr')
-          .innerJoin('role as r', 'r.id', 'mr.role_id')
-          .innerJoin('role_permission as rp', 'rp.role_id', 'r.id')
-          .select(['rp.permission', 'mr.account_id', (e) => e.ref('r.name').$castTo<string | null>().as('role_name')])
-          .whereRef('mr.member_id', '=', 'm.id')
-          .unionAll(eb.selectFrom('member_permission as mp').select(['mp.permission', 'mp.account_id', nullText().as('role_name')]).whereRef('mp.member_id', '=', 'm.id')),
-      ).as('grants'),
+      grantsOfMemberJson(db, eb).as('grants'),
       jsonArrayFrom(db, eb.selectFrom('account as a').select(['a.id', 'a.parent_id', 'a.name']).whereRef('a.organization_id', '=', 's.organization_id').orderBy('a.id')).as('accounts'),
     ])
     .where('s.token_hash', '=', tokenHash)
