@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { DbOrTx } from '../database';
+import { byDialect } from '../dialect';
 import { executeCompiledOnce } from './compiled';
 
 /**
@@ -9,7 +10,16 @@ import { executeCompiledOnce } from './compiled';
  */
 export async function anyDueForExpiry(db: DbOrTx, organizationId: number, nowIso: string): Promise<boolean> {
   const rows = await executeCompiledOnce(db, 'anyDueForExpiry', [nowIso, organizationId, 1], () =>
-    db.selectFrom('member').select('id').where('status', '=', sql.lit('pending')).where('invite_expires_at', '<=', nowIso).where('organization_id', '=', organizationId).limit(1),
+    db
+      .selectFrom('member')
+      .select('id')
+      .where('status', '=', sql.lit('pending'))
+      .where('invite_expires_at', '<=', nowIso)
+      // SQLite without statistics (the app never runs ANALYZE) otherwise prefers an (organization, status)
+      // index and reads every pending member of the organization: 17 ms at 100,000 on every list call.
+      // The unary + keeps those indexes out, leaving the partial index of due invitations.
+      .where(byDialect(db, { sqlite: () => sql<boolean>`+organization_id = ${organizationId}`, postgres: () => sql<boolean>`organization_id = ${organizationId}` }))
+      .limit(1),
   );
   return rows.length > 0;
 }
