@@ -1,18 +1,20 @@
 /*
  * The outbox sender: claims due mail, keeps a bounded number in flight, retries with backoff and
  * records outcomes in batches (one transaction per batch of outcomes, shared with the next claim when
- * it is due). About 410 lines because it is one state machine (in-flight bound, drain, flush, stop,
+ * it is due). About 360 lines because it is one state machine (in-flight bound, drain, flush, stop,
  * crash) whose parts share private state; the queries live in db/repos/outbox.repo.ts, the SMTP pools
- * in pools.ts and the message building in compose.ts.
+ * in pools.ts, the message building in compose.ts, and what one send's outcome writes in outcomes.ts.
  */
 import type { Clock } from '../core/clock';
 import type { Db } from '../db/database';
 import { claimDueMail, recordOutcomes, type Claimed } from '../db/repos/outbox.repo';
 import type { OutboxRow, OutboxUpdate } from '../db/tables/mail_outbox.table';
 import type { MailConfigResolver } from './config';
-import { composeMail } from './compose';
+import { emptyResult, failedSend, messageOf, sentMail, tally, type DrainResult, type Outcome, type SenderEvent } from './outcomes';
 import { SmtpPools, type PoolEntry } from './pools';
-import { classifySmtpError, formatFrom, type SmtpConfig, type TransportOptions } from './transport';
+import { classifySmtpError, type SmtpConfig, type TransportOptions } from './transport';
+
+export { backoffMs, type DrainResult, type SenderEvent } from './outcomes';
 
 export interface SenderOptions {
   db: Db;
@@ -41,44 +43,11 @@ export interface SenderOptions {
   onEvent?: (e: SenderEvent) => void;
 }
 
-export type SenderEvent =
-  | { type: 'sent'; id: number; messageId: string }
-  | { type: 'retry'; id: number; reason: string; nextAttemptAt: string }
-  | { type: 'failed'; id: number; reason: string }
-  | { type: 'dropped'; id: number; reason: string };
-
-export interface DrainResult {
-  /** Rows claimed to be sent (dropped rows not included). */
-  claimed: number;
-  /** Rows the claim dropped instead: their link died or their member left the state the mail was for. */
-  dropped: number;
-  sent: number;
-  retried: number;
-  failed: number;
-}
-
-/** Backoff after the n-th failed attempt: 30 s, 1 min, 2 min … at most 1 h. */
-export function backoffMs(attempts: number): number {
-  return Math.min(30_000 * 2 ** Math.max(0, attempts - 1), 3_600_000);
-}
-
-type Outcome = 'sent' | 'retry' | 'failed';
-
 interface PendingWrite {
   id: number;
   set: OutboxUpdate;
   resolve: () => void;
   reject: (e: unknown) => void;
-}
-
-function emptyResult(): DrainResult {
-  return { claimed: 0, dropped: 0, sent: 0, retried: 0, failed: 0 };
-}
-
-function tally(result: DrainResult, outcome: Outcome | null): void {
-  if (outcome === 'sent') result.sent++;
-  else if (outcome === 'retry') result.retried++;
-  else if (outcome === 'failed') result.failed++;
 }
 
 /**
@@ -292,16 +261,7 @@ export class MailSender {
       if (!t) throw Object.assign(new Error('No SMTP server is configured for this organization.'), { code: 'ENOCONFIG' });
       config = t.config;
       try {
-        // The message is built here as one string (compose.ts), the part of a send that costs the most CPU.
-        const { envelope, raw } = composeMail({
-          from: formatFrom(t.config),
-          to: row.recipient_name ? { name: row.recipient_name, address: row.recipient } : row.recipient,
-          subject: row.subject,
-          text: row.text_body ?? '',
-          html: row.html_body,
-          messageId: row.message_id,
-          date: this.opts.clock.now(),
-        });
+        const { envelope, raw } = messageOf(row, t.config, this.opts.clock.now());
         // Never let nodemailer fetch files or URLs named in the content.
         // messageId only spares nodemailer generating one for the raw message (which carries its own).
         await t.transporter.sendMail({ envelope, raw, messageId: row.message_id, disableFileAccess: true, disableUrlAccess: true });
@@ -310,23 +270,15 @@ export class MailSender {
       }
     } catch (e) {
       if (this.crashed) return 'retry';
-      const failure = classifySmtpError(e, config);
-      const now = this.opts.clock.now();
-      if (failure.kind === 'permanent' || row.attempts >= this.maxAttempts) {
-        const reason = failure.kind === 'permanent' ? failure.reason : `Gave up after ${row.attempts} attempts: ${failure.reason}`;
-        await this.record(row.id, { status: 'failed', lease_until: null, last_error: reason });
-        this.opts.onEvent?.({ type: 'failed', id: row.id, reason });
-        return 'failed';
-      }
-      const next = new Date(now.getTime() + backoffMs(row.attempts)).toISOString();
-      await this.record(row.id, { status: 'queued', lease_until: null, next_attempt_at: next, last_error: failure.reason });
-      this.opts.onEvent?.({ type: 'retry', id: row.id, reason: failure.reason, nextAttemptAt: next });
-      return 'retry';
+      const settled = failedSend(row, classifySmtpError(e, config), this.opts.clock.now(), this.maxAttempts);
+      await this.record(row.id, settled.set);
+      this.opts.onEvent?.(settled.event);
+      return settled.outcome;
     }
     if (this.crashed) return 'sent';
-    // Sent: keep the envelope and the outcome, drop the bodies (they hold the link's token).
-    await this.record(row.id, { status: 'sent', sent_at: this.opts.clock.now().toISOString(), lease_until: null, last_error: null, text_body: null, html_body: null });
-    this.opts.onEvent?.({ type: 'sent', id: row.id, messageId: row.message_id });
+    const settled = sentMail(row, this.opts.clock.now());
+    await this.record(row.id, settled.set);
+    this.opts.onEvent?.(settled.event);
     return 'sent';
   }
 
