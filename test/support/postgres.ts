@@ -83,6 +83,11 @@ export async function startPostgres(): Promise<RunningPostgres> {
     // The application role: a password over TCP (as in production), allowed to create databases.
     asOwner('psql', ['-h', dir, '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c',
       `CREATE ROLE ${PG_USER} LOGIN CREATEDB PASSWORD '${PG_PASSWORD}'`]);
+    // DROP DATABASE … WITH (FORCE) must end an autovacuum worker that happens to be on the
+    // test's database; PostgreSQL 15 lets only a superuser or pg_signal_backend do that (CI saw
+    // "must be a member of the role whose process is being terminated" once in ~1,400 drops).
+    asOwner('psql', ['-h', dir, '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c',
+      `GRANT pg_signal_backend TO ${PG_USER}`]);
   } catch (e) {
     stop();
     throw e;
@@ -123,7 +128,17 @@ export async function createTestDatabase(adminUrl: string, opts: { from?: string
       const c = new pg.Client({ connectionString: adminUrl });
       await c.connect();
       try {
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+            break;
+          } catch (e) {
+            // 42501/55006: a background process (autovacuum) was on the database; it is gone a moment later.
+            const code = (e as { code?: string }).code;
+            if ((code !== '42501' && code !== '55006') || attempt > 20) throw e;
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        }
       } finally {
         await c.end();
       }
