@@ -66,6 +66,8 @@ export interface BatchRunner {
   run(job: { kind: 'invite' | 'org-import' } & Record<string, unknown>, onProgress?: (p: BatchProgress) => void): Promise<{ result: unknown; events: LinkIssued[] }>;
   /** Resolves when no batch runs (a restore waits for it). */
   idle(): Promise<void>;
+  /** A batch is in the worker now, holding the file's write lock until it commits. */
+  readonly busy: boolean;
 }
 
 export interface ServiceDeps {

@@ -156,7 +156,11 @@ export class SessionStore {
     const lastInput = this.now() - Math.max(0, userIdleMs ?? 0);
     if (lastInput - session.lastSeenAt >= TOUCH_SLACK_MS) {
       session.lastSeenAt = lastInput;
-      await touchSession(this.deps.db, key, this.iso(lastInput));
+      const touch = () => touchSession(this.deps.db, key, this.iso(lastInput));
+      // While a worker batch holds the SQLite file's write lock, a write here would sleep in the busy
+      // handler, holding the event loop (every request) until the batch commits: the touch waits instead.
+      if (this.deps.batches?.busy) void this.deps.batches.idle().then(touch).catch(() => undefined);
+      else await touch();
     }
     return session;
   }

@@ -71,6 +71,10 @@ export class SqliteBatchRunner implements BatchRunner {
     return next;
   }
 
+  get busy(): boolean {
+    return this.pending.size > 0;
+  }
+
   /** Resolves once no batch runs or waits (a restore waits for it). */
   async idle(): Promise<void> {
     let seen: Promise<unknown>;
