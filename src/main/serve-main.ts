@@ -45,17 +45,23 @@ async function main({ port, dataDir, rendererDir, databaseUrl }: Parameters<type
     void stopRuntime().then(() => process.send!({ type: 'restart', port: boundPort }, () => process.exit(RESTART_EXIT_CODE)));
   };
   const loadApp = async (): Promise<WebApp> => {
-    runtime = import('./runtime').then(({ startRuntime }) =>
-      startRuntime({
+    // Each step is synchronous work of tens of ms: between them, requests already in (the page's
+    // files) are answered.
+    runtime = (async () => {
+      const { startRuntime } = await import('./runtime');
+      await nextTurn();
+      return startRuntime({
         dataDir,
         databaseUrl,
         opened,
         deferBackground: true,
         publicBaseUrl: () => process.env.ROSTER_PUBLIC_URL ?? base,
         restart: supervised ? restart : null,
-      }),
-    );
-    const [started, { createWebApp }] = await Promise.all([runtime, import('./http/web-server')]);
+      });
+    })();
+    const started = await runtime;
+    await nextTurn();
+    const { createWebApp } = await import('./http/web-server');
     const app = createWebApp(started);
     // The senders' first drain and a due backup, then (first start after a build) the compiled chunks' cache.
     started.startBackground();
@@ -91,6 +97,11 @@ async function main({ port, dataDir, rendererDir, databaseUrl }: Parameters<type
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/** Lets the event loop answer what arrived meanwhile. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function failed(e: unknown): never {
