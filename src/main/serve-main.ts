@@ -63,8 +63,8 @@ async function main({ port, dataDir, rendererDir, databaseUrl }: Parameters<type
     await nextTurn();
     const { createWebApp } = await import('./http/web-server');
     const app = createWebApp(started);
-    // The senders' first drain and a due backup, then (first start after a build) the compiled chunks' cache.
-    started.startBackground();
+    // The senders' first drain and a due backup (not when stopping meanwhile), then (first start after a build) the compiled chunks' cache.
+    if (!stopping) started.startBackground();
     compileCache.flush();
     return app;
   };
