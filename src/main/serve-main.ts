@@ -8,8 +8,8 @@ import { describeStore, openChosenStore } from './runtime-store';
 /** The exit code that asks scripts/start.mjs to start web mode again (after a change of store). */
 const RESTART_EXIT_CODE = 75;
 
-/** After listening, the application loads once the first request was answered, or after this long if none came. */
-const LOAD_APP_AFTER_MS = 100;
+/** After listening, the application loads once the first request was answered, or after this long if none came (then only the senders wait for it). */
+const LOAD_APP_AFTER_MS = 500;
 
 /** Web mode once its entry (serve.ts) parsed the arguments and turned on the compile cache. */
 export async function serve(opts: { port: number; dataDir: string; rendererDir: string; databaseUrl: string | null }, compileCache: CompileCache): Promise<void> {
