@@ -1,8 +1,5 @@
-import { join } from 'node:path';
 import { AdjustableClock, systemClock, type Clock } from './core/clock';
-import { DATABASE_FILE, type OpenedStore } from './db/connect';
-import { openDirectory } from './db/directory';
-import { chooseStore } from './db/store-choice';
+import type { OpenedStore } from './db/connect';
 import { createStoreRuntime } from './services/org-transfer-store';
 import { startChangeFeed, type ChangeFeed } from './db/notify-postgres';
 import { createMail } from './mail';
@@ -13,6 +10,7 @@ import { expireDue } from './services/members';
 import type { LinkIssued } from './services/deps';
 import { createServices, type Services } from './services';
 import { createSync } from './sync/service';
+import { openChosenStore, type ChosenStore } from './runtime-store';
 import { batchRunnerFor } from './workers/batch-runner';
 
 export interface Runtime {
@@ -56,11 +54,12 @@ export async function startRuntime(opts: {
    * once it listens, so their first drain and a due backup do not delay the first answer).
    */
   deferBackground?: boolean;
+  /** The store, already chosen and opened (web mode opens it before it listens); else opened here. */
+  opened?: ChosenStore;
 }): Promise<Runtime> {
   const background = opts.background ?? true;
   // --database-url, then ROSTER_DATABASE_URL, then the choice recorded by Settings' move (store.json), else SQLite.
-  const { databaseUrl, source } = chooseStore(opts.dataDir, opts.databaseUrl);
-  const store = await openDirectory(databaseUrl ? { databaseUrl } : { sqlitePath: join(opts.dataDir, DATABASE_FILE) });
+  const { store, databaseUrl, source } = opts.opened ?? (await openChosenStore(opts.dataDir, opts.databaseUrl));
   const testClock = process.env.NODE_ENV === 'test' ? new AdjustableClock() : null;
   const clock = opts.clock ?? testClock ?? systemClock;
   const secrets = opts.secrets ?? fileSecretBox(opts.dataDir);

@@ -1,39 +1,16 @@
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
-import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { extname, join, normalize, sep } from 'node:path';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { SessionCarrier } from '../api/context';
 import { hashToken } from '../core/tokens';
-import { contentSecurityPolicy, htmlWithNonce, newNonce } from './csp';
 import { createContextInner } from '../api/context';
 import { appRouter } from '../api/router';
 import { createPortalHandler } from '../portal/routes';
 import type { Runtime } from '../runtime';
+import { createWebShell, send, type WebApp } from './web-shell';
+
+export { CONTENT_SECURITY_POLICY } from './web-shell';
 
 export const SESSION_COOKIE = 'roster_session';
-
-/** Every answer but the console's page; the page gets its own nonce (serveStatic). */
-export const CONTENT_SECURITY_POLICY = contentSecurityPolicy(null);
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-};
-
-function securityHeaders(res: ServerResponse): void {
-  res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Referrer-Policy', 'no-referrer');
-  res.setHeader('X-Frame-Options', 'DENY');
-  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-}
 
 function readCookie(req: IncomingMessage, name: string): string | null {
   for (const part of (req.headers.cookie ?? '').split(';')) {
@@ -63,14 +40,6 @@ function idleHeader(value: string | string[] | undefined): number | null {
   return Number.isFinite(n) && n >= 0 ? n : null;
 }
 
-function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
-  // Refusals (401, 404, 421…) are never cached: a proxy must not replay them to someone else.
-  if (status >= 400) res.setHeader('Cache-Control', 'no-store');
-  res.statusCode = status;
-  res.setHeader('Content-Type', type);
-  res.end(body);
-}
-
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
@@ -97,12 +66,20 @@ export interface WebServerOptions {
 }
 
 /**
- * Web mode: the renderer and the router over HTTP, bound to loopback only. The Host header is
- * checked (DNS rebinding) and state-changing calls must come from our own origin.
+ * The renderer and the router over HTTP, bound to loopback only (the runtime already started; web
+ * mode itself starts listening first: serve-main.ts).
  */
 export function createWebServer(opts: WebServerOptions): Server {
-  const { runtime } = opts;
-  let boundPort = opts.port;
+  const app = createWebApp(opts.runtime);
+  return createWebShell({ rendererDir: opts.rendererDir, port: opts.port, app: () => app });
+}
+
+/**
+ * What web mode answers with its runtime: the invitee pages, the event stream, the router and the
+ * test hooks; the shell (web-shell.ts) adds the Host check, /healthz and the renderer's files.
+ * State-changing calls must come from our own origin.
+ */
+export function createWebApp(runtime: Runtime): WebApp {
   const trpcHandler = (maxBodySize: number) =>
     createHTTPHandler({
       router: appRouter,
@@ -129,43 +106,41 @@ export function createWebServer(opts: WebServerOptions): Server {
   // The invitee pages run beside the console in web mode.
   const portal = createPortalHandler({ deps: runtime.services.deps, onChange: () => runtime.services.events.emit('members-changed') });
 
-  const server = createServer((req, res) => {
-    void (async () => {
-      securityHeaders(res);
-      const allowedHosts = [`127.0.0.1:${boundPort}`, `localhost:${boundPort}`];
-      if (!allowedHosts.includes(req.headers.host ?? '')) return send(res, 421, 'Unknown host.');
-      const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
-      // The invitee pages carry their own CSRF tokens (and send Origin: null under no-referrer).
-      if (await portal(req, res)) return;
-      if (url.pathname === '/events') return streamEvents(req, res);
-      const origin = req.headers.origin;
-      if (req.method !== 'GET' && req.method !== 'HEAD' && origin && !allowedHosts.map((h) => `http://${h}`).includes(origin))
-        return send(res, 403, 'Cross-origin requests are refused.');
-
-      if (url.pathname.startsWith('/trpc/')) {
-        res.setHeader('Cache-Control', 'no-store');
-        const limit = await bodyLimitFor(req, url.pathname);
-        if (Number(req.headers['content-length'] ?? 0) > limit) return tooLarge(res, limit);
-        return (limit === BATCH_BODY_LIMIT ? trpcBatch : trpc)(req, res);
-      }
-      if (url.pathname === '/__test/clock' && runtime.testClock && req.method === 'POST') {
-        const body = (await readJson(req)) as { advanceMs?: number };
-        runtime.testClock.advance(Number(body.advanceMs ?? 0));
-        return send(res, 200, JSON.stringify({ now: runtime.testClock.now().toISOString() }), 'application/json');
-      }
-      if (url.pathname === '/__test/last-link' && runtime.testLinks) {
-        const email = url.searchParams.get('email')?.toLowerCase();
-        const kind = url.searchParams.get('kind');
-        const found = [...runtime.testLinks].reverse().find((l) => l.email.toLowerCase() === email && (!kind || l.kind === kind));
-        return found ? send(res, 200, JSON.stringify({ url: found.url }), 'application/json') : send(res, 404, 'No such link.');
-      }
-      if (url.pathname === '/healthz') return send(res, 200, 'ok');
-      return serveStatic(opts.rendererDir, url.pathname, res);
-    })().catch((e: unknown) => {
-      console.error('[roster] request failed:', e instanceof Error ? e.message : e);
-      if (!res.headersSent) send(res, 500, 'Internal error.');
-    });
-  });
+  const handle: WebApp = async (req, res, url, allowedHosts) => {
+    // The invitee pages carry their own CSRF tokens (and send Origin: null under no-referrer).
+    if (await portal(req, res)) return true;
+    if (url.pathname === '/events') {
+      await streamEvents(req, res);
+      return true;
+    }
+    const origin = req.headers.origin;
+    if (req.method !== 'GET' && req.method !== 'HEAD' && origin && !allowedHosts.map((h) => `http://${h}`).includes(origin)) {
+      send(res, 403, 'Cross-origin requests are refused.');
+      return true;
+    }
+    if (url.pathname.startsWith('/trpc/')) {
+      res.setHeader('Cache-Control', 'no-store');
+      const limit = await bodyLimitFor(req, url.pathname);
+      if (Number(req.headers['content-length'] ?? 0) > limit) tooLarge(res, limit);
+      else await (limit === BATCH_BODY_LIMIT ? trpcBatch : trpc)(req, res);
+      return true;
+    }
+    if (url.pathname === '/__test/clock' && runtime.testClock && req.method === 'POST') {
+      const body = (await readJson(req)) as { advanceMs?: number };
+      runtime.testClock.advance(Number(body.advanceMs ?? 0));
+      send(res, 200, JSON.stringify({ now: runtime.testClock.now().toISOString() }), 'application/json');
+      return true;
+    }
+    if (url.pathname === '/__test/last-link' && runtime.testLinks) {
+      const email = url.searchParams.get('email')?.toLowerCase();
+      const kind = url.searchParams.get('kind');
+      const found = [...runtime.testLinks].reverse().find((l) => l.email.toLowerCase() === email && (!kind || l.kind === kind));
+      if (found) send(res, 200, JSON.stringify({ url: found.url }), 'application/json');
+      else send(res, 404, 'No such link.');
+      return true;
+    }
+    return false;
+  };
   /** Server-sent events: the console refreshes the moment something changes elsewhere (an invitee acts). */
   /** Closed at sign-out, and before any event once the person is no longer an active member (deactivated). */
   async function streamEvents(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -208,33 +183,5 @@ export function createWebServer(opts: WebServerOptions): Server {
     });
   }
 
-  server.on('listening', () => {
-    const address = server.address();
-    if (address && typeof address === 'object') boundPort = address.port;
-  });
-  return server;
-}
-
-function serveStatic(root: string, pathname: string, res: ServerResponse): void {
-  const rel = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
-  let file = join(root, rel);
-  if (!file.startsWith(root + sep) && file !== root) return send(res, 404, 'Not found.');
-  if (!existsSync(file) || statSync(file).isDirectory()) {
-    // The console is a single page: unknown paths are its routes.
-    if (extname(rel)) return send(res, 404, 'Not found.');
-    file = join(root, 'index.html');
-    if (!existsSync(file)) return send(res, 500, 'The renderer is not built: run npm run build.');
-  }
-  res.statusCode = 200;
-  res.setHeader('Content-Type', TYPES[extname(file)] ?? 'application/octet-stream');
-  if (file === join(root, 'index.html')) {
-    // The page: a fresh style nonce for this load, in the header and the HTML alike, never cached.
-    const nonce = newNonce();
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Content-Security-Policy', contentSecurityPolicy(nonce));
-    res.end(htmlWithNonce(readFileSync(file, 'utf8'), nonce));
-    return;
-  }
-  res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
-  createReadStream(file).pipe(res);
+  return handle;
 }
