@@ -53,7 +53,7 @@ export const TOKEN_REJECTED = 'The token was rejected by the SCIM server: enter 
 const LEASE_MS = 5 * 60_000;
 /** Outcomes kept in memory before they are committed: at most this many, or this long. */
 const FLUSH_AT = 500;
-const FLUSH_MS = 1_000;
+const FLUSH_MS = 3_000;
 
 function empty(outcome: PushOutcome, reason?: string): PushResult {
   return { outcome, created: 0, updated: 0, deactivated: 0, deleted: 0, failed: 0, blocked: 0, reads: 0, writes: 0, reason };
