@@ -43,7 +43,9 @@ async function main(): Promise<void> {
       firstAt ??= Date.now();
       if (entry.path.startsWith('/Groups')) firstGroupAt ??= Date.now();
       Object.defineProperty(entry, 'status', {
-        set: () => void (requestMs += performance.now() - arrived),
+        set: () => {
+          requestMs += performance.now() - arrived;
+        },
       });
       return requests;
     },
