@@ -11,6 +11,7 @@ import type { AdminActor } from '../../src/main/services/actor';
 import { loadAuthz, registerOwner } from '../../src/main/services/organizations';
 import { createSync, saveSyncSettings } from '../../src/main/sync/service';
 import { fork, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import type { ScimChildStats } from './scim-child';
 import { GROUP_SCHEMA, PATCH_SCHEMA, USER_SCHEMA, userBody, type GroupAttrs, type UserAttrs } from '../../src/main/sync/mapping';
 import { chunk } from '../../src/main/sync/plan';
@@ -58,6 +59,11 @@ const N = Number(process.env.BENCH_SYNC_MEMBERS ?? 10_000);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_SYNC_ROUNDS ?? 3));
 const ACCOUNTS = 10;
 const IN_FLIGHT = 4;
+/** How long either side waits for one answer: scimmy takes seconds per PATCH of a 10,000-member group on a busy machine (the server, not the client). */
+const TIMEOUT_MS = Number(process.env.BENCH_SYNC_TIMEOUT_MS ?? 120_000);
+const PLAIN = process.env.BENCH_SYNC_PLAIN === 'fetch' ? 'fetch' : 'http';
+const H: Record<string, string> = { Authorization: '', Accept: 'application/scim+json' };
+const BODY_H: Record<string, string> = { ...H, 'Content-Type': 'application/scim+json' };
 
 function fmt(n: number): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: 0 });
@@ -75,9 +81,38 @@ interface PushPlan {
   groups: GroupAttrs[];
 }
 
-/** The baseline: the very requests the push made, sent by plain fetch with the same concurrency and no store. */
+/** A plain HTTP client: node:http with a keep-alive agent of IN_FLIGHT sockets (BENCH_SYNC_PLAIN=fetch: the global fetch instead). */
+function plainTransport(timeoutMs: number): { call(method: string, url: string, body?: string): Promise<string>; close(): void; name: string } {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
+  if (PLAIN === 'fetch')
+    return {
+      name: 'fetch',
+      call: async (method, url, body) => (await fetch(url, { method, headers: body === undefined ? H : BODY_H, body, signal: AbortSignal.timeout(timeoutMs) })).text(),
+      close: () => undefined,
+    };
+  return {
+    name: 'node:http keep-alive',
+    call: (method, url, body) =>
+      new Promise<string>((resolve, reject) => {
+        const req = http.request(url, { method, agent, headers: body === undefined ? H : { ...BODY_H, 'Content-Length': Buffer.byteLength(body) } });
+        req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+        req.on('error', reject);
+        req.on('response', (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => resolve(text));
+        });
+        req.end(body);
+      }),
+    close: () => agent.destroy(),
+  };
+}
+
+/** The baseline: the very requests the push made, sent by a plain HTTP client with the same concurrency and no store. */
 async function plainPush(server: { baseUrl: string; token: string }, plan: PushPlan): Promise<void> {
-  const h = { Authorization: `Bearer ${server.token}`, Accept: 'application/scim+json' };
+  H.Authorization = BODY_H.Authorization = `Bearer ${server.token}`;
+  const http1 = plainTransport(TIMEOUT_MS);
   const remote = new Map<number, string>();
   const depth = (g: GroupAttrs) => g.displayName.split(' / ').length;
   const pool = async <T>(items: T[], fn: (t: T) => Promise<void>) => {
@@ -88,8 +123,7 @@ async function plainPush(server: { baseUrl: string; token: string }, plan: PushP
       }),
     );
   };
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> =>
-    (await (await fetch(server.baseUrl + path, { method, headers: body === undefined ? h : { ...h, 'Content-Type': 'application/scim+json' }, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000) })).json()) as T;
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => JSON.parse(await http1.call(method, server.baseUrl + path, body === undefined ? undefined : JSON.stringify(body))) as T;
   // The same rule as the push: chunks of maxOperations (100 when unknown) where PATCH is supported, else one POST.
   const spc = await call<{ patch?: { supported?: boolean }; bulk?: { supported?: boolean; maxOperations?: number } }>('GET', '/ServiceProviderConfig');
   const perRequest = (members: number) => (spc.patch?.supported ? (spc.bulk?.supported && spc.bulk.maxOperations) || 100 : Math.max(1, members));
@@ -111,6 +145,7 @@ async function plainPush(server: { baseUrl: string; token: string }, plan: PushP
         for (const part of rest) await call('PATCH', `/Groups/${made.id}`, { schemas: [PATCH_SCHEMA], Operations: [{ op: 'add', path: 'members', value: part.map((value) => ({ value })) }] });
       },
     );
+  http1.close();
 }
 
 /** A fresh SCIM server process, warmed up (look up, create, delete a user) and its counts zeroed. */
@@ -123,9 +158,22 @@ async function freshServer(): Promise<Awaited<ReturnType<typeof scimChild>>> {
 
 interface Run {
   ms: number;
+  /** From the start to the first group request (ms): the users' part, where the client does most of its work. */
+  usersMs: number;
+  /** From the start to the first request (ms): Roster's fold and plan before anything goes out. */
+  firstMs: number;
   /** CPU time of this process during the run (ms): the client's own cost, whatever the machine's load. */
   cpuMs: number;
   stats: ScimChildStats;
+  /** Requests in flight as the server saw them: the peak, and the time-weighted average over the run (Σ request time ÷ run time). */
+  peak: number;
+  average: number;
+  /** Roster's own count (its client's gate): peak and average while any request was out. */
+  client?: { peak: number; average: number };
+}
+
+function run(ms: number, t0Wall: number, cpu: number, stats: ScimChildStats, client?: Run['client']): Run {
+  return { ms, usersMs: stats.firstGroupAt ? stats.firstGroupAt - t0Wall : ms, firstMs: stats.firstAt ? stats.firstAt - t0Wall : 0, cpuMs: cpu, stats, peak: stats.peakInFlight, average: stats.requestMs / ms, client };
 }
 
 const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
@@ -140,7 +188,7 @@ export async function benchSync(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'roster-bench-sync-'));
   try {
     const store = await openStore(join(dir, 'roster.sqlite'));
-    const sync = createSync({ db: store.db, clock: systemClock, secrets: fileSecretBox(dir) });
+    const sync = createSync({ db: store.db, clock: systemClock, secrets: fileSecretBox(dir), timeoutMs: TIMEOUT_MS });
     const services = createServices({ db: store.db, clock: systemClock, publicBaseUrl: () => 'http://127.0.0.1:8450', sync });
     const raw = store.sqlite;
     if (!raw) throw new Error('the sync bench seeds a SQLite store');
@@ -177,6 +225,7 @@ export async function benchSync(): Promise<void> {
         await saveSyncSettings(sync, actor, org, { baseUrl: server.baseUrl, token: server.token, maxInFlight: IN_FLIGHT, guardCount: 1_000_000 });
         await enqueueEverything(store.db, org);
         const c0 = process.cpuUsage();
+        const t0Wall = Date.now();
         const t0 = performance.now();
         const r = await sync.sender.pushNow(org, { force: true });
         const ms = performance.now() - t0;
@@ -193,7 +242,7 @@ export async function benchSync(): Promise<void> {
             .map((o) => JSON.parse(o.written_json) as GroupAttrs)
             .sort((a, b) => depth(a) - depth(b)),
         };
-        return { ms, cpuMs: cpu, stats };
+        return run(ms, t0Wall, cpu, stats, r.inFlight);
       } finally {
         await server.close();
       }
@@ -202,16 +251,23 @@ export async function benchSync(): Promise<void> {
       const server = await freshServer();
       try {
         const c0 = process.cpuUsage();
+        const t0Wall = Date.now();
         const t0 = performance.now();
         await plainPush(server, plan!);
         const ms = performance.now() - t0;
-        return { ms, cpuMs: cpuMs(process.cpuUsage(c0)), stats: await server.stats() };
+        const cpu = cpuMs(process.cpuUsage(c0));
+        const stats = await server.stats();
+        if (stats.users !== N + 1 && stats.users !== WARM_UP_MEMBERS + 1) throw new Error(`plain push: ${stats.users} users on the server`);
+        return run(ms, t0Wall, cpu, stats);
       } finally {
         await server.close();
       }
     };
 
-    console.log(`sync push of ${fmt(N)} members with their role and ${ACCOUNTS} sub-account groups to the local SCIM server (${IN_FLIGHT} in flight), ${ROUNDS} rounds, order alternating`);
+    console.log(
+      `sync push of ${fmt(N)} members with their role and ${ACCOUNTS} sub-account groups to the local SCIM server (${IN_FLIGHT} in flight, answers after ${process.env.BENCH_SCIM_LATENCY_MS ?? 5} ms, ` +
+        `group members ${process.env.BENCH_SCIM_MAX_OPERATIONS ?? 1000} per request), ${ROUNDS} rounds, order alternating; plain client: ${PLAIN === 'fetch' ? 'fetch' : 'node:http keep-alive (the same stack as Roster)'}`,
+    );
     // A warm-up push of a few members by each side before the measured rounds: the JIT compiles
     // Roster's push (and the plain client) there, so the first measured round does not pay for it.
     // Those members then leave (a declined invitation does not travel) and the measured ones arrive.
@@ -220,12 +276,7 @@ export async function benchSync(): Promise<void> {
     await plainRun();
     raw.prepare(`UPDATE member SET status = 'declined' WHERE id IN (${warmUp.map(() => '?').join(',')})`).run(...warmUp);
     seed('person', N);
-    const ratios: number[] = [];
-    const syncMs: number[] = [];
-    const plainMs: number[] = [];
-    const syncCpu: number[] = [];
-    const plainCpu: number[] = [];
-    let last: { sync: Run; plain: Run } | null = null;
+    const runs: { sync: Run; plain: Run }[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       // The first round must push first: the plain client sends what the push sent.
       const syncFirst = round % 2 === 0;
@@ -238,23 +289,24 @@ export async function benchSync(): Promise<void> {
         p = await plainRun();
         s = await syncRun(N);
       }
-      const ratio = p.ms / s.ms;
-      ratios.push(ratio);
-      syncMs.push(s.ms);
-      plainMs.push(p.ms);
-      last = { sync: s, plain: p };
-      syncCpu.push(s.cpuMs);
-      plainCpu.push(p.cpuMs);
+      runs.push({ sync: s, plain: p });
       console.log(
-        `  round ${round + 1} (${syncFirst ? 'sync, plain' : 'plain, sync'}): sync ${fmt(s.ms)} ms ${fmt((N / s.ms) * 1000)} members/s; plain ${fmt(p.ms)} ms ${fmt((N / p.ms) * 1000)} members/s; ratio ${ratio.toFixed(2)}x;` +
-          ` client CPU sync ${fmt(s.cpuMs)} ms, plain ${fmt(p.cpuMs)} ms; server CPU ${fmt(s.stats.cpuMs)} / ${fmt(p.stats.cpuMs)} ms`,
+        `  round ${round + 1} (${syncFirst ? 'sync, plain' : 'plain, sync'}): sync ${fmt(s.ms)} ms ${fmt((N / s.ms) * 1000)} members/s; plain ${fmt(p.ms)} ms ${fmt((N / p.ms) * 1000)} members/s; ratio ${(p.ms / s.ms).toFixed(2)}x` +
+          ` (users part ${fmt(s.usersMs)} / ${fmt(p.usersMs)} ms, ${(p.usersMs / s.usersMs).toFixed(2)}x; first request after ${fmt(s.firstMs)} / ${fmt(p.firstMs)} ms); in flight peak ${s.peak} / ${p.peak}, average ${s.average.toFixed(2)} / ${p.average.toFixed(2)}` +
+          ` (Roster's own count: peak ${s.client?.peak ?? '?'}, average ${s.client?.average.toFixed(2) ?? '?'} while sending); client CPU ${fmt(s.cpuMs)} / ${fmt(p.cpuMs)} ms; server CPU ${fmt(s.stats.cpuMs)} / ${fmt(p.stats.cpuMs)} ms`,
       );
     }
-    const { sync: s, plain: p } = last!;
-    console.log(`  sync:     median ${fmt(median(syncMs))} ms  ${fmt((N / median(syncMs)) * 1000)} members/s (fold queue, plan, look before create, record each object, groups in chunks)`);
-    console.log(`  plain:    median ${fmt(median(plainMs))} ms  ${fmt((N / median(plainMs)) * 1000)} members/s (fetch, same requests and concurrency, no store)`);
-    console.log(`  ratio:    median ${median(ratios).toFixed(2)}x of [${ratios.map((r) => r.toFixed(2)).join(', ')}] (goal ≥ 0.90x); peak in flight ${s.stats.peakInFlight} (setting ${IN_FLIGHT}; plain client ${p.stats.peakInFlight})`);
-    console.log(`  client:   CPU median sync ${fmt(median(syncCpu))} ms (${((median(syncCpu) / N) * 1000).toFixed(0)} µs/member), plain ${fmt(median(plainCpu))} ms (${((median(plainCpu) / N) * 1000).toFixed(0)} µs/member): what the push costs this process beyond plain fetch, whatever the machine's load`);
+    const med = (f: (r: { sync: Run; plain: Run }) => number) => median(runs.map(f));
+    const { sync: s, plain: p } = runs[runs.length - 1]!;
+    const ratios = runs.map((r) => r.plain.ms / r.sync.ms);
+    const peak = Math.max(...runs.map((r) => r.sync.peak));
+    console.log(`  sync:     median ${fmt(med((r) => r.sync.ms))} ms  ${fmt((N / med((r) => r.sync.ms)) * 1000)} members/s (fold queue, plan, look before create, record each object, groups in chunks)`);
+    console.log(`  plain:    median ${fmt(med((r) => r.plain.ms))} ms  ${fmt((N / med((r) => r.plain.ms)) * 1000)} members/s (same requests and concurrency, no store)`);
+    console.log(`  ratio:    median ${median(ratios).toFixed(2)}x of [${ratios.map((r) => r.toFixed(2)).join(', ')}] (goal ≥ 0.90x); users part alone median ${med((r) => r.plain.usersMs / r.sync.usersMs).toFixed(2)}x`);
+    console.log(
+      `  in flight: sync peak ${peak} (setting ${IN_FLIGHT}), average ${med((r) => r.sync.average).toFixed(2)} over the whole push; plain peak ${Math.max(...runs.map((r) => r.plain.peak))}, average ${med((r) => r.plain.average).toFixed(2)} (as the server counts them, median of rounds)`,
+    );
+    console.log(`  client:   CPU median sync ${fmt(med((r) => r.sync.cpuMs))} ms (${((med((r) => r.sync.cpuMs) / N) * 1000).toFixed(0)} µs/member), plain ${fmt(med((r) => r.plain.cpuMs))} ms (${((med((r) => r.plain.cpuMs) / N) * 1000).toFixed(0)} µs/member): what the push costs this process beyond the plain client, whatever the machine's load`);
     console.log(`  server:   sync ${fmt(s.stats.requests)} requests, ${s.stats.groups} groups, ${fmt(s.stats.groupMembers)} memberships; plain ${fmt(p.stats.requests)} requests, ${p.stats.groups} groups, ${fmt(p.stats.groupMembers)} memberships (a fresh SCIM server process per run)`);
     await store.close();
   } finally {

@@ -3,6 +3,7 @@
  * filter, POST/PATCH/PUT/DELETE, and at most N requests in flight. Every failure becomes a
  * ScimError that says what the server said (status, scimType, detail, Retry-After).
  */
+import { fetchHttp, nodeHttp, type HttpAnswer, type HttpStack } from './http';
 import { PATCH_SCHEMA } from './mapping';
 import { retryAfterMs } from './plan';
 
@@ -41,18 +42,40 @@ export interface PatchOperation {
 
 type Fetch = typeof fetch;
 
-/** A counting semaphore: at most `limit` holders at once. */
+/**
+ * A counting semaphore: at most `limit` holders at once. It also keeps what the pipe looked like:
+ * the peak of holders and the time-weighted average while any request was out.
+ */
 class Gate {
   private active = 0;
   private waiting: (() => void)[] = [];
+  peak = 0;
+  /** Σ holders × time (ms·requests) and the time with at least one holder (ms). */
+  private area = 0;
+  private busy = 0;
+  private last = 0;
   constructor(private readonly limit: number) {}
+  private tick(delta: number): void {
+    const t = performance.now();
+    if (this.active > 0) {
+      this.area += this.active * (t - this.last);
+      this.busy += t - this.last;
+    }
+    this.last = t;
+    this.active += delta;
+    if (this.active > this.peak) this.peak = this.active;
+  }
+  /** Requests in flight on average while the client was sending (time-weighted). */
+  get average(): number {
+    return this.busy > 0 ? this.area / this.busy : 0;
+  }
   async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
-    this.active++;
+    this.tick(1);
     try {
       return await fn();
     } finally {
-      this.active--;
+      this.tick(-1);
       this.waiting.shift()?.();
     }
   }
@@ -61,24 +84,40 @@ class Gate {
 export class ScimClient {
   private readonly base: string;
   private readonly gate: Gate;
+  private readonly http: HttpStack;
   private caps: ScimCapabilities | null = null;
   /** Requests sent, by method (dry runs assert that only reads went out). */
   readonly sent: Record<string, number> = {};
 
   constructor(
     baseUrl: string,
-    private readonly token: string,
+    token: string,
     opts: { maxInFlight?: number; fetch?: Fetch; now?: () => Date; timeoutMs?: number } = {},
   ) {
     this.base = baseUrl.replace(/\/+$/, '');
-    this.gate = new Gate(Math.max(1, opts.maxInFlight ?? 4));
-    this.fetchImpl = opts.fetch ?? fetch;
+    const limit = Math.max(1, opts.maxInFlight ?? 4);
+    this.gate = new Gate(limit);
+    this.http = opts.fetch ? fetchHttp(opts.fetch) : nodeHttp(limit);
     this.now = opts.now ?? (() => new Date());
     this.timeoutMs = opts.timeoutMs ?? 30_000;
+    // Built once: every request carries the same ones.
+    this.headers = { Authorization: `Bearer ${token}`, Accept: 'application/scim+json' };
+    this.bodyHeaders = { ...this.headers, 'Content-Type': 'application/scim+json' };
   }
-  private readonly fetchImpl: Fetch;
   private readonly now: () => Date;
   private readonly timeoutMs: number;
+  private readonly headers: Record<string, string>;
+  private readonly bodyHeaders: Record<string, string>;
+
+  /** Requests in flight: the most at once, and the time-weighted average while any was out. */
+  get inFlight(): { peak: number; average: number } {
+    return { peak: this.gate.peak, average: this.gate.average };
+  }
+
+  /** Closes the kept-alive connections (the end of a push). */
+  close(): void {
+    this.http.close();
+  }
 
   /**
    * Once the server rejected the token, asked to wait, or went away, this client sends nothing
@@ -98,36 +137,28 @@ export class ScimClient {
   }
 
   private async send<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T | null }> {
-    {
-      if (this.stopped) throw this.stopped;
-      this.sent[method] = (this.sent[method] ?? 0) + 1;
-      let res: Response;
-      try {
-        res = await this.fetchImpl(this.base + path, {
-          method,
-          headers: { Authorization: `Bearer ${this.token}`, Accept: 'application/scim+json', ...(body === undefined ? {} : { 'Content-Type': 'application/scim+json' }) },
-          body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(this.timeoutMs),
-        });
-      } catch (e) {
-        const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
-        throw new ScimError('network', null, null, `The SCIM server cannot be reached (${cause}).`);
-      }
-      const text = await res.text().catch(() => '');
-      let parsed: unknown = null;
-      try {
-        parsed = text ? JSON.parse(text) : null;
-      } catch {
-        parsed = null;
-      }
-      if (res.ok) return { status: res.status, body: parsed as T | null };
-      const err = (parsed ?? {}) as { scimType?: string; detail?: string };
-      const detail = (err.detail ?? text.slice(0, 300)) || res.statusText;
-      const status = res.status;
-      if (status === 401 || status === 403) throw new ScimError('auth', status, err.scimType ?? null, detail);
-      if (status === 429 || status === 503) throw new ScimError('throttled', status, err.scimType ?? null, detail, retryAfterMs(res.headers.get('retry-after'), this.now()));
-      throw new ScimError(status >= 500 ? 'server' : 'client', status, err.scimType ?? null, detail);
+    if (this.stopped) throw this.stopped;
+    this.sent[method] = (this.sent[method] ?? 0) + 1;
+    let res: HttpAnswer;
+    try {
+      res = await this.http.send(method, this.base + path, body === undefined ? this.headers : this.bodyHeaders, body === undefined ? undefined : JSON.stringify(body), this.timeoutMs);
+    } catch (e) {
+      throw new ScimError('network', null, null, `The SCIM server cannot be reached (${(e as { code?: string }).code ?? (e as Error).name}).`);
     }
+    const text = res.text;
+    let parsed: unknown = null;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      parsed = null;
+    }
+    const status = res.status;
+    if (status >= 200 && status < 300) return { status, body: parsed as T | null };
+    const err = (parsed ?? {}) as { scimType?: string; detail?: string };
+    const detail = (err.detail ?? text.slice(0, 300)) || res.statusText;
+    if (status === 401 || status === 403) throw new ScimError('auth', status, err.scimType ?? null, detail);
+    if (status === 429 || status === 503) throw new ScimError('throttled', status, err.scimType ?? null, detail, retryAfterMs(res.header('retry-after'), this.now()));
+    throw new ScimError(status >= 500 ? 'server' : 'client', status, err.scimType ?? null, detail);
   }
 
   /** Reads /ServiceProviderConfig once; PATCH unknown means PUT, maxOperations unknown means 100. */

@@ -27,6 +27,8 @@ export interface PushContext {
   owner: string;
   decrypt(stored: string): string;
   fetch?: typeof fetch;
+  /** How long to wait for one answer (default 30 s). */
+  timeoutMs?: number;
 }
 
 export type PushOutcome = 'done' | 'nothing' | 'held' | 'paused' | 'throttled' | 'disabled' | 'busy' | 'dry_run';
@@ -43,20 +45,22 @@ export interface PushResult {
   writes: number;
   /** A reason when paused, held or throttled. */
   reason?: string;
+  /** Requests in flight during the push: the most at once (never above the setting) and the time-weighted average while any was out. */
+  inFlight?: { peak: number; average: number };
 }
 
 export const TOKEN_REJECTED = 'The token was rejected by the SCIM server: enter a new token to resume.';
 const LEASE_MS = 5 * 60_000;
 /** Outcomes kept in memory before they are committed: at most this many, or this long. */
 const FLUSH_AT = 500;
-const FLUSH_MS = 1_000;
+const FLUSH_MS = 3_000;
 
 function empty(outcome: PushOutcome, reason?: string): PushResult {
   return { outcome, created: 0, updated: 0, deactivated: 0, deleted: 0, failed: 0, blocked: 0, reads: 0, writes: 0, reason };
 }
 
 export function clientFor(ctx: PushContext, s: SyncSettingsRow): ScimClient {
-  return new ScimClient(s.base_url, ctx.decrypt(s.token_enc!), { maxInFlight: s.max_in_flight, fetch: ctx.fetch, now: () => ctx.clock.now() });
+  return new ScimClient(s.base_url, ctx.decrypt(s.token_enc!), { maxInFlight: s.max_in_flight, fetch: ctx.fetch, now: () => ctx.clock.now(), timeoutMs: ctx.timeoutMs });
 }
 
 /** Runs one push for the organization unless another one (any process) is running. */
@@ -71,14 +75,16 @@ export async function pushOrganization(ctx: PushContext, organizationId: number,
     return empty('nothing');
   const leaseUntil = new Date(now().getTime() + LEASE_MS).toISOString();
   if (!(await claimPushLease(ctx.db, organizationId, ctx.owner, now().toISOString(), leaseUntil))) return empty('busy');
+  const clients: ScimClient[] = [];
   try {
-    return await pushLeased(ctx, organizationId, opts.dryRun || !!s0.dry_run, opts.actor ?? SYSTEM_ACTOR, !!opts.force);
+    return await pushLeased(ctx, organizationId, opts.dryRun || !!s0.dry_run, opts.actor ?? SYSTEM_ACTOR, !!opts.force, clients);
   } finally {
+    for (const c of clients) c.close();
     await releasePushLease(ctx.db, organizationId, ctx.owner);
   }
 }
 
-async function pushLeased(ctx: PushContext, org: number, dryRun: boolean, actor: Actor, force: boolean): Promise<PushResult> {
+async function pushLeased(ctx: PushContext, org: number, dryRun: boolean, actor: Actor, force: boolean, clients: ScimClient[]): Promise<PushResult> {
   const { db, clock } = ctx;
   const iso = () => clock.now().toISOString();
   await foldDirty(db, clock, org);
@@ -86,7 +92,8 @@ async function pushLeased(ctx: PushContext, org: number, dryRun: boolean, actor:
   const planned = await planDue(db, clock, s);
   const result = empty('done');
   const client = clientFor(ctx, s);
-  const counted = () => ({ ...result, reads: client.sent.GET ?? 0, writes: (client.sent.POST ?? 0) + (client.sent.PUT ?? 0) + (client.sent.PATCH ?? 0) + (client.sent.DELETE ?? 0) });
+  clients.push(client);
+  const counted = () => ({ ...result, inFlight: client.inFlight, reads: client.sent.GET ?? 0, writes: (client.sent.POST ?? 0) + (client.sent.PUT ?? 0) + (client.sent.PATCH ?? 0) + (client.sent.DELETE ?? 0) });
 
 
   // The server's capabilities; reading them also tells whether it is reachable and takes the token.
@@ -137,26 +144,41 @@ async function pushLeased(ctx: PushContext, org: number, dryRun: boolean, actor:
 
   let stop = null as PushResult | null;
   // Outcomes are committed in batches: one transaction (one fsync) and, for the synced ones, one
-  // UPDATE per 200 objects, at most every FLUSH_MS or FLUSH_AT outcomes. An object whose outcome is
-  // lost in a crash stays in flight and is looked up again, never created twice.
+  // UPDATE per 200 objects, at most every FLUSH_MS or FLUSH_AT outcomes. A batch is written behind
+  // the requests (no worker waits for a commit before its next request); batches are written one
+  // after the other. An object whose outcome is lost in a crash stays in flight and is looked up
+  // again, never created twice.
   let synced: SyncedWrite[] = [];
   let others: { id: number; set: SyncObjectUpdate }[] = [];
   let lastFlush = Date.now();
-  const flush = async () => {
+  let writing: Promise<void> = Promise.resolve();
+  let writeError: unknown = null;
+  const flush = (): Promise<void> => {
     lastFlush = Date.now();
-    if (synced.length === 0 && others.length === 0) return;
+    if (synced.length === 0 && others.length === 0) return writing;
     const [s1, o1] = [synced, others];
     synced = [];
     others = [];
-    await db.transaction().execute(async (trx) => {
-      await markSyncObjectsSynced(trx, s1, iso());
-      for (const w of o1) await updateSyncObject(trx, w.id, w.set);
-    });
+    writing = writing.then(() =>
+      db
+        .transaction()
+        .execute(async (trx) => {
+          await markSyncObjectsSynced(trx, s1, iso());
+          for (const w of o1) await updateSyncObject(trx, w.id, w.set);
+        })
+        .catch((e: unknown) => void (writeError ??= e)),
+    );
+    return writing;
   };
-  const record = async (w: SyncedWrite | { id: number; set: SyncObjectUpdate }) => {
+  /** Waits for every outcome to be written; a store failure fails the push (as before, when it was awaited). */
+  const flushed = async () => {
+    await flush();
+    if (writeError) throw writeError;
+  };
+  const record = (w: SyncedWrite | { id: number; set: SyncObjectUpdate }) => {
     if ('set' in w) others.push({ id: w.id, set: { ...w.set, updated_at: iso() } });
     else synced.push(w);
-    if (synced.length + others.length >= FLUSH_AT || Date.now() - lastFlush >= FLUSH_MS) await flush();
+    if (synced.length + others.length >= FLUSH_AT || Date.now() - lastFlush >= FLUSH_MS) void flush();
   };
   const started = new Set<number>();
   // Marked in flight before anything is sent, in one transaction per phase (one fsync, not one per 500 objects).
@@ -168,7 +190,7 @@ async function pushLeased(ctx: PushContext, org: number, dryRun: boolean, actor:
     started.add(p.obj.id);
     try {
       const w = await send();
-      await record({ id: p.obj.id, remote_id: w.remoteId, written_json: w.written === null ? null : JSON.stringify(w.written) });
+      record({ id: p.obj.id, remote_id: w.remoteId, written_json: w.written === null ? null : JSON.stringify(w.written) });
       if (p.op === 'create') result.created++;
       else if (p.op === 'delete') result.deleted++;
       else if (p.op === 'deactivate' || removesUser({ objectId: 0, kind: p.obj.kind, label: '', op: p.op, changes: p.changes })) result.deactivated++;
@@ -176,7 +198,7 @@ async function pushLeased(ctx: PushContext, org: number, dryRun: boolean, actor:
     } catch (e) {
       if (e instanceof BlockedError) {
         result.blocked++;
-        await record({ id: p.obj.id, set: { state: 'blocked', detail: e.message, lease_until: null } });
+        record({ id: p.obj.id, set: { state: 'blocked', detail: e.message, lease_until: null } });
         return;
       }
       const stopped = await stopFor(ctx, s, e, p);
@@ -199,7 +221,8 @@ async function pushLeased(ctx: PushContext, org: number, dryRun: boolean, actor:
   const users = work.filter((p) => p.obj.kind === 'user');
   await markInFlight(users);
   await pool(users, (p) => runOne(p, () => sendUser(client, caps, p.op, p.obj.remote_id, parseWritten<UserAttrs>(p.obj), p.user ?? null)));
-  await flush();
+  // The groups read the users' remote ids from the store: every user outcome is written first.
+  await flushed();
   if (!stop) {
     await unblockGroups(db, org, iso());
     const groups = work.filter((p) => p.obj.kind === 'group');
@@ -215,7 +238,7 @@ async function pushLeased(ctx: PushContext, org: number, dryRun: boolean, actor:
       );
     }
   }
-  await flush();
+  await flushed();
   // Stopped early: what was never started is pending again, not in flight.
   const notStarted = work.filter((p) => !started.has(p.obj.id)).map((p) => p.obj.id);
   if (stop && notStarted.length) await updateSyncObjects(db, notStarted, { state: 'pending', lease_until: null, updated_at: iso() });

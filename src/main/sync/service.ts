@@ -25,8 +25,18 @@ export interface SyncRuntime {
   fetch?: typeof fetch;
 }
 
-export function createSync(opts: { db: Db; clock: Clock; secrets: SecretBox; fetch?: typeof fetch; pollMs?: number; owner?: string; onPush?: (org: number, r: PushResult) => void }): SyncRuntime {
-  const sender = new SyncSender({ db: opts.db, clock: opts.clock, decrypt: (s) => opts.secrets.decrypt(s), fetch: opts.fetch, owner: opts.owner }, { pollMs: opts.pollMs, onPush: opts.onPush });
+export function createSync(opts: {
+  db: Db;
+  clock: Clock;
+  secrets: SecretBox;
+  fetch?: typeof fetch;
+  pollMs?: number;
+  owner?: string;
+  onPush?: (org: number, r: PushResult) => void;
+  /** How long a push waits for one answer (default 30 s; the bench's server takes longer on its biggest groups). */
+  timeoutMs?: number;
+}): SyncRuntime {
+  const sender = new SyncSender({ db: opts.db, clock: opts.clock, decrypt: (s) => opts.secrets.decrypt(s), fetch: opts.fetch, owner: opts.owner, timeoutMs: opts.timeoutMs }, { pollMs: opts.pollMs, onPush: opts.onPush });
   return { sender, secrets: opts.secrets, db: opts.db, clock: opts.clock, fetch: opts.fetch };
 }
 

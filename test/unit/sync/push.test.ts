@@ -54,6 +54,23 @@ describe('sync: the first full push against a real SCIM server', () => {
   });
 });
 
+describe('sync: requests in flight', () => {
+  it('keeps the set number of requests out during a push, and never more', async () => {
+    const e = await syncEnv();
+    for (const name of ['a', 'b', 'c', 'd']) await inviteAndAccept(e, e.owner, `${name}@example.org`);
+    await connect(e, { maxInFlight: 2 });
+    // Each answer takes a while: the requests of a push overlap on the server.
+    e.scim.slowMs = 30;
+    const r = await e.owner.sync.pushNow();
+    expect(r).toMatchObject({ outcome: 'done', failed: 0 });
+    expect(e.scim.users.size).toBe(5);
+    expect(e.scim.peakInFlight).toBe(2);
+    expect(r.inFlight?.peak).toBe(2);
+    // The pipe stays full while users are sent: more than one request out on average.
+    expect(r.inFlight!.average).toBeGreaterThan(1);
+  });
+});
+
 describe('sync: changes follow by themselves', () => {
   it('invite → accept, deactivate, reactivate, delete, role change', async () => {
     const e = await syncEnv();

@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
+import { dialectOf } from '../dialect';
 import type { DbOrTx } from '../database';
 import { insertCompiledOnce } from './util';
 import type { NewSyncObject, SyncLocalType, SyncObjectRow, SyncObjectState, SyncObjectUpdate } from '../tables/sync.table';
@@ -49,19 +50,40 @@ export interface SyncedWrite {
   written_json: string | null;
 }
 
+const SYNCED_CHUNK = 200;
+/** The SQL of markSyncObjectsSynced's statement, by dialect: built by Kysely once, then run with each batch's values. */
+const syncedSql = new Map<string, string>();
+
 /**
  * Many objects synced at once (a push records its outcomes in batches): one UPDATE per 200 objects,
  * each object's remote id and written copy picked by a CASE on its id, the rest the same for all.
+ * A shorter batch is padded with its last row again (a repeated WHEN or id changes nothing), so
+ * there is one statement text, prepared once, and built by Kysely once per process.
  */
 export async function markSyncObjectsSynced(db: DbOrTx, rows: SyncedWrite[], nowIso: string): Promise<void> {
-  for (let i = 0; i < rows.length; i += 200) {
-    const part = rows.slice(i, i + 200);
+  for (let i = 0; i < rows.length; i += SYNCED_CHUNK) {
+    const part = rows.slice(i, i + SYNCED_CHUNK);
+    while (part.length < SYNCED_CHUNK) part.push(part[part.length - 1]!);
+    const params: unknown[] = ['synced'];
+    for (const r of part) params.push(r.id, r.remote_id);
+    for (const r of part) params.push(r.id, r.written_json);
+    params.push(null, null, null, 0, null, null, nowIso, nowIso);
+    for (const r of part) params.push(r.id);
+    const dialect = dialectOf(db);
+    const known = syncedSql.get(dialect);
+    if (known !== undefined) {
+      await db.executeQuery(CompiledQuery.raw(known, params));
+      continue;
+    }
     const pick = (column: 'remote_id' | 'written_json') => sql<string | null>`CASE id ${sql.join(part.map((r) => sql`WHEN ${r.id} THEN ${r[column]}`), sql` `)} END`;
-    await db
+    const compiled = db
       .updateTable('sync_object')
       .set({ state: 'synced', remote_id: pick('remote_id'), written_json: pick('written_json'), status: null, scim_type: null, detail: null, attempts: 0, next_retry_at: null, lease_until: null, synced_at: nowIso, updated_at: nowIso })
       .where('id', 'in', part.map((r) => r.id))
-      .execute();
+      .compile();
+    // Reused only when its parameters are exactly the ones computed above (else built every time).
+    if (compiled.parameters.length === params.length && compiled.parameters.every((p, k) => p === params[k])) syncedSql.set(dialect, compiled.sql);
+    await db.executeQuery(compiled);
   }
 }
 
