@@ -179,15 +179,18 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<Liste
   const page = (qq: ReturnType<typeof rows>) => keysetPage(db, qq, column, q, q.limit) as Promise<ListedMember[]>;
   // PostgreSQL: one array parameter, not thousands of placeholders to parse and plan.
   const among = (ids: number[]) => (dialectOf(db) === 'postgres' ? sql<boolean>`id = any(${ids})` : sql<boolean>`id in (${sql.join(ids)})`);
+  // PostgreSQL: the ids looked up by primary key apart (fenced), then tested and sorted; left to the
+  // planner next to a keyset cursor it walked the sort index testing each row (1.7 s at 1,000,000).
+  const byIds = (ids: number[]) => (dialectOf(db) === 'postgres' ? rows(false, among(ids)) : rows(true).where(among(ids)));
   if (!q.search || !q.search.trim()) return page(rows(false));
   const plan = await planSearch(db, q, q.search);
-  if ('ids' in plan) return plan.ids.length ? page(rows(true).where(among(plan.ids))) : [];
+  if ('ids' in plan) return plan.ids.length ? page(byIds(plan.ids)) : [];
   if (!('members' in plan) && !('fenced' in plan)) return page(rows(false).where(plan.test));
   // The walk: the first SEARCH_WALK rows of the order, ten times as many when none matched there.
   for (let walk = SEARCH_WALK; walk <= SEARCH_WALK * 10; walk *= 10) {
     const walked = (await keysetPage(db, filtered(false).select('id'), column, q, walk)).map((r) => r.id);
     if (walked.length === 0) return [];
-    const found = await page(rows(true).where(among(walked)).where(plan.test));
+    const found = await page(byIds(walked).where(plan.test));
     // A page, or the whole tab walked: exactly what a sort of every match would give.
     if (found.length >= q.limit || walked.length < walk) return found;
     // Some matched: walk on, testing each row, about limit / density rows.
