@@ -159,8 +159,9 @@ async function keysetPage<O>(db: DbOrTx, query: SelectQueryBuilder<Database, 'me
  * - common fragment: the first SEARCH_WALK rows of the order (an index walk of ids) are tested; when
  *   they hold a page, that is the page, exactly as a sort of every match would give it; when they
  *   hold some matches, the walk goes on testing each row until the page is full;
- * - none there (its matches lie further down the order): SQLite walks the sort index against the set
- *   of every match (built once); PostgreSQL gathers every match through the trigram index and sorts.
+ * - none there (its matches lie further down the order): SQLite sorts their ids when there are at most
+ *   SEARCH_FAR_IDS, else walks the sort index against the set of every match (built once); PostgreSQL
+ *   sorts every match gathered through the trigram index, narrow, then looks the page up by id.
  */
 export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<ListedMember[]> {
   const column = q.sort === 'name' ? NAME_KEY : sql.ref<string>(q.sort === 'email' ? 'email_normalized' : q.sort);
@@ -196,7 +197,10 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<Liste
     // Some matched: walk on, testing each row, about limit / density rows.
     if (found.length > 0) return page(rows(false).where(plan.test));
   }
-  if ('members' in plan) return page(rows(false).where(plan.members));
+  if ('members' in plan) {
+    const far = await plan.farIds();
+    return far ? (far.length ? page(byIds(far)) : []) : page(rows(false).where(plan.members));
+  }
   // PostgreSQL: every match gathered through the trigram index and sorted narrow (id and sort key:
   // half the time of sorting whole rows, 11,111 matches at 1,000,000), then the page looked up by id.
   const ids = (await keysetPage(db, filtered(false, plan.test).select('id'), column, q, q.limit)).map((r) => r.id);
