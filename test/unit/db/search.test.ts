@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewMember } from '../../../src/main/db/tables/member.table';
+import * as m0016 from '../../../src/main/db/migrations/0016_search_lower';
+import { searchBounds } from '../../../src/main/db/repos/member-search.repo';
 import { SEARCH_CANDIDATES } from '../../../src/main/db/repos/members.repo';
 import { createEnv, registerOwner, type Caller, type TestEnv } from '../helpers';
 
@@ -155,10 +157,29 @@ describe('member search whose matches lie far down the order', () => {
     expect(await twoPages('.far', 'asc')).toEqual([asc.slice(0, 50), asc.slice(50, 100)]);
   });
 
+  it('none among the first rows and more matches than SQLite sorts by id: the walk against the set of every match gives the same pages', async () => {
+    const bound = searchBounds.farIds;
+    searchBounds.farIds = 100;
+    try {
+      const all = expected('.far', true);
+      expect(await twoPages('.FAR', 'desc')).toEqual([all.slice(0, 50), all.slice(50, 100)]);
+    } finally {
+      searchBounds.farIds = bound;
+    }
+  });
+
   it('a few among the first rows: the page reaches past them to the full sort', async () => {
     const all = expected('.few', true);
     expect(all.slice(0, 15).every((e) => !e.includes('.far'))).toBe(true);
     expect(await twoPages('.few', 'desc')).toEqual([all.slice(0, 50), all.slice(50, 100)]);
+  });
+
+  it('undoing migration 0016 (PostgreSQL: the trigram index over lower(name)) and redoing it lists the same pages', async () => {
+    const before = [await twoPages('.FAR', 'desc'), await twoPages('.few', 'desc')];
+    await m0016.down(env.store.db);
+    expect([await twoPages('.FAR', 'desc'), await twoPages('.few', 'desc')]).toEqual(before);
+    await m0016.up(env.store.db);
+    expect([await twoPages('.FAR', 'desc'), await twoPages('.few', 'desc')]).toEqual(before);
   });
 
   it('"select all matching" counts exactly the members the list walks through', async () => {

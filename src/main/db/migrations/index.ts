@@ -12,6 +12,7 @@ import * as m0012 from './0012_role_descriptions';
 import * as m0013 from './0013_team_state';
 import * as m0014 from './0014_mail_templates';
 import * as m0015 from './0015_statement_counters';
+import * as m0016 from './0016_search_lower';
 
 /**
  * Every migration, in order. A static list, not a folder scan, because the main process is
@@ -31,6 +32,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0013_team_state': m0013,
   '0014_mail_templates': m0014,
   '0015_statement_counters': m0015,
+  '0016_search_lower': m0016,
 };
 
 export const staticMigrationProvider: MigrationProvider = {

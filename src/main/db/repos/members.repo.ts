@@ -159,8 +159,9 @@ async function keysetPage<O>(db: DbOrTx, query: SelectQueryBuilder<Database, 'me
  * - common fragment: the first SEARCH_WALK rows of the order (an index walk of ids) are tested; when
  *   they hold a page, that is the page, exactly as a sort of every match would give it; when they
  *   hold some matches, the walk goes on testing each row until the page is full;
- * - none there (its matches lie further down the order): SQLite walks the sort index against the set
- *   of every match (built once); PostgreSQL gathers every match through the trigram index and sorts.
+ * - none there (its matches lie further down the order): SQLite sorts their ids when there are at most
+ *   SEARCH_FAR_IDS, else walks the sort index against the set of every match (built once); PostgreSQL
+ *   sorts every match gathered through the trigram index, narrow, then looks the page up by id.
  */
 export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<ListedMember[]> {
   const column = q.sort === 'name' ? NAME_KEY : sql.ref<string>(q.sort === 'email' ? 'email_normalized' : q.sort);
@@ -179,21 +180,31 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<Liste
   const page = (qq: ReturnType<typeof rows>) => keysetPage(db, qq, column, q, q.limit) as Promise<ListedMember[]>;
   // PostgreSQL: one array parameter, not thousands of placeholders to parse and plan.
   const among = (ids: number[]) => (dialectOf(db) === 'postgres' ? sql<boolean>`id = any(${ids})` : sql<boolean>`id in (${sql.join(ids)})`);
+  // PostgreSQL: the ids looked up by primary key apart (fenced), then tested and sorted; left to the
+  // planner next to a keyset cursor it walked the sort index testing each row (1.7 s at 1,000,000).
+  const byIds = (ids: number[]) => (dialectOf(db) === 'postgres' ? rows(false, among(ids)) : rows(true).where(among(ids)));
   if (!q.search || !q.search.trim()) return page(rows(false));
   const plan = await planSearch(db, q, q.search);
-  if ('ids' in plan) return plan.ids.length ? page(rows(true).where(among(plan.ids))) : [];
+  if ('ids' in plan) return plan.ids.length ? page(byIds(plan.ids)) : [];
   if (!('members' in plan) && !('fenced' in plan)) return page(rows(false).where(plan.test));
   // The walk: the first SEARCH_WALK rows of the order, ten times as many when none matched there.
   for (let walk = SEARCH_WALK; walk <= SEARCH_WALK * 10; walk *= 10) {
     const walked = (await keysetPage(db, filtered(false).select('id'), column, q, walk)).map((r) => r.id);
     if (walked.length === 0) return [];
-    const found = await page(rows(true).where(among(walked)).where(plan.test));
+    const found = await page(byIds(walked).where(plan.test));
     // A page, or the whole tab walked: exactly what a sort of every match would give.
     if (found.length >= q.limit || walked.length < walk) return found;
     // Some matched: walk on, testing each row, about limit / density rows.
     if (found.length > 0) return page(rows(false).where(plan.test));
   }
-  return 'members' in plan ? page(rows(false).where(plan.members)) : page(rows(false, plan.test));
+  if ('members' in plan) {
+    const far = await plan.farIds();
+    return far ? (far.length ? page(byIds(far)) : []) : page(rows(false).where(plan.members));
+  }
+  // PostgreSQL: every match gathered through the trigram index and sorted narrow (id and sort key:
+  // half the time of sorting whole rows, 11,111 matches at 1,000,000), then the page looked up by id.
+  const ids = (await keysetPage(db, filtered(false, plan.test).select('id'), column, q, q.limit)).map((r) => r.id);
+  return ids.length ? page(byIds(ids)) : [];
 }
 
 /** The keyset cursor value of a listed row: its sort key exactly as SQLite computed it. */
