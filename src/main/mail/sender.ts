@@ -11,7 +11,7 @@ import { claimDueMail, recordOutcomes, type Claimed } from '../db/repos/outbox.r
 import type { OutboxRow, OutboxUpdate } from '../db/tables/mail_outbox.table';
 import type { MailConfigResolver } from './config';
 import { emptyResult, failedSend, messageOf, sentMail, tally, type DrainResult, type Outcome, type SenderEvent } from './outcomes';
-import { SmtpPools, type PoolEntry } from './pools';
+import { SmtpPools, sendRaw, type PoolEntry } from './pools';
 import { classifySmtpError, type SmtpConfig, type TransportOptions } from './transport';
 
 export { backoffMs, type DrainResult, type SenderEvent } from './outcomes';
@@ -262,9 +262,8 @@ export class MailSender {
       config = t.config;
       try {
         const { envelope, raw } = messageOf(row, t.config, this.opts.clock.now());
-        // Never let nodemailer fetch files or URLs named in the content.
-        // messageId only spares nodemailer generating one for the raw message (which carries its own).
-        await t.transporter.sendMail({ envelope, raw, messageId: row.message_id, disableFileAccess: true, disableUrlAccess: true });
+        // Straight to the SMTP transport: the message is complete, nothing in it is fetched or rebuilt.
+        await sendRaw(t.transporter, envelope, raw, row.message_id);
       } finally {
         this.pools.release(t);
       }
