@@ -31,8 +31,9 @@ export interface SenderOptions {
   leaseMs?: number;
   maxAttempts?: number;
   /**
-   * Outcomes recorded per transaction, at most (default: the batch size). A batch is committed as
-   * soon as it is full, every mail in flight has its outcome waiting, or flushMs has passed.
+   * Outcomes recorded per transaction of their own, at most (default: the batch size). Mid-drain the
+   * outcomes waiting are committed with the next claim; else a batch is committed as soon as it is
+   * full, every mail in flight has its outcome waiting, or flushMs has passed.
    */
   recordBatch?: number;
   /** The longest an outcome waits for its batch to fill before it is committed anyway (real time, default 1 s). */
@@ -83,6 +84,11 @@ export class MailSender {
   private sending = 0;
   /** Called whenever a send finishes (drainAll looks whether a batch fits again). */
   private onSendDone: (() => void) | null = null;
+  /**
+   * drainAll waits for room for its next claim, which commits every outcome waiting by then: a
+   * full batch of outcomes is not committed on its own meanwhile (one commit, one fsync, for both).
+   */
+  private claimPending = false;
 
   constructor(private readonly opts: SenderOptions) {
     this.batchSize = Math.max(1, opts.batchSize ?? 200);
@@ -182,7 +188,12 @@ export class MailSender {
             onSettled?.();
           });
         }
-        await until(() => this.maxInFlight - this.sending >= this.batchSize || failure !== null || this.crashed);
+        this.claimPending = true;
+        try {
+          await until(() => this.maxInFlight - this.sending >= this.batchSize || failure !== null || this.crashed);
+        } finally {
+          this.claimPending = false;
+        }
       }
     } finally {
       await until(() => inFlight === 0);
@@ -232,9 +243,9 @@ export class MailSender {
     const now = this.opts.clock.now();
     const nowIso = now.toISOString();
     const lease = new Date(now.getTime() + this.leaseMs).toISOString();
-    // A full batch of outcomes waiting is committed with this claim rather than in a commit of its own
-    // (a partial one waits for its own flush, as before: outcomes are only ever committed in whole batches mid-drain).
-    const settle = !this.crashed && this.writes.length >= this.recordBatch ? this.writes.splice(0, this.recordBatch) : [];
+    // The outcomes waiting are committed with this claim rather than in a commit of their own (about a
+    // batch: drainAll claims whenever a batch's worth of sends has finished, and a full batch waits for it).
+    const settle = this.crashed ? [] : this.writes.splice(0, 2 * this.recordBatch);
     let claimed: Claimed;
     try {
       claimed = await claimDueMail(this.opts.db, { nowIso, leaseUntil: lease, limit, organizationIds: configured, settle });
@@ -243,6 +254,11 @@ export class MailSender {
       throw e;
     }
     for (const w of settle) w.resolve();
+    // The flushMs wait starts again with the next outcome, not with one this claim committed.
+    if (this.writes.length === 0 && this.flushTimer) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+    }
     for (const d of claimed.dropped) this.opts.onEvent?.({ type: 'dropped', id: d.id, reason: d.reason });
     return claimed;
   }
@@ -298,7 +314,8 @@ export class MailSender {
 
   private scheduleFlush(): void {
     if (this.flushScheduled || this.flushing || this.writes.length === 0) return;
-    if (this.writes.length >= this.recordBatch || this.writes.length >= this.unsettled) {
+    // A full batch waits for drainAll's next claim when one is coming (as soon as a batch fits again).
+    if ((this.writes.length >= this.recordBatch && !this.claimPending) || this.writes.length >= this.unsettled) {
       this.flushScheduled = true;
       if (this.flushTimer) clearTimeout(this.flushTimer);
       this.flushTimer = null;
