@@ -1,7 +1,7 @@
 /*
  * The outbox sender: claims due mail, keeps a bounded number in flight, retries with backoff and
- * records outcomes in batches (one transaction per batch of outcomes, shared with the next claim when
- * it is due). About 360 lines because it is one state machine (in-flight bound, drain, flush, stop,
+ * records outcomes in batches (committed with the next claim mid-drain, else a transaction of their
+ * own). About 390 lines because it is one state machine (in-flight bound, drain, flush, stop,
  * crash) whose parts share private state; the queries live in db/repos/outbox.repo.ts, the SMTP pools
  * in pools.ts, the message building in compose.ts, and what one send's outcome writes in outcomes.ts.
  */
@@ -67,8 +67,8 @@ export class MailSender {
   private running = false;
   private stopping = false;
   private crashed = false;
-  private abandon: () => void = () => undefined;
-  private abandoned: Promise<void>;
+  /** Settles a dispatched row's promise with null at a crash (one entry per row in flight, removed when it settles). */
+  private readonly abandoners = new Set<() => void>();
   private wake: (() => void) | null = null;
   private kicked = false;
   private loopDone: Promise<void> | null = null;
@@ -98,7 +98,6 @@ export class MailSender {
     this.pollMs = opts.pollMs ?? 5_000;
     this.recordBatch = Math.max(1, opts.recordBatch ?? this.batchSize);
     this.flushMs = Math.max(0, opts.flushMs ?? 1_000);
-    this.abandoned = new Promise((resolve) => (this.abandon = resolve));
     this.pools = new SmtpPools(opts.transport);
   }
 
@@ -223,17 +222,31 @@ export class MailSender {
     for (const [org, uses] of perOrg) pools.set(org, this.transportFor(org, uses));
     this.unsettled += rows.length;
     this.sending += rows.length;
-    return rows.map(async (row) => {
-      try {
-        const outcome = await Promise.race([this.sendRow(row, pools.get(row.organization_id)!), this.abandoned.then(() => null)]);
-        return outcome === null || this.crashed ? null : outcome;
-      } finally {
-        this.unsettled--;
-        // The outcomes still waiting may now be all there is in flight: commit them without waiting
-        // for flushMs (a flush that ended just before this decrement saw them as a partial batch).
-        this.scheduleFlush();
-      }
-    });
+    // A row's promise settles with its outcome, or with null at once when the process "dies" (crash):
+    // a callback per row in a set rather than a race against one never-settling promise, whose
+    // reactions would pile up for every mail the process ever sends.
+    return rows.map(
+      (row) =>
+        new Promise<Outcome | null>((resolve, reject) => {
+          let settled = false;
+          const settle = (finish: () => void) => {
+            if (settled) return;
+            settled = true;
+            this.abandoners.delete(abandon);
+            this.unsettled--;
+            // The outcomes still waiting may now be all there is in flight: commit them without waiting
+            // for flushMs (a flush that ended just before this decrement saw them as a partial batch).
+            this.scheduleFlush();
+            finish();
+          };
+          const abandon = () => settle(() => resolve(null));
+          this.abandoners.add(abandon);
+          this.sendRow(row, pools.get(row.organization_id)!).then(
+            (outcome) => settle(() => resolve(this.crashed ? null : outcome)),
+            (error: unknown) => settle(() => reject(error)),
+          );
+        }),
+    );
   }
 
   private async claim(limit: number): Promise<Claimed> {
@@ -370,7 +383,7 @@ export class MailSender {
   crash(): void {
     this.crashed = true;
     this.running = false;
-    this.abandon();
+    for (const abandon of [...this.abandoners]) abandon();
     this.wake?.();
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
