@@ -92,14 +92,6 @@ function addressOf(value: string): string {
   return open >= 0 && value.endsWith('>') ? value.slice(open + 1, -1) : value;
 }
 
-/** MimeNode's Message-ID rule: no line breaks or control characters, inside angle brackets. */
-function messageIdValue(id: string): string {
-  let v = id.replace(/\r?\n|\r/g, ' ').replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g, '');
-  if (v.charAt(0) !== '<') v = '<' + v;
-  if (v.charAt(v.length - 1) !== '>') v += '>';
-  return v;
-}
-
 /** MimeNode's choice for a text part: 7bit when plain with short lines, else Quoted-Printable when mostly Latin letters, else base64. */
 function transferEncoding(l: Lib, body: string): '7bit' | 'quoted-printable' | 'base64' {
   if (l.funcs.isPlainText(body) && !l.funcs.hasLongerLines(body, 76)) return '7bit';
@@ -131,7 +123,7 @@ export function composeMail(parts: MailParts): ComposedMail {
   const to = header(l, 'To', parts.to);
   const head =
     `${from.line}\r\n${to.line}\r\n${repeatedHeader(l, 'Subject', parts.subject).line}\r\n` +
-    `Message-ID: ${messageIdValue(parts.messageId)}\r\nDate: ${parts.date.toUTCString().replace(/GMT/, '+0000')}\r\n`;
+    `${header(l, 'Message-ID', parts.messageId).line}\r\nDate: ${parts.date.toUTCString().replace(/GMT/, '+0000')}\r\n`;
   const envelope = { from: addressOf(from.value) || (false as const), to: [addressOf(to.value)] };
   if (parts.html === null) {
     const encoding = transferEncoding(l, parts.text);
