@@ -21,8 +21,8 @@ const MAILS = Number(process.env.BENCH_MAILS ?? 2_000);
 /** Connections the outbox's pool opens (the default of mail/transport.ts), also the size of the direct pool baseline. */
 const POOL = 5;
 
-/** The outbox bench's SMTP server in a child process (its own CPU and event loop): its port, the messages it received since reset, close. */
-async function smtpChild(): Promise<{ port: number; count(): Promise<number>; reset(): void; close(): Promise<void> }> {
+/** The outbox bench's SMTP server in a child process (its own CPU and event loop): its port, the messages it received and the CPU it used since reset, close. */
+async function smtpChild(): Promise<{ port: number; count(): Promise<{ count: number; cpuMs: number }>; reset(): void; close(): Promise<void> }> {
   const child: ChildProcess = fork(join(__dirname, 'smtp-child.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('error', reject);
@@ -33,7 +33,7 @@ async function smtpChild(): Promise<{ port: number; count(): Promise<number>; re
     port,
     count: () =>
       new Promise((resolve) => {
-        child.once('message', (m) => resolve((m as { count: number }).count));
+        child.once('message', (m) => resolve(m as { count: number; cpuMs: number }));
         child.send('count');
       }),
     reset: () => void child.send('reset'),
@@ -65,13 +65,15 @@ type MailPath = 'outbox' | 'direct' | 'pool';
 export async function benchOutbox(): Promise<void> {
   const server = await smtpChild();
   const smtp = { host: '127.0.0.1', port: server.port, security: 'none' as const, username: null, password: null, fromName: 'Bench', fromAddress: 'roster@bench.test' };
-  const expectReceived = async (what: string, n: number): Promise<void> => {
+  /** Checks the server received n messages; the CPU milliseconds it spent on them. */
+  const expectReceived = async (what: string, n: number): Promise<number> => {
     const got = await server.count();
-    if (got !== n) throw new Error(`${what}: the server received ${got} messages, expected ${n}`);
+    if (got.count !== n) throw new Error(`${what}: the server received ${got.count} messages, expected ${n}`);
+    return got.cpuMs;
   };
 
   /** One round: a fresh store with n queued invitations, then the three paths in the given order; milliseconds of each. */
-  const round = async (n: number, order: MailPath[]): Promise<{ ms: Record<MailPath, number>; cpu: Record<MailPath, number> }> => {
+  const round = async (n: number, order: MailPath[]): Promise<{ ms: Record<MailPath, number>; cpu: Record<MailPath, number>; serverCpu: Record<MailPath, number> }> => {
     const dir = mkdtempSync(join(tmpdir(), 'roster-bench-mail-'));
     try {
       const store = await openStore(join(dir, 'roster.sqlite'));
@@ -93,6 +95,7 @@ export async function benchOutbox(): Promise<void> {
 
       const ms = {} as Record<MailPath, number>;
       const cpu = {} as Record<MailPath, number>;
+      const serverCpu = {} as Record<MailPath, number>;
       for (const path of order) {
         server.reset();
         // Each path starts on a collected heap: the garbage of the setup (or of the path before) is not its cost.
@@ -126,10 +129,10 @@ export async function benchOutbox(): Promise<void> {
         }
         const used = process.cpuUsage(cpu0);
         cpu[path] = (used.user + used.system) / 1000;
-        await expectReceived(path, n);
+        serverCpu[path] = await expectReceived(path, n);
       }
       await store.close();
-      return { ms, cpu };
+      return { ms, cpu, serverCpu };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -141,25 +144,28 @@ export async function benchOutbox(): Promise<void> {
     const paths: MailPath[] = ['outbox', 'direct', 'pool'];
     const rounds: Record<MailPath, number>[] = [];
     const cpus: Record<MailPath, number>[] = [];
+    const serverCpus: Record<MailPath, number>[] = [];
     console.log(`mail ${fmt(MAILS)} invitations to a local SMTP server in its own process, ${OUTBOX_ROUNDS} interleaved rounds (each on a fresh store)`);
     const rate = (ms: number) => (MAILS / ms) * 1000;
     for (let r = 0; r < OUTBOX_ROUNDS; r++) {
       const order = [...paths.slice(r % 3), ...paths.slice(0, r % 3)];
-      const { ms, cpu } = await round(MAILS, order);
+      const { ms, cpu, serverCpu } = await round(MAILS, order);
       rounds.push(ms);
       cpus.push(cpu);
+      serverCpus.push(serverCpu);
       console.log(
         `  round ${r + 1} (${order.join(', ')}): outbox ${fmt(ms.outbox)} ms, direct ${fmt(ms.direct)} ms, pool ${fmt(ms.pool)} ms;` +
           ` outbox ${(ms.direct / ms.outbox).toFixed(2)}x direct, ${(ms.pool / ms.outbox).toFixed(2)}x pool` +
-          ` (CPU: outbox ${fmt(cpu.outbox)} ms, direct ${fmt(cpu.direct)} ms, pool ${fmt(cpu.pool)} ms)`,
+          ` (CPU: outbox ${fmt(cpu.outbox)} ms, direct ${fmt(cpu.direct)} ms, pool ${fmt(cpu.pool)} ms;` +
+          ` SMTP server's CPU: ${fmt(serverCpu.outbox)} / ${fmt(serverCpu.direct)} / ${fmt(serverCpu.pool)} ms)`,
       );
     }
     const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const m = (path: MailPath) => mid(rounds.map((x) => x[path]));
-    const c = (path: MailPath) => fmt(mid(cpus.map((x) => x[path])));
-    console.log(`  outbox:   ${fmt(m('outbox'))} ms  ${fmt(rate(m('outbox')))} messages/s, CPU ${c('outbox')} ms (median; claim ahead in batches, pool of ${POOL}, outcomes committed in batches, clear bodies)`);
-    console.log(`  direct:   ${fmt(m('direct'))} ms  ${fmt(rate(m('direct')))} messages/s, CPU ${c('direct')} ms (median; one nodemailer connection, no store)`);
-    console.log(`  pool:     ${fmt(m('pool'))} ms  ${fmt(rate(m('pool')))} messages/s, CPU ${c('pool')} ms (median; a nodemailer pool of ${POOL}, no store)`);
+    const c = (path: MailPath) => `${fmt(mid(cpus.map((x) => x[path])))} ms (server ${fmt(mid(serverCpus.map((x) => x[path])))} ms)`;
+    console.log(`  outbox:   ${fmt(m('outbox'))} ms  ${fmt(rate(m('outbox')))} messages/s, CPU ${c('outbox')} (median; claim ahead in batches, pool of ${POOL}, outcomes committed in batches, clear bodies)`);
+    console.log(`  direct:   ${fmt(m('direct'))} ms  ${fmt(rate(m('direct')))} messages/s, CPU ${c('direct')} (median; one nodemailer connection, no store)`);
+    console.log(`  pool:     ${fmt(m('pool'))} ms  ${fmt(rate(m('pool')))} messages/s, CPU ${c('pool')} (median; a nodemailer pool of ${POOL}, no store)`);
     const vsDirect = mid(rounds.map((x) => x.direct / x.outbox));
     const vsPool = mid(rounds.map((x) => x.pool / x.outbox));
     console.log(`  ratio:    outbox sends ${vsDirect.toFixed(2)}x the messages/s of one direct connection (goal >= 1.5), ${vsPool.toFixed(2)}x a direct pool of ${POOL} (goal >= 0.8) (medians of the rounds' ratios)`);

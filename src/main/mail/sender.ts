@@ -1,7 +1,7 @@
 /*
  * The outbox sender: claims due mail, keeps a bounded number in flight, retries with backoff and
- * records outcomes in batches (one transaction per batch of outcomes, shared with the next claim when
- * it is due). About 360 lines because it is one state machine (in-flight bound, drain, flush, stop,
+ * records outcomes in batches (committed with the next claim mid-drain, else a transaction of their
+ * own). About 390 lines because it is one state machine (in-flight bound, drain, flush, stop,
  * crash) whose parts share private state; the queries live in db/repos/outbox.repo.ts, the SMTP pools
  * in pools.ts, the message building in compose.ts, and what one send's outcome writes in outcomes.ts.
  */
@@ -11,7 +11,7 @@ import { claimDueMail, recordOutcomes, type Claimed } from '../db/repos/outbox.r
 import type { OutboxRow, OutboxUpdate } from '../db/tables/mail_outbox.table';
 import type { MailConfigResolver } from './config';
 import { emptyResult, failedSend, messageOf, sentMail, tally, type DrainResult, type Outcome, type SenderEvent } from './outcomes';
-import { SmtpPools, type PoolEntry } from './pools';
+import { SmtpPools, sendRaw, type PoolEntry } from './pools';
 import { classifySmtpError, type SmtpConfig, type TransportOptions } from './transport';
 
 export { backoffMs, type DrainResult, type SenderEvent } from './outcomes';
@@ -31,8 +31,9 @@ export interface SenderOptions {
   leaseMs?: number;
   maxAttempts?: number;
   /**
-   * Outcomes recorded per transaction, at most (default: the batch size). A batch is committed as
-   * soon as it is full, every mail in flight has its outcome waiting, or flushMs has passed.
+   * Outcomes recorded per transaction of their own, at most (default: the batch size). Mid-drain the
+   * outcomes waiting are committed with the next claim; else a batch is committed as soon as it is
+   * full, every mail in flight has its outcome waiting, or flushMs has passed.
    */
   recordBatch?: number;
   /** The longest an outcome waits for its batch to fill before it is committed anyway (real time, default 1 s). */
@@ -66,8 +67,8 @@ export class MailSender {
   private running = false;
   private stopping = false;
   private crashed = false;
-  private abandon: () => void = () => undefined;
-  private abandoned: Promise<void>;
+  /** Settles a dispatched row's promise with null at a crash (one entry per row in flight, removed when it settles). */
+  private readonly abandoners = new Set<() => void>();
   private wake: (() => void) | null = null;
   private kicked = false;
   private loopDone: Promise<void> | null = null;
@@ -83,6 +84,11 @@ export class MailSender {
   private sending = 0;
   /** Called whenever a send finishes (drainAll looks whether a batch fits again). */
   private onSendDone: (() => void) | null = null;
+  /**
+   * drainAll waits for room for its next claim, which commits every outcome waiting by then: a
+   * full batch of outcomes is not committed on its own meanwhile (one commit, one fsync, for both).
+   */
+  private claimPending = false;
 
   constructor(private readonly opts: SenderOptions) {
     this.batchSize = Math.max(1, opts.batchSize ?? 200);
@@ -92,7 +98,6 @@ export class MailSender {
     this.pollMs = opts.pollMs ?? 5_000;
     this.recordBatch = Math.max(1, opts.recordBatch ?? this.batchSize);
     this.flushMs = Math.max(0, opts.flushMs ?? 1_000);
-    this.abandoned = new Promise((resolve) => (this.abandon = resolve));
     this.pools = new SmtpPools(opts.transport);
   }
 
@@ -182,7 +187,12 @@ export class MailSender {
             onSettled?.();
           });
         }
-        await until(() => this.maxInFlight - this.sending >= this.batchSize || failure !== null || this.crashed);
+        this.claimPending = true;
+        try {
+          await until(() => this.maxInFlight - this.sending >= this.batchSize || failure !== null || this.crashed);
+        } finally {
+          this.claimPending = false;
+        }
       }
     } finally {
       await until(() => inFlight === 0);
@@ -212,17 +222,31 @@ export class MailSender {
     for (const [org, uses] of perOrg) pools.set(org, this.transportFor(org, uses));
     this.unsettled += rows.length;
     this.sending += rows.length;
-    return rows.map(async (row) => {
-      try {
-        const outcome = await Promise.race([this.sendRow(row, pools.get(row.organization_id)!), this.abandoned.then(() => null)]);
-        return outcome === null || this.crashed ? null : outcome;
-      } finally {
-        this.unsettled--;
-        // The outcomes still waiting may now be all there is in flight: commit them without waiting
-        // for flushMs (a flush that ended just before this decrement saw them as a partial batch).
-        this.scheduleFlush();
-      }
-    });
+    // A row's promise settles with its outcome, or with null at once when the process "dies" (crash):
+    // a callback per row in a set rather than a race against one never-settling promise, whose
+    // reactions would pile up for every mail the process ever sends.
+    return rows.map(
+      (row) =>
+        new Promise<Outcome | null>((resolve, reject) => {
+          let settled = false;
+          const settle = (finish: () => void) => {
+            if (settled) return;
+            settled = true;
+            this.abandoners.delete(abandon);
+            this.unsettled--;
+            // The outcomes still waiting may now be all there is in flight: commit them without waiting
+            // for flushMs (a flush that ended just before this decrement saw them as a partial batch).
+            this.scheduleFlush();
+            finish();
+          };
+          const abandon = () => settle(() => resolve(null));
+          this.abandoners.add(abandon);
+          this.sendRow(row, pools.get(row.organization_id)!).then(
+            (outcome) => settle(() => resolve(this.crashed ? null : outcome)),
+            (error: unknown) => settle(() => reject(error)),
+          );
+        }),
+    );
   }
 
   private async claim(limit: number): Promise<Claimed> {
@@ -232,9 +256,9 @@ export class MailSender {
     const now = this.opts.clock.now();
     const nowIso = now.toISOString();
     const lease = new Date(now.getTime() + this.leaseMs).toISOString();
-    // A full batch of outcomes waiting is committed with this claim rather than in a commit of its own
-    // (a partial one waits for its own flush, as before: outcomes are only ever committed in whole batches mid-drain).
-    const settle = !this.crashed && this.writes.length >= this.recordBatch ? this.writes.splice(0, this.recordBatch) : [];
+    // The outcomes waiting are committed with this claim rather than in a commit of their own (about a
+    // batch: drainAll claims whenever a batch's worth of sends has finished, and a full batch waits for it).
+    const settle = this.crashed ? [] : this.writes.splice(0, 2 * this.recordBatch);
     let claimed: Claimed;
     try {
       claimed = await claimDueMail(this.opts.db, { nowIso, leaseUntil: lease, limit, organizationIds: configured, settle });
@@ -243,6 +267,11 @@ export class MailSender {
       throw e;
     }
     for (const w of settle) w.resolve();
+    // The flushMs wait starts again with the next outcome, not with one this claim committed.
+    if (this.writes.length === 0 && this.flushTimer) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+    }
     for (const d of claimed.dropped) this.opts.onEvent?.({ type: 'dropped', id: d.id, reason: d.reason });
     return claimed;
   }
@@ -262,9 +291,8 @@ export class MailSender {
       config = t.config;
       try {
         const { envelope, raw } = messageOf(row, t.config, this.opts.clock.now());
-        // Never let nodemailer fetch files or URLs named in the content.
-        // messageId only spares nodemailer generating one for the raw message (which carries its own).
-        await t.transporter.sendMail({ envelope, raw, messageId: row.message_id, disableFileAccess: true, disableUrlAccess: true });
+        // Straight to the SMTP transport: the message is complete, nothing in it is fetched or rebuilt.
+        await sendRaw(t.transporter, envelope, raw, row.message_id);
       } finally {
         this.pools.release(t);
       }
@@ -299,7 +327,8 @@ export class MailSender {
 
   private scheduleFlush(): void {
     if (this.flushScheduled || this.flushing || this.writes.length === 0) return;
-    if (this.writes.length >= this.recordBatch || this.writes.length >= this.unsettled) {
+    // A full batch waits for drainAll's next claim when one is coming (as soon as a batch fits again).
+    if ((this.writes.length >= this.recordBatch && !this.claimPending) || this.writes.length >= this.unsettled) {
       this.flushScheduled = true;
       if (this.flushTimer) clearTimeout(this.flushTimer);
       this.flushTimer = null;
@@ -354,7 +383,7 @@ export class MailSender {
   crash(): void {
     this.crashed = true;
     this.running = false;
-    this.abandon();
+    for (const abandon of [...this.abandoners]) abandon();
     this.wake?.();
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;

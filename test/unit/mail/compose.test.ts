@@ -69,4 +69,13 @@ describe('the message the outbox hands to SMTP', () => {
     expect(headerOf(plain.raw, 'Content-Type')).toBe('text/plain; charset=utf-8');
     expect(plain.raw.split('\r\n\r\n')[1]).toBe('Hello\n');
   });
+
+  it('takes the envelope from the encoded headers, also when the To line folds or the domain is international', () => {
+    const to = (address: string) =>
+      composeMail({ from: { name: 'Roster', address: 'roster@acme.test' }, to: { name: 'Zoë Ångström with a rather long name indeed', address }, subject: 'Hi', text: 'x', html: null, messageId: '<4@acme.test>', date: new Date() });
+    const quoted = to('"quoted local"@example.com');
+    expect(quoted.envelope).toEqual({ from: 'roster@acme.test', to: ['"quoted local"@example.com'] });
+    expect(headerOf(quoted.raw, 'To')).toContain('<"quoted local"@example.com>');
+    expect(to('user@bücher.de').envelope).toEqual({ from: 'roster@acme.test', to: ['user@xn--bcher-kva.de'] });
+  });
 });
