@@ -313,7 +313,9 @@ export const MembersTable = memo(function MembersTable({ rows, total, loading, r
     let next = 0;
     let handle = 0;
     const work = (deadline: IdleDeadline) => {
-      while (next < rows.length && deadline.timeRemaining() > 1) cached(formatPhone, rows[next++]!.phone);
+      // A few ms at a time: an idle period may last 50 ms, and a click arriving then would wait for it.
+      const until = performance.now() + 4;
+      while (next < rows.length && deadline.timeRemaining() > 1 && performance.now() < until) cached(formatPhone, rows[next++]!.phone);
       if (next < rows.length) handle = requestIdleCallback(work);
     };
     handle = requestIdleCallback(work);
