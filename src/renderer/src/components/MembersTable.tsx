@@ -1,6 +1,6 @@
 import { Checkbox, Group, Menu, Stack, Skeleton, Text } from '@mantine/core';
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table';
-import { memo, useCallback, useLayoutEffect, useRef, useState, type CSSProperties } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type CSSProperties } from 'react';
 import type { MemberRow } from '../api-types';
 import { DeliveryBadge } from './DeliveryBadge';
 import { ACTION_LABELS, DESTRUCTIVE, STATUS_COLORS, STATUS_LABELS, formatCount, formatDate, formatDay, formatDayMonth, formatPhone } from './labels';
@@ -111,7 +111,7 @@ const COLUMNS = [
           <span className="cell-status" style={{ '--dot': `var(--mantine-color-${STATUS_COLORS[m.status]}-filled)` } as CSSProperties}>{STATUS_LABELS[m.status]}</span>
           {m.status === 'pending' && m.inviteExpiresAt && <span className="cell-dimmed" style={{ flexShrink: 0 }} title={`Valid until ${cached(formatDate, m.inviteExpiresAt)}`}>until {cached(formatDayMonth, m.inviteExpiresAt)}</span>}
           {/* The mail chip where it matters: an invitation on its way, or any mail that failed (with Retry); none (and none of its hooks) without a mail. */}
-          {m.delivery && (m.status === 'pending' || m.delivery.status === 'failed') && <DeliveryBadge memberId={m.id} delivery={m.delivery} />}
+          {m.delivery && (m.status === 'pending' || m.delivery.status === 'failed') && <DeliveryBadge key={m.id} memberId={m.id} delivery={m.delivery} />}
         </span>
       );
     },
@@ -160,6 +160,14 @@ function listed(names: string[]): string {
 function RowMenu({ member: m, onRun }: { member: MemberRow; onRun(action: string): void }) {
   const [mounted, setMounted] = useState(false);
   const [opened, setOpened] = useState(false);
+  // A row element reused for another member (VirtualTable's recycle) starts with its menu unmounted;
+  // the button itself stays (a key per member would build a new one for each row scrolled in).
+  const [memberId, setMemberId] = useState(m.id);
+  if (memberId !== m.id) {
+    setMemberId(m.id);
+    setMounted(false);
+    setOpened(false);
+  }
   const target = (
     <button
       type="button"
@@ -210,8 +218,19 @@ const stop = (e: { stopPropagation(): void }) => e.stopPropagation();
  */
 const MemberRowView = memo(function MemberRowView({ row, index, start, height, tabIndex, selected, onOpen }: RowSlot<MemberRow> & { selected: boolean; onOpen(id: number): void }) {
   const m = row.original;
+  const ref = useRef<HTMLTableRowElement>(null);
+  // The element is reused for another member as rows scroll by (VirtualTable's recycle): a focus left
+  // in it (a checkbox, the row) would now be on someone else, so it goes, as when a row unmounts.
+  const shown = useRef(m.id);
+  useLayoutEffect(() => {
+    if (shown.current === m.id) return;
+    shown.current = m.id;
+    const focused = document.activeElement;
+    if (focused instanceof HTMLElement && ref.current?.contains(focused)) focused.blur();
+  }, [m.id]);
   return (
     <tr
+      ref={ref}
       role="row"
       aria-label={m.email}
       aria-rowindex={index + 2}
@@ -287,8 +306,23 @@ export const MembersTable = memo(function MembersTable({ rows, total, loading, r
     rangeSink.current = sink;
   }, []);
   const openMember = useCallback((m: MemberRow) => onOpen(m.id), [onOpen]);
+  // The loaded rows' phone numbers formatted while the browser is idle, before they scroll into view:
+  // libphonenumber takes about 0.1 ms a number, a few ms of the frame that mounts a new screenful.
+  useEffect(() => {
+    if (typeof requestIdleCallback !== 'function') return;
+    let next = 0;
+    let handle = 0;
+    const work = (deadline: IdleDeadline) => {
+      // A few ms at a time: an idle period may last 50 ms, and a click arriving then would wait for it.
+      const until = performance.now() + 4;
+      while (next < rows.length && deadline.timeRemaining() > 1 && performance.now() < until) cached(formatPhone, rows[next++]!.phone);
+      if (next < rows.length) handle = requestIdleCallback(work);
+    };
+    handle = requestIdleCallback(work);
+    return () => cancelIdleCallback(handle);
+  }, [rows]);
   const renderRow = useCallback(
-    (slot: RowSlot<MemberRow>) => <MemberRowView key={slot.row.id} {...slot} selected={allMatching || selected.has(slot.row.original.id)} onOpen={onOpen} />,
+    (slot: RowSlot<MemberRow>) => <MemberRowView key={slot.slotKey} {...slot} selected={allMatching || selected.has(slot.row.original.id)} onOpen={onOpen} />,
     [allMatching, selected, onOpen],
   );
 
@@ -316,6 +350,7 @@ export const MembersTable = memo(function MembersTable({ rows, total, loading, r
           onOpenRow={openMember}
           onRangeChange={onRangeChange}
           renderRow={renderRow}
+          recycle
           viewKey={viewKey}
           minWidth={960}
           style={{ flex: 1, minHeight: 0 }}

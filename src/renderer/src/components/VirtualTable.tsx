@@ -47,6 +47,11 @@ export interface RowSlot<T> {
   height: number;
   /** Only the active row is in the tab order; arrow keys move between rows (roving tabindex). */
   tabIndex: 0 | -1;
+  /**
+   * The React key to give the row: the item's id, or with `recycle` the row element it reuses
+   * ("slot-3"), so a row scrolled out of view becomes the one scrolled in.
+   */
+  slotKey: string;
 }
 
 /** The row's place in the scrolled body: rows are laid out by the virtualizer, not by the table (the rest is the `virtual-row` class). */
@@ -82,6 +87,14 @@ interface VirtualTableProps<T> {
   /** Rows in view changed: for "1–13 of 1,004". */
   onRangeChange?(first: number, last: number): void;
   renderRow(slot: RowSlot<T>): ReactNode;
+  /**
+   * Reuse row elements while scrolling (keys are slots, not items): a row leaving the view is given
+   * the item entering it, so React changes its texts and attributes instead of removing one row and
+   * building another (elements, style, layout). Rows stay in the DOM in slot order, laid out by their
+   * `translateY` and numbered by aria-rowindex (as AG Grid does); a row must reset its own state when
+   * its item changes.
+   */
+  recycle?: boolean;
   /** What the rows answer (search, tab, filters, sort): when it changes, the list goes back to its first row. */
   viewKey?: string;
   /** Shown under the header when there are no rows (loading skeleton, empty state). */
@@ -96,7 +109,7 @@ interface VirtualTableProps<T> {
  * asked for as the admin nears the end. It keeps table semantics (role table/row/cell, aria-rowcount
  * and aria-rowindex) so screen readers and tests find rows by name.
  */
-export function VirtualTable<T>({ table, data, headerKey, label, rowHeight, totalRows, hasMore, loadingMore, onLoadMore, offset = 0, hasPrevious = false, loadingPrevious = false, onLoadPrevious, onOpenRow, onRangeChange, renderRow, viewKey, children, minWidth, style }: VirtualTableProps<T>) {
+export function VirtualTable<T>({ table, data, headerKey, label, rowHeight, totalRows, hasMore, loadingMore, onLoadMore, offset = 0, hasPrevious = false, loadingPrevious = false, onLoadPrevious, onOpenRow, onRangeChange, renderRow, recycle = false, viewKey, children, minWidth, style }: VirtualTableProps<T>) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const bodyRef = useRef<HTMLTableSectionElement>(null);
   const modelRows = data ? null : table.getRowModel().rows;
@@ -122,12 +135,22 @@ export function VirtualTable<T>({ table, data, headerKey, label, rowHeight, tota
     count,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => rowHeight,
-    overscan: 5,
-    getItemKey: (i) => rowAt(i)?.id ?? `gap-${i}`,
+    // Rows either side of the view: each costs its mount on a fast scroll, which renders a whole new screenful.
+    overscan: 3,
+    // Items keyed by index (the default): a getItemKey made each render made the virtualizer lay out
+    // every loaded row again on each scroll (its measurements depend on the key function), and rows
+    // have one fixed height, so nothing is measured by key. React keys rows by member below.
     // Scroll events schedule a render instead of forcing one inside the event: quick scrolls coalesce.
     useFlushSync: false,
   });
   const items = virtualizer.getVirtualItems();
+  // Slots: as many as the most rows rendered at once (a contiguous range of at most that many
+  // indexes has distinct slots, index modulo the count); the rows are rendered in slot order, so
+  // React never moves a row element, it only gives it another item.
+  const [slotCount, setSlotCount] = useState(0);
+  if (recycle && items.length > slotCount) setSlotCount(items.length);
+  const slots = Math.max(slotCount, items.length, 1);
+  const ordered = recycle ? [...items].sort((a, b) => (a.index % slots) - (b.index % slots)) : items;
   const lastIndex = items[items.length - 1]?.index ?? -1;
   const firstIndex = items[0]?.index ?? 0;
   // Ask for the next keyset page a screenful before the end, so scrolling rarely waits; the same
@@ -186,7 +209,8 @@ export function VirtualTable<T>({ table, data, headerKey, label, rowHeight, tota
   };
 
   return (
-    <div ref={scrollRef} style={{ overflow: 'auto', position: 'relative', ...style }} data-testid={`${label}-scroller`}>
+    // contain: what changes inside the scroller as rows come and go is laid out without the page around it.
+    <div ref={scrollRef} style={{ overflow: 'auto', position: 'relative', contain: 'strict', ...style }} data-testid={`${label}-scroller`}>
       <MantineTable
         role="table"
         aria-label={label}
@@ -205,10 +229,10 @@ export function VirtualTable<T>({ table, data, headerKey, label, rowHeight, tota
           }}
           style={{ display: 'grid', position: 'relative', height: virtualizer.getTotalSize() }}
         >
-          {items.map((item) => {
+          {ordered.map((item) => {
             const row = rowAt(item.index);
-            if (!row) return <tr key={item.key} role="row" aria-rowindex={item.index + 2} aria-busy="true" className="virtual-row" style={rowStyle(item.start, item.size)}><td role="cell" style={{ flex: 1, display: 'flex', alignItems: 'center' }}><div style={PLACEHOLDER} /></td></tr>;
-            return renderRow({ row, index: item.index, start: item.start, height: item.size, tabIndex: item.index === activeIndex ? 0 : -1 });
+            if (!row) return <tr key={`gap-${item.index}`} role="row" aria-rowindex={item.index + 2} aria-busy="true" className="virtual-row" style={rowStyle(item.start, item.size)}><td role="cell" style={{ flex: 1, display: 'flex', alignItems: 'center' }}><div style={PLACEHOLDER} /></td></tr>;
+            return renderRow({ row, index: item.index, start: item.start, height: item.size, tabIndex: item.index === activeIndex ? 0 : -1, slotKey: recycle ? `slot-${item.index % slots}` : row.id });
           })}
         </tbody>
       </MantineTable>

@@ -1,7 +1,7 @@
 import { Alert, Button, Group, Stack, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useCallback, useDeferredValue, useMemo, useState } from 'react';
+import { memo, useCallback, useDeferredValue, useMemo, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import { LISTED_STATUSES, type MemberStatus } from '../../../shared/statuses';
 import type { MemberSort } from '../api-types';
@@ -17,6 +17,14 @@ import { useMe } from '../me';
 import { errorMessage, useTRPC } from '../trpc';
 
 type RowAction = 'resend' | 'reinvite' | 'cancel' | 'deactivate' | 'reactivate' | 'delete' | 'passwordReset';
+
+// The page renders again as each keyset page arrives while the admin scrolls: the closed dialogs and
+// drawer below get stable props and render only when their own props change.
+const InviteDialog = memo(InviteModal);
+const Panel = memo(MemberPanel);
+const RoleDialog = memo(RoleChangeModal);
+const Confirm = memo(ConfirmModal);
+const NO_ROLES: never[] = [];
 
 /**
  * The members screen's state lives in its address (`#/members?status=pending&q=dan&member=12`):
@@ -169,6 +177,18 @@ export function MembersPage() {
   );
 
   const bulk = useBulkRunner(refresh);
+  const latestRefresh = useLatest(refresh);
+  const onInvited = useCallback(() => latestRefresh.current(), [latestRefresh]);
+  const closeInvite = useCallback(() => setInviteOpen(false), []);
+  const closeRoleFor = useCallback(() => setRoleFor(null), []);
+  const latestBulk = useLatest(bulk);
+  const applyRole = useCallback(
+    (id: number, role: number) => {
+      setRoleFor(null);
+      void latestBulk.current.run('setRoles', { kind: 'ids', ids: new Set([id]) }, [role]);
+    },
+    [latestBulk],
+  );
 
   const run = (action: string, ids: number[], label: string) => {
     if (action === 'copyLink') return copyLink.mutate({ id: ids[0]! });
@@ -180,6 +200,12 @@ export function MembersPage() {
   // Rows are memoised: they get callbacks that keep one identity and call the latest code.
   const latestRun = useLatest(run);
   const runRowAction = useCallback((action: string, id: number, email: string) => latestRun.current(action, [id], email), [latestRun]);
+  const cancelConfirm = useCallback(() => setConfirm(null), []);
+  const latestConfirm = useLatest({ confirm, mutations });
+  const onConfirm = useCallback(() => {
+    const { confirm: c, mutations: m } = latestConfirm.current;
+    if (c) m[c.action].mutate({ ids: c.ids }, { onSettled: () => setConfirm(null) });
+  }, [latestConfirm]);
   const latestRows = useLatest(rows);
   const latestAllMatching = useLatest(allMatching);
   const toggle = useCallback(
@@ -298,27 +324,17 @@ export function MembersPage() {
         empty={list.isLoading || list.error ? null : empty}
       />
 
-      <InviteModal opened={inviteOpen} onClose={() => setInviteOpen(false)} onInvited={refresh} />
-      <MemberPanel id={panelId} onClose={closePanel} onAction={(a, id, email) => run(a, [id], email)} />
-      <RoleChangeModal
-        member={roleFor}
-        roles={roles.data ?? []}
-        onClose={() => setRoleFor(null)}
-        onApply={(id, role) => {
-          setRoleFor(null);
-          void bulk.run('setRoles', { kind: 'ids', ids: new Set([id]) }, [role]);
-        }}
-      />
-      <ConfirmModal
+      <InviteDialog opened={inviteOpen} onClose={closeInvite} onInvited={onInvited} />
+      <Panel id={panelId} onClose={closePanel} onAction={runRowAction} />
+      <RoleDialog member={roleFor} roles={roles.data ?? NO_ROLES} onClose={closeRoleFor} onApply={applyRole} />
+      <Confirm
         opened={confirm !== null}
         title={confirm ? `${ACTION_LABELS[confirm.action]}?` : ''}
         message={confirm ? confirmText(confirm.action, confirm.label) : ''}
         confirmLabel={confirm ? ACTION_LABELS[confirm.action]! : ''}
         loading={confirm ? mutations[confirm.action].isPending : false}
-        onCancel={() => setConfirm(null)}
-        onConfirm={() => {
-          if (confirm) mutations[confirm.action].mutate({ ids: confirm.ids }, { onSettled: () => setConfirm(null) });
-        }}
+        onCancel={cancelConfirm}
+        onConfirm={onConfirm}
       />
     </Stack>
   );
