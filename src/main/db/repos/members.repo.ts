@@ -2,11 +2,12 @@
  * Member queries. What a search means and how it narrows the list live in member-search.repo.ts;
  * the list's keyset paging, which a search plan walks, is here.
  */
-import { sql, type ExpressionBuilder, type RawBuilder, type SelectQueryBuilder } from 'kysely';
+import { expressionBuilder, sql, type ExpressionBuilder, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { MemberStatus } from '../../../shared/statuses';
 import type { Database, DbOrTx } from '../database';
 import { dialectOf } from '../dialect';
 import type { Member, MemberUpdate, NewMember } from '../tables/member.table';
+import { decorationColumns, decorationsOfRow, type DecorationsJson, type MemberDecorations } from './member-decorations.repo';
 import { NAME_KEY, planSearch, SEARCH_WALK, searchCondition } from './member-search.repo';
 import { chunks, insertCompiledOnce } from './util';
 
@@ -101,53 +102,93 @@ export interface MemberListQuery {
 
 export type ListedMember = Member & { sort_key: string | null };
 
+/** One index range of a page: ordered by the sort key then id (byKey), or by id alone (its NULL keys). */
+interface Segment<O> {
+  query: SelectQueryBuilder<Database, 'member', O>;
+  byKey: boolean;
+}
+
 /**
- * One page of `query` in the list's order (sort key, then id; SQLite's NULL placement on both
- * stores), after the keyset cursor when there is one. Whatever `query` selects: full rows for the
- * page, ids alone for the walk of a search.
+ * The index ranges that make one page of `query` in the list's order (sort key, then id; SQLite's
+ * NULL placement on both stores), after the keyset cursor when there is one, in the order they are
+ * read: the page is their rows, in turn, up to the limit.
  */
-async function keysetPage<O>(db: DbOrTx, query: SelectQueryBuilder<Database, 'member', O>, column: RawBuilder<string>, q: MemberListQuery, limit: number): Promise<O[]> {
-  const sorted = (qq: typeof query, n: number) => qq.orderBy(column, q.direction).orderBy('id', q.direction).limit(n).execute();
+function keysetSegments<O>(db: DbOrTx, query: SelectQueryBuilder<Database, 'member', O>, column: RawBuilder<string>, q: MemberListQuery): Segment<O>[] {
+  const pg = dialectOf(db) === 'postgres';
+  const asc = q.direction === 'asc';
+  const keyed = (qq: typeof query): Segment<O> => ({ query: qq, byKey: true });
+  const nullKeys = (qq: typeof query): Segment<O> => ({ query: qq.where(column, 'is', null), byKey: false });
   // SQLite sorts NULL keys first ascending and last descending; PostgreSQL the opposite. An ORDER BY
   // … NULLS FIRST/LAST that no index has would make PostgreSQL sort the whole tab (351 ms at 100,000
   // members, bench `stores`), so there the NULL keys are a seek of their own, before (ascending) or
   // after (descending) the index-ordered keys: each page stays two index range scans at most.
-  const ordered = async (qq: typeof query): Promise<O[]> => {
-    if (dialectOf(db) !== 'postgres') return sorted(qq, limit);
-    const nullKeys = (n: number) => qq.where(column, 'is', null).orderBy('id', q.direction).limit(n).execute();
-    if (q.direction === 'asc') {
-      const first = await nullKeys(limit);
-      return first.length >= limit ? first : [...first, ...(await sorted(qq.where(column, 'is not', null), limit - first.length))];
-    }
-    const rows = await sorted(qq.where(column, 'is not', null), limit);
-    return rows.length >= limit ? rows : [...rows, ...(await nullKeys(limit - rows.length))];
-  };
+  const ordered = (qq: typeof query): Segment<O>[] =>
+    !pg ? [keyed(qq)] : asc ? [nullKeys(qq), keyed(qq.where(column, 'is not', null))] : [keyed(qq.where(column, 'is not', null)), nullKeys(qq)];
   if (!q.after) return ordered(query);
   // Keyset seeks into the (…, sort key, id) index: the last page costs what the first does.
-  // SQLite sorts NULL keys first: ascending they come before
-  // every value, descending after; they are fetched by a second seek rather than an OR, which
-  // would turn the seek into a scan.
+  // SQLite sorts NULL keys first: ascending they come before every value, descending after; they
+  // are fetched by a seek of their own rather than an OR, which would turn the seek into a scan.
   const { value, id } = q.after;
   if (value === null)
-    return q.direction === 'asc'
+    return asc
       ? ordered(query.where((eb) => eb.or([eb(column, 'is not', null), eb.and([eb(column, 'is', null), eb('id', '>', id)])])))
       : ordered(query.where(column, 'is', null).where('id', '<', id));
-  let rows: O[];
-  if (dialectOf(db) === 'sqlite') {
+  let beyond: Segment<O>[];
+  if (!pg) {
     // SQLite seeks a row value on its first column only: rows sharing the cursor's key (a batch
     // invited in one go shares invited_at) were walked one by one (121 ms at 1,000,000 members,
     // bench `stores`). Two seeks instead: the cursor's key past its id, then the keys beyond.
-    const op = q.direction === 'asc' ? '>' : '<';
-    const same = await sorted(query.where(column, '=', value).where('id', op, id), limit);
-    rows = same.length >= limit ? same : [...same, ...(await sorted(query.where(column, op, value), limit - same.length))];
-    if (q.direction === 'asc') return rows;
+    const op = asc ? '>' : '<';
+    beyond = [keyed(query.where(column, '=', value).where('id', op, id)), keyed(query.where(column, op, value))];
   } else {
-    if (q.direction === 'asc') return ordered(query.where(sql<boolean>`(${column}, id) > (${value}, ${id})`));
-    rows = await ordered(query.where(sql<boolean>`(${column}, id) < (${value}, ${id})`));
+    const past = asc ? sql<boolean>`(${column}, id) > (${value}, ${id})` : sql<boolean>`(${column}, id) < (${value}, ${id})`;
+    beyond = [keyed(query.where(column, 'is not', null).where(past))];
   }
-  if (rows.length >= limit) return rows;
-  const nulls = await query.where(column, 'is', null).orderBy('id', 'desc').limit(limit - rows.length).execute();
-  return [...rows, ...nulls];
+  // Descending, the NULL keys come after every value.
+  return asc ? beyond : [...beyond, nullKeys(query)];
+}
+
+/** The JSON columns a PostgreSQL page carries for each row (decorationColumns). */
+export type DecoratedRow = ListedMember & { decorations?: MemberDecorations };
+
+/**
+ * One page of `query` (keysetSegments). SQLite, where a statement is a function call: the ranges one
+ * after the other, until the page is full. PostgreSQL, where each is a round trip: one statement,
+ * the ranges as branches of a UNION ALL (each an index range scan of at most `limit` rows), tagged
+ * and sorted back into the list's order; with `decorate`, the same statement also carries each row's
+ * roles, sub-accounts, permissions and latest mail (member-decorations.repo.ts), one round trip for
+ * what took three. `query` must select the sort key as sort_key.
+ */
+async function keysetPage<O>(db: DbOrTx, query: SelectQueryBuilder<Database, 'member', O>, column: RawBuilder<string>, q: MemberListQuery, limit: number, decorate = false): Promise<O[]> {
+  const segments = keysetSegments(db, query, column, q);
+  const sorted = (s: Segment<O>, n: number) => (s.byKey ? s.query.orderBy(column, q.direction) : s.query).orderBy('id', q.direction).limit(n);
+  if (dialectOf(db) !== 'postgres') {
+    const out: O[] = [];
+    for (const s of segments) {
+      if (out.length >= limit) break;
+      out.push(...(await sorted(s, limit - out.length).execute()));
+    }
+    return out;
+  }
+  const dir = sql.raw(q.direction);
+  const branches = sql.join(
+    segments.map((s, i) => sql`(${sorted(s, limit).select(sql.lit(i).as('part'))})`),
+    sql` union all `,
+  );
+  const page = sql`select * from (${branches}) as u order by part, sort_key ${dir}, id ${dir} limit ${limit}`;
+  const statement = decorate
+    ? (() => {
+        const c = decorationColumns(db, expressionBuilder<Database, never>());
+        return sql<O & { part: number } & DecorationsJson>`select m.*, ${c.roles} as roles, ${c.accounts} as accounts, ${c.grants} as grants, ${c.delivery} as delivery from (${page}) as m order by m.part, m.sort_key ${dir}, m.id ${dir}`;
+      })()
+    : sql<O & { part: number }>`${page}`;
+  const rows = (await statement.execute(db)).rows;
+  return rows.map((r) => {
+    const { part: _part, ...row } = r as O & { part: number } & Partial<DecorationsJson>;
+    if (!decorate) return row as O;
+    const { roles, accounts, grants, delivery, ...member } = row;
+    return { ...member, decorations: decorationsOfRow({ roles: roles!, accounts: accounts!, grants: grants!, delivery: delivery ?? null }) } as O;
+  });
 }
 
 /**
@@ -162,7 +203,7 @@ async function keysetPage<O>(db: DbOrTx, query: SelectQueryBuilder<Database, 'me
  * - none there (its matches lie further down the order): SQLite walks the sort index against the set
  *   of every match (built once); PostgreSQL gathers every match through the trigram index and sorts.
  */
-export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<ListedMember[]> {
+export async function listMembers(db: DbOrTx, q: MemberListQuery, opts: { decorate?: boolean } = {}): Promise<DecoratedRow[]> {
   const column = q.sort === 'name' ? NAME_KEY : sql.ref<string>(q.sort === 'email' ? 'email_normalized' : q.sort);
   const filtered = (byId: boolean, fenced?: RawBuilder<boolean>) => {
     // fenced: the members passing this test, gathered apart (PostgreSQL's OFFSET 0 fence) and then
@@ -176,7 +217,8 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<Liste
     return hasGrantFilters(q) ? query.where((eb) => grantFilters(eb, q)) : query;
   };
   const rows = (byId: boolean, fenced?: RawBuilder<boolean>) => filtered(byId, fenced).selectAll().select(column.as('sort_key'));
-  const page = (qq: ReturnType<typeof rows>) => keysetPage(db, qq, column, q, q.limit) as Promise<ListedMember[]>;
+  // decorate: on PostgreSQL the page's rows come with their decorations (keysetPage); SQLite leaves them to decorationsOf.
+  const page = (qq: ReturnType<typeof rows>) => keysetPage(db, qq, column, q, q.limit, opts.decorate) as Promise<DecoratedRow[]>;
   // PostgreSQL: one array parameter, not thousands of placeholders to parse and plan.
   const among = (ids: number[]) => (dialectOf(db) === 'postgres' ? sql<boolean>`id = any(${ids})` : sql<boolean>`id in (${sql.join(ids)})`);
   if (!q.search || !q.search.trim()) return page(rows(false));
@@ -185,7 +227,7 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<Liste
   if (!('members' in plan) && !('fenced' in plan)) return page(rows(false).where(plan.test));
   // The walk: the first SEARCH_WALK rows of the order, ten times as many when none matched there.
   for (let walk = SEARCH_WALK; walk <= SEARCH_WALK * 10; walk *= 10) {
-    const walked = (await keysetPage(db, filtered(false).select('id'), column, q, walk)).map((r) => r.id);
+    const walked = (await keysetPage(db, filtered(false).select(['id', column.as('sort_key')]), column, q, walk)).map((r) => r.id);
     if (walked.length === 0) return [];
     const found = await page(rows(true).where(among(walked)).where(plan.test));
     // A page, or the whole tab walked: exactly what a sort of every match would give.
