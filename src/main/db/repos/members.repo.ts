@@ -6,10 +6,12 @@ import { expressionBuilder, sql, type ExpressionBuilder, type RawBuilder, type S
 import type { MemberStatus } from '../../../shared/statuses';
 import type { Database, DbOrTx } from '../database';
 import { dialectOf } from '../dialect';
+import { markPrepared } from '../prepared';
 import type { Member, MemberUpdate, NewMember } from '../tables/member.table';
 import { decorationColumns, decorationsOfRow, type DecorationsJson, type MemberDecorations } from './member-decorations.repo';
 import { NAME_KEY, planSearch, SEARCH_WALK, searchCondition } from './member-search.repo';
 import { chunks, insertCompiledOnce } from './util';
+import { executeCompiledOnce } from './compiled';
 
 export { FTS_MIN_CHARS, SEARCH_CANDIDATES, SEARCH_WALK } from './member-search.repo';
 
@@ -102,50 +104,61 @@ export interface MemberListQuery {
 
 export type ListedMember = Member & { sort_key: string | null };
 
-/** One index range of a page: ordered by the sort key then id (byKey), or by id alone (its NULL keys). */
-interface Segment<O> {
-  query: SelectQueryBuilder<Database, 'member', O>;
+type MemberQuery<O> = SelectQueryBuilder<Database, 'member', O>;
+
+/**
+ * One index range of a page: the page's query narrowed by `narrow`, ordered by the sort key then id
+ * (byKey) or by id alone (its NULL keys). `params`: the values `narrow` binds, in order (a page
+ * compiled once per shape on SQLite binds them without building the query again).
+ */
+interface Segment {
+  narrow: <O>(qq: MemberQuery<O>) => MemberQuery<O>;
   byKey: boolean;
+  params: unknown[];
 }
 
 /**
- * The index ranges that make one page of `query` in the list's order (sort key, then id; SQLite's
- * NULL placement on both stores), after the keyset cursor when there is one, in the order they are
+ * The index ranges that make one page in the list's order (sort key, then id; SQLite's NULL
+ * placement on both stores), after the keyset cursor when there is one, in the order they are
  * read: the page is their rows, in turn, up to the limit.
  */
-function keysetSegments<O>(db: DbOrTx, query: SelectQueryBuilder<Database, 'member', O>, column: RawBuilder<string>, q: MemberListQuery): Segment<O>[] {
+function keysetSegments(db: DbOrTx, column: RawBuilder<string>, q: MemberListQuery): Segment[] {
   const pg = dialectOf(db) === 'postgres';
   const asc = q.direction === 'asc';
-  const keyed = (qq: typeof query): Segment<O> => ({ query: qq, byKey: true });
-  const nullKeys = (qq: typeof query): Segment<O> => ({ query: qq.where(column, 'is', null), byKey: false });
+  type Narrow = Segment['narrow'];
+  const keyed = (narrow: Narrow, params: unknown[] = []): Segment => ({ narrow, byKey: true, params });
+  const nullKeys = (narrow: Narrow, params: unknown[] = []): Segment => ({ narrow: (qq) => narrow(qq).where(column, 'is', null), byKey: false, params });
   // SQLite sorts NULL keys first ascending and last descending; PostgreSQL the opposite. An ORDER BY
   // … NULLS FIRST/LAST that no index has would make PostgreSQL sort the whole tab (351 ms at 100,000
   // members, bench `stores`), so there the NULL keys are a seek of their own, before (ascending) or
   // after (descending) the index-ordered keys: each page stays two index range scans at most.
-  const ordered = (qq: typeof query): Segment<O>[] =>
-    !pg ? [keyed(qq)] : asc ? [nullKeys(qq), keyed(qq.where(column, 'is not', null))] : [keyed(qq.where(column, 'is not', null)), nullKeys(qq)];
-  if (!q.after) return ordered(query);
+  const ordered = (narrow: Narrow, params: unknown[] = []): Segment[] => {
+    if (!pg) return [keyed(narrow, params)];
+    const valued = keyed((qq) => narrow(qq).where(column, 'is not', null), params);
+    return asc ? [nullKeys(narrow, params), valued] : [valued, nullKeys(narrow, params)];
+  };
+  if (!q.after) return ordered((qq) => qq);
   // Keyset seeks into the (…, sort key, id) index: the last page costs what the first does.
   // SQLite sorts NULL keys first: ascending they come before every value, descending after; they
   // are fetched by a seek of their own rather than an OR, which would turn the seek into a scan.
   const { value, id } = q.after;
   if (value === null)
     return asc
-      ? ordered(query.where((eb) => eb.or([eb(column, 'is not', null), eb.and([eb(column, 'is', null), eb('id', '>', id)])])))
-      : ordered(query.where(column, 'is', null).where('id', '<', id));
-  let beyond: Segment<O>[];
+      ? ordered((qq) => qq.where((eb) => eb.or([eb(column, 'is not', null), eb.and([eb(column, 'is', null), eb('id', '>', id)])])), [id])
+      : ordered((qq) => qq.where(column, 'is', null).where('id', '<', id), [id]);
+  let beyond: Segment[];
   if (!pg) {
     // SQLite seeks a row value on its first column only: rows sharing the cursor's key (a batch
     // invited in one go shares invited_at) were walked one by one (121 ms at 1,000,000 members,
     // bench `stores`). Two seeks instead: the cursor's key past its id, then the keys beyond.
     const op = asc ? '>' : '<';
-    beyond = [keyed(query.where(column, '=', value).where('id', op, id)), keyed(query.where(column, op, value))];
+    beyond = [keyed((qq) => qq.where(column, '=', value).where('id', op, id), [value, id]), keyed((qq) => qq.where(column, op, value), [value])];
   } else {
     const past = asc ? sql<boolean>`(${column}, id) > (${value}, ${id})` : sql<boolean>`(${column}, id) < (${value}, ${id})`;
-    beyond = [keyed(query.where(column, 'is not', null).where(past))];
+    beyond = [keyed((qq) => qq.where(column, 'is not', null).where(past), [value, id])];
   }
   // Descending, the NULL keys come after every value.
-  return asc ? beyond : [...beyond, nullKeys(query)];
+  return asc ? beyond : [...beyond, nullKeys((qq) => qq)];
 }
 
 /** The JSON columns a PostgreSQL page carries for each row (decorationColumns). */
@@ -157,16 +170,33 @@ export type DecoratedRow = ListedMember & { decorations?: MemberDecorations };
  * the ranges as branches of a UNION ALL (each an index range scan of at most `limit` rows), tagged
  * and sorted back into the list's order; with `decorate`, the same statement also carries each row's
  * roles, sub-accounts, permissions and latest mail (member-decorations.repo.ts), one round trip for
- * what took three. `query` must select the sort key as sort_key.
+ * what took three. `query` must select the sort key as sort_key. `prepare`: the statement's text
+ * is one of a few (no search), sent as a named statement.
  */
-async function keysetPage<O>(db: DbOrTx, query: SelectQueryBuilder<Database, 'member', O>, column: RawBuilder<string>, q: MemberListQuery, limit: number, decorate = false): Promise<O[]> {
-  const segments = keysetSegments(db, query, column, q);
-  const sorted = (s: Segment<O>, n: number) => (s.byKey ? s.query.orderBy(column, q.direction) : s.query).orderBy('id', q.direction).limit(n);
+async function keysetPage<O>(
+  db: DbOrTx,
+  query: MemberQuery<O> | (() => MemberQuery<O>),
+  column: RawBuilder<string>,
+  q: MemberListQuery,
+  limit: number,
+  opts: { decorate?: boolean; prepare?: { key: string; params: unknown[] } } = {},
+): Promise<O[]> {
+  const decorate = opts.decorate ?? false;
+  const segments = keysetSegments(db, column, q);
+  const base = typeof query === 'function' ? query : () => query;
+  const sorted = (s: Segment, n: number) => {
+    const qq = s.narrow(base());
+    return (s.byKey ? qq.orderBy(column, q.direction) : qq).orderBy('id', q.direction).limit(n);
+  };
   if (dialectOf(db) !== 'postgres') {
     const out: O[] = [];
-    for (const s of segments) {
+    const prepare = opts.prepare;
+    for (const [i, s] of segments.entries()) {
       if (out.length >= limit) break;
-      out.push(...(await sorted(s, limit - out.length).execute()));
+      const n = limit - out.length;
+      // A page without a search: compiled once per shape (compiled.ts); building and compiling it
+      // with Kysely cost more CPU than SQLite running it.
+      out.push(...(prepare ? await executeCompiledOnce(db, `page:${prepare.key}:${i}`, [...prepare.params, ...s.params, n], () => sorted(s, n)) : await sorted(s, n).execute()));
     }
     return out;
   }
@@ -182,7 +212,11 @@ async function keysetPage<O>(db: DbOrTx, query: SelectQueryBuilder<Database, 'me
         return sql<O & { part: number } & DecorationsJson>`select m.*, ${c.roles} as roles, ${c.accounts} as accounts, ${c.grants} as grants, ${c.delivery} as delivery from (${page}) as m order by m.part, m.sort_key ${dir}, m.id ${dir}`;
       })()
     : sql<O & { part: number }>`${page}`;
-  const rows = (await statement.execute(db)).rows;
+  const compiled = statement.compile(db);
+  // A page without a search has a handful of shapes, each planned once per connection (prepared.ts):
+  // planning the statement with its decorations cost more than running it.
+  if (opts.prepare) markPrepared(compiled.sql);
+  const rows = (await db.executeQuery(compiled)).rows;
   return rows.map((r) => {
     const { part: _part, ...row } = r as O & { part: number } & Partial<DecorationsJson>;
     if (!decorate) return row as O;
@@ -218,10 +252,11 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery, opts: { decora
   };
   const rows = (byId: boolean, fenced?: RawBuilder<boolean>) => filtered(byId, fenced).selectAll().select(column.as('sort_key'));
   // decorate: on PostgreSQL the page's rows come with their decorations (keysetPage); SQLite leaves them to decorationsOf.
-  const page = (qq: ReturnType<typeof rows>) => keysetPage(db, qq, column, q, q.limit, opts.decorate) as Promise<DecoratedRow[]>;
+  type Rows = ReturnType<typeof rows>;
+  const page = (qq: Rows | (() => Rows), prepare?: { key: string; params: unknown[] }) => keysetPage(db, qq, column, q, q.limit, { decorate: opts.decorate, prepare }) as Promise<DecoratedRow[]>;
   // PostgreSQL: one array parameter, not thousands of placeholders to parse and plan.
   const among = (ids: number[]) => (dialectOf(db) === 'postgres' ? sql<boolean>`id = any(${ids})` : sql<boolean>`id in (${sql.join(ids)})`);
-  if (!q.search || !q.search.trim()) return page(rows(false));
+  if (!q.search || !q.search.trim()) return page(() => rows(false), pageShape(q));
   const plan = await planSearch(db, q, q.search);
   if ('ids' in plan) return plan.ids.length ? page(rows(true).where(among(plan.ids))) : [];
   if (!('members' in plan) && !('fenced' in plan)) return page(rows(false).where(plan.test));
@@ -236,6 +271,22 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery, opts: { decora
     if (found.length > 0) return page(rows(false).where(plan.test));
   }
   return 'members' in plan ? page(rows(false).where(plan.members)) : page(rows(false, plan.test));
+}
+
+/**
+ * A page without a search: what shapes its SQL (the key) and the values the filters bind, in the
+ * order of its WHERE clauses (filtered in listMembers, then grantFilters). Compiled once per key.
+ */
+function pageShape(q: MemberListQuery): { key: string; params: unknown[] } {
+  const scope = q.scopeAccountIds && q.scopeAccountIds !== 'all' ? (q.scopeAccountIds.length ? q.scopeAccountIds : [-1]) : null;
+  const cursor = !q.after ? 'first' : q.after.value === null ? 'null' : 'value';
+  const key = [q.sort, q.direction, q.status ? 'status' : 'live', cursor, q.roleId !== undefined ? 'role' : '', q.accountId !== undefined ? 'account' : '', scope ? `scope${scope.length}` : ''].join(':');
+  const params: unknown[] = [q.organizationId];
+  if (q.status) params.push(q.status);
+  if (q.roleId !== undefined) params.push(q.roleId);
+  if (q.accountId !== undefined) params.push(q.accountId);
+  if (scope) params.push(...scope);
+  return { key, params };
 }
 
 /** The keyset cursor value of a listed row: its sort key exactly as SQLite computed it. */
