@@ -37,8 +37,8 @@ export async function decorationsOf(db: DbOrTx, memberIds: number[]): Promise<Ma
 }
 
 async function nestedDecorations(db: DbOrTx, memberIds: number[], out: Map<number, MemberDecorations>): Promise<Map<number, MemberDecorations>> {
-  // One text whatever the page size (the ids as one array parameter); [1] is the latest mail's LIMIT.
-  const rows = await executeCompiledOnce(db, 'decorations', [1, memberIds], () => decorationsQuery(db, memberIds));
+  // One text whatever the page size: the ids as one array parameter.
+  const rows = await executeCompiledOnce(db, 'decorations', [memberIds], () => decorationsQuery(db, memberIds));
   for (const r of rows) out.set(r.id, decorationsOfRow(r));
   return out;
 }
@@ -121,7 +121,7 @@ export function decorationColumns(db: DbOrTx, eb: ExpressionBuilder<any, any>) {
     grants: grantsOfMemberJson(db, eb),
     delivery: jsonObjectFrom(
       db,
-      eb.selectFrom('mail_outbox as mo').select(['mo.status', 'mo.last_error', 'mo.created_at', 'mo.sent_at']).whereRef('mo.member_id', '=', 'm.id').orderBy('mo.id', 'desc').limit(1),
+      eb.selectFrom('mail_outbox as mo').select(['mo.status', 'mo.last_error', 'mo.created_at', 'mo.sent_at']).whereRef('mo.member_id', '=', 'm.id').orderBy('mo.id', 'desc').limit(sql.lit(1)),
     ),
   };
 }

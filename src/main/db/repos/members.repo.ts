@@ -184,9 +184,11 @@ async function keysetPage<O>(
   const decorate = opts.decorate ?? false;
   const segments = keysetSegments(db, column, q);
   const base = typeof query === 'function' ? query : () => query;
+  // PostgreSQL: the limits as literals, so that a named statement's generic plan (prepared.ts) knows
+  // it reads a page and not a tenth of the table, and is chosen over planning every call again.
   const sorted = (s: Segment, n: number) => {
     const qq = s.narrow(base());
-    return (s.byKey ? qq.orderBy(column, q.direction) : qq).orderBy('id', q.direction).limit(n);
+    return (s.byKey ? qq.orderBy(column, q.direction) : qq).orderBy('id', q.direction).limit(dialectOf(db) === 'postgres' ? sql.lit(n) : n);
   };
   if (dialectOf(db) !== 'postgres') {
     const out: O[] = [];
@@ -205,7 +207,7 @@ async function keysetPage<O>(
     segments.map((s, i) => sql`(${sorted(s, limit).select(sql.lit(i).as('part'))})`),
     sql` union all `,
   );
-  const page = sql`select * from (${branches}) as u order by part, sort_key ${dir}, id ${dir} limit ${limit}`;
+  const page = sql`select * from (${branches}) as u order by part, sort_key ${dir}, id ${dir} limit ${sql.lit(limit)}`;
   const statement = decorate
     ? (() => {
         const c = decorationColumns(db, expressionBuilder<Database, never>());
