@@ -5,7 +5,6 @@
 import { expressionBuilder, sql, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { Database, DbOrTx } from '../database';
 import { dialectOf } from '../dialect';
-import { markPrepared } from '../prepared';
 import { executeCompiledOnce } from './compiled';
 import { decorationColumns, decorationsOfRow, type DecorationsJson } from './member-decorations.repo';
 
@@ -111,22 +110,23 @@ export async function keysetPage<O>(
     return out;
   }
   const dir = sql.raw(q.direction);
-  const branches = sql.join(
-    segments.map((s, i) => sql`(${sorted(s, limit).select(sql.lit(i).as('part'))})`),
-    sql` union all `,
-  );
-  const page = sql`select * from (${branches}) as u order by part, sort_key ${dir}, id ${dir} limit ${sql.lit(limit)}`;
-  const statement = decorate
-    ? (() => {
-        const c = decorationColumns(db, expressionBuilder<Database, never>());
-        return sql<O & { part: number } & DecorationsJson>`select m.*, ${c.roles} as roles, ${c.accounts} as accounts, ${c.grants} as grants, ${c.delivery} as delivery from (${page}) as m order by m.part, m.sort_key ${dir}, m.id ${dir}`;
-      })()
-    : sql<O & { part: number }>`${page}`;
-  const compiled = statement.compile(db);
-  // A page without a search has a handful of shapes, each planned once per connection (prepared.ts):
-  // planning the statement with its decorations cost more than running it.
-  if (opts.prepare) markPrepared(compiled.sql);
-  const rows = (await db.executeQuery(compiled)).rows;
+  const statement = () => {
+    const branches = sql.join(
+      segments.map((s, i) => sql`(${sorted(s, limit).select(sql.lit(i).as('part'))})`),
+      sql` union all `,
+    );
+    const page = sql`select * from (${branches}) as u order by part, sort_key ${dir}, id ${dir} limit ${sql.lit(limit)}`;
+    if (!decorate) return sql<O & { part: number } & Partial<DecorationsJson>>`${page}`;
+    const c = decorationColumns(db, expressionBuilder<Database, never>());
+    return sql<O & { part: number } & Partial<DecorationsJson>>`select m.*, ${c.roles} as roles, ${c.accounts} as accounts, ${c.grants} as grants, ${c.delivery} as delivery from (${page}) as m order by m.part, m.sort_key ${dir}, m.id ${dir}`;
+  };
+  // A page without a search has a handful of shapes: each is built once (compiled.ts) and planned
+  // once per connection (a named statement, prepared.ts); planning the statement with its
+  // decorations cost more than running it. Its bound values: each range's filters, then its own.
+  const prepare = opts.prepare;
+  const rows = prepare
+    ? await executeCompiledOnce(db, `page:${prepare.key}:${limit}:${decorate ? 'decorated' : 'bare'}`, segments.flatMap((s) => [...prepare.params, ...s.params]), () => ({ compile: () => statement().compile(db) }))
+    : (await statement().execute(db)).rows;
   return rows.map((r) => {
     const { part: _part, ...row } = r as O & { part: number } & Partial<DecorationsJson>;
     if (!decorate) return row as O;
