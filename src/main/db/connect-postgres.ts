@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import type pg from 'pg';
 import { pgDriver } from './pg-driver';
+import { preparingClient } from './prepared';
 import type { Database } from './database';
 import { migrateToLatest, type OpenedStore } from './connect';
 import { MIGRATIONS } from './migrations';
@@ -122,6 +123,8 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
   });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
+  // The hot queries go as named statements, parsed and planned once per connection (prepared.ts).
+  pool.on('connect', preparingClient);
   let client: pg.PoolClient;
   try {
     client = await pool.connect();

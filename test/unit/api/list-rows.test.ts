@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContextInner, memoryCarrier } from '../../../src/main/api/context';
 import { createCaller } from '../../../src/main/api/router';
-import { caught, createEnv, inviteAndAccept, PASSWORD, registerOwner, roleId, type Caller, type TestEnv } from '../helpers';
+import { caught, createEnv, invite, inviteAndAccept, PASSWORD, registerOwner, roleId, type Caller, type TestEnv } from '../helpers';
 
 /**
  * The Members page's rows come from one session query and one decorations query (issue 17 item 5):
@@ -46,6 +46,30 @@ describe('members list: rows and the caller behind them', () => {
     const seen = (await lead.members.list({ limit: 50 })).items.find((r) => r.id === ownerId)!;
     expect(seen.rolesRefusal).toMatch(/more privileges than you/);
     expect(seen.refused.find((r) => r.action === 'deactivate')?.reason).toMatch(/more privileges than you/);
+  });
+
+  it("every page, in both orders and once the page's statement is planned for good, shows each row's own roles and sub-accounts", async () => {
+    for (const email of ['a@acme.test', 'b@acme.test', 'c@acme.test']) await invite(owner, email, 'Member');
+    const detail = async (id: number) => {
+      const d = await owner.members.detail({ id });
+      return { roles: d.roles, accountIds: d.accountIds };
+    };
+    // Seven rounds: PostgreSQL plans a named statement afresh for its first five runs, then reuses one plan.
+    for (let round = 0; round < 7; round++)
+      for (const order of ['asc', 'desc'] as const) {
+        const seen: number[] = [];
+        let cursor: { value: string | null; id: number } | null | undefined;
+        do {
+          const page = await owner.members.list({ order, limit: 2, cursor });
+          for (const row of page.items) {
+            if (round === 0) expect({ roles: row.roles, accountIds: row.accountIds }).toEqual(await detail(row.id));
+            seen.push(row.id);
+          }
+          cursor = page.nextCursor;
+        } while (cursor);
+        expect(seen).toHaveLength(5);
+        expect(new Set(seen).size).toBe(5);
+      }
   });
 
   it('a role taken away counts at the very next call, on the same caller and on a new request', async () => {

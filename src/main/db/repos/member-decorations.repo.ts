@@ -1,3 +1,4 @@
+import { sql, type ExpressionBuilder } from 'kysely';
 import type { DbOrTx } from '../database';
 import { byDialect } from '../dialect';
 import { executeCompiledOnce } from './compiled';
@@ -36,14 +37,9 @@ export async function decorationsOf(db: DbOrTx, memberIds: number[]): Promise<Ma
 }
 
 async function nestedDecorations(db: DbOrTx, memberIds: number[], out: Map<number, MemberDecorations>): Promise<Map<number, MemberDecorations>> {
-  const rows = await executeCompiledOnce(db, `decorations:${memberIds.length}`, memberIds, () => decorationsQuery(db, memberIds));
-  for (const r of rows)
-    out.set(r.id, {
-      roles: parsed(r.roles),
-      accountIds: parsed(r.accounts).map((a) => a.account_id),
-      grants: parsed(r.grants),
-      delivery: delivery(r.delivery === null ? null : parsed<MailRow>(r.delivery)),
-    });
+  // One text whatever the page size: the ids as one array parameter.
+  const rows = await executeCompiledOnce(db, 'decorations', [memberIds], () => decorationsQuery(db, memberIds));
+  for (const r of rows) out.set(r.id, decorationsOfRow(r));
   return out;
 }
 
@@ -96,23 +92,53 @@ export function decorationsQuery(db: DbOrTx, memberIds: number[]) {
   return db
     .selectFrom('member as m')
     .select('m.id')
-    .select((eb) => [
-      jsonArrayFrom(
-        db,
-        eb
-          .selectFrom('member_role as mr')
-          .innerJoin('role as r', 'r.id', 'mr.role_id')
-          .select(['mr.role_id', 'mr.account_id', 'r.name', 'r.builtin'])
-          .whereRef('mr.member_id', '=', 'm.id')
-          .orderBy('mr.role_id')
-          .orderBy('mr.account_id'),
-      ).as('roles'),
-      jsonArrayFrom(db, eb.selectFrom('member_account as ma').select('ma.account_id').whereRef('ma.member_id', '=', 'm.id').orderBy('ma.account_id')).as('accounts'),
-      grantsOfMemberJson(db, eb).as('grants'),
-      jsonObjectFrom(
-        db,
-        eb.selectFrom('mail_outbox as mo').select(['mo.status', 'mo.last_error', 'mo.created_at', 'mo.sent_at']).whereRef('mo.member_id', '=', 'm.id').orderBy('mo.id', 'desc').limit(1),
-      ).as('delivery'),
-    ])
-    .where('m.id', 'in', memberIds);
+    .select((eb) => {
+      const c = decorationColumns(db, eb);
+      return [c.roles.as('roles'), c.accounts.as('accounts'), c.grants.as('grants'), c.delivery.as('delivery')];
+    })
+    .where(sql<boolean>`m.id = any(${memberIds})`);
+}
+
+/**
+ * The decorations of the member row aliased `m` in the enclosing query, as four JSON columns (roles,
+ * accounts, grants, delivery): decorationsQuery above, and a PostgreSQL page that carries its rows'
+ * decorations in the same statement (members.repo.ts). Read them back with decorationsOfRow.
+ */
+// oxlint-disable-next-line no-explicit-any -- the enclosing query's tables vary; `m` is all it needs.
+export function decorationColumns(db: DbOrTx, eb: ExpressionBuilder<any, any>) {
+  return {
+    roles: jsonArrayFrom(
+      db,
+      eb
+        .selectFrom('member_role as mr')
+        .innerJoin('role as r', 'r.id', 'mr.role_id')
+        .select(['mr.role_id', 'mr.account_id', 'r.name', 'r.builtin'])
+        .whereRef('mr.member_id', '=', 'm.id')
+        .orderBy('mr.role_id')
+        .orderBy('mr.account_id'),
+    ),
+    accounts: jsonArrayFrom(db, eb.selectFrom('member_account as ma').select('ma.account_id').whereRef('ma.member_id', '=', 'm.id').orderBy('ma.account_id')),
+    grants: grantsOfMemberJson(db, eb),
+    delivery: jsonObjectFrom(
+      db,
+      eb.selectFrom('mail_outbox as mo').select(['mo.status', 'mo.last_error', 'mo.created_at', 'mo.sent_at']).whereRef('mo.member_id', '=', 'm.id').orderBy('mo.id', 'desc').limit(sql.lit(1)),
+    ),
+  };
+}
+
+/** The four JSON columns of decorationColumns, as a member's decorations. */
+export interface DecorationsJson {
+  roles: MemberDecorations['roles'] | string;
+  accounts: { account_id: number }[] | string;
+  grants: MemberDecorations['grants'] | string;
+  delivery: MailRow | string | null;
+}
+
+export function decorationsOfRow(r: DecorationsJson): MemberDecorations {
+  return {
+    roles: parsed(r.roles),
+    accountIds: parsed(r.accounts).map((a) => a.account_id),
+    grants: parsed(r.grants),
+    delivery: delivery(r.delivery === null ? null : parsed<MailRow>(r.delivery)),
+  };
 }

@@ -2,11 +2,13 @@
  * Member queries. What a search means and how it narrows the list live in member-search.repo.ts;
  * the list's keyset paging, which a search plan walks, is here.
  */
-import { sql, type ExpressionBuilder, type RawBuilder, type SelectQueryBuilder } from 'kysely';
+import { sql, type ExpressionBuilder, type RawBuilder } from 'kysely';
 import type { MemberStatus } from '../../../shared/statuses';
 import type { Database, DbOrTx } from '../database';
 import { dialectOf } from '../dialect';
 import type { Member, MemberUpdate, NewMember } from '../tables/member.table';
+import type { MemberDecorations } from './member-decorations.repo';
+import { keysetPage } from './member-page.repo';
 import { NAME_KEY, planSearch, SEARCH_WALK, searchCondition } from './member-search.repo';
 import { chunks, insertCompiledOnce } from './util';
 
@@ -101,54 +103,8 @@ export interface MemberListQuery {
 
 export type ListedMember = Member & { sort_key: string | null };
 
-/**
- * One page of `query` in the list's order (sort key, then id; SQLite's NULL placement on both
- * stores), after the keyset cursor when there is one. Whatever `query` selects: full rows for the
- * page, ids alone for the walk of a search.
- */
-async function keysetPage<O>(db: DbOrTx, query: SelectQueryBuilder<Database, 'member', O>, column: RawBuilder<string>, q: MemberListQuery, limit: number): Promise<O[]> {
-  const sorted = (qq: typeof query, n: number) => qq.orderBy(column, q.direction).orderBy('id', q.direction).limit(n).execute();
-  // SQLite sorts NULL keys first ascending and last descending; PostgreSQL the opposite. An ORDER BY
-  // … NULLS FIRST/LAST that no index has would make PostgreSQL sort the whole tab (351 ms at 100,000
-  // members, bench `stores`), so there the NULL keys are a seek of their own, before (ascending) or
-  // after (descending) the index-ordered keys: each page stays two index range scans at most.
-  const ordered = async (qq: typeof query): Promise<O[]> => {
-    if (dialectOf(db) !== 'postgres') return sorted(qq, limit);
-    const nullKeys = (n: number) => qq.where(column, 'is', null).orderBy('id', q.direction).limit(n).execute();
-    if (q.direction === 'asc') {
-      const first = await nullKeys(limit);
-      return first.length >= limit ? first : [...first, ...(await sorted(qq.where(column, 'is not', null), limit - first.length))];
-    }
-    const rows = await sorted(qq.where(column, 'is not', null), limit);
-    return rows.length >= limit ? rows : [...rows, ...(await nullKeys(limit - rows.length))];
-  };
-  if (!q.after) return ordered(query);
-  // Keyset seeks into the (…, sort key, id) index: the last page costs what the first does.
-  // SQLite sorts NULL keys first: ascending they come before
-  // every value, descending after; they are fetched by a second seek rather than an OR, which
-  // would turn the seek into a scan.
-  const { value, id } = q.after;
-  if (value === null)
-    return q.direction === 'asc'
-      ? ordered(query.where((eb) => eb.or([eb(column, 'is not', null), eb.and([eb(column, 'is', null), eb('id', '>', id)])])))
-      : ordered(query.where(column, 'is', null).where('id', '<', id));
-  let rows: O[];
-  if (dialectOf(db) === 'sqlite') {
-    // SQLite seeks a row value on its first column only: rows sharing the cursor's key (a batch
-    // invited in one go shares invited_at) were walked one by one (121 ms at 1,000,000 members,
-    // bench `stores`). Two seeks instead: the cursor's key past its id, then the keys beyond.
-    const op = q.direction === 'asc' ? '>' : '<';
-    const same = await sorted(query.where(column, '=', value).where('id', op, id), limit);
-    rows = same.length >= limit ? same : [...same, ...(await sorted(query.where(column, op, value), limit - same.length))];
-    if (q.direction === 'asc') return rows;
-  } else {
-    if (q.direction === 'asc') return ordered(query.where(sql<boolean>`(${column}, id) > (${value}, ${id})`));
-    rows = await ordered(query.where(sql<boolean>`(${column}, id) < (${value}, ${id})`));
-  }
-  if (rows.length >= limit) return rows;
-  const nulls = await query.where(column, 'is', null).orderBy('id', 'desc').limit(limit - rows.length).execute();
-  return [...rows, ...nulls];
-}
+/** The JSON columns a PostgreSQL page carries for each row (decorationColumns). */
+export type DecoratedRow = ListedMember & { decorations?: MemberDecorations };
 
 /**
  * A page of the list. With a search, the page never sorts every match of a common fragment:
@@ -163,7 +119,7 @@ async function keysetPage<O>(db: DbOrTx, query: SelectQueryBuilder<Database, 'me
  *   SEARCH_FAR_IDS, else walks the sort index against the set of every match (built once); PostgreSQL
  *   sorts every match gathered through the trigram index, narrow, then looks the page up by id.
  */
-export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<ListedMember[]> {
+export async function listMembers(db: DbOrTx, q: MemberListQuery, opts: { decorate?: boolean } = {}): Promise<DecoratedRow[]> {
   const column = q.sort === 'name' ? NAME_KEY : sql.ref<string>(q.sort === 'email' ? 'email_normalized' : q.sort);
   const filtered = (byId: boolean, fenced?: RawBuilder<boolean>) => {
     // fenced: the members passing this test, gathered apart (PostgreSQL's OFFSET 0 fence) and then
@@ -177,19 +133,21 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<Liste
     return hasGrantFilters(q) ? query.where((eb) => grantFilters(eb, q)) : query;
   };
   const rows = (byId: boolean, fenced?: RawBuilder<boolean>) => filtered(byId, fenced).selectAll().select(column.as('sort_key'));
-  const page = (qq: ReturnType<typeof rows>) => keysetPage(db, qq, column, q, q.limit) as Promise<ListedMember[]>;
+  // decorate: on PostgreSQL the page's rows come with their decorations (keysetPage); SQLite leaves them to decorationsOf.
+  type Rows = ReturnType<typeof rows>;
+  const page = (qq: Rows | (() => Rows), prepare?: { key: string; params: unknown[] }) => keysetPage(db, qq, column, q, q.limit, { decorate: opts.decorate, prepare }) as Promise<DecoratedRow[]>;
   // PostgreSQL: one array parameter, not thousands of placeholders to parse and plan.
   const among = (ids: number[]) => (dialectOf(db) === 'postgres' ? sql<boolean>`id = any(${ids})` : sql<boolean>`id in (${sql.join(ids)})`);
   // PostgreSQL: the ids looked up by primary key apart (fenced), then tested and sorted; left to the
   // planner next to a keyset cursor it walked the sort index testing each row (1.7 s at 1,000,000).
   const byIds = (ids: number[]) => (dialectOf(db) === 'postgres' ? rows(false, among(ids)) : rows(true).where(among(ids)));
-  if (!q.search || !q.search.trim()) return page(rows(false));
+  if (!q.search || !q.search.trim()) return page(() => rows(false), pageShape(q));
   const plan = await planSearch(db, q, q.search);
   if ('ids' in plan) return plan.ids.length ? page(byIds(plan.ids)) : [];
   if (!('members' in plan) && !('fenced' in plan)) return page(rows(false).where(plan.test));
   // The walk: the first SEARCH_WALK rows of the order, ten times as many when none matched there.
   for (let walk = SEARCH_WALK; walk <= SEARCH_WALK * 10; walk *= 10) {
-    const walked = (await keysetPage(db, filtered(false).select('id'), column, q, walk)).map((r) => r.id);
+    const walked = (await keysetPage(db, filtered(false).select(['id', column.as('sort_key')]), column, q, walk)).map((r) => r.id);
     if (walked.length === 0) return [];
     const found = await page(byIds(walked).where(plan.test));
     // A page, or the whole tab walked: exactly what a sort of every match would give.
@@ -203,8 +161,24 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery): Promise<Liste
   }
   // PostgreSQL: every match gathered through the trigram index and sorted narrow (id and sort key:
   // half the time of sorting whole rows, 11,111 matches at 1,000,000), then the page looked up by id.
-  const ids = (await keysetPage(db, filtered(false, plan.test).select('id'), column, q, q.limit)).map((r) => r.id);
+  const ids = (await keysetPage(db, filtered(false, plan.test).select(['id', column.as('sort_key')]), column, q, q.limit)).map((r) => r.id);
   return ids.length ? page(byIds(ids)) : [];
+}
+
+/**
+ * A page without a search: what shapes its SQL (the key) and the values the filters bind, in the
+ * order of its WHERE clauses (filtered in listMembers, then grantFilters). Compiled once per key.
+ */
+function pageShape(q: MemberListQuery): { key: string; params: unknown[] } {
+  const scope = q.scopeAccountIds && q.scopeAccountIds !== 'all' ? (q.scopeAccountIds.length ? q.scopeAccountIds : [-1]) : null;
+  const cursor = !q.after ? 'first' : q.after.value === null ? 'null' : 'value';
+  const key = [q.sort, q.direction, q.status ? 'status' : 'live', cursor, q.roleId !== undefined ? 'role' : '', q.accountId !== undefined ? 'account' : '', scope ? `scope${scope.length}` : ''].join(':');
+  const params: unknown[] = [q.organizationId];
+  if (q.status) params.push(q.status);
+  if (q.roleId !== undefined) params.push(q.roleId);
+  if (q.accountId !== undefined) params.push(q.accountId);
+  if (scope) params.push(...scope);
+  return { key, params };
 }
 
 /** The keyset cursor value of a listed row: its sort key exactly as SQLite computed it. */

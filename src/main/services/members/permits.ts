@@ -50,7 +50,10 @@ export interface RowPermits {
 
 /** The row's actions for its status, split into those the actor may take and those refused (with why). */
 export function rowPermits(actor: AdminActor, target: { id: number; email: string; status: MemberStatus }, accountIds: number[], targetAuthz: Authz): RowPermits {
-  const rolesRefusal = target.id === actor.memberId ? 'Nobody can change their own roles: ask another admin.' : rankRefusal(actor, target, targetAuthz);
+  // Whether the member outranks the actor, asked once per row (not once per action: a page asks it for fifty rows).
+  let rank: string | null | undefined;
+  const rankOnce = () => (rank === undefined ? (rank = rankRefusal(actor, target, targetAuthz)) : rank);
+  const rolesRefusal = target.id === actor.memberId ? 'Nobody can change their own roles: ask another admin.' : rankOnce();
   const out: RowPermits = { actions: [], refused: [], rolesRefusal };
   for (const action of adminActionsFor(target.status)) {
     const permission = ACTION_PERMISSION[action] ?? 'members.edit';
@@ -59,7 +62,7 @@ export function rowPermits(actor: AdminActor, target: { id: number; email: strin
     reason ??= scopeRefusal(actor, permission, target, accountIds);
     reason ??= selfRefusal(actor, target.id, action);
     // Editing details is checked grant by grant on save; the other commands refuse anyone who outranks the actor.
-    if (action !== 'edit') reason ??= rankRefusal(actor, target, targetAuthz);
+    if (action !== 'edit') reason ??= rankOnce();
     if (reason) out.refused.push({ action, reason });
     else out.actions.push(action);
   }

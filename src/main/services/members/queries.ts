@@ -84,10 +84,11 @@ export async function listMemberPage(deps: ServiceDeps, organizationId: number, 
     direction: input.order,
     after: input.cursor ?? undefined,
     limit: input.limit + 1,
-  });
+  }, { decorate: true });
   const page = rows.slice(0, input.limit);
-  // Roles, sub-accounts, permissions and latest mail of the page's rows (one round trip on PostgreSQL).
-  const decorations = await decorationsOf(deps.db, page.map((m) => m.id));
+  // Roles, sub-accounts, permissions and latest mail of the page's rows: on PostgreSQL they came with
+  // the page (one statement); SQLite reads them now (flat queries, cheaper there than JSON building).
+  const decorations = page.every((m) => m.decorations) ? new Map(page.map((m) => [m.id, m.decorations!])) : await decorationsOf(deps.db, page.map((m) => m.id));
   const last = page[page.length - 1];
   return {
     items: page.map((m): MemberRow => {
