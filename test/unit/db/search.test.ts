@@ -6,6 +6,27 @@ import { SEARCH_CANDIDATES } from '../../../src/main/db/repos/members.repo';
 import { createEnv, registerOwner, type Caller, type TestEnv } from '../helpers';
 
 /**
+ * Accepted members (or deleted ones), invited at `at`, seeded through Kysely so the same seed runs
+ * on either store; chunks stay under both stores' bound-parameter limits.
+ */
+async function seedMembers(env: TestEnv, organizationId: number, people: { email: string; name: string; at: string; deleted: boolean }[]): Promise<void> {
+  const rows: NewMember[] = people.map(({ email, name, at, deleted }) => ({
+    organization_id: organizationId,
+    email,
+    email_normalized: email,
+    name,
+    status: deleted ? 'deleted' : 'accepted',
+    invited_at: at,
+    status_changed_at: at,
+    created_at: at,
+    updated_at: at,
+  }));
+  await env.store.db.transaction().execute(async (trx) => {
+    for (let i = 0; i < rows.length; i += 500) await trx.insertInto('member').values(rows.slice(i, i + 500)).execute();
+  });
+}
+
+/**
  * Search returns the top of the list without sorting every match: rare fragments sort a bounded
  * candidate list, common ones walk the sort order. Either way the admin sees exactly the first
  * rows a full sort of every match would give.
@@ -21,27 +42,17 @@ describe('member search at the candidate bound', () => {
     env = await createEnv();
     const o = await registerOwner(env);
     owner = o.caller;
-    const rows: NewMember[] = [];
-    for (let i = 0; i < N; i++) {
-      const at = new Date(Date.UTC(2024, 0, 1) + ((i * 7919) % N) * 1000).toISOString();
-      // Everyone matches "common"; one in 50 matches "rare"; the names shuffle the name order.
-      const email = `common${i}${i % 50 === 0 ? 'rare' : ''}@x${i % 7}.test`;
-      rows.push({
-        organization_id: o.organizationId,
-        email,
-        email_normalized: email,
+    await seedMembers(
+      env,
+      o.organizationId,
+      Array.from({ length: N }, (_, i) => ({
+        at: new Date(Date.UTC(2024, 0, 1) + ((i * 7919) % N) * 1000).toISOString(),
+        // Everyone matches "common"; one in 50 matches "rare"; the names shuffle the name order.
+        email: `common${i}${i % 50 === 0 ? 'rare' : ''}@x${i % 7}.test`,
         name: `${String.fromCharCode(97 + ((i * 31) % 26))}ll ${i}`,
-        status: i % 10 === 9 ? ('deleted' as const) : ('accepted' as const),
-        invited_at: at,
-        status_changed_at: at,
-        created_at: at,
-        updated_at: at,
-      });
-    }
-    // Through Kysely so the same seed runs on either store; chunks stay under both stores' bound-parameter limits.
-    await env.store.db.transaction().execute(async (trx) => {
-      for (let i = 0; i < rows.length; i += 500) await trx.insertInto('member').values(rows.slice(i, i + 500)).execute();
-    });
+        deleted: i % 10 === 9,
+      })),
+    );
     live = (await env.store.db
       .selectFrom('member')
       .select(['id', 'email', 'name', 'invited_at'])
@@ -102,29 +113,22 @@ describe('member search whose matches lie far down the order', () => {
     env = await createEnv();
     const o = await registerOwner(env);
     owner = o.caller;
-    const rows: NewMember[] = [];
-    for (let i = 0; i < N; i++) {
-      // i = 0 is invited first: the newest-first order ends with the FAR oldest members.
-      const at = new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString();
-      const far = i < FAR;
-      // "few": the FAR oldest, and one in a hundred of the newest 2,000 (about two among the first walk).
-      const few = i < FAR || (i >= N - 2000 && i % 100 === 0);
-      const email = `m${i}${far ? '.far' : ''}${few ? '.few' : ''}@y${i % 5}.test`;
-      rows.push({
-        organization_id: o.organizationId,
-        email,
-        email_normalized: email,
-        name: `Member ${i}`,
-        status: i % 17 === 3 ? ('deleted' as const) : ('accepted' as const),
-        invited_at: at,
-        status_changed_at: at,
-        created_at: at,
-        updated_at: at,
-      });
-    }
-    await env.store.db.transaction().execute(async (trx) => {
-      for (let i = 0; i < rows.length; i += 500) await trx.insertInto('member').values(rows.slice(i, i + 500)).execute();
-    });
+    await seedMembers(
+      env,
+      o.organizationId,
+      Array.from({ length: N }, (_, i) => {
+        const far = i < FAR;
+        // "few": the FAR oldest, and one in a hundred of the newest 2,000 (about two among the first walk).
+        const few = i < FAR || (i >= N - 2000 && i % 100 === 0);
+        return {
+          // i = 0 is invited first: the newest-first order ends with the FAR oldest members.
+          at: new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString(),
+          email: `m${i}${far ? '.far' : ''}${few ? '.few' : ''}@y${i % 5}.test`,
+          name: `Member ${i}`,
+          deleted: i % 17 === 3,
+        };
+      }),
+    );
     live = (await env.store.db
       .selectFrom('member')
       .select(['id', 'email', 'invited_at'])
