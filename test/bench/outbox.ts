@@ -1,5 +1,4 @@
 // npm run bench -- outbox: the mail outbox against one direct nodemailer connection and a direct pool, in the same run.
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { createServices } from '../../src/main/services';
 import type { AdminActor } from '../../src/main/services/actor';
 import { inviteMembers } from '../../src/main/services/members';
 import { loadAuthz, registerOwner } from '../../src/main/services/organizations';
+import { forkBenchChild } from './child';
 import { fmt } from './fmt';
 
 const MAILS = Number(process.env.BENCH_MAILS ?? 2_000);
@@ -23,28 +23,8 @@ const POOL = 5;
 
 /** The outbox bench's SMTP server in a child process (its own CPU and event loop): its port, the messages it received and the CPU it used since reset, close. */
 async function smtpChild(): Promise<{ port: number; count(): Promise<{ count: number; cpuMs: number }>; reset(): void; close(): Promise<void> }> {
-  const child: ChildProcess = fork(join(__dirname, 'smtp-child.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`the SMTP server process exited (${code})`)));
-    child.once('message', (m) => resolve((m as { ready: number }).ready));
-  });
-  return {
-    port,
-    count: () =>
-      new Promise((resolve) => {
-        child.once('message', (m) => resolve(m as { count: number; cpuMs: number }));
-        child.send('count');
-      }),
-    reset: () => void child.send('reset'),
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.removeAllListeners('exit');
-        child.once('exit', () => resolve());
-        child.send('close');
-      }),
-  };
+  const child = await forkBenchChild<number>('smtp-child.ts', 'SMTP server');
+  return { port: child.ready, count: () => child.ask('count'), reset: child.reset, close: child.close };
 }
 
 const OUTBOX_ROUNDS = 3;

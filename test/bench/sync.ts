@@ -10,8 +10,8 @@ import { createServices } from '../../src/main/services';
 import type { AdminActor } from '../../src/main/services/actor';
 import { loadAuthz, registerOwner } from '../../src/main/services/organizations';
 import { createSync, saveSyncSettings } from '../../src/main/sync/service';
-import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
+import { forkBenchChild } from './child';
 import type { ScimChildStats } from './scim-child';
 import { GROUP_SCHEMA, PATCH_SCHEMA, USER_SCHEMA, userBody, type GroupAttrs, type UserAttrs } from '../../src/main/sync/mapping';
 import { chunk } from '../../src/main/sync/plan';
@@ -19,28 +19,9 @@ import { enqueueEverything } from '../../src/main/db/repos/sync.repo';
 
 /** A SCIM server in a child process (its own CPU, its own event loop): the base URL, its stats, and close. */
 async function scimChild(): Promise<{ baseUrl: string; token: string; stats(): Promise<ScimChildStats>; reset(): void; close(): Promise<void> }> {
-  const child: ChildProcess = fork(join(__dirname, 'scim-child.ts'), [], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_SCIM_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SCIM_CPU_PROF}`] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const ready = await new Promise<{ baseUrl: string; token: string }>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`the SCIM server process exited (${code})`)));
-    child.once('message', (m) => resolve((m as { ready: { baseUrl: string; token: string } }).ready));
-  });
-  return {
-    ...ready,
-    stats: () =>
-      new Promise((resolve) => {
-        child.once('message', (m) => resolve((m as { stats: ScimChildStats }).stats));
-        child.send('stats');
-      }),
-    reset: () => void child.send('reset'),
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.removeAllListeners('exit');
-        child.once('exit', () => resolve());
-        child.send('close');
-      }),
-  };
+  const profile = process.env.BENCH_SCIM_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SCIM_CPU_PROF}`] : [];
+  const child = await forkBenchChild<{ baseUrl: string; token: string }>('scim-child.ts', 'SCIM server', profile);
+  return { ...child.ready, stats: async () => (await child.ask<{ stats: ScimChildStats }>('stats')).stats, reset: child.reset, close: child.close };
 }
 
 async function warmUp(baseUrl: string, token: string): Promise<void> {
