@@ -13,6 +13,8 @@ const MEMBERS = Number(process.env.LOAD_MEMBERS ?? 100_000);
 const CLIENTS = Number(process.env.LOAD_CLIENTS ?? 50);
 const BATCH = Number(process.env.LOAD_BATCH ?? 20_000);
 const SERVE = resolve(__dirname, '../../out/main/serve.js');
+/** Extra Node arguments for the server (LOAD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p" to profile it under load). */
+const NODE_ARGS = (process.env.LOAD_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const PASSWORD = 'correct horse battery staple';
 
 /** One browser: its own session cookie, the web client's headers (same origin, x-roster-client). */
@@ -112,7 +114,7 @@ function report(label: string, run: Run): void {
 }
 
 function serve(dataDir: string): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, [SERVE, '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
+  const child = spawn(process.execPath, [...NODE_ARGS, SERVE, '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
   let out = '';
   return new Promise((ok, fail) => {
     const look = (d: Buffer) => {

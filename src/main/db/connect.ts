@@ -2,6 +2,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, type SqliteDatabase } from 'kysely';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { GatedSqliteDialect, type BatchGate } from './batch-gate';
 import type { Database } from './database';
 import type { DialectName } from './dialect';
 import { MIGRATIONS, staticMigrationProvider } from './migrations';
@@ -156,13 +157,15 @@ export interface OpenedSqliteStore extends OpenedStore {
   file: string;
   handle: SwappableSqlite;
   /** The worker thread's batches on this file (workers/batch-runner.ts): a restore swaps the file between two of them. */
-  batches?: { exclusive<T>(fn: () => Promise<T>): Promise<T>; idle(): Promise<void> };
+  batches?: BatchGate & { exclusive<T>(fn: () => Promise<T>): Promise<T> };
 }
 
 export async function openStore(file: string): Promise<OpenedSqliteStore> {
   const { upToDate } = checkStoreIdentity(file);
   const handle: SwappableSqlite = { current: openSqlite(file) };
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: immediateTransactions(handle) }) });
+  // The worker's batches are attached to the store after it opens (workers/batch-runner.ts).
+  let batches: () => BatchGate | undefined = () => undefined;
+  const db = new Kysely<Database>({ dialect: new GatedSqliteDialect({ database: immediateTransactions(handle) }, () => batches()) });
   if (!upToDate) {
     await migrateToLatest(db);
     markRosterStore(handle.current);
@@ -179,27 +182,8 @@ export async function openStore(file: string): Promise<OpenedSqliteStore> {
       await db.destroy();
     },
   };
-  waitForWorkerBatches(store);
+  batches = () => store.batches;
   return store;
-}
-
-/**
- * While a worker batch holds the file's write lock, a write transaction of this thread waits for it
- * without blocking the event loop (BEGIN IMMEDIATE would otherwise sleep in the busy handler, and
- * every request with it); reads go on, from the last commit.
- */
-function waitForWorkerBatches(store: OpenedSqliteStore): void {
-  const { db } = store;
-  const begin = db.transaction.bind(db);
-  db.transaction = () => {
-    const builder = begin();
-    const execute = builder.execute.bind(builder);
-    builder.execute = async (fn) => {
-      await store.batches?.idle();
-      return execute(fn);
-    };
-    return builder;
-  };
 }
 
 /** Stamps the header: application_id says "a Roster store", user_version the schema it is at. */

@@ -38,6 +38,8 @@ export class SqliteBatchRunner implements BatchRunner {
   private readonly pending = new Map<number, Pending>();
   /** The chain of jobs: each starts when the previous one settled. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Jobs and exclusive sections queued or running: while any is, the main thread's writes wait (db/batch-gate.ts). */
+  private active = 0;
 
   /**
    * `heldBecause` is the store's write hold (db/write-hold.ts): the worker's own connection does not go
@@ -55,8 +57,7 @@ export class SqliteBatchRunner implements BatchRunner {
       if (held !== null) throw new DomainError('STORE_UNAVAILABLE', held);
       return this.send({ ...job, file: this.file } as BatchJob, onProgress);
     });
-    this.queue = next.catch(() => undefined);
-    return next;
+    return this.enqueue(next);
   }
 
   /** Starts the worker ahead of the first batch (it loads the service code, the disposable-domain list among it). */
@@ -66,13 +67,21 @@ export class SqliteBatchRunner implements BatchRunner {
 
   /** Runs `fn` between two batches: none runs meanwhile (a restore swaps the file in it). */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn);
-    this.queue = next.catch(() => undefined);
+    return this.enqueue(this.queue.then(fn));
+  }
+
+  private enqueue<T>(next: Promise<T>): Promise<T> {
+    this.active++;
+    const settled = next.then(
+      () => void this.active--,
+      () => void this.active--,
+    );
+    this.queue = settled;
     return next;
   }
 
   get busy(): boolean {
-    return this.pending.size > 0;
+    return this.active > 0;
   }
 
   /** Resolves once no batch runs or waits (a restore waits for it). */

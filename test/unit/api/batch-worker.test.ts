@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findMember } from '../../../src/main/db/repos/members.repo';
+import { readInstallSetting, writeInstallSetting } from '../../../src/main/db/repos/settings.repo';
 import { inviteMembers } from '../../../src/main/services/members';
 import { loadAuthz } from '../../../src/main/services/organizations';
 import { TEST_STORE, createEnv, registerOwner, type Caller, type TestEnv } from '../helpers';
@@ -55,6 +56,36 @@ describe('a long invite batch does not stall other requests', () => {
     expect((await owner.members.list({ search: 'bulk19999@' })).items).toHaveLength(1);
     // The capture heard of every link, once.
     expect(env.mail.filter((m) => m.email.startsWith('bulk'))).toHaveLength(20_000);
+  });
+  it('an edit and a lone write asked while the batch writes wait for it without holding up a read asked after them', async () => {
+    const me = await findMember(env.store.db, organizationId, memberId);
+    const actor = { personId: me!.person_id!, memberId, label: 'owner', authz: await loadAuthz(env.store.db, organizationId, memberId) };
+    const entries = Array.from({ length: 20_000 }, (_, i) => ({ email: `wait${i}@example${i % 13}.test` }));
+    const order: string[] = [];
+    let asked: Promise<unknown>[] | null = null;
+    const batch = inviteMembers(env.services.deps, actor, organizationId, { entries, grants: { roleIds: [], accountIds: [], permissions: [] }, resendExisting: false }, (p) => {
+      if (p.stage === 'writing' && !asked) {
+        // A write that met the worker's lock used to sleep in SQLite's busy handler on this thread: the
+        // read asked after it waited for the whole batch (or the write failed with "database is locked").
+        asked = [
+          owner.members.edit({ id: memberId, name: 'Owner Renamed' }).then(() => order.push('edit')),
+          writeInstallSetting(env.store.db, 'batch-gate-test', 'written').then(() => order.push('lone write')),
+          owner.members.list({ search: 'Owner' }).then(() => order.push('read')),
+        ];
+      }
+    }).then((r) => {
+      order.push('batch');
+      return r;
+    });
+    const result = await batch;
+    expect(asked).not.toBeNull();
+    await Promise.all(asked!);
+    expect(result.invited).toHaveLength(20_000);
+    expect(order.indexOf('read')).toBeLessThan(order.indexOf('batch'));
+    // SQLite has one writer at a time: the writes land after the batch. PostgreSQL's rows do not conflict.
+    if (TEST_STORE === 'sqlite') expect(order.slice(order.indexOf('batch') + 1).sort()).toEqual(['edit', 'lone write']);
+    expect((await owner.members.list({ search: 'Owner Renamed' })).items).toHaveLength(1);
+    expect(await readInstallSetting(env.store.db, 'batch-gate-test')).toBe('written');
   });
 });
 

@@ -1,0 +1,132 @@
+import { SqliteDialect, type CompiledQuery, type DatabaseConnection, type Driver, type QueryCompiler, type QueryResult, type SqliteDialectConfig, type TransactionSettings } from 'kysely';
+
+/**
+ * The worker thread's batches on the same SQLite file (workers/batch-runner.ts): while one is queued
+ * or runs, it holds (or is about to take) the file's write lock.
+ */
+export interface BatchGate {
+  readonly busy: boolean;
+  idle(): Promise<void>;
+}
+
+const WRITE_SQL = /^\s*(insert|update|delete|replace|create|drop|alter)\b/i;
+
+function isWrite(query: CompiledQuery): boolean {
+  const kind = query.query.kind;
+  if (kind === 'InsertQueryNode' || kind === 'UpdateQueryNode' || kind === 'DeleteQueryNode' || kind === 'MergeQueryNode') return true;
+  return WRITE_SQL.test(query.sql);
+}
+
+/**
+ * The main thread's connection, waiting for the worker's batches without blocking the event loop.
+ * better-sqlite3 is synchronous: a write transaction or a lone write that meets the worker's write
+ * lock sleeps in SQLite's busy handler, and every request of every admin sleeps with it (up to the
+ * busy timeout, then "database is locked"). So before BEGIN, and before a write outside a
+ * transaction, a busy gate makes this connection step aside: it is released (reads of other
+ * requests go on, from the last commit), the batch is awaited, and it is taken again. This lives in
+ * the driver, below every Kysely instance made from the store's (`withPlugin` makes new instances:
+ * a wrapper of `db.transaction` on one instance missed the app's).
+ */
+class GatedConnection implements DatabaseConnection {
+  inTransaction = false;
+
+  constructor(
+    public inner: DatabaseConnection,
+    private readonly driver: Driver,
+    private readonly gate: () => BatchGate | undefined,
+  ) {}
+
+  async stepAsideForBatches(): Promise<void> {
+    for (let gate = this.gate(); gate?.busy; gate = this.gate()) {
+      await this.driver.releaseConnection(this.inner);
+      try {
+        await gate.idle();
+      } finally {
+        this.inner = await this.driver.acquireConnection();
+      }
+    }
+  }
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    if (!this.inTransaction && isWrite(query)) await this.stepAsideForBatches();
+    return this.inner.executeQuery<R>(query);
+  }
+
+  streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    return this.inner.streamQuery<R>(query, chunkSize);
+  }
+}
+
+class GatedDriver implements Driver {
+  constructor(
+    private readonly inner: Driver,
+    private readonly gate: () => BatchGate | undefined,
+  ) {}
+
+  init(): Promise<void> {
+    return this.inner.init();
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    return new GatedConnection(await this.inner.acquireConnection(), this.inner, this.gate);
+  }
+
+  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    const gated = connection as GatedConnection;
+    await gated.stepAsideForBatches();
+    await this.inner.beginTransaction(gated.inner, settings);
+    gated.inTransaction = true;
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    const gated = connection as GatedConnection;
+    try {
+      await this.inner.commitTransaction(gated.inner);
+    } finally {
+      gated.inTransaction = false;
+    }
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    const gated = connection as GatedConnection;
+    try {
+      await this.inner.rollbackTransaction(gated.inner);
+    } finally {
+      gated.inTransaction = false;
+    }
+  }
+
+  async savepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
+    await this.inner.savepoint!((connection as GatedConnection).inner, name, compile);
+  }
+
+  async rollbackToSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
+    await this.inner.rollbackToSavepoint!((connection as GatedConnection).inner, name, compile);
+  }
+
+  async releaseSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
+    await this.inner.releaseSavepoint!((connection as GatedConnection).inner, name, compile);
+  }
+
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    await this.inner.releaseConnection((connection as GatedConnection).inner);
+  }
+
+  destroy(): Promise<void> {
+    return this.inner.destroy();
+  }
+}
+
+/** SQLite's dialect with the main thread's connection behind the batch gate. */
+export class GatedSqliteDialect extends SqliteDialect {
+  constructor(
+    config: SqliteDialectConfig,
+    private readonly gate: () => BatchGate | undefined,
+  ) {
+    super(config);
+  }
+
+  override createDriver(): Driver {
+    return new GatedDriver(super.createDriver(), this.gate);
+  }
+}
