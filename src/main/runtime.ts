@@ -87,6 +87,8 @@ export async function startRuntime(opts: {
   // Long batches run in a worker thread with its own connection (SQLite); PostgreSQL batches stay on its pool.
   const batches = batchRunnerFor(store);
   services.deps.batches = batches;
+  // A session's authorization is kept between calls where the store can say when it changed (SQLite).
+  services.deps.authzGeneration = store.authzGeneration;
   // The worker loads its code a few seconds after start, off the start-up path, so the first batch does not wait for it.
   if (batches) setTimeout(() => batches.warm(), 3000).unref();
   await services.portal.load();

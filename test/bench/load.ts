@@ -3,6 +3,7 @@
 // once while a 20,000-address invite batch runs; prints requests/s, p50/p99/max per operation, errors.
 // LOAD_MEMBERS, LOAD_CLIENTS, LOAD_BATCH size the run. Needs `npx electron-vite build` (out/main/serve.js).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import { existsSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -17,32 +18,59 @@ const SERVE = resolve(__dirname, '../../out/main/serve.js');
 const NODE_ARGS = (process.env.LOAD_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const PASSWORD = 'correct horse battery staple';
 
-/** One browser: its own session cookie, the web client's headers (same origin, x-roster-client). */
+/**
+ * One browser: its own session cookie and its own keep-alive connection, the web client's headers
+ * (same origin, x-roster-client). Plain node:http, not fetch: the clients share the machine's two
+ * cores with the server, and undici's fetch cost several times the CPU per request.
+ */
 class Client {
   private cookie = '';
-  constructor(private readonly base: string) {}
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  private readonly url: URL;
+  constructor(private readonly base: string) {
+    this.url = new URL(base);
+  }
 
   private headers(): Record<string, string> {
     return { origin: this.base, 'x-roster-client': 'web', 'x-roster-idle-ms': '0', ...(this.cookie ? { cookie: this.cookie } : {}) };
   }
 
-  private async answer(res: Response): Promise<unknown> {
-    const set = res.headers.getSetCookie();
-    if (set.length) this.cookie = set.map((c) => c.split(';')[0]).join('; ');
-    const body = (await res.json()) as { result?: { data: unknown }; error?: { message?: string; json?: { message?: string } } };
-    if (!res.ok || body.error) throw new Error(`${res.status} ${body.error?.message ?? body.error?.json?.message ?? ''}`);
-    return body.result!.data;
+  private send(method: 'GET' | 'POST', path: string, body?: string): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const headers = this.headers();
+      if (body !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+      const req = request({ host: this.url.hostname, port: this.url.port, path, method, headers, agent: this.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const set = res.headers['set-cookie'];
+          if (set?.length) this.cookie = set.map((c) => c.split(';')[0]).join('; ');
+          try {
+            const parsed = JSON.parse(Buffer.concat(chunks).toString()) as { result?: { data: unknown }; error?: { message?: string; json?: { message?: string } } };
+            if ((res.statusCode ?? 500) >= 400 || parsed.error) reject(new Error(`${res.statusCode} ${parsed.error?.message ?? parsed.error?.json?.message ?? ''}`));
+            else resolve(parsed.result!.data);
+          } catch (e) {
+            reject(e);
+          }
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
   }
 
-  async query(path: string, input: unknown): Promise<unknown> {
+  query(path: string, input: unknown): Promise<unknown> {
     const query = input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`;
-    const res = await fetch(`${this.base}/trpc/${path}${query}`, { headers: this.headers() });
-    return this.answer(res);
+    return this.send('GET', `/trpc/${path}${query}`);
   }
 
-  async mutation(path: string, input: unknown): Promise<unknown> {
-    const res = await fetch(`${this.base}/trpc/${path}`, { method: 'POST', headers: { ...this.headers(), 'content-type': 'application/json' }, body: JSON.stringify(input) });
-    return this.answer(res);
+  mutation(path: string, input: unknown): Promise<unknown> {
+    return this.send('POST', `/trpc/${path}`, JSON.stringify(input));
+  }
+
+  close(): void {
+    this.agent.destroy();
   }
 }
 
@@ -140,10 +168,10 @@ async function main(): Promise<void> {
   await seeded.store.close();
   console.log(`store seeded in ${fmt(seeded.seedMs)} ms`);
   const { child, base } = await serve(dataDir);
+  const clients = Array.from({ length: CLIENTS }, () => new Client(base));
   try {
     // Each client signs in for its own session cookie, five at a time: the password hashes run side by side
     // on the thread pool, and stay under the guess limiter's allowance of attempts in flight for one person.
-    const clients = Array.from({ length: CLIENTS }, () => new Client(base));
     const t0 = performance.now();
     for (let i = 0; i < clients.length; i += 5)
       await Promise.all(clients.slice(i, i + 5).map((c) => c.mutation('auth.signIn', { email: 'owner@bench.test', password: PASSWORD })));
@@ -151,6 +179,7 @@ async function main(): Promise<void> {
     report('alone', await drive(clients, SECONDS));
 
     const inviter = new Client(base);
+    clients.push(inviter);
     await inviter.mutation('auth.signIn', { email: 'owner@bench.test', password: PASSWORD });
     const roles = (await inviter.query('roles.list', undefined)) as { id: number; builtin: string | null }[];
     const member = roles.find((r) => r.builtin === 'member')!.id;
@@ -161,10 +190,11 @@ async function main(): Promise<void> {
       batchMs = performance.now() - t;
       return r as { invited: unknown[] };
     });
-    const during = await drive(clients, SECONDS);
+    const during = await drive(clients.slice(0, CLIENTS), SECONDS);
     const done = await batch;
     report(`with a ${fmt(BATCH)}-address invite batch (${done.invited.length} invited in ${fmt(batchMs)} ms, from the request)`, during);
   } finally {
+    for (const c of clients) c.close();
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
     rmSync(dataDir, { recursive: true, force: true });

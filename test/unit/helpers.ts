@@ -88,6 +88,8 @@ export async function createEnv(): Promise<TestEnv> {
   });
   // Long batches run in the worker thread, as in the app (SQLite file stores).
   services.deps.batches = batchRunnerFor(store);
+  // A session's authorization is kept between calls where the store can say when it changed (SQLite).
+  services.deps.authzGeneration = store.authzGeneration;
   return { dir, store, clock, services, mail, caller: callers(services), close: remove };
 }
 

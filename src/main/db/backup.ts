@@ -1,7 +1,7 @@
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
-import { APPLICATION_ID, checkStoreIdentity, immediateTransactions, markRosterStore, migrateToLatest, openSqlite, StoreRefused, type OpenedSqliteStore } from './connect';
+import { APPLICATION_ID, checkStoreIdentity, immediateTransactions, markRosterStore, migrateToLatest, openMainSqlite, openSqlite, StoreRefused, type OpenedSqliteStore } from './connect';
 import type { Database } from './database';
 
 /**
@@ -119,10 +119,10 @@ export async function restoreStore(store: OpenedSqliteStore, from: string, now: 
       renameSync(staged, store.file);
     } catch (e) {
       renameSync(keptAside, store.file);
-      store.handle.current = openSqlite(store.file);
+      store.handle.current = openMainSqlite(store.file);
       throw e;
     }
-    store.handle.current = openSqlite(store.file);
+    store.handle.current = openMainSqlite(store.file);
   });
   await (store.batches ? store.batches.exclusive(swap) : swap());
   return { keptAside };

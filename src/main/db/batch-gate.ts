@@ -1,3 +1,5 @@
+import type { AuthzWatch } from './authz-watch';
+import type { WalSync } from './wal-sync';
 import { SqliteDialect, type CompiledQuery, type DatabaseConnection, type Driver, type QueryCompiler, type QueryResult, type SqliteDialectConfig, type TransactionSettings } from 'kysely';
 
 /**
@@ -29,12 +31,24 @@ function isWrite(query: CompiledQuery): boolean {
  */
 class GatedConnection implements DatabaseConnection {
   inTransaction = false;
+  /** Given back before Kysely releases it: a commit waits for its fsync without holding the connection. */
+  released = false;
 
   constructor(
     public inner: DatabaseConnection,
     private readonly driver: Driver,
     private readonly gate: () => BatchGate | undefined,
+    private readonly commits: WalSync | undefined,
+    private readonly watch: AuthzWatch | undefined,
   ) {}
+
+  /** After a commit: the connection goes to the next query while this one waits for the log's fsync. */
+  async durable(): Promise<void> {
+    if (!this.commits) return;
+    this.released = true;
+    await this.driver.releaseConnection(this.inner);
+    await this.commits.flush();
+  }
 
   async stepAsideForBatches(): Promise<void> {
     for (let gate = this.gate(); gate?.busy; gate = this.gate()) {
@@ -48,8 +62,14 @@ class GatedConnection implements DatabaseConnection {
   }
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    if (!this.inTransaction && isWrite(query)) await this.stepAsideForBatches();
-    return this.inner.executeQuery<R>(query);
+    if (!isWrite(query)) return this.inner.executeQuery<R>(query);
+    this.watch?.saw(query);
+    if (this.inTransaction) return this.inner.executeQuery<R>(query);
+    // A write on its own is a transaction of its own: the batch first, its fsync after.
+    await this.stepAsideForBatches();
+    const result = await this.inner.executeQuery<R>(query);
+    await this.durable();
+    return result;
   }
 
   streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
@@ -61,14 +81,28 @@ class GatedDriver implements Driver {
   constructor(
     private readonly inner: Driver,
     private readonly gate: () => BatchGate | undefined,
+    private readonly commits: WalSync | undefined,
+    private readonly watch: AuthzWatch | undefined,
   ) {}
 
   init(): Promise<void> {
     return this.inner.init();
   }
 
+  /**
+   * Wrappers given back, reused: Kysely's runtime driver remembers every connection object it was
+   * handed (for logging), so a new wrapper per query would be remembered forever.
+   */
+  private readonly spare: GatedConnection[] = [];
+
   async acquireConnection(): Promise<DatabaseConnection> {
-    return new GatedConnection(await this.inner.acquireConnection(), this.inner, this.gate);
+    const inner = await this.inner.acquireConnection();
+    const gated = this.spare.pop();
+    if (!gated) return new GatedConnection(inner, this.inner, this.gate, this.commits, this.watch);
+    gated.inner = inner;
+    gated.inTransaction = false;
+    gated.released = false;
+    return gated;
   }
 
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
@@ -85,10 +119,13 @@ class GatedDriver implements Driver {
     } finally {
       gated.inTransaction = false;
     }
+    await gated.durable();
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     const gated = connection as GatedConnection;
+    // Committed, then its fsync failed: the connection is another query's by now, nothing to undo.
+    if (gated.released) return;
     try {
       await this.inner.rollbackTransaction(gated.inner);
     } finally {
@@ -109,7 +146,10 @@ class GatedDriver implements Driver {
   }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
-    await this.inner.releaseConnection((connection as GatedConnection).inner);
+    const gated = connection as GatedConnection;
+    if (!gated.released) await this.inner.releaseConnection(gated.inner);
+    gated.released = true;
+    this.spare.push(gated);
   }
 
   destroy(): Promise<void> {
@@ -117,16 +157,22 @@ class GatedDriver implements Driver {
   }
 }
 
-/** SQLite's dialect with the main thread's connection behind the batch gate. */
+/**
+ * SQLite's dialect for the main thread's connection: behind the batch gate, and (with `commits`, for
+ * a connection at `synchronous = NORMAL`) each commit acknowledged after its fsync (db/wal-sync.ts),
+ * and (with `watch`) every write shown to the cached authorizations' watch (db/authz-watch.ts).
+ */
 export class GatedSqliteDialect extends SqliteDialect {
   constructor(
     config: SqliteDialectConfig,
     private readonly gate: () => BatchGate | undefined,
+    private readonly commits?: WalSync,
+    private readonly watch?: AuthzWatch,
   ) {
     super(config);
   }
 
   override createDriver(): Driver {
-    return new GatedDriver(super.createDriver(), this.gate);
+    return new GatedDriver(super.createDriver(), this.gate, this.commits, this.watch);
   }
 }

@@ -3,6 +3,8 @@ import { Kysely, Migrator, SqliteDialect, type SqliteDatabase } from 'kysely';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { GatedSqliteDialect, type BatchGate } from './batch-gate';
+import { WalSync } from './wal-sync';
+import { AuthzWatch } from './authz-watch';
 import type { Database } from './database';
 import type { DialectName } from './dialect';
 import { MIGRATIONS, staticMigrationProvider } from './migrations';
@@ -13,6 +15,11 @@ export interface OpenedStore {
   db: Kysely<Database>;
   /** Which store this is: the desktop's SQLite file or a shared PostgreSQL database (team mode). */
   dialect: DialectName;
+  /**
+   * Where a session's authorization may be cached: a value that changes whenever what it is read
+   * from may have (db/authz-watch.ts). Absent on PostgreSQL: other processes write there unseen.
+   */
+  authzGeneration?: () => string;
   /** The raw SQLite handle, for pragmas, backups and benchmarks' baseline only; null on PostgreSQL. */
   sqlite: SQLite.Database | null;
   close(): Promise<void>;
@@ -27,6 +34,16 @@ export function openSqlite(file: string): SQLite.Database {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  return sqlite;
+}
+
+/**
+ * The main thread's connection: its commits do not fsync inside COMMIT (which would hold the event
+ * loop); the driver acknowledges each one after an fsync of the log off the thread (db/wal-sync.ts).
+ */
+export function openMainSqlite(file: string): SQLite.Database {
+  const sqlite = openSqlite(file);
+  if (file !== ':memory:') sqlite.pragma('synchronous = NORMAL');
   return sqlite;
 }
 
@@ -160,12 +177,19 @@ export interface OpenedSqliteStore extends OpenedStore {
   batches?: BatchGate & { exclusive<T>(fn: () => Promise<T>): Promise<T> };
 }
 
-export async function openStore(file: string): Promise<OpenedSqliteStore> {
+export interface OpenStoreOptions {
+  /** How the main connection's log is fsynced before a commit is acknowledged (tests hold it to watch the order). */
+  fsyncFile?: (path: string) => Promise<void>;
+}
+
+export async function openStore(file: string, options: OpenStoreOptions = {}): Promise<OpenedSqliteStore> {
   const { upToDate } = checkStoreIdentity(file);
-  const handle: SwappableSqlite = { current: openSqlite(file) };
+  const handle: SwappableSqlite = { current: openMainSqlite(file) };
   // The worker's batches are attached to the store after it opens (workers/batch-runner.ts).
   let batches: () => BatchGate | undefined = () => undefined;
-  const db = new Kysely<Database>({ dialect: new GatedSqliteDialect({ database: immediateTransactions(handle) }, () => batches()) });
+  const commits = file === ':memory:' ? undefined : new WalSync(() => `${handle.current.name}-wal`, options.fsyncFile);
+  const watch = new AuthzWatch(() => handle.current);
+  const db = new Kysely<Database>({ dialect: new GatedSqliteDialect({ database: immediateTransactions(handle) }, () => batches(), commits, watch) });
   if (!upToDate) {
     await migrateToLatest(db);
     markRosterStore(handle.current);
@@ -178,6 +202,7 @@ export async function openStore(file: string): Promise<OpenedSqliteStore> {
     },
     file,
     handle,
+    authzGeneration: () => watch.generation(),
     close: async () => {
       await db.destroy();
     },

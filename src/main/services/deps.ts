@@ -72,6 +72,11 @@ export interface BatchRunner {
 
 export interface ServiceDeps {
   db: Db;
+  /**
+   * The store's generation for cached session authorizations (db/authz-watch.ts); absent where
+   * nothing may be cached (PostgreSQL: other processes write unseen).
+   */
+  authzGeneration?: () => string;
   clock: Clock;
   /** Where invitees open their links; from settings, never from a request header. */
   publicBaseUrl(): string;

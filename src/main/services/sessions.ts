@@ -5,7 +5,7 @@ import { normalizeEmail } from '../core/addresses';
 import { membersOfPerson } from '../db/repos/members.repo';
 import { findOrganization, listOrganizations } from '../db/repos/organizations.repo';
 import { findPersonByEmail } from '../db/repos/people.repo';
-import { endSession, endSessionsOfPerson, findSession, findSessionWithAuthz, insertSession, setSessionOrganization, sweepSessions, touchSession } from '../db/repos/sessions.repo';
+import { endSession, endSessionsOfPerson, findSession, findSessionWithAuthz, insertSession, setSessionOrganization, sweepSessions, touchSession, type SessionWithAuthz } from '../db/repos/sessions.repo';
 import type { ConsoleSession } from '../db/tables/team_state.table';
 import { AccountTree, Authz } from '../core/authz';
 import type { MemberStatus } from '../../shared/statuses';
@@ -45,6 +45,9 @@ const SESSION_MAX_IDLE_MS = 24 * 60 * 60 * 1000;
  * query (the session by its hash, with the organization's idle lock); the activity time is written
  * only when it moved by more than a few seconds.
  */
+/** Sessions whose authorization is kept (the oldest copy makes room): far more consoles than one desk has open. */
+const MAX_AUTHZ_COPIES = 1_000;
+
 export class SessionStore {
   constructor(private readonly deps: ServiceDeps) {}
 
@@ -136,12 +139,38 @@ export class SessionStore {
   async resumeWithMember(token: string | null | undefined, userIdleMs: number | null = null): Promise<SessionWithMember | null> {
     if (!token) return null;
     const key = hashToken(token);
-    const row = await findSessionWithAuthz(this.deps.db, key);
+    const row = await this.sessionWithAuthz(key);
     const session = await this.resumeFound(this.liveRow(key, row), userIdleMs);
     if (!session || !row) return null;
+    // The touch moved the session's activity: the copy says so too (a touch does not move the generation).
+    row.last_seen_at = this.iso(session.lastSeenAt);
     if (row.member_id === null || row.member_status === null) return { session, member: null, authz: null };
     const grants = row.grants.map((g) => ({ permission: g.permission, accountId: g.account_id, roleName: g.role_name }));
     return { session, member: { id: row.member_id, status: row.member_status }, authz: new Authz(grants, new AccountTree(row.accounts)) };
+  }
+
+  /** Copies of findSessionWithAuthz by token hash, each with the store generation it was read under. */
+  private readonly authzCopies = new Map<string, { generation: string; row: SessionWithAuthz }>();
+
+  /**
+   * The session's row with its member and grants: every console call asks for it (issue 17, item 5).
+   * On the SQLite file a copy is kept per session and used while the store's generation stands
+   * (db/authz-watch.ts: no write to what it is read from, here or in another connection); a role
+   * taken away, a member deactivated or a session ended moves the generation, and the next call
+   * reads it again. Where nothing may be cached (PostgreSQL) it is read every time.
+   */
+  private async sessionWithAuthz(key: string): Promise<SessionWithAuthz | undefined> {
+    const generation = this.deps.authzGeneration?.();
+    if (generation === undefined) return findSessionWithAuthz(this.deps.db, key);
+    const copy = this.authzCopies.get(key);
+    if (copy && copy.generation === generation) return copy.row;
+    const row = await findSessionWithAuthz(this.deps.db, key);
+    // Only live sessions are kept: unknown tokens must not push them out.
+    if (!row || row.ended_at) return row;
+    if (this.authzCopies.size >= MAX_AUTHZ_COPIES) this.authzCopies.delete(this.authzCopies.keys().next().value!);
+    this.authzCopies.delete(key);
+    this.authzCopies.set(key, { generation, row });
+    return row;
   }
 
   private async resumeFound(found: { key: string; session: Session; idleLockMinutes: number | null; idle: boolean } | null, userIdleMs: number | null): Promise<Session | null> {

@@ -41,8 +41,10 @@ export interface SessionWithAuthz extends ConsoleSession {
 /**
  * Every console call starts here: the session behind a token hash, its organization's idle lock,
  * the person's member there, that member's grants and the organization's accounts, in one query
- * (one round trip on PostgreSQL instead of five in a row). Nothing is cached: a role taken away in
- * another process counts at the next call.
+ * (one round trip on PostgreSQL instead of five in a row). The SQLite file's copy is kept per session
+ * while nothing it is read from changes (services/sessions.ts, db/authz-watch.ts: keep its table list
+ * in step with this query); on PostgreSQL it is read every call, so a role taken away in another
+ * process counts at the next call.
  */
 export async function findSessionWithAuthz(db: DbOrTx, tokenHash: string): Promise<SessionWithAuthz | undefined> {
   const [row] = await executeCompiledOnce(db, 'findSessionWithAuthz', [tokenHash, 1], () => sessionWithAuthzQuery(db, tokenHash));
