@@ -384,6 +384,7 @@ export const MembersTable = memo(function MembersTable({ rows, total, loading, r
           onRangeChange={onRangeChange}
           onGoTo={onGoTo}
           goTo={goTo}
+          stale={refreshing}
           renderRow={renderRow}
           recycle
           viewKey={viewKey}

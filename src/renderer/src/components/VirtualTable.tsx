@@ -98,6 +98,8 @@ interface VirtualTableProps<T> {
   onGoTo?(where: 'first' | 'last', focus: boolean): void;
   /** Scroll to the list's first or last row (and focus it) once it is loaded; `n` numbers each request. */
   goTo?: { where: 'first' | 'last'; focus: boolean; n: number };
+  /** The rows shown are kept from before while the next window or view loads: a `goTo` waits for it. */
+  stale?: boolean;
   renderRow(slot: RowSlot<T>): ReactNode;
   /**
    * Reuse row elements while scrolling (keys are slots, not items): a row leaving the view is given
@@ -121,7 +123,7 @@ interface VirtualTableProps<T> {
  * asked for as the admin nears the end. It keeps table semantics (role table/row/cell, aria-rowcount
  * and aria-rowindex) so screen readers and tests find rows by name.
  */
-export function VirtualTable<T>({ table, data, headerKey, label, rowHeight, totalRows, hasMore, loadingMore, onLoadMore, offset = 0, hasPrevious = false, loadingPrevious = false, onLoadPrevious, onOpenRow, onRangeChange, onGoTo, goTo, renderRow, recycle = false, viewKey, children, minWidth, style }: VirtualTableProps<T>) {
+export function VirtualTable<T>({ table, data, headerKey, label, rowHeight, totalRows, hasMore, loadingMore, onLoadMore, offset = 0, hasPrevious = false, loadingPrevious = false, onLoadPrevious, onOpenRow, onRangeChange, onGoTo, goTo, stale = false, renderRow, recycle = false, viewKey, children, minWidth, style }: VirtualTableProps<T>) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const bodyRef = useRef<HTMLTableSectionElement>(null);
   const modelRows = data ? null : table.getRowModel().rows;
@@ -179,17 +181,25 @@ export function VirtualTable<T>({ table, data, headerKey, label, rowHeight, tota
   const ordered = recycle ? [...items].sort((a, b) => (a.index % slots) - (b.index % slots)) : items;
   const lastIndex = items[items.length - 1]?.index ?? -1;
   const firstIndex = base + (items[0]?.index ?? 0);
-  // Ask for the next keyset page a screenful before the end, so scrolling rarely waits; the same
-  // for a dropped page before the first loaded row on the way back.
-  useEffect(() => {
-    if (hasMore && !loadingMore && lastIndex >= count - 20) onLoadMore();
-  }, [hasMore, loadingMore, lastIndex, count, onLoadMore]);
-  useEffect(() => {
-    if (hasPrevious && !loadingPrevious && offset > 0 && firstIndex < offset + 20) onLoadPrevious?.(firstIndex);
-  }, [hasPrevious, loadingPrevious, firstIndex, offset, onLoadPrevious]);
   const range = virtualizer.range;
   const first = base + (range?.startIndex ?? 0);
   const last = range ? base + range.endIndex : -1;
+  // A jump on its way (Home, End, "Go to last row"): until its rows are loaded and scrolled into
+  // view, the rows in view are the old place's and must not ask for pages (or a window) of their own.
+  const doneGoTo = useRef(0);
+  const landing = useRef<number | null>(null);
+  const jumping = (!!goTo && goTo.n !== doneGoTo.current) || (landing.current !== null && (landing.current < first || landing.current > last));
+  useEffect(() => {
+    if (landing.current !== null && landing.current >= first && landing.current <= last) landing.current = null;
+  });
+  // Ask for the next keyset page a screenful before the end, so scrolling rarely waits; the same
+  // for a dropped page before the first loaded row on the way back.
+  useEffect(() => {
+    if (!jumping && hasMore && !loadingMore && lastIndex >= count - 20) onLoadMore();
+  }, [jumping, hasMore, loadingMore, lastIndex, count, onLoadMore]);
+  useEffect(() => {
+    if (!jumping && hasPrevious && !loadingPrevious && offset > 0 && firstIndex < offset + 20) onLoadPrevious?.(firstIndex);
+  }, [jumping, hasPrevious, loadingPrevious, firstIndex, offset, onLoadPrevious]);
   useEffect(() => onRangeChange?.(first, last), [first, last, onRangeChange]);
   const activeIndex = Math.min(active, Math.max(end - 1, 0));
   // A new search or filter shows its first rows: back to the top, and the first row is the one Tab reaches.
@@ -241,12 +251,12 @@ export function VirtualTable<T>({ table, data, headerKey, label, rowHeight, tota
   };
 
   // A jump asked for (Home, End, "Go to last row"): done once its rows are in.
-  const doneGoTo = useRef(0);
   useEffect(() => {
-    if (!goTo || goTo.n === doneGoTo.current || loaded === 0) return;
+    if (!goTo || goTo.n === doneGoTo.current || loaded === 0 || stale) return;
     if (goTo.where === 'first' ? offset !== 0 : hasMore) return;
     doneGoTo.current = goTo.n;
-    focusRow(goTo.where === 'first' ? 0 : end - 1, goTo.focus, goTo.where === 'first' ? 'start' : 'end');
+    landing.current = goTo.where === 'first' ? 0 : end - 1;
+    focusRow(landing.current, goTo.focus, goTo.where === 'first' ? 'start' : 'end');
   });
 
   return (
