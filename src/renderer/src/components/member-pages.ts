@@ -49,6 +49,8 @@ export function useMemberWindow(query: ListQuery, view: string) {
   // The page the window started at (the first until the admin jumps). Each jump is a new query
   // (numbered: a jump back to the first page is one too).
   const [anchor, setAnchor] = useState<{ view: string; jump: number; param: PageParam }>({ view, jump: 0, param: FIRST });
+  // Another view (tab, search, sort) starts at its first page, and so does coming back to this one.
+  if (anchor.view !== view) setAnchor({ view, jump: 0, param: FIRST });
   const start = anchor.view === view ? anchor.param : FIRST;
   const jump = anchor.view === view ? anchor.jump : 0;
   const input = { ...query, limit: PAGE_SIZE };
