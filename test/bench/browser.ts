@@ -146,6 +146,37 @@ interface Figures {
   selectAllMatchingMs: number;
   domNodes: number;
   heapMb: number;
+  /** The same after a full garbage collection (HeapProfiler.collectGarbage): what the page holds. */
+  heapLiveMb: number;
+}
+
+/** BENCH_BROWSER_HEAP=dir: a heap snapshot after the scroll, and its largest holders by constructor. */
+const HEAP_DIR = process.env.BENCH_BROWSER_HEAP;
+
+async function heapSummary(cdp: import('@playwright/test').CDPSession, file: string): Promise<void> {
+  const chunks: string[] = [];
+  const onChunk = (e: { chunk: string }) => chunks.push(e.chunk);
+  cdp.on('HeapProfiler.addHeapSnapshotChunk', onChunk);
+  await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+  cdp.off('HeapProfiler.addHeapSnapshotChunk', onChunk);
+  mkdirSync(dirname(file), { recursive: true });
+  const text = chunks.join('');
+  writeFileSync(file, text);
+  // Self size by node type and name (constructor, or the string's first characters).
+  const snap = JSON.parse(text) as { snapshot: { meta: { node_fields: string[]; node_types: [string[]] } }; nodes: number[]; strings: string[] };
+  const f = snap.snapshot.meta.node_fields;
+  const [typeAt, nameAt, sizeAt] = [f.indexOf('type'), f.indexOf('name'), f.indexOf('self_size')];
+  const types = snap.snapshot.meta.node_types[0];
+  const by = new Map<string, { size: number; count: number }>();
+  for (let i = 0; i < snap.nodes.length; i += f.length) {
+    const type = types[snap.nodes[i + typeAt]!]!;
+    const name = type === 'string' || type === 'concatenated string' ? '(strings)' : `${type}:${snap.strings[snap.nodes[i + nameAt]!]!.slice(0, 40)}`;
+    const e = by.get(name) ?? { size: 0, count: 0 };
+    e.size += snap.nodes[i + sizeAt]!;
+    e.count++;
+    by.set(name, e);
+  }
+  console.log(`heap ${file}: ${[...by].sort((a, b) => b[1].size - a[1].size).slice(0, 20).map(([k, v]) => `${k} ${(v.size / 1_048_576).toFixed(1)} MB (${v.count})`).join('; ')}`);
 }
 
 /** BENCH_BROWSER_SHOTS=dir: instead of measuring, screenshots of the members screen at 1280×800 and 1920×1080 (light and dark). */
@@ -229,6 +260,10 @@ async function measure(page: Page, baseURL: string, n: number): Promise<Figures>
   await cdp.send('Performance.enable');
   const { metrics } = await cdp.send('Performance.getMetrics');
   const heapMb = (metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0) / 1_048_576;
+  // What the page holds (after a full garbage collection) rather than what it has not yet freed.
+  await cdp.send('HeapProfiler.collectGarbage');
+  const heapLiveMb = ((await cdp.send('Runtime.getHeapUsage')).usedSize ?? 0) / 1_048_576;
+  if (HEAP_DIR) await heapSummary(cdp, join(HEAP_DIR, `heap-${n}.heapsnapshot`));
 
   // Search: from the last keystroke ("person4" then "2") to the first matching row.
   await scroller.evaluate((el) => (el.scrollTop = 0));
@@ -297,7 +332,7 @@ async function measure(page: Page, baseURL: string, n: number): Promise<Figures>
   await bar.getByText(`${n.toLocaleString('en-US')} selected`).waitFor();
   const selectAllMatchingMs = Date.now() - t2;
 
-  return { firstRowsMs, worstLongTaskScrollMs, worstTaskCpuScrollMs: cpu.worstCpuMs, busyCpuScrollMs: cpu.busyCpuMs, worstLongTaskLastMs, lastRowMs, lastRowReached: lastRowReached + 1, searchMs, searchInPageMs, tickMs, selectAllMatchingMs, domNodes, heapMb };
+  return { firstRowsMs, worstLongTaskScrollMs, worstTaskCpuScrollMs: cpu.worstCpuMs, busyCpuScrollMs: cpu.busyCpuMs, worstLongTaskLastMs, lastRowMs, lastRowReached: lastRowReached + 1, searchMs, searchInPageMs, tickMs, selectAllMatchingMs, domNodes, heapMb, heapLiveMb };
 }
 
 /** The schema's version for the cache: the migrations' text and this file's seeding. */
@@ -390,6 +425,7 @@ export async function benchBrowser(): Promise<void> {
     ['selectAllMatchingMs', 'select all matching (ms)', ''],
     ['domNodes', 'DOM nodes after scrolling', 'flat'],
     ['heapMb', 'JS heap used (MB)', 'flat'],
+    ['heapLiveMb', 'JS heap after a full GC (MB)', 'flat'],
   ];
   const first = results[0]!;
   const last = results[results.length - 1]!;
@@ -397,7 +433,7 @@ export async function benchBrowser(): Promise<void> {
   console.log(`\n| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|`);
   for (const [key, label, goal] of rows) {
     const ratio = first.f[key] > 0 ? (last.f[key] / first.f[key]).toFixed(2) : '—';
-    console.log(`| ${[label, ...results.map((r) => r.f[key].toFixed(key === 'heapMb' ? 1 : 0)), `${ratio}×`, goal].join(' | ')} |`);
+    console.log(`| ${[label, ...results.map((r) => r.f[key].toFixed(key === 'heapMb' || key === 'heapLiveMb' ? 1 : 0)), `${ratio}×`, goal].join(' | ')} |`);
   }
 }
 
