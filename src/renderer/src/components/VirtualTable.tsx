@@ -135,8 +135,11 @@ export function VirtualTable<T>({ table, data, headerKey, label, rowHeight, tota
   // rows would otherwise be 36 million pixels down, past what Chromium lays out (2^25 px). Virtual
   // item v is the list's row base + v. When the window moves before `base`, or too far past it, the
   // base moves and the scroll position with it, so the rows in view stay in place.
-  const [base, setBase] = useState(0);
-  if (offset < base || offset - base > MAX_GAP) setBase(Math.max(0, offset - GAP));
+  const [baseState, setBase] = useState(0);
+  // Moved in this very render (the state follows): a render with the old base would hand the
+  // virtualizer a count of a million rows, whose layout it would compute (a long task at 1,000,000).
+  const base = offset < baseState || offset - baseState > MAX_GAP ? Math.max(0, offset - GAP) : baseState;
+  if (base !== baseState) setBase(base);
   const end = offset + loaded;
   const count = Math.max(0, end - base);
   const rowAt = (index: number): Row<T> | undefined => {
