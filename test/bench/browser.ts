@@ -197,7 +197,11 @@ async function screenshots(page: Page, baseURL: string, n: number): Promise<void
     await page.getByTestId('Members-scroller').evaluate((el) => (el.scrollTop = 1500 * 36));
     await page.waitForTimeout(1500);
     await page.screenshot({ path: join(SHOTS_DIR!, `members-${n}-${width}x${height}-scrolled.png`) });
-    await page.getByTestId('Members-scroller').evaluate((el) => (el.scrollTop = 0));
+    await page.getByRole('button', { name: 'Go to last row' }).click();
+    await page.locator(`tr[data-index="${n - 1}"]`).waitFor();
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: join(SHOTS_DIR!, `members-${n}-${width}x${height}-end.png`) });
+    await page.getByRole('button', { name: 'Go to first row' }).click();
     await page.locator('tr[data-index="1"] input[type="checkbox"]').uncheck();
   }
   console.log(`screenshots of ${n.toLocaleString('en-US')} members in ${SHOTS_DIR}`);

@@ -23,6 +23,15 @@ test('End reaches the last member in one step, scrolling up loads earlier pages 
   await page.reload();
   await expect(page.getByTestId('members-range')).toHaveText(/^1–\d+ of 301$/);
   const firstEmail = (await rowAt(page, 0).getAttribute('aria-label'))!;
+  // Pending rows without a mail server: the "No server" chip reads whole at both sizes (screenshots to look at).
+  for (const [width, height] of [[1920, 1080], [1280, 800]] as const) {
+    await page.setViewportSize({ width, height });
+    const chip = rowAt(page, 1).locator('[data-delivery="no-server"]');
+    await expect(chip).toBeVisible();
+    // Not cut to "NO …": its label is as wide as its text.
+    expect(await chip.evaluate((el) => [...el.querySelectorAll<HTMLElement>('*')].some((c) => getComputedStyle(c).position !== 'absolute' && c.scrollWidth > c.clientWidth + 1))).toBe(false);
+    await page.screenshot({ path: test.info().outputPath(`members-pending-${width}x${height}.png`) });
+  }
 
   // Arrows move between rows.
   await rowAt(page, 0).focus();
