@@ -28,8 +28,10 @@ test('End reaches the last member in one step, scrolling up loads earlier pages 
     await page.setViewportSize({ width, height });
     const chip = rowAt(page, 1).locator('[data-delivery="no-server"]');
     await expect(chip).toBeVisible();
-    // Not cut to "NO …": its label is as wide as its text.
+    // Not cut to "NO …" (its label is as wide as its text), nor the expiry date beside it.
     expect(await chip.evaluate((el) => [...el.querySelectorAll<HTMLElement>('*')].some((c) => getComputedStyle(c).position !== 'absolute' && c.scrollWidth > c.clientWidth + 1))).toBe(false);
+    const until = rowAt(page, 1).getByText(/^until /);
+    expect(await until.evaluate((el) => el.scrollWidth > el.clientWidth + 1)).toBe(false);
     await page.screenshot({ path: test.info().outputPath(`members-pending-${width}x${height}.png`) });
   }
 

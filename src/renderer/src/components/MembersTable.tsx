@@ -85,7 +85,8 @@ const COLUMNS = [
   }),
   column.accessor('phone', {
     header: 'Phone',
-    size: 160,
+    // "+1 415 555 0100" and the like; longer international numbers end in an ellipsis.
+    size: 140,
     cell: ({ getValue }) => <span className="cell-text">{cached(formatPhone, getValue())}</span>,
   }),
   column.accessor('roles', {
@@ -102,8 +103,8 @@ const COLUMNS = [
   }),
   column.accessor('status', {
     header: 'Status',
-    // Room for "Pending · until Jan 5 · No server"; the rest goes to the person's name and address.
-    size: 260,
+    // Room for "Pending · until Dec 13 · No server"; the rest goes to the person's name and address.
+    size: 290,
     cell: ({ row }) => {
       const m = row.original;
       return (
@@ -388,7 +389,7 @@ export const MembersTable = memo(function MembersTable({ rows, total, loading, r
           renderRow={renderRow}
           recycle
           viewKey={viewKey}
-          minWidth={960}
+          minWidth={980}
           style={{ flex: 1, minHeight: 0 }}
         >
           {loading && (
