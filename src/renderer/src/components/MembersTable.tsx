@@ -85,13 +85,13 @@ const COLUMNS = [
   }),
   column.accessor('phone', {
     header: 'Phone',
-    // "+1 415 555 0100" and the like; longer international numbers end in an ellipsis.
-    size: 140,
+    size: 160,
     cell: ({ getValue }) => <span className="cell-text">{cached(formatPhone, getValue())}</span>,
   }),
   column.accessor('roles', {
     header: 'Roles',
-    size: 120,
+    // One role chip; more end in an ellipsis (all of them in its title).
+    size: 110,
     cell: ({ getValue }) => {
       const roles = getValue();
       return (
@@ -104,7 +104,7 @@ const COLUMNS = [
   column.accessor('status', {
     header: 'Status',
     // Room for "Pending · until Dec 13 · No server"; the rest goes to the person's name and address.
-    size: 290,
+    size: 270,
     cell: ({ row }) => {
       const m = row.original;
       return (

@@ -241,11 +241,12 @@ export function VirtualTable<T>({ table, data, headerKey, label, rowHeight, tota
     } else if (e.key === 'Home' || e.key === 'End') {
       // Home/End (and with Ctrl, as in a spreadsheet): the list's first or last row, loaded or not.
       e.preventDefault();
+      // A table without onGoTo goes to its first or last loaded row.
       if (e.key === 'Home') {
-        if (offset === 0) focusRow(0);
-        else onGoTo?.('first', true);
-      } else if (!hasMore) focusRow(end - 1);
-      else onGoTo?.('last', true);
+        if (offset === 0 || !onGoTo) focusRow(0);
+        else onGoTo('first', true);
+      } else if (!hasMore || !onGoTo) focusRow(end - 1);
+      else onGoTo('last', true);
     } else if (e.key === 'Enter' && onOpenRow) {
       e.preventDefault();
       const row = rowAt(index);
