@@ -83,4 +83,9 @@ test('End reaches the last member in one step, scrolling up loads earlier pages 
   await page.keyboard.press('Home');
   await expect.poll(() => focusedRow(page)).toBe(firstEmail);
   await expect(page.getByTestId('members-range')).toHaveText(/^1–\d+ of 301$/);
+  // Ctrl+End and Ctrl+Home, as in a spreadsheet.
+  await page.keyboard.press('Control+End');
+  await expect.poll(() => focusedRow(page)).toBe(OWNER.email);
+  await page.keyboard.press('Control+Home');
+  await expect.poll(() => focusedRow(page)).toBe(firstEmail);
 });
