@@ -186,6 +186,27 @@ describe('member search whose matches lie far down the order', () => {
     expect([await twoPages('.FAR', 'desc'), await twoPages('.few', 'desc')]).toEqual(before);
   });
 
+  it('from the end (backward pages): the last two pages are those of a full sort, whichever plan finds them', async () => {
+    const lastTwo = async (search: string, order: 'asc' | 'desc') => {
+      const last = await owner.members.list({ search, order, limit: 50, direction: 'backward' });
+      const before = await owner.members.list({ search, order, limit: 50, direction: 'backward', cursor: last.prevCursor });
+      return [before.items.map((m) => m.email), last.items.map((m) => m.email)];
+    };
+    // Oldest first, the list ends with the newest ".far" members, far down the reversed order; ".few" near its top.
+    for (const fragment of ['.far', '.few']) {
+      const all = expected(fragment, false);
+      expect(await lastTwo(fragment, 'asc'), fragment).toEqual([all.slice(-100, -50), all.slice(-50)]);
+    }
+    const bound = searchBounds.farIds;
+    searchBounds.farIds = 100;
+    try {
+      const all = expected('.far', false);
+      expect(await lastTwo('.far', 'asc')).toEqual([all.slice(-100, -50), all.slice(-50)]);
+    } finally {
+      searchBounds.farIds = bound;
+    }
+  });
+
   it('"select all matching" counts exactly the members the list walks through', async () => {
     expect((await owner.members.countMatching({ search: '.far' })).count).toBe(expected('.far', true).length);
     expect((await owner.members.countMatching({ search: '.few' })).count).toBe(expected('.few', true).length);

@@ -96,8 +96,13 @@ export interface MemberListQuery {
   scopeAccountIds?: number[] | 'all';
   sort: MemberSort;
   direction: 'asc' | 'desc';
-  /** Keyset cursor: the last row's sort value and id. */
+  /** Keyset cursor: the last row's sort value and id (with `backward`, the first row's: the page ends before it). */
   after?: { value: string | null; id: number };
+  /**
+   * The page that ends before the cursor (none: the list's last page), rows still in the list's
+   * order: the admin scrolling up from the end, or jumping to it.
+   */
+  backward?: boolean;
   limit: number;
 }
 
@@ -120,6 +125,11 @@ export type DecoratedRow = ListedMember & { decorations?: MemberDecorations };
  *   sorts every match gathered through the trigram index, narrow, then looks the page up by id.
  */
 export async function listMembers(db: DbOrTx, q: MemberListQuery, opts: { decorate?: boolean } = {}): Promise<DecoratedRow[]> {
+  // Backward: the list's order reversed is the other direction's order on both stores (sort key,
+  // then id, NULL keys first ascending and last descending: keysetSegments gives PostgreSQL SQLite's
+  // placement), so the page before a cursor is the next page of the other direction after it, read
+  // back to front. The same index range scans, searches and filters as a forward page; no OFFSET.
+  if (q.backward) return (await listMembers(db, { ...q, direction: q.direction === 'asc' ? 'desc' : 'asc', backward: false }, opts)).reverse();
   const column = q.sort === 'name' ? NAME_KEY : sql.ref<string>(q.sort === 'email' ? 'email_normalized' : q.sort);
   const filtered = (byId: boolean, fenced?: RawBuilder<boolean>) => {
     // fenced: the members passing this test, gathered apart (PostgreSQL's OFFSET 0 fence) and then

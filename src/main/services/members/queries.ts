@@ -21,6 +21,11 @@ export const listInput = z.object({
   sort: z.enum(['name', 'email', 'invited_at', 'status_changed_at']).default('invited_at'),
   order: z.enum(['asc', 'desc']).default('desc'),
   cursor: z.object({ value: z.string().nullable(), id: z.number().int() }).nullish(),
+  /**
+   * forward: the page after `cursor` (none: the first page); backward: the page before it (none: the
+   * last page), its rows in the list's order: the end of a million in one step, and scrolling up from there.
+   */
+  direction: z.enum(['forward', 'backward']).default('forward'),
   limit: z.number().int().min(1).max(500).default(50),
 });
 export type ListInput = z.infer<typeof listInput>;
@@ -83,13 +88,21 @@ export async function listMemberPage(deps: ServiceDeps, organizationId: number, 
     sort: input.sort as MemberSort,
     direction: input.order,
     after: input.cursor ?? undefined,
+    backward: input.direction === 'backward',
     limit: input.limit + 1,
   }, { decorate: true });
-  const page = rows.slice(0, input.limit);
+  const backward = input.direction === 'backward';
+  // One row more than asked says there is more that way: after the page going forward, before it (its first row) going backward.
+  const more = rows.length > input.limit;
+  const page = backward ? rows.slice(rows.length - Math.min(rows.length, input.limit)) : rows.slice(0, input.limit);
   // Roles, sub-accounts, permissions and latest mail of the page's rows: on PostgreSQL they came with
   // the page (one statement); SQLite reads them now (flat queries, cheaper there than JSON building).
   const decorations = page.every((m) => m.decorations) ? new Map(page.map((m) => [m.id, m.decorations!])) : await decorationsOf(deps.db, page.map((m) => m.id));
+  const first = page[0];
   const last = page[page.length - 1];
+  // A cursor given means rows on its other side (the page was asked from a row next to it).
+  const hasNext = backward ? !!input.cursor : more;
+  const hasPrevious = backward ? more : !!input.cursor;
   return {
     items: page.map((m): MemberRow => {
       const d = decorations.get(m.id) ?? { roles: [], accountIds: [], grants: [], delivery: null };
@@ -99,7 +112,10 @@ export async function listMemberPage(deps: ServiceDeps, organizationId: number, 
       );
       return { ...toRow(m, d.roles, d.accountIds, rowPermits(actor, m, d.accountIds, held)), delivery: d.delivery };
     }),
-    nextCursor: rows.length > input.limit && last ? { value: sortValue(last), id: last.id } : null,
+    /** The last row's cursor when rows follow the page (ask forward from it). */
+    nextCursor: hasNext && last ? { value: sortValue(last), id: last.id } : null,
+    /** The first row's cursor when rows come before the page (ask backward from it). */
+    prevCursor: hasPrevious && first ? { value: sortValue(first), id: first.id } : null,
   };
 }
 

@@ -48,7 +48,8 @@ export function DeliveryBadge({ memberId, delivery }: { memberId: number; delive
           variant="light"
           color="yellow"
           data-delivery="no-server"
-          style={{ cursor: 'pointer' }}
+          // Never cut to "NO …" by a narrow Status cell: the expiry date beside it gives way instead.
+          style={{ cursor: 'pointer', flexShrink: 0, overflow: 'visible' }}
           onClick={(e) => {
             e.preventDefault();
             e.stopPropagation();
@@ -60,7 +61,7 @@ export function DeliveryBadge({ memberId, delivery }: { memberId: number; delive
       </Tooltip>
     );
   return (
-    <Group gap={4} wrap="nowrap" onClick={(e) => e.stopPropagation()}>
+    <Group gap={4} wrap="nowrap" style={{ flexShrink: 0 }} onClick={(e) => e.stopPropagation()}>
       {delivery.error ? <Tooltip label={delivery.error} multiline w={320}>{badge}</Tooltip> : badge}
       {delivery.status === 'failed' && (
         <UnstyledButton fz="xs" c="blue" aria-label="Retry mail" onClick={() => retry.mutate({ memberId })} disabled={retry.isPending}>

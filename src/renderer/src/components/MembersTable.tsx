@@ -1,4 +1,4 @@
-import { Checkbox, Group, Menu, Stack, Skeleton, Text } from '@mantine/core';
+import { Button, Checkbox, Group, Menu, Stack, Skeleton, Text, Tooltip } from '@mantine/core';
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table';
 import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type CSSProperties } from 'react';
 import type { MemberRow } from '../api-types';
@@ -90,7 +90,8 @@ const COLUMNS = [
   }),
   column.accessor('roles', {
     header: 'Roles',
-    size: 120,
+    // One role chip; more end in an ellipsis (all of them in its title).
+    size: 110,
     cell: ({ getValue }) => {
       const roles = getValue();
       return (
@@ -102,14 +103,15 @@ const COLUMNS = [
   }),
   column.accessor('status', {
     header: 'Status',
-    // Room for "Pending · until Jan 5 · Mail queued"; the rest goes to the person's name and address.
-    size: 240,
+    // Room for "Pending · until Dec 13 · No server"; the rest goes to the person's name and address.
+    size: 270,
     cell: ({ row }) => {
       const m = row.original;
       return (
         <span className="cell-line">
           <span className="cell-status" style={{ '--dot': `var(--mantine-color-${STATUS_COLORS[m.status]}-filled)` } as CSSProperties}>{STATUS_LABELS[m.status]}</span>
-          {m.status === 'pending' && m.inviteExpiresAt && <span className="cell-dimmed" style={{ flexShrink: 0 }} title={`Valid until ${cached(formatDate, m.inviteExpiresAt)}`}>until {cached(formatDayMonth, m.inviteExpiresAt)}</span>}
+          {/* The expiry gives way (ellipsis, full date in its title) before the mail chip does. */}
+          {m.status === 'pending' && m.inviteExpiresAt && <span className="cell-dimmed" title={`Valid until ${cached(formatDate, m.inviteExpiresAt)}`}>until {cached(formatDayMonth, m.inviteExpiresAt)}</span>}
           {/* The mail chip where it matters: an invitation on its way, or any mail that failed (with Retry); none (and none of its hooks) without a mail. */}
           {m.delivery && (m.status === 'pending' || m.delivery.status === 'failed') && <DeliveryBadge key={m.id} memberId={m.id} delivery={m.delivery} />}
         </span>
@@ -283,10 +285,12 @@ interface MembersTableProps {
   empty: { title: string; hint: string } | null;
   /** The tab, search, filters and sort: a new one brings the list back to its first rows. */
   viewKey?: string;
+  /** Bring the list's first or last rows (a new window of pages; the last page needs `total`). */
+  onJump(where: 'first' | 'last'): void;
 }
 
 /** The members as a virtual table: only the rows in view are in the page, whatever the total. */
-export const MembersTable = memo(function MembersTable({ rows, total, loading, refreshing, hasMore, loadingMore, onLoadMore, offset, hasPrevious, loadingPrevious, onLoadPrevious, fetching, selected, allMatching, onToggle, onToggleAll, onOpen, onRun, empty, viewKey }: MembersTableProps) {
+export const MembersTable = memo(function MembersTable({ rows, total, loading, refreshing, hasMore, loadingMore, onLoadMore, offset, hasPrevious, loadingPrevious, onLoadPrevious, fetching, selected, allMatching, onToggle, onToggleAll, onOpen, onRun, empty, viewKey, onJump }: MembersTableProps) {
   const allChecked = allMatching || (rows.length > 0 && selected.size >= rows.length && rows.every((r) => selected.has(r.id)));
   // The table instance is stable and its meta is read when a cell acts, so rows may be memoised.
   // No rows in the table itself: VirtualTable makes TanStack rows only for the members in view, so a
@@ -306,6 +310,17 @@ export const MembersTable = memo(function MembersTable({ rows, total, loading, r
     rangeSink.current = sink;
   }, []);
   const openMember = useCallback((m: MemberRow) => onOpen(m.id), [onOpen]);
+  // Home/End and the "Go to" buttons: the window moves (member-pages.ts), then the table scrolls there.
+  const [goTo, setGoTo] = useState<{ where: 'first' | 'last'; focus: boolean; n: number }>();
+  const onGoTo = useCallback(
+    (where: 'first' | 'last', focus: boolean) => {
+      setGoTo((g) => ({ where, focus, n: (g?.n ?? 0) + 1 }));
+      onJump(where);
+    },
+    [onJump],
+  );
+  // The last page is placed at the total minus its rows: until the matches are counted it cannot be.
+  const endUnknown = total === undefined && hasMore;
   // The loaded rows' phone numbers formatted while the browser is idle, before they scroll into view:
   // libphonenumber takes about 0.1 ms a number, a few ms of the frame that mounts a new screenful.
   useEffect(() => {
@@ -329,8 +344,27 @@ export const MembersTable = memo(function MembersTable({ rows, total, loading, r
   return (
     <Stack gap={4} style={{ flex: 1, minHeight: 0 }}>
       <Group justify="space-between" gap="xs" px={2} mt={-4}>
-        <RangeText register={registerRange} loaded={offset + rows.length} total={total} hasMore={hasMore} />
-        {(refreshing || loadingMore || loadingPrevious) && <Text size="xs" c="dimmed" role="status">Loading…</Text>}
+        <Group gap="xs">
+          <RangeText register={registerRange} loaded={offset + rows.length} total={total} hasMore={hasMore} />
+          {(refreshing || loadingMore || loadingPrevious) && <Text size="xs" c="dimmed" role="status">Loading…</Text>}
+        </Group>
+        {rows.length > 0 && (
+          <Group gap={4}>
+            <Tooltip label="Home key on a row">
+              <Button size="compact-xs" variant="subtle" onClick={() => onGoTo('first', false)}>
+                Go to first row
+              </Button>
+            </Tooltip>
+            {/* A disabled button gets no pointer events: the tooltip saying why sits on a wrapper. */}
+            <Tooltip label={endUnknown ? 'Counting the matching members first…' : 'End key on a row'}>
+              <span>
+                <Button size="compact-xs" variant="subtle" disabled={endUnknown} aria-description={endUnknown ? 'Counting the matching members first' : undefined} onClick={() => onGoTo('last', false)}>
+                  Go to last row
+                </Button>
+              </span>
+            </Tooltip>
+          </Group>
+        )}
       </Group>
       <div style={{ flex: 1, minHeight: 0, border: '1px solid var(--mantine-color-default-border)', borderRadius: 'var(--mantine-radius-md)', display: 'flex', flexDirection: 'column' }}>
         <VirtualTable
@@ -349,10 +383,13 @@ export const MembersTable = memo(function MembersTable({ rows, total, loading, r
           onLoadPrevious={onLoadPrevious}
           onOpenRow={openMember}
           onRangeChange={onRangeChange}
+          onGoTo={onGoTo}
+          goTo={goTo}
+          stale={refreshing}
           renderRow={renderRow}
           recycle
           viewKey={viewKey}
-          minWidth={960}
+          minWidth={980}
           style={{ flex: 1, minHeight: 0 }}
         >
           {loading && (

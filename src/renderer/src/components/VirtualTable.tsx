@@ -1,7 +1,7 @@
 import { Table as MantineTable } from '@mantine/core';
 import { createRow, flexRender, type Column, type Row, type Table } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useEffect, useRef, useState, type CSSProperties, type KeyboardEvent, type ReactNode } from 'react';
+import { memo, useEffect, useLayoutEffect, useRef, useState, type CSSProperties, type KeyboardEvent, type ReactNode } from 'react';
 
 declare module '@tanstack/react-table' {
   // oxlint-disable-next-line no-unused-vars -- the generics must match TanStack's declaration to merge
@@ -36,11 +36,16 @@ export function cellWidth<T>(column: Column<T, unknown>): CSSProperties {
   return style;
 }
 
+/** Unloaded rows the scroll track holds before the loaded ones, at most (see `base`), and after the base moves. */
+const MAX_GAP = 10_000;
+const GAP = 1_000;
+
 /** A row not loaded yet (a page dropped while scrolling on, fetched again as it comes into view). */
 const PLACEHOLDER: CSSProperties = { height: 12, width: '40%', borderRadius: 4, background: 'var(--mantine-color-default-hover)' };
 
 export interface RowSlot<T> {
   row: Row<T>;
+  /** The row's place in the whole list (0 is the first row). */
   index: number;
   /** Where the row sits in the scrolled body, in pixels. */
   start: number;
@@ -84,8 +89,17 @@ interface VirtualTableProps<T> {
   onLoadPrevious?(firstIndex: number): void;
   /** Enter on a focused row. */
   onOpenRow?(row: T): void;
-  /** Rows in view changed: for "1–13 of 1,004". */
+  /** Rows in view changed: for "1–13 of 1,004" (places in the whole list). */
   onRangeChange?(first: number, last: number): void;
+  /**
+   * Home/Ctrl+Home or End/Ctrl+End on a row whose list's first or last rows are not loaded: the owner
+   * brings them (a new window of pages) and passes `goTo` on.
+   */
+  onGoTo?(where: 'first' | 'last', focus: boolean): void;
+  /** Scroll to the list's first or last row (and focus it) once it is loaded; `n` numbers each request. */
+  goTo?: { where: 'first' | 'last'; focus: boolean; n: number };
+  /** The rows shown are kept from before while the next window or view loads: a `goTo` waits for it. */
+  stale?: boolean;
   renderRow(slot: RowSlot<T>): ReactNode;
   /**
    * Reuse row elements while scrolling (keys are slots, not items): a row leaving the view is given
@@ -109,14 +123,25 @@ interface VirtualTableProps<T> {
  * asked for as the admin nears the end. It keeps table semantics (role table/row/cell, aria-rowcount
  * and aria-rowindex) so screen readers and tests find rows by name.
  */
-export function VirtualTable<T>({ table, data, headerKey, label, rowHeight, totalRows, hasMore, loadingMore, onLoadMore, offset = 0, hasPrevious = false, loadingPrevious = false, onLoadPrevious, onOpenRow, onRangeChange, renderRow, recycle = false, viewKey, children, minWidth, style }: VirtualTableProps<T>) {
+export function VirtualTable<T>({ table, data, headerKey, label, rowHeight, totalRows, hasMore, loadingMore, onLoadMore, offset = 0, hasPrevious = false, loadingPrevious = false, onLoadPrevious, onOpenRow, onRangeChange, onGoTo, goTo, stale = false, renderRow, recycle = false, viewKey, children, minWidth, style }: VirtualTableProps<T>) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const bodyRef = useRef<HTMLTableSectionElement>(null);
   const modelRows = data ? null : table.getRowModel().rows;
   const made = useRef(new WeakMap<object, Row<T>>());
   const loaded = data ? data.length : modelRows!.length;
   const [active, setActive] = useState(0);
-  const count = offset + loaded;
+  // The scroll track covers the loaded rows and at most MAX_GAP unloaded rows before them (shown as
+  // placeholders, loaded as they come into view), from `base` on: a window at the end of a million
+  // rows would otherwise be 36 million pixels down, past what Chromium lays out (2^25 px). Virtual
+  // item v is the list's row base + v. When the window moves before `base`, or too far past it, the
+  // base moves and the scroll position with it, so the rows in view stay in place.
+  const [baseState, setBase] = useState(0);
+  // Moved in this very render (the state follows): a render with the old base would hand the
+  // virtualizer a count of a million rows, whose layout it would compute (a long task at 1,000,000).
+  const base = offset < baseState || offset - baseState > MAX_GAP ? Math.max(0, offset - GAP) : baseState;
+  if (base !== baseState) setBase(base);
+  const end = offset + loaded;
+  const count = Math.max(0, end - base);
   const rowAt = (index: number): Row<T> | undefined => {
     if (index < offset) return undefined;
     if (!data) return modelRows![index - offset];
@@ -143,6 +168,12 @@ export function VirtualTable<T>({ table, data, headerKey, label, rowHeight, tota
     // Scroll events schedule a render instead of forcing one inside the event: quick scrolls coalesce.
     useFlushSync: false,
   });
+  const shownBase = useRef(base);
+  useLayoutEffect(() => {
+    const moved = shownBase.current - base;
+    shownBase.current = base;
+    if (moved !== 0 && scrollRef.current) scrollRef.current.scrollTop += moved * rowHeight;
+  }, [base, rowHeight]);
   const items = virtualizer.getVirtualItems();
   // Slots: as many as the most rows rendered at once (a contiguous range of at most that many
   // indexes has distinct slots, index modulo the count); the rows are rendered in slot order, so
@@ -152,20 +183,28 @@ export function VirtualTable<T>({ table, data, headerKey, label, rowHeight, tota
   const slots = Math.max(slotCount, items.length, 1);
   const ordered = recycle ? [...items].sort((a, b) => (a.index % slots) - (b.index % slots)) : items;
   const lastIndex = items[items.length - 1]?.index ?? -1;
-  const firstIndex = items[0]?.index ?? 0;
+  const firstIndex = base + (items[0]?.index ?? 0);
+  const range = virtualizer.range;
+  const first = base + (range?.startIndex ?? 0);
+  const last = range ? base + range.endIndex : -1;
+  // A jump on its way (Home, End, "Go to last row"): until its rows are loaded and scrolled into
+  // view, the rows in view are the old place's and must not ask for pages (or a window) of their own.
+  const doneGoTo = useRef(0);
+  const landing = useRef<number | null>(null);
+  const jumping = (!!goTo && goTo.n !== doneGoTo.current) || (landing.current !== null && (landing.current < first || landing.current > last));
+  useEffect(() => {
+    if (landing.current !== null && landing.current >= first && landing.current <= last) landing.current = null;
+  });
   // Ask for the next keyset page a screenful before the end, so scrolling rarely waits; the same
   // for a dropped page before the first loaded row on the way back.
   useEffect(() => {
-    if (hasMore && !loadingMore && lastIndex >= count - 20) onLoadMore();
-  }, [hasMore, loadingMore, lastIndex, count, onLoadMore]);
+    if (!jumping && hasMore && !loadingMore && lastIndex >= count - 20) onLoadMore();
+  }, [jumping, hasMore, loadingMore, lastIndex, count, onLoadMore]);
   useEffect(() => {
-    if (hasPrevious && !loadingPrevious && offset > 0 && firstIndex < offset + 20) onLoadPrevious?.(firstIndex);
-  }, [hasPrevious, loadingPrevious, firstIndex, offset, onLoadPrevious]);
-  const range = virtualizer.range;
-  const first = range?.startIndex ?? 0;
-  const last = range?.endIndex ?? -1;
+    if (!jumping && hasPrevious && !loadingPrevious && offset > 0 && firstIndex < offset + 20) onLoadPrevious?.(firstIndex);
+  }, [jumping, hasPrevious, loadingPrevious, firstIndex, offset, onLoadPrevious]);
   useEffect(() => onRangeChange?.(first, last), [first, last, onRangeChange]);
-  const activeIndex = Math.min(active, Math.max(count - 1, 0));
+  const activeIndex = Math.min(active, Math.max(end - 1, 0));
   // A new search or filter shows its first rows: back to the top, and the first row is the one Tab reaches.
   const [seenKey, setSeenKey] = useState(viewKey);
   if (seenKey !== viewKey) {
@@ -176,10 +215,11 @@ export function VirtualTable<T>({ table, data, headerKey, label, rowHeight, tota
     if (scrollRef.current) scrollRef.current.scrollTop = 0;
   }, [viewKey]);
 
-  const focusRow = (index: number) => {
-    const target = Math.max(0, Math.min(count - 1, index));
+  const focusRow = (index: number, focus = true, align: 'auto' | 'start' | 'end' = 'auto') => {
+    const target = Math.max(base, Math.min(end - 1, index));
     setActive(target);
-    virtualizer.scrollToIndex(target, { align: 'auto' });
+    virtualizer.scrollToIndex(target - base, { align });
+    if (!focus) return;
     // The row may mount only after the scroll: focus it on the next frames.
     const tryFocus = (attempt: number) => {
       const el = bodyRef.current?.querySelector<HTMLElement>(`[data-index="${target}"]`);
@@ -199,14 +239,29 @@ export function VirtualTable<T>({ table, data, headerKey, label, rowHeight, tota
       e.preventDefault();
       focusRow(index + step);
     } else if (e.key === 'Home' || e.key === 'End') {
+      // Home/End (and with Ctrl, as in a spreadsheet): the list's first or last row, loaded or not.
       e.preventDefault();
-      focusRow(e.key === 'Home' ? 0 : count - 1);
+      // A table without onGoTo goes to its first or last loaded row.
+      if (e.key === 'Home') {
+        if (offset === 0 || !onGoTo) focusRow(0);
+        else onGoTo('first', true);
+      } else if (!hasMore || !onGoTo) focusRow(end - 1);
+      else onGoTo('last', true);
     } else if (e.key === 'Enter' && onOpenRow) {
       e.preventDefault();
       const row = rowAt(index);
       if (row) onOpenRow(row.original);
     }
   };
+
+  // A jump asked for (Home, End, "Go to last row"): done once its rows are in.
+  useEffect(() => {
+    if (!goTo || goTo.n === doneGoTo.current || loaded === 0 || stale) return;
+    if (goTo.where === 'first' ? offset !== 0 : hasMore) return;
+    doneGoTo.current = goTo.n;
+    landing.current = goTo.where === 'first' ? 0 : end - 1;
+    focusRow(landing.current, goTo.focus, goTo.where === 'first' ? 'start' : 'end');
+  });
 
   return (
     // contain: what changes inside the scroller as rows come and go is laid out without the page around it.
@@ -230,9 +285,10 @@ export function VirtualTable<T>({ table, data, headerKey, label, rowHeight, tota
           style={{ display: 'grid', position: 'relative', height: virtualizer.getTotalSize() }}
         >
           {ordered.map((item) => {
-            const row = rowAt(item.index);
-            if (!row) return <tr key={`gap-${item.index}`} role="row" aria-rowindex={item.index + 2} aria-busy="true" className="virtual-row" style={rowStyle(item.start, item.size)}><td role="cell" style={{ flex: 1, display: 'flex', alignItems: 'center' }}><div style={PLACEHOLDER} /></td></tr>;
-            return renderRow({ row, index: item.index, start: item.start, height: item.size, tabIndex: item.index === activeIndex ? 0 : -1, slotKey: recycle ? `slot-${item.index % slots}` : row.id });
+            const index = base + item.index;
+            const row = rowAt(index);
+            if (!row) return <tr key={recycle ? `slot-${item.index % slots}` : `gap-${index}`} role="row" aria-rowindex={index + 2} aria-busy="true" className="virtual-row" style={rowStyle(item.start, item.size)}><td role="cell" style={{ flex: 1, display: 'flex', alignItems: 'center' }}><div style={PLACEHOLDER} /></td></tr>;
+            return renderRow({ row, index, start: item.start, height: item.size, tabIndex: index === activeIndex ? 0 : -1, slotKey: recycle ? `slot-${item.index % slots}` : row.id });
           })}
         </tbody>
       </MantineTable>

@@ -127,7 +127,7 @@ export function MembersPage() {
   const filtered = !!(search || roleId || accountId);
   // Status counts are kept by triggers; with a search or filter the server counts the matches.
   // A window of pages around the rows in view (member-pages.ts): memory stays flat however far the admin scrolls.
-  const { list, offset, loadMore, loadPrevious } = useMemberWindow(input, filterKey);
+  const { list, offset, loadMore, loadPrevious, jumpTo } = useMemberWindow(input, filterKey);
   // Asked once the rows are in: tRPC batches calls made together, and the rows should not wait for a count.
   const matching = useQuery(trpc.members.countMatching.queryOptions(filterInput, { enabled: filtered && list.isSuccess && !list.isPlaceholderData }));
   const rows = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
@@ -135,6 +135,8 @@ export function MembersPage() {
   const knownTotal = filtered ? matching.data?.count : status === 'all' ? (counts.data ? total : undefined) : counts.data?.[status];
 
   const openPanel = useCallback((id: number) => update({ member: String(id) }), [update]);
+  const latestTotal = useLatest(knownTotal);
+  const jump = useCallback((where: 'first' | 'last') => jumpTo(where, latestTotal.current), [jumpTo, latestTotal]);
   const closePanel = useCallback(() => update({ member: null }), [update]);
 
   const refresh = () => {
@@ -321,6 +323,7 @@ export function MembersPage() {
         onOpen={openPanel}
         onRun={runRowAction}
         viewKey={filterKey}
+        onJump={jump}
         empty={list.isLoading || list.error ? null : empty}
       />
 
