@@ -38,6 +38,11 @@ describe('invite batch: audit text and the address-sorted list', () => {
     const members = (await sql<Member>`SELECT * FROM member WHERE id IN (${sql.join(r.invited.map((i) => i.memberId))}) ORDER BY id`.execute(db)).rows;
     const audit = (await sql<{ target_id: number; after_json: string; actor_label: string }>`SELECT target_id, after_json, actor_label FROM audit WHERE action = 'member.invite' AND organization_id = ${organizationId} ORDER BY target_id`.execute(db)).rows;
     expect(audit.map((a) => a.target_id)).toEqual(members.map((m) => Number(m.id)));
+    // Each invited address is reported with its own member, which holds its own roles.
+    for (const i of r.invited) expect(members.find((m) => Number(m.id) === i.memberId)?.email).toBe(i.email);
+    const admin = await roleId(owner, 'Admin');
+    const admins = (await sql<{ member_id: number }>`SELECT member_id FROM member_role WHERE role_id = ${admin} AND member_id IN (${sql.join(r.invited.map((i) => i.memberId))})`.execute(db)).rows;
+    expect(admins.map((a) => Number(a.member_id))).toEqual([r.invited.find((i) => i.email === 'plain@example.test')!.memberId]);
     const actor = { personId: null, memberId: null, label: audit[0]!.actor_label };
     for (const [i, m] of members.entries()) {
       const roles = m.email === 'plain@example.test' ? ['Member', 'Admin'] : ['Member'];

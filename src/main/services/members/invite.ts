@@ -7,7 +7,7 @@ import { DAY_MS } from '../../core/clock';
 import type { DbOrTx } from '../../db/database';
 import { isUniqueViolation } from '../../db/dialect';
 import { insertAuditRows } from '../../db/repos/audit.repo';
-import { findLiveMembersByEmail, insertMembers } from '../../db/repos/members.repo';
+import { findLiveMembersByEmail, insertInvitedMembers } from '../../db/repos/members.repo';
 import { listRoles } from '../../db/repos/roles.repo';
 import type { NewAuditRow } from '../../db/tables/audit.table';
 import type { Member, NewMember } from '../../db/tables/member.table';
@@ -197,7 +197,7 @@ export async function inviteMembersIn(deps: ServiceDeps, trx: DbOrTx, actor: Adm
     });
   });
   progress?.({ stage: 'writing', done: 0, total: rows.length });
-  const created = await insertMembers(trx, rows);
+  const created = await insertInvitedMembers(trx, rows);
   // Addresses with a role of their own (CSV role column) get it on top of the dialog's roles, or
   // instead of them (csvRole 'replace'), checked like any grant: one resolution per distinct extra role.
   const byExtra = new Map<number | null, number[]>();
