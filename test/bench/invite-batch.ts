@@ -34,14 +34,22 @@ async function benchOrganization(store: OpenedStore): Promise<BenchOrg> {
   return { services, actor, organizationId, memberRoleId: memberRole.id };
 }
 
-export async function timedInviteBatch(store: OpenedStore, count: number): Promise<{ ms: number; organizationId: number }> {
+/** CPU time (user + system, every thread of the process) since `from`, in ms: steadier than wall time on a shared machine. */
+export function cpuMsSince(from: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(from);
+  return (u.user + u.system) / 1000;
+}
+
+export async function timedInviteBatch(store: OpenedStore, count: number): Promise<{ ms: number; cpuMs: number; organizationId: number }> {
   const { services, actor, organizationId, memberRoleId } = await benchOrganization(store);
   const entries = batchEntries(count);
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const result = await inviteMembers(services.deps, actor, organizationId, { entries, grants: { roleIds: [memberRoleId], accountIds: [], permissions: [] }, resendExisting: false });
   const ms = performance.now() - t0;
+  const cpuMs = cpuMsSince(c0);
   if (result.invited.length !== count) throw new Error(`expected ${count} invited, got ${result.invited.length}`);
-  return { ms, organizationId };
+  return { ms, cpuMs, organizationId };
 }
 
 /** `sql` + `rows` groups of `(?,…)`: one prepared multi-row INSERT. */
@@ -59,7 +67,7 @@ function multiRow(columns: number, rows: number): string {
  * schema (33.8 s against 6.1 s for 100,000, 2026-12-06), so they would flatter the domain. No
  * validation, no dedupe, no reading back: member ids are the consecutive rowids of each statement.
  */
-export async function timedRawRealSchema(store: OpenedStore, count: number, chunk = Number(process.env.BENCH_RAW_CHUNK ?? 500)): Promise<number> {
+export async function timedRawRealSchema(store: OpenedStore, count: number, chunk = Number(process.env.BENCH_RAW_CHUNK ?? 500)): Promise<{ ms: number; cpuMs: number }> {
   const { organizationId, actor, memberRoleId } = await benchOrganization(store);
   const root = await store.db.selectFrom('account').select('id').where('organization_id', '=', organizationId).where('parent_id', 'is', null).executeTakeFirstOrThrow();
   const raw = store.sqlite!;
@@ -74,6 +82,7 @@ export async function timedRawRealSchema(store: OpenedStore, count: number, chun
   const full = statements(Math.min(chunk, count));
   const entries = batchEntries(count);
   const now = new Date().toISOString();
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   raw.transaction(() => {
     for (let start = 0; start < entries.length; start += chunk) {
@@ -97,7 +106,7 @@ export async function timedRawRealSchema(store: OpenedStore, count: number, chun
       st.audit.run(a);
     }
   })();
-  return performance.now() - t0;
+  return { ms: performance.now() - t0, cpuMs: cpuMsSince(c0) };
 }
 
 /**
@@ -105,7 +114,7 @@ export async function timedRawRealSchema(store: OpenedStore, count: number, chun
  * CREATE TABLE AS SELECT … WHERE 0 — no index, no trigger, no FTS, no grant or audit row. A floor for
  * "SQLite writing rows at all", not the work an invite must do.
  */
-export function timedRawHeap(store: OpenedStore, organizationId: number, count: number): number {
+export function timedRawHeap(store: OpenedStore, organizationId: number, count: number): { ms: number; cpuMs: number } {
   const raw = store.sqlite!;
   raw.exec('CREATE TABLE raw_member AS SELECT * FROM member WHERE 0; CREATE TABLE raw_link AS SELECT * FROM link WHERE 0;');
   const insertMember = raw.prepare(
@@ -114,6 +123,7 @@ export function timedRawHeap(store: OpenedStore, organizationId: number, count: 
   const insertLink = raw.prepare('INSERT INTO raw_link (member_id, purpose, token_hash, created_at, expires_at) VALUES (?,?,?,?,?)');
   const entries = batchEntries(count);
   const now = new Date().toISOString();
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   raw.transaction(() => {
     entries.forEach((e, i) => {
@@ -121,5 +131,5 @@ export function timedRawHeap(store: OpenedStore, organizationId: number, count: 
       insertLink.run(i + 1, 'invitation', hashToken(newToken()), now, now);
     });
   })();
-  return performance.now() - t0;
+  return { ms: performance.now() - t0, cpuMs: cpuMsSince(c0) };
 }
