@@ -13,6 +13,7 @@ import * as m0013 from './0013_team_state';
 import * as m0014 from './0014_mail_templates';
 import * as m0015 from './0015_statement_counters';
 import * as m0016 from './0016_search_lower';
+import * as m0017 from './0017_member_live_email';
 
 /**
  * Every migration, in order. A static list, not a folder scan, because the main process is
@@ -33,6 +34,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0014_mail_templates': m0014,
   '0015_statement_counters': m0015,
   '0016_search_lower': m0016,
+  '0017_member_live_email': m0017,
 };
 
 export const staticMigrationProvider: MigrationProvider = {

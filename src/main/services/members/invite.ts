@@ -7,13 +7,12 @@ import { DAY_MS } from '../../core/clock';
 import type { DbOrTx } from '../../db/database';
 import { isUniqueViolation } from '../../db/dialect';
 import { insertAuditRows } from '../../db/repos/audit.repo';
-import { findLiveMembersByEmail, insertMembers } from '../../db/repos/members.repo';
+import { findLiveMembersByEmail, insertInvitedMembers } from '../../db/repos/members.repo';
 import { listRoles } from '../../db/repos/roles.repo';
 import type { NewAuditRow } from '../../db/tables/audit.table';
-import type { NewMember } from '../../db/tables/member.table';
+import type { Member, NewMember } from '../../db/tables/member.table';
 import type { Organization } from '../../db/tables/organization.table';
 import type { AdminActor } from '../actor';
-import { memberAudit } from '../audit';
 import type { BatchProgress, BatchRunner, ServiceDeps } from '../deps';
 import { loadAccountTree, requireOrganization, settingsOf } from '../organizations';
 import { normalizePhone } from '../phones';
@@ -50,6 +49,11 @@ export const INVALID_PHONE_TEXT = 'The phone number is not valid: use the intern
 
 /** What would happen to each address; pure apart from one lookup of existing members. */
 export async function previewInvites(db: DbOrTx, org: Organization, entries: InviteEntry[]): Promise<InviteOutcome[]> {
+  return (await classifyEntries(db, org, entries)).outcomes;
+}
+
+/** previewInvites, with each invited address's normalized form (by entry index) for the batch to write. */
+async function classifyEntries(db: DbOrTx, org: Organization, entries: InviteEntry[]): Promise<{ outcomes: InviteOutcome[]; normalizedOf: string[] }> {
   const policy = settingsOf(org);
   const roleByName = entries.some((e) => e.role?.trim())
     ? new Map((await listRoles(db, org.id)).map((r) => [r.name.toLowerCase(), r.id]))
@@ -99,7 +103,9 @@ export async function previewInvites(db: DbOrTx, org: Organization, entries: Inv
       ? { email, outcome: 'skip', reason: 'already_invited', message: SKIP_REASON_TEXT.already_invited, memberId: m.id, status: m.status }
       : { email, outcome: 'skip', reason: 'already_member', message: SKIP_REASON_TEXT.already_member, memberId: m.id, status: m.status };
   }
-  return outcomes;
+  const normalizedOf: string[] = [];
+  for (const c of candidates) normalizedOf[c.index] = c.normalized;
+  return { outcomes, normalizedOf };
 }
 
 export const inviteInput = z.object({
@@ -166,17 +172,17 @@ export async function inviteMembersIn(deps: ServiceDeps, trx: DbOrTx, actor: Adm
   const tree = await loadAccountTree(trx, organizationId);
   const grants = await resolveGrants(trx, organizationId, actor, input.grants, tree);
   const expiresAt = new Date(nowDate.getTime() + org.invitation_validity_days * DAY_MS).toISOString();
-  const outcomes = await previewInvites(trx, org, input.entries);
+  const { outcomes, normalizedOf } = await classifyEntries(trx, org, input.entries);
   const rows: NewMember[] = [];
   const extraRoles: (number | null)[] = [];
-  for (const o of outcomes) {
-    if (o.outcome !== 'invite') continue;
+  outcomes.forEach((o, index) => {
+    if (o.outcome !== 'invite') return;
     extraRoles.push(o.roleId);
     rows.push({
       organization_id: organizationId,
       person_id: null,
       email: o.email,
-      email_normalized: normalizeEmail(o.email),
+      email_normalized: normalizedOf[index]!,
       name: o.name,
       phone: o.phone,
       phone_digits: o.phoneDigits,
@@ -189,9 +195,9 @@ export async function inviteMembersIn(deps: ServiceDeps, trx: DbOrTx, actor: Adm
       created_at: now,
       updated_at: now,
     });
-  }
+  });
   progress?.({ stage: 'writing', done: 0, total: rows.length });
-  const created = await insertMembers(trx, rows);
+  const created = await insertInvitedMembers(trx, rows);
   // Addresses with a role of their own (CSV role column) get it on top of the dialog's roles, or
   // instead of them (csvRole 'replace'), checked like any grant: one resolution per distinct extra role.
   const byExtra = new Map<number | null, number[]>();
@@ -212,18 +218,7 @@ export async function inviteMembersIn(deps: ServiceDeps, trx: DbOrTx, actor: Adm
   }
   const issued = issueLinks(deps, created, 'invitation', 'invitation', expiresAt, now, actor);
   await saveLinks(deps, trx, issued);
-  // The audit rows' shared part ({ roles, expiresAt }) is serialized once per role set, not per row:
-  // the same JSON as memberAudit's { ...snapshot, roles, expiresAt }.
-  const extraJson = new Map<string[], string>();
-  const audit: NewAuditRow[] = created.map((m) => {
-    const roles = roleNamesOf.get(m.id) ?? grants.roleNames;
-    let extra = extraJson.get(roles);
-    if (extra === undefined) extraJson.set(roles, (extra = JSON.stringify({ roles, expiresAt }).slice(1)));
-    const row = memberAudit(organizationId, actor, 'member.invite', null, m, now);
-    row.after_json = `${row.after_json!.slice(0, -1)},${extra}`;
-    return row;
-  });
-  await insertAuditRows(trx, audit);
+  await insertAuditRows(trx, inviteAuditRows(organizationId, actor, created, (m) => roleNamesOf.get(m.id) ?? grants.roleNames, expiresAt, now));
 
   const skipped = outcomes.filter((o): o is Extract<InviteOutcome, { outcome: 'skip' }> => o.outcome === 'skip');
   const resent: InviteResult['resent'] = [];
@@ -243,4 +238,32 @@ export async function inviteMembersIn(deps: ServiceDeps, trx: DbOrTx, actor: Adm
     resent,
     skipped: skipped.filter((s) => !s.memberId || !resentIds.has(s.memberId)),
   };
+}
+
+/**
+ * The batch's audit rows: what memberAudit(…, 'member.invite', null, m, now, { roles, expiresAt })
+ * writes, its after_json built as one string per row (only the four values escaped) instead of a
+ * snapshot object, a spread and a JSON.stringify per row; the shared part ({ roles, expiresAt }) is
+ * serialized once per role set. Same text: the members' tests compare it with memberAudit's.
+ */
+export function inviteAuditRows(organizationId: number, actor: AdminActor, members: Member[], rolesOf: (m: Member) => string[], expiresAt: string, now: string): NewAuditRow[] {
+  const extraJson = new Map<string[], string>();
+  return members.map((m) => {
+    const roles = rolesOf(m);
+    let extra = extraJson.get(roles);
+    if (extra === undefined) extraJson.set(roles, (extra = JSON.stringify({ roles, expiresAt }).slice(1)));
+    const snapshot = `{"status":${JSON.stringify(m.status)},"email":${JSON.stringify(m.email)},"name":${JSON.stringify(m.name)},"phone":${JSON.stringify(m.phone)}`;
+    return {
+      organization_id: organizationId,
+      actor_person_id: actor.personId,
+      actor_label: actor.label,
+      action: 'member.invite',
+      target_type: 'member',
+      target_id: m.id,
+      target_label: m.email,
+      before_json: null,
+      after_json: `${snapshot},${extra}`,
+      at: now,
+    };
+  });
 }
