@@ -187,7 +187,7 @@ export async function openStore(file: string, options: OpenStoreOptions = {}): P
   const handle: SwappableSqlite = { current: openMainSqlite(file) };
   // The worker's batches are attached to the store after it opens (workers/batch-runner.ts).
   let batches: () => BatchGate | undefined = () => undefined;
-  const commits = file === ':memory:' ? undefined : new WalSync(() => `${handle.current.name}-wal`, options.fsyncFile);
+  const commits = file === ':memory:' ? undefined : new WalSync(() => ({ connection: handle.current, walFile: `${handle.current.name}-wal` }), options.fsyncFile);
   const watch = new AuthzWatch(() => handle.current);
   const db = new Kysely<Database>({ dialect: new GatedSqliteDialect({ database: immediateTransactions(handle) }, () => batches(), commits, watch) });
   if (!upToDate) {
@@ -205,6 +205,7 @@ export async function openStore(file: string, options: OpenStoreOptions = {}): P
     authzGeneration: () => watch.generation(),
     close: async () => {
       await db.destroy();
+      await commits?.close();
     },
   };
   batches = () => store.batches;

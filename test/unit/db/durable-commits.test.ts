@@ -22,12 +22,15 @@ function heldFsync(holding = true) {
   };
 }
 
+/** A connection, as far as the sync is concerned. */
+const store0 = {};
+
 const settle = () => new Promise((r) => setTimeout(r, 20));
 
 describe('the fsync that acknowledges commits', () => {
   it('one fsync runs at a time; commits made while it runs share the next one; a failure reaches its callers and the next flush tries again', async () => {
     const disk = heldFsync();
-    const sync = new WalSync(() => '/data/roster.sqlite-wal', disk.fsync);
+    const sync = new WalSync(() => ({ connection: store0, walFile: '/data/roster.sqlite-wal' }), disk.fsync);
     const done: string[] = [];
     const first = sync.flush().then(() => done.push('first'));
     const second = sync.flush().then(() => done.push('second'));
@@ -45,7 +48,7 @@ describe('the fsync that acknowledges commits', () => {
     expect(done.sort()).toEqual(['first', 'second', 'third']);
 
     let fail = true;
-    const flaky = new WalSync(() => '/data/roster.sqlite-wal', async () => {
+    const flaky = new WalSync(() => ({ connection: store0, walFile: '/data/roster.sqlite-wal' }), async () => {
       if (fail) throw Object.assign(new Error('disk gone'), { code: 'SQLITE_IOERR_FSYNC' });
     });
     await expect(flaky.flush()).rejects.toThrow('disk gone');
