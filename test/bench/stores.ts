@@ -78,7 +78,8 @@ export async function seededStore(dataDir: string, n: number): Promise<void> {
 }
 
 export async function signedIn(store: OpenedStore): Promise<Caller> {
-  const services = createServices({ db: store.db, clock: systemClock, publicBaseUrl: () => 'http://127.0.0.1:8450' });
+  // As the app wires it (runtime.ts): the session's authorization kept where the store can say when it changed.
+  const services = createServices({ db: store.db, clock: systemClock, publicBaseUrl: () => 'http://127.0.0.1:8450', authzGeneration: store.authzGeneration });
   const caller = createCaller(createContextInner({ services, sessionCarrier: memoryCarrier() }));
   const r = await caller.auth.signIn({ email: BENCH_OWNER.email, password: BENCH_OWNER.password });
   if (!r.ok) throw new Error('bench owner could not sign in');

@@ -42,12 +42,12 @@ export interface Services {
   portalHost?: { apply(next: PortalSettings): Promise<void> };
 }
 
-export function createServices(opts: { db: Db; clock: Clock; publicBaseUrl: () => string; notifier?: Notifier; mail?: MailRuntime; sync?: SyncRuntime }): Services {
+export function createServices(opts: { db: Db; clock: Clock; publicBaseUrl: () => string; notifier?: Notifier; mail?: MailRuntime; sync?: SyncRuntime; authzGeneration?: () => string }): Services {
   const portal = new PortalSettingsStore(opts.db);
   // A link's base comes from settings (or the environment), never from a request.
   const publicBaseUrl = () => process.env.ROSTER_PUBLIC_URL ?? portal.current.publicBaseUrl ?? opts.publicBaseUrl();
   const guesses = new GuessLimiter(opts.db, () => opts.clock.now().getTime());
-  const deps: ServiceDeps = { db: opts.db, clock: opts.clock, publicBaseUrl, notifier: opts.notifier, guesses };
+  const deps: ServiceDeps = { db: opts.db, clock: opts.clock, publicBaseUrl, notifier: opts.notifier, guesses, authzGeneration: opts.authzGeneration };
   if (opts.mail) deps.outbox = { envFromAddress: opts.mail.config.env?.fromAddress ?? null };
   const attackNotices = new AttackNotices(deps);
   guesses.onPersonSlowed = (person) => {
