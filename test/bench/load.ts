@@ -1,7 +1,8 @@
 // npm run load: 50 admin clients against web mode (a real child process) on a 100,000-member store,
 // each looping list / search / open panel / small edit for LOAD_SECONDS (default 60), once alone and
-// once while a 20,000-address invite batch runs; prints requests/s, p50/p99/max per operation, errors.
-// LOAD_MEMBERS, LOAD_CLIENTS, LOAD_BATCH size the run. Needs `npx electron-vite build` (out/main/serve.js).
+// once while a 20,000-address invite batch runs, then both again with each client pausing between
+// actions as a person does (LOAD_PAUSE_MS, mean 250 ms; 0 for none); prints requests/s, p50/p99/max
+// per operation, errors. LOAD_MEMBERS, LOAD_CLIENTS, LOAD_BATCH size the run. Needs `npx electron-vite build` (out/main/serve.js).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { existsSync, rmSync } from 'node:fs';
@@ -13,6 +14,8 @@ const SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
 const MEMBERS = Number(process.env.LOAD_MEMBERS ?? 100_000);
 const CLIENTS = Number(process.env.LOAD_CLIENTS ?? 50);
 const BATCH = Number(process.env.LOAD_BATCH ?? 20_000);
+/** The paced runs' mean pause between one client's actions (0: no paced runs). */
+const PAUSE_MS = Number(process.env.LOAD_PAUSE_MS ?? 250);
 const SERVE = resolve(__dirname, '../../out/main/serve.js');
 /** Extra Node arguments for the server (LOAD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p" to profile it under load). */
 const NODE_ARGS = (process.env.LOAD_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -103,7 +106,7 @@ async function step(c: Client, op: Op): Promise<void> {
   }
 }
 
-async function drive(clients: Client[], seconds: number): Promise<Run> {
+async function drive(clients: Client[], seconds: number, pauseMs = 0): Promise<Run> {
   const run: Run = { times: { list: [], search: [], panel: [], edit: [] }, errors: { list: 0, search: 0, panel: 0, edit: 0 }, firstError: null, seconds };
   const end = performance.now() + seconds * 1000;
   await Promise.all(
@@ -118,6 +121,7 @@ async function drive(clients: Client[], seconds: number): Promise<Run> {
           run.errors[op]++;
           run.firstError ??= `${op}: ${e instanceof Error ? e.message : String(e)}`;
         }
+        if (pauseMs > 0) await new Promise((r) => setTimeout(r, Math.random() * 2 * pauseMs));
       }
     }),
   );
@@ -177,22 +181,32 @@ async function main(): Promise<void> {
       await Promise.all(clients.slice(i, i + 5).map((c) => c.mutation('auth.signIn', { email: 'owner@bench.test', password: PASSWORD })));
     console.log(`${CLIENTS} sessions signed in in ${fmt(performance.now() - t0)} ms`);
     report('alone', await drive(clients, SECONDS));
-
-    const inviter = new Client(base);
-    clients.push(inviter);
-    await inviter.mutation('auth.signIn', { email: 'owner@bench.test', password: PASSWORD });
-    const roles = (await inviter.query('roles.list', undefined)) as { id: number; builtin: string | null }[];
-    const member = roles.find((r) => r.builtin === 'member')!.id;
-    const entries = Array.from({ length: BATCH }, (_, i) => ({ email: `load${i}@example${i % 89}.org` }));
-    const t = performance.now();
-    let batchMs = NaN;
-    const batch = inviter.mutation('members.invite', { entries, grants: { roleIds: [member] } }).then((r) => {
-      batchMs = performance.now() - t;
-      return r as { invited: unknown[] };
-    });
-    const during = await drive(clients.slice(0, CLIENTS), SECONDS);
-    const done = await batch;
-    report(`with a ${fmt(BATCH)}-address invite batch (${done.invited.length} invited in ${fmt(batchMs)} ms, from the request)`, during);
+    const batched = async (label: string, pauseMs: number) => {
+      const inviter = new Client(base);
+      clients.push(inviter);
+      await inviter.mutation('auth.signIn', { email: 'owner@bench.test', password: PASSWORD });
+      const roles = (await inviter.query('roles.list', undefined)) as { id: number; builtin: string | null }[];
+      const member = roles.find((r) => r.builtin === 'member')!.id;
+      const entries = Array.from({ length: BATCH }, (_, i) => ({ email: `load${label ? "paced" : ""}${i}@example${i % 89}.org` }));
+      const t = performance.now();
+      let batchMs = NaN;
+      const batch = inviter.mutation('members.invite', { entries, grants: { roleIds: [member] } }).then((r) => {
+        batchMs = performance.now() - t;
+        return r as { invited: unknown[] };
+      });
+      const during = await drive(clients.slice(0, CLIENTS), SECONDS, pauseMs);
+      const done = await batch;
+      report(`${label}with a ${fmt(BATCH)}-address invite batch (${done.invited.length} invited in ${fmt(batchMs)} ms, from the request)`, during);
+    };
+    await batched('', 0);
+    // The same clients at a person's pace: a pause of 0 to 2×PAUSE ms between actions. Without a
+    // pause, 50 clients always have 50 requests waiting, and a request's wait is 50 over the
+    // throughput whatever the server does; with it, the figures show the wait a person would see.
+    if (PAUSE_MS > 0) {
+      const label = `paced (a pause of 0–${fmt(2 * PAUSE_MS)} ms between actions) `;
+      report(`${label}alone`, await drive(clients.slice(0, CLIENTS), SECONDS, PAUSE_MS));
+      await batched(label, PAUSE_MS);
+    }
   } finally {
     for (const c of clients) c.close();
     child.kill('SIGTERM');

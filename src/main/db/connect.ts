@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { GatedSqliteDialect, type BatchGate } from './batch-gate';
 import { WalSync } from './wal-sync';
 import { AuthzWatch } from './authz-watch';
+import { watchLog } from './log-checkpoints';
 import type { Database } from './database';
 import type { DialectName } from './dialect';
 import { MIGRATIONS, staticMigrationProvider } from './migrations';
@@ -43,7 +44,11 @@ export function openSqlite(file: string): SQLite.Database {
  */
 export function openMainSqlite(file: string): SQLite.Database {
   const sqlite = openSqlite(file);
-  if (file !== ':memory:') sqlite.pragma('synchronous = NORMAL');
+  if (file !== ':memory:') {
+    sqlite.pragma('synchronous = NORMAL');
+    // Nor does it checkpoint inside a COMMIT: db/log-checkpoints.ts copies the log off the event loop.
+    sqlite.pragma('wal_autocheckpoint = 0');
+  }
   return sqlite;
 }
 
@@ -174,7 +179,7 @@ export interface OpenedSqliteStore extends OpenedStore {
   file: string;
   handle: SwappableSqlite;
   /** The worker thread's batches on this file (workers/batch-runner.ts): a restore swaps the file between two of them. */
-  batches?: BatchGate & { exclusive<T>(fn: () => Promise<T>): Promise<T> };
+  batches?: BatchGate & { exclusive<T>(fn: () => Promise<T>): Promise<T>; checkpoint(file: string): Promise<boolean> };
 }
 
 export interface OpenStoreOptions {
@@ -204,11 +209,13 @@ export async function openStore(file: string, options: OpenStoreOptions = {}): P
     handle,
     authzGeneration: () => watch.generation(),
     close: async () => {
+      stopWatchingLog();
       await db.destroy();
       await commits?.close();
     },
   };
   batches = () => store.batches;
+  const stopWatchingLog = file === ':memory:' ? () => undefined : watchLog(file, () => handle.current, () => (store.batches ? (f) => store.batches!.checkpoint(f) : undefined));
   return store;
 }
 

@@ -65,6 +65,15 @@ export class SqliteBatchRunner implements BatchRunner {
     if (!this.worker) this.start();
   }
 
+  /**
+   * Copies the store's log into its file on the worker's thread (db/log-checkpoints.ts), beside any
+   * batch: not queued behind one, and the main thread's writes do not wait for it.
+   */
+  async checkpoint(file: string): Promise<boolean> {
+    const { result } = await this.send({ kind: 'checkpoint', file });
+    return result === true;
+  }
+
   /** Runs `fn` between two batches: none runs meanwhile (a restore swaps the file in it). */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
     return this.enqueue(this.queue.then(fn));

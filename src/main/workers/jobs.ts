@@ -32,7 +32,13 @@ export interface OrgImportJob {
   text: string;
 }
 
-export type BatchJob = InviteJob | OrgImportJob;
+/** The log copied into the database file off the main thread (db/log-checkpoints.ts); answers whether frames are left. */
+export interface CheckpointJob {
+  kind: 'checkpoint';
+  file: string;
+}
+
+export type BatchJob = InviteJob | OrgImportJob | CheckpointJob;
 
 export interface BatchProgress {
   /** 'checking' the addresses, 'writing' the rows, 'committing'. */
@@ -53,5 +59,5 @@ export interface SerializedError {
 export type WorkerRequest = { id: number; job: BatchJob };
 export type WorkerMessage =
   | { id: number; type: 'progress'; progress: BatchProgress }
-  | { id: number; type: 'done'; result: InviteResult | ImportResult; events: LinkIssued[] }
+  | { id: number; type: 'done'; result: InviteResult | ImportResult | boolean; events: LinkIssued[] }
   | { id: number; type: 'failed'; error: SerializedError };

@@ -1,4 +1,5 @@
 import { openSecondConnection } from '../db/connect';
+import { checkpointLog } from '../db/log-checkpoints';
 import type { Db } from '../db/database';
 import { MailConfigResolver } from '../mail/config';
 import { OutboxNotifier } from '../mail/notifier';
@@ -17,8 +18,9 @@ import type { BatchJob, BatchProgress } from './jobs';
  * the busy timeout of every connection), the same service code and one transaction as on the main
  * thread; the outbox rows are written in that transaction exactly as the main thread's notifier does.
  */
-export async function runBatchJob(job: BatchJob, progress: (p: BatchProgress) => void): Promise<{ result: InviteResult | ImportResult; events: LinkIssued[] }> {
+export async function runBatchJob(job: BatchJob, progress: (p: BatchProgress) => void): Promise<{ result: InviteResult | ImportResult | boolean; events: LinkIssued[] }> {
   if (job.kind === 'org-import') return { result: await runImportJob(job, progress), events: [] };
+  if (job.kind === 'checkpoint') return { result: checkpointLog(job.file), events: [] };
   const db = openSecondConnection(job.file);
   try {
     const now = new Date(job.now);

@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openStore, type OpenedSqliteStore } from '../../../src/main/db/connect';
 import { readInstallSetting, writeInstallSetting } from '../../../src/main/db/repos/settings.repo';
+import { checkpointLog } from '../../../src/main/db/log-checkpoints';
 import { WalSync } from '../../../src/main/db/wal-sync';
 import { TEST_STORE } from '../helpers';
 
@@ -92,5 +93,40 @@ describe.runIf(TEST_STORE === 'sqlite')('a commit on the SQLite file', () => {
     disk.finishAll();
     await inTransaction;
     expect(await readInstallSetting(store.db, 'durable-test')).toBe('two');
+  });
+});
+
+// The log and its checkpoints exist only for a SQLite file.
+describe.runIf(TEST_STORE === 'sqlite')('the write-ahead log after a large write', () => {
+  it('is copied into the database file off the main connection, which never checkpoints inside a commit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roster-log-'));
+    const file = join(dir, 'roster.sqlite');
+    const store = await openStore(file);
+    try {
+      expect(store.sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+      const handed: string[] = [];
+      let framesLeftAfter: boolean | null = null;
+      store.batches = {
+        busy: false,
+        idle: async () => undefined,
+        exclusive: (fn) => fn(),
+        checkpoint: async (f) => {
+          handed.push(f);
+          framesLeftAfter = checkpointLog(f);
+          return framesLeftAfter;
+        },
+      };
+      // About 6 MB of log: past the 4 MB a checkpoint waits for.
+      const big = 'x'.repeat(3000);
+      await store.db.transaction().execute(async (trx) => {
+        for (let i = 0; i < 2000; i++) await writeInstallSetting(trx, `bulk-${i}`, big);
+      });
+      await vi.waitFor(() => expect(handed).toEqual([file]), { timeout: 10_000, interval: 100 });
+      expect(framesLeftAfter).toBe(false);
+      expect(await readInstallSetting(store.db, 'bulk-1999')).toBe(big);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
