@@ -47,7 +47,7 @@ export const NAME_KEY = sql<string>`coalesce(lower(name), email_normalized)`;
 export type SearchPlan =
   | { ids: number[] }
   | { test: RawBuilder<boolean> }
-  | { test: RawBuilder<boolean>; members: RawBuilder<boolean>; farIds: () => Promise<number[] | null> }
+  | { test: RawBuilder<boolean>; members: RawBuilder<boolean>; farIds: () => Promise<number[] | null>; newestIds: (n: number) => Promise<number[]> }
   | { test: RawBuilder<boolean>; fenced: true };
 
 /**
@@ -165,7 +165,36 @@ export async function planSearch(db: DbOrTx, scope: { organizationId: number; st
         const all = await sql<{ id: number }>`SELECT rowid AS id FROM member_search WHERE member_search MATCH ${match} LIMIT ${searchBounds.farIds + 1}`.execute(db);
         return all.rows.length <= searchBounds.farIds ? all.rows.map((r) => Number(r.id)) : null;
       };
-      return { test: substringTest(db, terms), members: sql<boolean>`+id IN (SELECT rowid FROM member_search WHERE member_search MATCH ${match})`, farIds };
+      // newestIds: the n highest matching ids, a walk of the trigram index in rowid order (no sort).
+      const newestIds = async (n: number) =>
+        (await sql<{ id: number }>`SELECT rowid AS id FROM member_search WHERE member_search MATCH ${match} ORDER BY rowid DESC LIMIT ${n}`.execute(db)).rows.map((r) => Number(r.id));
+      return { test: substringTest(db, terms), members: sql<boolean>`+id IN (SELECT rowid FROM member_search WHERE member_search MATCH ${match})`, farIds, newestIds };
     },
   });
+}
+
+/** Ids per block of member_key_block (migration 0018): id >> 10. */
+const KEY_BLOCK_BITS = 10;
+
+/** The sorts whose key member_key_block bounds by id (SQLite). */
+export type IdBoundedSort = 'invited_at' | 'status_changed_at';
+
+/**
+ * SQLite, newest first: true when no member with an id below `belowId` (any organization, any
+ * status) holds a sort key that would come before `last` (the key and id of a page's last row, whose
+ * id is at least `belowId`) in the descending order: their keys are at most last's (a tie goes after
+ * it, its id being lower), or NULL (descending, NULL keys come last). Then the matches among the ids
+ * from `belowId` up are the page exactly. The bound: member_key_block for the whole blocks below,
+ * and the rows themselves (at most 1,023, looked up by primary key) for the block `belowId` falls in.
+ */
+export async function newestIdsCover(db: DbOrTx, sort: IdBoundedSort, belowId: number, last: string | null): Promise<boolean> {
+  const block = belowId >> KEY_BLOCK_BITS;
+  const start = block << KEY_BLOCK_BITS;
+  const max = sort === 'invited_at' ? sql.ref('invited_max') : sql.ref('changed_max');
+  const own = sql.ref(sort);
+  const r = await sql<{ covered: number }>`SELECT (m IS NULL OR (${last} IS NOT NULL AND m <= ${last})) AS covered FROM (
+      SELECT max(k) AS m FROM (
+        SELECT max(${max}) AS k FROM member_key_block WHERE block < ${block}
+        UNION ALL SELECT max(${own}) AS k FROM member WHERE id >= ${start} AND id < ${belowId}))`.execute(db);
+  return r.rows[0]?.covered === 1;
 }
