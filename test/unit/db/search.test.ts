@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewMember } from '../../../src/main/db/tables/member.table';
 import * as m0016 from '../../../src/main/db/migrations/0016_search_lower';
+import * as m0018 from '../../../src/main/db/migrations/0018_member_key_block';
 import { searchBounds } from '../../../src/main/db/repos/member-search.repo';
 import { SEARCH_CANDIDATES } from '../../../src/main/db/repos/members.repo';
 import { createEnv, registerOwner, type Caller, type TestEnv } from '../helpers';
@@ -156,6 +157,13 @@ describe('member search whose matches lie far down the order', () => {
     const all = expected('.far', true);
     expect(all.length).toBeGreaterThan(SEARCH_CANDIDATES);
     expect(await twoPages('.FAR', 'desc')).toEqual([all.slice(0, 50), all.slice(50, 100)]);
+    // The same without the newest-ids plan (SQLite), through the sort of every match's id.
+    searchBounds.newestIds = false;
+    try {
+      expect(await twoPages('.FAR', 'desc')).toEqual([all.slice(0, 50), all.slice(50, 100)]);
+    } finally {
+      searchBounds.newestIds = true;
+    }
     // Oldest first, the same matches start the list.
     const asc = expected('.far', false);
     expect(await twoPages('.far', 'asc')).toEqual([asc.slice(0, 50), asc.slice(50, 100)]);
@@ -164,11 +172,13 @@ describe('member search whose matches lie far down the order', () => {
   it('none among the first rows and more matches than SQLite sorts by id: the walk against the set of every match gives the same pages', async () => {
     const bound = searchBounds.farIds;
     searchBounds.farIds = 100;
+    searchBounds.newestIds = false;
     try {
       const all = expected('.far', true);
       expect(await twoPages('.FAR', 'desc')).toEqual([all.slice(0, 50), all.slice(50, 100)]);
     } finally {
       searchBounds.farIds = bound;
+      searchBounds.newestIds = true;
     }
   });
 
@@ -205,6 +215,37 @@ describe('member search whose matches lie far down the order', () => {
     } finally {
       searchBounds.farIds = bound;
     }
+  });
+
+  it('newest first by status date, and on a status tab: the pages of a full sort', async () => {
+    const byChanged = await owner.members.list({ search: '.far', sort: 'status_changed_at', order: 'desc', limit: 50 });
+    expect(byChanged.items.map((m) => m.email)).toEqual(expected('.far', true).slice(0, 50));
+    const tab = await owner.members.list({ search: '.far', status: 'accepted', order: 'desc', limit: 50 });
+    expect(tab.items.map((m) => m.email)).toEqual(expected('.far', true).slice(0, 50));
+  });
+
+  it('undoing migration 0018 (the date bound per block of ids) and redoing it on a filled store lists the same pages', async () => {
+    const before = [await twoPages('.FAR', 'desc'), await twoPages('.few', 'desc')];
+    await m0018.down(env.store.db);
+    await m0018.up(env.store.db);
+    expect([await twoPages('.FAR', 'desc'), await twoPages('.few', 'desc')]).toEqual(before);
+  });
+
+  it('an old member invited again (a low id with the latest date among the matches) still opens the page', async () => {
+    // The oldest ".far" members get the newest dates of all ".far" ones: in a full sort they come
+    // first, though their ids are the lowest (the newest matching ids no longer hold the page).
+    const oldest = live.filter((m) => m.email.includes('.far')).slice(0, 3);
+    const latest = live.filter((m) => m.email.includes('.far')).reduce((a, m) => (m.invited_at > a ? m.invited_at : a), '');
+    for (const [k, m] of oldest.entries()) {
+      const at = new Date(Date.parse(latest) + 100 * (k + 1)).toISOString();
+      await env.store.db.updateTable('member').set({ invited_at: at, status_changed_at: at }).where('id', '=', m.id).execute();
+      m.invited_at = at;
+    }
+    const all = expected('.far', true);
+    expect(all.slice(0, 3)).toEqual(oldest.map((m) => m.email).reverse());
+    expect(await twoPages('.far', 'desc')).toEqual([all.slice(0, 50), all.slice(50, 100)]);
+    const byChanged = await owner.members.list({ search: '.far', sort: 'status_changed_at', order: 'desc', limit: 50 });
+    expect(byChanged.items.map((m) => m.email)).toEqual(all.slice(0, 50));
   });
 
   it('"select all matching" counts exactly the members the list walks through', async () => {

@@ -199,7 +199,7 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery, opts: { decora
     // Some matched: walk on, testing each row, about limit / density rows.
     if (found.length > 0) return page(rows(false).where(plan.test));
     // None: newest first by a date, the newest matching ids hold the page when no older id has a later date.
-    if (walk === SEARCH_WALK && 'newestIds' in plan && q.direction === 'desc' && (q.sort === 'invited_at' || q.sort === 'status_changed_at')) {
+    if (walk === SEARCH_WALK && 'members' in plan && plan.newestIds && q.direction === 'desc' && (q.sort === 'invited_at' || q.sort === 'status_changed_at')) {
       const sort = q.sort;
       for (const n of [q.limit * 4, q.limit * 40]) {
         const ids = await plan.newestIds(n);
