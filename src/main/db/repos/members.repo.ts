@@ -201,7 +201,7 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery, opts: { decora
     // None: newest first by a date, the newest matching ids hold the page when no older id has a later date.
     if (walk === SEARCH_WALK && 'members' in plan && plan.newestIds && q.direction === 'desc' && (q.sort === 'invited_at' || q.sort === 'status_changed_at')) {
       const sort = q.sort;
-      for (const n of [q.limit * 4, q.limit * 40]) {
+      for (const n of [q.limit * 2, q.limit * 40]) {
         const ids = await plan.newestIds(n);
         const newest = ids.length ? await page(byIds(ids)) : [];
         const last = newest[newest.length - 1];
