@@ -1,6 +1,6 @@
 // `npm run bench -- searchsizes`: the first page of a member search per fragment on stores of 1,000,
 // 100,000 and 1,000,000 members (BENCH_SEARCH_SIZES overrides), wall and CPU time (median of 5 runs
-// after a warm-up, through the router), before and after the newest-ids plan (searchBounds.newestIds
+// after a warm-up, through the router), before and after the id-order plan (searchBounds.idWalk
 // off: the plans it answers ahead of). The 1M / 1k ratio per fragment (goal ≤ 1.5x, issue 17 item 4).
 import { performance } from 'node:perf_hooks';
 import { searchBounds } from '../../src/main/db/repos/member-search.repo';
@@ -51,18 +51,18 @@ export async function benchSearchSizes(): Promise<void> {
     try {
       for (const f of FRAGMENTS) {
         const run = () => s.caller.members.list({ search: f.text, limit: 50 });
-        searchBounds.newestIds = false;
+        searchBounds.idWalk = false;
         const before = await timed(run);
         const shownBefore = (await run()).items.map((m) => m.id).join();
-        searchBounds.newestIds = true;
+        searchBounds.idWalk = true;
         const after = await timed(run);
-        if ((await run()).items.map((m) => m.id).join() !== shownBefore) throw new Error(`search "${f.text}": the page differs with the newest-ids plan`);
+        if ((await run()).items.map((m) => m.id).join() !== shownBefore) throw new Error(`search "${f.text}": the page differs with the id-order plan`);
         bySize.set(f.text, { before, after });
         const cell = (t: Timing) => `${t.wall.toFixed(2).padStart(8)} / ${t.cpu.toFixed(2).padStart(8)}`;
         console.log(`  ${`"${f.text}" (${f.note})`.padEnd(40)} before ${cell(before)}   after ${cell(after)}`);
       }
     } finally {
-      searchBounds.newestIds = true;
+      searchBounds.idWalk = true;
       await s.close();
     }
     results.set(size, bySize);

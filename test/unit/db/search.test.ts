@@ -157,12 +157,12 @@ describe('member search whose matches lie far down the order', () => {
     const all = expected('.far', true);
     expect(all.length).toBeGreaterThan(SEARCH_CANDIDATES);
     expect(await twoPages('.FAR', 'desc')).toEqual([all.slice(0, 50), all.slice(50, 100)]);
-    // The same without the newest-ids plan (SQLite), through the sort of every match's id.
-    searchBounds.newestIds = false;
+    // The same without the id-order plan (SQLite), through the sort of every match's id.
+    searchBounds.idWalk = false;
     try {
       expect(await twoPages('.FAR', 'desc')).toEqual([all.slice(0, 50), all.slice(50, 100)]);
     } finally {
-      searchBounds.newestIds = true;
+      searchBounds.idWalk = true;
     }
     // Oldest first, the same matches start the list.
     const asc = expected('.far', false);
@@ -172,13 +172,13 @@ describe('member search whose matches lie far down the order', () => {
   it('none among the first rows and more matches than SQLite sorts by id: the walk against the set of every match gives the same pages', async () => {
     const bound = searchBounds.farIds;
     searchBounds.farIds = 100;
-    searchBounds.newestIds = false;
+    searchBounds.idWalk = false;
     try {
       const all = expected('.far', true);
       expect(await twoPages('.FAR', 'desc')).toEqual([all.slice(0, 50), all.slice(50, 100)]);
     } finally {
       searchBounds.farIds = bound;
-      searchBounds.newestIds = true;
+      searchBounds.idWalk = true;
     }
   });
 
@@ -246,6 +246,27 @@ describe('member search whose matches lie far down the order', () => {
     expect(await twoPages('.far', 'desc')).toEqual([all.slice(0, 50), all.slice(50, 100)]);
     const byChanged = await owner.members.list({ search: '.far', sort: 'status_changed_at', order: 'desc', limit: 50 });
     expect(byChanged.items.map((m) => m.email)).toEqual(all.slice(0, 50));
+  });
+
+  it('oldest first, matches all among the newest members: the pages of a full sort, also once the newest of them is dated first', async () => {
+    const late = Array.from({ length: SEARCH_CANDIDATES + 100 }, (_, i) => ({
+      at: new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString(),
+      email: `n${i}.late@z.test`,
+      name: `Late ${i}`,
+      deleted: i % 13 === 5,
+    }));
+    await seedMembers(env, (await owner.auth.state()).me!.organization.id, late);
+    const lateLive = (await env.store.db.selectFrom('member').select(['id', 'email', 'invited_at']).where('status', '<>', 'deleted').where('email', 'like', '%.late@%').execute()) as typeof live;
+    const sorted = () => [...lateLive].sort((a, b) => (a.invited_at < b.invited_at ? -1 : a.invited_at > b.invited_at ? 1 : a.id - b.id)).map((m) => m.email);
+    let all = sorted();
+    expect(await twoPages('.late', 'asc')).toEqual([all.slice(0, 50), all.slice(50, 100)]);
+    // The highest id gets the earliest date of them all: it opens the oldest-first list.
+    const newest = lateLive.reduce((a, m) => (m.id > a.id ? m : a));
+    newest.invited_at = '2024-12-31T00:00:00.000Z';
+    await env.store.db.updateTable('member').set({ invited_at: newest.invited_at }).where('id', '=', newest.id).execute();
+    all = sorted();
+    expect(all[0]).toBe(newest.email);
+    expect(await twoPages('.late', 'asc')).toEqual([all.slice(0, 50), all.slice(50, 100)]);
   });
 
   it('"select all matching" counts exactly the members the list walks through', async () => {

@@ -9,7 +9,7 @@ import { dialectOf } from '../dialect';
 import type { Member, MemberUpdate, NewMember } from '../tables/member.table';
 import type { MemberDecorations } from './member-decorations.repo';
 import { keysetPage } from './member-page.repo';
-import { NAME_KEY, newestIdsCover, planSearch, SEARCH_WALK, searchCondition } from './member-search.repo';
+import { idWalkCovers, NAME_KEY, planSearch, SEARCH_WALK, searchCondition } from './member-search.repo';
 import { chunks, insertCompiledOnce } from './util';
 
 export { FTS_MIN_CHARS, SEARCH_CANDIDATES, SEARCH_WALK } from './member-search.repo';
@@ -198,17 +198,17 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery, opts: { decora
     if (found.length >= q.limit || walked.length < walk) return found;
     // Some matched: walk on, testing each row, about limit / density rows.
     if (found.length > 0) return page(rows(false).where(plan.test));
-    // None: newest first by a date, the newest matching ids hold the page when no older id has a later date.
-    if (walk === SEARCH_WALK && 'members' in plan && plan.newestIds && q.direction === 'desc' && (q.sort === 'invited_at' || q.sort === 'status_changed_at')) {
+    // None: ordered by a date, the newest (oldest) matching ids hold the page when no lower (higher) id has a later (earlier) date.
+    if (walk === SEARCH_WALK && 'members' in plan && plan.idWalk && (q.sort === 'invited_at' || q.sort === 'status_changed_at')) {
       const sort = q.sort;
       for (const n of [q.limit * 2, q.limit * 40]) {
-        const ids = await plan.newestIds(n);
-        const newest = ids.length ? await page(byIds(ids)) : [];
-        const last = newest[newest.length - 1];
+        const ids = await plan.idWalk(n, q.direction);
+        const taken = ids.length ? await page(byIds(ids)) : [];
+        const last = taken[taken.length - 1];
         // Fewer than n ids: every match was among them.
-        if (ids.length < n) return newest;
-        if (last && newest.length >= q.limit) {
-          if (await newestIdsCover(db, sort, ids[ids.length - 1]!, last.sort_key)) return newest;
+        if (ids.length < n) return taken;
+        if (last && taken.length >= q.limit) {
+          if (await idWalkCovers(db, sort, q.direction, ids[ids.length - 1]!, last.sort_key)) return taken;
           break;
         }
       }
