@@ -224,6 +224,35 @@ describe('member search whose matches lie far down the order', () => {
     expect(tab.items.map((m) => m.email)).toEqual(expected('.far', true).slice(0, 50));
   });
 
+  it('a fragment with a few hundred matches, ordered by a date: the pages of a full sort, also when an old member is dated last or a new one first', async () => {
+    const fragment = '@y1.';
+    const first = async (sort: 'invited_at' | 'status_changed_at', order: 'asc' | 'desc') => (await owner.members.list({ search: fragment, sort, order, limit: 50 })).items.map((m) => m.email);
+    for (const sort of ['invited_at', 'status_changed_at'] as const)
+      for (const order of ['desc', 'asc'] as const) expect(await first(sort, order), `${sort} ${order}`).toEqual(expected(fragment, order === 'desc').slice(0, 50));
+    const matching = live.filter((m) => m.email.includes(fragment));
+    const oldest = matching.reduce((a, m) => (m.id < a.id ? m : a));
+    const newest = matching.reduce((a, m) => (m.id > a.id ? m : a));
+    const saved = [oldest.invited_at, newest.invited_at];
+    const date = async (m: (typeof live)[number], at: string) => {
+      await env.store.db.updateTable('member').set({ invited_at: at }).where('id', '=', m.id).execute();
+      m.invited_at = at;
+    };
+    await date(oldest, '2030-01-01T00:00:00.000Z');
+    await date(newest, '2000-01-01T00:00:00.000Z');
+    try {
+      expect((await first('invited_at', 'desc'))[0]).toBe(oldest.email);
+      expect(await first('invited_at', 'desc')).toEqual(expected(fragment, true).slice(0, 50));
+      expect((await first('invited_at', 'asc'))[0]).toBe(newest.email);
+      expect(await first('invited_at', 'asc')).toEqual(expected(fragment, false).slice(0, 50));
+    } finally {
+      await date(oldest, saved[0]!);
+      await date(newest, saved[1]!);
+      // The bounds stay wide after a date moves back (still bounds); built again, tight, from the rows.
+      await m0018.down(env.store.db);
+      await m0018.up(env.store.db);
+    }
+  });
+
   it('undoing migration 0018 (the date bound per block of ids) and redoing it on a filled store lists the same pages', async () => {
     const before = [await twoPages('.FAR', 'desc'), await twoPages('.few', 'desc')];
     await m0018.down(env.store.db);
