@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewMember } from '../../../src/main/db/tables/member.table';
 import * as m0016 from '../../../src/main/db/migrations/0016_search_lower';
+import * as m0018 from '../../../src/main/db/migrations/0018_member_key_block';
 import { searchBounds } from '../../../src/main/db/repos/member-search.repo';
 import { SEARCH_CANDIDATES } from '../../../src/main/db/repos/members.repo';
 import { createEnv, registerOwner, type Caller, type TestEnv } from '../helpers';
@@ -156,6 +157,13 @@ describe('member search whose matches lie far down the order', () => {
     const all = expected('.far', true);
     expect(all.length).toBeGreaterThan(SEARCH_CANDIDATES);
     expect(await twoPages('.FAR', 'desc')).toEqual([all.slice(0, 50), all.slice(50, 100)]);
+    // The same without the id-order plan (SQLite), through the sort of every match's id.
+    searchBounds.idWalk = false;
+    try {
+      expect(await twoPages('.FAR', 'desc')).toEqual([all.slice(0, 50), all.slice(50, 100)]);
+    } finally {
+      searchBounds.idWalk = true;
+    }
     // Oldest first, the same matches start the list.
     const asc = expected('.far', false);
     expect(await twoPages('.far', 'asc')).toEqual([asc.slice(0, 50), asc.slice(50, 100)]);
@@ -164,11 +172,13 @@ describe('member search whose matches lie far down the order', () => {
   it('none among the first rows and more matches than SQLite sorts by id: the walk against the set of every match gives the same pages', async () => {
     const bound = searchBounds.farIds;
     searchBounds.farIds = 100;
+    searchBounds.idWalk = false;
     try {
       const all = expected('.far', true);
       expect(await twoPages('.FAR', 'desc')).toEqual([all.slice(0, 50), all.slice(50, 100)]);
     } finally {
       searchBounds.farIds = bound;
+      searchBounds.idWalk = true;
     }
   });
 
@@ -205,6 +215,87 @@ describe('member search whose matches lie far down the order', () => {
     } finally {
       searchBounds.farIds = bound;
     }
+  });
+
+  it('newest first by status date, and on a status tab: the pages of a full sort', async () => {
+    const byChanged = await owner.members.list({ search: '.far', sort: 'status_changed_at', order: 'desc', limit: 50 });
+    expect(byChanged.items.map((m) => m.email)).toEqual(expected('.far', true).slice(0, 50));
+    const tab = await owner.members.list({ search: '.far', status: 'accepted', order: 'desc', limit: 50 });
+    expect(tab.items.map((m) => m.email)).toEqual(expected('.far', true).slice(0, 50));
+  });
+
+  it('a fragment with a few hundred matches, ordered by a date: the pages of a full sort, also when an old member is dated last or a new one first', async () => {
+    const fragment = '@y1.';
+    const first = async (sort: 'invited_at' | 'status_changed_at', order: 'asc' | 'desc') => (await owner.members.list({ search: fragment, sort, order, limit: 50 })).items.map((m) => m.email);
+    for (const sort of ['invited_at', 'status_changed_at'] as const)
+      for (const order of ['desc', 'asc'] as const) expect(await first(sort, order), `${sort} ${order}`).toEqual(expected(fragment, order === 'desc').slice(0, 50));
+    const matching = live.filter((m) => m.email.includes(fragment));
+    const oldest = matching.reduce((a, m) => (m.id < a.id ? m : a));
+    const newest = matching.reduce((a, m) => (m.id > a.id ? m : a));
+    const saved = [oldest.invited_at, newest.invited_at];
+    const date = async (m: (typeof live)[number], at: string) => {
+      await env.store.db.updateTable('member').set({ invited_at: at }).where('id', '=', m.id).execute();
+      m.invited_at = at;
+    };
+    await date(oldest, '2030-01-01T00:00:00.000Z');
+    await date(newest, '2000-01-01T00:00:00.000Z');
+    try {
+      expect((await first('invited_at', 'desc'))[0]).toBe(oldest.email);
+      expect(await first('invited_at', 'desc')).toEqual(expected(fragment, true).slice(0, 50));
+      expect((await first('invited_at', 'asc'))[0]).toBe(newest.email);
+      expect(await first('invited_at', 'asc')).toEqual(expected(fragment, false).slice(0, 50));
+    } finally {
+      await date(oldest, saved[0]!);
+      await date(newest, saved[1]!);
+      // The bounds stay wide after a date moves back (still bounds); built again, tight, from the rows.
+      await m0018.down(env.store.db);
+      await m0018.up(env.store.db);
+    }
+  });
+
+  it('undoing migration 0018 (the date bound per block of ids) and redoing it on a filled store lists the same pages', async () => {
+    const before = [await twoPages('.FAR', 'desc'), await twoPages('.few', 'desc')];
+    await m0018.down(env.store.db);
+    await m0018.up(env.store.db);
+    expect([await twoPages('.FAR', 'desc'), await twoPages('.few', 'desc')]).toEqual(before);
+  });
+
+  it('an old member invited again (a low id with the latest date among the matches) still opens the page', async () => {
+    // The oldest ".far" members get the newest dates of all ".far" ones: in a full sort they come
+    // first, though their ids are the lowest (the newest matching ids no longer hold the page).
+    const oldest = live.filter((m) => m.email.includes('.far')).slice(0, 3);
+    const latest = live.filter((m) => m.email.includes('.far')).reduce((a, m) => (m.invited_at > a ? m.invited_at : a), '');
+    for (const [k, m] of oldest.entries()) {
+      const at = new Date(Date.parse(latest) + 100 * (k + 1)).toISOString();
+      await env.store.db.updateTable('member').set({ invited_at: at, status_changed_at: at }).where('id', '=', m.id).execute();
+      m.invited_at = at;
+    }
+    const all = expected('.far', true);
+    expect(all.slice(0, 3)).toEqual(oldest.map((m) => m.email).reverse());
+    expect(await twoPages('.far', 'desc')).toEqual([all.slice(0, 50), all.slice(50, 100)]);
+    const byChanged = await owner.members.list({ search: '.far', sort: 'status_changed_at', order: 'desc', limit: 50 });
+    expect(byChanged.items.map((m) => m.email)).toEqual(all.slice(0, 50));
+  });
+
+  it('oldest first, matches all among the newest members: the pages of a full sort, also once the newest of them is dated first', async () => {
+    const late = Array.from({ length: SEARCH_CANDIDATES + 100 }, (_, i) => ({
+      at: new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString(),
+      email: `n${i}.late@z.test`,
+      name: `Late ${i}`,
+      deleted: i % 13 === 5,
+    }));
+    await seedMembers(env, (await owner.auth.state()).me!.organization.id, late);
+    const lateLive = (await env.store.db.selectFrom('member').select(['id', 'email', 'invited_at']).where('status', '<>', 'deleted').where('email', 'like', '%.late@%').execute()) as typeof live;
+    const sorted = () => [...lateLive].sort((a, b) => (a.invited_at < b.invited_at ? -1 : a.invited_at > b.invited_at ? 1 : a.id - b.id)).map((m) => m.email);
+    let all = sorted();
+    expect(await twoPages('.late', 'asc')).toEqual([all.slice(0, 50), all.slice(50, 100)]);
+    // The highest id gets the earliest date of them all: it opens the oldest-first list.
+    const newest = lateLive.reduce((a, m) => (m.id > a.id ? m : a));
+    newest.invited_at = '2024-12-31T00:00:00.000Z';
+    await env.store.db.updateTable('member').set({ invited_at: newest.invited_at }).where('id', '=', newest.id).execute();
+    all = sorted();
+    expect(all[0]).toBe(newest.email);
+    expect(await twoPages('.late', 'asc')).toEqual([all.slice(0, 50), all.slice(50, 100)]);
   });
 
   it('"select all matching" counts exactly the members the list walks through', async () => {

@@ -14,6 +14,7 @@ import * as m0014 from './0014_mail_templates';
 import * as m0015 from './0015_statement_counters';
 import * as m0016 from './0016_search_lower';
 import * as m0017 from './0017_member_live_email';
+import * as m0018 from './0018_member_key_block';
 
 /**
  * Every migration, in order. A static list, not a folder scan, because the main process is
@@ -35,6 +36,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0015_statement_counters': m0015,
   '0016_search_lower': m0016,
   '0017_member_live_email': m0017,
+  '0018_member_key_block': m0018,
 };
 
 export const staticMigrationProvider: MigrationProvider = {

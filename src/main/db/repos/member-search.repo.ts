@@ -47,7 +47,7 @@ export const NAME_KEY = sql<string>`coalesce(lower(name), email_normalized)`;
 export type SearchPlan =
   | { ids: number[] }
   | { test: RawBuilder<boolean> }
-  | { test: RawBuilder<boolean>; members: RawBuilder<boolean>; farIds: () => Promise<number[] | null> }
+  | { test: RawBuilder<boolean>; members: RawBuilder<boolean>; farIds: () => Promise<number[] | null>; idWalk?: (n: number, direction: 'asc' | 'desc') => Promise<number[]> }
   | { test: RawBuilder<boolean>; fenced: true };
 
 /**
@@ -58,8 +58,11 @@ export type SearchPlan =
  */
 export const SEARCH_FAR_IDS = 20_000;
 
-/** The bound in force: tests lower it to reach the walk against the set with a small store. */
-export const searchBounds = { farIds: SEARCH_FAR_IDS };
+/**
+ * The bounds in force: tests lower farIds to reach the walk against the set with a small store, and
+ * turn idWalk off to reach the plans it would otherwise answer first.
+ */
+export const searchBounds = { farIds: SEARCH_FAR_IDS, idWalk: true };
 
 /** An FTS5 phrase: the text in double quotes, inner quotes doubled. */
 function ftsPhrase(text: string): string {
@@ -165,7 +168,49 @@ export async function planSearch(db: DbOrTx, scope: { organizationId: number; st
         const all = await sql<{ id: number }>`SELECT rowid AS id FROM member_search WHERE member_search MATCH ${match} LIMIT ${searchBounds.farIds + 1}`.execute(db);
         return all.rows.length <= searchBounds.farIds ? all.rows.map((r) => Number(r.id)) : null;
       };
-      return { test: substringTest(db, terms), members: sql<boolean>`+id IN (SELECT rowid FROM member_search WHERE member_search MATCH ${match})`, farIds };
+      // idWalk: the n highest (desc) or lowest (asc) matching ids, a walk of the trigram index in rowid order (no sort).
+      const idWalk = async (n: number, direction: 'asc' | 'desc') =>
+        (await sql<{ id: number }>`SELECT rowid AS id FROM member_search WHERE member_search MATCH ${match} ORDER BY rowid ${sql.raw(direction === 'asc' ? 'ASC' : 'DESC')} LIMIT ${n}`.execute(db)).rows.map((r) =>
+          Number(r.id),
+        );
+      return { test: substringTest(db, terms), members: sql<boolean>`+id IN (SELECT rowid FROM member_search WHERE member_search MATCH ${match})`, farIds, ...(searchBounds.idWalk ? { idWalk } : {}) };
     },
   });
+}
+
+/** Ids per block of member_key_block (migration 0018): id >> 10. */
+const KEY_BLOCK_BITS = 10;
+
+/** The sorts whose key member_key_block bounds by id (SQLite). */
+export type IdBoundedSort = 'invited_at' | 'status_changed_at';
+
+/**
+ * SQLite: true when no member beyond `edgeId` in id order (below it newest first, above it oldest
+ * first; any organization, any status) would come before `last` (the sort key of a page's last row,
+ * whose id lies on this side of `edgeId`): newest first, their dates are at most last's (a tie goes
+ * after it, its id being lower) or NULL (last, descending); oldest first, at least last's and none
+ * NULL (NULL keys come first ascending), or last's key is NULL itself. Then the matches among the
+ * ids up to `edgeId` are the page exactly. The bounds: member_key_block (migration 0018) for the
+ * whole blocks beyond, the rows themselves (at most 1,023, by primary key) for the block of `edgeId`.
+ */
+export async function idWalkCovers(db: DbOrTx, sort: IdBoundedSort, direction: 'asc' | 'desc', edgeId: number, last: string | null): Promise<boolean> {
+  const block = edgeId >> KEY_BLOCK_BITS;
+  const own = sql.ref(sort);
+  const invited = sort === 'invited_at';
+  let r;
+  if (direction === 'desc') {
+    const max = sql.ref(invited ? 'invited_max' : 'changed_max');
+    r = await sql<{ covered: number }>`SELECT (m IS NULL OR (${last} IS NOT NULL AND m <= ${last})) AS covered FROM (
+      SELECT max(k) AS m FROM (
+        SELECT max(${max}) AS k FROM member_key_block WHERE block < ${block}
+        UNION ALL SELECT max(${own}) AS k FROM member WHERE id >= ${block << KEY_BLOCK_BITS} AND id < ${edgeId}))`.execute(db);
+  } else {
+    const min = sql.ref(invited ? 'invited_min' : 'changed_min');
+    const blockNull = invited ? sql`max(invited_null)` : sql`0`;
+    r = await sql<{ covered: number }>`SELECT (${last} IS NULL OR (coalesce(n, 0) = 0 AND (m IS NULL OR m >= ${last}))) AS covered FROM (
+      SELECT min(k) AS m, max(nl) AS n FROM (
+        SELECT min(${min}) AS k, ${blockNull} AS nl FROM member_key_block WHERE block > ${block}
+        UNION ALL SELECT min(${own}) AS k, max(${own} IS NULL) AS nl FROM member WHERE id > ${edgeId} AND id < ${(block + 1) << KEY_BLOCK_BITS}))`.execute(db);
+  }
+  return r.rows[0]?.covered === 1;
 }

@@ -1,6 +1,7 @@
 /*
  * Member queries. What a search means and how it narrows the list live in member-search.repo.ts;
- * the list's keyset paging, which a search plan walks, is here.
+ * the list's keyset paging, which a search plan walks, is here (over 300 lines: listMembers' search
+ * plans share its query builders, closures over the list's query).
  */
 import { sql, type ExpressionBuilder, type RawBuilder } from 'kysely';
 import type { MemberStatus } from '../../../shared/statuses';
@@ -9,7 +10,7 @@ import { dialectOf } from '../dialect';
 import type { Member, MemberUpdate, NewMember } from '../tables/member.table';
 import type { MemberDecorations } from './member-decorations.repo';
 import { keysetPage } from './member-page.repo';
-import { NAME_KEY, planSearch, SEARCH_WALK, searchCondition } from './member-search.repo';
+import { idWalkCovers, NAME_KEY, planSearch, SEARCH_WALK, searchBounds, searchCondition } from './member-search.repo';
 import { chunks, insertCompiledOnce } from './util';
 
 export { FTS_MIN_CHARS, SEARCH_CANDIDATES, SEARCH_WALK } from './member-search.repo';
@@ -187,7 +188,27 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery, opts: { decora
   const byIds = (ids: number[]) => (dialectOf(db) === 'postgres' ? rows(false, among(ids)) : rows(true).where(among(ids)));
   if (!q.search || !q.search.trim()) return page(() => rows(false), pageShape(q));
   const plan = await planSearch(db, q, q.search);
-  if ('ids' in plan) return plan.ids.length ? page(byIds(plan.ids)) : [];
+  // Ordered by a date (SQLite): `ids`, matches in the list's direction of id order with every match on
+  // this side of the last one among them, hold the page when no id beyond the last has a date that
+  // would come before the page's last row (member_key_block's bounds). 'short': fewer than a page
+  // among them; 'refused': the bound does not allow it.
+  const dated = dialectOf(db) === 'sqlite' && (q.sort === 'invited_at' || q.sort === 'status_changed_at') ? q.sort : null;
+  const idOrderPage = async (ids: number[]): Promise<DecoratedRow[] | 'short' | 'refused'> => {
+    const taken = ids.length ? await page(byIds(ids)) : [];
+    const last = taken[taken.length - 1];
+    if (!dated || !last || taken.length < q.limit) return 'short';
+    return (await idWalkCovers(db, dated, q.direction, ids[ids.length - 1]!, last.sort_key)) ? taken : 'refused';
+  };
+  if ('ids' in plan) {
+    if (!plan.ids.length) return [];
+    // A few hundred candidates or more: the page from those nearest the top in id order, when the bound allows.
+    if (dated && searchBounds.idWalk && plan.ids.length > q.limit * 4) {
+      const ordered = [...plan.ids].sort((a, b) => (q.direction === 'asc' ? a - b : b - a));
+      const found = await idOrderPage(ordered.slice(0, q.limit * 2));
+      if (typeof found !== 'string') return found;
+    }
+    return page(byIds(plan.ids));
+  }
   if (!('members' in plan) && !('fenced' in plan)) return page(rows(false).where(plan.test));
   // The walk: the first SEARCH_WALK rows of the order, ten times as many when none matched there.
   for (let walk = SEARCH_WALK; walk <= SEARCH_WALK * 10; walk *= 10) {
@@ -198,6 +219,17 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery, opts: { decora
     if (found.length >= q.limit || walked.length < walk) return found;
     // Some matched: walk on, testing each row, about limit / density rows.
     if (found.length > 0) return page(rows(false).where(plan.test));
+    // None: ordered by a date, the newest (oldest) matching ids hold the page when no lower (higher) id has a later (earlier) date.
+    if (walk === SEARCH_WALK && 'members' in plan && plan.idWalk && dated) {
+      for (const n of [q.limit * 2, q.limit * 40]) {
+        const ids = await plan.idWalk(n, q.direction);
+        // Fewer than n ids: every match was among them.
+        if (ids.length < n) return ids.length ? page(byIds(ids)) : [];
+        const found = await idOrderPage(ids);
+        if (typeof found !== 'string') return found;
+        if (found === 'refused') break;
+      }
+    }
   }
   if ('members' in plan) {
     const far = await plan.farIds();
