@@ -121,7 +121,8 @@ test.describe('first run: where the directory is kept', () => {
       await expect(page.getByRole('status').filter({ hasText: 'Restarting Roster' })).toBeVisible();
       // A second process on the same port, opening PostgreSQL; the page reloads by itself onto it.
       await listening(2);
-      expect(out).toContain('Directory: PostgreSQL');
+      // The lines after "listening" can come in a later chunk of the child's output: wait for them.
+      await expect.poll(() => out, { timeout: 10_000 }).toContain('Directory: PostgreSQL');
       await expect(page.getByRole('heading', { name: 'Set up your organization' })).toBeVisible();
       await expect(page.getByRole('radiogroup', { name: 'Where should Roster keep the directory?' })).toHaveCount(0);
       await registerOwner(page);
