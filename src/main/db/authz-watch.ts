@@ -1,5 +1,6 @@
 import type { CompiledQuery, RootOperationNode } from 'kysely';
 import type SQLite from 'better-sqlite3';
+import { tableOf } from './query-kind';
 
 /**
  * What the caller's session and authorization are read from (sessions.repo.ts findSessionWithAuthz):
@@ -11,13 +12,6 @@ const MEMBER_AUTHZ_COLUMNS = new Set(['status', 'person_id', 'organization_id', 
 /** A session's activity moves often and the copy is updated with it (services/sessions.ts). */
 const SESSION_QUIET_COLUMNS = new Set(['last_seen_at']);
 
-function tableName(node: unknown): string | null {
-  const n = node as { kind?: string; table?: { identifier?: { name?: string } }; node?: unknown } | undefined;
-  if (n?.kind === 'TableNode') return n.table?.identifier?.name ?? null;
-  if (n?.kind === 'AliasNode') return tableName(n.node);
-  return null;
-}
-
 function columnsSet(node: { updates?: readonly { column?: { column?: { name?: string } } }[] }): string[] | null {
   const names = (node.updates ?? []).map((u) => u.column?.column?.name);
   return names.every((n): n is string => typeof n === 'string') ? names : null;
@@ -28,15 +22,15 @@ export function touchesAuthz(query: Pick<CompiledQuery, 'query' | 'sql'>): boole
   const node = query.query as RootOperationNode & Record<string, unknown>;
   switch (node.kind) {
     case 'InsertQueryNode': {
-      const table = tableName(node.into);
+      const table = tableOf(node.into);
       return table === null || AUTHZ_TABLES.has(table);
     }
     case 'DeleteQueryNode': {
       const froms = (node.from as { froms?: readonly unknown[] } | undefined)?.froms ?? [];
-      return froms.length !== 1 || AUTHZ_TABLES.has(tableName(froms[0]) ?? '') || tableName(froms[0]) === null;
+      return froms.length !== 1 || AUTHZ_TABLES.has(tableOf(froms[0]) ?? '') || tableOf(froms[0]) === null;
     }
     case 'UpdateQueryNode': {
-      const table = tableName(node.table);
+      const table = tableOf(node.table);
       if (table === null) return true;
       if (!AUTHZ_TABLES.has(table)) return false;
       const columns = columnsSet(node as Parameters<typeof columnsSet>[0]);

@@ -1,4 +1,5 @@
 import type { AuthzWatch } from './authz-watch';
+import { WRITE_NODES, WRITE_SQL } from './query-kind';
 import type { WalSync } from './wal-sync';
 import { SqliteDialect, type CompiledQuery, type DatabaseConnection, type Driver, type QueryCompiler, type QueryResult, type SqliteDialectConfig, type TransactionSettings } from 'kysely';
 
@@ -11,12 +12,8 @@ export interface BatchGate {
   idle(): Promise<void>;
 }
 
-const WRITE_SQL = /^\s*(insert|update|delete|replace|create|drop|alter)\b/i;
-
 function isWrite(query: CompiledQuery): boolean {
-  const kind = query.query.kind;
-  if (kind === 'InsertQueryNode' || kind === 'UpdateQueryNode' || kind === 'DeleteQueryNode' || kind === 'MergeQueryNode') return true;
-  return WRITE_SQL.test(query.sql);
+  return WRITE_NODES.has(query.query.kind) || WRITE_SQL.test(query.sql);
 }
 
 /**

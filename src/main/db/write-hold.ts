@@ -1,5 +1,6 @@
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import { DomainError } from '../core/errors';
+import { tableOf, WRITE_NODES, WRITE_SQL } from './query-kind';
 
 /**
  * Holds every write of this process while the directory is moved to PostgreSQL (issue 13, item 4):
@@ -8,8 +9,6 @@ import { DomainError } from '../core/errors';
  * UPDATE or DELETE (console commands, the invitee pages, the mail and sync senders, the expiry
  * sweep) is refused with a typed error the console shows; reads go on.
  */
-const WRITE_NODES = new Set(['InsertQueryNode', 'UpdateQueryNode', 'DeleteQueryNode', 'MergeQueryNode']);
-const WRITE_SQL = /^\s*(insert|update|delete|replace|create|drop|alter)\b/i;
 
 /**
  * Sessions and the guess limiter's counters are not part of the directory being moved (the new store
@@ -17,13 +16,6 @@ const WRITE_SQL = /^\s*(insert|update|delete|replace|create|drop|alter)\b/i;
  * admin out and break sign-in while the move runs and until the restart.
  */
 const PASSING_TABLES = new Set(['console_session', 'guess_counter']);
-
-function tableOf(node: unknown): string | null {
-  const n = node as { kind?: string; table?: { identifier?: { name?: string } }; node?: unknown } | undefined;
-  if (n?.kind === 'TableNode') return n.table?.identifier?.name ?? null;
-  if (n?.kind === 'AliasNode') return tableOf(n.node);
-  return null;
-}
 
 function writtenTable(node: RootOperationNode): string | null {
   if (node.kind === 'InsertQueryNode') return tableOf(node.into);
