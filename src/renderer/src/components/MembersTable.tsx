@@ -1,9 +1,10 @@
-import { Button, Checkbox, Group, Menu, Stack, Skeleton, Text, Tooltip } from '@mantine/core';
+import { Button, Checkbox, Group, Stack, Skeleton, Text, Tooltip } from '@mantine/core';
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table';
 import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type CSSProperties } from 'react';
 import type { MemberRow } from '../api-types';
 import { DeliveryBadge } from './DeliveryBadge';
-import { ACTION_LABELS, DESTRUCTIVE, STATUS_COLORS, STATUS_LABELS, formatCount, formatDate, formatDay, formatDayMonth, formatPhone } from './labels';
+import { RowMenu } from './MemberRowMenu';
+import { STATUS_COLORS, STATUS_LABELS, formatCount, formatDate, formatDay, formatDayMonth, formatPhone } from './labels';
 import { VirtualTable, cellWidth, rowStyle, type RowSlot } from './VirtualTable';
 
 /** Compact rows: one line each, so a 1280×800 screen shows a dozen and more. */
@@ -135,82 +136,6 @@ const COLUMNS = [
     },
   }),
 ];
-
-/** The row's menu: the server's actions for its status, with "Change role…" after Edit where editing applies. */
-function rowMenu(actions: string[], rolesAllowed: boolean): string[] {
-  return actions.flatMap((a) => (a === 'edit' && rolesAllowed ? ['edit', 'changeRole'] : [a]));
-}
-
-/** Actions people look for: when they are left out of a row's menu, the menu says why. */
-const COMMON = new Set(['deactivate', 'delete', 'reactivate', 'resend', 'edit']);
-
-/** Refusals with the same reason said once: "Deactivate and Delete are not offered: …". */
-function groupRefusals(refused: { action: string; reason: string }[]): { actions: string[]; reason: string }[] {
-  const by = new Map<string, string[]>();
-  for (const r of refused) by.set(r.reason, [...(by.get(r.reason) ?? []), r.action]);
-  return [...by].map(([reason, actions]) => ({ reason, actions }));
-}
-
-function listed(names: string[]): string {
-  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
-}
-
-/**
- * The ⋯ menu: a plain button until first opened. A Mantine Menu (popover, floating position, focus
- * trap) per row cost more than the rest of the row, so it is mounted only for the row it is opened on.
- */
-function RowMenu({ member: m, onRun }: { member: MemberRow; onRun(action: string): void }) {
-  const [mounted, setMounted] = useState(false);
-  const [opened, setOpened] = useState(false);
-  // A row element reused for another member (VirtualTable's recycle) starts with its menu unmounted;
-  // the button itself stays (a key per member would build a new one for each row scrolled in).
-  const [memberId, setMemberId] = useState(m.id);
-  if (memberId !== m.id) {
-    setMemberId(m.id);
-    setMounted(false);
-    setOpened(false);
-  }
-  const target = (
-    <button
-      type="button"
-      className="cell-icon-button"
-      aria-label={`Actions for ${m.email}`}
-      aria-haspopup="menu"
-      onClick={
-        mounted
-          ? undefined
-          : () => {
-              setMounted(true);
-              setOpened(true);
-            }
-      }
-    >
-      ⋯
-    </button>
-  );
-  if (!mounted) return target;
-  // Only what the signed-in admin may do here; the common actions left out say why, below a divider.
-  const whyNot = groupRefusals([...m.refused.filter((r) => COMMON.has(r.action)), ...(m.rolesRefusal && m.actions.includes('edit') ? [{ action: 'changeRole', reason: m.rolesRefusal }] : [])]);
-  return (
-    <Menu position="bottom-end" withinPortal opened={opened} onChange={setOpened}>
-      <Menu.Target>{target}</Menu.Target>
-      <Menu.Dropdown maw={320}>
-        {rowMenu(m.actions, m.rolesRefusal === null).map((a) => (
-          <Menu.Item key={a} color={DESTRUCTIVE.has(a) ? 'red' : undefined} onClick={() => onRun(a)}>
-            {a === 'changeRole' ? 'Change role…' : (ACTION_LABELS[a] ?? a)}
-          </Menu.Item>
-        ))}
-        {m.actions.length === 0 && <Text size="xs" c="dimmed" px="sm" py={6}>Nothing you may do here.</Text>}
-        {whyNot.length > 0 && <Menu.Divider />}
-        {whyNot.map((r) => (
-          <Text key={r.reason} size="xs" c="dimmed" px="sm" py={4} data-refused={r.actions.join(' ')}>
-            <b>{listed(r.actions.map((a) => (a === 'changeRole' ? 'Change role' : (ACTION_LABELS[a] ?? a))))}</b> {r.actions.length === 1 ? 'is' : 'are'} not offered: {r.reason}
-          </Text>
-        ))}
-      </Menu.Dropdown>
-    </Menu>
-  );
-}
 
 const stop = (e: { stopPropagation(): void }) => e.stopPropagation();
 
