@@ -15,6 +15,8 @@ export default defineConfig({
           serve: resolve(__dirname, 'src/main/serve.ts'),
           // Long batches' worker thread (src/main/workers/batch-runner.ts loads out/main/batch-worker.js).
           'batch-worker': resolve(__dirname, 'src/main/workers/batch-worker.ts'),
+          // Counts over the whole directory (src/main/workers/read-runner.ts loads out/main/read-worker.js).
+          'read-worker': resolve(__dirname, 'src/main/workers/read-worker.ts'),
         },
       },
     },

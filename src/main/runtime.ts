@@ -12,6 +12,7 @@ import { createServices, type Services } from './services';
 import { createSync } from './sync/service';
 import { openChosenStore, type ChosenStore } from './runtime-store';
 import { batchRunnerFor } from './workers/batch-runner';
+import { readRunnerFor } from './workers/read-runner';
 
 export interface Runtime {
   store: OpenedStore;
@@ -87,6 +88,9 @@ export async function startRuntime(opts: {
   // Long batches run in a worker thread with its own connection (SQLite); PostgreSQL batches stay on its pool.
   const batches = batchRunnerFor(store);
   services.deps.batches = batches;
+  // Counts over the whole directory run in a read worker (SQLite); PostgreSQL's pool keeps the event loop free.
+  const reads = readRunnerFor(store);
+  services.deps.reads = reads;
   // A session's authorization is kept between calls where the store can say when it changed (SQLite).
   services.deps.authzGeneration = store.authzGeneration;
   // The worker loads its code a few seconds after start, off the start-up path, so the first batch does not wait for it.
@@ -160,6 +164,7 @@ export async function startRuntime(opts: {
       await sync.sender.stop();
       await batches?.idle();
       await batches?.close();
+      await reads?.close();
       await store.close();
     },
   };

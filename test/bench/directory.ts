@@ -19,6 +19,7 @@ export interface BenchStore {
   size: number;
   store: OpenedSqliteStore;
   caller: Caller;
+  services: ReturnType<typeof createServices>;
   seedMs: number;
   close(): Promise<void>;
 }
@@ -86,6 +87,7 @@ export async function seedStore(size: number): Promise<BenchStore> {
     size,
     store,
     caller,
+    services,
     seedMs,
     close: async () => {
       await store.close();

@@ -2,9 +2,13 @@
 // 100,000 and 1,000,000 members (BENCH_SEARCH_SIZES overrides), wall and CPU time (median of 5 runs
 // after a warm-up, through the router), before and after the id-order plan (searchBounds.idWalk
 // off: the plans it answers ahead of). The 1M / 1k ratio per fragment (goal ≤ 1.5x, issue 17 item 4).
+// Then the count of a search's matches ("select all matching", members.countMatching) on the main
+// thread (the baseline) and in the read worker: its time, and the longest the event loop was held
+// while it ran (every other admin's request waits that long).
 import { performance } from 'node:perf_hooks';
 import { searchBounds } from '../../src/main/db/repos/member-search.repo';
-import { fmt, seedStore } from './directory';
+import { readRunnerFor } from '../../src/main/workers/read-runner';
+import { fmt, seedStore, type BenchStore } from './directory';
 
 /** Fragments of the seed (person{i}@example{i % 97}.com, "Person {i}", phone 1415 and i in 7 digits), newest first. */
 const FRAGMENTS: { text: string; note: string }[] = [
@@ -63,6 +67,7 @@ export async function benchSearchSizes(): Promise<void> {
       }
     } finally {
       searchBounds.idWalk = true;
+      await countFigures(s.services, s.caller, s.store);
       await s.close();
     }
     results.set(size, bySize);
@@ -75,5 +80,52 @@ export async function benchSearchSizes(): Promise<void> {
     const a = small.get(f.text)!;
     const b = large.get(f.text)!;
     console.log(`  ${`"${f.text}"`.padEnd(12)} before ${(b.before.wall / a.before.wall).toFixed(2).padStart(7)}x   after ${(b.after.wall / a.after.wall).toFixed(2).padStart(7)}x`);
+  }
+}
+
+const COUNTED = ['person4', 'son 1', 'pe'];
+
+/** The longest gap between two turns of the event loop while `fn` runs, and its wall time. */
+async function heldWhile(fn: () => Promise<unknown>): Promise<{ wall: number; held: number }> {
+  let last = performance.now();
+  let held = 0;
+  let running = true;
+  const tick = () => {
+    const now = performance.now();
+    held = Math.max(held, now - last);
+    last = now;
+    if (running) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const t = performance.now();
+  await fn();
+  const wall = performance.now() - t;
+  running = false;
+  held = Math.max(held, performance.now() - last);
+  return { wall, held };
+}
+
+async function countFigures(services: BenchStore['services'], caller: BenchStore['caller'], store: BenchStore['store']): Promise<void> {
+  const reads = readRunnerFor(store)!;
+  console.log(`  count of the matches (members.countMatching), median of ${RUNS}: wall ms / longest event-loop hold ms, main thread → read worker`);
+  try {
+    for (const text of COUNTED) {
+      const measure = async () => {
+        await caller.members.countMatching({ search: text });
+        const runs: { wall: number; held: number }[] = [];
+        for (let i = 0; i < RUNS; i++) runs.push(await heldWhile(() => caller.members.countMatching({ search: text })));
+        const mid = (k: 'wall' | 'held') => runs.map((r) => r[k]).sort((a, b) => a - b)[Math.floor(RUNS / 2)]!;
+        return { wall: mid('wall'), held: mid('held') };
+      };
+      services.deps.reads = undefined;
+      const main = await measure();
+      services.deps.reads = reads;
+      const worker = await measure();
+      const cell = (m: { wall: number; held: number }) => `${m.wall.toFixed(1).padStart(7)} / ${m.held.toFixed(1).padStart(7)}`;
+      console.log(`  ${`"${text}"`.padEnd(40)} main ${cell(main)}   worker ${cell(worker)}   hold ratio ${(worker.held / main.held).toFixed(3)}x`);
+    }
+  } finally {
+    services.deps.reads = undefined;
+    await reads.close();
   }
 }

@@ -12,6 +12,7 @@ import { createTestDatabase, TEMPLATE_DATABASE } from '../support/postgres';
 import type { LinkIssued } from '../../src/main/services/deps';
 import { createServices, type Services } from '../../src/main/services/index';
 import { batchRunnerFor } from '../../src/main/workers/batch-runner';
+import { readRunnerFor } from '../../src/main/workers/read-runner';
 import { inviteeDoor } from './invitee-door';
 
 export const PASSWORD = 'correct horse battery staple';
@@ -88,6 +89,8 @@ export async function createEnv(): Promise<TestEnv> {
   });
   // Long batches run in the worker thread, as in the app (SQLite file stores).
   services.deps.batches = batchRunnerFor(store);
+  // Counts over the directory run in the read worker, as in the app (SQLite file stores).
+  services.deps.reads = readRunnerFor(store);
   // A session's authorization is kept between calls where the store can say when it changed (SQLite).
   services.deps.authzGeneration = store.authzGeneration;
   return { dir, store, clock, services, mail, caller: callers(services), close: remove };

@@ -124,6 +124,7 @@ export async function restoreStore(store: OpenedSqliteStore, from: string, now: 
     }
     store.handle.current = openMainSqlite(store.file);
   });
-  await (store.batches ? store.batches.exclusive(swap) : swap());
+  const withoutReads = () => (store.reads ? store.reads.exclusive(swap) : swap());
+  await (store.batches ? store.batches.exclusive(withoutReads) : withoutReads());
   return { keptAside };
 }

@@ -180,6 +180,8 @@ export interface OpenedSqliteStore extends OpenedStore {
   handle: SwappableSqlite;
   /** The worker thread's batches on this file (workers/batch-runner.ts): a restore swaps the file between two of them. */
   batches?: BatchGate & { exclusive<T>(fn: () => Promise<T>): Promise<T>; checkpoint(file: string): Promise<boolean> };
+  /** The read worker's counts on this file (workers/read-runner.ts): a restore swaps the file while none runs. */
+  reads?: { exclusive<T>(fn: () => Promise<T>): Promise<T> };
 }
 
 export interface OpenStoreOptions {
@@ -223,6 +225,18 @@ export async function openStore(file: string, options: OpenStoreOptions = {}): P
 export function markRosterStore(sqlite: SQLite.Database): void {
   sqlite.pragma(`application_id = ${APPLICATION_ID}`);
   sqlite.pragma(`user_version = ${SCHEMA_VERSION}`);
+}
+
+/**
+ * A connection that only reads, for the read worker thread (workers/read-runner.ts): a count over a
+ * million members runs there instead of holding the event loop. WAL: it reads the last commit and
+ * never waits for a writer; `query_only` makes a write through it fail instead of taking the lock.
+ */
+export function openReadConnection(file: string): Kysely<Database> {
+  const sqlite = new SQLite(file, { fileMustExist: true });
+  sqlite.pragma('query_only = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: immediateTransactions({ current: sqlite }) }) });
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock';
 import type { Db, DbOrTx } from '../db/database';
 import type { LinkPurpose } from '../db/tables/link.table';
+import type { MemberFilter } from '../db/repos/members.repo';
 import type { GuessLimiter } from './guesses';
 
 /** Who acts: a signed-in person, an invitee holding a link, or the system (expiry). */
@@ -70,6 +71,14 @@ export interface BatchRunner {
   readonly busy: boolean;
 }
 
+/**
+ * Reads that grow with the directory, off the main thread (workers/read-runner.ts): a worker thread
+ * with a read-only connection to the SQLite file. Absent on PostgreSQL and in-memory stores.
+ */
+export interface ReadRunner {
+  countMatching(filter: MemberFilter): Promise<number>;
+}
+
 export interface ServiceDeps {
   db: Db;
   /**
@@ -87,6 +96,8 @@ export interface ServiceDeps {
   passwordChanged?(personId: number): Promise<void>;
   /** Long batches in a worker thread (SQLite file stores; set by the runtime and the test harness). */
   batches?: BatchRunner;
+  /** Counts over the whole directory in a worker thread (SQLite file stores; set by the runtime and the test harness). */
+  reads?: ReadRunner;
   /**
    * Mail is configured in this process (the notifier writes outbox rows): a worker batch writes the
    * same rows in its own transaction, with the installation's sender address for message ids.

@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DomainError } from '../core/errors';
+import { reviveError } from './errors';
+import { workerScript } from './script';
 import type { OpenedSqliteStore, OpenedStore } from '../db/connect';
 import type { BatchProgress, BatchRunner, LinkIssued } from '../services/deps';
-import type { BatchJob, SerializedError, WorkerMessage, WorkerRequest } from './jobs';
+import type { BatchJob, WorkerMessage, WorkerRequest } from './jobs';
 
 /**
  * Long batches (an invite batch of BATCH_WORKER_MIN_ENTRIES addresses or more) run in one worker
@@ -19,16 +19,6 @@ interface Pending {
   resolve(v: { result: unknown; events: LinkIssued[] }): void;
   reject(e: unknown): void;
   onProgress?: (p: BatchProgress) => void;
-}
-
-/** The built app's out/main/batch-worker.js next to this bundle (or its chunk), else the TS source run through tsx (tests, bench). */
-function workerScript(): { code: string; eval: boolean } {
-  for (const dir of [__dirname, join(__dirname, '..')]) {
-    const built = join(dir, 'batch-worker.js');
-    if (existsSync(built)) return { code: built, eval: false };
-  }
-  const source = join(__dirname, 'batch-worker.ts');
-  return { code: `require('tsx/cjs'); require(${JSON.stringify(source)});`, eval: true };
 }
 
 export class SqliteBatchRunner implements BatchRunner {
@@ -118,7 +108,7 @@ export class SqliteBatchRunner implements BatchRunner {
   }
 
   private start(): Worker {
-    const script = workerScript();
+    const script = workerScript('batch-worker');
     const worker = new Worker(script.code, { eval: script.eval });
     // An idle worker does not keep the process alive.
     worker.unref();
@@ -128,7 +118,7 @@ export class SqliteBatchRunner implements BatchRunner {
       if (m.type === 'progress') return p.onProgress?.(m.progress);
       this.pending.delete(m.id);
       if (m.type === 'done') p.resolve({ result: m.result, events: m.events });
-      else p.reject(revive(m.error));
+      else p.reject(reviveError(m.error));
     });
     const fail = (e: unknown) => {
       if (this.worker === worker) this.worker = null;
@@ -142,15 +132,6 @@ export class SqliteBatchRunner implements BatchRunner {
     this.worker = worker;
     return worker;
   }
-}
-
-/** The worker's error as the main thread would have thrown it: a DomainError keeps its code, a driver error its code. */
-function revive(e: SerializedError): Error {
-  if (e.domain && e.code) return new DomainError(e.code as DomainError['code'], e.message, e.details);
-  const err = new Error(e.message) as Error & { code?: string };
-  err.name = e.name;
-  if (e.code) err.code = e.code;
-  return err;
 }
 
 /** The runner for a store: SQLite files get a worker; PostgreSQL and in-memory stores run batches in the process. */

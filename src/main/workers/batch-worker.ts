@@ -1,23 +1,16 @@
 // Worker-thread entry (electron-vite builds it to out/main/batch-worker.js; tests load the TS source through tsx).
 import { parentPort } from 'node:worker_threads';
-import { isDomainError } from '../core/errors';
+import { serializeError } from './errors';
 import { runBatchJob } from './run-job';
-import type { SerializedError, WorkerMessage, WorkerRequest } from './jobs';
+import type { WorkerMessage, WorkerRequest } from './jobs';
 
 /** Runs one batch at a time, each on a fresh connection to the store, and answers with its result or error. */
 const port = parentPort;
 if (!port) throw new Error('batch-worker runs in a worker thread only');
 
-function serialize(e: unknown): SerializedError {
-  if (isDomainError(e)) return { name: e.name, message: e.message, code: e.code, details: e.details, domain: true };
-  const err = e instanceof Error ? e : new Error(String(e));
-  const code = (err as { code?: unknown }).code;
-  return { name: err.name, message: err.message, code: typeof code === 'string' ? code : undefined, domain: false };
-}
-
 port.on('message', (req: WorkerRequest) => {
   const post = (m: WorkerMessage) => port.postMessage(m);
   runBatchJob(req.job, (progress) => post({ id: req.id, type: 'progress', progress }))
     .then(({ result, events }) => post({ id: req.id, type: 'done', result, events }))
-    .catch((e: unknown) => post({ id: req.id, type: 'failed', error: serialize(e) }));
+    .catch((e: unknown) => post({ id: req.id, type: 'failed', error: serializeError(e) }));
 });

@@ -78,7 +78,9 @@ function filterOf(actor: AdminActor, organizationId: number, f: MemberFilterInpu
 }
 
 export async function countMatching(deps: ServiceDeps, actor: AdminActor, organizationId: number, f: MemberFilterInput): Promise<number> {
-  return countMembersMatching(deps.db, filterOf(actor, organizationId, f));
+  // A million members' count takes 100–500 ms: on the SQLite file it runs in the read worker, not on the event loop.
+  const filter = filterOf(actor, organizationId, f);
+  return deps.reads ? deps.reads.countMatching(filter) : countMembersMatching(deps.db, filter);
 }
 
 async function batchIds(deps: ServiceDeps, actor: AdminActor, organizationId: number, s: BulkSelection): Promise<{ ids: number[]; next: number | null }> {
