@@ -1,7 +1,7 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { DomainError } from '../core/errors';
 import { reviveError } from './errors';
-import { workerScript } from './script';
+import { startWorker } from './script';
 import type { OpenedSqliteStore, OpenedStore } from '../db/connect';
 import type { BatchProgress, BatchRunner, LinkIssued } from '../services/deps';
 import type { BatchJob, WorkerMessage, WorkerRequest } from './jobs';
@@ -108,27 +108,21 @@ export class SqliteBatchRunner implements BatchRunner {
   }
 
   private start(): Worker {
-    const script = workerScript('batch-worker');
-    const worker = new Worker(script.code, { eval: script.eval });
-    // An idle worker does not keep the process alive.
-    worker.unref();
-    worker.on('message', (m: WorkerMessage) => {
+    const onMessage = (m: WorkerMessage) => {
       const p = this.pending.get(m.id);
       if (!p) return;
       if (m.type === 'progress') return p.onProgress?.(m.progress);
       this.pending.delete(m.id);
       if (m.type === 'done') p.resolve({ result: m.result, events: m.events });
       else p.reject(reviveError(m.error));
-    });
-    const fail = (e: unknown) => {
+    };
+    const worker = startWorker('batch-worker', onMessage, (reason) => {
       if (this.worker === worker) this.worker = null;
       for (const [id, p] of this.pending) {
         this.pending.delete(id);
-        p.reject(e instanceof Error ? e : new Error(`The batch worker stopped (${String(e)}); nothing of the batch was saved.`));
+        p.reject(reason instanceof Error ? reason : new Error(`The batch worker stopped (${reason}); nothing of the batch was saved.`));
       }
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`The batch worker stopped (exit ${code}); nothing of the batch was saved.`)));
+    });
     this.worker = worker;
     return worker;
   }

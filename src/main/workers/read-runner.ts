@@ -1,10 +1,10 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { OpenedSqliteStore, OpenedStore } from '../db/connect';
 import type { MemberFilter } from '../db/repos/members.repo';
 import type { ReadRunner } from '../services/deps';
 import { reviveError } from './errors';
 import type { ReadJob, ReadMessage, ReadRequest } from './read-jobs';
-import { workerScript } from './script';
+import { startWorker } from './script';
 
 /**
  * Reads that grow with the directory (the count of a search's matches: 100–500 ms at a million
@@ -76,26 +76,20 @@ export class SqliteReadRunner implements ReadRunner {
   }
 
   private start(): Worker {
-    const script = workerScript('read-worker');
-    const worker = new Worker(script.code, { eval: script.eval });
-    // An idle worker does not keep the process alive.
-    worker.unref();
-    worker.on('message', (m: ReadMessage) => {
+    const onMessage = (m: ReadMessage) => {
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
       if (m.type === 'done') p.resolve(m.result);
       else p.reject(reviveError(m.error));
-    });
-    const fail = (e: unknown) => {
+    };
+    const worker = startWorker('read-worker', onMessage, (reason) => {
       if (this.worker === worker) this.worker = null;
       for (const [id, p] of this.pending) {
         this.pending.delete(id);
-        p.reject(e instanceof Error ? e : new Error(`The read worker stopped (${String(e)}).`));
+        p.reject(reason instanceof Error ? reason : new Error(`The read worker stopped (${reason}).`));
       }
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`The read worker stopped (exit ${code}).`)));
+    });
     this.worker = worker;
     return worker;
   }
