@@ -3,7 +3,7 @@ import type { NewMember } from '../../../src/main/db/tables/member.table';
 import * as m0016 from '../../../src/main/db/migrations/0016_search_lower';
 import * as m0018 from '../../../src/main/db/migrations/0018_member_key_block';
 import { searchBounds } from '../../../src/main/db/repos/member-search.repo';
-import { SEARCH_CANDIDATES, searchChunks } from '../../../src/main/db/repos/members.repo';
+import { SEARCH_CANDIDATES } from '../../../src/main/db/repos/members.repo';
 import { createEnv, registerOwner, type Caller, type TestEnv } from '../helpers';
 
 /**
@@ -186,24 +186,6 @@ describe('member search whose matches lie far down the order', () => {
     const all = expected('.few', true);
     expect(all.slice(0, 15).every((e) => !e.includes('.far'))).toBe(true);
     expect(await twoPages('.few', 'desc')).toEqual([all.slice(0, 50), all.slice(50, 100)]);
-  });
-
-  it('a few among the first rows, the rest walked in many small chunks (PostgreSQL) or past the walk bound: the same pages', async () => {
-    const all = expected('.few', true);
-    const bounds = { ...searchChunks };
-    // PostgreSQL: walked however few its planner estimates the matches of this small store.
-    searchBounds.pgRare = 0;
-    try {
-      // Chunks of 100–300 rows: the pages come from a dozen chunks, each one's matches after the previous one's.
-      Object.assign(searchChunks, { min: 100, max: 300, walkMax: 100_000 });
-      expect(await twoPages('.few', 'desc')).toEqual([all.slice(0, 50), all.slice(50, 100)]);
-      // A walk bound of 1,000 rows: one query tests every row past it, same pages.
-      Object.assign(searchChunks, { min: 100, max: 300, walkMax: 1_000 });
-      expect(await twoPages('.few', 'desc')).toEqual([all.slice(0, 50), all.slice(50, 100)]);
-    } finally {
-      Object.assign(searchChunks, bounds);
-      searchBounds.pgRare = SEARCH_CANDIDATES;
-    }
   });
 
   it('undoing migration 0016 (PostgreSQL: the trigram index over lower(name)) and redoing it lists the same pages', async () => {

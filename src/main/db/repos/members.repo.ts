@@ -210,39 +210,15 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery, opts: { decora
     return page(byIds(plan.ids));
   }
   if (!('members' in plan) && !('fenced' in plan)) return page(rows(false).where(plan.test));
-  const walkIds = (from: MemberListQuery, n: number) => keysetPage(db, filtered(false).select(['id', column.as('sort_key')]), column, from, n);
-  // PostgreSQL, some matched near the top: walk on in chunks of the sort order (ids only, sized by
-  // the density seen so far) and test each chunk's rows looked up by id. Left to one query, its
-  // planner gathered every match through the trigram index and sorted them: "example42", one
-  // member in 97, took 104 ms at 1,000,000. Each chunk's matches follow the previous one's in the
-  // order, so the page is exactly what a sort of every match gives.
-  const walkOnInChunks = async (taken: DecoratedRow[], walked: { id: number; sort_key: string | null }[]): Promise<DecoratedRow[]> => {
-    const out = [...taken];
-    let seen = walked.length;
-    let last = walked[walked.length - 1]!;
-    while (out.length < q.limit) {
-      if (seen >= searchChunks.walkMax) return page(rows(false).where(plan.test));
-      const density = Math.max(out.length, 1) / seen;
-      const n = Math.min(searchChunks.max, Math.max(searchChunks.min, Math.ceil(((q.limit - out.length) / density) * 1.25)));
-      const chunk = await walkIds({ ...q, after: { value: last.sort_key, id: last.id } }, n);
-      if (chunk.length === 0) break;
-      out.push(...(await page(byIds(chunk.map((r) => r.id)).where(plan.test))));
-      seen += chunk.length;
-      last = chunk[chunk.length - 1]!;
-      if (chunk.length < n) break;
-    }
-    return out.slice(0, q.limit);
-  };
   // The walk: the first SEARCH_WALK rows of the order, ten times as many when none matched there.
   for (let walk = SEARCH_WALK; walk <= SEARCH_WALK * 10; walk *= 10) {
-    const walkedRows = await walkIds(q, walk);
-    const walked = walkedRows.map((r) => r.id);
+    const walked = (await keysetPage(db, filtered(false).select(['id', column.as('sort_key')]), column, q, walk)).map((r) => r.id);
     if (walked.length === 0) return [];
     const found = await page(byIds(walked).where(plan.test));
     // A page, or the whole tab walked: exactly what a sort of every match would give.
     if (found.length >= q.limit || walked.length < walk) return found;
     // Some matched: walk on, testing each row, about limit / density rows.
-    if (found.length > 0) return dialectOf(db) === 'postgres' && !q.backward ? walkOnInChunks(found, walkedRows) : page(rows(false).where(plan.test));
+    if (found.length > 0) return page(rows(false).where(plan.test));
     // None: ordered by a date, the newest (oldest) matching ids hold the page when no lower (higher) id has a later (earlier) date.
     if (walk === SEARCH_WALK && 'members' in plan && plan.idWalk && dated) {
       for (const n of [q.limit * 2, q.limit * 40]) {
@@ -280,12 +256,6 @@ function pageShape(q: MemberListQuery): { key: string; params: unknown[] } {
   if (scope) params.push(...scope);
   return { key, params };
 }
-
-/**
- * PostgreSQL's walk on in chunks (listMembers): the smallest and largest chunk of ids, and how far it
- * walks before one query tests every row. Tests lower them to walk many chunks in a small store.
- */
-export const searchChunks = { min: SEARCH_WALK * 5, max: 10_000, walkMax: 100_000 };
 
 /** The keyset cursor value of a listed row: its sort key exactly as SQLite computed it. */
 export function sortValue(m: ListedMember): string | null {
