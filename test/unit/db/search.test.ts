@@ -188,6 +188,18 @@ describe('member search whose matches lie far down the order', () => {
     expect(await twoPages('.few', 'desc')).toEqual([all.slice(0, 50), all.slice(50, 100)]);
   });
 
+  it('a few among the first rows, however few the planner estimates (PostgreSQL walks the order then tests each row): the same pages', async () => {
+    const all = expected('.few', true);
+    searchBounds.pgRare = 0;
+    try {
+      expect(await twoPages('.few', 'desc')).toEqual([all.slice(0, 50), all.slice(50, 100)]);
+      const asc = expected('.few', false);
+      expect(await twoPages('.few', 'asc')).toEqual([asc.slice(0, 50), asc.slice(50, 100)]);
+    } finally {
+      searchBounds.pgRare = SEARCH_CANDIDATES;
+    }
+  });
+
   it('undoing migration 0016 (PostgreSQL: the trigram index over lower(name)) and redoing it lists the same pages', async () => {
     const before = [await twoPages('.FAR', 'desc'), await twoPages('.few', 'desc')];
     await m0016.down(env.store.db);

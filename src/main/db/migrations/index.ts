@@ -15,6 +15,7 @@ import * as m0015 from './0015_statement_counters';
 import * as m0016 from './0016_search_lower';
 import * as m0017 from './0017_member_live_email';
 import * as m0018 from './0018_member_key_block';
+import * as m0020 from './0020_null_key_ranges';
 
 /**
  * Every migration, in order. A static list, not a folder scan, because the main process is
@@ -37,6 +38,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0016_search_lower': m0016,
   '0017_member_live_email': m0017,
   '0018_member_key_block': m0018,
+  '0020_null_key_ranges': m0020,
 };
 
 export const staticMigrationProvider: MigrationProvider = {

@@ -59,10 +59,11 @@ export type SearchPlan =
 export const SEARCH_FAR_IDS = 20_000;
 
 /**
- * The bounds in force: tests lower farIds to reach the walk against the set with a small store, and
- * turn idWalk off to reach the plans it would otherwise answer first.
+ * The bounds in force: tests lower farIds to reach the walk against the set with a small store, turn
+ * idWalk off to reach the plans it would otherwise answer first, and lower pgRare (PostgreSQL: the
+ * planner's estimate of matches up to which a fragment is left to the planner) to walk small stores.
  */
-export const searchBounds = { farIds: SEARCH_FAR_IDS, idWalk: true };
+export const searchBounds = { farIds: SEARCH_FAR_IDS, idWalk: true, pgRare: SEARCH_CANDIDATES };
 
 /** An FTS5 phrase: the text in double quotes, inner quotes doubled. */
 function ftsPhrase(text: string): string {
@@ -153,7 +154,7 @@ export async function planSearch(db: DbOrTx, scope: { organizationId: number; st
       const test = substringTest(db, terms);
       const plan = await sql<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>`EXPLAIN (FORMAT JSON) SELECT id FROM member WHERE organization_id = ${scope.organizationId} AND ${test}`.execute(db);
       const estimate = plan.rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? 0;
-      return estimate <= SEARCH_CANDIDATES ? { test } : { test, fenced: true };
+      return estimate <= searchBounds.pgRare ? { test } : { test, fenced: true };
     },
     sqlite: async () => {
       // Trigram FTS: case-insensitive substring match over name and email, and over phone digits.
