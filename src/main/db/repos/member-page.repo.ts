@@ -86,15 +86,19 @@ export async function keysetPage<O>(
   column: RawBuilder<string>,
   q: KeysetOrder,
   limit: number,
-  opts: { decorate?: boolean; prepare?: { key: string; params: unknown[] } } = {},
+  opts: { decorate?: boolean; prepare?: { key: string; params: unknown[] }; nullKeys?: MemberQuery<O> } = {},
 ): Promise<O[]> {
   const decorate = opts.decorate ?? false;
   const segments = keysetSegments(db, column, q);
   const base = typeof query === 'function' ? query : () => query;
+  // The range of members without a sort key may be read through another query (PostgreSQL: unfenced,
+  // through 0020's partial indexes, where the page's own query gathers every match first).
+  const nullKeys = opts.nullKeys;
+  const baseOf = (s: Segment) => (!s.byKey && nullKeys ? nullKeys : base());
   // PostgreSQL: the limits as literals, so that a named statement's generic plan (prepared.ts) knows
   // it reads a page and not a tenth of the table, and is chosen over planning every call again.
   const sorted = (s: Segment, n: number) => {
-    const qq = s.narrow(base());
+    const qq = s.narrow(baseOf(s));
     return (s.byKey ? qq.orderBy(column, q.direction) : qq).orderBy('id', q.direction).limit(dialectOf(db) === 'postgres' ? sql.lit(n) : n);
   };
   if (dialectOf(db) !== 'postgres') {

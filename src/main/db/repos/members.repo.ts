@@ -180,12 +180,19 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery, opts: { decora
   const rows = (byId: boolean, fenced?: RawBuilder<boolean>) => filtered(byId, fenced).selectAll().select(column.as('sort_key'));
   // decorate: on PostgreSQL the page's rows come with their decorations (keysetPage); SQLite leaves them to decorationsOf.
   type Rows = ReturnType<typeof rows>;
-  const page = (qq: Rows | (() => Rows), prepare?: { key: string; params: unknown[] }) => keysetPage(db, qq, column, q, q.limit, { decorate: opts.decorate, prepare }) as Promise<DecoratedRow[]>;
+  const page = (qq: Rows | (() => Rows), prepare?: { key: string; params: unknown[] }, nullKeys?: Rows) => keysetPage(db, qq, column, q, q.limit, { decorate: opts.decorate, prepare, nullKeys }) as Promise<DecoratedRow[]>;
   // PostgreSQL: one array parameter, not thousands of placeholders to parse and plan.
   const among = (ids: number[]) => (dialectOf(db) === 'postgres' ? sql<boolean>`id = any(${ids})` : sql<boolean>`id in (${sql.join(ids)})`);
   // PostgreSQL: the ids looked up by primary key apart (fenced), then tested and sorted; left to the
   // planner next to a keyset cursor it walked the sort index testing each row (1.7 s at 1,000,000).
-  const byIds = (ids: number[]) => (dialectOf(db) === 'postgres' ? rows(false, among(ids)) : rows(true).where(among(ids)));
+  // Their members without a sort key (a range of its own, keysetSegments) are read unfenced, through
+  // 0020's partial indexes: fenced, every id was fetched and tested a second time for them.
+  const pageByIds = (ids: number[], test?: RawBuilder<boolean>) => {
+    if (dialectOf(db) !== 'postgres') return page(test ? rows(true).where(among(ids)).where(test) : rows(true).where(among(ids)));
+    const fenced = rows(false, among(ids));
+    const open = rows(false).where(among(ids));
+    return page(test ? fenced.where(test) : fenced, undefined, test ? open.where(test) : open);
+  };
   if (!q.search || !q.search.trim()) return page(() => rows(false), pageShape(q));
   const plan = await planSearch(db, q, q.search);
   // Ordered by a date (SQLite): `ids`, matches in the list's direction of id order with every match on
@@ -194,7 +201,7 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery, opts: { decora
   // among them; 'refused': the bound does not allow it.
   const dated = dialectOf(db) === 'sqlite' && (q.sort === 'invited_at' || q.sort === 'status_changed_at') ? q.sort : null;
   const idOrderPage = async (ids: number[]): Promise<DecoratedRow[] | 'short' | 'refused'> => {
-    const taken = ids.length ? await page(byIds(ids)) : [];
+    const taken = ids.length ? await pageByIds(ids) : [];
     const last = taken[taken.length - 1];
     if (!dated || !last || taken.length < q.limit) return 'short';
     return (await idWalkCovers(db, dated, q.direction, ids[ids.length - 1]!, last.sort_key)) ? taken : 'refused';
@@ -207,24 +214,24 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery, opts: { decora
       const found = await idOrderPage(ordered.slice(0, q.limit * 2));
       if (typeof found !== 'string') return found;
     }
-    return page(byIds(plan.ids));
+    return pageByIds(plan.ids);
   }
   if (!('members' in plan) && !('fenced' in plan)) return page(rows(false).where(plan.test));
   // The walk: the first SEARCH_WALK rows of the order, ten times as many when none matched there.
   for (let walk = SEARCH_WALK; walk <= SEARCH_WALK * 10; walk *= 10) {
     const walked = (await keysetPage(db, filtered(false).select(['id', column.as('sort_key')]), column, q, walk)).map((r) => r.id);
     if (walked.length === 0) return [];
-    const found = await page(byIds(walked).where(plan.test));
+    const found = await pageByIds(walked, plan.test);
     // A page, or the whole tab walked: exactly what a sort of every match would give.
     if (found.length >= q.limit || walked.length < walk) return found;
     // Some matched: walk on, testing each row, about limit / density rows.
-    if (found.length > 0) return page(rows(false).where(plan.test));
+    if (found.length > 0) return dialectOf(db) === 'postgres' ? walkOnPostgres(db, (trx) => keysetPage(trx, rows(false).where(plan.test), column, q, q.limit, { decorate: opts.decorate })) : page(rows(false).where(plan.test));
     // None: ordered by a date, the newest (oldest) matching ids hold the page when no lower (higher) id has a later (earlier) date.
     if (walk === SEARCH_WALK && 'members' in plan && plan.idWalk && dated) {
       for (const n of [q.limit * 2, q.limit * 40]) {
         const ids = await plan.idWalk(n, q.direction);
         // Fewer than n ids: every match was among them.
-        if (ids.length < n) return ids.length ? page(byIds(ids)) : [];
+        if (ids.length < n) return ids.length ? pageByIds(ids) : [];
         const found = await idOrderPage(ids);
         if (typeof found !== 'string') return found;
         if (found === 'refused') break;
@@ -233,12 +240,33 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery, opts: { decora
   }
   if ('members' in plan) {
     const far = await plan.farIds();
-    return far ? (far.length ? page(byIds(far)) : []) : page(rows(false).where(plan.members));
+    return far ? (far.length ? pageByIds(far) : []) : page(rows(false).where(plan.members));
   }
   // PostgreSQL: every match gathered through the trigram index and sorted narrow (id and sort key:
   // half the time of sorting whole rows, 11,111 matches at 1,000,000), then the page looked up by id.
-  const ids = (await keysetPage(db, filtered(false, plan.test).select(['id', column.as('sort_key')]), column, q, q.limit)).map((r) => r.id);
-  return ids.length ? page(byIds(ids)) : [];
+  // Its members without a sort key: unfenced, through 0020's partial indexes (fenced, the gather ran twice).
+  const narrow = (qq: ReturnType<typeof filtered>) => qq.select(['id', column.as('sort_key')]);
+  const ids = (await keysetPage(db, narrow(filtered(false, plan.test)), column, q, q.limit, { nullKeys: narrow(filtered(false).where(plan.test)) })).map((r) => r.id);
+  return ids.length ? pageByIds(ids) : [];
+}
+
+/**
+ * PostgreSQL, a fragment with matches near the top: its page is a walk of the sort index testing each
+ * row, which the walk of the first rows just showed is short. Left to choose, the planner sometimes
+ * gathered every match through the trigram index and sorted them instead ("example42", one member in
+ * 97, at 1,000,000: 1.8 ms walked, 104–147 ms gathered, from one ANALYZE to the next); bitmap scans
+ * (the only way a trigram GIN index is read) are off for this one statement.
+ */
+async function walkOnPostgres<T>(db: DbOrTx, run: (trx: DbOrTx) => Promise<T>): Promise<T> {
+  const off = async (trx: DbOrTx) => {
+    await sql`select set_config('enable_bitmapscan', 'off', true)`.execute(trx);
+    try {
+      return await run(trx);
+    } finally {
+      await sql`select set_config('enable_bitmapscan', 'on', true)`.execute(trx);
+    }
+  };
+  return db.isTransaction ? off(db) : db.transaction().execute(off);
 }
 
 /**
