@@ -4,6 +4,8 @@
  * network failures and 429/503 stop the push at once (no hundreds of per-object failures); other
  * errors are per object. Nothing is sent twice across a crash: an object is marked in flight before
  * it is sent, and a create always looks before it creates.
+ * (A little over 300 lines: the steps of one push share its counters, outcome batches, stop and
+ * lease as closures of pushLeased; split apart they would pass all of them around.)
  */
 import type { Clock } from '../core/clock';
 import type { Db } from '../db/database';
@@ -193,8 +195,14 @@ async function pushLeased(ctx: PushContext, org: number, dryRun: boolean, actor:
   };
   const started = new Set<number>();
   // An object is marked in flight before it is sent: 500 at a time, the next 500 marked while the
-  // requests of these go out (no wait for 10,000 rows before the first request).
-  const markInFlight = (items: PlannedObject[]) => updateSyncObjects(db, items.map((p) => p.obj.id), { state: 'in_flight', lease_until: new Date(clock.now().getTime() + LEASE_MS).toISOString(), updated_at: iso() });
+  // requests of these go out (no wait for 10,000 rows before the first request). Each chunk also
+  // renews the push lease, so a push longer than LEASE_MS stays the only one; if another process
+  // took it over meanwhile, this push stops and leaves the rest to it.
+  const markInFlight = async (items: PlannedObject[]) => {
+    const until = new Date(clock.now().getTime() + LEASE_MS).toISOString();
+    if (!(await claimPushLease(db, org, ctx.owner, iso(), until))) stop ??= empty('busy', 'Another Roster process took over this push.');
+    else await updateSyncObjects(db, items.map((p) => p.obj.id), { state: 'in_flight', lease_until: until, updated_at: iso() });
+  };
 
   const runOne = async (p: PlannedObject, send: () => Promise<{ remoteId: string | null; written: unknown }>) => {
     if (stop) return;
@@ -250,7 +258,7 @@ async function pushLeased(ctx: PushContext, org: number, dryRun: boolean, actor:
   await flushed();
   // Stopped early: what was never started is pending again, not in flight.
   const notStarted = work.filter((p) => !started.has(p.obj.id)).map((p) => p.obj.id);
-  if (stop && notStarted.length) await updateSyncObjects(db, notStarted, { state: 'pending', lease_until: null, updated_at: iso() });
+  if (stop && stop.outcome !== 'busy' && notStarted.length) await updateSyncObjects(db, notStarted, { state: 'pending', lease_until: null, updated_at: iso() });
   const final: PushResult = stop ? { ...counted(), ...pick(stop) } : counted();
   const summary = `${final.created} created, ${final.updated} updated, ${final.deactivated} deactivated, ${final.deleted} deleted, ${final.failed} failed, ${final.blocked} blocked`;
   await updateSyncSettings(db, org, { last_push_at: iso(), last_push_summary: stop ? `${summary}; stopped: ${stop.reason}` : summary, ...(stop ? {} : { hold_reason: null, hold_approved: 0 }) });
