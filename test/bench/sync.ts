@@ -1,6 +1,6 @@
 // The sync push against the local SCIM server, with a plain client sending the same requests with the same concurrency as its baseline.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { systemClock } from '../../src/main/core/clock';
@@ -263,6 +263,7 @@ export async function benchSync(): Promise<void> {
       const syncFirst = round % 2 === 0;
       let s: Run;
       let p: Run;
+      const loadBefore = loadavg()[0]!;
       if (syncFirst) {
         s = await syncRun(N);
         p = await plainRun();
@@ -274,7 +275,7 @@ export async function benchSync(): Promise<void> {
       console.log(
         `  round ${round + 1} (${syncFirst ? 'sync, plain' : 'plain, sync'}): sync ${fmt(s.ms)} ms ${fmt((N / s.ms) * 1000)} members/s; plain ${fmt(p.ms)} ms ${fmt((N / p.ms) * 1000)} members/s; ratio ${(p.ms / s.ms).toFixed(2)}x` +
           ` (users part ${fmt(s.usersMs)} / ${fmt(p.usersMs)} ms, ${(p.usersMs / s.usersMs).toFixed(2)}x; first request after ${fmt(s.firstMs)} / ${fmt(p.firstMs)} ms); in flight peak ${s.peak} / ${p.peak}, average ${s.average.toFixed(2)} / ${p.average.toFixed(2)}` +
-          ` (Roster's own count: peak ${s.client?.peak ?? '?'}, average ${s.client?.average.toFixed(2) ?? '?'} while sending); client CPU ${fmt(s.cpuMs)} / ${fmt(p.cpuMs)} ms; server CPU ${fmt(s.stats.cpuMs)} / ${fmt(p.stats.cpuMs)} ms`,
+          ` (Roster's own count: peak ${s.client?.peak ?? '?'}, average ${s.client?.average.toFixed(2) ?? '?'} while sending); client CPU ${fmt(s.cpuMs)} / ${fmt(p.cpuMs)} ms; server CPU ${fmt(s.stats.cpuMs)} / ${fmt(p.stats.cpuMs)} ms; machine load (1 min) ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after`,
       );
     }
     const med = (f: (r: { sync: Run; plain: Run }) => number) => median(runs.map(f));

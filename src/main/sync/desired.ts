@@ -21,14 +21,35 @@ export function parseWritten<T>(obj: SyncObjectRow): T | null {
   return obj.written_json ? (JSON.parse(obj.written_json) as T) : null;
 }
 
-/** Reads Roster's current state for every due object and decides its operation. */
+/** Reads Roster's current state for every due object and decides its operation (the preview). */
 export async function planDue(db: DbOrTx, clock: Clock, settings: SyncSettingsRow): Promise<PlannedObject[]> {
+  const due = await dueSyncObjects(db, settings.organization_id, clock.now().toISOString());
+  return [...(await planUsers(db, settings, due.filter((o) => o.kind === 'user'))), ...(await planGroups(db, settings, due.filter((o) => o.kind === 'group')))];
+}
+
+/**
+ * The users among the due objects. Planned apart from the groups: a push plans its users, starts
+ * sending them, and plans the groups while the first users are on the wire (groups go after every
+ * user anyway, and what changes meanwhile is queued for the next push).
+ */
+export async function planUsers(db: DbOrTx, settings: SyncSettingsRow, due: SyncObjectRow[]): Promise<PlannedObject[]> {
+  const members = new Map((await membersForSync(db, settings.organization_id, due.map((o) => o.local_id))).map((m) => [m.id, m]));
+  const out: PlannedObject[] = [];
+  for (const obj of due) {
+    const m = members.get(obj.local_id);
+    const wanted = m && travels(m.status) ? toUser(m, obj.external_id) : null;
+    const written = parseWritten<UserAttrs>(obj);
+    const gone = !m || m.status === 'deleted';
+    out.push({ obj, ...userOp({ remoteId: obj.remote_id, written, wanted, gone, policy: settings.deletion_policy }), user: wanted, depth: 0 });
+  }
+  return out;
+}
+
+/** The groups (roles, sub-accounts) among the due objects. */
+export async function planGroups(db: DbOrTx, settings: SyncSettingsRow, due: SyncObjectRow[]): Promise<PlannedObject[]> {
   const org = settings.organization_id;
-  const due = await dueSyncObjects(db, org, clock.now().toISOString());
   const of = (t: string) => due.filter((o) => o.local_type === t);
-  const members = new Map((await membersForSync(db, org, of('member').map((o) => o.local_id))).map((m) => [m.id, m]));
-  const roleObjs = of('role');
-  const roles = new Map((await rolesForSync(db, org, roleObjs.map((o) => o.local_id))).map((r) => [r.id, r]));
+  const roles = new Map((await rolesForSync(db, org, of('role').map((o) => o.local_id))).map((r) => [r.id, r]));
   const roleMembers = await roleMemberIds(db, [...roles.keys()]);
   const accountObjs = of('account');
   const accounts = new Map((await accountsForSync(db, org)).map((a) => [a.id, a]));
@@ -36,14 +57,6 @@ export async function planDue(db: DbOrTx, clock: Clock, settings: SyncSettingsRo
 
   const out: PlannedObject[] = [];
   for (const obj of due) {
-    if (obj.local_type === 'member') {
-      const m = members.get(obj.local_id);
-      const wanted = m && travels(m.status) ? toUser(m, obj.external_id) : null;
-      const written = parseWritten<UserAttrs>(obj);
-      const gone = !m || m.status === 'deleted';
-      out.push({ obj, ...userOp({ remoteId: obj.remote_id, written, wanted, gone, policy: settings.deletion_policy }), user: wanted, depth: 0 });
-      continue;
-    }
     let wanted: GroupAttrs | null = null;
     let depth = 0;
     if (obj.local_type === 'role') {

@@ -4,20 +4,23 @@
  * network failures and 429/503 stop the push at once (no hundreds of per-object failures); other
  * errors are per object. Nothing is sent twice across a crash: an object is marked in flight before
  * it is sent, and a create always looks before it creates.
+ * (A little over 300 lines: the steps of one push share its counters, outcome batches, stop and
+ * lease as closures of pushLeased; split apart they would pass all of them around.)
  */
 import type { Clock } from '../core/clock';
 import type { Db } from '../db/database';
 import { insertAuditRows } from '../db/repos/audit.repo';
 import { claimPushLease, countDirty, findSyncSettings, releasePushLease, updateSyncSettings } from '../db/repos/sync.repo';
-import { countSyncedUsers, hasDueSyncObjects, markSyncObjectsSynced, syncObjectsOfKind, unblockGroups, updateSyncObject, updateSyncObjects, type SyncedWrite } from '../db/repos/sync-objects.repo';
+import { countSyncedUsers, dueSyncObjects, hasDueSyncObjects, markSyncObjectsSynced, syncObjectsOfKind, unblockGroups, updateSyncObject, updateSyncObjects, type SyncedWrite } from '../db/repos/sync-objects.repo';
 import type { SyncObjectUpdate, SyncSettingsRow } from '../db/tables/sync.table';
 import { auditRow } from '../services/audit';
 import { SYSTEM_ACTOR, type Actor } from '../services/deps';
 import { ScimClient, ScimError, type ScimCapabilities } from './client';
-import { parseWritten, planDue, type PlannedObject } from './desired';
+import { parseWritten, planGroups, planUsers, type PlannedObject } from './desired';
 import { foldDirty } from './fold';
 import type { GroupAttrs, UserAttrs } from './mapping';
 import { backoffWithJitterMs, guardTrips, removesUser } from './plan';
+import { runInOrder } from './pool';
 import { BlockedError, sendGroup, sendUser } from './wire';
 
 export interface PushContext {
@@ -54,6 +57,8 @@ const LEASE_MS = 5 * 60_000;
 /** Outcomes kept in memory before they are committed: at most this many, or this long. */
 const FLUSH_AT = 500;
 const FLUSH_MS = 3_000;
+/** Objects marked in flight at a time, just ahead of the requests (one UPDATE each). */
+const MARK_CHUNK = 500;
 
 function empty(outcome: PushOutcome, reason?: string): PushResult {
   return { outcome, created: 0, updated: 0, deactivated: 0, deleted: 0, failed: 0, blocked: 0, reads: 0, writes: 0, reason };
@@ -89,12 +94,13 @@ async function pushLeased(ctx: PushContext, org: number, dryRun: boolean, actor:
   const iso = () => clock.now().toISOString();
   await foldDirty(db, clock, org);
   const s = (await findSyncSettings(db, org))!;
-  const planned = await planDue(db, clock, s);
+  const due = await dueSyncObjects(db, org, iso());
+  const dueGroups = due.filter((o) => o.kind === 'group');
+  const userPlan = await planUsers(db, s, due.filter((o) => o.kind === 'user'));
   const result = empty('done');
   const client = clientFor(ctx, s);
   clients.push(client);
   const counted = () => ({ ...result, inFlight: client.inFlight, reads: client.sent.GET ?? 0, writes: (client.sent.POST ?? 0) + (client.sent.PUT ?? 0) + (client.sent.PATCH ?? 0) + (client.sent.DELETE ?? 0) });
-
 
   // The server's capabilities; reading them also tells whether it is reachable and takes the token.
   const probe = async (): Promise<ScimCapabilities | PushResult> => {
@@ -108,15 +114,22 @@ async function pushLeased(ctx: PushContext, org: number, dryRun: boolean, actor:
       return { ...(stopped ?? empty('nothing', `The ServiceProviderConfig could not be read: ${(e as Error).message}`)), reads: 1 };
     }
   };
-  const work = planned.filter((p) => p.op !== 'none');
-  // Nothing to send for these: they are up to date.
-  for (const p of planned) if (p.op === 'none' && p.obj.state !== 'synced') await updateSyncObject(db, p.obj.id, { state: 'synced', status: null, scim_type: null, detail: null, attempts: 0, next_retry_at: null, lease_until: null, synced_at: p.obj.synced_at ?? iso(), updated_at: iso() });
-  if (work.length === 0) {
+  /** What needs sending; those with nothing to send are up to date (synced). */
+  const toSend = async (planned: PlannedObject[]): Promise<PlannedObject[]> => {
+    for (const p of planned) if (p.op === 'none' && p.obj.state !== 'synced') await updateSyncObject(db, p.obj.id, { state: 'synced', status: null, scim_type: null, detail: null, attempts: 0, next_retry_at: null, lease_until: null, synced_at: p.obj.synced_at ?? iso(), updated_at: iso() });
+    return planned.filter((p) => p.op !== 'none');
+  };
+  const users = await toSend(userPlan);
+  const planTheGroups = async () => toSend(await planGroups(db, s, dueGroups));
+  // The groups are planned while the first users are on the wire (the guard counts users only);
+  // up front when there is no user to send, or for a dry run.
+  let groupsPlanned = users.length === 0 || dryRun ? await planTheGroups() : null;
+  if (users.length === 0 && groupsPlanned!.length === 0) {
     const probed = force || s.pause_kind === 'network' ? await probe() : null;
     return probed && 'outcome' in probed ? probed : { ...counted(), outcome: 'nothing' };
   }
 
-  const removals = work.filter((p) => removesUser({ objectId: p.obj.id, kind: p.obj.kind, label: p.obj.label, op: p.op, changes: p.changes })).length;
+  const removals = users.filter((p) => removesUser({ objectId: p.obj.id, kind: p.obj.kind, label: p.obj.label, op: p.op, changes: p.changes })).length;
   if (!s.hold_approved && guardTrips(removals, await countSyncedUsers(db, org), s.guard_percent, s.guard_count)) {
     const reason = `This push would deactivate or delete ${removals} users: it waits for an admin's approval.`;
     await updateSyncSettings(db, org, { hold_reason: reason });
@@ -129,7 +142,7 @@ async function pushLeased(ctx: PushContext, org: number, dryRun: boolean, actor:
 
   if (dryRun) {
     // Reads only: the lookups a create would make.
-    for (const p of work) {
+    for (const p of [...users, ...groupsPlanned!]) {
       if (p.op !== 'create') continue;
       try {
         if (p.user) await client.findOne('Users', 'userName', p.user.userName);
@@ -181,9 +194,15 @@ async function pushLeased(ctx: PushContext, org: number, dryRun: boolean, actor:
     if (synced.length + others.length >= FLUSH_AT || Date.now() - lastFlush >= FLUSH_MS) void flush();
   };
   const started = new Set<number>();
-  // Marked in flight before anything is sent, in one transaction per phase (one fsync, not one per 500 objects).
-  const markInFlight = (items: PlannedObject[]) =>
-    db.transaction().execute((trx) => updateSyncObjects(trx, items.map((p) => p.obj.id), { state: 'in_flight', lease_until: new Date(clock.now().getTime() + LEASE_MS).toISOString(), updated_at: iso() }));
+  // An object is marked in flight before it is sent: 500 at a time, the next 500 marked while the
+  // requests of these go out (no wait for 10,000 rows before the first request). Each chunk also
+  // renews the push lease, so a push longer than LEASE_MS stays the only one; if another process
+  // took it over meanwhile, this push stops and leaves the rest to it.
+  const markInFlight = async (items: PlannedObject[]) => {
+    const until = new Date(clock.now().getTime() + LEASE_MS).toISOString();
+    if (!(await claimPushLease(db, org, ctx.owner, iso(), until))) stop ??= empty('busy', 'Another Roster process took over this push.');
+    else await updateSyncObjects(db, items.map((p) => p.obj.id), { state: 'in_flight', lease_until: until, updated_at: iso() });
+  };
 
   const runOne = async (p: PlannedObject, send: () => Promise<{ remoteId: string | null; written: unknown }>) => {
     if (stop) return;
@@ -210,25 +229,23 @@ async function pushLeased(ctx: PushContext, org: number, dryRun: boolean, actor:
     }
   };
 
-  const pool = async <T>(items: T[], fn: (t: T) => Promise<void>) => {
-    let next = 0;
-    const worker = async () => {
-      while (!stop && next < items.length) await fn(items[next++]!);
-    };
-    await Promise.all(Array.from({ length: Math.min(s.max_in_flight, items.length) }, worker));
-  };
+  const pool = (items: PlannedObject[], fn: (p: PlannedObject) => Promise<void>) => runInOrder(items, { limit: s.max_in_flight, chunk: MARK_CHUNK, mark: markInFlight, stopped: () => !!stop }, fn);
 
-  const users = work.filter((p) => p.obj.kind === 'user');
-  await markInFlight(users);
-  await pool(users, (p) => runOne(p, () => sendUser(client, caps, p.op, p.obj.remote_id, parseWritten<UserAttrs>(p.obj), p.user ?? null)));
+  const sending = pool(users, (p) => runOne(p, () => sendUser(client, caps, p.op, p.obj.remote_id, parseWritten<UserAttrs>(p.obj), p.user ?? null)));
+  // Planned once the first user requests are out (setImmediate: after this turn's sends).
+  const planning = groupsPlanned ? Promise.resolve(groupsPlanned) : new Promise((r) => setImmediate(r)).then(planTheGroups);
+  const [sent, plannedGroups] = await Promise.allSettled([sending, planning]);
+  if (sent.status === 'rejected') throw sent.reason;
+  if (plannedGroups.status === 'rejected') throw plannedGroups.reason;
+  groupsPlanned = plannedGroups.value;
+  const work = [...users, ...groupsPlanned];
   // The groups read the users' remote ids from the store: every user outcome is written first.
   await flushed();
   if (!stop) {
     await unblockGroups(db, org, iso());
-    const groups = work.filter((p) => p.obj.kind === 'group');
+    const groups = groupsPlanned;
     const memberIds = [...new Set(groups.flatMap((p) => [...(p.group?.members ?? []), ...(parseWritten<GroupAttrs>(p.obj)?.members ?? [])]))];
     const remoteOf = new Map((await syncObjectsOfKind(db, org, 'user', memberIds)).map((o) => [o.local_id, o.remote_id]));
-    await markInFlight(groups);
     // Parent groups before their children: one depth at a time.
     for (const depth of [...new Set(groups.map((g) => g.depth))].sort((a, b) => a - b)) {
       if (stop) break;
@@ -241,7 +258,7 @@ async function pushLeased(ctx: PushContext, org: number, dryRun: boolean, actor:
   await flushed();
   // Stopped early: what was never started is pending again, not in flight.
   const notStarted = work.filter((p) => !started.has(p.obj.id)).map((p) => p.obj.id);
-  if (stop && notStarted.length) await updateSyncObjects(db, notStarted, { state: 'pending', lease_until: null, updated_at: iso() });
+  if (stop && stop.outcome !== 'busy' && notStarted.length) await updateSyncObjects(db, notStarted, { state: 'pending', lease_until: null, updated_at: iso() });
   const final: PushResult = stop ? { ...counted(), ...pick(stop) } : counted();
   const summary = `${final.created} created, ${final.updated} updated, ${final.deactivated} deactivated, ${final.deleted} deleted, ${final.failed} failed, ${final.blocked} blocked`;
   await updateSyncSettings(db, org, { last_push_at: iso(), last_push_summary: stop ? `${summary}; stopped: ${stop.reason}` : summary, ...(stop ? {} : { hold_reason: null, hold_approved: 0 }) });

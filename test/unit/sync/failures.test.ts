@@ -175,4 +175,29 @@ describe('sync: a crash mid-push', () => {
     expect(e.scim.groupByName('Roster Admin')!.members).toHaveLength(1);
     expect((await e.owner.sync.status()).counts).toMatchObject({ inFlight: 0, pending: 0, failed: 0 });
   });
+
+  it('a push that outlasts its lease renews it as it goes: another process stays out until it ends', async () => {
+    const e = await syncEnv();
+    await inviteAndAccept(e, e.owner, 'alice@example.org');
+    await connect(e, { maxInFlight: 1 });
+    const { createSync } = await import('../../../src/main/sync/service');
+    const { fileSecretBox } = await import('../../../src/main/mail/secrets');
+    const other = createSync({ db: e.store.db, clock: e.clock, secrets: fileSecretBox(e.dir), owner: 'other' });
+    let advanced = false;
+    let second: Promise<{ outcome: string }> | null = null;
+    e.scim.onRequest = (method, path) => {
+      // The users are going out and the push has run for 6 minutes, longer than its 5-minute lease…
+      if (method === 'POST' && path === '/Users' && !advanced) {
+        advanced = true;
+        e.clock.advance(6 * 60_000);
+      }
+      // …and it is still this push's turn when its groups go: the other process is refused.
+      if (path.startsWith('/Groups') && !second) second = other.sender.pushNow(e.organizationId, { force: true });
+    };
+    expect(await e.owner.sync.pushNow()).toMatchObject({ outcome: 'done', failed: 0 });
+    expect(await second).toMatchObject({ outcome: 'busy' });
+    expect(userPosts(e.scim.log)).toHaveLength(2);
+    expect(e.scim.groupByName('Roster Admin')!.members).toHaveLength(1);
+    expect((await e.owner.sync.status()).counts).toMatchObject({ inFlight: 0, pending: 0, failed: 0 });
+  });
 });
