@@ -258,15 +258,18 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery, opts: { decora
  * (the only way a trigram GIN index is read) are off for this one statement.
  */
 async function walkOnPostgres<T>(db: DbOrTx, run: (trx: DbOrTx) => Promise<T>): Promise<T> {
-  const off = async (trx: DbOrTx) => {
-    await sql`select set_config('enable_bitmapscan', 'off', true)`.execute(trx);
-    try {
-      return await run(trx);
-    } finally {
-      await sql`select set_config('enable_bitmapscan', 'on', true)`.execute(trx);
-    }
-  };
-  return db.isTransaction ? off(db) : db.transaction().execute(off);
+  const bitmapScans = (on: boolean) => sql`select set_config('enable_bitmapscan', ${on ? 'on' : 'off'}, true)`;
+  // Its own transaction: the setting ends with it, whatever happens.
+  if (!db.isTransaction)
+    return db.transaction().execute(async (trx) => {
+      await bitmapScans(false).execute(trx);
+      return run(trx);
+    });
+  // Inside the caller's transaction: set back after the page (a failure aborts that transaction anyway).
+  await bitmapScans(false).execute(db);
+  const page = await run(db);
+  await bitmapScans(true).execute(db);
+  return page;
 }
 
 /**
