@@ -84,6 +84,8 @@ export async function startRuntime(opts: {
     },
     mail,
     sync,
+    // A session's authorization is kept between calls where the store can say when it changed (SQLite).
+    authzGeneration: store.authzGeneration,
   });
   // Long batches run in a worker thread with its own connection (SQLite); PostgreSQL batches stay on its pool.
   const batches = batchRunnerFor(store);
@@ -91,8 +93,6 @@ export async function startRuntime(opts: {
   // Counts over the whole directory run in a read worker (SQLite); PostgreSQL's pool keeps the event loop free.
   const reads = readRunnerFor(store);
   services.deps.reads = reads;
-  // A session's authorization is kept between calls where the store can say when it changed (SQLite).
-  services.deps.authzGeneration = store.authzGeneration;
   // The worker loads its code a few seconds after start, off the start-up path, so the first batch does not wait for it.
   if (batches) setTimeout(() => batches.warm(), 3000).unref();
   await services.portal.load();

@@ -86,13 +86,13 @@ export async function createEnv(): Promise<TestEnv> {
         mail.push(...events);
       },
     },
+    // A session's authorization is kept between calls where the store can say when it changed (SQLite).
+    authzGeneration: store.authzGeneration,
   });
   // Long batches run in the worker thread, as in the app (SQLite file stores).
   services.deps.batches = batchRunnerFor(store);
   // Counts over the directory run in the read worker, as in the app (SQLite file stores).
   services.deps.reads = readRunnerFor(store);
-  // A session's authorization is kept between calls where the store can say when it changed (SQLite).
-  services.deps.authzGeneration = store.authzGeneration;
   return { dir, store, clock, services, mail, caller: callers(services), close: remove };
 }
 

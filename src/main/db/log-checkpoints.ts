@@ -13,11 +13,16 @@ export function checkpointLog(file: string): boolean {
   // The file is in WAL mode already (a persistent setting); a checkpoint needs nothing else.
   const db = new SQLite(file);
   try {
-    const [result] = db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
-    return !!result && result.checkpointed < result.log;
+    return passiveCheckpoint(db);
   } finally {
     db.close();
   }
+}
+
+/** A PASSIVE checkpoint on `db`; whether frames are left in the log. */
+function passiveCheckpoint(db: SQLite.Database): boolean {
+  const [result] = db.pragma('wal_checkpoint(PASSIVE)') as { log: number; checkpointed: number }[];
+  return !!result && result.checkpointed < result.log;
 }
 
 /**
@@ -40,11 +45,7 @@ export function watchLog(file: string, main: () => SQLite.Database, offThread: (
       if (size < LOG_CHECKPOINT_BYTES || (size === lastSize && !framesLeft)) return;
       lastSize = size;
       const worker = offThread();
-      if (worker) framesLeft = await worker(file);
-      else {
-        const [result] = main().pragma('wal_checkpoint(PASSIVE)') as { log: number; checkpointed: number }[];
-        framesLeft = !!result && result.checkpointed < result.log;
-      }
+      framesLeft = worker ? await worker(file) : passiveCheckpoint(main());
     } catch {
       // A failed checkpoint leaves the log as it was: the next check tries again.
     } finally {
