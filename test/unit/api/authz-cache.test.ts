@@ -1,10 +1,13 @@
 import SQLite from 'better-sqlite3';
 import { DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DAY_MS } from '../../../src/main/core/clock';
 import { touchesAuthz } from '../../../src/main/db/authz-watch';
+import { findMember } from '../../../src/main/db/repos/members.repo';
+import { noneDue, readAfterExpiry } from '../../../src/main/services/members/expiry';
 import type { OpenedSqliteStore } from '../../../src/main/db/connect';
 import type { Database } from '../../../src/main/db/database';
-import { caught, createEnv, invite, inviteAndAccept, registerOwner, signedIn, TEST_STORE, type Caller, type TestEnv } from '../helpers';
+import { caught, createEnv, invite, inviteAndAccept, OWNER_EMAIL, registerOwner, signedIn, TEST_STORE, type Caller, type TestEnv } from '../helpers';
 
 /** Compiles without a database: what the driver sees of each write. */
 const compiler = new Kysely<Database>({
@@ -22,6 +25,7 @@ describe('which writes may change a cached session authorization', () => {
     ['the idle lock changed', compiler.updateTable('organization').set({ idle_lock_minutes: 5 }).where('id', '=', 1).compile(), true],
     ['a sub-account moved', compiler.updateTable('account').set({ parent_id: 2 }).where('id', '=', 3).compile(), true],
     ['raw SQL', sql`DELETE FROM member_role`.compile(compiler), true],
+    ['an invitation renewed (its validity end moved)', compiler.updateTable('member').set({ invite_expires_at: 'later', updated_at: 'now' }).where('id', '=', 1).compile(), true],
     ['a member renamed', compiler.updateTable('member').set({ name: 'New name', updated_at: 'now' }).where('id', '=', 1).compile(), false],
     ['a session touched', compiler.updateTable('console_session').set({ last_seen_at: 'now' }).where('token_hash', '=', 'x').compile(), false],
     ['an audit row', compiler.insertInto('audit').values({ organization_id: 1, action: 'x', at: 'now' } as never).compile(), false],
@@ -37,12 +41,13 @@ describe('which writes may change a cached session authorization', () => {
 describe.runIf(TEST_STORE === 'sqlite')('a session authorization kept between calls', () => {
   let env: TestEnv;
   let owner: Caller;
+  let organizationId: number;
   let admin: Caller;
   let adminId: number;
 
   beforeAll(async () => {
     env = await createEnv();
-    owner = (await registerOwner(env)).caller;
+    ({ caller: owner, organizationId } = await registerOwner(env));
     adminId = await inviteAndAccept(env, owner, 'admin@acme.test', 'Admin');
     admin = await signedIn(env, 'admin@acme.test');
   });
@@ -62,6 +67,19 @@ describe.runIf(TEST_STORE === 'sqlite')('a session authorization kept between ca
     expect((await caught(admin.members.list({ limit: 5 }))).domainCode).not.toBeNull();
   });
 
+  it("shows a permission a member's role gained on the next page: outranked, they can no longer be deleted by that admin", async () => {
+    const helperRole = await owner.roles.create({ name: 'Helper', permissions: ['members.view'] });
+    await inviteAndAccept(env, owner, 'helper@acme.test', 'Helper');
+    await inviteAndAccept(env, owner, 'second-admin@acme.test', 'Admin');
+    const secondAdmin = await signedIn(env, 'second-admin@acme.test');
+    const row = async () => (await secondAdmin.members.list({ search: 'helper@acme' })).items[0]!;
+    expect((await row()).actions).toContain('delete');
+    await owner.roles.setPermissions({ roles: [{ id: helperRole.id, permissions: ['members.view', 'organization.delete'] }] });
+    const after = await row();
+    expect(after.actions).not.toContain('delete');
+    expect(after.refused.find((r) => r.action === 'delete')?.reason).toMatch(/more privileges than you/);
+  });
+
   it('stands through a rename and a session touch, and moves with a role change', async () => {
     const generation = () => env.store.authzGeneration!();
     const before = generation();
@@ -72,5 +90,23 @@ describe.runIf(TEST_STORE === 'sqlite')('a session authorization kept between ca
     const afterInvite = generation();
     await owner.members.setRoles({ ids: [pendingId], roleIds: [(await owner.roles.list()).find((r) => r.builtin === 'member')!.id] });
     expect(generation()).not.toBe(afterInvite);
+  });
+
+  it('expires an invitation resent with a shorter validity once that passes, though an earlier one was due later', async () => {
+    await invite(owner, 'week@acme.test');
+    const id = await invite(owner, 'day@acme.test');
+    // Read once: nothing is due for a week.
+    expect((await owner.members.list({ search: 'day@acme' })).items[0]!.status).toBe('pending');
+    const settings = await owner.organizations.settings();
+    await owner.organizations.updateSettings({ ...settings, invitationValidityDays: 1 });
+    await owner.members.list({ limit: 5 });
+    await owner.members.resend({ ids: [id] });
+    env.clock.advance(DAY_MS + 1);
+    const deps = env.services.deps;
+    expect(await noneDue(deps, deps.db, env.clock.now().toISOString())).toBe(false);
+    // What the Members page reads through (its session would have locked over a day).
+    const read = await readAfterExpiry(deps, organizationId, () => findMember(deps.db, organizationId, id));
+    expect(read?.status).toBe('expired');
+    owner = await signedIn(env, OWNER_EMAIL);
   });
 });

@@ -23,3 +23,17 @@ export async function anyDueForExpiry(db: DbOrTx, organizationId: number, nowIso
   );
   return rows.length > 0;
 }
+
+/**
+ * The earliest validity end among pending invitations of every organization (null: none pending):
+ * the first entry of the partial index member_pending_expiry.
+ */
+export async function earliestPendingExpiry(db: DbOrTx): Promise<string | null> {
+  const rows = await executeCompiledOnce(db, 'earliestPendingExpiry', [], () =>
+    db
+      .selectFrom('member')
+      .select((eb) => eb.fn.min('invite_expires_at').as('earliest'))
+      .where('status', '=', sql.lit('pending')),
+  );
+  return rows[0]?.earliest ?? null;
+}

@@ -26,6 +26,23 @@ export async function rolePermissions(db: DbOrTx, roleIds: number[]): Promise<{ 
   return db.selectFrom('role_permission').selectAll().where('role_id', 'in', roleIds).execute();
 }
 
+/** Each role of the organization with its permissions (roles without any are absent). */
+export async function permissionsByRole(db: DbOrTx, organizationId: number): Promise<Map<number, string[]>> {
+  const rows = await db
+    .selectFrom('role_permission as rp')
+    .innerJoin('role as r', 'r.id', 'rp.role_id')
+    .select(['rp.role_id', 'rp.permission'])
+    .where('r.organization_id', '=', organizationId)
+    .execute();
+  const out = new Map<number, string[]>();
+  for (const r of rows) {
+    const list = out.get(r.role_id);
+    if (list) list.push(r.permission);
+    else out.set(r.role_id, [r.permission]);
+  }
+  return out;
+}
+
 /** Live (not deleted) members holding each role of the organization (a counter kept by triggers). */
 export async function roleMemberCounts(db: DbOrTx, organizationId: number): Promise<{ role_id: number; n: number }[]> {
   return db

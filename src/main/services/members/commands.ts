@@ -15,7 +15,7 @@ import type { AdminActor } from '../actor';
 import { memberAudit } from '../audit';
 import type { Actor, ServiceDeps } from '../deps';
 import { loadAccountTree, requireOrganization } from '../organizations';
-import { expireDueIn } from './expiry';
+import { expireDueIn, noneDue } from './expiry';
 import { assertInScope, assertMayActOn, assertNotLastOwners, assertTransition, loadTargets } from './guards';
 import { issueLink, saveLinks, type IssuedLink } from './links';
 
@@ -64,7 +64,7 @@ export async function runMemberCommand(
   if (ids.length === 0) throw new DomainError('VALIDATION', 'Select at least one member.');
   const now = deps.clock.now().toISOString();
   return deps.db.transaction().execute(async (trx) => {
-    await expireDueIn(trx, organizationId, now);
+    if (!(await noneDue(deps, trx, now))) await expireDueIn(trx, organizationId, now);
     const org = await requireOrganization(trx, organizationId);
     const tree = await loadAccountTree(trx, organizationId);
     const members = await loadTargets(trx, organizationId, ids);

@@ -1,10 +1,11 @@
 import type { DbOrTx } from '../../db/database';
 import { insertAuditRows } from '../../db/repos/audit.repo';
-import { anyDueForExpiry } from '../../db/repos/expiry.repo';
+import { anyDueForExpiry, earliestPendingExpiry } from '../../db/repos/expiry.repo';
 import { pendingDueForExpiry, updateMember } from '../../db/repos/members.repo';
 import type { NewAuditRow } from '../../db/tables/audit.table';
 import { memberAudit } from '../audit';
 import { SYSTEM_ACTOR, type ServiceDeps } from '../deps';
+import { underGeneration } from '../generation-memo';
 
 /** Expires the due invitations (of one organization, or all) inside the caller's transaction. */
 export async function expireDueIn(trx: DbOrTx, organizationId: number | null, now: string): Promise<number> {
@@ -18,6 +19,19 @@ export async function expireDueIn(trx: DbOrTx, organizationId: number | null, no
   }
   await insertAuditRows(trx, audit);
   return due.length;
+}
+
+/**
+ * True when no pending invitation can be due at `now`, mostly without a query: the earliest pending
+ * expiry is read once per store generation (inviting, resending, accepting or cancelling moves it,
+ * here or in another connection) and compared with the clock. Every list, search and member command
+ * asked the index instead (two of the load's statements per round). False where nothing may be
+ * cached (PostgreSQL): the caller asks the store.
+ */
+export async function noneDue(deps: ServiceDeps, db: DbOrTx, now: string): Promise<boolean> {
+  if (!deps.authzGeneration) return false;
+  const earliest = await underGeneration(deps, 'earliestPendingExpiry', () => earliestPendingExpiry(db));
+  return earliest === null || now < earliest;
 }
 
 /** Moves every pending invitation past its validity to Expired. Cheap when nothing is due (an index lookup). */
@@ -36,6 +50,7 @@ export async function expireDue(deps: ServiceDeps, organizationId: number | null
  */
 export async function readAfterExpiry<T>(deps: ServiceDeps, organizationId: number, read: () => Promise<T>): Promise<T> {
   const now = deps.clock.now().toISOString();
+  if (await noneDue(deps, deps.db, now)) return read();
   const [due, result] = await Promise.all([anyDueForExpiry(deps.db, organizationId, now), read()]);
   if (!due) return result;
   await deps.db.transaction().execute((trx) => expireDueIn(trx, organizationId, now));

@@ -5,12 +5,14 @@ import { DomainError } from '../../core/errors';
 import { listAudit } from '../../db/repos/audit.repo';
 import { accountsOfMembers, rolesOfMembers, permissionsOfMembers } from '../../db/repos/grants.repo';
 import { decorationsOf } from '../../db/repos/member-decorations.repo';
+import { permissionsByRole } from '../../db/repos/roles.repo';
 import { countByStatus, findMember, listMembers, sortValue, type MemberSort } from '../../db/repos/members.repo';
 import type { Member } from '../../db/tables/member.table';
 import type { Delivery } from '../../db/repos/outbox.repo';
 import type { ServiceDeps } from '../deps';
+import { underGeneration } from '../generation-memo';
 import type { AdminActor } from '../actor';
-import { loadAccountTree, loadAuthz } from '../organizations';
+import { loadAuthz } from '../organizations';
 import { rowPermits, type RowPermits } from './permits';
 
 export const listInput = z.object({
@@ -96,8 +98,11 @@ export async function listMemberPage(deps: ServiceDeps, organizationId: number, 
   const more = rows.length > input.limit;
   const page = backward ? rows.slice(rows.length - Math.min(rows.length, input.limit)) : rows.slice(0, input.limit);
   // Roles, sub-accounts, permissions and latest mail of the page's rows: on PostgreSQL they came with
-  // the page (one statement); SQLite reads them now (flat queries, cheaper there than JSON building).
-  const decorations = page.every((m) => m.decorations) ? new Map(page.map((m) => [m.id, m.decorations!])) : await decorationsOf(deps.db, page.map((m) => m.id));
+  // the page (one statement); SQLite reads them now (flat queries, cheaper there than JSON building), the roles' permissions
+  // from a copy kept while no role changed.
+  const decorations = page.every((m) => m.decorations)
+    ? new Map(page.map((m) => [m.id, m.decorations!]))
+    : await decorationsOf(deps.db, page.map((m) => m.id), deps.authzGeneration ? await underGeneration(deps, `permissionsByRole:${organizationId}`, () => permissionsByRole(deps.db, organizationId)) : undefined);
   const first = page[0];
   const last = page[page.length - 1];
   // A cursor given means rows on its other side (the page was asked from a row next to it).
@@ -131,8 +136,8 @@ export async function memberDetail(deps: ServiceDeps, organizationId: number, ac
   const scope = authz.scope('members.view');
   const [roles, accounts, permissions] = await Promise.all([rolesOfMembers(deps.db, [id]), accountsOfMembers(deps.db, [id]), permissionsOfMembers(deps.db, [id])]);
   if (scope !== 'all' && !accounts.some((a) => scope.includes(a.account_id))) throw new DomainError('NOT_FOUND', 'This member no longer exists.');
-  const tree = await loadAccountTree(deps.db, organizationId);
-  const target = await loadAuthz(deps.db, organizationId, id, tree);
+  // The signed-in admin's tree is this organization's, read with their session (and kept while nothing changed it).
+  const target = await loadAuthz(deps.db, organizationId, id, authz.tree);
   const effective = [...new Set(target.grants.map((g) => g.permission))].sort().map((p) => ({ permission: p, sources: target.explain(p) }));
   const history = await listAudit(deps.db, { organizationId, targetType: 'member', targetId: id, limit: 100 });
   return {
