@@ -16,6 +16,8 @@ import { mergeSearchIndexStep, searchIndexSegments } from './repos/search-index.
 
 /** Leaf pages a step writes (measured at 100,000 members: 2–8 ms a step, about 70 steps for the whole index). */
 export const TIDY_PAGES = 32;
+/** The bound in force: tests lower it to reach a tidy of many steps with a small store. */
+export const tidyBounds = { pages: TIDY_PAGES };
 /** The pause between two steps, for the main thread's writes waiting on the gate (db/batch-gate.ts) to go first. */
 export const TIDY_PAUSE_MS = 10;
 /** How often the timer looks at the index. */

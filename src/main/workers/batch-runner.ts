@@ -4,7 +4,7 @@ import { DomainError } from '../core/errors';
 import { reviveError } from './errors';
 import { startWorker } from './script';
 import type { OpenedSqliteStore, OpenedStore } from '../db/connect';
-import { TIDY_PAGES, TIDY_PAUSE_MS } from '../db/search-tidy';
+import { tidyBounds, TIDY_PAUSE_MS } from '../db/search-tidy';
 import type { BatchProgress, BatchRunner, LinkIssued } from '../services/deps';
 import type { BatchJob, WorkerMessage, WorkerRequest } from './jobs';
 
@@ -36,6 +36,8 @@ export class SqliteBatchRunner implements BatchRunner {
   private tidying: Promise<void> | null = null;
   private tidyAgain = false;
   private closed = false;
+  /** Tidy steps run so far (tests and the bench count them). */
+  tidySteps = 0;
 
   /**
    * `heldBecause` is the store's write hold (db/write-hold.ts): the worker's own connection does not go
@@ -112,8 +114,9 @@ export class SqliteBatchRunner implements BatchRunner {
             await delay(TIDY_PAUSE_MS, undefined, { ref: false });
           }
           if (this.closed) return;
-          const step = this.queue.then(() => (this.heldBecause() !== null ? null : this.send({ kind: 'search-tidy', file: this.file, pages: TIDY_PAGES, start })));
+          const step = this.queue.then(() => (this.heldBecause() !== null ? null : this.send({ kind: 'search-tidy', file: this.file, pages: tidyBounds.pages, start })));
           const merged = await this.enqueue(step);
+          this.tidySteps++;
           if (merged === null) return;
           if (merged.result !== true) break;
         }

@@ -54,3 +54,8 @@ export async function mergeSearchIndexStep(db: Db, pages: number, start: boolean
     return (await total()) - before >= 2;
   });
 }
+
+/** FTS5's own check of the search index against the member table: throws (SQLITE_CORRUPT_VTAB) when they differ. */
+export async function checkSearchIndex(db: Db): Promise<void> {
+  await sql`INSERT INTO member_search (member_search) VALUES ('integrity-check')`.execute(db);
+}
