@@ -105,6 +105,19 @@ describe.skipIf(TEST_STORE === 'postgres')('the search index tidy (SQLite)', () 
     expect(await mergeSearchIndexStep(db, TIDY_PAGES, false)).toBe(false);
   });
 
+  it('runs on its own after a batch in the worker', async () => {
+    const { owner, runner } = await fragmented();
+    const db = env!.store.db;
+    expect(await searchIndexSegments(db)).toBeGreaterThan(1);
+    const entries = Array.from({ length: runner.minEntries }, (_, i) => ({ email: `beryl${i}@example.org` }));
+    await owner.members.invite({ entries, grants: { roleIds: [await roleId(owner, 'Member')] } });
+    // Nothing here asks for a tidy: the batch did. (Bounded by the test's timeout, not timed.)
+    while ((await searchIndexSegments(db)) > 1) await delay(5);
+    expect(runner.tidySteps).toBeGreaterThan(0);
+    await checkSearchIndex(db);
+    expect((await owner.members.countMatching({ search: 'beryl' })).count).toBe(runner.minEntries);
+  });
+
   it('is skipped while the directory is being moved to PostgreSQL (writes held)', async () => {
     const { runner } = await fragmented();
     const db = env!.store.db;
