@@ -39,8 +39,8 @@ export async function searchIndexSegments(db: Db): Promise<number> {
 
 /**
  * One step of merging the search index's segments into one, as its own short write transaction:
- * FTS5's 'merge' command writing about `pages` leaf pages (32: 2–8 ms at 100,000 members; the
- * first step of a tidy, which sets the merge up, 45–50 ms). `start` (a negative count) puts every
+ * FTS5's 'merge' command writing about `pages` leaf pages (32: mostly 2–5 ms, at most ~17 ms,
+ * at 100,000 members). `start` (a negative count) puts every
  * segment into one merge; the steps after it (positive) carry that merge on, and merge no other
  * level unless it holds FTS5's usermerge (4) segments, so writes made meanwhile do not restart it
  * and the tidy ends. Whether it merged anything: per the FTS5 documentation, the connection's
