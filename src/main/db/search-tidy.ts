@@ -25,7 +25,7 @@ const CHECK_EVERY_MS = 60_000;
 /**
  * The timer tidies from this many segments: each one beyond the first adds about 5% to a search
  * (100,000 members: 0.114 ms with one, 0.132 ms with 4, 0.183 ms with 13), while a tidy rewrites the
- * whole index (about 9 MB and 70 steps at 100,000 members, ten times that at a million), too much
+ * whole index (about 17 MB and 50–75 steps at 100,000 members, ten times that at a million), too much
  * to repeat after every admin's edit.
  */
 export const TIDY_SEGMENTS = 8;
