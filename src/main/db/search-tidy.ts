@@ -53,7 +53,7 @@ export async function tidySearchIndexStep(file: string, pages: number, start: bo
  * Looks at the search index every minute (a timer that keeps nothing alive) and asks for a tidy when
  * members were written enough since the last one to leave TIDY_SEGMENTS segments. Returns its stop.
  */
-export function watchSearchIndex(db: Db, tidy: () => Promise<void>): () => void {
+export function watchSearchIndex(db: Db, tidy: () => Promise<void>, everyMs = CHECK_EVERY_MS): () => void {
   let running = false;
   const check = async () => {
     if (running) return;
@@ -66,7 +66,7 @@ export function watchSearchIndex(db: Db, tidy: () => Promise<void>): () => void 
       running = false;
     }
   };
-  const timer = setInterval(() => void check(), CHECK_EVERY_MS);
+  const timer = setInterval(() => void check(), everyMs);
   timer.unref();
   return () => clearInterval(timer);
 }

@@ -116,8 +116,8 @@ export class SqliteBatchRunner implements BatchRunner {
           if (this.closed) return;
           const step = this.queue.then(() => (this.heldBecause() !== null ? null : this.send({ kind: 'search-tidy', file: this.file, pages: tidyBounds.pages, start })));
           const merged = await this.enqueue(step);
-          this.tidySteps++;
           if (merged === null) return;
+          this.tidySteps++;
           if (merged.result !== true) break;
         }
       } while (this.tidyAgain && !this.closed);

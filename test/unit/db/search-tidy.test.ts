@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { openReadConnection } from '../../../src/main/db/connect';
 import { BACKUP_DIR, createBackup } from '../../../src/main/services/backup';
 import { checkSearchIndex, mergeSearchIndexStep, searchIndexSegments } from '../../../src/main/db/repos/search-index.repo';
-import { TIDY_PAGES, tidyBounds } from '../../../src/main/db/search-tidy';
+import { TIDY_PAGES, TIDY_SEGMENTS, tidyBounds, watchSearchIndex } from '../../../src/main/db/search-tidy';
 import type { SqliteBatchRunner } from '../../../src/main/workers/batch-runner';
 import { createEnv, registerOwner, roleId, TEST_STORE, type Caller, type TestEnv } from '../helpers';
 
@@ -141,6 +141,20 @@ describe.skipIf(TEST_STORE === 'postgres')('the search index tidy (SQLite)', () 
     expect(await searches(owner)).toEqual(seen);
   });
 
+  it('the timer tidies an index that writes have left in many segments', async () => {
+    const { owner, runner } = await fragmented();
+    const db = env!.store.db;
+    expect(await searchIndexSegments(db)).toBeGreaterThanOrEqual(TIDY_SEGMENTS);
+    const seen = await searches(owner);
+    const stop = watchSearchIndex(db, () => runner.tidySearch(), 20);
+    try {
+      while ((await searchIndexSegments(db)) > 1) await delay(5);
+    } finally {
+      stop();
+    }
+    expect(await searches(owner)).toEqual(seen);
+  });
+
   it('is skipped while the directory is being moved to PostgreSQL (writes held)', async () => {
     const { runner } = await fragmented();
     const db = env!.store.db;
@@ -149,6 +163,7 @@ describe.skipIf(TEST_STORE === 'postgres')('the search index tidy (SQLite)', () 
     hold.engage('Moving to PostgreSQL.');
     await runner.tidySearch();
     expect(await searchIndexSegments(db)).toBe(before);
+    expect(runner.tidySteps).toBe(0);
     hold.release();
     await runner.tidySearch();
     expect(await searchIndexSegments(db)).toBe(1);
