@@ -55,6 +55,9 @@ describe.skipIf(TEST_STORE === 'postgres')('the search index tidy (SQLite)', () 
     const db = env!.store.db;
     const before = await searchIndexSegments(db);
     expect(before).toBeGreaterThanOrEqual(8);
+    // The structure record's count is the segments FTS5 keeps pages of.
+    const segmentsWithPages = () => (env!.store.sqlite!.prepare('SELECT count(DISTINCT segid) AS n FROM member_search_idx').get() as { n: number }).n;
+    expect(segmentsWithPages()).toBe(before);
     const seen = await searches(owner);
     // The fragments cover none, one and many members.
     expect(seen['zqxj']!.count).toBe(0);
@@ -64,6 +67,7 @@ describe.skipIf(TEST_STORE === 'postgres')('the search index tidy (SQLite)', () 
 
     await runner.tidySearch();
     expect(await searchIndexSegments(db)).toBe(1);
+    expect(segmentsWithPages()).toBe(1);
     await checkSearchIndex(db);
     expect(await searches(owner)).toEqual(seen);
   });
