@@ -12,6 +12,7 @@ import { createServices, type Services } from './services';
 import { createSync } from './sync/service';
 import { openChosenStore, type ChosenStore } from './runtime-store';
 import { batchRunnerFor } from './workers/batch-runner';
+import { watchSearchIndex } from './db/search-tidy';
 import { readRunnerFor } from './workers/read-runner';
 
 export interface Runtime {
@@ -94,7 +95,13 @@ export async function startRuntime(opts: {
   const reads = readRunnerFor(store);
   services.deps.reads = reads;
   // The worker loads its code a few seconds after start, off the start-up path, so the first batch does not wait for it.
-  if (batches) setTimeout(() => batches.warm(), 3000).unref();
+  // Then its search index is tidied (db/search-tidy.ts), and again whenever writes have fragmented it.
+  if (batches)
+    setTimeout(() => {
+      batches.warm();
+      void batches.tidySearch();
+    }, 3000).unref();
+  const stopWatchingSearch = batches ? watchSearchIndex(store.db, () => batches.tidySearch()) : () => undefined;
   await services.portal.load();
   const changeFeed = store.dialect === 'postgres' && databaseUrl ? liveUpdates(services, store.db, databaseUrl) : null;
   const startSenders = (): void => {
@@ -157,6 +164,7 @@ export async function startRuntime(opts: {
     startBackground,
     stop: async () => {
       clearInterval(sweep);
+      stopWatchingSearch();
       announce.cancel();
       await changeFeed?.stop();
       services.backup?.stop();

@@ -1,5 +1,5 @@
 // npm run bench [-- section…]: figures for Roster's hot paths, each with a ratio against a baseline in the same run.
-// Sections: invites, outbox, startup, tables, firstrows, counts, search, searchsizes, sync, browser, stores, router (default: all; browser needs `npx electron-vite build`). BENCH_SMALL/BENCH_LARGE size the directory sections.
+// Sections: invites, outbox, startup, tables, firstrows, counts, search, searchsizes, searchtidy, sync, browser, stores, router (default: all; browser needs `npx electron-vite build`). BENCH_SMALL/BENCH_LARGE size the directory sections.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import { benchStartup } from './startup';
 import { timedInviteBatch, timedRawHeap, timedRawRealSchema } from './invite-batch';
 import { benchRouter } from './router';
 import { benchStores } from './stores';
-import { benchSearchSizes } from './search';
+import { benchSearchSizes, benchSearchTidy } from './search';
 import { benchSync } from './sync';
 
 const INVITES = Number(process.env.BENCH_INVITES ?? 100_000);
@@ -147,7 +147,7 @@ async function benchMemberTables(): Promise<void> {
   }
 }
 
-const SECTIONS = ['invites', 'outbox', 'startup', 'tables', 'firstrows', 'counts', 'search', 'searchsizes', 'sync', 'browser', 'stores', 'router'] as const;
+const SECTIONS = ['invites', 'outbox', 'startup', 'tables', 'firstrows', 'counts', 'search', 'searchsizes', 'searchtidy', 'sync', 'browser', 'stores', 'router'] as const;
 const SMALL = Number(process.env.BENCH_SMALL ?? 1_000);
 const LARGE = Number(process.env.BENCH_LARGE ?? 1_000_000);
 
@@ -167,6 +167,7 @@ async function main(): Promise<void> {
   if (sections.has('tables')) await benchMemberTables();
   await benchDirectory(sections, SMALL, LARGE);
   if (sections.has('searchsizes')) await benchSearchSizes();
+  if (sections.has('searchtidy')) await benchSearchTidy();
   if (sections.has('sync')) await benchSync();
   if (sections.has('browser')) await benchBrowser();
   if (sections.has('stores')) await benchStores();

@@ -7,6 +7,9 @@
 // while it ran (every other admin's request waits that long).
 import { performance } from 'node:perf_hooks';
 import { searchBounds } from '../../src/main/db/repos/member-search.repo';
+import { searchIndexSegments } from '../../src/main/db/repos/search-index.repo';
+import { TIDY_PAGES } from '../../src/main/db/search-tidy';
+import { batchRunnerFor } from '../../src/main/workers/batch-runner';
 import { readRunnerFor } from '../../src/main/workers/read-runner';
 import { fmt, seedStore, type BenchStore } from './directory';
 
@@ -127,5 +130,78 @@ async function countFigures(services: BenchStore['services'], caller: BenchStore
   } finally {
     services.deps.reads = undefined;
     await reads.close();
+  }
+}
+
+/**
+ * `npm run bench -- searchtidy`: the search index tidy (db/search-tidy.ts) at BENCH_TIDY_SIZE
+ * members (100,000): the seed (one transaction), then BENCH_TIDY_EDITS admins' edits (one
+ * transaction each, through the router) fragment the FTS5 index; the trigram lookup a search starts
+ * with (the lead's figure: MATCH … LIMIT 2001, per query, median of 5 rounds of 200 random ids) and
+ * a search's first page through the router, before and after the tidy; the tidy's steps and time;
+ * an edit's time alone and while the tidy runs (it waits for one step at most).
+ */
+export async function benchSearchTidy(): Promise<void> {
+  const size = Number(process.env.BENCH_TIDY_SIZE ?? 100_000);
+  const edits = Number(process.env.BENCH_TIDY_EDITS ?? 300);
+  const s = await seedStore(size);
+  const runner = batchRunnerFor(s.store)!;
+  s.services.deps.batches = runner;
+  try {
+    const raw = s.store.sqlite;
+    const lookup = raw.prepare('SELECT rowid FROM member_search WHERE member_search MATCH ? LIMIT 2001');
+    const perQuery = (pattern: string) => {
+      const rounds: number[] = [];
+      for (let r = 0; r <= RUNS; r++) {
+        const t = performance.now();
+        for (let i = 0; i < 200; i++) lookup.all(pattern.replace('#', String(Math.floor(Math.random() * size))));
+        if (r > 0) rounds.push((performance.now() - t) / 200);
+      }
+      return rounds.sort((a, b) => a - b)[Math.floor(RUNS / 2)]!;
+    };
+    const edit = async (k: number) => {
+      const t = performance.now();
+      // Accepted members (every tenth from the first), whose names an admin may edit.
+      await s.caller.members.edit({ id: 2 + ((k * 7919) % Math.floor(size / 10)) * 10, name: `Edited ${k}` });
+      return performance.now() - t;
+    };
+    const figures = async () => ({
+      segments: await searchIndexSegments(s.store.db),
+      person: perQuery('"person#@"'),
+      digits: perQuery('"#@"'),
+      page: (await timed(() => s.caller.members.list({ search: 'person12345@', limit: 50 }))).wall,
+    });
+    console.log(`\nsearch index tidy, ${fmt(size)} members (seeded in ${fmt(s.seedMs)} ms, index then ${await searchIndexSegments(s.store.db)} segment(s)); ${edits} edits, one transaction each`);
+    const alone: number[] = [];
+    for (let k = 0; k < edits; k++) alone.push(await edit(k));
+    const before = await figures();
+    let t = performance.now();
+    await runner.tidySearch();
+    const tidyMs = performance.now() - t;
+    const steps = runner.tidySteps;
+    const after = await figures();
+    // Fragmented again by as many edits, then tidied while an admin keeps editing.
+    for (let k = 0; k < edits; k++) await edit(edits + k);
+    const again = await searchIndexSegments(s.store.db);
+    let tidying = true;
+    const during: number[] = [];
+    t = performance.now();
+    const tidy = runner.tidySearch().then(() => (tidying = false));
+    for (let k = 2 * edits; tidying; k++) during.push(await edit(k));
+    await tidy;
+    const duringMs = performance.now() - t;
+    const q = (xs: number[], p: number) => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+    const edits3 = (xs: number[]) => `p50 ${q(xs, 0.5).toFixed(2)} / p95 ${q(xs, 0.95).toFixed(2)} / max ${Math.max(...xs).toFixed(2)}`;
+    const row = (label: string, a: number, b: number, digits = 3) => console.log(`  ${label.padEnd(52)} ${a.toFixed(digits).padStart(8)} → ${b.toFixed(digits).padStart(8)}   ${(a / b).toFixed(2)}x`);
+    console.log(`  ${'segments in the index'.padEnd(52)} ${String(before.segments).padStart(8)} → ${String(after.segments).padStart(8)}`);
+    row('MATCH \'"person#@"\' LIMIT 2001, ms per query', before.person, after.person);
+    row('MATCH \'"#@"\' LIMIT 2001, ms per query', before.digits, after.digits);
+    row('members.list "person12345@" first page, ms (median 5)', before.page, after.page, 2);
+    console.log(`  tidy: ${steps} steps of ${TIDY_PAGES} pages in ${fmt(tidyMs)} ms wall (pauses between steps included)`);
+    console.log(`  an admin's edit (members.edit), ms, ${edits} alone: ${edits3(alone)}`);
+    console.log(`  again after ${edits} more edits (${again} segments): tidy ${runner.tidySteps - steps} steps in ${fmt(duringMs)} ms while ${during.length} edits ran: ${edits3(during)}; ${await searchIndexSegments(s.store.db)} segments left (the edits made meanwhile)`);
+  } finally {
+    await runner.close();
+    await s.close();
   }
 }

@@ -1,8 +1,10 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Worker } from 'node:worker_threads';
 import { DomainError } from '../core/errors';
 import { reviveError } from './errors';
 import { startWorker } from './script';
 import type { OpenedSqliteStore, OpenedStore } from '../db/connect';
+import { tidyBounds, TIDY_PAUSE_MS } from '../db/search-tidy';
 import type { BatchProgress, BatchRunner, LinkIssued } from '../services/deps';
 import type { BatchJob, WorkerMessage, WorkerRequest } from './jobs';
 
@@ -30,6 +32,12 @@ export class SqliteBatchRunner implements BatchRunner {
   private queue: Promise<unknown> = Promise.resolve();
   /** Jobs and exclusive sections queued or running: while any is, the main thread's writes wait (db/batch-gate.ts). */
   private active = 0;
+  /** The search index tidy under way (tidySearch), and whether another was asked for while it ran. */
+  private tidying: Promise<void> | null = null;
+  private tidyAgain = false;
+  private closed = false;
+  /** Tidy steps run so far (tests and the bench count them). */
+  tidySteps = 0;
 
   /**
    * `heldBecause` is the store's write hold (db/write-hold.ts): the worker's own connection does not go
@@ -47,7 +55,10 @@ export class SqliteBatchRunner implements BatchRunner {
       if (held !== null) throw new DomainError('STORE_UNAVAILABLE', held);
       return this.send({ ...job, file: this.file } as BatchJob, onProgress);
     });
-    return this.enqueue(next);
+    const done = this.enqueue(next);
+    // The batch or import added segments to the search index: it is tidied once they are done.
+    void done.then(() => this.tidySearch(), () => undefined);
+    return done;
   }
 
   /** Starts the worker ahead of the first batch (it loads the service code, the disposable-domain list among it). */
@@ -64,9 +75,56 @@ export class SqliteBatchRunner implements BatchRunner {
     return result === true;
   }
 
-  /** Runs `fn` between two batches: none runs meanwhile (a restore swaps the file in it). */
+  /** Runs `fn` between two batches: none runs meanwhile (a restore swaps the file in it; the restored file's search index is tidied after). */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    return this.enqueue(this.queue.then(fn));
+    const done = this.enqueue(this.queue.then(fn));
+    void done.then(() => this.tidySearch(), () => undefined);
+    return done;
+  }
+
+  /**
+   * Merges the search index's segments into one (db/search-tidy.ts), one step per queued job: each
+   * a short write transaction in the worker that the main thread's writes wait for asynchronously
+   * (db/batch-gate.ts), the next one queued only after a pause and when no other job is queued or
+   * running, so a batch or an admin's edit waits for one step at most. Ends when a step merged
+   * nothing; skipped while the store is being moved to PostgreSQL (the write hold) or after close.
+   * Asked for while it runs, it runs once more after. Never rejects.
+   */
+  tidySearch(): Promise<void> {
+    if (this.tidying) {
+      this.tidyAgain = true;
+      return this.tidying;
+    }
+    const tidying = this.tidyRuns().finally(() => {
+      this.tidying = null;
+      if (this.tidyAgain && !this.closed) void this.tidySearch();
+    });
+    this.tidying = tidying;
+    return tidying;
+  }
+
+  private async tidyRuns(): Promise<void> {
+    try {
+      do {
+        this.tidyAgain = false;
+        for (let start = true; ; start = false) {
+          await delay(TIDY_PAUSE_MS, undefined, { ref: false });
+          while (this.active > 0) {
+            await this.idle();
+            await delay(TIDY_PAUSE_MS, undefined, { ref: false });
+          }
+          if (this.closed) return;
+          const step = this.queue.then(() => (this.heldBecause() !== null ? null : this.send({ kind: 'search-tidy', file: this.file, pages: tidyBounds.pages, start })));
+          const merged = await this.enqueue(step);
+          if (merged === null) return;
+          this.tidySteps++;
+          if (merged.result !== true) break;
+        }
+      } while (this.tidyAgain && !this.closed);
+    } catch {
+      // A step that failed (the worker stopped, the file busy past the timeout) is undone; the
+      // index stays as merged so far, and the next occasion tidies it again.
+    }
   }
 
   private enqueue<T>(next: Promise<T>): Promise<T> {
@@ -93,6 +151,7 @@ export class SqliteBatchRunner implements BatchRunner {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const w = this.worker;
     this.worker = null;
     if (w) await w.terminate();

@@ -38,7 +38,17 @@ export interface CheckpointJob {
   file: string;
 }
 
-export type BatchJob = InviteJob | OrgImportJob | CheckpointJob;
+/** One step of the search index tidy (db/search-tidy.ts): a short write transaction; answers whether it merged anything. */
+export interface SearchTidyJob {
+  kind: 'search-tidy';
+  file: string;
+  /** Leaf pages to write. */
+  pages: number;
+  /** The tidy's first step: every segment put into one merge. */
+  start: boolean;
+}
+
+export type BatchJob = InviteJob | OrgImportJob | CheckpointJob | SearchTidyJob;
 
 export interface BatchProgress {
   /** 'checking' the addresses, 'writing' the rows, 'committing'. */

@@ -1,5 +1,6 @@
 import { openSecondConnection } from '../db/connect';
 import { checkpointLog } from '../db/log-checkpoints';
+import { tidySearchIndexStep } from '../db/search-tidy';
 import type { Db } from '../db/database';
 import { MailConfigResolver } from '../mail/config';
 import { OutboxNotifier } from '../mail/notifier';
@@ -21,6 +22,7 @@ import type { BatchJob, BatchProgress } from './jobs';
 export async function runBatchJob(job: BatchJob, progress: (p: BatchProgress) => void): Promise<{ result: InviteResult | ImportResult | boolean; events: LinkIssued[] }> {
   if (job.kind === 'org-import') return { result: await runImportJob(job, progress), events: [] };
   if (job.kind === 'checkpoint') return { result: checkpointLog(job.file), events: [] };
+  if (job.kind === 'search-tidy') return { result: await tidySearchIndexStep(job.file, job.pages, job.start), events: [] };
   const db = openSecondConnection(job.file);
   try {
     const now = new Date(job.now);
