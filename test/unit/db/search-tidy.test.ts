@@ -126,6 +126,19 @@ describe.skipIf(TEST_STORE === 'postgres')('the search index tidy (SQLite)', () 
     expect((await owner.members.countMatching({ search: 'beryl' })).count).toBe(runner.minEntries);
   });
 
+  it('leaves an index of a few segments as it is: a batch does not have the whole index rewritten', async () => {
+    const { owner, runner } = await fragmented();
+    const db = env!.store.db;
+    await runner.tidySearch();
+    const entries = Array.from({ length: runner.minEntries }, (_, i) => ({ email: `tourmaline${i}@example.org` }));
+    await owner.members.invite({ entries, grants: { roleIds: [await roleId(owner, 'Member')] } });
+    await runner.tidySearch();
+    const segments = await searchIndexSegments(db);
+    expect(segments).toBeGreaterThan(1);
+    expect(segments).toBeLessThan(TIDY_SEGMENTS);
+    expect((await owner.members.countMatching({ search: 'tourmaline' })).count).toBe(runner.minEntries);
+  });
+
   it('runs on its own after a restore, on the restored file', async () => {
     const { owner, runner } = await fragmented();
     env!.services.backup = createBackup({ store: env!.store, dataDir: env!.dir, clock: env!.clock });
