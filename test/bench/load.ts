@@ -5,7 +5,7 @@
 // per operation, errors. LOAD_MEMBERS, LOAD_CLIENTS, LOAD_BATCH size the run. Needs `npx electron-vite build` (out/main/serve.js).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fmt, seedStore } from './directory';
@@ -85,6 +85,17 @@ interface Run {
   errors: Record<Op, number>;
   firstError: string | null;
   seconds: number;
+  /** CPU time the server process used during the run (all its threads), when the system says (Linux). */
+  serverCpuMs: number | null;
+}
+
+/** CPU milliseconds a process has used so far (user + system, all threads), from /proc on Linux; null elsewhere. */
+function processCpuMs(pid: number | undefined): number | null {
+  const stat = pid === undefined ? null : (() => { try { return readFileSync(`/proc/${pid}/stat`, 'utf8'); } catch { return null; } })();
+  if (!stat) return null;
+  // Fields after the command (which may hold spaces) closes with ')': utime and stime are the 12th and 13th, in ticks of 10 ms.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** Seeded member i has id i + 2 (the Owner is 1); i % 10 < 3 are accepted members, safe to edit. */
@@ -106,8 +117,12 @@ async function step(c: Client, op: Op): Promise<void> {
   }
 }
 
+/** The web-mode server's process id, once started. */
+let serverPid: number | undefined;
+
 async function drive(clients: Client[], seconds: number, pauseMs = 0): Promise<Run> {
-  const run: Run = { times: { list: [], search: [], panel: [], edit: [] }, errors: { list: 0, search: 0, panel: 0, edit: 0 }, firstError: null, seconds };
+  const run: Run = { times: { list: [], search: [], panel: [], edit: [] }, errors: { list: 0, search: 0, panel: 0, edit: 0 }, firstError: null, seconds, serverCpuMs: null };
+  const cpuBefore = processCpuMs(serverPid);
   const end = performance.now() + seconds * 1000;
   await Promise.all(
     clients.map(async (c, n) => {
@@ -125,6 +140,8 @@ async function drive(clients: Client[], seconds: number, pauseMs = 0): Promise<R
       }
     }),
   );
+  const cpuAfter = processCpuMs(serverPid);
+  run.serverCpuMs = cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore;
   return run;
 }
 
@@ -135,7 +152,8 @@ function pct(sorted: number[], p: number): number {
 function report(label: string, run: Run): void {
   const total = OPS.reduce((a, op) => a + run.times[op].length, 0);
   const errors = OPS.reduce((a, op) => a + run.errors[op], 0);
-  console.log(`\n${label}: ${fmt(total / run.seconds)} requests/s, ${errors} errors${run.firstError ? ` (first: ${run.firstError})` : ''}`);
+  const cpu = run.serverCpuMs === null ? '' : `, server CPU ${(run.serverCpuMs / total).toFixed(2)} ms per request (all its threads)`;
+  console.log(`\n${label}: ${fmt(total / run.seconds)} requests/s${cpu}, ${errors} errors${run.firstError ? ` (first: ${run.firstError})` : ''}`);
   for (const op of OPS) {
     const t = [...run.times[op]].sort((a, b) => a - b);
     console.log(`  ${op.padEnd(7)} n=${String(t.length).padStart(6)}  p50 ${fmt(pct(t, 50), 1).padStart(7)} ms  p99 ${fmt(pct(t, 99), 1).padStart(7)} ms  max ${fmt(t[t.length - 1] ?? NaN, 1).padStart(7)} ms  errors ${run.errors[op]}`);
@@ -172,6 +190,7 @@ async function main(): Promise<void> {
   await seeded.store.close();
   console.log(`store seeded in ${fmt(seeded.seedMs)} ms`);
   const { child, base } = await serve(dataDir);
+  serverPid = child.pid;
   const clients = Array.from({ length: CLIENTS }, () => new Client(base));
   try {
     // Each client signs in for its own session cookie, five at a time: the password hashes run side by side
