@@ -69,6 +69,8 @@ export function checkBackupFile(file: string): { schema: number } {
 export async function backupStore(store: OpenedSqliteStore, dest: string): Promise<{ file: string; bytes: number }> {
   const partial = `${dest}.partial`;
   rmSync(partial, { force: true });
+  // The search index tidy's commits would restart the copy again and again (workers/batch-runner.ts).
+  const releaseTidy = store.batches?.holdTidy?.();
   try {
     await store.sqlite.backup(partial);
     const integrity = sealBackup(partial);
@@ -77,6 +79,8 @@ export async function backupStore(store: OpenedSqliteStore, dest: string): Promi
   } catch (e) {
     rmSync(partial, { force: true });
     throw e;
+  } finally {
+    releaseTidy?.();
   }
   return { file: dest, bytes: statSync(dest).size };
 }

@@ -182,7 +182,7 @@ export interface OpenedSqliteStore extends OpenedStore {
   file: string;
   handle: SwappableSqlite;
   /** The worker thread's batches on this file (workers/batch-runner.ts): a restore swaps the file between two of them. */
-  batches?: BatchGate & { exclusive<T>(fn: () => Promise<T>): Promise<T>; checkpoint(file: string): Promise<boolean> };
+  batches?: BatchGate & { exclusive<T>(fn: () => Promise<T>): Promise<T>; checkpoint(file: string): Promise<boolean>; holdTidy?(): () => void };
   /** The read worker's counts on this file (workers/read-runner.ts): a restore swaps the file while none runs. */
   reads?: { exclusive<T>(fn: () => Promise<T>): Promise<T> };
 }

@@ -7,8 +7,9 @@ import { mergeSearchIndexStep, searchIndexSegments } from './repos/search-index.
 /**
  * The search index tidy (SQLite): member_search's segments merged back into one, a step at a time
  * on the batch worker's thread (workers/batch-runner.ts tidySearch: one queued job per step, the
- * next one only when no other job waits), so no write waits for more than one step and the event
- * loop for none. It runs after a batch or import in the worker, after a restore, a few seconds
+ * next one only when no other job waits), so a main-thread write waits for about one step (or a
+ * step for a main-thread transaction under way) and the event loop for none; no step is taken while
+ * a backup copies the file. It runs after a batch or import in the worker, after a restore, a few seconds
  * after start-up, and when the timer below sees enough new segments. Stores without a batch worker
  * (in-memory ones: tests and demos, small) are not tidied: FTS5's own automerge keeps them usable.
  * PostgreSQL has nothing to tidy.
@@ -53,16 +54,28 @@ export async function tidySearchIndexStep(file: string, pages: number, start: bo
 }
 
 /**
- * Looks at the search index every minute (a timer that keeps nothing alive) and asks for a tidy when
- * members were written enough since the last one to leave TIDY_SEGMENTS segments. Returns its stop.
+ * The timer asks for a tidy at most this often: admins' edits alone reach TIDY_SEGMENTS after a few
+ * dozen, and each tidy rewrites the whole index (at a million members ~430 steps, 7 s of the
+ * worker's time and ~170 MB of log, every session's cached authorization read again after each step).
  */
-export function watchSearchIndex(db: Db, tidy: () => Promise<void>, everyMs = CHECK_EVERY_MS): () => void {
+export const TIDY_TIMER_SPACING_MS = 15 * 60_000;
+
+/**
+ * Looks at the search index every minute (a timer that keeps nothing alive) and asks for a tidy when
+ * members were written enough since the last one to leave TIDY_SEGMENTS segments, at most once per
+ * TIDY_TIMER_SPACING_MS. Returns its stop.
+ */
+export function watchSearchIndex(db: Db, tidy: () => Promise<void>, everyMs = CHECK_EVERY_MS, spacingMs = TIDY_TIMER_SPACING_MS): () => void {
   let running = false;
+  let askedAt = -Infinity;
   const check = async () => {
-    if (running) return;
+    if (running || Date.now() - askedAt < spacingMs) return;
     running = true;
     try {
-      if ((await searchIndexSegments(db)) >= TIDY_SEGMENTS) await tidy();
+      if ((await searchIndexSegments(db)) >= TIDY_SEGMENTS) {
+        askedAt = Date.now();
+        await tidy();
+      }
     } catch {
       // A store closed or moved meanwhile: the next check looks again.
     } finally {

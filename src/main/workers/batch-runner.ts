@@ -63,7 +63,7 @@ export class SqliteBatchRunner implements BatchRunner {
 
   /** Starts the worker ahead of the first batch (it loads the service code, the disposable-domain list among it). */
   warm(): void {
-    if (!this.worker) this.start();
+    if (!this.worker && !this.closed) this.start();
   }
 
   /**
@@ -93,7 +93,8 @@ export class SqliteBatchRunner implements BatchRunner {
   tidySearch(): Promise<void> {
     if (this.tidying) {
       this.tidyAgain = true;
-      return this.tidying;
+      // Settles with the run asked for (started in the finally below, once this one ends).
+      return this.tidying.then(() => this.tidying ?? undefined);
     }
     const tidying = this.tidyRuns().finally(() => {
       this.tidying = null;
@@ -109,22 +110,38 @@ export class SqliteBatchRunner implements BatchRunner {
         this.tidyAgain = false;
         for (let start = true; ; start = false) {
           await delay(TIDY_PAUSE_MS, undefined, { ref: false });
-          while (this.active > 0) {
+          while (this.active > 0 || this.tidyHolds > 0) {
             await this.idle();
             await delay(TIDY_PAUSE_MS, undefined, { ref: false });
           }
           if (this.closed) return;
           const step = this.queue.then(() => (this.heldBecause() !== null ? null : this.send({ kind: 'search-tidy', file: this.file, pages: tidyBounds.pages, start })));
-          const merged = await this.enqueue(step);
-          if (merged === null) return;
+          const reply = await this.enqueue(step);
+          if (reply === null) return;
           this.tidySteps++;
-          if (merged.result !== true) break;
+          if (reply.result !== true) break;
         }
       } while (this.tidyAgain && !this.closed);
     } catch {
       // A step that failed (the worker stopped, the file busy past the timeout) is undone; the
       // index stays as merged so far, and the next occasion tidies it again.
     }
+  }
+
+  /** Backups under way: the tidy takes no step meanwhile (db/backup.ts). */
+  private tidyHolds = 0;
+
+  /**
+   * Holds the tidy's next steps until the returned release is called: SQLite's online backup starts
+   * over whenever another connection commits, and a tidy commits every few milliseconds for seconds.
+   */
+  holdTidy(): () => void {
+    this.tidyHolds++;
+    let released = false;
+    return () => {
+      if (!released) this.tidyHolds--;
+      released = true;
+    };
   }
 
   private enqueue<T>(next: Promise<T>): Promise<T> {

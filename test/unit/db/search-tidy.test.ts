@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WriteHold } from '../../../src/main/db/write-hold';
 import { join } from 'node:path';
-import { openReadConnection } from '../../../src/main/db/connect';
+import { openReadConnection, type OpenedSqliteStore } from '../../../src/main/db/connect';
 import { BACKUP_DIR, createBackup } from '../../../src/main/services/backup';
 import { checkSearchIndex, mergeSearchIndexStep, searchIndexSegments } from '../../../src/main/db/repos/search-index.repo';
 import { TIDY_PAGES, TIDY_SEGMENTS, tidyBounds, watchSearchIndex } from '../../../src/main/db/search-tidy';
@@ -170,6 +170,41 @@ describe.skipIf(TEST_STORE === 'postgres')('the search index tidy (SQLite)', () 
       stop();
     }
     expect(await searches(owner)).toEqual(seen);
+  });
+
+  it('asks at most once per spacing from the timer, however fragmented the index stays', async () => {
+    await fragmented();
+    const db = env!.store.db;
+    let asked = 0;
+    // A tidy that does not happen: the index stays fragmented, and every look finds it so.
+    const stop = watchSearchIndex(db, async () => void asked++, 5, 60_000);
+    try {
+      while (asked === 0) await delay(5);
+      await delay(100);
+    } finally {
+      stop();
+    }
+    expect(asked).toBe(1);
+  });
+
+  it('takes no step while a backup copies the file, and tidies once it is done', async () => {
+    const { owner, runner } = await fragmented();
+    const db = env!.store.db;
+    const before = await searchIndexSegments(db);
+    env!.services.backup = createBackup({ store: env!.store, dataDir: env!.dir, clock: env!.clock });
+    // The worker up and answering first (a checkpoint job), so a step taken meanwhile would show.
+    await runner.checkpoint((env!.store as OpenedSqliteStore).file);
+    const release = runner.holdTidy();
+    const tidied = runner.tidySearch();
+    await owner.backup.create({ name: 'during-tidy' });
+    // Long enough for several steps (one per 10 ms pause) had any been taken.
+    await delay(100);
+    expect(runner.tidySteps).toBe(0);
+    expect(await searchIndexSegments(db)).toBe(before);
+    release();
+    await tidied;
+    expect(await searchIndexSegments(db)).toBe(1);
+    await checkSearchIndex(db);
   });
 
   it('is skipped while the directory is being moved to PostgreSQL (writes held)', async () => {

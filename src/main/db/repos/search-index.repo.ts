@@ -1,8 +1,7 @@
 /*
  * The SQLite search index's upkeep (the FTS5 trigram table member_search, migration 0004). Every
  * write transaction that touches members adds a segment to it; FTS5's automerge leaves many, and a
- * search looks each trigram up in every one (9 segments: "person12345@" 0.199 ms, one: 0.101 ms, at
- * 100,000 members). SQLite only: PostgreSQL's GIN index needs no such thing.
+ * search looks each trigram up in every one (db/search-tidy.ts gives the figures). SQLite only: PostgreSQL's GIN index needs no such thing.
  */
 import { sql } from 'kysely';
 import type { Db } from '../database';

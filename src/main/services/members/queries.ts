@@ -102,7 +102,7 @@ export async function listMemberPage(deps: ServiceDeps, organizationId: number, 
   // from a copy kept while no role changed.
   const decorations = page.every((m) => m.decorations)
     ? new Map(page.map((m) => [m.id, m.decorations!]))
-    : await decorationsOf(deps.db, page.map((m) => m.id), deps.authzGeneration ? await underGeneration(deps, `permissionsByRole:${organizationId}`, () => permissionsByRole(deps.db, organizationId)) : undefined);
+    : await decorationsOf(deps.db, page.map((m) => m.id), deps.authzGeneration && page.length ? await underGeneration(deps, `permissionsByRole:${organizationId}`, () => permissionsByRole(deps.db, organizationId)) : undefined);
   const first = page[0];
   const last = page[page.length - 1];
   // A cursor given means rows on its other side (the page was asked from a row next to it).
