@@ -188,7 +188,10 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery, opts: { decora
   // Their members without a sort key (a range of its own, keysetSegments) are read unfenced, through
   // 0020's partial indexes: fenced, every id was fetched and tested a second time for them.
   const pageByIds = (ids: number[], test?: RawBuilder<boolean>) => {
-    if (dialectOf(db) !== 'postgres') return page(test ? rows(true).where(among(ids)).where(test) : rows(true).where(among(ids)));
+    if (dialectOf(db) !== 'postgres') {
+      const listed = rows(true).where(among(ids));
+      return page(test ? listed.where(test) : listed);
+    }
     const fenced = rows(false, among(ids));
     const open = rows(false).where(among(ids));
     return page(test ? fenced.where(test) : fenced, undefined, test ? open.where(test) : open);
@@ -258,18 +261,11 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery, opts: { decora
  * (the only way a trigram GIN index is read) are off for this one statement.
  */
 async function walkOnPostgres<T>(db: DbOrTx, run: (trx: DbOrTx) => Promise<T>): Promise<T> {
-  const bitmapScans = (on: boolean) => sql`select set_config('enable_bitmapscan', ${on ? 'on' : 'off'}, true)`;
-  // Its own transaction: the setting ends with it, whatever happens.
-  if (!db.isTransaction)
-    return db.transaction().execute(async (trx) => {
-      await bitmapScans(false).execute(trx);
-      return run(trx);
-    });
-  // Inside the caller's transaction: set back after the page (a failure aborts that transaction anyway).
-  await bitmapScans(false).execute(db);
-  const page = await run(db);
-  await bitmapScans(true).execute(db);
-  return page;
+  // Its own transaction (the list is never read inside one): the setting ends with it, whatever happens.
+  return db.transaction().execute(async (trx) => {
+    await sql`select set_config('enable_bitmapscan', 'off', true)`.execute(trx);
+    return run(trx);
+  });
 }
 
 /**

@@ -98,11 +98,9 @@ export async function listMemberPage(deps: ServiceDeps, organizationId: number, 
   const more = rows.length > input.limit;
   const page = backward ? rows.slice(rows.length - Math.min(rows.length, input.limit)) : rows.slice(0, input.limit);
   // Roles, sub-accounts, permissions and latest mail of the page's rows: on PostgreSQL they came with
-  // the page (one statement); SQLite reads them now (flat queries, cheaper there than JSON building), the roles' permissions
-  // from a copy kept while no role changed.
-  const decorations = page.every((m) => m.decorations)
-    ? new Map(page.map((m) => [m.id, m.decorations!]))
-    : await decorationsOf(deps.db, page.map((m) => m.id), deps.authzGeneration && page.length ? await underGeneration(deps, `permissionsByRole:${organizationId}`, () => permissionsByRole(deps.db, organizationId)) : undefined);
+  // the page (one statement); SQLite reads them now (flat queries, cheaper there than JSON building),
+  // with each role's permissions from a copy kept while no role changed.
+  const decorations = page.every((m) => m.decorations) ? new Map(page.map((m) => [m.id, m.decorations!])) : await decorationsOf(deps.db, page.map((m) => m.id), await keptRolePermissions(deps, organizationId, page.length));
   const first = page[0];
   const last = page[page.length - 1];
   // A cursor given means rows on its other side (the page was asked from a row next to it).
@@ -122,6 +120,12 @@ export async function listMemberPage(deps: ServiceDeps, organizationId: number, 
     /** The first row's cursor when rows come before the page (ask backward from it). */
     prevCursor: hasPrevious && first ? { value: sortValue(first), id: first.id } : null,
   };
+}
+
+/** Each role's permissions as kept per store generation (SQLite), for a page that has rows; else none (read with the page). */
+async function keptRolePermissions(deps: ServiceDeps, organizationId: number, rows: number): Promise<Map<number, string[]> | undefined> {
+  if (!deps.authzGeneration || rows === 0) return undefined;
+  return underGeneration(deps, `permissionsByRole:${organizationId}`, () => permissionsByRole(deps.db, organizationId));
 }
 
 export async function memberCounts(deps: ServiceDeps, organizationId: number, authz: Authz): Promise<Record<string, number>> {
