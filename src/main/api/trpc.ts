@@ -5,6 +5,7 @@ import type { ErrorCode } from '../../shared/errors';
 import type { Authz } from '../core/authz';
 import { DomainError, isDomainError } from '../core/errors';
 import type { AdminActor } from '../services/actor';
+import { callEnded, callStarted } from '../services/in-flight';
 import type { Session } from '../services/sessions';
 import type { Context } from './context';
 import { databaseProblem, DomainTRPCError } from './errors';
@@ -95,7 +96,8 @@ const DIRECTORY_ROUTERS = ['members.', 'roles.', 'accounts.'];
  * - after a member, role or sub-account command succeeded (its transaction committed, its sync rows
  *   with it), the 'directory-changed' event wakes the sync sender instead of leaving it to its poll.
  *   After any command succeeded, 'committed' wakes the mail sender: the notifier's own wake-up can
- *   come before a PostgreSQL commit has landed, and would then find nothing to send.
+ *   come before a PostgreSQL commit has landed, and would then find nothing to send;
+ * - the calls under way are counted (services/in-flight.ts).
  */
 const door = t.middleware(async ({ ctx, type, path, getRawInput, next }) => {
   const problem = textProblem(await getRawInput());
@@ -103,7 +105,13 @@ const door = t.middleware(async ({ ctx, type, path, getRawInput, next }) => {
     const cause = new DomainError('VALIDATION', problem.message, { field: problem.field });
     throw new DomainTRPCError(cause.code, cause.message, cause);
   }
-  const result = await next();
+  callStarted();
+  let result;
+  try {
+    result = await next();
+  } finally {
+    callEnded();
+  }
   if (!result.ok && isDomainError(result.error.cause)) {
     const cause = result.error.cause;
     throw new DomainTRPCError(cause.code, cause.message, cause);

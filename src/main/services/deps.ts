@@ -1,7 +1,8 @@
 import type { Clock } from '../core/clock';
 import type { Db, DbOrTx } from '../db/database';
 import type { LinkPurpose } from '../db/tables/link.table';
-import type { MemberFilter } from '../db/repos/members.repo';
+import type { MemberPageRead } from '../db/repos/member-list.repo';
+import type { MemberFilter, MemberListQuery } from '../db/repos/members.repo';
 import type { GuessLimiter } from './guesses';
 
 /** Who acts: a signed-in person, an invitee holding a link, or the system (expiry). */
@@ -77,6 +78,10 @@ export interface BatchRunner {
  */
 export interface ReadRunner {
   countMatching(filter: MemberFilter): Promise<number>;
+  /** Whether a Members page is better read on the worker now: other calls are waiting for the main thread. */
+  pagesOffThread(): boolean;
+  /** A Members page read on the worker's page lane (db/repos/member-list.repo.ts readMemberPage). */
+  memberPage(query: MemberListQuery, rolePermissions: ReadonlyMap<number, readonly string[]> | undefined): Promise<MemberPageRead>;
 }
 
 export interface ServiceDeps {
@@ -96,7 +101,7 @@ export interface ServiceDeps {
   passwordChanged?(personId: number): Promise<void>;
   /** Long batches in a worker thread (SQLite file stores; set by the runtime and the test harness). */
   batches?: BatchRunner;
-  /** Counts over the whole directory in a worker thread (SQLite file stores; set by the runtime and the test harness). */
+  /** Counts over the whole directory, and Members pages under load, in worker threads (SQLite file stores; set by the runtime and the test harness). */
   reads?: ReadRunner;
   /**
    * Mail is configured in this process (the notifier writes outbox rows): a worker batch writes the

@@ -1,60 +1,49 @@
 import type { Worker } from 'node:worker_threads';
 import type { OpenedSqliteStore, OpenedStore } from '../db/connect';
-import type { MemberFilter } from '../db/repos/members.repo';
+import type { MemberPageRead } from '../db/repos/member-list.repo';
+import { searchBounds } from '../db/repos/member-search.repo';
+import type { MemberFilter, MemberListQuery } from '../db/repos/members.repo';
 import type { ReadRunner } from '../services/deps';
+import { callsInFlight } from '../services/in-flight';
 import { reviveError } from './errors';
 import type { ReadJob, ReadMessage, ReadRequest } from './read-jobs';
 import { startWorker } from './script';
 
 /**
- * Reads that grow with the directory (the count of a search's matches: 100–500 ms at a million
- * members) run in a worker thread of their own with a read-only connection, so the event loop keeps
- * answering every admin meanwhile, and a long batch in the batch worker does not delay them (WAL:
- * they read the last commit). A worker that dies is replaced at the next read. PostgreSQL has no
- * runner: its pool keeps the event loop free.
+ * From how many calls under way in this process (this one included) a Members page is read on the
+ * page lane. Alone, a page is read in the event loop (a hop to the worker and back would only add to
+ * it); with others waiting, the second core reads it while the event loop answers them. Tests set 1
+ * (and warm the lane first) to read every page there.
  */
-export class SqliteReadRunner implements ReadRunner {
+export const readBounds = { pagesOffThreadFrom: 2 };
+
+/** One worker thread with its own read-only connection, started at its first read and replaced after it dies. */
+class Lane {
   private worker: Worker | null = null;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve(n: number): void; reject(e: unknown): void }>();
+  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
   /** Reads sent and not answered: a restore waits for them to end, then has the worker close its connection. */
-  private running = 0;
+  running = 0;
   private drained: (() => void) | null = null;
-  /** While a restore swaps the file, new reads wait for it. */
-  private paused: Promise<void> | null = null;
+  /** The worker has opened its connection and answered: a read sent now does not wait for a thread to start. */
+  ready = false;
+  private warming: Promise<void> | null = null;
 
-  constructor(private readonly file: string) {}
-
-  async countMatching(filter: MemberFilter): Promise<number> {
-    return this.send({ kind: 'count-matching', file: this.file, filter });
+  /** Starts the worker and has it open its connection, once; `ready` after. */
+  warm(file: string): Promise<void> {
+    this.warming ??= this.send({ kind: 'open', file }).then(
+      () => {
+        this.ready = !!this.worker;
+        this.warming = null;
+      },
+      () => {
+        this.warming = null;
+      },
+    );
+    return this.warming;
   }
 
-  /** Runs `fn` with no read on the file (a restore swaps it in there); reads asked meanwhile wait. */
-  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    while (this.paused) await this.paused;
-    let release!: () => void;
-    this.paused = new Promise((r) => (release = r));
-    try {
-      if (this.running > 0) await new Promise<void>((r) => (this.drained = r));
-      if (this.worker) await this.post({ kind: 'release' });
-      return await fn();
-    } finally {
-      this.paused = null;
-      release();
-    }
-  }
-
-  async close(): Promise<void> {
-    const w = this.worker;
-    if (!w) return;
-    // The connection is closed on the worker's thread before it ends.
-    await this.post({ kind: 'release' }).catch(() => undefined);
-    this.worker = null;
-    await w.terminate();
-  }
-
-  private async send(job: ReadJob): Promise<number> {
-    while (this.paused) await this.paused;
+  async send(job: ReadJob): Promise<unknown> {
     this.running++;
     try {
       return await this.post(job);
@@ -66,10 +55,26 @@ export class SqliteReadRunner implements ReadRunner {
     }
   }
 
-  private post(job: ReadJob): Promise<number> {
+  /** Waits for the reads under way, then has the worker close its connection. */
+  async release(): Promise<void> {
+    if (this.running > 0) await new Promise<void>((r) => (this.drained = r));
+    if (this.worker) await this.post({ kind: 'release' });
+  }
+
+  async close(): Promise<void> {
+    const w = this.worker;
+    if (!w) return;
+    // The connection is closed on the worker's thread before it ends.
+    await this.post({ kind: 'release' }).catch(() => undefined);
+    this.worker = null;
+    this.ready = false;
+    await w.terminate();
+  }
+
+  private post(job: ReadJob): Promise<unknown> {
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
-    return new Promise<number>((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       worker.postMessage({ id, job } satisfies ReadRequest);
     });
@@ -84,7 +89,10 @@ export class SqliteReadRunner implements ReadRunner {
       else p.reject(reviveError(m.error));
     };
     const worker = startWorker('read-worker', onMessage, (reason) => {
-      if (this.worker === worker) this.worker = null;
+      if (this.worker === worker) {
+        this.worker = null;
+        this.ready = false;
+      }
       for (const [id, p] of this.pending) {
         this.pending.delete(id);
         p.reject(reason instanceof Error ? reason : new Error(`The read worker stopped (${reason}).`));
@@ -95,7 +103,76 @@ export class SqliteReadRunner implements ReadRunner {
   }
 }
 
-/** The runner for a store: SQLite files get a read worker; PostgreSQL and in-memory stores read in the process. */
+/**
+ * Reads that would hold the event loop run in worker threads with read-only connections (WAL: they
+ * read the last commit, and a long batch in the batch worker does not delay them), so the event
+ * loop keeps answering every admin meanwhile. Two lanes, each a thread: the count of a search's
+ * matches (100–500 ms at a million members), and Members pages while other calls wait (the page,
+ * its search and its rows' decorations; a page never waits behind a count). PostgreSQL has no
+ * runner: its pool keeps the event loop free.
+ */
+export class SqliteReadRunner implements ReadRunner {
+  private readonly counts = new Lane();
+  private readonly pages = new Lane();
+  /** Pages read on the page lane so far (tests check that the lane was used). */
+  pagesRead = 0;
+  /** While a restore swaps the file, new reads wait for it. */
+  private paused: Promise<void> | null = null;
+
+  constructor(private readonly file: string) {}
+
+  async countMatching(filter: MemberFilter): Promise<number> {
+    return (await this.send(this.counts, { kind: 'count-matching', file: this.file, filter })) as number;
+  }
+
+  /**
+   * Off the thread only once the lane's worker is up: the first time calls pile up, it is started
+   * (a thread, the read worker's code, a connection: tens of milliseconds no page should wait for)
+   * and the page is read here meanwhile.
+   */
+  pagesOffThread(): boolean {
+    if (callsInFlight() < readBounds.pagesOffThreadFrom) return false;
+    if (this.pages.ready) return true;
+    void this.warmPages();
+    return false;
+  }
+
+  /** Has the page lane's worker start and open its connection (tests, before reading pages there). */
+  async warmPages(): Promise<void> {
+    while (this.paused) await this.paused;
+    await this.pages.warm(this.file);
+  }
+
+  async memberPage(query: MemberListQuery, rolePermissions: ReadonlyMap<number, readonly string[]> | undefined): Promise<MemberPageRead> {
+    this.pagesRead++;
+    return (await this.send(this.pages, { kind: 'member-page', file: this.file, query, rolePermissions, bounds: { ...searchBounds } })) as MemberPageRead;
+  }
+
+  /** Runs `fn` with no read on the file (a restore swaps it in there); reads asked meanwhile wait. */
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.paused) await this.paused;
+    let release!: () => void;
+    this.paused = new Promise((r) => (release = r));
+    try {
+      await Promise.all([this.counts.release(), this.pages.release()]);
+      return await fn();
+    } finally {
+      this.paused = null;
+      release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.counts.close(), this.pages.close()]);
+  }
+
+  private async send(lane: Lane, job: ReadJob): Promise<unknown> {
+    while (this.paused) await this.paused;
+    return lane.send(job);
+  }
+}
+
+/** The runner for a store: SQLite files get read workers; PostgreSQL and in-memory stores read in the process. */
 export function readRunnerFor(store: OpenedStore): SqliteReadRunner | undefined {
   const sqlite = store as Partial<OpenedSqliteStore>;
   if (store.dialect !== 'sqlite' || !sqlite.file || sqlite.file === ':memory:') return undefined;

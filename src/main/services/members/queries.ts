@@ -4,9 +4,9 @@ import { Authz } from '../../core/authz';
 import { DomainError } from '../../core/errors';
 import { listAudit } from '../../db/repos/audit.repo';
 import { accountsOfMembers, rolesOfMembers, permissionsOfMembers } from '../../db/repos/grants.repo';
-import { decorationsOf } from '../../db/repos/member-decorations.repo';
+import { readMemberPage } from '../../db/repos/member-list.repo';
 import { permissionsByRole } from '../../db/repos/roles.repo';
-import { countByStatus, findMember, listMembers, sortValue, type MemberSort } from '../../db/repos/members.repo';
+import { countByStatus, findMember, sortValue, type MemberListQuery, type MemberSort } from '../../db/repos/members.repo';
 import type { Member } from '../../db/tables/member.table';
 import type { Delivery } from '../../db/repos/outbox.repo';
 import type { ServiceDeps } from '../deps';
@@ -80,7 +80,8 @@ function toRow(m: Member, roles: { role_id: number; name: string; account_id: nu
 export async function listMemberPage(deps: ServiceDeps, organizationId: number, actor: AdminActor, input: ListInput) {
   const authz = actor.authz;
   const scope = authz.scope('members.view');
-  const rows = await listMembers(deps.db, {
+  const backward = input.direction === 'backward';
+  const query: MemberListQuery = {
     organizationId,
     status: input.status,
     search: input.search || undefined,
@@ -90,17 +91,14 @@ export async function listMemberPage(deps: ServiceDeps, organizationId: number, 
     sort: input.sort as MemberSort,
     direction: input.order,
     after: input.cursor ?? undefined,
-    backward: input.direction === 'backward',
-    limit: input.limit + 1,
-  }, { decorate: true });
-  const backward = input.direction === 'backward';
-  // One row more than asked says there is more that way: after the page going forward, before it (its first row) going backward.
-  const more = rows.length > input.limit;
-  const page = backward ? rows.slice(rows.length - Math.min(rows.length, input.limit)) : rows.slice(0, input.limit);
-  // Roles, sub-accounts, permissions and latest mail of the page's rows: on PostgreSQL they came with
-  // the page (one statement); SQLite reads them now (flat queries, cheaper there than JSON building),
-  // with each role's permissions from a copy kept while no role changed.
-  const decorations = page.every((m) => m.decorations) ? new Map(page.map((m) => [m.id, m.decorations!])) : await decorationsOf(deps.db, page.map((m) => m.id), await keptRolePermissions(deps, organizationId, page.length));
+    backward,
+    limit: input.limit,
+  };
+  // While other calls wait for this thread, the page is read on the read worker's thread (SQLite
+  // files): the second core answers it, and the event loop goes on with the others meanwhile.
+  const { page, more, decorations } = deps.reads?.pagesOffThread()
+    ? await deps.reads.memberPage(query, await keptRolePermissions(deps, organizationId))
+    : await readMemberPage(deps.db, query, () => keptRolePermissions(deps, organizationId));
   const first = page[0];
   const last = page[page.length - 1];
   // A cursor given means rows on its other side (the page was asked from a row next to it).
@@ -122,9 +120,9 @@ export async function listMemberPage(deps: ServiceDeps, organizationId: number, 
   };
 }
 
-/** Each role's permissions as kept per store generation (SQLite), for a page that has rows; else none (read with the page). */
-async function keptRolePermissions(deps: ServiceDeps, organizationId: number, rows: number): Promise<Map<number, string[]> | undefined> {
-  if (!deps.authzGeneration || rows === 0) return undefined;
+/** Each role's permissions as kept per store generation (SQLite); else none (read with the page). */
+async function keptRolePermissions(deps: ServiceDeps, organizationId: number): Promise<Map<number, string[]> | undefined> {
+  if (!deps.authzGeneration) return undefined;
   return underGeneration(deps, `permissionsByRole:${organizationId}`, () => permissionsByRole(deps.db, organizationId));
 }
 
