@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import type { OpenedSqliteStore, OpenedStore } from '../db/connect';
 import type { MemberPageRead } from '../db/repos/member-list.repo';
@@ -17,6 +18,8 @@ import { startWorker } from './script';
  */
 export const readBounds = { pagesOffThreadFrom: 2 };
 
+const WARM_RETRY_MS = 30_000;
+
 /** One worker thread with its own read-only connection, started at its first read and replaced after it dies. */
 class Lane {
   private worker: Worker | null = null;
@@ -29,14 +32,19 @@ class Lane {
   ready = false;
   private warming: Promise<void> | null = null;
 
+  /** When a start last failed: the next try waits WARM_RETRY_MS (a busy server would otherwise start a thread at every call). */
+  private warmFailedAt = Number.NEGATIVE_INFINITY;
+
   /** Starts the worker and has it open its connection, once; `ready` after. */
   warm(file: string): Promise<void> {
+    if (this.ready || performance.now() - this.warmFailedAt < WARM_RETRY_MS) return Promise.resolve();
     this.warming ??= this.send({ kind: 'open', file }).then(
       () => {
         this.ready = !!this.worker;
         this.warming = null;
       },
       () => {
+        this.warmFailedAt = performance.now();
         this.warming = null;
       },
     );

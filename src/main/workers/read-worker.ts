@@ -3,7 +3,7 @@ import { parentPort } from 'node:worker_threads';
 import type { Kysely } from 'kysely';
 import { openReadConnection } from '../db/connect';
 import type { Database } from '../db/database';
-import { readMemberPage } from '../db/repos/member-list.repo';
+import { readMemberPage, readSchemaAhead } from '../db/repos/member-list.repo';
 import { searchBounds } from '../db/repos/member-search.repo';
 import { countMembersMatching } from '../db/repos/members.repo';
 import { serializeError } from './errors';
@@ -36,8 +36,7 @@ async function run(job: ReadJob): Promise<unknown> {
     open = { file: job.file, db: openReadConnection(job.file) };
   }
   if (job.kind === 'open') {
-    // The schema read now, not with the first page.
-    await open.db.selectFrom('member').select('id').limit(1).execute();
+    await readSchemaAhead(open.db);
     return 0;
   }
   if (job.kind === 'member-page') {

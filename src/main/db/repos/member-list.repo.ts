@@ -35,3 +35,8 @@ export async function readMemberPage(
     : await decorationsOf(db, page.map((m) => m.id), page.length ? await rolePermissions?.() : undefined);
   return { page, more, decorations };
 }
+
+/** A connection's first statement reads the schema: done ahead of the first page on a fresh connection. */
+export async function readSchemaAhead(db: DbOrTx): Promise<void> {
+  await db.selectFrom('member').select('id').limit(1).execute();
+}
