@@ -92,8 +92,14 @@ export async function createEnv(): Promise<TestEnv> {
   // Long batches run in the worker thread, as in the app (SQLite file stores).
   services.deps.batches = batchRunnerFor(store);
   // Counts over the directory run in the read worker, as in the app (SQLite file stores).
-  services.deps.reads = readRunnerFor(store);
-  return { dir, store, clock, services, mail, caller: callers(services), close: remove };
+  const reads = readRunnerFor(store);
+  services.deps.reads = reads;
+  // The read workers' threads end with the test's store, as the app's do with its runtime.
+  const close = async () => {
+    await reads?.close();
+    await remove();
+  };
+  return { dir, store, clock, services, mail, caller: callers(services), close };
 }
 
 /** Registers the organization's Owner; the returned caller is signed in as the Owner. */

@@ -11,10 +11,12 @@ import type { ReadJob, ReadMessage, ReadRequest } from './read-jobs';
 import { startWorker } from './script';
 
 /**
- * From how many calls under way in this process (this one included) a Members page is read on the
- * page lane. Alone, a page is read in the event loop (a hop to the worker and back would only add to
- * it); with others waiting, the second core reads it while the event loop answers them. Tests set 1
- * (and warm the lane first) to read every page there.
+ * From how many calls under way in this process (this one included; whatever they wait for: the
+ * event loop, a batch in the batch worker, the disk), not counting pages already on the page lane, a
+ * Members page is read on the page lane. Alone, a page is read in the event loop (a hop to the
+ * worker and back would only add to it); with others under way, the second core reads it while the
+ * event loop answers them, and pages queued on the lane send the next one to the event loop. Tests
+ * set 1 (and warm the lane first) to read every page there.
  */
 export const readBounds = { pagesOffThreadFrom: 2 };
 
@@ -23,14 +25,19 @@ const WARM_RETRY_MS = 30_000;
 /** One worker thread with its own read-only connection, started at its first read and replaced after it dies. */
 class Lane {
   private worker: Worker | null = null;
+  /** The reads sent to the current worker and not answered: a worker that stops fails its own, never its successor's. */
+  private pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
   /** Reads sent and not answered: a restore waits for them to end, then has the worker close its connection. */
   running = 0;
   private drained: (() => void) | null = null;
   /** The worker has opened its connection and answered: a read sent now does not wait for a thread to start. */
   ready = false;
   private warming: Promise<void> | null = null;
+
+  get starting(): Promise<void> | null {
+    return this.warming;
+  }
 
   /** When a start last failed: the next try waits WARM_RETRY_MS (a busy server would otherwise start a thread at every call). */
   private warmFailedAt = Number.NEGATIVE_INFINITY;
@@ -79,20 +86,27 @@ class Lane {
     await w.terminate();
   }
 
+  /** Ends the worker's thread at once, as a crash would (tests: what the next read does then). */
+  async terminate(): Promise<void> {
+    await this.worker?.terminate();
+  }
+
   private post(job: ReadJob): Promise<unknown> {
     const worker = this.worker ?? this.start();
+    const pending = this.pending;
     const id = this.nextId++;
     return new Promise<unknown>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      pending.set(id, { resolve, reject });
       worker.postMessage({ id, job } satisfies ReadRequest);
     });
   }
 
   private start(): Worker {
+    const pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
     const onMessage = (m: ReadMessage) => {
-      const p = this.pending.get(m.id);
+      const p = pending.get(m.id);
       if (!p) return;
-      this.pending.delete(m.id);
+      pending.delete(m.id);
       if (m.type === 'done') p.resolve(m.result);
       else p.reject(reviveError(m.error));
     };
@@ -101,12 +115,13 @@ class Lane {
         this.worker = null;
         this.ready = false;
       }
-      for (const [id, p] of this.pending) {
-        this.pending.delete(id);
+      for (const [id, p] of pending) {
+        pending.delete(id);
         p.reject(reason instanceof Error ? reason : new Error(`The read worker stopped (${reason}).`));
       }
     });
     this.worker = worker;
+    this.pending = pending;
     return worker;
   }
 }
@@ -115,8 +130,9 @@ class Lane {
  * Reads that would hold the event loop run in worker threads with read-only connections (WAL: they
  * read the last commit, and a long batch in the batch worker does not delay them), so the event
  * loop keeps answering every admin meanwhile. Two lanes, each a thread: the count of a search's
- * matches (100–500 ms at a million members), and Members pages while other calls wait (the page,
- * its search and its rows' decorations; a page never waits behind a count). PostgreSQL has no
+ * matches (100–500 ms at a million members), and Members pages while other calls are under way (the
+ * page, its search and its rows' decorations; a page never waits behind a count). A page the lane
+ * fails to read (its worker stopped) is read again in the event loop (services/members/queries.ts). PostgreSQL has no
  * runner: its pool keeps the event loop free.
  */
 export class SqliteReadRunner implements ReadRunner {
@@ -126,6 +142,8 @@ export class SqliteReadRunner implements ReadRunner {
   pagesRead = 0;
   /** While a restore swaps the file, new reads wait for it. */
   private paused: Promise<void> | null = null;
+  /** Closed with its store: pages are read in the event loop from then on, and no page lane starts again. */
+  private closed = false;
 
   constructor(private readonly file: string) {}
 
@@ -139,14 +157,20 @@ export class SqliteReadRunner implements ReadRunner {
    * and the page is read here meanwhile.
    */
   pagesOffThread(): boolean {
-    if (callsInFlight() < readBounds.pagesOffThreadFrom) return false;
+    if (this.closed || callsInFlight() - this.pages.running < readBounds.pagesOffThreadFrom) return false;
     if (this.pages.ready) return true;
     void this.warmPages();
     return false;
   }
 
+  /** The page lane's start under way, if any (tests wait for it). */
+  pageLaneStarting(): Promise<void> | null {
+    return this.pages.starting;
+  }
+
   /** Has the page lane's worker start and open its connection (tests, before reading pages there). */
   async warmPages(): Promise<void> {
+    if (this.closed) return;
     while (this.paused) await this.paused;
     await this.pages.warm(this.file);
   }
@@ -171,7 +195,13 @@ export class SqliteReadRunner implements ReadRunner {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all([this.counts.close(), this.pages.close()]);
+  }
+
+  /** Ends the page lane's thread as a crash would (tests). */
+  async terminatePageLane(): Promise<void> {
+    await this.pages.terminate();
   }
 
   private async send(lane: Lane, job: ReadJob): Promise<unknown> {

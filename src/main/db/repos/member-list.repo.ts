@@ -1,7 +1,7 @@
 /*
- * One page of the Members list with what each row shows beside it, as one read: the same function
- * on the main thread and on the read worker's page lane (workers/read-runner.ts), so both give the
- * same rows.
+ * One page of the Members list with what each row shows beside it (a few statements: the page, then
+ * its rows' decorations): the same function on the main thread and on the read worker's page lane
+ * (workers/read-runner.ts), so both give the same rows.
  */
 import type { DbOrTx } from '../database';
 import { decorationsOf, type MemberDecorations } from './member-decorations.repo';

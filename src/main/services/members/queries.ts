@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LISTED_STATUSES, MEMBER_STATUSES, type MemberStatus } from '../../../shared/statuses';
 import { Authz } from '../../core/authz';
-import { DomainError } from '../../core/errors';
+import { DomainError, isDomainError } from '../../core/errors';
 import { listAudit } from '../../db/repos/audit.repo';
 import { accountsOfMembers, rolesOfMembers, permissionsOfMembers } from '../../db/repos/grants.repo';
 import { readMemberPage } from '../../db/repos/member-list.repo';
@@ -94,11 +94,7 @@ export async function listMemberPage(deps: ServiceDeps, organizationId: number, 
     backward,
     limit: input.limit,
   };
-  // While other calls wait for this thread, the page is read on the read worker's thread (SQLite
-  // files): the second core answers it, and the event loop goes on with the others meanwhile.
-  const { page, more, decorations } = deps.reads?.pagesOffThread()
-    ? await deps.reads.memberPage(query, await keptRolePermissions(deps, organizationId))
-    : await readMemberPage(deps.db, query, () => keptRolePermissions(deps, organizationId));
+  const { page, more, decorations } = await readPage(deps, organizationId, query);
   const first = page[0];
   const last = page[page.length - 1];
   // A cursor given means rows on its other side (the page was asked from a row next to it).
@@ -118,6 +114,23 @@ export async function listMemberPage(deps: ServiceDeps, organizationId: number, 
     /** The first row's cursor when rows come before the page (ask backward from it). */
     prevCursor: hasPrevious && first ? { value: sortValue(first), id: first.id } : null,
   };
+}
+
+/**
+ * While other calls are under way, the page is read on the read worker's page lane (SQLite files):
+ * the second core answers it, and the event loop goes on with the others meanwhile. A page the lane
+ * could not read (its worker stopped: a crash, a store closing) is read here instead; a refusal
+ * (a domain error) stands.
+ */
+async function readPage(deps: ServiceDeps, organizationId: number, query: MemberListQuery) {
+  const here = () => readMemberPage(deps.db, query, () => keptRolePermissions(deps, organizationId));
+  if (!deps.reads?.pagesOffThread()) return here();
+  try {
+    return await deps.reads.memberPage(query, await keptRolePermissions(deps, organizationId));
+  } catch (e) {
+    if (isDomainError(e)) throw e;
+    return here();
+  }
 }
 
 /** Each role's permissions as kept per store generation (SQLite); else none (read with the page). */
