@@ -78,10 +78,13 @@ export interface BatchRunner {
  */
 export interface ReadRunner {
   countMatching(filter: MemberFilter): Promise<number>;
-  /** Whether a Members page is better read on the worker now: other calls are waiting for the main thread. */
+  /** Whether a Members page is read on the worker's page lane now: other calls are under way (workers/read-runner.ts). */
   pagesOffThread(): boolean;
-  /** A Members page read on the worker's page lane (db/repos/member-list.repo.ts readMemberPage). */
-  memberPage(query: MemberListQuery, rolePermissions: ReadonlyMap<number, readonly string[]> | undefined): Promise<MemberPageRead>;
+  /**
+   * A Members page read on the page lane (db/repos/member-list.repo.ts readMemberPage); null when
+   * the lane could not read it (its worker stopped, or the store closed): read it in the event loop.
+   */
+  memberPage(query: MemberListQuery, rolePermissions: ReadonlyMap<number, readonly string[]> | undefined): Promise<MemberPageRead | null>;
 }
 
 export interface ServiceDeps {

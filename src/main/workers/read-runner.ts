@@ -12,15 +12,23 @@ import { startWorker } from './script';
 
 /**
  * From how many calls under way in this process (this one included; whatever they wait for: the
- * event loop, a batch in the batch worker, the disk), not counting pages already on the page lane, a
+ * event loop, a batch in the batch worker, the disk), pages already on the page lane not counted, a
  * Members page is read on the page lane. Alone, a page is read in the event loop (a hop to the
  * worker and back would only add to it); with others under way, the second core reads it while the
- * event loop answers them, and pages queued on the lane send the next one to the event loop. Tests
- * set 1 (and warm the lane first) to read every page there.
+ * event loop answers them; pages already on the lane do not count, so pages alone do not pile up
+ * there while the event loop is free. Tests set 1 (and warm the lane first) to read every page there.
  */
 export const readBounds = { pagesOffThreadFrom: 2 };
 
 const WARM_RETRY_MS = 30_000;
+
+/** A read the lane's worker did not answer because the worker stopped (crashed, ended, or the runner closed). */
+export class ReadWorkerStopped extends Error {
+  constructor(reason: Error | string) {
+    super(`The read worker stopped (${reason instanceof Error ? reason.message : reason}).`);
+    this.name = 'ReadWorkerStopped';
+  }
+}
 
 /** One worker thread with its own read-only connection, started at its first read and replaced after it dies. */
 class Lane {
@@ -81,8 +89,11 @@ class Lane {
     if (!w) return;
     // The connection is closed on the worker's thread before it ends.
     await this.post({ kind: 'release' }).catch(() => undefined);
-    this.worker = null;
-    this.ready = false;
+    // A worker started meanwhile (the first one died and a read started another) is not this one's to forget.
+    if (this.worker === w) {
+      this.worker = null;
+      this.ready = false;
+    }
     await w.terminate();
   }
 
@@ -117,7 +128,7 @@ class Lane {
       }
       for (const [id, p] of pending) {
         pending.delete(id);
-        p.reject(reason instanceof Error ? reason : new Error(`The read worker stopped (${reason}).`));
+        p.reject(new ReadWorkerStopped(reason));
       }
     });
     this.worker = worker;
@@ -132,14 +143,17 @@ class Lane {
  * loop keeps answering every admin meanwhile. Two lanes, each a thread: the count of a search's
  * matches (100–500 ms at a million members), and Members pages while other calls are under way (the
  * page, its search and its rows' decorations; a page never waits behind a count). A page the lane
- * fails to read (its worker stopped) is read again in the event loop (services/members/queries.ts). PostgreSQL has no
+ * did not read because its worker stopped comes back as null, and is read in the event loop
+ * (services/members/queries.ts); any other error it threw stands. PostgreSQL has no
  * runner: its pool keeps the event loop free.
  */
 export class SqliteReadRunner implements ReadRunner {
   private readonly counts = new Lane();
   private readonly pages = new Lane();
-  /** Pages read on the page lane so far (tests check that the lane was used). */
+  /** Pages the page lane answered so far (tests check that the lane read them). */
   pagesRead = 0;
+  /** Pages handed back unread because the lane's worker stopped (read in the event loop instead). */
+  pagesHandedBack = 0;
   /** While a restore swaps the file, new reads wait for it. */
   private paused: Promise<void> | null = null;
   /** Closed with its store: pages are read in the event loop from then on, and no page lane starts again. */
@@ -170,14 +184,27 @@ export class SqliteReadRunner implements ReadRunner {
 
   /** Has the page lane's worker start and open its connection (tests, before reading pages there). */
   async warmPages(): Promise<void> {
-    if (this.closed) return;
     while (this.paused) await this.paused;
-    await this.pages.warm(this.file);
+    if (!this.closed) await this.pages.warm(this.file);
   }
 
-  async memberPage(query: MemberListQuery, rolePermissions: ReadonlyMap<number, readonly string[]> | undefined): Promise<MemberPageRead> {
-    this.pagesRead++;
-    return (await this.send(this.pages, { kind: 'member-page', file: this.file, query, rolePermissions, bounds: { ...searchBounds } })) as MemberPageRead;
+  /** Pages sent to the page lane and not answered yet (tests). */
+  pagesOnLane(): number {
+    return this.pages.running;
+  }
+
+  async memberPage(query: MemberListQuery, rolePermissions: ReadonlyMap<number, readonly string[]> | undefined): Promise<MemberPageRead | null> {
+    try {
+      // Closed meanwhile (its store closing while this call waited): no lane starts again.
+      if (this.closed) throw new ReadWorkerStopped('the store closed');
+      const page = (await this.send(this.pages, { kind: 'member-page', file: this.file, query, rolePermissions, bounds: { ...searchBounds } })) as MemberPageRead;
+      this.pagesRead++;
+      return page;
+    } catch (e) {
+      if (!(e instanceof ReadWorkerStopped)) throw e;
+      this.pagesHandedBack++;
+      return null;
+    }
   }
 
   /** Runs `fn` with no read on the file (a restore swaps it in there); reads asked meanwhile wait. */
@@ -206,6 +233,7 @@ export class SqliteReadRunner implements ReadRunner {
 
   private async send(lane: Lane, job: ReadJob): Promise<unknown> {
     while (this.paused) await this.paused;
+    if (this.closed && lane === this.pages) throw new ReadWorkerStopped('the store closed');
     return lane.send(job);
   }
 }

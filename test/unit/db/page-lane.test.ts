@@ -4,7 +4,7 @@ import { createBackup } from '../../../src/main/services/backup';
 import { readBounds, type SqliteReadRunner } from '../../../src/main/workers/read-runner';
 import { createEnv, registerOwner, roleId, TEST_STORE, type Caller, type TestEnv } from '../helpers';
 
-// While other calls wait for the event loop, a Members page is read on the read worker's page lane
+// While other calls are under way, a Members page is read on the read worker's page lane
 // (workers/read-runner.ts): the same rows, cursors, decorations and row actions as a page read on
 // the main thread. Skipped on the PostgreSQL run, with reason: there is no read worker there (the
 // pool keeps the event loop free); the list tests check the pages themselves on both stores.
@@ -164,9 +164,13 @@ describe.skipIf(TEST_STORE === 'postgres')('the page lane around a restore and a
     readBounds.pagesOffThreadFrom = 1;
     await runner.warmPages();
     const asked = Promise.all([1, 2, 3].map(() => owner.members.list({ search: 'crash', limit: 50 })));
+    // Microtasks only: the lane's answers (messages, a turn of the event loop away) cannot land while this waits.
+    for (let i = 0; i < 10_000 && runner.pagesOnLane() < 3; i++) await Promise.resolve();
+    expect(runner.pagesOnLane()).toBe(3);
     await runner.terminatePageLane();
     for (const page of await asked) expect(page.items).toHaveLength(8);
-    expect(runner.pagesRead).toBe(3);
+    expect(runner.pagesHandedBack).toBe(3);
+    expect(runner.pagesRead).toBe(0);
   });
 
   it("after the lane's thread ended, a page is read here while a new one starts, then on it", async () => {
@@ -206,11 +210,11 @@ describe.skipIf(TEST_STORE === 'postgres')('Members pages on the read worker wit
     runner = env.services.deps.reads as SqliteReadRunner;
     ({ caller: owner } = await registerOwner(env));
     const member = await roleId(owner, 'Member');
-    // 2,100 matches of "faraway", all invited before the 300 rows at the top of the newest-first order:
-    // none among the first rows a common search tests, so its page is found by a far-down plan.
+    // 2,100 matches of "faraway", all invited before the 2,100 rows at the top of the newest-first
+    // order: none among the first 2,000 rows a common search tests, so its page is found by a far-down plan.
     await owner.members.invite({ entries: Array.from({ length: SEARCH_CANDIDATES + 100 }, (_, i) => ({ email: `faraway${i}@example.org` })), grants: { roleIds: [member] } });
     env.clock.advance(60_000);
-    await owner.members.invite({ entries: Array.from({ length: 300 }, (_, i) => ({ email: `nearby${i}@example.org` })), grants: { roleIds: [member] } });
+    await owner.members.invite({ entries: Array.from({ length: SEARCH_CANDIDATES + 100 }, (_, i) => ({ email: `nearby${i}@example.org` })), grants: { roleIds: [member] } });
     await runner.warmPages();
   }, 120_000);
   afterAll(async () => {
@@ -224,10 +228,10 @@ describe.skipIf(TEST_STORE === 'postgres')('Members pages on the read worker wit
     ['the walk against the set of every match', { idWalk: false, farIds: 100 }],
   ];
   for (const [plan, bounds] of plans)
-    it(`far down the order, through ${plan}: the first two pages the same both ways, newest and oldest first`, async () => {
+    it(`far down the newest-first order, through ${plan}: the first two pages the same both ways`, async () => {
       Object.assign(searchBounds, bounds);
       try {
-        for (const order of ['desc', 'asc'] as const) {
+        for (const order of ['desc'] as const) {
           const first = await sameEverywhere.both(owner, runner, { search: 'FARAWAY', order, limit: 50 });
           expect(first.laneUsed).toBe(1);
           expect(first.viaLane.items).toHaveLength(50);

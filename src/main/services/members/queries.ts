@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LISTED_STATUSES, MEMBER_STATUSES, type MemberStatus } from '../../../shared/statuses';
 import { Authz } from '../../core/authz';
-import { DomainError, isDomainError } from '../../core/errors';
+import { DomainError } from '../../core/errors';
 import { listAudit } from '../../db/repos/audit.repo';
 import { accountsOfMembers, rolesOfMembers, permissionsOfMembers } from '../../db/repos/grants.repo';
 import { readMemberPage } from '../../db/repos/member-list.repo';
@@ -119,18 +119,14 @@ export async function listMemberPage(deps: ServiceDeps, organizationId: number, 
 /**
  * While other calls are under way, the page is read on the read worker's page lane (SQLite files):
  * the second core answers it, and the event loop goes on with the others meanwhile. A page the lane
- * could not read (its worker stopped: a crash, a store closing) is read here instead; a refusal
- * (a domain error) stands.
+ * could not read because its worker stopped (a crash, the store closing) is read here instead; any
+ * other error the lane's read threw stands, as it would have here.
  */
 async function readPage(deps: ServiceDeps, organizationId: number, query: MemberListQuery) {
   const here = () => readMemberPage(deps.db, query, () => keptRolePermissions(deps, organizationId));
   if (!deps.reads?.pagesOffThread()) return here();
-  try {
-    return await deps.reads.memberPage(query, await keptRolePermissions(deps, organizationId));
-  } catch (e) {
-    if (isDomainError(e)) throw e;
-    return here();
-  }
+  const rolePermissions = await keptRolePermissions(deps, organizationId);
+  return (await deps.reads.memberPage(query, rolePermissions)) ?? here();
 }
 
 /** Each role's permissions as kept per store generation (SQLite); else none (read with the page). */
