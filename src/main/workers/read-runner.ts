@@ -30,11 +30,13 @@ export class ReadWorkerStopped extends Error {
   }
 }
 
+type Pending = Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>;
+
 /** One worker thread with its own read-only connection, started at its first read and replaced after it dies. */
 class Lane {
   private worker: Worker | null = null;
   /** The reads sent to the current worker and not answered: a worker that stops fails its own, never its successor's. */
-  private pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
+  private pending: Pending = new Map();
   private nextId = 1;
   /** Reads sent and not answered: a restore waits for them to end, then has the worker close its connection. */
   running = 0;
@@ -113,7 +115,7 @@ class Lane {
   }
 
   private start(): Worker {
-    const pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
+    const pending: Pending = new Map();
     const onMessage = (m: ReadMessage) => {
       const p = pending.get(m.id);
       if (!p) return;
@@ -195,8 +197,6 @@ export class SqliteReadRunner implements ReadRunner {
 
   async memberPage(query: MemberListQuery, rolePermissions: ReadonlyMap<number, readonly string[]> | undefined): Promise<MemberPageRead | null> {
     try {
-      // Closed meanwhile (its store closing while this call waited): no lane starts again.
-      if (this.closed) throw new ReadWorkerStopped('the store closed');
       const page = (await this.send(this.pages, { kind: 'member-page', file: this.file, query, rolePermissions, bounds: { ...searchBounds } })) as MemberPageRead;
       this.pagesRead++;
       return page;
@@ -233,6 +233,7 @@ export class SqliteReadRunner implements ReadRunner {
 
   private async send(lane: Lane, job: ReadJob): Promise<unknown> {
     while (this.paused) await this.paused;
+    // Closed meanwhile (its store closing while this call waited, a restore's pause included): no page lane starts again.
     if (this.closed && lane === this.pages) throw new ReadWorkerStopped('the store closed');
     return lane.send(job);
   }

@@ -41,8 +41,7 @@ async function run(job: ReadJob): Promise<unknown> {
   }
   if (job.kind === 'member-page') {
     Object.assign(searchBounds, job.bounds);
-    const rolePermissions = job.rolePermissions;
-    return readMemberPage(open.db, job.query, rolePermissions ? async () => rolePermissions : undefined);
+    return readMemberPage(open.db, job.query, async () => job.rolePermissions);
   }
   return countMembersMatching(open.db, job.filter);
 }
