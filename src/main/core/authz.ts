@@ -109,12 +109,21 @@ export class Authz {
     return accountIds.some((a) => where.has(a));
   }
 
+  /** Asked for every row of a page (outranks): worked out once (an Authz never changes). */
+  private console: readonly ConsolePermission[] | null = null;
+
+  /** The console permissions held anywhere, each once (read-only: the same array every call). */
+  get heldConsolePermissions(): readonly ConsolePermission[] {
+    this.console ??= [...new Set(this.grants.map((g) => g.permission).filter(isConsolePermission))];
+    return this.console;
+  }
+
   consolePermissions(): ConsolePermission[] {
-    return [...new Set(this.grants.map((g) => g.permission).filter(isConsolePermission))];
+    return [...this.heldConsolePermissions];
   }
 
   hasConsoleAccess(): boolean {
-    return this.consolePermissions().length > 0;
+    return this.heldConsolePermissions.length > 0;
   }
 
   /** Why a permission holds: "granted by role Admin at Acme" for each source. */
@@ -127,5 +136,5 @@ export class Authz {
 
 /** True when `target` holds some console permission that `actor` does not hold org-wide. */
 export function outranks(target: Authz, actor: Authz): boolean {
-  return target.consolePermissions().some((p) => !actor.can(p));
+  return target.heldConsolePermissions.some((p) => !actor.can(p));
 }

@@ -52,8 +52,7 @@ export interface RowPermits {
 export function rowPermits(actor: AdminActor, target: { id: number; email: string; status: MemberStatus }, accountIds: number[], targetAuthz: Authz): RowPermits {
   // Whether the member outranks the actor, asked once per row (not once per action: a page asks it for fifty rows).
   let rank: string | null | undefined;
-  const rankOnce = () => (rank === undefined ? (rank = rankRefusal(actor, target, targetAuthz)) : rank);
-  const rolesRefusal = target.id === actor.memberId ? 'Nobody can change their own roles: ask another admin.' : rankOnce();
+  const rolesRefusal = target.id === actor.memberId ? 'Nobody can change their own roles: ask another admin.' : (rank = rankRefusal(actor, target, targetAuthz));
   const out: RowPermits = { actions: [], refused: [], rolesRefusal };
   for (const action of adminActionsFor(target.status)) {
     const permission = ACTION_PERMISSION[action] ?? 'members.edit';
@@ -62,7 +61,7 @@ export function rowPermits(actor: AdminActor, target: { id: number; email: strin
     reason ??= scopeRefusal(actor, permission, target, accountIds);
     reason ??= selfRefusal(actor, target.id, action);
     // Editing details is checked grant by grant on save; the other commands refuse anyone who outranks the actor.
-    if (action !== 'edit') reason ??= rankOnce();
+    if (action !== 'edit' && reason === null) reason = rank === undefined ? (rank = rankRefusal(actor, target, targetAuthz)) : rank;
     if (reason) out.refused.push({ action, reason });
     else out.actions.push(action);
   }

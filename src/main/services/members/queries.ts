@@ -5,6 +5,7 @@ import { DomainError } from '../../core/errors';
 import { listAudit } from '../../db/repos/audit.repo';
 import { accountsOfMembers, rolesOfMembers, permissionsOfMembers } from '../../db/repos/grants.repo';
 import { readMemberPage } from '../../db/repos/member-list.repo';
+import type { MemberDecorations } from '../../db/repos/member-decorations.repo';
 import { permissionsByRole } from '../../db/repos/roles.repo';
 import { countByStatus, findMember, sortValue, type MemberListQuery, type MemberSort } from '../../db/repos/members.repo';
 import type { Member } from '../../db/tables/member.table';
@@ -100,14 +101,21 @@ export async function listMemberPage(deps: ServiceDeps, organizationId: number, 
   // A cursor given means rows on its other side (the page was asked from a row next to it).
   const hasNext = backward ? !!input.cursor : more;
   const hasPrevious = backward ? more : !!input.cursor;
+  // One Authz per distinct set of grants on the page (most rows hold the same role, or nothing): each keeps
+  // the answers the row actions ask of it, so the next row with the same grants asks nothing again.
+  const holders = new Map<string, Authz>();
+  const holderOf = (grants: MemberDecorations['grants']): Authz => {
+    const key = grants.map((g) => `${g.permission}\u0000${g.account_id}\u0000${g.role_name ?? ''}`).join('\u0001');
+    let held = holders.get(key);
+    if (!held) holders.set(key, (held = new Authz(grants.map((g) => ({ permission: g.permission, accountId: g.account_id, roleName: g.role_name })), authz.tree)));
+    return held;
+  };
   return {
     items: page.map((m): MemberRow => {
       const d = decorations.get(m.id) ?? { roles: [], accountIds: [], grants: [], delivery: null };
-      const held = new Authz(
-        d.grants.map((g) => ({ permission: g.permission, accountId: g.account_id, roleName: g.role_name })),
-        authz.tree,
-      );
-      return { ...toRow(m, d.roles, d.accountIds, rowPermits(actor, m, d.accountIds, held)), delivery: d.delivery };
+      const row = toRow(m, d.roles, d.accountIds, rowPermits(actor, m, d.accountIds, holderOf(d.grants)));
+      row.delivery = d.delivery;
+      return row;
     }),
     /** The last row's cursor when rows follow the page (ask forward from it). */
     nextCursor: hasNext && last ? { value: sortValue(last), id: last.id } : null,
