@@ -97,7 +97,10 @@ export async function benchRouter(): Promise<void> {
         const before = side.count();
         await counting.members.list(p.input);
         const statements = side.count() - before;
-        for (let i = 0; i < WARM_UP; i++) await call(), await rawCall();
+        for (let i = 0; i < WARM_UP; i++) {
+          await call();
+          await rawCall();
+        }
         const [r, b] = await pairedMedians(RUNS, call, rawCall);
         const cpu = side.name === 'SQLite' ? [await cpuPerCall(RUNS * 10, call), await cpuPerCall(RUNS * 10, rawCall)] : null;
         const cpuCells = cpu ? `${cpu[0]!.toFixed(2)} | ${cpu[1]!.toFixed(2)} | ${(cpu[0]! / cpu[1]!).toFixed(1)}×` : '— | — | —';
