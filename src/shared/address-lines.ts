@@ -4,6 +4,8 @@
  * (a spreadsheet row), or several addresses on one line. Pure: used by the dialog and its test.
  */
 
+import { invisibleAddressProblem } from './invisible-text';
+
 export interface AddressLine {
   email: string;
   name: string | null;
@@ -18,6 +20,8 @@ export const INVALID_ADDRESS_TEXT = 'Not a valid email address';
 /** Why an address cannot be invited, or null when it looks fine. */
 export function addressProblem(email: string): string | null {
   const e = email.trim();
+  const invisible = invisibleAddressProblem(e);
+  if (invisible) return invisible;
   // eslint-disable-next-line no-control-regex
   if (/[^\x00-\x7F]/.test(e)) return NON_ASCII_ADDRESS_TEXT;
   if (e.length > 254 || !EMAIL.test(e)) return INVALID_ADDRESS_TEXT;

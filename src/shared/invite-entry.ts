@@ -3,6 +3,8 @@
  * and the invite dialog (which checks each CSV row first and labels a bad one with the file's line number).
  */
 
+import { displayTextProblem } from './invisible-text';
+
 /** The most addresses one invite batch (and one CSV file) may hold. */
 export const MAX_INVITE_BATCH = 200_000;
 export const MAX_EMAIL_LENGTH = 320;
@@ -31,6 +33,8 @@ export function entryProblem(entry: EntryFields): string | null {
   const name = entry.name?.trim() ?? '';
   if (name.length > MAX_NAME_LENGTH) return `the name is longer than ${MAX_NAME_LENGTH} characters`;
   if (/[\r\n]/.test(name)) return 'the name contains a line break';
+  const display = displayTextProblem(name);
+  if (display) return `${display.charAt(0).toLowerCase()}${display.slice(1).replace(/\.$/, '')}`;
   const phone = entry.phone?.trim() ?? '';
   if (phone.length > MAX_PHONE_LENGTH) return `the phone number is longer than ${MAX_PHONE_LENGTH} characters`;
   if (/[\r\n]/.test(phone)) return 'the phone number contains a line break';

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { domainToASCII } from 'node:url';
 import { z } from 'zod';
+import { firstInvisible } from '../../shared/invisible-text';
 
 const emailSchema = z.email();
 
@@ -37,8 +38,12 @@ export function normalizeEmail(email: string): string {
 /** RFC 1035 labels: 1 to 63 letters, digits or inner hyphens (punycode "xn--" labels included). */
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
+/**
+ * An invisible character (zero-width space, soft hyphen, bidi control…) makes an address invalid: the domain's
+ * IDNA mapping would drop it, so the mail would go to another address than the one shown.
+ */
 export function isValidEmail(email: string): boolean {
-  if (email.length > 254 || /[\r\n]/.test(email)) return false;
+  if (email.length > 254 || /[\r\n]/.test(email) || firstInvisible(email)) return false;
   const ascii = normalizeEmail(email);
   const at = ascii.lastIndexOf('@');
   const local = ascii.slice(0, at);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { invisibleAddressProblem } from '../../../shared/invisible-text';
 import { SKIP_REASON_TEXT, isValidEmail, normalizeEmail, policyProblem } from '../../core/addresses';
 import { DomainError } from '../../core/errors';
 import { canApply } from '../../core/lifecycle';
@@ -45,6 +46,8 @@ export function editMember(deps: ServiceDeps, actor: AdminActor, organizationId:
       if (!canApply('editEmail', m.status))
         throw new DomainError('TRANSITION_NOT_ALLOWED', 'The email address cannot be changed once the person has accepted: invite the new address and delete this member.');
       const email = input.email.trim();
+      const invisible = invisibleAddressProblem(email);
+      if (invisible) throw new DomainError('VALIDATION', `${invisible}.`, { field: 'email' });
       if (!isValidEmail(email)) throw new DomainError('VALIDATION', `"${email}" is not a valid email address.`, { field: 'email' });
       const problem = policyProblem(email, settingsOf(org));
       if (problem) throw new DomainError('VALIDATION', `${email}: ${SKIP_REASON_TEXT[problem]}.`, { field: 'email' });

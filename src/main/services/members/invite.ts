@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NON_ASCII_ADDRESS_TEXT, addressProblem } from '../../../shared/address-lines';
+import { invisibleAddressProblem } from '../../../shared/invisible-text';
 import { HARD_FIELD_BOUND, MAX_EMAIL_LENGTH, MAX_INVITE_BATCH, MAX_NAME_LENGTH, MAX_PHONE_LENGTH, MAX_ROLE_LENGTH, entryProblem, sentence } from '../../../shared/invite-entry';
 import type { MemberStatus } from '../../../shared/statuses';
 import { SKIP_REASON_TEXT, isValidEmail, normalizeEmail, policyProblem, type SkipReason } from '../../core/addresses';
@@ -63,8 +64,8 @@ async function classifyEntries(db: DbOrTx, org: Organization, entries: InviteEnt
   const outcomes: InviteOutcome[] = entries.map((entry, index) => {
     const email = entry.email.trim();
     if (!isValidEmail(email)) {
-      // Say why when the reason is one the admin cannot guess (non-ASCII characters).
-      const message = addressProblem(email) === NON_ASCII_ADDRESS_TEXT ? NON_ASCII_ADDRESS_TEXT : SKIP_REASON_TEXT.invalid;
+      // Say why when the reason is one the admin cannot guess (an invisible character, non-ASCII characters).
+      const message = invisibleAddressProblem(email) ?? (addressProblem(email) === NON_ASCII_ADDRESS_TEXT ? NON_ASCII_ADDRESS_TEXT : SKIP_REASON_TEXT.invalid);
       return { email, outcome: 'skip', reason: 'invalid', message };
     }
     const fieldProblem = entryProblem(entry);
