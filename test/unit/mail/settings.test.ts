@@ -100,6 +100,17 @@ describe('mail settings', () => {
       expect((await owner.mail.updateSettings(settings(25, { host }))).host, host).toBe(stored);
   });
 
+  it('sends the test mail to an internationalized address, as invitations accept it', async () => {
+    const { smtp, owner } = await setup();
+    await owner.mail.updateSettings(settings(smtp.port));
+    expect((await owner.mail.sendTest({ to: 'a@müller.test' })).to).toBe('a@müller.test');
+    // Sent as typed, as invitations are.
+    expect(smtp.received.map((m) => m.to)).toEqual([['a@müller.test']]);
+    const err = await caught(owner.mail.sendTest({ to: 'not an address' }));
+    expect(err.domainCode).toBe('VALIDATION');
+    expect(err.field).toBe('to');
+  });
+
   it('starts sending queued mail once settings are saved', async () => {
     const { env, smtp, owner } = await setup();
     const roleId = (await owner.roles.list()).find((r) => r.name === 'Admin')!.id;
