@@ -1,7 +1,11 @@
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OpenedStore } from '../../../src/main/db/connect';
 import { saveMailSettings } from '../../../src/main/db/repos/mail-settings.repo';
 import { findMember } from '../../../src/main/db/repos/members.repo';
+import type { WriteHold } from '../../../src/main/db/write-hold';
 import { importCommit, IMPORT_PART_CHARS } from '../../../src/main/services/org-transfer';
+import { createStoreRuntime } from '../../../src/main/services/org-transfer-store';
 import { loadAuthz } from '../../../src/main/services/organizations';
 import { caught, createEnv, invite, inviteAndAccept, registerOwner, roleId, signedIn, type Caller, type TestEnv } from '../helpers';
 
@@ -217,5 +221,15 @@ describe('organization export and import (issue 16)', () => {
     const admin = await signedIn(source, 'admin@acme.test');
     expect((await caught(admin.orgTransfer.exportChunk({ cursor: null }))).domainCode).toBe('OWNER_ONLY');
     expect((await caught(admin.orgTransfer.importPart({ uploadId: null, text: '{' }))).domainCode).toBe('OWNER_ONLY');
+  });
+
+  it("tells where the store is (the SQLite file's path) to the install Owner only, as the move", async () => {
+    source.services.store = createStoreRuntime({ store: source.store as OpenedStore & { hold: WriteHold }, dataDir: source.dir, databaseUrl: null, source: null, clock: source.clock });
+    const admin = await signedIn(source, 'admin@acme.test');
+    const refused = await caught(admin.orgTransfer.store());
+    expect(refused.domainCode).toBe('OWNER_ONLY');
+    expect(refused.message).not.toContain(source.dir);
+    const shown = await owner.orgTransfer.store();
+    expect(shown.info).toEqual({ kind: 'sqlite', file: join(source.dir, 'roster.sqlite'), source: null });
   });
 });

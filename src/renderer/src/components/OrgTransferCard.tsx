@@ -243,12 +243,12 @@ export function StoreCard({ installOwner }: { installOwner: boolean }) {
   );
 }
 
-/** Settings' cards of this area: the store (admins with org-wide settings; the move for the install Owner) and the organization file (Owners). */
+/** Settings' cards of this area: the store and its move (the install Owner) and the organization file (Owners). */
 export function OrgTransferSettings() {
   const me = useMe();
   return (
     <>
-      {me.orgPermissions.includes('settings.manage') && <StoreCard installOwner={me.installOwner} />}
+      {me.installOwner && <StoreCard installOwner={me.installOwner} />}
       {me.orgPermissions.includes('organization.delete') && <OrgTransferCard organizationName={me.organization.name} />}
     </>
   );
