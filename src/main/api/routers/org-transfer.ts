@@ -19,9 +19,9 @@ const databaseUrl = z.string().trim().min(1, 'Enter the database URL, postgres:/
  * procedures need settings.manage at the company account, as the organization's other settings do.
  */
 export const orgTransferRouter = router({
-  /** One chunk of the file: no cursor gives its beginning; the console asks again until `next` is null. */
+  /** One chunk of the file: no cursor gives its beginning; the console hands `next` back as it came until it is null. */
   exportChunk: adminProcedure('settings.manage', { orgWide: true })
-    .input(z.object({ cursor: z.object({ afterId: z.number().int().min(0), written: z.number().int().min(0) }).nullable() }))
+    .input(z.object({ cursor: z.object({ afterId: z.number().int().min(0), written: z.number().int().min(0), sig: z.string().max(100) }).nullable() }))
     .mutation(({ ctx, input }) => exportChunk(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, input.cursor)),
 
   /** One part of a file to import (parts stay under the request cap); the first part has no upload id. */

@@ -66,7 +66,7 @@ export function OrgTransferCard({ organizationName }: { organizationName: string
     setExported(null);
     const chunks: string[] = [];
     try {
-      let cursor: { afterId: number; written: number } | null = null;
+      let cursor: { afterId: number; written: number; sig: string } | null = null;
       setExportProgress({ label: 'Exporting…', done: 0, total: 1 });
       for (;;) {
         const chunk = await exportChunk.mutateAsync({ cursor });
