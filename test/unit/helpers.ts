@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TRPCError } from '@trpc/server';
 import { expect, inject } from 'vitest';
+import { ZodError } from 'zod';
 import { createContextInner, memoryCarrier } from '../../src/main/api/context';
 import { createCaller } from '../../src/main/api/router';
 import { AdjustableClock } from '../../src/main/core/clock';
+import { DomainError } from '../../src/main/core/errors';
 import type { OpenedStore } from '../../src/main/db/connect';
 import { openDirectory } from '../../src/main/db/directory';
 import { createTestDatabase, TEMPLATE_DATABASE } from '../support/postgres';
@@ -161,6 +163,10 @@ export interface CaughtError {
   code: string;
   domainCode: string | null;
   message: string;
+  /** The form field the console is told about (the router's errorFormatter: a domain error's field, else the first zod issue's path). */
+  field: string | null;
+  /** For an input refused by zod, its first issue's own message (the console shows it after "field: "); else the message. */
+  issue: string;
 }
 
 /** Awaits a promise that must reject with a TRPCError; returns its transport and domain codes. */
@@ -170,7 +176,9 @@ export async function caught(p: Promise<unknown>): Promise<CaughtError> {
   } catch (e) {
     expect(e).toBeInstanceOf(TRPCError);
     const err = e as TRPCError & { domainCode?: string; data?: { domainCode?: string } };
-    return { code: err.code, domainCode: err.domainCode ?? err.data?.domainCode ?? null, message: err.message };
+    const zod = err.cause instanceof ZodError ? err.cause.issues[0] : undefined;
+    const field = err.cause instanceof DomainError ? ((err.cause.details?.field as string | undefined) ?? null) : zod ? zod.path.join('.') : null;
+    return { code: err.code, domainCode: err.domainCode ?? err.data?.domainCode ?? (zod ? 'VALIDATION' : null), message: err.message, field, issue: zod?.message ?? err.message };
   }
   throw new Error('Expected the call to fail, but it succeeded');
 }

@@ -41,9 +41,18 @@ export function isLoopbackHost(hostname: string): boolean {
   return parts.length === 4 && parts[0] === '127' && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
 }
 
+/**
+ * A web address Roster itself calls or links to (the invitee pages' base, an SMS gateway, a SCIM
+ * server): parsed by WHATWG URL, http: or https: with a host. Null for text URL cannot parse
+ * ("http://[::1") and for any other scheme.
+ */
+export function httpUrl(raw: string): URL | null {
+  const url = parse(raw.trim());
+  return url && (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname ? url : null;
+}
+
 function portalOrigin(options: LinkPolicyOptions): string | null {
-  const base = options.portalBaseUrl ? parse(options.portalBaseUrl) : null;
-  return base && (base.protocol === 'http:' || base.protocol === 'https:') ? base.origin : null;
+  return options.portalBaseUrl ? (httpUrl(options.portalBaseUrl)?.origin ?? null) : null;
 }
 
 /** Whether `shell.openExternal` may open `raw`; the URL to open is the parsed, normalised one. */

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type * as QRCodeModule from 'qrcode';
 import { z } from 'zod';
 import { DomainError } from '../core/errors';
+import { serverHost } from '../core/hosts';
 import { insertAuditRows } from '../db/repos/audit.repo';
 import { saveMailSettings } from '../db/repos/mail-settings.repo';
 import { pendingMembersByEmail } from '../db/repos/members.repo';
@@ -27,8 +28,18 @@ export interface MailRuntime {
 
 const noLineBreaks = (what: string) => z.string().regex(/^[^\r\n]*$/, `${what} cannot contain line breaks.`);
 
+export const SERVER_NAME_ONLY = "Type the server's name only, e.g. smtp.example.com (the port goes in Port).";
+
 export const mailSettingsInput = z.object({
-  host: noLineBreaks('The host').trim().min(1, 'Enter the SMTP server host name, for example smtp.example.org.').max(255),
+  host: noLineBreaks('The host')
+    .trim()
+    .min(1, 'Enter the SMTP server host name, for example smtp.example.org.')
+    .max(255)
+    .transform((host, ctx) => {
+      const stored = serverHost(host);
+      if (stored === null) ctx.addIssue({ code: 'custom', message: SERVER_NAME_ONLY });
+      return stored ?? host;
+    }),
   port: z.number().int().min(1, 'The port is a number from 1 to 65535.').max(65535, 'The port is a number from 1 to 65535.'),
   security: z.enum(['none', 'starttls', 'tls']),
   username: noLineBreaks('The user name').trim().max(320).nullable().default(null),

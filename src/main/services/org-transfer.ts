@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DomainError } from '../core/errors';
 import { insertAuditRows } from '../db/repos/audit.repo';
 import { listAccounts } from '../db/repos/accounts.repo';
@@ -20,7 +20,8 @@ export type { ImportResult };
 /**
  * Export and import of one whole organization as a JSON file (issue 16, "Backup and restore").
  * Export goes out in chunks the console asks for one after the other (header, then members by
- * id, 2,000 a chunk): no call holds the server for long and none keeps state between calls.
+ * id, 2,000 a chunk): no call holds the server for long and none keeps state between calls (the
+ * cursor the console hands back is signed, see ExportCursor).
  * Import comes in as text parts (each under the request cap), then is checked whole and written in
  * ONE transaction: all or nothing. It queues no mail; pending invitations need a resend.
  */
@@ -31,9 +32,31 @@ export const IMPORT_PART_CHARS = 256 * 1024;
 const MAX_IMPORT_CHARS = 512 * 1024 * 1024;
 const UPLOAD_IDLE_MS = 15 * 60_000;
 
+/**
+ * Where the next chunk starts and how many members were written before it. The ending's count is
+ * taken from it, so it carries the server's signature (a key of this process): a cursor the server
+ * did not issue (written 5 after the last member) would end a file claiming members it lacks.
+ */
 export interface ExportCursor {
   afterId: number;
   written: number;
+  sig: string;
+}
+
+const CURSOR_KEY = randomBytes(32);
+
+function cursorSig(organizationId: number, personId: number, afterId: number, written: number): string {
+  return createHmac('sha256', CURSOR_KEY).update(`export:${organizationId}:${personId}:${afterId}:${written}`).digest('base64url');
+}
+
+function issueCursor(organizationId: number, personId: number, afterId: number, written: number): ExportCursor {
+  return { afterId, written, sig: cursorSig(organizationId, personId, afterId, written) };
+}
+
+function cursorIsOurs(organizationId: number, personId: number, c: ExportCursor): boolean {
+  const want = Buffer.from(cursorSig(organizationId, personId, c.afterId, c.written));
+  const got = Buffer.from(c.sig);
+  return got.length === want.length && timingSafeEqual(got, want);
 }
 
 export interface ExportChunk {
@@ -86,7 +109,7 @@ async function exportHeader(deps: ServiceDeps, actor: AdminActor, organizationId
   };
   await insertAuditRows(db, [auditRow(organizationId, actor, 'organization.export', { type: 'organization', id: org.id, label: org.name }, null, { members: total, format: FORMAT, version: FORMAT_VERSION }, now)]);
   const json = JSON.stringify(head, null, 1);
-  return { text: `${json.slice(0, -2)},\n "members": [\n`, next: { afterId: 0, written: 0 }, total };
+  return { text: `${json.slice(0, -2)},\n "members": [\n`, next: issueCursor(organizationId, actor.personId, 0, 0), total };
 }
 
 function memberEntry(m: Member, g: Awaited<ReturnType<typeof grantsOfPage>>): MemberEntry {
@@ -114,6 +137,8 @@ function memberEntry(m: Member, g: Awaited<ReturnType<typeof grantsOfPage>>): Me
 export async function exportChunk(deps: ServiceDeps, actor: AdminActor, organizationId: number, cursor: ExportCursor | null): Promise<ExportChunk> {
   requireOwner(actor);
   if (cursor === null) return exportHeader(deps, actor, organizationId);
+  if (!cursorIsOurs(organizationId, actor.personId, cursor))
+    throw new DomainError('VALIDATION', 'This export was interrupted (Roster restarted, or the request was changed): export the organization again.', { field: 'cursor' });
   const page = await memberPage(deps.db, organizationId, cursor.afterId, EXPORT_PAGE);
   const g = await grantsOfPage(
     deps.db,
@@ -125,7 +150,7 @@ export async function exportChunk(deps: ServiceDeps, actor: AdminActor, organiza
   const sep = cursor.written > 0 && page.length > 0 ? ',\n' : '';
   const body = `${sep}${lines.join(',\n')}`;
   if (page.length < EXPORT_PAGE) return { text: `${body}\n ],\n "end": { "members": ${written} }\n}\n`, next: null, total: written };
-  return { text: body, next: { afterId: page[page.length - 1]!.id, written }, total: await countMembersOf(deps.db, organizationId) };
+  return { text: body, next: issueCursor(organizationId, actor.personId, page[page.length - 1]!.id, written), total: await countMembersOf(deps.db, organizationId) };
 }
 
 interface Upload {

@@ -3,6 +3,7 @@ import { BUILTIN_ROLES, BUILTIN_ROLE_DESCRIPTIONS, BUILTIN_ROLE_NAMES, DEFAULT_M
 import { normalizeEmail } from '../core/addresses';
 import { AccountTree, Authz, type Grant } from '../core/authz';
 import { DomainError } from '../core/errors';
+import { httpUrl } from '../core/external-links';
 import { hashPassword, passwordProblem } from '../core/passwords';
 import type { DbOrTx } from '../db/database';
 import { insertAuditRows } from '../db/repos/audit.repo';
@@ -137,6 +138,21 @@ export function settingsOf(org: Organization): OrganizationSettings {
   };
 }
 
+/** The time zone's canonical IANA name, or null for one this runtime does not know. */
+export function canonicalTimeZone(tz: string): string | null {
+  if (tz === '') return null;
+  try {
+    return new Intl.DateTimeFormat(undefined, { timeZone: tz }).resolvedOptions().timeZone;
+  } catch {
+    return null;
+  }
+}
+
+function hasCredentials(raw: string): boolean {
+  const url = httpUrl(raw);
+  return !!url && (url.username !== '' || url.password !== '');
+}
+
 const domainEntry = z
   .string()
   .trim()
@@ -156,17 +172,20 @@ export const settingsInput = z.object({
     .string()
     .trim()
     .max(2000)
-    .refine((u) => u === '' || /^https?:\/\/[^\s]+$/i.test(u), 'The SMS gateway address must start with http:// or https://.')
+    .refine((u) => u === '' || (/^https?:\/\/[^\s]+$/i.test(u) && httpUrl(u) !== null), 'The SMS gateway address must be a web address starting with http:// or https://, e.g. https://sms.example.com/send.')
+    // fetch refuses an address carrying a user name or password: no code could ever be sent.
+    .refine((u) => u === '' || !hasCredentials(u), 'Put the gateway’s key in the path or the query of its address, not before an @: Roster cannot send to an address with a user name or password.')
     .nullish()
     .transform((u) => u || null),
-  timeZone: z.string().refine((tz) => {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'Pick a time zone from the list (for example Europe/Paris).'),
+  /** Stored in its canonical IANA form (europe/paris → Europe/Paris, US/Eastern → America/New_York). */
+  timeZone: z
+    .string()
+    .trim()
+    .transform((tz, ctx) => {
+      const canonical = canonicalTimeZone(tz);
+      if (canonical === null) ctx.addIssue({ code: 'custom', message: 'Pick a time zone from the list (for example Europe/Paris).' });
+      return canonical ?? tz;
+    }),
   idleLockMinutes: z.number().int().min(1).max(24 * 60),
   /** The version the admin's copy was read at: a save over a newer one is refused (team mode). */
   version: z.number().int().positive().optional(),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Clock } from '../core/clock';
 import { DomainError } from '../core/errors';
+import { httpUrl } from '../core/external-links';
 import type { Db } from '../db/database';
 import { insertAuditRows } from '../db/repos/audit.repo';
 import { accountsForSync, countDirty, enqueueEverything, findSyncSettings, insertSyncSettings, isDirty, isGroupDirty, updateSyncSettings } from '../db/repos/sync.repo';
@@ -40,8 +41,21 @@ export function createSync(opts: {
   return { sender, secrets: opts.secrets, db: opts.db, clock: opts.clock, fetch: opts.fetch };
 }
 
+/** The address without a user name or password (an address saved before they were refused may hold them). */
+export function withoutCredentials(raw: string): string {
+  const url = httpUrl(raw);
+  if (!url || (url.username === '' && url.password === '')) return raw;
+  url.username = '';
+  url.password = '';
+  return url.href;
+}
+
 export const syncSettingsInput = z.object({
-  baseUrl: z.url({ protocol: /^https?$/, error: 'Enter the SCIM base URL, for example https://idp.example.org/scim/v2.' }).max(2000),
+  baseUrl: z
+    .url({ protocol: /^https?$/, error: 'Enter the SCIM base URL, for example https://idp.example.org/scim/v2.' })
+    .max(2000)
+    // getSettings shows the address; the credentials belong with the token, which is never shown.
+    .refine((u) => withoutCredentials(u) === u, 'Put the credentials in the token field, not in the address.'),
   /** Undefined keeps the stored token. */
   token: z.string().trim().min(1, 'Enter the bearer token.').max(4000).regex(/^[^\r\n]*$/, 'The token cannot contain line breaks.').optional(),
   enabled: z.boolean().default(true),
@@ -67,7 +81,7 @@ export interface SyncSettingsView {
 
 function view(s: SyncSettingsRow | undefined): SyncSettingsView {
   if (!s) return { configured: false, baseUrl: '', hasToken: false, enabled: true, deletionPolicy: 'deactivate', guardPercent: 10, guardCount: 200, maxInFlight: 4, dryRun: false };
-  return { configured: true, baseUrl: s.base_url, hasToken: !!s.token_enc, enabled: !!s.enabled, deletionPolicy: s.deletion_policy, guardPercent: s.guard_percent, guardCount: s.guard_count, maxInFlight: s.max_in_flight, dryRun: !!s.dry_run };
+  return { configured: true, baseUrl: withoutCredentials(s.base_url), hasToken: !!s.token_enc, enabled: !!s.enabled, deletionPolicy: s.deletion_policy, guardPercent: s.guard_percent, guardCount: s.guard_count, maxInFlight: s.max_in_flight, dryRun: !!s.dry_run };
 }
 
 export async function getSyncSettings(sync: SyncRuntime, organizationId: number): Promise<SyncSettingsView> {
@@ -106,7 +120,7 @@ export async function saveSyncSettings(sync: SyncRuntime, actor: Actor, organiza
       await updateSyncSettings(trx, organizationId, { ...values, ...(fresh ? { pause_kind: null, pause_reason: null, retry_after_until: null } : {}) });
       if (fresh) await makeFailedDue(trx, organizationId, now);
     }
-    const shown = (s: Record<string, unknown> | undefined) => (s ? { ...s, token_enc: undefined, hasToken: !!s.token_enc, push_owner: undefined, push_lease_until: undefined } : null);
+    const shown = (s: (Record<string, unknown> & { base_url: string }) | undefined) => (s ? { ...s, base_url: withoutCredentials(s.base_url), token_enc: undefined, hasToken: !!s.token_enc, push_owner: undefined, push_lease_until: undefined } : null);
     await insertAuditRows(trx, [auditRow(organizationId, actor, 'sync.settings.update', { type: 'organization', id: organizationId, label: input.baseUrl }, shown(before), shown({ ...values, tokenChanged: input.token !== undefined }), now)]);
   });
   // The runtime runs the sender; a save only wakes it.

@@ -1,16 +1,20 @@
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OpenedStore } from '../../../src/main/db/connect';
 import { saveMailSettings } from '../../../src/main/db/repos/mail-settings.repo';
 import { findMember } from '../../../src/main/db/repos/members.repo';
+import type { WriteHold } from '../../../src/main/db/write-hold';
 import { importCommit, IMPORT_PART_CHARS } from '../../../src/main/services/org-transfer';
+import { createStoreRuntime } from '../../../src/main/services/org-transfer-store';
 import { loadAuthz } from '../../../src/main/services/organizations';
-import { caught, createEnv, invite, inviteAndAccept, registerOwner, roleId, signedIn, type Caller, type TestEnv } from '../helpers';
+import { caught, createEnv, invite, inviteAndAccept, OWNER_EMAIL, registerOwner, roleId, signedIn, type Caller, type TestEnv } from '../helpers';
 
 /** The whole file, chunk by chunk, as the Settings card fetches it. */
 async function exportFile(caller: Caller): Promise<string> {
   let text = '';
-  let cursor: { afterId: number; written: number } | null = null;
+  let cursor: { afterId: number; written: number; sig: string } | null = null;
   for (;;) {
-    const chunk: { text: string; next: { afterId: number; written: number } | null } = await caller.orgTransfer.exportChunk({ cursor });
+    const chunk: { text: string; next: { afterId: number; written: number; sig: string } | null } = await caller.orgTransfer.exportChunk({ cursor });
     text += chunk.text;
     if (!chunk.next) return text;
     cursor = chunk.next;
@@ -217,5 +221,36 @@ describe('organization export and import (issue 16)', () => {
     const admin = await signedIn(source, 'admin@acme.test');
     expect((await caught(admin.orgTransfer.exportChunk({ cursor: null }))).domainCode).toBe('OWNER_ONLY');
     expect((await caught(admin.orgTransfer.importPart({ uploadId: null, text: '{' }))).domainCode).toBe('OWNER_ONLY');
+  });
+
+  it('ends the file with the count it wrote: a cursor the server did not issue is refused', async () => {
+    const first = await owner.orgTransfer.exportChunk({ cursor: null });
+    const issued = first.next!;
+    // Past the last member, claiming 5 written: before, the ending said "members": 5 with no member in it.
+    for (const cursor of [{ afterId: 999999, written: 5, sig: issued.sig }, { ...issued, written: 5 }, { ...issued, sig: '' }, { afterId: 999999, written: 5, sig: 'x'.repeat(43) }]) {
+      const err = await caught(owner.orgTransfer.exportChunk({ cursor }));
+      expect(err.domainCode, JSON.stringify(cursor)).toBe('VALIDATION');
+      expect(err.message).toBe('This export was interrupted (Roster restarted, or the request was changed): export the organization again.');
+    }
+    // A cursor of this organization's export is not one of another organization's.
+    const second = await owner.orgTransfer.exportChunk({ cursor: issued });
+    expect(second.next).toMatchObject({ written: 2000 });
+    const elsewhere = await signedIn(source, OWNER_EMAIL);
+    await elsewhere.auth.switchOrganization({ organizationId: (await elsewhere.organizations.create({ name: 'Other' })).id });
+    expect((await caught(elsewhere.orgTransfer.exportChunk({ cursor: second.next }))).domainCode).toBe('VALIDATION');
+    // The cursors it issued go on to the end, whose count is what was written.
+    const rest = await owner.orgTransfer.exportChunk({ cursor: second.next });
+    expect(rest.next).toBeNull();
+    expect(rest.text).toContain(`"end": { "members": ${second.next!.written + (rest.text.match(/^ \{"key"/gm) ?? []).length} }`);
+  });
+
+  it("tells where the store is (the SQLite file's path) to the install Owner only, as the move", async () => {
+    source.services.store = createStoreRuntime({ store: source.store as OpenedStore & { hold: WriteHold }, dataDir: source.dir, databaseUrl: null, source: null, clock: source.clock });
+    const admin = await signedIn(source, 'admin@acme.test');
+    const refused = await caught(admin.orgTransfer.store());
+    expect(refused.domainCode).toBe('OWNER_ONLY');
+    expect(refused.message).not.toContain(source.dir);
+    const shown = await owner.orgTransfer.store();
+    expect(shown.info).toEqual({ kind: 'sqlite', file: join(source.dir, 'roster.sqlite'), source: null });
   });
 });

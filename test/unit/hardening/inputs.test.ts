@@ -75,3 +75,36 @@ describe('database errors never reach the user as a bare 500', () => {
     expect(databaseProblem(new Error('something else'))).toBeNull();
   });
 });
+
+describe('organization settings: the SMS gateway address and the time zone', () => {
+  const form = async () => {
+    const { version: _v, ...s } = await owner.organizations.settings();
+    return s;
+  };
+
+  it('refuses an SMS gateway address URL cannot parse, another scheme, or one carrying a user name', async () => {
+    for (const smsWebhookUrl of ['http://[::1', 'http://', 'ftp://sms.example.com/send', 'javascript:alert(1)', 'https://user:key@sms.example.com/send']) {
+      const err = await caught(owner.organizations.updateSettings({ ...(await form()), smsWebhookUrl }));
+      expect(err.domainCode, smsWebhookUrl).toBe('VALIDATION');
+      expect(err.field, smsWebhookUrl).toBe('smsWebhookUrl');
+    }
+    expect((await caught(owner.organizations.updateSettings({ ...(await form()), smsWebhookUrl: 'http://[::1' }))).issue).toBe(
+      'The SMS gateway address must be a web address starting with http:// or https://, e.g. https://sms.example.com/send.',
+    );
+    expect((await owner.organizations.settings()).smsWebhookUrl).toBeNull();
+    for (const smsWebhookUrl of ['http://[::1]:8080/sms', 'https://sms.example.com/send?key=abc'])
+      expect((await owner.organizations.updateSettings({ ...(await form()), smsWebhookUrl })).smsWebhookUrl).toBe(smsWebhookUrl);
+  });
+
+  it('stores the time zone in its canonical IANA form and refuses an unknown one', async () => {
+    expect((await owner.organizations.updateSettings({ ...(await form()), timeZone: 'europe/paris' })).timeZone).toBe('Europe/Paris');
+    expect((await owner.organizations.settings()).timeZone).toBe('Europe/Paris');
+    expect((await owner.organizations.updateSettings({ ...(await form()), timeZone: 'US/Eastern' })).timeZone).toBe('America/New_York');
+    for (const timeZone of ['Mars/Olympus_Mons', '', 'Europe/Paris; DROP']) {
+      const err = await caught(owner.organizations.updateSettings({ ...(await form()), timeZone }));
+      expect(err.field, timeZone).toBe('timeZone');
+      expect(err.issue, timeZone).toBe('Pick a time zone from the list (for example Europe/Paris).');
+    }
+    expect((await owner.organizations.settings()).timeZone).toBe('America/New_York');
+  });
+});

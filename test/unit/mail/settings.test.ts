@@ -86,6 +86,31 @@ describe('mail settings', () => {
     expect((await caught(owner.mail.updateSettings(settings(70000)))).message).toContain('1 to 65535');
   });
 
+  it('takes only a server name, an IPv4 or an IPv6 address as the host; the port goes in Port', async () => {
+    const { owner } = await setup();
+    for (const host of ['exa mple..com', 'smtp://host:25', 'smtp.example.com:25', 'a..b', '-smtp.example.com', 'smtp.example.com/x', 'user@smtp.example.com', '1.2.3', '[::1']) {
+      const err = await caught(owner.mail.updateSettings(settings(25, { host })));
+      expect(err.domainCode, host).toBe('VALIDATION');
+      expect(err.issue, host).toBe("Type the server's name only, e.g. smtp.example.com (the port goes in Port).");
+      expect(err.field, host).toBe('host');
+    }
+    expect((await owner.mail.getSettings()).source).toBe('none');
+    // Names (an internationalized one kept as punycode, what the connection uses), IPv4 and IPv6 literals.
+    for (const [host, stored] of [['smtp.example.com', 'smtp.example.com'], ['localhost', 'localhost'], ['  10.0.0.5 ', '10.0.0.5'], ['mail.müller.test', 'mail.xn--mller-kva.test'], ['mail.xn--mller-kva.test', 'mail.xn--mller-kva.test'], ['::1', '::1'], ['[FE80::1]', 'fe80::1']])
+      expect((await owner.mail.updateSettings(settings(25, { host }))).host, host).toBe(stored);
+  });
+
+  it('sends the test mail to an internationalized address, as invitations accept it', async () => {
+    const { smtp, owner } = await setup();
+    await owner.mail.updateSettings(settings(smtp.port));
+    expect((await owner.mail.sendTest({ to: 'a@müller.test' })).to).toBe('a@müller.test');
+    // Sent as typed, as invitations are.
+    expect(smtp.received.map((m) => m.to)).toEqual([['a@müller.test']]);
+    const err = await caught(owner.mail.sendTest({ to: 'not an address' }));
+    expect(err.domainCode).toBe('VALIDATION');
+    expect(err.field).toBe('to');
+  });
+
   it('starts sending queued mail once settings are saved', async () => {
     const { env, smtp, owner } = await setup();
     const roleId = (await owner.roles.list()).find((r) => r.name === 'Admin')!.id;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isValidEmail } from '../../core/addresses';
 import { DomainError } from '../../core/errors';
 import { exportPendingLinks, getMailSettings, getMailStatus, mailSettingsInput, retryDelivery, sendTestMail, updateMailSettings, type MailRuntime } from '../../mail/service';
 import type { Services } from '../../services';
@@ -19,9 +20,9 @@ export const mailRouter = router({
     .input(mailSettingsInput)
     .mutation(({ ctx, input }) => updateMailSettings(ctx.services.deps, mailOf(ctx.services), ctx.signedIn.actor, ctx.signedIn.organizationId, input)),
 
-  /** Sends a test mail to the given address (the admin's own by default). */
+  /** Sends a test mail to the given address (the admin's own by default); the same address rule as invitations (IDN domains too). */
   sendTest: adminProcedure('settings.manage', { orgWide: true })
-    .input(z.object({ to: z.email('Enter the address to send the test mail to.').max(320).optional() }))
+    .input(z.object({ to: z.string().trim().refine(isValidEmail, 'Enter the address to send the test mail to, for example you@example.org.').optional() }))
     .mutation(({ ctx, input }) => sendTestMail(ctx.services.deps, mailOf(ctx.services), ctx.signedIn.organizationId, input.to ?? ctx.signedIn.session.email)),
 
   /** Queues a member's failed mail again. */

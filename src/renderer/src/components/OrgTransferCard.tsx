@@ -66,7 +66,7 @@ export function OrgTransferCard({ organizationName }: { organizationName: string
     setExported(null);
     const chunks: string[] = [];
     try {
-      let cursor: { afterId: number; written: number } | null = null;
+      let cursor: { afterId: number; written: number; sig: string } | null = null;
       setExportProgress({ label: 'Exporting…', done: 0, total: 1 });
       for (;;) {
         const chunk = await exportChunk.mutateAsync({ cursor });
@@ -243,12 +243,12 @@ export function StoreCard({ installOwner }: { installOwner: boolean }) {
   );
 }
 
-/** Settings' cards of this area: the store (admins with org-wide settings; the move for the install Owner) and the organization file (Owners). */
+/** Settings' cards of this area: the store and its move (the install Owner) and the organization file (Owners). */
 export function OrgTransferSettings() {
   const me = useMe();
   return (
     <>
-      {me.orgPermissions.includes('settings.manage') && <StoreCard installOwner={me.installOwner} />}
+      {me.installOwner && <StoreCard installOwner={me.installOwner} />}
       {me.orgPermissions.includes('organization.delete') && <OrgTransferCard organizationName={me.organization.name} />}
     </>
   );
