@@ -12,13 +12,14 @@ import { isOwner, type AdminActor } from './actor';
 import { assertInScope, assertMayActOn, assertNotLastOwners, loadTargets } from './members/guards';
 import { loadAccountTree, loadAuthz } from './organizations';
 import { listModules } from '../db/repos/modules.repo';
+import { roleList } from './grant-rules';
 
 const id = z.number().int().positive();
 
 export const accessInput = z.object({
   id,
   /** Roles, each at an account (the company account for org-wide). */
-  roles: z.array(z.object({ roleId: id, accountId: id })).max(200),
+  roles: roleList(z.object({ roleId: id, accountId: id }), 200),
   /** Extra single permissions, each at an account. */
   permissions: z.array(z.object({ permission: z.string().min(1).max(100), accountId: id })).max(500).default([]),
   /** Sub-accounts the member has access to. */

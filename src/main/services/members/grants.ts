@@ -14,9 +14,10 @@ import {
 import { listRoles, rolePermissions } from '../../db/repos/roles.repo';
 import { permissionLabel } from '../../../shared/permissions';
 import { isOwner, type AdminActor } from '../actor';
+import { roleList } from '../grant-rules';
 
 export const inviteGrants = z.object({
-  roleIds: z.array(z.number().int().positive()).min(1, 'Choose a role: it is mandatory.').max(50),
+  roleIds: roleList(z.number().int().positive(), 50),
   /** Sub-accounts the invitees get access to. */
   accountIds: z.array(z.number().int().positive()).max(500).default([]),
   /** Extra single permissions. */
