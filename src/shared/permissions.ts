@@ -92,3 +92,19 @@ export function permissionLabel(key: string, modules: readonly { key: string; na
   }
   return key;
 }
+
+/** What a product module's key may hold (letters, digits and dashes), e.g. "reports". */
+export const MODULE_KEY_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
+
+/**
+ * Whether a name can be a permission at all: a console permission, or `module:<key>`. Whether
+ * that module exists is the organization's to say (services/grant-rules.ts).
+ */
+export function isPermissionName(p: string): boolean {
+  return isConsolePermission(p) || (p.startsWith('module:') && MODULE_KEY_PATTERN.test(p.slice('module:'.length)));
+}
+
+/** The one answer to a permission Roster does not know: the page that sent it is out of date. */
+export function unknownPermissionText(names: readonly string[]): string {
+  return `Unknown permission: ${names.join(', ')}. Reload the page.`;
+}

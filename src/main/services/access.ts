@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isConsolePermission, moduleKey, permissionLabel } from '../../shared/permissions';
+import { permissionLabel } from '../../shared/permissions';
 import { DomainError } from '../core/errors';
 import { redundantGrant, type PermissionGrant, type RoleGrant } from '../core/grants';
 import { insertAuditRows } from '../db/repos/audit.repo';
@@ -11,16 +11,16 @@ import type { ServiceDeps } from './deps';
 import { isOwner, type AdminActor } from './actor';
 import { assertInScope, assertMayActOn, assertNotLastOwners, loadTargets } from './members/guards';
 import { loadAccountTree, loadAuthz } from './organizations';
-import { listModules } from '../db/repos/modules.repo';
+import { assertKnownPermissions, permissionName, roleList } from './grant-rules';
 
 const id = z.number().int().positive();
 
 export const accessInput = z.object({
   id,
   /** Roles, each at an account (the company account for org-wide). */
-  roles: z.array(z.object({ roleId: id, accountId: id })).max(200),
+  roles: roleList(z.object({ roleId: id, accountId: id }), 200),
   /** Extra single permissions, each at an account. */
-  permissions: z.array(z.object({ permission: z.string().min(1).max(100), accountId: id })).max(500).default([]),
+  permissions: z.array(z.object({ permission: permissionName, accountId: id })).max(500).default([]),
   /** Sub-accounts the member has access to. */
   accountIds: z.array(id).max(500).default([]),
 });
@@ -45,7 +45,6 @@ export async function setMemberAccess(deps: ServiceDeps, actor: AdminActor, orga
       if (!tree.has(a)) throw new DomainError('VALIDATION', 'One of the chosen sub-accounts does not exist in this organization: reload and pick again.');
     const roles = await listRoles(trx, organizationId);
     const perms = await rolePermissions(trx, roles.map((r) => r.id));
-    const modules = new Set((await listModules(trx, organizationId)).map((x) => moduleKey(x.key)));
     const roleGrants: RoleGrant[] = [];
     for (const g of input.roles) {
       const role = roles.find((r) => r.id === g.roleId);
@@ -53,11 +52,9 @@ export async function setMemberAccess(deps: ServiceDeps, actor: AdminActor, orga
       if (!roleGrants.some((x) => x.roleId === g.roleId && x.accountId === g.accountId))
         roleGrants.push({ roleId: role.id, roleName: role.name, accountId: g.accountId, permissions: perms.filter((p) => p.role_id === role.id).map((p) => p.permission) });
     }
+    await assertKnownPermissions(trx, organizationId, input.permissions.map((p) => p.permission));
     const permGrants: PermissionGrant[] = [];
-    for (const p of input.permissions) {
-      if (!isConsolePermission(p.permission) && !modules.has(p.permission)) throw new DomainError('VALIDATION', `Unknown permission: ${p.permission}. Reload the page.`);
-      if (!permGrants.some((x) => x.permission === p.permission && x.accountId === p.accountId)) permGrants.push(p);
-    }
+    for (const p of input.permissions) if (!permGrants.some((x) => x.permission === p.permission && x.accountId === p.accountId)) permGrants.push(p);
 
     // What changes, and whether the actor may make each change where it happens.
     const [beforeRoles, beforePerms, beforeAccess] = await Promise.all([rolesOfMembers(trx, [member.id]), permissionsOfMembers(trx, [member.id]), accountsOfMembers(trx, [member.id])]);

@@ -5,7 +5,7 @@ import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, MAX_PHONE_LENGTH } from '../../share
 import { isValidEmail, normalizeEmail } from '../core/addresses';
 import { DomainError } from '../core/errors';
 import { mailSettingsInput } from '../mail/service';
-import { moduleInput, permissionList, roleDescription, roleName } from './roles';
+import { moduleInput, roleDescription, roleName } from './roles';
 import { settingsInput } from './organizations';
 
 /**
@@ -33,7 +33,8 @@ const rolePart = z.object({
   name: roleName,
   builtin: z.enum(BUILTIN_ROLES).nullable(),
   description: roleDescription,
-  permissions: permissionList,
+  // Checked against the file's own modules once read (checkReferences), with the place in the file.
+  permissions: z.array(z.string().min(1).max(100)).max(500),
   createdAt: iso,
 });
 

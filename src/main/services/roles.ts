@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CONSOLE_PERMISSIONS, PERMISSION_LABELS, isConsolePermission, moduleKey, permissionLabel } from '../../shared/permissions';
+import { CONSOLE_PERMISSIONS, MODULE_KEY_PATTERN, PERMISSION_LABELS, moduleKey, permissionLabel } from '../../shared/permissions';
 import type { Authz } from '../core/authz';
 import { DomainError } from '../core/errors';
 import { ungrantable } from '../core/grants';
@@ -27,11 +27,12 @@ import { auditRow } from './audit';
 import type { ServiceDeps } from './deps';
 import type { AdminActor } from './actor';
 import { staleSave } from './stale';
+import { assertKnownPermissions, permissionName } from './grant-rules';
 
 export const roleName = z.string().trim().min(1, 'Give the role a name.').max(100, 'Role names are at most 100 characters.');
 export const roleDescription = z.string().trim().max(500, 'Descriptions are at most 500 characters.');
 
-export const permissionList = z.array(z.string().min(1).max(100)).max(500);
+export const permissionList = z.array(permissionName).max(500);
 export const moduleInput = z.object({
   key: z
     .string()
@@ -39,7 +40,7 @@ export const moduleInput = z.object({
     .toLowerCase()
     .min(1, 'Give the module a key.')
     .max(60)
-    .regex(/^[a-z0-9][a-z0-9-]*$/, 'Module keys use letters, digits and dashes, e.g. "reports".'),
+    .regex(MODULE_KEY_PATTERN, 'Module keys use letters, digits and dashes, e.g. "reports".'),
   name: z.string().trim().min(1, 'Give the module a name.').max(100),
   adminOnly: z.boolean().default(false),
 });
@@ -84,12 +85,6 @@ async function requireRole(db: DbOrTx, organizationId: number, id: number): Prom
 async function assertNameFree(db: DbOrTx, organizationId: number, name: string, exceptId?: number): Promise<void> {
   const taken = (await listRoles(db, organizationId)).some((r) => r.id !== exceptId && r.name.toLowerCase() === name.toLowerCase());
   if (taken) throw new DomainError('VALIDATION', `A role named "${name}" already exists.`, { field: 'name' });
-}
-
-async function assertKnownPermissions(db: DbOrTx, organizationId: number, permissions: string[]): Promise<void> {
-  const modules = new Set((await listModules(db, organizationId)).map((m) => moduleKey(m.key)));
-  const unknown = permissions.filter((p) => !isConsolePermission(p) && !modules.has(p));
-  if (unknown.length) throw new DomainError('VALIDATION', `Unknown permission: ${unknown.join(', ')}. Reload the page.`);
 }
 
 function assertGrantable(actor: AdminActor, before: string[], after: string[]): void {

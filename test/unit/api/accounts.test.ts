@@ -76,7 +76,7 @@ describe('sub-accounts, member access and Team Admins', () => {
     const red = await caught(owner.members.setAccess({ id, roles: [{ roleId: admin, accountId: sales }, { roleId: admin, accountId: paris }] }));
     expect(red.domainCode).toBe('REDUNDANT_GRANT');
     expect(red.message).toMatch(/already granted at Acme \/ Sales/);
-    expect((await caught(owner.members.setAccess({ id: ownerId, roles: [] }))).domainCode).toBe('SELF_ACTION');
+    expect((await caught(owner.members.setAccess({ id: ownerId, roles: [{ roleId: admin, accountId: rootId }] }))).domainCode).toBe('SELF_ACTION');
     expect((await caught(owner.members.setAccess({ id, roles: [{ roleId: await roleId(owner, 'Owner'), accountId: sales }] }))).domainCode).toBe('VALIDATION');
   });
 
@@ -87,13 +87,13 @@ describe('sub-accounts, member access and Team Admins', () => {
     expect((await caught(second.members.setAccess({ id: ownerId, roles: [{ roleId: await roleId(owner, 'Admin'), accountId: rootId }] }))).domainCode).toBe('MORE_PRIVILEGED');
     const target = await invite(owner, 'third@acme.test', 'Member');
     expect((await caught(second.members.setAccess({ id: target, roles: [{ roleId: await roleId(owner, 'Owner'), accountId: rootId }] }))).domainCode).toBe('OWNER_ONLY');
-    expect((await caught(second.members.setAccess({ id: me, roles: [] }))).domainCode).toBe('SELF_ACTION');
+    expect((await caught(second.members.setAccess({ id: me, roles: [{ roleId: await roleId(owner, 'Member'), accountId: rootId }] }))).domainCode).toBe('SELF_ACTION');
     // Two Owners: one can be demoted, then the last cannot.
     await owner.members.setAccess({ id: me, roles: [{ roleId: await roleId(owner, 'Owner'), accountId: rootId }] });
     const secondAgain = await signedIn(env, 'second@acme.test');
     await secondAgain.members.setAccess({ id: ownerId, roles: [{ roleId: await roleId(owner, 'Admin'), accountId: rootId }] });
     const demoted = await signedIn(env, OWNER_EMAIL);
-    expect((await caught(demoted.members.setAccess({ id: me, roles: [] }))).domainCode).toBe('MORE_PRIVILEGED');
+    expect((await caught(demoted.members.setAccess({ id: me, roles: [{ roleId: await roleId(owner, 'Admin'), accountId: rootId }] }))).domainCode).toBe('MORE_PRIVILEGED');
     await secondAgain.members.setAccess({ id: ownerId, roles: [{ roleId: await roleId(owner, 'Owner'), accountId: rootId }] });
   });
 

@@ -39,7 +39,7 @@ const DUMMY: Record<string, unknown> = {
   'members.bulk.passwordReset': { selection: { ids: [999999] } },
   'members.bulk.delete': { selection: { ids: [999999] } },
   'members.countMatching': {},
-  'members.setAccess': { id: 999999, roles: [] },
+  'members.setAccess': { id: 999999, roles: [{ roleId: 999999, accountId: 999999 }] },
   'roles.create': {},
   'roles.rename': { id: 999999, name: 'Probe' },
   'roles.copy': { id: 999999, name: 'Probe' },

@@ -28,6 +28,7 @@ import {
   memberFilter,
   runBulkBatch,
 } from '../../services/members';
+import { roleList } from '../../services/grant-rules';
 import { progressBoardOf } from '../../services/progress';
 import { adminProcedure, router } from '../trpc';
 
@@ -42,7 +43,7 @@ function summary(r: { changed: number }) {
 
 
 function bulkProcedure(action: BulkAction) {
-  const input = action === 'setRoles' ? z.object({ selection: bulkSelection, roleIds: z.array(z.number().int().positive()).min(1, 'Choose a role.') }) : z.object({ selection: bulkSelection, roleIds: z.array(z.number().int().positive()).optional() });
+  const input = action === 'setRoles' ? z.object({ selection: bulkSelection, roleIds: roleList(z.number().int().positive(), 50) }) : z.object({ selection: bulkSelection, roleIds: z.array(z.number().int().positive()).optional() });
   return adminProcedure(BULK_PERMISSION[action])
     .input(input)
     .mutation(({ ctx, input }) => runBulkBatch(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, action, input.selection, input.roleIds ?? []));
@@ -115,7 +116,7 @@ export const membersRouter = router({
 
   /** Bulk role change: the chosen roles replace each member's roles at the company account. */
   setRoles: adminProcedure('members.edit')
-    .input(ids.extend({ roleIds: z.array(z.number().int().positive()).min(1, 'Choose a role.') }))
+    .input(ids.extend({ roleIds: roleList(z.number().int().positive(), 50) }))
     .mutation(async ({ ctx, input }) => summary(await setMemberRoles(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, input.ids, input.roleIds))),
 
   copyInviteLink: adminProcedure('members.invite')

@@ -14,13 +14,14 @@ import {
 import { listRoles, rolePermissions } from '../../db/repos/roles.repo';
 import { permissionLabel } from '../../../shared/permissions';
 import { isOwner, type AdminActor } from '../actor';
+import { assertKnownPermissions, permissionName, roleList } from '../grant-rules';
 
 export const inviteGrants = z.object({
-  roleIds: z.array(z.number().int().positive()).min(1, 'Choose a role: it is mandatory.').max(50),
+  roleIds: roleList(z.number().int().positive(), 50),
   /** Sub-accounts the invitees get access to. */
   accountIds: z.array(z.number().int().positive()).max(500).default([]),
   /** Extra single permissions. */
-  permissions: z.array(z.string().min(1).max(100)).max(200).default([]),
+  permissions: z.array(permissionName).max(200).default([]),
   /** Where the roles and permissions are granted; the company account when absent. */
   grantAccountId: z.number().int().positive().optional(),
 });
@@ -39,6 +40,8 @@ export async function resolveGrants(db: DbOrTx, organizationId: number, actor: A
   const roles = await listRoles(db, organizationId);
   const chosen = grants.roleIds.map((id) => roles.find((r) => r.id === id));
   if (chosen.some((r) => !r)) throw new DomainError('VALIDATION', 'One of the chosen roles does not exist in this organization: reload and pick again.');
+  // Unknown before unheld: "you do not hold it" would send the admin looking for a grant that cannot exist.
+  await assertKnownPermissions(db, organizationId, grants.permissions);
   // A sub-account admin (Team Admin) grants within their sub-accounts: by default their own.
   const grantAccountId = grants.grantAccountId ?? defaultTeamAccount(actor.authz, scopePermission) ?? tree.root.id;
   for (const id of [grantAccountId, ...grants.accountIds])
