@@ -1,6 +1,8 @@
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { constants, copyFileSync, existsSync, linkSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { APPLICATION_ID, checkStoreIdentity, immediateTransactions, markRosterStore, migrateToLatest, openMainSqlite, openSqlite, StoreRefused, type OpenedSqliteStore } from './connect';
 import type { Database } from './database';
 
@@ -44,10 +46,14 @@ function sealBackup(file: string): string {
   }
 }
 
-/** Read-only: refuses anything that is not a whole, readable Roster store. Returns its schema. */
+/**
+ * Read-only: refuses anything that is not a whole, readable Roster store. Returns its schema.
+ * Its messages name the file only, never its folder (they reach the admin's browser in web mode).
+ */
 export function checkBackupFile(file: string): { schema: number } {
-  if (!existsSync(file) || !statSync(file).isFile()) throw new StoreRefused(`${file} does not exist.`);
-  if (statSync(file).size === 0) throw new StoreRefused(`${file} is empty: it is not a Roster backup.`);
+  const name = basename(file);
+  if (!existsSync(file) || !statSync(file).isFile()) throw new StoreRefused(`No backup named ${name}.`);
+  if (statSync(file).size === 0) throw new StoreRefused(`${name} is empty: it is not a Roster backup.`);
   checkStoreIdentity(file);
   const probe = new SQLite(file, { readonly: true, fileMustExist: true });
   let schema: number;
@@ -55,31 +61,54 @@ export function checkBackupFile(file: string): { schema: number } {
     const tables = (probe.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
     const applicationId = probe.pragma('application_id', { simple: true }) as number;
     if (!tables.includes('kysely_migration') || (applicationId !== APPLICATION_ID && applicationId !== 0))
-      throw new StoreRefused(`${file} is not a Roster store: Roster left it untouched.`);
+      throw new StoreRefused(`${name} is not a Roster store: Roster left it untouched.`);
     schema = probe.pragma('user_version', { simple: true }) as number;
   } finally {
     probe.close();
   }
   const integrity = integrityOf(file);
-  if (integrity !== 'ok') throw new StoreRefused(`${file} is damaged (integrity check: ${integrity.slice(0, 200)}): Roster left it untouched.`);
+  if (integrity !== 'ok') throw new StoreRefused(`${name} is damaged (integrity check: ${integrity.slice(0, 200)}): Roster left it untouched.`);
   return { schema };
 }
 
-/** A consistent copy of the running store at `dest` (replacing a file of that name). */
+/** A backup of that name is already there: a backup never replaces another. */
+export class BackupExists extends Error {
+  constructor(readonly file: string) {
+    super(`A backup named ${basename(file)} already exists.`);
+    this.name = 'BackupExists';
+  }
+}
+
+/**
+ * A consistent copy of the running store at `dest`, never replacing a file of that name: the copy is
+ * linked into place (link fails if the name is taken, with no window between check and write, even
+ * for two backups of one name at once) and its partial name, unique to this call, removed.
+ */
 export async function backupStore(store: OpenedSqliteStore, dest: string): Promise<{ file: string; bytes: number }> {
-  const partial = `${dest}.partial`;
-  rmSync(partial, { force: true });
+  if (existsSync(dest)) throw new BackupExists(dest);
+  const partial = `${dest}.${randomBytes(6).toString('hex')}.partial`;
   // The search index tidy's commits would restart the copy again and again (workers/batch-runner.ts).
   const releaseTidy = store.batches?.holdTidy?.();
   try {
     await store.sqlite.backup(partial);
     const integrity = sealBackup(partial);
     if (integrity !== 'ok') throw new Error(`The backup copy failed its integrity check: ${integrity.slice(0, 200)}`);
-    renameSync(partial, dest);
-  } catch (e) {
-    rmSync(partial, { force: true });
-    throw e;
+    try {
+      linkSync(partial, dest);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') throw new BackupExists(dest);
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw e;
+      // A file system without hard links: copied, still never over an existing file.
+      try {
+        copyFileSync(partial, dest, constants.COPYFILE_EXCL);
+      } catch (c) {
+        if ((c as NodeJS.ErrnoException).code === 'EEXIST') throw new BackupExists(dest);
+        throw c;
+      }
+    }
   } finally {
+    rmSync(partial, { force: true });
     releaseTidy?.();
   }
   return { file: dest, bytes: statSync(dest).size };
@@ -89,8 +118,21 @@ function timeStamp(now: Date): string {
   return now.toISOString().replace(/[:.]/g, '-');
 }
 
+/**
+ * What a restore carries from the running store into the restored one (sessions, the guess limiter's
+ * counters, spent one-time links and codes): run while the store's connection is held, after the last
+ * call on the running store and before the first on the restored one. `from` reads the running store,
+ * `to` writes the restored copy (in one transaction). A failure leaves the running store in place.
+ */
+export type RestoreCarry = (from: Kysely<Database>, to: Kysely<Database>) => Promise<void>;
+
+/** A Kysely on a raw handle, for a restore's carry; never destroyed (the handle's owner closes it). */
+function onHandle(sqlite: SQLite.Database): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: immediateTransactions({ current: sqlite }) }) });
+}
+
 /** Replaces the running store with the backup at `from`; the previous file is kept aside. */
-export async function restoreStore(store: OpenedSqliteStore, from: string, now: Date): Promise<{ keptAside: string }> {
+export async function restoreStore(store: OpenedSqliteStore, from: string, now: Date, carry?: RestoreCarry): Promise<{ keptAside: string }> {
   checkBackupFile(from);
   const staged = `${store.file}.restoring`;
   rmSync(staged, { force: true });
@@ -117,6 +159,17 @@ export async function restoreStore(store: OpenedSqliteStore, from: string, now: 
   const keptAside = `${store.file}.before-restore-${timeStamp(now)}`;
   // Holding the connection: no query runs between the close and the reopen; no worker batch either.
   const swap = () => store.db.connection().execute(async () => {
+    if (carry) {
+      const target = openSqlite(staged);
+      try {
+        await carry(onHandle(store.handle.current), onHandle(target));
+      } catch (e) {
+        target.close();
+        rmSync(staged, { force: true });
+        throw e;
+      }
+      target.close();
+    }
     store.handle.current.close();
     renameSync(store.file, keptAside);
     try {

@@ -1,10 +1,13 @@
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import type { Clock } from '../core/clock';
 import { DomainError } from '../core/errors';
-import { backupStore, restoreStore } from '../db/backup';
-import { liveSessions, putBackSessions } from '../db/repos/sessions.repo';
+import { BackupExists, backupStore, restoreStore, type RestoreCarry } from '../db/backup';
+import { allSessions, replaceSessions } from '../db/repos/sessions.repo';
+import { allCounters, replaceCounters } from '../db/repos/guesses.repo';
+import { linksSpentState, liveLinkHashes, markLinksSpent, type LinkSpent } from '../db/repos/links.repo';
+import { allPhoneCodeFailures, markPhoneCodesUsed, phoneCodesUsedAt, raisePhoneCodeFailures, unusedPhoneCodeHashes } from '../db/repos/phone.repo';
 import { StoreRefused, type OpenedStore, type OpenedSqliteStore } from '../db/connect';
 import { insertAuditRows } from '../db/repos/audit.repo';
 import { readInstallSetting, writeInstallSetting } from '../db/repos/settings.repo';
@@ -57,6 +60,44 @@ export interface BackupRuntime {
 
 const TEAM_MODE = 'This Roster keeps its directory in PostgreSQL (team mode): back it up with pg_dump and restore with pg_restore on the database server; Roster does not copy a shared database.';
 
+/** The file name a backup name stands for (`create` adds `.sqlite`; `restore` reads the name the same way). */
+function fileOf(name: string): string {
+  return name.endsWith('.sqlite') ? name : `${name}.sqlite`;
+}
+
+/**
+ * What a restore carries from the running store into the restored one, so that a restore brings
+ * back the directory and never a secret's past state: the running store's sessions replace the
+ * backup's (an ended session stays ended; the signed-in carry on), its guess counters replace the
+ * backup's (a lockout is never wound back), a link or phone code spent since the backup stays spent
+ * (one gone from the running store is spent too), and a member's count of wrong codes never goes down.
+ */
+export function restoreCarry(nowIso: string): RestoreCarry {
+  return async (from, to) => {
+    const sessions = await allSessions(from);
+    const counters = await allCounters(from);
+    const attempts = await allPhoneCodeFailures(from);
+    const liveLinks = await liveLinkHashes(to);
+    const linkState = await linksSpentState(from, liveLinks);
+    const unusedCodes = await unusedPhoneCodeHashes(to);
+    const codeState = await phoneCodesUsedAt(from, unusedCodes);
+    const spentLinks: LinkSpent[] = [];
+    for (const h of liveLinks) {
+      const now = linkState.get(h);
+      if (!now) spentLinks.push({ token_hash: h, used_at: null, revoked_at: nowIso, revoked_reason: 'cancelled' });
+      else if (now.used_at !== null || now.revoked_at !== null) spentLinks.push(now);
+    }
+    const spentCodes = unusedCodes.filter((h) => codeState.get(h) !== null).map((h) => ({ code_hash: h, used_at: codeState.get(h) ?? nowIso }));
+    await to.transaction().execute(async (tx) => {
+      await replaceSessions(tx, sessions);
+      await replaceCounters(tx, counters);
+      await raisePhoneCodeFailures(tx, attempts);
+      await markLinksSpent(tx, spentLinks);
+      await markPhoneCodesUsed(tx, spentCodes);
+    });
+  };
+}
+
 function stamp(d: Date): string {
   return d.toISOString().replace(/[:.]/g, '-');
 }
@@ -105,24 +146,32 @@ export function createBackup(opts: { store: OpenedStore; dataDir: string; clock:
     },
     async create(actor, organizationId, name) {
       const s = await allowed(actor, organizationId);
-      const fileName = name ? (name.endsWith('.sqlite') ? name : `${name}.sqlite`) : `roster-${stamp(clock.now())}.sqlite`;
+      const fileName = name ? fileOf(name) : `roster-${stamp(clock.now())}.sqlite`;
+      // The scheduler's own names: its keep-N pruning would delete such a backup, and it reads the newest as its last run.
+      if (fileName.startsWith(AUTO_PREFIX))
+        throw new DomainError('VALIDATION', `A backup name cannot start with "${AUTO_PREFIX}": Roster keeps that for its scheduled backups. Choose another name.`, { name });
       mkdirSync(dir, { recursive: true });
-      const done = await serial(() => backupStore(s, join(dir, fileName)));
+      const done = await serial(() => backupStore(s, join(dir, fileName))).catch((e: unknown) => {
+        if (e instanceof BackupExists) throw new DomainError('NAME_TAKEN', `A backup named ${fileName} already exists: choose another name.`, { name: fileName });
+        throw e;
+      });
       const now = clock.now().toISOString();
       await insertAuditRows(store.db, [auditRow(organizationId, actor, 'backup.create', { type: 'organization', id: organizationId, label: fileName }, null, { file: fileName, bytes: done.bytes }, now)]);
       return { name: fileName, bytes: done.bytes, createdAt: now, path: done.file };
     },
     async restore(actor, organizationId, name) {
       const s = await allowed(actor, organizationId);
-      const from = join(dir, basename(name));
+      const fileName = fileOf(basename(name));
+      const from = join(dir, fileName);
+      // Named as given, never by its path (the message reaches the admin's browser in web mode).
+      if (!existsSync(from)) throw new DomainError('NOT_FOUND', `No backup named ${name}.`, { name });
       try {
-        // Sessions are rows of the store (migration 0013): the signed-in carry on where the restored store knows them.
-        const sessions = await liveSessions(store.db);
-        const { keptAside } = await serial(() => restoreStore(s, from, clock.now()));
-        await putBackSessions(store.db, sessions).catch(() => 0);
+        // Sessions and the guess limiter's counters are rows of the store (migration 0013): the restored
+        // store gets the running one's, put in before it serves its first call (restoreCarry).
+        const { keptAside } = await serial(() => restoreStore(s, from, clock.now(), restoreCarry(clock.now().toISOString())));
         const now = clock.now().toISOString();
-        await insertAuditRows(store.db, [auditRow(organizationId, actor, 'backup.restore', { type: 'organization', id: organizationId, label: basename(name) }, null, { file: basename(name), keptAside: basename(keptAside) }, now)]).catch(() => undefined);
-        return { restored: basename(name), keptAside };
+        await insertAuditRows(store.db, [auditRow(organizationId, actor, 'backup.restore', { type: 'organization', id: organizationId, label: fileName }, null, { file: fileName, keptAside: basename(keptAside) }, now)]).catch(() => undefined);
+        return { restored: fileName, keptAside };
       } catch (e) {
         if (e instanceof StoreRefused) throw new DomainError('VALIDATION', e.message);
         throw e;

@@ -1,5 +1,6 @@
 import type { DbOrTx } from '../database';
 import type { GuessCounter } from '../tables/team_state.table';
+import { chunks } from './util';
 
 /**
  * The guess limiter's counters (migration 0013), shared by every process on the database. Counts
@@ -55,4 +56,15 @@ export async function sweepCounters(db: DbOrTx, before: string): Promise<number>
 export async function markFailedAt(db: DbOrTx, keys: string[], nowIso: string): Promise<void> {
   if (keys.length === 0) return;
   await db.updateTable('guess_counter').set({ last_at: nowIso }).where('key', 'in', keys).where('last_at', '<', nowIso).execute();
+}
+
+/** Every counter (a restore of the SQLite store carries them over). */
+export async function allCounters(db: DbOrTx): Promise<GuessCounter[]> {
+  return db.selectFrom('guess_counter').selectAll().execute();
+}
+
+/** A restore's store gets the running store's counters instead of its own (a restore never winds a lockout back). */
+export async function replaceCounters(db: DbOrTx, rows: GuessCounter[]): Promise<void> {
+  await db.deleteFrom('guess_counter').execute();
+  for (const part of chunks(rows, 500)) await db.insertInto('guess_counter').values(part).execute();
 }

@@ -95,3 +95,24 @@ export async function liveLinkExpiry(db: DbOrTx, memberId: number, purpose: Link
     .executeTakeFirst();
   return r?.expires_at;
 }
+
+/** The links that still work (neither used nor revoked), by hash. */
+export async function liveLinkHashes(db: DbOrTx): Promise<string[]> {
+  return (await db.selectFrom('link').select('token_hash').where('used_at', 'is', null).where('revoked_at', 'is', null).execute()).map((r) => r.token_hash);
+}
+
+export type LinkSpent = Pick<Link, 'token_hash' | 'used_at' | 'revoked_at' | 'revoked_reason'>;
+
+/** Whether each of these links was used or revoked, of those this store has. */
+export async function linksSpentState(db: DbOrTx, hashes: string[]): Promise<Map<string, LinkSpent>> {
+  const out = new Map<string, LinkSpent>();
+  for (const part of chunks(hashes, 500))
+    for (const r of await db.selectFrom('link').select(['token_hash', 'used_at', 'revoked_at', 'revoked_reason']).where('token_hash', 'in', part).execute()) out.set(r.token_hash, r);
+  return out;
+}
+
+/** Marks live links used or revoked as given (a restore never brings a spent link back). */
+export async function markLinksSpent(db: DbOrTx, rows: LinkSpent[]): Promise<void> {
+  for (const r of rows)
+    await db.updateTable('link').set({ used_at: r.used_at, revoked_at: r.revoked_at, revoked_reason: r.revoked_reason }).where('token_hash', '=', r.token_hash).where('used_at', 'is', null).where('revoked_at', 'is', null).execute();
+}

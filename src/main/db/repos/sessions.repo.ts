@@ -108,22 +108,25 @@ export async function sweepSessions(db: DbOrTx, seenBefore: string, endedBefore:
   return Number(idle.numDeletedRows) + Number(ended.numDeletedRows);
 }
 
-/** Every live session (a restore of the SQLite store carries them over). */
-export async function liveSessions(db: DbOrTx): Promise<ConsoleSession[]> {
-  return db.selectFrom('console_session').selectAll().where('ended_at', 'is', null).execute();
+/** Every session row, live and ended (a restore of the SQLite store carries them over). */
+export async function allSessions(db: DbOrTx): Promise<ConsoleSession[]> {
+  return db.selectFrom('console_session').selectAll().execute();
 }
 
 /**
- * Puts sessions back after a restore: only those whose person is in the restored store under the
- * same address (anyone else signs in again). Returns how many.
+ * A restore's store gets the running store's sessions instead of its own: none of the backup's
+ * (an ended one must not come back to life), and of the running store's only those whose person is
+ * in the restored store under the same address (anyone else signs in again). Returns how many live
+ * sessions were put back.
  */
-export async function putBackSessions(db: DbOrTx, rows: ConsoleSession[]): Promise<number> {
+export async function replaceSessions(db: DbOrTx, rows: ConsoleSession[]): Promise<number> {
+  await db.deleteFrom('console_session').execute();
   let n = 0;
   for (const row of rows) {
     const person = await db.selectFrom('person').select('id').where('id', '=', row.person_id).where('email', '=', row.email).executeTakeFirst();
     if (!person) continue;
-    const r = await db.insertInto('console_session').values(row).onConflict((oc) => oc.column('token_hash').doNothing()).executeTakeFirst();
-    n += Number(r.numInsertedOrUpdatedRows ?? 0);
+    await db.insertInto('console_session').values(row).execute();
+    if (row.ended_at === null) n++;
   }
   return n;
 }
