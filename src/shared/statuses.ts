@@ -34,6 +34,8 @@ export const MEMBER_ACTIONS = [
   'cancel',
   'resend',
   'copyLink',
+  'copyReactivationLink',
+  'copyResetLink',
   'edit',
   'editEmail',
   'expire',

@@ -37,34 +37,67 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(key, expected);
 }
 
-export const PASSWORD_POLICY = {
-  minLength: 12,
-  maxLength: 256,
-  description: 'At least 12 characters. A long passphrase is best; avoid common or reused passwords.',
-} as const;
-
 const COMMON = new Set([
   'password1234', 'passwordpassword', '123456789012', 'qwertyuiopas', 'iloveyou1234', 'adminadmin12',
   'letmein12345', 'welcome12345', 'changeme1234', 'password123!',
 ]);
 
+const MIN_LENGTH = 12;
+const MAX_LENGTH = 256;
+
+/**
+ * Every rule the server checks, each with the words the hint shows and the check itself: the
+ * portal's and the console's hint is built from this list, so it cannot leave out a rule.
+ */
+export const PASSWORD_RULES: readonly { hint: string; problem(password: string, email?: string): string | null }[] = [
+  {
+    hint: `At least ${MIN_LENGTH} characters (at most ${MAX_LENGTH})`,
+    problem: (password) =>
+      password.length < MIN_LENGTH
+        ? `The password is too short: use at least ${MIN_LENGTH} characters.`
+        : password.length > MAX_LENGTH
+          ? `The password is too long: use at most ${MAX_LENGTH} characters.`
+          : null,
+  },
+  {
+    hint: 'at least 4 different characters',
+    problem: (password) => (new Set(password).size < 4 ? 'The password repeats too few characters: choose a less predictable one.' : null),
+  },
+  {
+    hint: 'not containing the part of your email address before the @',
+    problem: (password, email) => {
+      const local = email?.split('@')[0] ?? '';
+      return local.length >= 4 && password.toLowerCase().includes(local.toLowerCase())
+        ? `The password must not contain the part of your email address before the @ (“${local}”).`
+        : null;
+    },
+  },
+  {
+    hint: 'not a common, breached or easy-to-guess password (a word with a year, a keyboard pattern). A passphrase of several unrelated words is best.',
+    problem: (password, email) => {
+      if (COMMON.has(password.toLowerCase())) return 'This password is too common: choose another one.';
+      // NIST 800-63B: refuse passwords found in lists of common and breached passwords, with their
+      // usual variations (l33t, years, keyboard walks); zxcvbn's lists ship offline with Roster.
+      const userInputs = email ? [email, ...email.toLowerCase().split(/[@.+_-]/).filter((w) => w.length >= 3), 'roster'] : ['roster'];
+      if (strength().check(password, userInputs).guessesLog10 < MIN_GUESSES_LOG10)
+        return 'This password is too common or too easy to guess (a known password, a word with a year or symbols, a keyboard pattern): choose a passphrase of several unrelated words.';
+      return null;
+    },
+  },
+];
+
+export const PASSWORD_POLICY = {
+  minLength: MIN_LENGTH,
+  maxLength: MAX_LENGTH,
+  description: PASSWORD_RULES.map((r) => r.hint).join('; '),
+} as const;
+
 /** Returns a message saying what to fix, or null when the password is acceptable. */
 export function passwordProblem(password: string, email?: string): string | null {
-  if (password.length < PASSWORD_POLICY.minLength)
-    return `The password is too short: use at least ${PASSWORD_POLICY.minLength} characters.`;
-  if (password.length > PASSWORD_POLICY.maxLength)
-    return `The password is too long: use at most ${PASSWORD_POLICY.maxLength} characters.`;
-  const lower = password.toLowerCase();
-  if (COMMON.has(lower)) return 'This password is too common: choose another one.';
-  if (new Set(password).size < 4) return 'The password repeats too few characters: choose a less predictable one.';
-  const local = email?.split('@')[0] ?? '';
-  if (local.length >= 4 && lower.includes(local.toLowerCase()))
-    return `The password must not contain the part of your email address before the @ (“${local}”).`;
-  // NIST 800-63B: refuse passwords found in lists of common and breached passwords, with their
-  // usual variations (l33t, years, keyboard walks); zxcvbn's lists ship offline with Roster.
-  const userInputs = email ? [email, ...email.toLowerCase().split(/[@.+_-]/).filter((w) => w.length >= 3), 'roster'] : ['roster'];
-  if (strength().check(password, userInputs).guessesLog10 < MIN_GUESSES_LOG10)
-    return 'This password is too common or too easy to guess (a known password, a word with a year or symbols, a keyboard pattern): choose a passphrase of several unrelated words.';
+  for (const rule of PASSWORD_RULES) {
+    const problem = rule.problem(password, email);
+    if (problem) return problem;
+  }
   return null;
 }
 

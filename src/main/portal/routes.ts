@@ -41,6 +41,8 @@ const LINK_TITLES: Record<string, string> = {
   LINK_CANCELLED: 'This invitation was cancelled',
   LINK_SUPERSEDED: 'This link was replaced',
   LINK_USED: 'This link was already used',
+  LINK_DECLINED: 'You declined this invitation',
+  LINK_ACCESS_ENDED: 'Your access has ended',
 };
 
 function details(view: LinkView): Safe {

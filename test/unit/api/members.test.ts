@@ -203,7 +203,7 @@ describe('members: transitions', () => {
     await inviteeDoor(env).decline({ token });
     expect(await statusOf(owner, id)).toBe('declined');
     expect(await lastAudit(owner)).toMatchObject({ action: 'member.decline', target: 'dan@acme.test', before: { status: 'pending' }, after: { status: 'declined' } });
-    expect((await caught(inviteeDoor(env).accept({ token, password: PASSWORD }))).domainCode).toBe('LINK_USED');
+    expect((await caught(inviteeDoor(env).accept({ token, password: PASSWORD }))).domainCode).toBe('LINK_DECLINED');
     // Re-invite from Declined: a new link that works.
     await owner.members.reinvite({ ids: [id] });
     expect(await statusOf(owner, id)).toBe('pending');
@@ -264,7 +264,7 @@ describe('members: transitions', () => {
     await expect(inviteeDoor(env).inspect({ token: mailed, purpose: 'invitation' })).resolves.toBeTruthy();
     await expect(inviteeDoor(env).inspect({ token: copied, purpose: 'invitation' })).resolves.toBeTruthy();
     await inviteeDoor(env).decline({ token: copied });
-    expect((await caught(inviteeDoor(env).accept({ token: mailed, password: PASSWORD }))).domainCode).toBe('LINK_USED');
+    expect((await caught(inviteeDoor(env).accept({ token: mailed, password: PASSWORD }))).domainCode).toBe('LINK_DECLINED');
     expect(await statusOf(owner, id)).toBe('declined');
   });
 

@@ -7,11 +7,11 @@ type Origin = MemberStatus | null;
 /** PRODUCT.md's status table, written out by hand: the actions each status allows. */
 const ALLOWED: Record<string, MemberAction[]> = {
   pending: ['resend', 'copyLink', 'edit', 'editEmail', 'cancel', 'expire', 'accept', 'decline'],
-  accepted: ['edit', 'passwordReset', 'deactivate', 'delete'],
+  accepted: ['edit', 'passwordReset', 'copyResetLink', 'deactivate', 'delete'],
   expired: ['resend', 'edit', 'editEmail', 'delete'],
   declined: ['reinvite', 'delete'],
   cancelled: ['reinvite', 'delete'],
-  deactivated: ['reactivate', 'acceptReactivation', 'delete'],
+  deactivated: ['reactivate', 'copyReactivationLink', 'acceptReactivation', 'delete'],
   deleted: ['invite'],
   null: ['invite'],
 };
@@ -32,11 +32,11 @@ describe('canApply follows the status table', () => {
 describe('adminActionsFor lists what each row menu offers', () => {
   const MENU: Record<MemberStatus, string[]> = {
     pending: ['resend', 'copyLink', 'edit', 'cancel'],
-    accepted: ['edit', 'passwordReset', 'deactivate', 'delete'],
+    accepted: ['edit', 'passwordReset', 'copyResetLink', 'deactivate', 'delete'],
     expired: ['resend', 'edit', 'delete'],
     declined: ['reinvite', 'delete'],
     cancelled: ['reinvite', 'delete'],
-    deactivated: ['reactivate', 'delete'],
+    deactivated: ['reactivate', 'copyReactivationLink', 'delete'],
     deleted: [],
   };
   it.each(MEMBER_STATUSES.map((s) => ({ status: s, expected: MENU[s] })))('$status', ({ status, expected }) => {

@@ -3,6 +3,7 @@ import { BULK_ACTIONS, type BulkAction } from '../../../shared/bulk';
 import { requireOrganization } from '../../services/organizations';
 import {
   cancelInvitations,
+  copyAccessLink,
   copyInviteLink,
   deactivateMembers,
   deleteMembers,
@@ -122,4 +123,11 @@ export const membersRouter = router({
   copyInviteLink: adminProcedure('members.invite')
     .input(one)
     .mutation(({ ctx, input }) => copyInviteLink(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, input.id)),
+  /** The reactivation link already sent (or waiting for a mail server), copied to hand over another way. */
+  copyReactivationLink: adminProcedure('members.deactivate')
+    .input(one)
+    .mutation(({ ctx, input }) => copyAccessLink(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, input.id, 'copyReactivationLink')),
+  copyResetLink: adminProcedure('members.edit')
+    .input(one)
+    .mutation(({ ctx, input }) => copyAccessLink(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, input.id, 'copyResetLink')),
 });

@@ -144,16 +144,20 @@ export function reactivateMembers(deps: ServiceDeps, actor: AdminActor, organiza
   });
 }
 
+/** One person, one password across organizations: only their first organization may reset it,
+ * or an admin elsewhere could take over their access to every organization. */
+async function assertMayResetPasswords(trx: DbOrTx, organizationId: number, members: Member[]): Promise<void> {
+  for (const m of members) {
+    if (m.person_id === null) continue;
+    const home = await homeOrganizationOfPerson(trx, m.person_id);
+    if (home !== undefined && home !== organizationId)
+      throw new DomainError('FORBIDDEN', `${m.email} signs in to other organizations too: only the organization they joined first can reset their password.`);
+  }
+}
+
 export function sendPasswordResets(deps: ServiceDeps, actor: AdminActor, organizationId: number, ids: number[]) {
   return runMemberCommand(deps, actor, organizationId, ids, 'passwordReset', 'members.edit', async ({ trx, members, now }) => {
-    // One person, one password across organizations: only their first organization may reset it,
-    // or an admin elsewhere could take over their access to every organization.
-    for (const m of members) {
-      if (m.person_id === null) continue;
-      const home = await homeOrganizationOfPerson(trx, m.person_id);
-      if (home !== undefined && home !== organizationId)
-        throw new DomainError('FORBIDDEN', `${m.email} signs in to other organizations too: only the organization they joined first can reset their password.`);
-    }
+    await assertMayResetPasswords(trx, organizationId, members);
     await revokeLinks(trx, ids, 'superseded', now, 'password_reset');
     const expiresAt = new Date(Date.parse(now) + PASSWORD_RESET_VALIDITY_MS).toISOString();
     const issued = members.map((m) => issueLink(deps, m, 'password_reset', 'password_reset', expiresAt, now, actor));
@@ -173,6 +177,36 @@ export async function copyInviteLink(deps: ServiceDeps, actor: AdminActor, organ
     const issued = issueLink(deps, m, 'invitation', 'invitation', expiresAt, now, actor);
     await insertLinks(trx, [issued.link]);
     await insertAuditRows(trx, [memberAudit(organizationId, actor, 'member.copy_link', m, m, now)]);
+    url = issued.event.url;
+    return members;
+  });
+  return { url, expiresAt };
+}
+
+const COPY_PURPOSE = {
+  copyReactivationLink: { purpose: 'reactivation', permission: 'members.deactivate', send: 'Reactivate' },
+  copyResetLink: { purpose: 'password_reset', permission: 'members.edit', send: 'Send password reset' },
+} as const;
+
+/**
+ * Another valid link next to the reactivation or password reset link the admin already sent (it may
+ * be waiting for a mail server): same expiry, the sent one keeps working. Only while one is live, so
+ * copying never starts a reactivation or a reset by itself; audited like an invite link copy.
+ */
+export async function copyAccessLink(deps: ServiceDeps, actor: AdminActor, organizationId: number, id: number, action: keyof typeof COPY_PURPOSE): Promise<{ url: string; expiresAt: string }> {
+  const { purpose, permission, send } = COPY_PURPOSE[action];
+  let url = '';
+  let expiresAt = '';
+  await runMemberCommand(deps, actor, organizationId, [id], action, permission, async ({ trx, members, now }) => {
+    const m = members[0]!;
+    if (purpose === 'password_reset') await assertMayResetPasswords(trx, organizationId, members);
+    const live = await liveLinkExpiry(trx, m.id, purpose);
+    if (!live || live <= now)
+      throw new DomainError('TRANSITION_NOT_ALLOWED', `${m.email} has no ${purpose === 'reactivation' ? 'reactivation' : 'password reset'} link waiting: choose “${send}” first, then copy its link.`);
+    expiresAt = live;
+    const issued = issueLink(deps, m, purpose, purpose, expiresAt, now, actor);
+    await insertLinks(trx, [issued.link]);
+    await insertAuditRows(trx, [memberAudit(organizationId, actor, 'member.copy_link', m, m, now, { purpose })]);
     url = issued.event.url;
     return members;
   });

@@ -15,6 +15,8 @@ export const ACTION_PERMISSION: Partial<Record<MemberAction, string>> = {
   reinvite: 'members.invite',
   cancel: 'members.invite',
   copyLink: 'members.invite',
+  copyReactivationLink: 'members.deactivate',
+  copyResetLink: 'members.edit',
   deactivate: 'members.deactivate',
   reactivate: 'members.deactivate',
   delete: 'members.delete',
