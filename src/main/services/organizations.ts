@@ -162,7 +162,11 @@ const domainEntry = z
 
 export const settingsInput = z.object({
   name: z.string().trim().min(1, 'Give the organization a name.').max(200),
-  invitationValidityDays: z.number().int().min(1, 'Invitations must be valid at least 1 day.').max(90, 'Invitations can be valid 90 days at most.'),
+  invitationValidityDays: z
+    .number()
+    .int('Invitations must be valid for a whole number of days.')
+    .min(1, 'Invitations must be valid for between 1 and 90 days.')
+    .max(90, 'Invitations must be valid for between 1 and 90 days.'),
   allowDomains: z.array(domainEntry).max(500),
   denyDomains: z.array(domainEntry).max(500),
   blockDisposable: z.boolean(),
@@ -186,7 +190,11 @@ export const settingsInput = z.object({
       if (canonical === null) ctx.addIssue({ code: 'custom', message: 'Pick a time zone from the list (for example Europe/Paris).' });
       return canonical ?? tz;
     }),
-  idleLockMinutes: z.number().int().min(1).max(24 * 60),
+  idleLockMinutes: z
+    .number()
+    .int('The idle lock must be a whole number of minutes.')
+    .min(1, 'The idle lock must be between 1 and 1440 minutes.')
+    .max(24 * 60, 'The idle lock must be between 1 and 1440 minutes.'),
   /** The version the admin's copy was read at: a save over a newer one is refused (team mode). */
   version: z.number().int().positive().optional(),
 });

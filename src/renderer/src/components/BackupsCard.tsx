@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { errorMessage, useTRPC } from '../trpc';
 import { ConfirmModal } from './ConfirmModal';
+import { formatDate } from './labels';
 
 /** Backups of the whole store (install Owner only): back up now, a daily schedule, restore with a confirmation. */
 export function BackupsCard() {
@@ -47,7 +48,7 @@ export function BackupsCard() {
           <Select
             label="Restore from"
             placeholder={files.length ? 'Choose a backup' : 'No backups yet'}
-            data={files.map((f) => ({ value: f.name, label: `${f.name} (${new Date(f.createdAt).toLocaleString()})` }))}
+            data={files.map((f) => ({ value: f.name, label: `${f.name} (${formatDate(f.createdAt)})` }))}
             value={chosen}
             onChange={setChosen}
             w={360}

@@ -34,7 +34,11 @@ export function MailPage() {
   });
   useEffect(() => {
     const s = settings.data;
-    if (s) form.setValues({ host: s.host, port: s.port, security: s.security, username: s.username ?? '', password: '', fromName: s.fromName ?? '', fromAddress: s.fromAddress });
+    if (!s) return;
+    const values = { host: s.host, port: s.port, security: s.security, username: s.username ?? '', password: '', fromName: s.fromName ?? '', fromAddress: s.fromAddress };
+    form.setValues(values);
+    // The saved values are the baseline: an edit after them is an unsaved change the test mail would not use.
+    form.resetDirty(values);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [settings.data]);
   const save = useMutation(
@@ -42,11 +46,14 @@ export function MailPage() {
       onSuccess: () => {
         notifications.show({ color: 'green', title: 'Mail settings saved', message: 'Queued mail will be sent through this server.' });
         form.setFieldValue('password', '');
+        // What is in the form is now what is saved (the refetch may bring back equal data, and no effect runs).
+        form.resetDirty({ ...form.getValues(), password: '' });
         void qc.invalidateQueries();
       },
     }),
   );
   const test = useMutation(trpc.mail.sendTest.mutationOptions());
+  const unsaved = form.isDirty();
   const exportLinks = useMutation(trpc.mail.exportPendingLinks.mutationOptions());
 
   const doExport = async (format: 'csv' | 'html') => {
@@ -104,7 +111,10 @@ export function MailPage() {
               <TextInput label="Sender address" placeholder="roster@example.org" required {...form.getInputProps('fromAddress')} />
               {settings.data && <Text size="xs" c="dimmed">Links in mails start with {settings.data.publicBaseUrl || '(not set)'}.</Text>}
               <Group justify="flex-end">
-                <Button variant="default" loading={test.isPending} onClick={() => test.mutate({})}>Send test mail</Button>
+                {/* The test sends with the saved settings (the stored password never comes back to this page): not with unsaved edits. */}
+                <Button variant="default" loading={test.isPending} disabled={unsaved} title={unsaved ? 'Save the settings first: the test uses the saved settings' : undefined} onClick={() => test.mutate({})}>
+                  Send test mail
+                </Button>
                 <Button type="submit" loading={save.isPending}>Save mail settings</Button>
               </Group>
               {test.error && <Alert color="red" title="Test mail not sent" role="alert">{errorMessage(test.error)}</Alert>}

@@ -1,7 +1,8 @@
 import { Alert, Button, Checkbox, Group, Menu, Modal, Paper, ScrollArea, Stack, Switch, Table, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useBlocker } from 'react-router';
 import { isConsolePermission } from '../../../shared/permissions';
 import { ConfirmModal } from '../components/ConfirmModal';
 import { RoleDetails } from '../components/RoleDetails';
@@ -37,6 +38,15 @@ export function RolesPage() {
     () => (roles.data ?? []).filter((r) => r.id in draft && [...draft[r.id]!].sort().join() !== [...r.permissions].sort().join()),
     [roles.data, draft],
   );
+  // Unsaved boxes are not lost silently: leaving for another section asks first, and so does closing or reloading the page.
+  const unsaved = dirty.length > 0;
+  const blocker = useBlocker(({ currentLocation, nextLocation }) => unsaved && currentLocation.pathname !== nextLocation.pathname);
+  useEffect(() => {
+    if (!unsaved) return;
+    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [unsaved]);
   const refresh = () => qc.invalidateQueries({ queryKey: trpc.roles.pathKey() });
   const ok = (title: string, message = '') => notifications.show({ color: 'green', title, message });
   const fail = (e: unknown) => notifications.show({ color: 'red', title: 'Not saved', message: errorMessage(e) });
@@ -183,6 +193,16 @@ export function RolesPage() {
           if (confirm?.kind === 'role') remove.mutate({ id: confirm.role.id });
           else if (confirm?.kind === 'module') removeModule.mutate({ key: confirm.key });
         }}
+      />
+      <ConfirmModal
+        opened={blocker.state === 'blocked'}
+        title="Unsaved changes"
+        message={`Discard your unsaved changes to the roles? ${dirty.map((r) => r.name).join(', ')} ${dirty.length === 1 ? 'has' : 'have'} boxes changed but not saved.`}
+        confirmLabel="Discard"
+        cancelLabel="Stay"
+        loading={false}
+        onCancel={() => blocker.reset?.()}
+        onConfirm={() => blocker.proceed?.()}
       />
       {dirty.length > 0 && <Text size="sm" c="orange">Unsaved changes in {dirty.map((r) => r.name).join(', ')}.</Text>}
       <RoleDetails roles={list} canManage={canManage} canViewMembers={me.permissions.includes('members.view')} />

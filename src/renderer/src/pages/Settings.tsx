@@ -17,6 +17,11 @@ export function SettingsPage() {
   // `version`: the one the form was read at goes back with the save; a save over another admin's newer one is refused (team mode).
   const form = useForm({
     initialValues: { name: '', invitationValidityDays: 7, allowDomains: [] as string[], denyDomains: [] as string[], blockDisposable: true, requirePhone: false, smsWebhookUrl: null as string | null, timeZone: 'UTC', idleLockMinutes: 15, version: undefined as number | undefined },
+    // The fields do not clamp: an out-of-range number is refused with the range, never silently replaced and saved.
+    validate: {
+      invitationValidityDays: (v) => wholeInRange(v, 1, 90, 'days'),
+      idleLockMinutes: (v) => wholeInRange(v, 1, 1440, 'minutes'),
+    },
   });
   useEffect(() => {
     if (settings.data) form.setValues(settings.data);
@@ -45,14 +50,14 @@ export function SettingsPage() {
             <Stack>
               {save.error && <Alert color="red" title="Not saved">{errorMessage(save.error)}</Alert>}
               <TextInput label="Organization name" required {...form.getInputProps('name')} />
-              <NumberInput label="Invitations are valid for (days)" min={1} max={90} {...form.getInputProps('invitationValidityDays')} />
+              <NumberInput label="Invitations are valid for (days)" min={1} max={90} clampBehavior="none" allowDecimal={false} {...form.getInputProps('invitationValidityDays')} />
               <TagsInput label="Allowed domains" description="Only these domains may be invited. Leave empty to allow any." {...form.getInputProps('allowDomains')} />
               <TagsInput label="Blocked domains" description="These domains may never be invited." {...form.getInputProps('denyDomains')} />
               <Checkbox label="Refuse disposable email addresses" {...form.getInputProps('blockDisposable', { type: 'checkbox' })} />
               <Checkbox label="Ask invitees for a mobile number verified by a code" {...form.getInputProps('requirePhone', { type: 'checkbox' })} />
               <TextInput label="SMS gateway address" description="Roster POSTs {to, code, text} as JSON here to text invitees their code." placeholder="https://sms.example.com/send" value={form.values.smsWebhookUrl ?? ''} onChange={(e) => form.setFieldValue('smsWebhookUrl', e.currentTarget.value || null)} error={form.errors.smsWebhookUrl} />
               <TextInput label="Time zone" description="Used for dates in emails, e.g. Europe/Paris." {...form.getInputProps('timeZone')} />
-              <NumberInput label="Lock the console after idle minutes" min={1} max={1440} {...form.getInputProps('idleLockMinutes')} />
+              <NumberInput label="Lock the console after idle minutes" min={1} max={1440} clampBehavior="none" allowDecimal={false} {...form.getInputProps('idleLockMinutes')} />
               {canEdit && (
                 <Group justify="flex-end">
                   <Button type="submit" loading={save.isPending}>Save settings</Button>
@@ -67,4 +72,10 @@ export function SettingsPage() {
       <OrgTransferSettings />
     </Stack>
   );
+}
+
+/** A whole number between min and max, or the message that says the allowed range. */
+function wholeInRange(v: unknown, min: number, max: number, unit: string): string | null {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  return Number.isInteger(n) && n >= min && n <= max ? null : `Enter a whole number of ${unit} between ${min} and ${max}.`;
 }
