@@ -38,6 +38,21 @@ export function invisibleAddressProblem(email: string): string | null {
   return `The address ${withoutInvisible(email.trim())} contains an invisible character (${codePoint(ch)}): remove it and type the address again`;
 }
 
+/**
+ * Display names wherever an input or file holds one: a key "name" (members, invite entries, roles, modules,
+ * sub-accounts, the organization) or "…Name" (organizationName, fromName) may not hide a direction control nor be
+ * only invisible characters; a "description" may not hide a direction control. Used by the router's door and
+ * the organization file's check, so both refuse the same names.
+ */
+const NAME_KEY = /^(?:name|[a-z][A-Za-z]*Name)$/;
+
+export function displayProblemForKey(value: string, key: PropertyKey | undefined): string | null {
+  if (typeof key !== 'string') return null;
+  if (NAME_KEY.test(key)) return displayTextProblem(value, 'name');
+  if (key === 'description') return displayTextProblem(value, 'description', { blankAllowed: true });
+  return null;
+}
+
 export const BLANK_NAME_TEXT = 'The name is empty: type a name.';
 
 /**

@@ -35,7 +35,6 @@ export const MEMBER_ACTIONS = [
   'resend',
   'copyLink',
   'copyReactivationLink',
-  'copyResetLink',
   'edit',
   'editEmail',
   'expire',

@@ -1,6 +1,6 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
-import { displayTextProblem } from '../../shared/invisible-text';
+import { displayProblemForKey } from '../../shared/invisible-text';
 import type { ConsolePermission } from '../../shared/permissions';
 import type { ErrorCode } from '../../shared/errors';
 import type { Authz } from '../core/authz';
@@ -59,20 +59,6 @@ export const createCallerFactory = t.createCallerFactory;
 // oxlint-disable-next-line no-control-regex -- finding control characters is the point.
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-/**
- * Display names, wherever a procedure takes one: "name" (members, invite entries, roles, modules, sub-accounts,
- * the organization) and "…Name" (organizationName, fromName). Their text may not hide a direction control nor
- * be only invisible characters (shared/invisible-text.ts). A description may not hide a direction control.
- */
-const NAME_KEY = /^(?:name|[a-z][A-Za-z]*Name)$/;
-const DESCRIPTION_KEY = /^description$/;
-
-function displayProblem(value: string, key: string | undefined): string | null {
-  if (key === undefined) return null;
-  if (NAME_KEY.test(key)) return displayTextProblem(value, 'name');
-  if (DESCRIPTION_KEY.test(key)) return displayTextProblem(value, 'description', { blankAllowed: true });
-  return null;
-}
 
 /** The first string in an input that Roster refuses to store or search, with where it is. */
 export function textProblem(value: unknown, path: string[] = []): { field: string; message: string } | null {
@@ -81,7 +67,8 @@ export function textProblem(value: unknown, path: string[] = []): { field: strin
     const where = field ? `${field}: ` : '';
     if (LONE_SURROGATE.test(value)) return { field, message: `${where}the text contains a broken character (half of an emoji or symbol): type it again.` };
     if (CONTROL.test(value)) return { field, message: `${where}the text contains an invisible control character: remove it and try again.` };
-    const display = displayProblem(value, path[path.length - 1]);
+    // Display names and descriptions (shared/invisible-text.ts): no hidden direction control, not only invisible characters.
+    const display = displayProblemForKey(value, path[path.length - 1]);
     // A top-level field is named by the error's field; a nested one (entries.3.name) is said where it is.
     if (display) return { field, message: path.length > 1 ? `${where}${display.charAt(0).toLowerCase()}${display.slice(1)}` : display };
     return null;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BUILTIN_ROLES, isConsolePermission, moduleKey } from '../../shared/permissions';
+import { displayProblemForKey } from '../../shared/invisible-text';
 import { MEMBER_STATUSES } from '../../shared/statuses';
 import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, MAX_PHONE_LENGTH } from '../../shared/invite-entry';
 import { isValidEmail, normalizeEmail } from '../core/addresses';
@@ -84,15 +85,25 @@ export type MemberEntry = z.infer<typeof memberPart>;
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** Where the first text is that the router would refuse (the same rule as its text check); paths built only on a find. */
-function badText(value: unknown, path: PropertyKey[]): PropertyKey[] | null {
-  if (typeof value === 'string') return CONTROL.test(value) || LONE_SURROGATE.test(value) ? path : null;
+/** Why a string of the file at this key would be refused by the router's text check, or null. */
+function textRefusal(value: string, key: PropertyKey | undefined): string | null {
+  if (CONTROL.test(value) || LONE_SURROGATE.test(value)) return 'the text holds a control character or a broken character (half of an emoji): fix it in the file.';
+  const display = displayProblemForKey(value, key);
+  return display ? `${display.charAt(0).toLowerCase()}${display.slice(1)}` : null;
+}
+
+/** Where the first text is that the router would refuse (the same rules as its text check), and why; paths built only on a find. */
+function badText(value: unknown, path: PropertyKey[]): { path: PropertyKey[]; message: string } | null {
+  if (typeof value === 'string') {
+    const message = textRefusal(value, path[path.length - 1]);
+    return message ? { path, message } : null;
+  }
   if (value === null || typeof value !== 'object') return null;
   const entries: [PropertyKey, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
   for (const [k, v] of entries) {
-    if (typeof v === 'string' ? !(CONTROL.test(v) || LONE_SURROGATE.test(v)) : v === null || typeof v !== 'object') continue;
-    const p = badText(v, [...path, k]);
-    if (p) return p;
+    if (typeof v === 'string' ? textRefusal(v, k) === null : v === null || typeof v !== 'object') continue;
+    const found = badText(v, [...path, k]);
+    if (found) return found;
   }
   return null;
 }
@@ -120,7 +131,7 @@ export async function parseOrganizationFile(text: string): Promise<OrganizationF
   if (!head || typeof head !== 'object' || head.format !== FORMAT) refuse(['format'], `this is not a Roster organization file (expected "format": "${FORMAT}").`);
   if (head.version !== FORMAT_VERSION) refuse(['version'], `version ${String(head.version)} is not one this Roster reads (it reads version ${FORMAT_VERSION}).`);
   const bad = badText(raw, []);
-  if (bad) refuse(bad, 'the text holds a control character or a broken character (half of an emoji): fix it in the file.');
+  if (bad) refuse(bad.path, bad.message);
   // Everything but the members at once, then the members a slice at a time with the event loop
   // free in between: 100,000 members are checked without holding other requests.
   const { members, ...rest } = raw as { members?: unknown };

@@ -171,6 +171,8 @@ describe('organization export and import (issue 16)', () => {
         [variant((d) => (d.roles[3].permissions = ['launch.rockets'])), /^\$\.roles\[3\]\.permissions\[0\]: "launch.rockets" is not a permission/],
         [variant((d) => (d.organization.timeZone = 'Mars/Olympus')), /^\$\.organization\.timeZone: /],
         [variant((d) => (d.members[5].name = 'a\u0000b')), /^\$\.members\[5\]\.name: .*control character/],
+        [variant((d) => (d.members[4].name = 'invoice\u202Egnp.exe')), /^\$\.members\[4\]\.name: the name contains a hidden text-direction control \(U\+202E\)/],
+        [variant((d) => (d.accounts[0].name = ' \u200b ')), /^\$\.accounts\[0\]\.name: the name is empty: type a name/],
         [variant((d) => d.members.pop()), /^\$\.end\.members: .*cut short/],
         [variant((d) => (d.members[7].email = d.members[8].email)), /^\$\.members\[8\]\.email: .* twice/],
       ];

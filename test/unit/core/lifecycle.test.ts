@@ -7,7 +7,7 @@ type Origin = MemberStatus | null;
 /** PRODUCT.md's status table, written out by hand: the actions each status allows. */
 const ALLOWED: Record<string, MemberAction[]> = {
   pending: ['resend', 'copyLink', 'edit', 'editEmail', 'cancel', 'expire', 'accept', 'decline'],
-  accepted: ['edit', 'passwordReset', 'copyResetLink', 'deactivate', 'delete'],
+  accepted: ['edit', 'passwordReset', 'deactivate', 'delete'],
   expired: ['resend', 'edit', 'editEmail', 'delete'],
   declined: ['reinvite', 'delete'],
   cancelled: ['reinvite', 'delete'],
@@ -32,7 +32,7 @@ describe('canApply follows the status table', () => {
 describe('adminActionsFor lists what each row menu offers', () => {
   const MENU: Record<MemberStatus, string[]> = {
     pending: ['resend', 'copyLink', 'edit', 'cancel'],
-    accepted: ['edit', 'passwordReset', 'copyResetLink', 'deactivate', 'delete'],
+    accepted: ['edit', 'passwordReset', 'deactivate', 'delete'],
     expired: ['resend', 'edit', 'delete'],
     declined: ['reinvite', 'delete'],
     cancelled: ['reinvite', 'delete'],

@@ -13,8 +13,11 @@ function mailOf(services: Services): MailRuntime {
 export const mailRouter = router({
   getSettings: adminProcedure('settings.manage', { orgWide: true }).query(({ ctx }) => getMailSettings(ctx.services.deps, mailOf(ctx.services), ctx.signedIn.organizationId)),
 
-  /** Whether mail goes out for this organization: the invite dialog and pending rows say so when it does not. */
-  status: adminProcedure('members.invite').query(({ ctx }) => getMailStatus(ctx.services.mail, ctx.signedIn.organizationId)),
+  /**
+   * Whether mail goes out for this organization (and from where: no server, host or password): the
+   * invite dialog, pending rows and the toasts of reactivation and password reset say so when it does not.
+   */
+  status: adminProcedure('signedIn').query(({ ctx }) => getMailStatus(ctx.services.mail, ctx.signedIn.organizationId)),
 
   updateSettings: adminProcedure('settings.manage', { orgWide: true })
     .input(mailSettingsInput)

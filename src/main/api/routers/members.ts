@@ -127,7 +127,4 @@ export const membersRouter = router({
   copyReactivationLink: adminProcedure('members.deactivate')
     .input(one)
     .mutation(({ ctx, input }) => copyAccessLink(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, input.id, 'copyReactivationLink')),
-  copyResetLink: adminProcedure('members.edit')
-    .input(one)
-    .mutation(({ ctx, input }) => copyAccessLink(ctx.services.deps, ctx.signedIn.actor, ctx.signedIn.organizationId, input.id, 'copyResetLink')),
 });

@@ -183,15 +183,20 @@ export async function copyInviteLink(deps: ServiceDeps, actor: AdminActor, organ
   return { url, expiresAt };
 }
 
+/**
+ * The links an admin may copy besides invitations. Not a password reset link: whoever holds one sets the
+ * person's one password, which opens every organization they belong to (an Owner's elsewhere too), so it
+ * goes to their mailbox only.
+ */
 const COPY_PURPOSE = {
   copyReactivationLink: { purpose: 'reactivation', permission: 'members.deactivate', send: 'Reactivate' },
-  copyResetLink: { purpose: 'password_reset', permission: 'members.edit', send: 'Send password reset' },
 } as const;
 
 /**
- * Another valid link next to the reactivation or password reset link the admin already sent (it may
- * be waiting for a mail server): same expiry, the sent one keeps working. Only while one is live, so
- * copying never starts a reactivation or a reset by itself; audited like an invite link copy.
+ * Another valid link next to the reactivation link the admin already sent (it may be waiting for a
+ * mail server): same expiry, the sent one keeps working. Only while one is live, so copying never
+ * starts a reactivation by itself; audited like an invite link copy. (A reactivation link only turns
+ * the member's access back on: the person signs in with their own password.)
  */
 export async function copyAccessLink(deps: ServiceDeps, actor: AdminActor, organizationId: number, id: number, action: keyof typeof COPY_PURPOSE): Promise<{ url: string; expiresAt: string }> {
   const { purpose, permission, send } = COPY_PURPOSE[action];
@@ -199,10 +204,9 @@ export async function copyAccessLink(deps: ServiceDeps, actor: AdminActor, organ
   let expiresAt = '';
   await runMemberCommand(deps, actor, organizationId, [id], action, permission, async ({ trx, members, now }) => {
     const m = members[0]!;
-    if (purpose === 'password_reset') await assertMayResetPasswords(trx, organizationId, members);
     const live = await liveLinkExpiry(trx, m.id, purpose);
     if (!live || live <= now)
-      throw new DomainError('TRANSITION_NOT_ALLOWED', `${m.email} has no ${purpose === 'reactivation' ? 'reactivation' : 'password reset'} link waiting: choose “${send}” first, then copy its link.`);
+      throw new DomainError('TRANSITION_NOT_ALLOWED', `${m.email} has no reactivation link waiting: choose “${send}” first, then copy its link.`);
     expiresAt = live;
     const issued = issueLink(deps, m, purpose, purpose, expiresAt, now, actor);
     await insertLinks(trx, [issued.link]);

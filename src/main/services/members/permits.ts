@@ -16,7 +16,6 @@ export const ACTION_PERMISSION: Partial<Record<MemberAction, string>> = {
   cancel: 'members.invite',
   copyLink: 'members.invite',
   copyReactivationLink: 'members.deactivate',
-  copyResetLink: 'members.edit',
   deactivate: 'members.deactivate',
   reactivate: 'members.deactivate',
   delete: 'members.delete',

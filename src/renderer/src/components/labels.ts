@@ -17,7 +17,6 @@ export const ACTION_LABELS: Record<string, string> = {
   resend: 'Resend invitation',
   copyLink: 'Copy invite link',
   copyReactivationLink: 'Copy reactivation link',
-  copyResetLink: 'Copy password reset link',
   edit: 'Edit',
   passwordReset: 'Send password reset',
   reinvite: 'Re-invite',

@@ -157,11 +157,11 @@ export function MembersPage() {
     notifications.show({ color: 'green', title: 'Done', message: `${verb}: ${r.changed} member${r.changed === 1 ? '' : 's'}.` });
     refresh();
   };
-  // Without a mail server a reactivation or reset link is made but waits: say so, and where to copy it.
-  const mailStatus = useQuery(trpc.mail.status.queryOptions(undefined, { enabled: me.permissions.includes('members.invite') }));
-  const linkSent = (what: string) => (r: { changed: number }) => {
+  // Without a mail server a reactivation or reset link is made but waits: say so, and what to do.
+  const mailStatus = useQuery(trpc.mail.status.queryOptions());
+  const linkSent = (what: string, meanwhile: string) => (r: { changed: number }) => {
     if (mailStatus.data && !mailStatus.data.configured) {
-      notifications.show({ color: 'yellow', title: `${what} waiting for a mail server`, message: `${r.changed} member${r.changed === 1 ? '' : 's'}: no mail server is set, so nothing was emailed. Copy the link from the member's menu and hand it over yourself.` });
+      notifications.show({ color: 'yellow', title: `${what} waiting for a mail server`, message: `${r.changed} member${r.changed === 1 ? '' : 's'}: no mail server is set, so nothing was emailed. ${meanwhile}` });
       refresh();
     } else done(`${what} sent`)(r);
   };
@@ -171,7 +171,7 @@ export function MembersPage() {
     reinvite: useMutation(trpc.members.reinvite.mutationOptions({ onSuccess: done('Invited again'), onError: fail })),
     cancel: useMutation(trpc.members.cancel.mutationOptions({ onSuccess: done('Invitation cancelled'), onError: fail })),
     deactivate: useMutation(trpc.members.deactivate.mutationOptions({ onSuccess: done('Deactivated'), onError: fail })),
-    reactivate: useMutation(trpc.members.reactivate.mutationOptions({ onSuccess: linkSent('Reactivation link'), onError: fail })),
+    reactivate: useMutation(trpc.members.reactivate.mutationOptions({ onSuccess: linkSent('Reactivation link', "Copy the link from the member's menu and hand it over yourself."), onError: fail })),
     delete: useMutation(
       trpc.members.delete.mutationOptions({
         onSuccess: (r, vars) => {
@@ -182,7 +182,7 @@ export function MembersPage() {
         onError: fail,
       }),
     ),
-    passwordReset: useMutation(trpc.members.sendPasswordReset.mutationOptions({ onSuccess: linkSent('Password reset link'), onError: fail })),
+    passwordReset: useMutation(trpc.members.sendPasswordReset.mutationOptions({ onSuccess: linkSent('Password reset link', 'It is emailed once a mail server is set up on the Mail page (a reset link is never handed over by an admin: it sets the person’s password).'), onError: fail })),
   };
   const copied = (title: string) => async (r: { url: string }) => {
     await navigator.clipboard?.writeText(r.url).catch(() => undefined);
@@ -190,7 +190,6 @@ export function MembersPage() {
   };
   const copyLink = useMutation(trpc.members.copyInviteLink.mutationOptions({ onSuccess: copied('Invite link copied'), onError: fail }));
   const copyReactivationLink = useMutation(trpc.members.copyReactivationLink.mutationOptions({ onSuccess: copied('Reactivation link copied'), onError: fail }));
-  const copyResetLink = useMutation(trpc.members.copyResetLink.mutationOptions({ onSuccess: copied('Password reset link copied'), onError: fail }));
 
   const bulk = useBulkRunner(refresh);
   const latestRefresh = useLatest(refresh);
@@ -209,7 +208,6 @@ export function MembersPage() {
   const run = (action: string, ids: number[], label: string) => {
     if (action === 'copyLink') return copyLink.mutate({ id: ids[0]! });
     if (action === 'copyReactivationLink') return copyReactivationLink.mutate({ id: ids[0]! });
-    if (action === 'copyResetLink') return copyResetLink.mutate({ id: ids[0]! });
     if (action === 'edit') return openPanel(ids[0]!);
     if (action === 'changeRole') return setRoleFor({ id: ids[0]!, email: label });
     if (DESTRUCTIVE.has(action)) return setConfirm({ action: action as RowAction, ids, label });

@@ -6,7 +6,7 @@ import { useBlocker } from 'react-router';
 import { isConsolePermission } from '../../../shared/permissions';
 import { ConfirmModal } from '../components/ConfirmModal';
 import { RoleDetails } from '../components/RoleDetails';
-import { errorMessage, useTRPC } from '../trpc';
+import { errorMessage, isElectron, useTRPC } from '../trpc';
 import type { RoleRow } from '../api-types';
 import { useMe } from '../me';
 
@@ -38,11 +38,13 @@ export function RolesPage() {
     () => (roles.data ?? []).filter((r) => r.id in draft && [...draft[r.id]!].sort().join() !== [...r.permissions].sort().join()),
     [roles.data, draft],
   );
-  // Unsaved boxes are not lost silently: leaving for another section asks first, and so does closing or reloading the page.
+  // Unsaved boxes are not lost silently: leaving for another section asks first, and so does closing or
+  // reloading the page in a browser. Not in the desktop window: there a cancelled unload silently keeps the
+  // window from closing (Electron shows no dialog for it).
   const unsaved = dirty.length > 0;
   const blocker = useBlocker(({ currentLocation, nextLocation }) => unsaved && currentLocation.pathname !== nextLocation.pathname);
   useEffect(() => {
-    if (!unsaved) return;
+    if (!unsaved || isElectron) return;
     const warn = (e: BeforeUnloadEvent) => e.preventDefault();
     window.addEventListener('beforeunload', warn);
     return () => window.removeEventListener('beforeunload', warn);
