@@ -30,6 +30,7 @@ const DUMMY: Record<string, unknown> = {
   'members.edit': { id: 999999 },
   'members.setRoles': { ids: [999999], roleIds: [999999] },
   'members.copyInviteLink': { id: 999999 },
+  'members.copyReactivationLink': { id: 999999 },
   'members.bulk.setRoles': { selection: { ids: [999999] }, roleIds: [999999] },
   'members.bulk.resend': { selection: { ids: [999999] } },
   'members.bulk.reinvite': { selection: { ids: [999999] } },
