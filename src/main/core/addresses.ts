@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { domainToASCII } from 'node:url';
 import { z } from 'zod';
 import { firstInvisible } from '../../shared/invisible-text';
+import { isHostLabel } from './hosts';
 
 const emailSchema = z.email();
 
@@ -35,9 +36,6 @@ export function normalizeEmail(email: string): string {
   return ascii ? `${trimmed.slice(0, at)}@${ascii}` : trimmed;
 }
 
-/** RFC 1035 labels: 1 to 63 letters, digits or inner hyphens (punycode "xn--" labels included). */
-const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-
 /**
  * An invisible character (zero-width space, soft hyphen, bidi control…) makes an address invalid: the domain's
  * IDNA mapping would drop it, so the mail would go to another address than the one shown.
@@ -50,7 +48,7 @@ export function isValidEmail(email: string): boolean {
   const labels = ascii.slice(at + 1).split('.');
   // RFC 5321: a local part of at most 64 octets, a domain of at most 253.
   if (at < 1 || Buffer.byteLength(local) > 64 || ascii.length - at - 1 > 253) return false;
-  if (labels.length < 2 || !labels.every((l) => LABEL.test(l)) || /^\d+$/.test(labels[labels.length - 1]!)) return false;
+  if (labels.length < 2 || !labels.every(isHostLabel) || /^\d+$/.test(labels[labels.length - 1]!)) return false;
   return emailSchema.safeParse(ascii).success;
 }
 

@@ -1,8 +1,12 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { domainToASCII } from 'node:url';
 
-/** RFC 1035 labels: 1 to 63 letters, digits or inner hyphens (punycode "xn--" labels included). */
+/** RFC 1035 labels: 1 to 63 letters, digits or inner hyphens (punycode "xn--" labels included): servers' names and addresses' domains. */
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+
+export function isHostLabel(label: string): boolean {
+  return LABEL.test(label);
+}
 
 /**
  * A server to connect to, as typed in a settings form: a host name (letters, digits and hyphens in
@@ -20,6 +24,6 @@ export function serverHost(raw: string): string | null {
   if (!ascii || ascii.length > 253) return null;
   const labels = ascii.replace(/\.$/, '').split('.');
   // A last label of digits only would be read as a (malformed) IPv4 address.
-  if (!labels.every((l) => LABEL.test(l)) || /^\d+$/.test(labels[labels.length - 1]!)) return null;
+  if (!labels.every(isHostLabel) || /^\d+$/.test(labels[labels.length - 1]!)) return null;
   return ascii;
 }
