@@ -55,7 +55,8 @@ export async function openTestStore(prefix = 'roster-unit-'): Promise<{ dir: str
       remove: async () => {
         await store.close();
         await database.drop();
-        rmSync(dir, { recursive: true, force: true });
+        // A worker thread closing its connection may still be removing its -wal/-shm files: retried (ENOTEMPTY).
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
       },
     };
   }
@@ -66,7 +67,8 @@ export async function openTestStore(prefix = 'roster-unit-'): Promise<{ dir: str
     clock: new AdjustableClock(),
     remove: async () => {
       await store.close();
-      rmSync(dir, { recursive: true, force: true });
+      // A worker thread closing its connection may still be removing its -wal/-shm files: retried (ENOTEMPTY).
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
     },
   };
 }
