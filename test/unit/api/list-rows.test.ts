@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContextInner, memoryCarrier } from '../../../src/main/api/context';
 import { createCaller } from '../../../src/main/api/router';
+import { decorationsOf } from '../../../src/main/db/repos/member-decorations.repo';
+import { permissionsByRole } from '../../../src/main/db/repos/roles.repo';
 import { caught, createEnv, invite, inviteAndAccept, PASSWORD, registerOwner, roleId, type Caller, type TestEnv } from '../helpers';
 
 /**
@@ -82,5 +84,29 @@ describe('members list: rows and the caller behind them', () => {
     await owner.members.setAccess({ id: leadId, roles: [{ roleId: await roleId(owner, 'Member'), accountId: teamId }], accountIds: [teamId] });
     expect((await caught(same.members.list({ limit: 5 }))).domainCode).toBe('NO_CONSOLE_ACCESS');
     expect((await caught(request().members.list({ limit: 5 }))).domainCode).toBe('NO_CONSOLE_ACCESS');
+  });
+
+  it("a row's roles, single permissions, sub-accounts and latest mail are the same whether role permissions come kept or are read with the page", async () => {
+    const memberId = await invite(owner, 'decorated@acme.test', 'Member');
+    await owner.members.setAccess({
+      id: memberId,
+      roles: [{ roleId: await roleId(owner, 'Member'), accountId: teamId }],
+      permissions: [{ permission: 'members.view', accountId: teamId }],
+      accountIds: [teamId],
+    });
+    const row = (await owner.members.list({ limit: 50, search: 'decorated@' })).items[0]!;
+    const orgId = (await env.services.deps.db.selectFrom('member').select('organization_id').where('id', '=', memberId).executeTakeFirstOrThrow()).organization_id;
+    const read = (await decorationsOf(env.store.db, [memberId, leadId])).get(memberId)!;
+    const kept = (await decorationsOf(env.store.db, [memberId, leadId], await permissionsByRole(env.store.db, orgId))).get(memberId)!;
+    const grants = (d: typeof read) => d.grants.map((g) => `${g.permission}@${g.account_id}:${g.role_name ?? '-'}`).sort();
+    expect(grants(read)).toEqual(grants(kept));
+    expect(grants(read)).toContain(`members.view@${teamId}:-`);
+    expect(read.grants.filter((g) => g.role_name === 'Member').length).toBeGreaterThan(0);
+    expect({ ...read, grants: [] }).toEqual({ ...kept, grants: [] });
+    expect(read.roles.map((r) => r.name)).toEqual(['Member']);
+    expect(read.accountIds).toEqual([teamId]);
+    // No mail server here: no delivery (the outbox tests cover a row's latest mail).
+    expect(row.delivery).toEqual(read.delivery);
+    expect(row.roles).toEqual([{ id: await roleId(owner, 'Member'), name: 'Member', accountId: teamId }]);
   });
 });

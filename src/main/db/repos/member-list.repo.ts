@@ -18,7 +18,7 @@ export interface MemberPageRead {
 /**
  * `query.limit` is the page's size; one row more is read to say whether more follow. Roles,
  * sub-accounts, permissions and latest mail of the page's rows: on PostgreSQL they came with the page
- * (one statement); SQLite reads them next (flat queries, cheaper there than JSON building), each
+ * (one statement); SQLite reads them next (one statement of flat rows, cheaper there than JSON building), each
  * role's permissions from `rolePermissions` when given (a copy kept while no role changed).
  */
 export async function readMemberPage(
