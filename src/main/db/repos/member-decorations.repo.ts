@@ -63,28 +63,31 @@ async function flatDecorations(
   out: Map<number, MemberDecorations>,
   rolePermissions?: ReadonlyMap<number, readonly string[]>,
 ): Promise<Map<number, MemberDecorations>> {
-  const n = ids.length;
-  const list = () => sql`(${sql.join(ids)})`;
-  const parts = [
-    // kind 0, a role held: a = role_id, b = account_id, c = role name, d = builtin.
-    sql`SELECT 0 AS kind, mr.member_id, mr.role_id AS a, mr.account_id AS b, r.name AS c, r.builtin AS d FROM member_role mr JOIN role r ON r.id = mr.role_id WHERE mr.member_id IN ${list()}`,
-    // kind 2, a sub-account: a = account_id.
-    sql`SELECT 2, member_id, account_id, NULL, NULL, NULL FROM member_account WHERE member_id IN ${list()}`,
-    // kind 3, a permission granted singly: a = account_id, c = permission.
-    sql`SELECT 3, member_id, account_id, NULL, permission, NULL FROM member_permission WHERE member_id IN ${list()}`,
-    // kind 4, the latest mail: a = status, b = last_error, c = created_at, d = sent_at.
-    sql`SELECT 4, member_id, status, last_error, created_at, sent_at FROM mail_outbox WHERE id IN (SELECT max(id) FROM mail_outbox WHERE member_id IN ${list()} GROUP BY member_id)`,
-  ];
-  // kind 1, a permission through a role (when no kept copy): a = account_id, c = permission, d = role name.
-  if (!rolePermissions)
-    parts.push(
-      sql`SELECT 1, mr.member_id, mr.account_id, NULL, rp.permission, r.name FROM member_role mr JOIN role r ON r.id = mr.role_id JOIN role_permission rp ON rp.role_id = r.id WHERE mr.member_id IN ${list()}`,
-    );
-  // Ordered as the lists were: roles by role then sub-account, grants through roles before single ones, sub-accounts by id.
-  const statement = sql<FlatRow>`${sql.join(parts, sql` UNION ALL `)} ORDER BY 1, 2, 3, 4`;
-  const rows = await executeCompiledOnce(db, `decorations.flat:${n}:${rolePermissions ? 'kept' : 'read'}`, Array<number[]>(parts.length).fill(ids).flat(), () => ({
-    compile: () => statement.compile(db),
-  }));
+  const kept = rolePermissions !== undefined;
+  // Built only for the first page of this size: later ones send the compiled text with their ids.
+  const build = () => {
+    const list = () => sql`(${sql.join(ids)})`;
+    const parts = [
+      // kind 0, a role held: a = role_id, b = account_id, c = role name, d = builtin.
+      sql`SELECT 0 AS kind, mr.member_id, mr.role_id AS a, mr.account_id AS b, r.name AS c, r.builtin AS d FROM member_role mr JOIN role r ON r.id = mr.role_id WHERE mr.member_id IN ${list()}`,
+      // kind 2, a sub-account: a = account_id.
+      sql`SELECT 2, member_id, account_id, NULL, NULL, NULL FROM member_account WHERE member_id IN ${list()}`,
+      // kind 3, a permission granted singly: a = account_id, c = permission.
+      sql`SELECT 3, member_id, account_id, NULL, permission, NULL FROM member_permission WHERE member_id IN ${list()}`,
+      // kind 4, the latest mail: a = status, b = last_error, c = created_at, d = sent_at.
+      sql`SELECT 4, member_id, status, last_error, created_at, sent_at FROM mail_outbox WHERE id IN (SELECT max(id) FROM mail_outbox WHERE member_id IN ${list()} GROUP BY member_id)`,
+    ];
+    // kind 1, a permission through a role (when no kept copy): a = account_id, c = permission, d = role name.
+    if (!kept)
+      parts.push(
+        sql`SELECT 1, mr.member_id, mr.account_id, NULL, rp.permission, r.name FROM member_role mr JOIN role r ON r.id = mr.role_id JOIN role_permission rp ON rp.role_id = r.id WHERE mr.member_id IN ${list()}`,
+      );
+    // Ordered as the lists were: roles by role then sub-account, grants through roles before single ones, sub-accounts by id.
+    const statement = sql<FlatRow>`${sql.join(parts, sql` UNION ALL `)} ORDER BY 1, 2, 3, 4`;
+    return { compile: () => statement.compile(db) };
+  };
+  const params = kept ? [...ids, ...ids, ...ids, ...ids] : [...ids, ...ids, ...ids, ...ids, ...ids];
+  const rows = await executeCompiledOnce(db, `decorations.flat:${ids.length}:${kept ? 'kept' : 'read'}`, params, build);
   for (const id of ids) out.set(id, { roles: [], accountIds: [], grants: [], delivery: null });
   for (const r of rows) {
     const d = out.get(r.member_id);

@@ -97,9 +97,12 @@ export async function keysetPage<O>(
   const baseOf = (s: Segment) => (!s.byKey && nullKeys ? nullKeys : base());
   // PostgreSQL: the limits as literals, so that a named statement's generic plan (prepared.ts) knows
   // it reads a page and not a tenth of the table, and is chosen over planning every call again.
+  // SQLite: a full page's limit as a literal too (with the tab's status, 8 % faster than bound); the
+  // rest of a page begun in another range keeps its limit bound (one statement, whatever is left).
+  const literalLimit = (n: number) => dialectOf(db) === 'postgres' || n === limit;
   const sorted = (s: Segment, n: number) => {
     const qq = s.narrow(baseOf(s));
-    return (s.byKey ? qq.orderBy(column, q.direction) : qq).orderBy('id', q.direction).limit(dialectOf(db) === 'postgres' ? sql.lit(n) : n);
+    return (s.byKey ? qq.orderBy(column, q.direction) : qq).orderBy('id', q.direction).limit(literalLimit(n) ? sql.lit(n) : n);
   };
   if (dialectOf(db) !== 'postgres') {
     const out: O[] = [];
@@ -109,7 +112,8 @@ export async function keysetPage<O>(
       const n = limit - out.length;
       // A page without a search: compiled once per shape (compiled.ts); building and compiling it
       // with Kysely cost more CPU than SQLite running it.
-      out.push(...(prepare ? await executeCompiledOnce(db, `page:${prepare.key}:${i}`, [...prepare.params, ...s.params, n], () => sorted(s, n)) : await sorted(s, n).execute()));
+      const compiled = literalLimit(n) ? { key: `page:${prepare?.key}:${i}:${n}`, params: [...(prepare?.params ?? []), ...s.params] } : { key: `page:${prepare?.key}:${i}:rest`, params: [...(prepare?.params ?? []), ...s.params, n] };
+      out.push(...(prepare ? await executeCompiledOnce(db, compiled.key, compiled.params, () => sorted(s, n)) : await sorted(s, n).execute()));
     }
     return out;
   }

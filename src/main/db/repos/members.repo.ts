@@ -174,7 +174,11 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery, opts: { decora
       : db.selectFrom('member');
     query = byId && dialectOf(db) === 'sqlite' ? query.where(sql<boolean>`+organization_id = ${q.organizationId}`) : query.where('organization_id', '=', q.organizationId);
     // A literal, not a parameter: the planner must see that the "not deleted" partial indexes apply.
-    query = q.status ? query.where('status', '=', q.status) : query.where('status', '<>', sql.lit('deleted'));
+    // SQLite: a tab's status as a literal too (one of a few, checked at the router): its page ran 8 %
+    // faster so than with the status bound (bench router; each tab is its own compiled statement).
+    query = q.status
+      ? query.where('status', '=', dialectOf(db) === 'sqlite' ? sql.lit(q.status) : q.status)
+      : query.where('status', '<>', sql.lit('deleted'));
     return hasGrantFilters(q) ? query.where((eb) => grantFilters(eb, q)) : query;
   };
   const rows = (byId: boolean, fenced?: RawBuilder<boolean>) => filtered(byId, fenced).selectAll().select(column.as('sort_key'));
@@ -196,7 +200,7 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery, opts: { decora
     const open = rows(false).where(among(ids));
     return page(test ? fenced.where(test) : fenced, undefined, test ? open.where(test) : open);
   };
-  if (!q.search || !q.search.trim()) return page(() => rows(false), pageShape(q));
+  if (!q.search || !q.search.trim()) return page(() => rows(false), pageShape(q, dialectOf(db) === 'sqlite'));
   const plan = await planSearch(db, q, q.search);
   // Ordered by a date (SQLite): `ids`, matches in the list's direction of id order with every match on
   // this side of the last one among them, hold the page when no id beyond the last has a date that
@@ -272,12 +276,12 @@ async function walkOnPostgres<T>(db: DbOrTx, run: (trx: DbOrTx) => Promise<T>): 
  * A page without a search: what shapes its SQL (the key) and the values the filters bind, in the
  * order of its WHERE clauses (filtered in listMembers, then grantFilters). Compiled once per key.
  */
-function pageShape(q: MemberListQuery): { key: string; params: unknown[] } {
+function pageShape(q: MemberListQuery, statusLiteral: boolean): { key: string; params: unknown[] } {
   const scope = q.scopeAccountIds && q.scopeAccountIds !== 'all' ? (q.scopeAccountIds.length ? q.scopeAccountIds : [-1]) : null;
   const cursor = !q.after ? 'first' : q.after.value === null ? 'null' : 'value';
-  const key = [q.sort, q.direction, q.status ? 'status' : 'live', cursor, q.roleId !== undefined ? 'role' : '', q.accountId !== undefined ? 'account' : '', scope ? `scope${scope.length}` : ''].join(':');
+  const key = [q.sort, q.direction, q.status ? (statusLiteral ? `status=${q.status}` : 'status') : 'live', cursor, q.roleId !== undefined ? 'role' : '', q.accountId !== undefined ? 'account' : '', scope ? `scope${scope.length}` : ''].join(':');
   const params: unknown[] = [q.organizationId];
-  if (q.status) params.push(q.status);
+  if (q.status && !statusLiteral) params.push(q.status);
   if (q.roleId !== undefined) params.push(q.roleId);
   if (q.accountId !== undefined) params.push(q.accountId);
   if (scope) params.push(...scope);
