@@ -6,7 +6,7 @@ import { DomainError } from '../core/errors';
 import { BackupExists, backupStore, restoreStore, type RestoreCarry } from '../db/backup';
 import { allSessions, replaceSessions } from '../db/repos/sessions.repo';
 import { allCounters, replaceCounters } from '../db/repos/guesses.repo';
-import { linksSpentState, liveLinkHashes, markLinksSpent, type LinkSpent } from '../db/repos/links.repo';
+import { acceptedInvitationLinks, linksSpentState, liveLinkHashes, markLinksSpent, pendingMembersOfInvitationLinks, type LinkSpent } from '../db/repos/links.repo';
 import { carryOutboxStates, outboxStatesOf, unsettledOutboxStates, type OutboxState } from '../db/repos/outbox.repo';
 import { allPhoneCodeFailures, markPhoneCodesUsed, phoneCodesUsedAt, raisePhoneCodeFailures, unusedPhoneCodeHashes } from '../db/repos/phone.repo';
 import { StoreRefused, type OpenedStore, type OpenedSqliteStore } from '../db/connect';
@@ -68,6 +68,11 @@ function fileOf(name: string): string {
 
 /** What a restore winds back that the admin must act on (the restore's answer says it). */
 export interface RestoreWoundBack {
+  /**
+   * Members pending again in the restored store whose invitation was accepted after the backup: their
+   * links stay used (carried), so they need a new invitation (Resend, on Members).
+   */
+  invitationsPendingAgain: number;
   /** Rows of the restored outbox given the running store's outcome (sent, dropped, failed, in flight…). */
   mailOutcomesCarried: number;
 }
@@ -112,6 +117,9 @@ export function restoreCarry(nowIso: string): RestoreCarry<RestoreWoundBack> {
       else if (now.used_at !== null || now.revoked_at !== null) spentLinks.push(now);
     }
     const spentCodes = unusedCodes.filter((h) => codeState.get(h) !== null).map((h) => ({ code_hash: h, used_at: codeState.get(h) ?? nowIso }));
+    // Invitations accepted after the backup whose member the restored copy has pending.
+    const accepted = await acceptedInvitationLinks(from, spentLinks.filter((l) => l.used_at !== null).map((l) => l.token_hash));
+    const pendingAgain = await pendingMembersOfInvitationLinks(to, accepted);
     const restoredMail = await unsettledOutboxStates(to);
     const running = new Map((await outboxStatesOf(from, restoredMail.map((r) => r.id))).map((r) => [r.id, r]));
     const outcomes: OutboxState[] = [];
@@ -127,7 +135,7 @@ export function restoreCarry(nowIso: string): RestoreCarry<RestoreWoundBack> {
       await markPhoneCodesUsed(tx, spentCodes);
       await carryOutboxStates(tx, outcomes);
     });
-    return { mailOutcomesCarried: outcomes.length };
+    return { invitationsPendingAgain: pendingAgain.length, mailOutcomesCarried: outcomes.length };
   };
 }
 
@@ -202,7 +210,7 @@ export function createBackup(opts: { store: OpenedStore; dataDir: string; clock:
         // Sessions and the guess limiter's counters are rows of the store (migration 0013): the restored
         // store gets the running one's, put in before it serves its first call (restoreCarry).
         const { keptAside, carried } = await serial(() => restoreStore(s, from, clock.now(), restoreCarry(clock.now().toISOString())));
-        const woundBack: RestoreWoundBack = carried ?? { mailOutcomesCarried: 0 };
+        const woundBack: RestoreWoundBack = carried ?? { invitationsPendingAgain: 0, mailOutcomesCarried: 0 };
         const now = clock.now().toISOString();
         await insertAuditRows(store.db, [auditRow(organizationId, actor, 'backup.restore', { type: 'organization', id: organizationId, label: fileName }, null, { file: fileName, keptAside: basename(keptAside), ...woundBack }, now)]).catch(() => undefined);
         return { restored: fileName, keptAside, ...woundBack };

@@ -3,12 +3,14 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBackup } from '../../../src/main/services/backup';
-import { caught, OWNER_EMAIL, PASSWORD, TEST_STORE, type Caller } from '../helpers';
-import { createMailEnv, mailTestLifecycle, smtpConfig, smtpError, type MailEnv, type TestSmtp } from '../mail/smtp';
+import { caught, OWNER_EMAIL, PASSWORD, TEST_STORE, tokenOf, type Caller } from '../helpers';
+import { inviteeDoor } from '../invitee-door';
+import { createMailEnv, linkIn, mailTestLifecycle, smtpConfig, smtpError, type MailEnv, type TestSmtp } from '../mail/smtp';
 
 // The pass of 2026-12-07, "not done": a mail queued before a backup and sent after it went out again
 // once that backup was restored (the restored outbox had it queued). A restore now carries each outbox
-// row's outcome from the running store. Real SQLite files and a real SMTP server on loopback.
+// row's outcome from the running store; and it says how many invitations accepted after the backup
+// are pending again. Real SQLite files and a real SMTP server on loopback.
 
 const open = mailTestLifecycle(afterEach);
 
@@ -23,6 +25,7 @@ async function setup(): Promise<{ env: MailEnv; smtp: TestSmtp; owner: Caller; a
 
 const outbox = (e: MailEnv) => e.store.db.selectFrom('mail_outbox').selectAll().orderBy('id').execute();
 const memberId = async (owner: Caller, email: string) => (await owner.members.list({ limit: 100 })).items.find((m) => m.email === email)!.id;
+const mailTo = (smtp: TestSmtp, email: string) => smtp.received.find((m) => m.to.includes(email))!;
 
 // Skipped on the PostgreSQL run, with reason: backup and restore are SQLite's online backup API
 // (team mode answers "use pg_dump"; test/unit/hardening/backup.test.ts).
@@ -68,6 +71,38 @@ describe.skipIf(TEST_STORE === 'postgres')('a restore and the outbox (SQLite)', 
     await again.members.invite({ entries: [{ email: 'judy@example.org' }], grants: { roleIds: [admin] } });
     expect(await env.mail.sender.drainAll()).toMatchObject({ sent: 1 });
     expect(smtp.received).toHaveLength(4);
+  });
+
+  it('says how many invitations accepted after the backup are pending again; their links stay used and a resend reaches them', async () => {
+    const { env, smtp, owner, admin } = await setup();
+    const invited = ['erin', 'frank', 'gina', 'hank', 'kim'].map((n) => ({ email: `${n}@example.org` }));
+    await owner.members.invite({ entries: invited, grants: { roleIds: [admin] } });
+    await env.mail.sender.drainAll();
+    const token = (email: string) => tokenOf(linkIn(mailTo(smtp, email)));
+    // Hank accepted before the backup: the backup has him accepted.
+    await inviteeDoor(env).accept({ token: token('hank@example.org'), password: PASSWORD });
+    await owner.backup.create({ name: 'before-answers' });
+
+    // After the backup: Erin and Kim accept, Frank declines, Gina does nothing.
+    await inviteeDoor(env).accept({ token: token('erin@example.org'), password: PASSWORD });
+    await inviteeDoor(env).accept({ token: token('kim@example.org'), password: PASSWORD });
+    await inviteeDoor(env).decline({ token: token('frank@example.org') });
+
+    const restored = await owner.backup.restore({ name: 'before-answers' });
+    expect(restored.invitationsPendingAgain).toBe(2);
+
+    const statuses = new Map((await owner.members.list({ limit: 100 })).items.map((m) => [m.email, m.status]));
+    expect(['erin', 'frank', 'gina', 'hank', 'kim'].map((n) => statuses.get(`${n}@example.org`))).toEqual(['pending', 'pending', 'pending', 'accepted', 'pending']);
+    // Erin's link stays used: she needs a new invitation, which reaches her.
+    expect((await caught(inviteeDoor(env).accept({ token: token('erin@example.org'), password: PASSWORD }))).domainCode).toBe('LINK_USED');
+    await owner.members.resend({ ids: [await memberId(owner, 'erin@example.org')] });
+    expect(await env.mail.sender.drainAll()).toMatchObject({ sent: 1 });
+    const fresh = smtp.received.filter((m) => m.to.includes('erin@example.org')).at(-1)!;
+    await inviteeDoor(env).accept({ token: tokenOf(linkIn(fresh)), password: PASSWORD });
+
+    // Restoring again, with nothing accepted since the backup that it winds back: zero.
+    await owner.backup.create({ name: 'quiet' });
+    expect((await owner.backup.restore({ name: 'quiet' })).invitationsPendingAgain).toBe(0);
   });
 
   it('a carry that fails part way writes nothing: the running store stays in place with its outbox', async () => {

@@ -116,3 +116,42 @@ export async function markLinksSpent(db: DbOrTx, rows: LinkSpent[]): Promise<voi
   for (const r of rows)
     await db.updateTable('link').set({ used_at: r.used_at, revoked_at: r.revoked_at, revoked_reason: r.revoked_reason }).where('token_hash', '=', r.token_hash).where('used_at', 'is', null).where('revoked_at', 'is', null).execute();
 }
+
+/**
+ * Of these links, the invitations whose use was their member's acceptance (the member's accepted_at
+ * at or after the link's use; a declined invitation is used too, without one).
+ */
+export async function acceptedInvitationLinks(db: DbOrTx, hashes: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const part of chunks(hashes, 500))
+    if (part.length)
+      for (const r of await db
+        .selectFrom('link')
+        .innerJoin('member', 'member.id', 'link.member_id')
+        .select('link.token_hash')
+        .where('link.token_hash', 'in', part)
+        .where('link.purpose', '=', 'invitation')
+        .where('link.used_at', 'is not', null)
+        .where('member.accepted_at', 'is not', null)
+        .whereRef('member.accepted_at', '>=', 'link.used_at')
+        .execute())
+        out.push(r.token_hash);
+  return out;
+}
+
+/** The pending members holding one of these invitation links. */
+export async function pendingMembersOfInvitationLinks(db: DbOrTx, hashes: string[]): Promise<number[]> {
+  const out = new Set<number>();
+  for (const part of chunks(hashes, 500))
+    if (part.length)
+      for (const r of await db
+        .selectFrom('link')
+        .innerJoin('member', 'member.id', 'link.member_id')
+        .select('link.member_id')
+        .where('link.token_hash', 'in', part)
+        .where('link.purpose', '=', 'invitation')
+        .where('member.status', '=', 'pending')
+        .execute())
+        out.add(r.member_id);
+  return [...out];
+}
