@@ -6,7 +6,8 @@ import { DomainError } from '../core/errors';
 import { BackupExists, backupStore, restoreStore, type RestoreCarry } from '../db/backup';
 import { allSessions, replaceSessions } from '../db/repos/sessions.repo';
 import { allCounters, replaceCounters } from '../db/repos/guesses.repo';
-import { acceptedInvitationLinks, linksSpentState, liveLinkHashes, markLinksSpent, pendingMembersOfInvitationLinks, type LinkSpent } from '../db/repos/links.repo';
+import { linksSpentState, liveLinkHashes, markLinksSpent, type LinkSpent } from '../db/repos/links.repo';
+import { acceptancesOf, pendingMemberAcceptances } from '../db/repos/members.repo';
 import { carryOutboxStates, outboxStatesOf, unsettledOutboxStates, type OutboxState } from '../db/repos/outbox.repo';
 import { allPhoneCodeFailures, markPhoneCodesUsed, phoneCodesUsedAt, raisePhoneCodeFailures, unusedPhoneCodeHashes } from '../db/repos/phone.repo';
 import { StoreRefused, type OpenedStore, type OpenedSqliteStore } from '../db/connect';
@@ -70,7 +71,8 @@ function fileOf(name: string): string {
 export interface RestoreWoundBack {
   /**
    * Members pending again in the restored store whose invitation was accepted after the backup: their
-   * links stay used (carried), so they need a new invitation (Resend, on Members).
+   * links no longer work (a used link stays used, a replaced one replaced), so they need a new invitation
+   * (Resend, on Members).
    */
   invitationsPendingAgain: number;
   /** Rows of the restored outbox given the running store's outcome (sent, dropped, failed, in flight…). */
@@ -117,9 +119,16 @@ export function restoreCarry(nowIso: string): RestoreCarry<RestoreWoundBack> {
       else if (now.used_at !== null || now.revoked_at !== null) spentLinks.push(now);
     }
     const spentCodes = unusedCodes.filter((h) => codeState.get(h) !== null).map((h) => ({ code_hash: h, used_at: codeState.get(h) ?? nowIso }));
-    // Invitations accepted after the backup whose member the restored copy has pending.
-    const accepted = await acceptedInvitationLinks(from, spentLinks.filter((l) => l.used_at !== null).map((l) => l.token_hash));
-    const pendingAgain = await pendingMembersOfInvitationLinks(to, accepted);
+    // Invitations accepted after the backup: pending in the restored copy, accepted since in the running
+    // store (the same member: id, organization and address; accepted later than any acceptance the copy
+    // knows, as for someone invited again after leaving). By member, not by link: the link used may be
+    // one made after the backup (a resend, a copied link), which the copy never had.
+    const pending = await pendingMemberAcceptances(to);
+    const accepted = new Map((await acceptancesOf(from, pending.map((m) => m.id))).map((m) => [m.id, m]));
+    const pendingAgain = pending.filter((m) => {
+      const now = accepted.get(m.id);
+      return !!now && now.organization_id === m.organization_id && now.email_normalized === m.email_normalized && (m.accepted_at === null || now.accepted_at! > m.accepted_at);
+    });
     const restoredMail = await unsettledOutboxStates(to);
     const running = new Map((await outboxStatesOf(from, restoredMail.map((r) => r.id))).map((r) => [r.id, r]));
     const outcomes: OutboxState[] = [];

@@ -73,9 +73,9 @@ describe.skipIf(TEST_STORE === 'postgres')('a restore and the outbox (SQLite)', 
     expect(smtp.received).toHaveLength(4);
   });
 
-  it('says how many invitations accepted after the backup are pending again; their links stay used and a resend reaches them', async () => {
+  it('says how many invitations accepted after the backup are pending again (also with a link sent after it); their links stay spent and a resend reaches them', async () => {
     const { env, smtp, owner, admin } = await setup();
-    const invited = ['erin', 'frank', 'gina', 'hank', 'kim'].map((n) => ({ email: `${n}@example.org` }));
+    const invited = ['erin', 'frank', 'gina', 'hank', 'kim', 'lou'].map((n) => ({ email: `${n}@example.org` }));
     await owner.members.invite({ entries: invited, grants: { roleIds: [admin] } });
     await env.mail.sender.drainAll();
     const token = (email: string) => tokenOf(linkIn(mailTo(smtp, email)));
@@ -83,16 +83,23 @@ describe.skipIf(TEST_STORE === 'postgres')('a restore and the outbox (SQLite)', 
     await inviteeDoor(env).accept({ token: token('hank@example.org'), password: PASSWORD });
     await owner.backup.create({ name: 'before-answers' });
 
-    // After the backup: Erin and Kim accept, Frank declines, Gina does nothing.
+    // After the backup: Erin and Kim accept, Frank declines, Gina does nothing; Lou accepts with a link
+    // sent after the backup (a resend: a link the backup never had).
     await inviteeDoor(env).accept({ token: token('erin@example.org'), password: PASSWORD });
     await inviteeDoor(env).accept({ token: token('kim@example.org'), password: PASSWORD });
     await inviteeDoor(env).decline({ token: token('frank@example.org') });
+    await owner.members.resend({ ids: [await memberId(owner, 'lou@example.org')] });
+    await env.mail.sender.drainAll();
+    const resent = smtp.received.filter((m) => m.to.includes('lou@example.org')).at(-1)!;
+    await inviteeDoor(env).accept({ token: tokenOf(linkIn(resent)), password: PASSWORD });
 
     const restored = await owner.backup.restore({ name: 'before-answers' });
-    expect(restored.invitationsPendingAgain).toBe(2);
+    expect(restored.invitationsPendingAgain).toBe(3);
 
     const statuses = new Map((await owner.members.list({ limit: 100 })).items.map((m) => [m.email, m.status]));
-    expect(['erin', 'frank', 'gina', 'hank', 'kim'].map((n) => statuses.get(`${n}@example.org`))).toEqual(['pending', 'pending', 'pending', 'accepted', 'pending']);
+    expect(['erin', 'frank', 'gina', 'hank', 'kim', 'lou'].map((n) => statuses.get(`${n}@example.org`))).toEqual(['pending', 'pending', 'pending', 'accepted', 'pending', 'pending']);
+    // Lou's first link, replaced by the resend after the backup, stays replaced in the restored store.
+    expect((await caught(inviteeDoor(env).accept({ token: token('lou@example.org'), password: PASSWORD }))).domainCode).toBe('LINK_SUPERSEDED');
     // Erin's link stays used: she needs a new invitation, which reaches her.
     expect((await caught(inviteeDoor(env).accept({ token: token('erin@example.org'), password: PASSWORD }))).domainCode).toBe('LINK_USED');
     await owner.members.resend({ ids: [await memberId(owner, 'erin@example.org')] });
