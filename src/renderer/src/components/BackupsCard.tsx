@@ -58,6 +58,9 @@ export function BackupsCard() {
           </Button>
         </Group>
         {restore.data && <Alert color="green" title="Restored">Restored {restore.data.restored}. The previous store was kept as {restore.data.keptAside}.</Alert>}
+        {restore.data && restore.data.invitationsPendingAgain > 0 && (
+          <Alert color="yellow" title="To do after this restore">{pendingAgainText(restore.data.invitationsPendingAgain)}</Alert>
+        )}
         {restore.error && <Alert color="red" title="Not restored">{errorMessage(restore.error)}</Alert>}
       </Stack>
       <ConfirmModal
@@ -71,6 +74,14 @@ export function BackupsCard() {
       />
     </Paper>
   );
+}
+
+/** What a restore wound back that the admin must act on: invitations accepted after the backup (their links no longer work). */
+function pendingAgainText(n: number): string {
+  const count = n.toLocaleString('en-US');
+  return n === 1
+    ? '1 invitation accepted after this backup is pending again and its link no longer works: resend it from Members.'
+    : `${count} invitations accepted after this backup are pending again and their links no longer work: resend them from Members.`;
 }
 
 /** Daily backups and how many to keep; starts from the saved schedule. */
