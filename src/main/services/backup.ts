@@ -6,7 +6,7 @@ import { DomainError } from '../core/errors';
 import { BackupExists, backupStore, restoreStore, type RestoreCarry } from '../db/backup';
 import { allSessions, replaceSessions } from '../db/repos/sessions.repo';
 import { allCounters, replaceCounters } from '../db/repos/guesses.repo';
-import { linksSpentState, liveLinkHashes, markLinksSpent, type LinkSpent } from '../db/repos/links.repo';
+import { linksSpentState, liveInvitationLinksOfPending, liveLinkHashes, markLinksSpent, type LinkSpent } from '../db/repos/links.repo';
 import { acceptancesOf, pendingMemberAcceptances } from '../db/repos/members.repo';
 import { carryOutboxStates, outboxStatesOf, unsettledOutboxStates, type OutboxState } from '../db/repos/outbox.repo';
 import { allPhoneCodeFailures, markPhoneCodesUsed, phoneCodesUsedAt, raisePhoneCodeFailures, unusedPhoneCodeHashes } from '../db/repos/phone.repo';
@@ -75,6 +75,12 @@ export interface RestoreWoundBack {
    * (Resend, on Members).
    */
   invitationsPendingAgain: number;
+  /**
+   * Other members pending in the restored store whose every invitation link the carry spends: declined,
+   * resent or copied after the backup (the link now live is one the backup never had). They have no
+   * working link: resend or cancel.
+   */
+  invitationsWithoutLink: number;
   /** Rows of the restored outbox given the running store's outcome (sent, dropped, failed, in flight…). */
   mailOutcomesCarried: number;
 }
@@ -125,10 +131,19 @@ export function restoreCarry(nowIso: string): RestoreCarry<RestoreWoundBack> {
     // one made after the backup (a resend, a copied link), which the copy never had.
     const pending = await pendingMemberAcceptances(to);
     const accepted = new Map((await acceptancesOf(from, pending.map((m) => m.id))).map((m) => [m.id, m]));
-    const pendingAgain = pending.filter((m) => {
-      const now = accepted.get(m.id);
-      return !!now && now.organization_id === m.organization_id && now.email_normalized === m.email_normalized && (m.accepted_at === null || now.accepted_at! > m.accepted_at);
-    });
+    const pendingAgain = new Set(
+      pending
+        .filter((m) => {
+          const now = accepted.get(m.id);
+          return !!now && now.organization_id === m.organization_id && now.email_normalized === m.email_normalized && (m.accepted_at === null || now.accepted_at! > m.accepted_at);
+        })
+        .map((m) => m.id),
+    );
+    // Pending members whose every live invitation link the carry spends, other than those.
+    const spentHashes = new Set(spentLinks.map((l) => l.token_hash));
+    const linkLeft = new Map<number, boolean>();
+    for (const l of await liveInvitationLinksOfPending(to)) linkLeft.set(l.member_id, (linkLeft.get(l.member_id) ?? false) || !spentHashes.has(l.token_hash));
+    const withoutLink = [...linkLeft].filter(([id, left]) => !left && !pendingAgain.has(id)).length;
     const restoredMail = await unsettledOutboxStates(to);
     const running = new Map((await outboxStatesOf(from, restoredMail.map((r) => r.id))).map((r) => [r.id, r]));
     const outcomes: OutboxState[] = [];
@@ -144,7 +159,7 @@ export function restoreCarry(nowIso: string): RestoreCarry<RestoreWoundBack> {
       await markPhoneCodesUsed(tx, spentCodes);
       await carryOutboxStates(tx, outcomes);
     });
-    return { invitationsPendingAgain: pendingAgain.length, mailOutcomesCarried: outcomes.length };
+    return { invitationsPendingAgain: pendingAgain.size, invitationsWithoutLink: withoutLink, mailOutcomesCarried: outcomes.length };
   };
 }
 
@@ -219,7 +234,7 @@ export function createBackup(opts: { store: OpenedStore; dataDir: string; clock:
         // Sessions and the guess limiter's counters are rows of the store (migration 0013): the restored
         // store gets the running one's, put in before it serves its first call (restoreCarry).
         const { keptAside, carried } = await serial(() => restoreStore(s, from, clock.now(), restoreCarry(clock.now().toISOString())));
-        const woundBack: RestoreWoundBack = carried ?? { invitationsPendingAgain: 0, mailOutcomesCarried: 0 };
+        const woundBack: RestoreWoundBack = carried ?? { invitationsPendingAgain: 0, invitationsWithoutLink: 0, mailOutcomesCarried: 0 };
         const now = clock.now().toISOString();
         await insertAuditRows(store.db, [auditRow(organizationId, actor, 'backup.restore', { type: 'organization', id: organizationId, label: fileName }, null, { file: fileName, keptAside: basename(keptAside), ...woundBack }, now)]).catch(() => undefined);
         return { restored: fileName, keptAside, ...woundBack };
