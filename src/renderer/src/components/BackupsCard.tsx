@@ -58,8 +58,10 @@ export function BackupsCard() {
           </Button>
         </Group>
         {restore.data && <Alert color="green" title="Restored">Restored {restore.data.restored}. The previous store was kept as {restore.data.keptAside}.</Alert>}
-        {restore.data && restore.data.invitationsPendingAgain > 0 && (
-          <Alert color="yellow" title="To do after this restore">{pendingAgainText(restore.data.invitationsPendingAgain)}</Alert>
+        {restore.data && restore.data.invitationsPendingAgain + restore.data.invitationsWithoutLink > 0 && (
+          <Alert color="yellow" title="To do after this restore">
+            {[pendingAgainText(restore.data.invitationsPendingAgain), withoutLinkText(restore.data.invitationsWithoutLink)].filter(Boolean).join(' ')}
+          </Alert>
         )}
         {restore.error && <Alert color="red" title="Not restored">{errorMessage(restore.error)}</Alert>}
       </Stack>
@@ -78,10 +80,18 @@ export function BackupsCard() {
 
 /** What a restore wound back that the admin must act on: invitations accepted after the backup (their links no longer work). */
 function pendingAgainText(n: number): string {
-  const count = n.toLocaleString('en-US');
+  if (n === 0) return '';
   return n === 1
     ? '1 invitation accepted after this backup is pending again and its link no longer works: resend it from Members.'
-    : `${count} invitations accepted after this backup are pending again and their links no longer work: resend them from Members.`;
+    : `${n.toLocaleString('en-US')} invitations accepted after this backup are pending again and their links no longer work: resend them from Members.`;
+}
+
+/** Other pending invitations whose link the restore spent (declined, resent or copied after the backup). */
+function withoutLinkText(n: number): string {
+  if (n === 0) return '';
+  return n === 1
+    ? '1 other pending invitation has no working link (declined, resent or copied after this backup): resend or cancel it from Members.'
+    : `${n.toLocaleString('en-US')} other pending invitations have no working link (declined, resent or copied after this backup): resend or cancel them from Members.`;
 }
 
 /** Daily backups and how many to keep; starts from the saved schedule. */
