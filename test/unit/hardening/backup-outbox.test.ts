@@ -2,6 +2,8 @@ import SQLite from 'better-sqlite3';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { claimDueMail, recordOutcomes } from '../../../src/main/db/repos/outbox.repo';
+import { sentMail } from '../../../src/main/mail/outcomes';
 import { createBackup } from '../../../src/main/services/backup';
 import { caught, OWNER_EMAIL, PASSWORD, TEST_STORE, tokenOf, type Caller } from '../helpers';
 import { inviteeDoor } from '../invitee-door';
@@ -71,6 +73,27 @@ describe.skipIf(TEST_STORE === 'postgres')('a restore and the outbox (SQLite)', 
     await again.members.invite({ entries: [{ email: 'judy@example.org' }], grants: { roleIds: [admin] } });
     expect(await env.mail.sender.drainAll()).toMatchObject({ sent: 1 });
     expect(smtp.received).toHaveLength(4);
+  });
+
+  it('a send in flight across the restore records its outcome on the restored row: not sent again', async () => {
+    const { env, smtp, owner, admin } = await setup();
+    await owner.members.invite({ entries: [{ email: 'olga@example.org' }], grants: { roleIds: [admin] } });
+    await owner.backup.create({ name: 'before-send' });
+    // A sender claims the row (it is 'sending' under a lease) and is handing it to the SMTP server when the restore runs.
+    const now = env.clock.now();
+    const leaseUntil = new Date(now.getTime() + 5 * 60 * 1000).toISOString();
+    const { rows } = await claimDueMail(env.store.db, { nowIso: now.toISOString(), leaseUntil, limit: 10, organizationIds: 'all' });
+    expect(rows).toHaveLength(1);
+
+    await owner.backup.restore({ name: 'before-send' });
+    expect(await outbox(env)).toMatchObject([{ id: rows[0]!.id, status: 'sending', lease_until: leaseUntil, attempts: 1 }]);
+
+    // The send succeeds; its outcome, recorded where the row is still 'sending', lands on the restored row.
+    await recordOutcomes(env.store.db, [{ id: rows[0]!.id, set: sentMail(rows[0]!, env.clock.now()).set }]);
+    env.clock.advance(10 * 60 * 1000);
+    expect(await env.mail.sender.drainAll()).toMatchObject({ claimed: 0 });
+    expect(smtp.received).toHaveLength(0);
+    expect(await outbox(env)).toMatchObject([{ status: 'sent', text_body: null, html_body: null }]);
   });
 
   it('says how many invitations accepted after the backup are pending again (also with a link sent after it), and how many other pending ones lost their link; a resend reaches them', async () => {
