@@ -76,9 +76,9 @@ export interface RestoreWoundBack {
    */
   invitationsPendingAgain: number;
   /**
-   * Other members pending in the restored store whose every invitation link the carry spends: declined,
-   * resent or copied after the backup (the link now live is one the backup never had). They have no
-   * working link: resend or cancel.
+   * Other members pending in the restored store whose every invitation link the carry spends: used,
+   * replaced or revoked after the backup (declined, resent or copied, cancelled, deactivated…; a link
+   * live now is one the backup never had). They have no working link: resend or cancel.
    */
   invitationsWithoutLink: number;
   /** Rows of the restored outbox given the running store's outcome (sent, dropped, failed, in flight…). */

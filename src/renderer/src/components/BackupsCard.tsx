@@ -86,12 +86,12 @@ function pendingAgainText(n: number): string {
     : `${n.toLocaleString('en-US')} invitations accepted after this backup are pending again and their links no longer work: resend them from Members.`;
 }
 
-/** Other pending invitations whose link the restore spent (declined, resent or copied after the backup). */
+/** Other pending invitations whose every link the restore spent (used, replaced or revoked after the backup: declined, resent, cancelled…). */
 function withoutLinkText(n: number): string {
   if (n === 0) return '';
   return n === 1
-    ? '1 other pending invitation has no working link (declined, resent or copied after this backup): resend or cancel it from Members.'
-    : `${n.toLocaleString('en-US')} other pending invitations have no working link (declined, resent or copied after this backup): resend or cancel them from Members.`;
+    ? '1 other pending invitation has no working link (declined, resent or cancelled after this backup): resend or cancel it from Members.'
+    : `${n.toLocaleString('en-US')} other pending invitations have no working link (declined, resent or cancelled after this backup): resend or cancel them from Members.`;
 }
 
 /** Daily backups and how many to keep; starts from the saved schedule. */
