@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, registerOwner, test } from './fixtures';
+import { acceptInvitation, expect, inviteByChips, registerOwner, test } from './fixtures';
 
 /** Settings, Roles, Mail, invitee pages and backups: what a UX pass in a real browser tripped over. */
 
@@ -44,6 +44,22 @@ test('settings: out-of-range numbers are refused with the range and nothing is s
   await expect(page.getByText('Backed up', { exact: true })).toBeVisible();
   await page.getByRole('textbox', { name: 'Restore from' }).or(page.getByRole('combobox', { name: 'Restore from' })).first().click();
   await expect(page.getByRole('option').first()).toHaveText(/\([A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}\s?[AP]M\)$/);
+});
+
+test('backups: a restore says how many invitations accepted after the backup are pending again', async ({ page, roster }) => {
+  await registerOwner(page);
+  await inviteByChips(page, ['pat@example.org', 'quinn@example.org']);
+  await nav(page, 'Settings').click();
+  await page.getByRole('button', { name: 'Back up now' }).click();
+  await expect(page.getByText('Backed up', { exact: true })).toBeVisible();
+  await acceptInvitation(page, roster.baseURL, 'pat@example.org');
+
+  await page.getByRole('textbox', { name: 'Restore from' }).or(page.getByRole('combobox', { name: 'Restore from' })).first().click();
+  await page.getByRole('option').first().click();
+  await page.getByRole('button', { name: 'Restore…' }).click();
+  await page.getByRole('dialog', { name: 'Restore this backup?' }).getByRole('button', { name: 'Restore', exact: true }).click();
+  await expect(page.getByText('Restored', { exact: true })).toBeVisible();
+  await expect(page.getByText('1 invitation accepted after this backup is pending again and its link no longer works: resend it from Members.')).toBeVisible();
 });
 
 test('roles: leaving with unsaved permission changes asks Stay or Discard', async ({ page }) => {

@@ -120,11 +120,12 @@ function timeStamp(now: Date): string {
 
 /**
  * What a restore carries from the running store into the restored one (sessions, the guess limiter's
- * counters, spent one-time links and codes): run while the store's connection is held, after the last
- * call on the running store and before the first on the restored one. `from` reads the running store,
- * `to` writes the restored copy (in one transaction). A failure leaves the running store in place.
+ * counters, spent one-time links and codes, the outbox's outcomes): run while the store's connection
+ * is held, after the last call on the running store and before the first on the restored one. `from`
+ * reads the running store, `to` writes the restored copy (in one transaction). A failure leaves the
+ * running store in place. What it answers (what the restore winds back) is the restore's `carried`.
  */
-export type RestoreCarry = (from: Kysely<Database>, to: Kysely<Database>) => Promise<void>;
+export type RestoreCarry<T = void> = (from: Kysely<Database>, to: Kysely<Database>) => Promise<T>;
 
 /** A Kysely on a raw handle, for a restore's carry; never destroyed (the handle's owner closes it). */
 function onHandle(sqlite: SQLite.Database): Kysely<Database> {
@@ -132,7 +133,7 @@ function onHandle(sqlite: SQLite.Database): Kysely<Database> {
 }
 
 /** Replaces the running store with the backup at `from`; the previous file is kept aside. */
-export async function restoreStore(store: OpenedSqliteStore, from: string, now: Date, carry?: RestoreCarry): Promise<{ keptAside: string }> {
+export async function restoreStore<T = void>(store: OpenedSqliteStore, from: string, now: Date, carry?: RestoreCarry<T>): Promise<{ keptAside: string; carried: T | undefined }> {
   checkBackupFile(from);
   const staged = `${store.file}.restoring`;
   rmSync(staged, { force: true });
@@ -157,12 +158,13 @@ export async function restoreStore(store: OpenedSqliteStore, from: string, now: 
     throw e;
   }
   const keptAside = `${store.file}.before-restore-${timeStamp(now)}`;
+  let carried: T | undefined;
   // Holding the connection: no query runs between the close and the reopen; no worker batch either.
   const swap = () => store.db.connection().execute(async () => {
     if (carry) {
       const target = openSqlite(staged);
       try {
-        await carry(onHandle(store.handle.current), onHandle(target));
+        carried = await carry(onHandle(store.handle.current), onHandle(target));
       } catch (e) {
         target.close();
         rmSync(staged, { force: true });
@@ -183,5 +185,5 @@ export async function restoreStore(store: OpenedSqliteStore, from: string, now: 
   });
   const withoutReads = () => (store.reads ? store.reads.exclusive(swap) : swap());
   await (store.batches ? store.batches.exclusive(withoutReads) : withoutReads());
-  return { keptAside };
+  return { keptAside, carried };
 }

@@ -6,7 +6,9 @@ import { DomainError } from '../core/errors';
 import { BackupExists, backupStore, restoreStore, type RestoreCarry } from '../db/backup';
 import { allSessions, replaceSessions } from '../db/repos/sessions.repo';
 import { allCounters, replaceCounters } from '../db/repos/guesses.repo';
-import { linksSpentState, liveLinkHashes, markLinksSpent, type LinkSpent } from '../db/repos/links.repo';
+import { linksSpentState, liveInvitationLinksOfPending, liveLinkHashes, markLinksSpent, type LinkSpent } from '../db/repos/links.repo';
+import { acceptancesOf, pendingMemberAcceptances } from '../db/repos/members.repo';
+import { carryOutboxStates, outboxStatesOf, unsettledOutboxStates, type OutboxState } from '../db/repos/outbox.repo';
 import { allPhoneCodeFailures, markPhoneCodesUsed, phoneCodesUsedAt, raisePhoneCodeFailures, unusedPhoneCodeHashes } from '../db/repos/phone.repo';
 import { StoreRefused, type OpenedStore, type OpenedSqliteStore } from '../db/connect';
 import { insertAuditRows } from '../db/repos/audit.repo';
@@ -49,7 +51,7 @@ export interface BackupFile {
 export interface BackupRuntime {
   list(actor: AdminActor, organizationId: number): Promise<BackupFile[]>;
   create(actor: AdminActor, organizationId: number, name?: string): Promise<BackupFile & { path: string }>;
-  restore(actor: AdminActor, organizationId: number, name: string): Promise<{ restored: string; keptAside: string }>;
+  restore(actor: AdminActor, organizationId: number, name: string): Promise<{ restored: string; keptAside: string } & RestoreWoundBack>;
   getSchedule(actor: AdminActor, organizationId: number): Promise<BackupSchedule>;
   setSchedule(actor: AdminActor, organizationId: number, schedule: BackupSchedule): Promise<BackupSchedule>;
   /** The scheduled backup, if due: checked at start and every hour. */
@@ -65,14 +67,49 @@ function fileOf(name: string): string {
   return name.endsWith('.sqlite') ? name : `${name}.sqlite`;
 }
 
+/** What a restore winds back that the admin must act on (the restore's answer says it). */
+export interface RestoreWoundBack {
+  /**
+   * Members pending again in the restored store whose invitation was accepted after the backup: their
+   * links no longer work (a used link stays used, a replaced one replaced), so they need a new invitation
+   * (Resend, on Members).
+   */
+  invitationsPendingAgain: number;
+  /**
+   * Other members pending in the restored store whose every invitation link the carry spends: used,
+   * replaced or revoked after the backup (declined, resent or copied, cancelled, deactivated…; a link
+   * live now is one the backup never had). They have no working link: resend or cancel.
+   */
+  invitationsWithoutLink: number;
+  /** Rows of the restored outbox given the running store's outcome (sent, dropped, failed, in flight…). */
+  mailOutcomesCarried: number;
+}
+
+/** The outbox columns compared between the two stores (a row whose state differs is carried). */
+function sameState(a: OutboxState, b: OutboxState): boolean {
+  return a.status === b.status && a.attempts === b.attempts && a.next_attempt_at === b.next_attempt_at && a.lease_until === b.lease_until && a.last_error === b.last_error && a.sent_at === b.sent_at;
+}
+
 /**
  * What a restore carries from the running store into the restored one, so that a restore brings
  * back the directory and never a secret's past state: the running store's sessions replace the
  * backup's (an ended session stays ended; the signed-in carry on), its guess counters replace the
  * backup's (a lockout is never wound back), a link or phone code spent since the backup stays spent
  * (one gone from the running store is spent too), and a member's count of wrong codes never goes down.
+ *
+ * The outbox: a restore never sends again a mail the running store has settled. Each row the
+ * restored copy may still send or change (queued, sending, failed) that the running store holds under
+ * the same id and Message-ID gets the running store's state when it differs: sent (bodies cleared, as
+ * the sender clears them), dropped (the running store decided it must not go: bodies cleared), failed
+ * (given up on: an admin's Retry stays possible, as before the restore), sending (in flight during the
+ * restore: the sender's outcome then lands on the restored row, whose status it checks), or queued with
+ * the running store's attempts and backoff. A row the running store does not hold stays as the backup has
+ * it: the running store never deletes outbox rows (no pruning; members and organizations are not deleted
+ * from the table, only marked), so such a row was never in its history (a backup of another install, or of
+ * a timeline an earlier restore wound back) and the running store cannot say it went; a mail with a link
+ * is still dropped at its claim, its link being gone from the running store (revoked above).
  */
-export function restoreCarry(nowIso: string): RestoreCarry {
+export function restoreCarry(nowIso: string): RestoreCarry<RestoreWoundBack> {
   return async (from, to) => {
     const sessions = await allSessions(from);
     const counters = await allCounters(from);
@@ -88,13 +125,41 @@ export function restoreCarry(nowIso: string): RestoreCarry {
       else if (now.used_at !== null || now.revoked_at !== null) spentLinks.push(now);
     }
     const spentCodes = unusedCodes.filter((h) => codeState.get(h) !== null).map((h) => ({ code_hash: h, used_at: codeState.get(h) ?? nowIso }));
+    // Invitations accepted after the backup: pending in the restored copy, accepted since in the running
+    // store (the same member: id, organization and address; accepted later than any acceptance the copy
+    // knows, as for someone invited again after leaving). By member, not by link: the link used may be
+    // one made after the backup (a resend, a copied link), which the copy never had.
+    const pending = await pendingMemberAcceptances(to);
+    const accepted = new Map((await acceptancesOf(from, pending.map((m) => m.id))).map((m) => [m.id, m]));
+    const pendingAgain = new Set(
+      pending
+        .filter((m) => {
+          const now = accepted.get(m.id);
+          return !!now && now.organization_id === m.organization_id && now.email_normalized === m.email_normalized && (m.accepted_at === null || now.accepted_at! > m.accepted_at);
+        })
+        .map((m) => m.id),
+    );
+    // Pending members whose every live invitation link the carry spends, other than those.
+    const spentHashes = new Set(spentLinks.map((l) => l.token_hash));
+    const linkLeft = new Map<number, boolean>();
+    for (const l of await liveInvitationLinksOfPending(to)) linkLeft.set(l.member_id, (linkLeft.get(l.member_id) ?? false) || !spentHashes.has(l.token_hash));
+    const withoutLink = [...linkLeft].filter(([id, left]) => !left && !pendingAgain.has(id)).length;
+    const restoredMail = await unsettledOutboxStates(to);
+    const running = new Map((await outboxStatesOf(from, restoredMail.map((r) => r.id))).map((r) => [r.id, r]));
+    const outcomes: OutboxState[] = [];
+    for (const r of restoredMail) {
+      const now = running.get(r.id);
+      if (now && now.message_id === r.message_id && !sameState(now, r)) outcomes.push(now);
+    }
     await to.transaction().execute(async (tx) => {
       await replaceSessions(tx, sessions);
       await replaceCounters(tx, counters);
       await raisePhoneCodeFailures(tx, attempts);
       await markLinksSpent(tx, spentLinks);
       await markPhoneCodesUsed(tx, spentCodes);
+      await carryOutboxStates(tx, outcomes);
     });
+    return { invitationsPendingAgain: pendingAgain.size, invitationsWithoutLink: withoutLink, mailOutcomesCarried: outcomes.length };
   };
 }
 
@@ -168,10 +233,11 @@ export function createBackup(opts: { store: OpenedStore; dataDir: string; clock:
       try {
         // Sessions and the guess limiter's counters are rows of the store (migration 0013): the restored
         // store gets the running one's, put in before it serves its first call (restoreCarry).
-        const { keptAside } = await serial(() => restoreStore(s, from, clock.now(), restoreCarry(clock.now().toISOString())));
+        const { keptAside, carried } = await serial(() => restoreStore(s, from, clock.now(), restoreCarry(clock.now().toISOString())));
+        const woundBack: RestoreWoundBack = carried ?? { invitationsPendingAgain: 0, invitationsWithoutLink: 0, mailOutcomesCarried: 0 };
         const now = clock.now().toISOString();
-        await insertAuditRows(store.db, [auditRow(organizationId, actor, 'backup.restore', { type: 'organization', id: organizationId, label: fileName }, null, { file: fileName, keptAside: basename(keptAside) }, now)]).catch(() => undefined);
-        return { restored: fileName, keptAside };
+        await insertAuditRows(store.db, [auditRow(organizationId, actor, 'backup.restore', { type: 'organization', id: organizationId, label: fileName }, null, { file: fileName, keptAside: basename(keptAside), ...woundBack }, now)]).catch(() => undefined);
+        return { restored: fileName, keptAside, ...woundBack };
       } catch (e) {
         if (e instanceof StoreRefused) throw new DomainError('VALIDATION', e.message);
         throw e;

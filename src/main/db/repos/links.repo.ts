@@ -116,3 +116,16 @@ export async function markLinksSpent(db: DbOrTx, rows: LinkSpent[]): Promise<voi
   for (const r of rows)
     await db.updateTable('link').set({ used_at: r.used_at, revoked_at: r.revoked_at, revoked_reason: r.revoked_reason }).where('token_hash', '=', r.token_hash).where('used_at', 'is', null).where('revoked_at', 'is', null).execute();
 }
+
+/** The live invitation links of pending members (a restore's view of the restored copy, before its carry). */
+export async function liveInvitationLinksOfPending(db: DbOrTx): Promise<{ member_id: number; token_hash: string }[]> {
+  return db
+    .selectFrom('link')
+    .innerJoin('member', 'member.id', 'link.member_id')
+    .select(['link.member_id', 'link.token_hash'])
+    .where('member.status', '=', 'pending')
+    .where('link.purpose', '=', 'invitation')
+    .where('link.used_at', 'is', null)
+    .where('link.revoked_at', 'is', null)
+    .execute();
+}

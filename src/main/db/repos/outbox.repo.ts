@@ -188,3 +188,41 @@ export async function deliveriesOf(db: DbOrTx, memberIds: number[]): Promise<Map
   }
   return out;
 }
+
+/** Where a row of the outbox stands: what a restore carries from the running store into the restored copy. */
+export type OutboxState = Pick<OutboxRow, 'id' | 'message_id' | 'status' | 'attempts' | 'next_attempt_at' | 'lease_until' | 'last_error' | 'sent_at'>;
+
+const STATE_COLUMNS = ['id', 'message_id', 'status', 'attempts', 'next_attempt_at', 'lease_until', 'last_error', 'sent_at'] as const;
+
+/**
+ * Rows that may still go out or change: queued, sending, or failed (an admin may put a failed row
+ * back in the queue). Sent and dropped rows never change again.
+ */
+export async function unsettledOutboxStates(db: DbOrTx): Promise<OutboxState[]> {
+  return db.selectFrom('mail_outbox').select(STATE_COLUMNS).where('status', 'in', ['queued', 'sending', 'failed']).orderBy('id').execute();
+}
+
+/** These rows' states in this store, by id (rows it does not have are missing from the answer). */
+export async function outboxStatesOf(db: DbOrTx, ids: number[]): Promise<OutboxState[]> {
+  const out: OutboxState[] = [];
+  for (const part of chunks(ids, 500)) if (part.length) out.push(...(await db.selectFrom('mail_outbox').select(STATE_COLUMNS).where('id', 'in', part).execute()));
+  return out;
+}
+
+/**
+ * Writes these states over the rows of the same id and Message-ID (a restore's carry: the running
+ * store's outcome replaces the backup's). A row now sent or dropped loses its bodies, as the sender
+ * and the claim clear them (they hold the link's token).
+ */
+export async function carryOutboxStates(db: DbOrTx, rows: OutboxState[]): Promise<void> {
+  for (const r of rows) {
+    const { id, message_id: messageId, ...state } = r;
+    const final = state.status === 'sent' || state.status === 'dropped';
+    await db
+      .updateTable('mail_outbox')
+      .set(final ? { ...state, text_body: null, html_body: null } : state)
+      .where('id', '=', id)
+      .where('message_id', '=', messageId)
+      .execute();
+  }
+}

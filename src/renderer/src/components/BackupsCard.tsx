@@ -58,6 +58,11 @@ export function BackupsCard() {
           </Button>
         </Group>
         {restore.data && <Alert color="green" title="Restored">Restored {restore.data.restored}. The previous store was kept as {restore.data.keptAside}.</Alert>}
+        {restore.data && restore.data.invitationsPendingAgain + restore.data.invitationsWithoutLink > 0 && (
+          <Alert color="yellow" title="To do after this restore">
+            {[pendingAgainText(restore.data.invitationsPendingAgain), withoutLinkText(restore.data.invitationsWithoutLink)].filter(Boolean).join(' ')}
+          </Alert>
+        )}
         {restore.error && <Alert color="red" title="Not restored">{errorMessage(restore.error)}</Alert>}
       </Stack>
       <ConfirmModal
@@ -71,6 +76,22 @@ export function BackupsCard() {
       />
     </Paper>
   );
+}
+
+/** What a restore wound back that the admin must act on: invitations accepted after the backup (their links no longer work). */
+function pendingAgainText(n: number): string {
+  if (n === 0) return '';
+  return n === 1
+    ? '1 invitation accepted after this backup is pending again and its link no longer works: resend it from Members.'
+    : `${n.toLocaleString('en-US')} invitations accepted after this backup are pending again and their links no longer work: resend them from Members.`;
+}
+
+/** Other pending invitations whose every link the restore spent (used, replaced or revoked after the backup: declined, resent, cancelled…). */
+function withoutLinkText(n: number): string {
+  if (n === 0) return '';
+  return n === 1
+    ? '1 other pending invitation has no working link (declined, resent or cancelled after this backup): resend or cancel it from Members.'
+    : `${n.toLocaleString('en-US')} other pending invitations have no working link (declined, resent or cancelled after this backup): resend or cancel them from Members.`;
 }
 
 /** Daily backups and how many to keep; starts from the saved schedule. */
