@@ -63,14 +63,18 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 /** The first string in an input that Roster refuses to store or search, with where it is. */
 export function textProblem(value: unknown, path: string[] = []): { field: string; message: string } | null {
   if (typeof value === 'string') {
-    const field = path.join('.');
-    const where = field ? `${field}: ` : '';
-    if (LONE_SURROGATE.test(value)) return { field, message: `${where}the text contains a broken character (half of an emoji or symbol): type it again.` };
-    if (CONTROL.test(value)) return { field, message: `${where}the text contains an invisible control character: remove it and try again.` };
+    // The field's name is spelled only for a problem: every call passes here (its every string).
+    const field = () => path.join('.');
+    const where = () => {
+      const f = field();
+      return f ? `${f}: ` : '';
+    };
+    if (LONE_SURROGATE.test(value)) return { field: field(), message: `${where()}the text contains a broken character (half of an emoji or symbol): type it again.` };
+    if (CONTROL.test(value)) return { field: field(), message: `${where()}the text contains an invisible control character: remove it and try again.` };
     // Display names and descriptions (shared/invisible-text.ts): no hidden direction control, not only invisible characters.
     const display = displayProblemForKey(value, path[path.length - 1]);
     // A top-level field is named by the error's field; a nested one (entries.3.name) is said where it is.
-    if (display) return { field, message: path.length > 1 ? `${where}${display.charAt(0).toLowerCase()}${display.slice(1)}` : display };
+    if (display) return { field: field(), message: path.length > 1 ? `${where()}${display.charAt(0).toLowerCase()}${display.slice(1)}` : display };
     return null;
   }
   if (Array.isArray(value)) {
@@ -92,9 +96,25 @@ export function textProblem(value: unknown, path: string[] = []): { field: strin
 /** Routers whose commands change what sync pushes (members, roles, sub-accounts). */
 const DIRECTORY_ROUTERS = ['members.', 'roles.', 'accounts.'];
 
+/** What a middleware's `next()` answers, as far as the door reads it. */
+type NextResult = { ok: true } | { ok: false; error: { cause?: unknown } };
+
+/** A domain or store error thrown before `next()` (the caller's session load), as the door maps one from a result. */
+function mappedThrow(e: unknown): unknown {
+  if (e instanceof TRPCError) return e;
+  if (isDomainError(e)) return new DomainTRPCError(e.code, e.message, e);
+  const store = databaseProblem(e);
+  if (store) {
+    console.error(`[roster] store: ${store.message} (${(e as Error).message})`);
+    return new DomainTRPCError(store.code, store.message, store);
+  }
+  return e;
+}
+
 /**
- * The door of every procedure, one middleware (each middleware of tRPC costs every call a context
- * merge and a result wrapper; the console's hottest read went through four):
+ * The door of every procedure (each middleware of tRPC costs every call a copy of its options and a
+ * result wrapper: the console's hottest read went through four; a console procedure's door also
+ * loads its caller, one middleware in all):
  * - text is checked before zod and before any query: well-formed Unicode, no control characters;
  * - domain errors become tRPC errors here, once, for every procedure; so do database errors a user
  *   can act on;
@@ -104,16 +124,22 @@ const DIRECTORY_ROUTERS = ['members.', 'roles.', 'accounts.'];
  *   come before a PostgreSQL commit has landed, and would then find nothing to send;
  * - the calls under way are counted (services/in-flight.ts).
  */
-const door = t.middleware(async ({ ctx, type, path, getRawInput, next }) => {
-  const problem = textProblem(await getRawInput());
+async function throughDoor<R extends NextResult>(
+  opts: { ctx: Context; type: string; path: string; getRawInput: () => Promise<unknown> },
+  proceed: () => Promise<R>,
+): Promise<R> {
+  const { ctx, type, path } = opts;
+  const problem = textProblem(await opts.getRawInput());
   if (problem) {
     const cause = new DomainError('VALIDATION', problem.message, { field: problem.field });
     throw new DomainTRPCError(cause.code, cause.message, cause);
   }
   callStarted();
-  let result;
+  let result: R;
   try {
-    result = await next();
+    result = await proceed();
+  } catch (e) {
+    throw mappedThrow(e);
   } finally {
     callEnded();
   }
@@ -135,14 +161,14 @@ const door = t.middleware(async ({ ctx, type, path, getRawInput, next }) => {
     if (DIRECTORY_ROUTERS.some((r) => path.startsWith(r))) ctx.services.events.emit('directory-changed');
   }
   return result;
-});
+}
 
-/** The organization a call acts in, noted by requireAdmin for the announcement above (same context object). */
+/** The organization a call acts in, noted by the console door for the announcement above (same context object). */
 const actedIn = new WeakMap<object, number>();
 
-const base = t.procedure.use(door);
+const door = t.middleware((opts) => throughDoor(opts, () => opts.next()));
 
-export const publicProcedure = base.meta({ permission: 'public' });
+export const publicProcedure = t.procedure.use(door).meta({ permission: 'public' });
 
 export interface SignedIn {
   session: Session;
@@ -177,28 +203,35 @@ function loadCaller(ctx: Context): Promise<{ token: string; session: Session; me
   return loading;
 }
 
-/** Loads the signed-in admin and checks the procedure's declared permission, in the main process. */
-const requireAdmin = t.middleware(async ({ ctx, meta, next }) => {
-  const { token, session, memberId, authz } = await loadCaller(ctx);
-  const permission = meta?.permission;
-  if (!permission || permission === 'public' || permission === 'link')
-    throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'Procedure declares no console permission' });
-  if (permission !== 'signedIn' && !authz.canAnywhere(permission))
-    throw new DomainTRPCError('FORBIDDEN', 'Your roles do not allow this. Ask an Owner or Admin for the permission.', null);
-  if (meta?.orgWide && permission !== 'signedIn' && !authz.can(permission))
-    throw new DomainTRPCError('FORBIDDEN', 'This applies to the whole organization: it needs the permission at the company account, not only at a sub-account.', null);
-  actedIn.set(ctx, session.organizationId);
-  const signedIn: SignedIn = {
-    session,
-    token,
-    authz,
-    organizationId: session.organizationId,
-    actor: { personId: session.personId, memberId, label: session.email, authz },
-  };
-  return next({ ctx: { ...ctx, signedIn } });
-});
+/**
+ * A console procedure's door: the door above, then the signed-in admin loaded and the procedure's
+ * declared permission checked, in the main process.
+ */
+const consoleDoor = t.middleware((opts) =>
+  throughDoor(opts, async () => {
+    const { ctx, meta } = opts;
+    const { token, session, memberId, authz } = await loadCaller(ctx);
+    const permission = meta?.permission;
+    if (!permission || permission === 'public' || permission === 'link')
+      throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'Procedure declares no console permission' });
+    if (permission !== 'signedIn' && !authz.canAnywhere(permission))
+      throw new DomainTRPCError('FORBIDDEN', 'Your roles do not allow this. Ask an Owner or Admin for the permission.', null);
+    if (meta?.orgWide && permission !== 'signedIn' && !authz.can(permission))
+      throw new DomainTRPCError('FORBIDDEN', 'This applies to the whole organization: it needs the permission at the company account, not only at a sub-account.', null);
+    actedIn.set(ctx, session.organizationId);
+    const signedIn: SignedIn = {
+      session,
+      token,
+      authz,
+      organizationId: session.organizationId,
+      actor: { personId: session.personId, memberId, label: session.email, authz },
+    };
+    // tRPC adds `signedIn` to the context (a copy of ours with it).
+    return opts.next({ ctx: { signedIn } });
+  }),
+);
 
 /** A procedure for a signed-in admin holding `permission` somewhere in the organization. */
 export function adminProcedure(permission: Meta['permission'], options: { orgWide?: boolean } = {}) {
-  return base.meta({ permission, orgWide: options.orgWide }).use(requireAdmin);
+  return t.procedure.use(consoleDoor).meta({ permission, orgWide: options.orgWide });
 }

@@ -46,8 +46,13 @@ const ADMIN_MENU: MemberAction[] = [
   'delete',
 ];
 
-export function adminActionsFor(status: MemberStatus): MemberAction[] {
-  return ADMIN_MENU.filter((a) => canApply(a, status));
+/** Each status's menu, worked out once: a page asks it for every row. */
+const menus = new Map<MemberStatus, readonly MemberAction[]>();
+
+export function adminActionsFor(status: MemberStatus): readonly MemberAction[] {
+  let menu = menus.get(status);
+  if (!menu) menus.set(status, (menu = Object.freeze(ADMIN_MENU.filter((a) => canApply(a, status)))));
+  return menu;
 }
 
 const ACTION_VERBS: Record<MemberAction, string> = {
