@@ -145,8 +145,19 @@ export class SessionStore {
     // The touch moved the session's activity: the copy says so too (a touch does not move the generation).
     row.last_seen_at = this.iso(session.lastSeenAt);
     if (row.member_id === null || row.member_status === null) return { session, member: null, authz: null };
-    const grants = row.grants.map((g) => ({ permission: g.permission, accountId: g.account_id, roleName: g.role_name }));
-    return { session, member: { id: row.member_id, status: row.member_status }, authz: new Authz(grants, new AccountTree(row.accounts)) };
+    return { session, member: { id: row.member_id, status: row.member_status }, authz: this.authzOf(row) };
+  }
+
+  /** The Authz of each kept copy (an Authz never changes, and keeps its answers): built once per copy, not per call. */
+  private readonly authzOfCopy = new WeakMap<SessionWithAuthz, Authz>();
+
+  private authzOf(row: SessionWithAuthz): Authz {
+    let authz = this.authzOfCopy.get(row);
+    if (!authz) {
+      const grants = row.grants.map((g) => ({ permission: g.permission, accountId: g.account_id, roleName: g.role_name }));
+      this.authzOfCopy.set(row, (authz = new Authz(grants, new AccountTree(row.accounts))));
+    }
+    return authz;
   }
 
   /** Copies of findSessionWithAuthz by token hash, each with the store generation it was read under. */
