@@ -49,4 +49,12 @@ describe('deleting a sub-account', () => {
     expect(await teamAdmin.accounts.delete({ id: lyon, moveMembersTo: france })).toMatchObject({ id: lyon, movedMembers: 1 });
     expect(await owner.accounts.delete({ id: paris, moveMembersTo: france })).toMatchObject({ id: paris });
   });
+
+  it('with 40,000 members, moves them all (the roleless check bound one id per variable: "too many SQL variables")', async () => {
+    const big = (await owner.accounts.create({ name: 'Big' })).id;
+    const member = await roleId(owner, 'Member');
+    await owner.members.invite({ entries: Array.from({ length: 40_000 }, (_, i) => ({ email: `p${i}@big.test` })), grants: { roleIds: [member], accountIds: [big] } });
+    const root = (await owner.accounts.list())[0]!.id;
+    expect(await owner.accounts.delete({ id: big, moveMembersTo: root })).toEqual({ id: big, movedMembers: 40_000 });
+  }, 120_000);
 });

@@ -1,5 +1,6 @@
 import type { DbOrTx } from '../database';
 import type { Account, NewAccount } from '../tables/account.table';
+import { chunks, rowsPerStatement } from './util';
 
 export async function insertAccount(db: DbOrTx, row: NewAccount): Promise<Account> {
   return db.insertInto('account').values(row).returningAll().executeTakeFirstOrThrow();
@@ -95,14 +96,20 @@ export async function deleteGrantsAt(db: DbOrTx, accountId: number): Promise<voi
 
 /** Of these members, the live ones left without any role. */
 export async function liveMembersWithoutRole(db: DbOrTx, memberIds: number[]): Promise<{ id: number }[]> {
-  if (memberIds.length === 0) return [];
-  return db
-    .selectFrom('member')
-    .select('id')
-    .where('id', 'in', memberIds)
-    .where('status', '<>', 'deleted')
-    .where('id', 'not in', (eb) => eb.selectFrom('member_role').select('member_id'))
-    .execute();
+  const out: { id: number }[] = [];
+  // A slice at a time: a sub-account of 40,000 members is more ids than one statement may bind.
+  for (const part of chunks(memberIds, rowsPerStatement(1))) {
+    out.push(
+      ...(await db
+        .selectFrom('member')
+        .select('id')
+        .where('id', 'in', part)
+        .where('status', '<>', 'deleted')
+        .where('id', 'not in', (eb) => eb.selectFrom('member_role').select('member_id'))
+        .execute()),
+    );
+  }
+  return out;
 }
 
 /**
