@@ -181,7 +181,13 @@ export class ScimClient {
       return { status, body: parsed as T | null };
     }
     const err = (parsed !== null && typeof parsed === 'object' ? parsed : {}) as { scimType?: unknown; detail?: unknown };
-    const detail = (typeof err.detail === 'string' ? err.detail : text.slice(0, 300)) || res.statusText;
+    // Only a SCIM error's own detail is shown: the body of anything else (a proxy, another service the
+    // address reaches) is not read back to the admin, only its status and content type.
+    const kindOf = res.header('content-type')?.split(';')[0]?.trim();
+    const detail =
+      typeof err.detail === 'string' && err.detail
+        ? err.detail
+        : `The SCIM server answered ${status}${res.statusText ? ` ${res.statusText}` : ''}${readable && parsed !== null ? '' : ` (${kindOf || 'no content type'}, not a SCIM error)`}.`;
     const scimType = typeof err.scimType === 'string' ? err.scimType : null;
     if (status === 401 || status === 403) throw new ScimError('auth', status, scimType, detail);
     if (status === 429 || status === 503) throw new ScimError('throttled', status, scimType, detail, retryAfterMs(res.header('retry-after'), this.now()));

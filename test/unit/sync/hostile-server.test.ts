@@ -193,4 +193,16 @@ describe('sync: a hostile or broken SCIM server', () => {
     expect(await client.list('Users')).toEqual([]);
     client.close();
   });
+
+  it('the body of an error that is not a SCIM error is not read back (another service the address reaches)', async () => {
+    const s = await hostile((_req, res) => {
+      res.writeHead(500, { 'Content-Type': 'text/plain' });
+      res.end('internal: db password=hunter2');
+    });
+    const e = await syncEnv();
+    await e.owner.sync.saveSettings({ baseUrl: s.baseUrl, token: 'tok' });
+    const report = await e.owner.sync.testConnection();
+    expect(report).toMatchObject({ ok: false, status: 500 });
+    expect(report.detail).toBe('The SCIM server answered 500 Internal Server Error (text/plain, not a SCIM error).');
+  });
 });
