@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type * as QRCodeModule from 'qrcode';
 import { z } from 'zod';
+import { csvCell, csvFile } from '../../shared/csv-export';
 import { DomainError } from '../core/errors';
 import { serverHost } from '../core/hosts';
 import { insertAuditRows } from '../db/repos/audit.repo';
@@ -153,12 +154,6 @@ export async function retryDelivery(deps: ServiceDeps, mail: MailRuntime, actor:
   return { status: 'queued' };
 }
 
-function csvCell(v: string): string {
-  // Quote always; neutralize spreadsheet formulas.
-  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-  return `"${safe.replace(/"/g, '""')}"`;
-}
-
 /**
  * A link for every pending invitation, for organizations without mail: a CSV and a printable
  * sheet with a QR code per person. Each export replaces the member's earlier invitation links
@@ -175,7 +170,7 @@ export async function exportPendingLinks(deps: ServiceDeps, actor: AdminActor, o
     const l = issued.get(m.id);
     if (l) links.push({ email: m.email, name: m.name, url: l.url, expires: formatExpiry(l.expiresAt, org.time_zone) });
   }
-  const csv = ['email,name,link,expires', ...links.map((l) => [l.email, l.name ?? '', l.url, l.expires].map(csvCell).join(','))].join('\r\n') + '\r\n';
+  const csv = csvFile(['email,name,link,expires', ...links.map((l) => [l.email, l.name ?? '', l.url, l.expires].map(csvCell).join(','))].join('\r\n') + '\r\n');
   const cards: string[] = [];
   for (const [i, l] of links.entries()) {
     if (i > 0 && i % EXPORT_BATCH === 0) await yieldToEventLoop();

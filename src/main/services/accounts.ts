@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CONSOLE_PERMISSIONS } from '../../shared/permissions';
 import { listRoles } from '../db/repos/roles.repo';
 import { insertMemberRoles } from '../db/repos/grants.repo';
 import { AccountTree, Authz } from '../core/authz';
@@ -6,6 +7,7 @@ import { DomainError } from '../core/errors';
 import { moveProblem } from '../core/grants';
 import type { DbOrTx } from '../db/database';
 import {
+  grantHolderWithAnyOf,
   accountMemberCount,
   accountMemberCounts,
   claimAccountVersion,
@@ -148,6 +150,16 @@ export async function deleteAccount(deps: ServiceDeps, actor: AdminActor, organi
     if (input.id === tree.root.id) throw new DomainError('VALIDATION', 'The company account cannot be deleted.');
     assertManages(actor, tree, input.id);
     if (tree.subtree(input.id).length > 1) throw new DomainError('IN_USE', `${tree.path(input.id)} has sub-accounts: move or delete them first.`);
+    // The roles and permissions granted here go with the account: nobody acts that way on someone with more privilege.
+    const lacking = CONSOLE_PERMISSIONS.filter((p) => !actor.authz.can(p));
+    const outranking = await grantHolderWithAnyOf(trx, input.id, lacking);
+    if (outranking) {
+      const others = outranking.total - 1;
+      throw new DomainError(
+        'MORE_PRIVILEGED',
+        `${outranking.email}${others > 0 ? ` and ${others} other${others === 1 ? '' : 's'}` : ''} with more privilege than you hold${others > 0 ? '' : 's'} roles or permissions at ${tree.path(input.id)}: deleting it would take them away. Ask an admin who holds at least what they hold.`,
+      );
+    }
     const dependents = await accountMemberCount(trx, input.id);
     let movedTo: number | null = null;
     if (dependents > 0) {

@@ -25,6 +25,17 @@ export const auditListInput = auditFilter.extend({
   limit: z.number().int().min(1).max(1000).default(100),
 });
 
+/**
+ * A bound as the store writes instants (toISOString: always milliseconds), since they compare as
+ * text: "…T10:00:00Z" sorted after "…T10:00:00.500Z". A finer fraction is rounded up to the next
+ * millisecond, which keeps both comparisons exact (at >= from, at < to).
+ */
+export function storedInstant(iso: string): string {
+  const ms = new Date(iso).getTime();
+  const finer = /\.\d{3}(\d+)/.exec(iso)?.[1] ?? '';
+  return new Date(/[1-9]/.test(finer) ? ms + 1 : ms).toISOString();
+}
+
 export async function listAuditPage(deps: ServiceDeps, organizationId: number, input: z.infer<typeof auditListInput>) {
   const rows = await listAudit(deps.db, {
     organizationId,
@@ -32,8 +43,8 @@ export async function listAuditPage(deps: ServiceDeps, organizationId: number, i
     search: input.search || undefined,
     actor: input.actor || undefined,
     target: input.target || undefined,
-    from: input.from,
-    to: input.to,
+    from: input.from === undefined ? undefined : storedInstant(input.from),
+    to: input.to === undefined ? undefined : storedInstant(input.to),
     beforeId: input.beforeId,
     limit: input.limit,
   });

@@ -20,7 +20,12 @@ export const FORMAT = 'roster-organization';
 export const FORMAT_VERSION = 1;
 
 const key = z.number().int().positive();
-const iso = z.iso.datetime({ offset: true });
+/**
+ * An instant with or without an offset, read as the instant it names and kept as the store writes
+ * instants (toISOString: UTC, milliseconds): they are compared as text (expiry, the audit's dates),
+ * so "…T10:00:00+14:00" stored as written sorted 14 hours late.
+ */
+const iso = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString());
 const isoOrNull = iso.nullable();
 
 const organizationPart = settingsInput

@@ -10,6 +10,7 @@ import {
   claimRoleVersion,
   countRoleHolders,
   deleteRole as deleteRoleRows,
+  holderWithAnyOf,
   grantPermissionToRoles,
   insertRole,
   listRoles,
@@ -90,6 +91,22 @@ async function assertNameFree(db: DbOrTx, organizationId: number, name: string, 
 function assertGrantable(actor: AdminActor, before: string[], after: string[]): void {
   const bad = ungrantable(actor.authz, before, after);
   if (bad.length) throw new DomainError('MORE_PRIVILEGED', `You cannot give or take away permissions you do not hold yourself: ${bad.map((p) => `"${permissionLabel(p)}"`).join(', ')}.`);
+}
+
+/**
+ * Nobody acts on someone with more privilege (PRODUCT.md): changing a role's permissions changes
+ * every holder's, so a role held by someone with a console permission the admin lacks is theirs to
+ * leave alone (a Team Admin with "manage roles" cannot strip the Admin role of what Admins do).
+ */
+async function assertNoHolderOutranks(db: DbOrTx, actor: AdminActor, role: Role): Promise<void> {
+  const lacking = CONSOLE_PERMISSIONS.filter((p) => !actor.authz.can(p));
+  const holder = await holderWithAnyOf(db, role.id, lacking);
+  if (!holder) return;
+  const others = holder.total - 1;
+  throw new DomainError(
+    'MORE_PRIVILEGED',
+    `${role.name} is held by ${holder.email}${others > 0 ? ` and ${others} other${others === 1 ? '' : 's'}` : ''} with more privilege than you: changing it would act on them. Ask an admin who holds at least what they hold.`,
+  );
 }
 
 /** Nobody changes their own permissions: editing a role they hold would. */
@@ -192,6 +209,8 @@ export function deleteRole(deps: ServiceDeps, actor: AdminActor, organizationId:
     const users = await countRoleHolders(trx, id);
     if (users > 0) throw new DomainError('IN_USE', `${role.name} is held by ${users} member${users === 1 ? '' : 's'}: give them another role first.`);
     const permissions = (await rolePermissions(trx, [id])).map((p) => p.permission);
+    // Deleting takes its permissions away as a save of the matrix would: only those the admin holds.
+    assertGrantable(actor, permissions, []);
     await deleteRoleRows(trx, id);
     await insertAuditRows(trx, [auditRow(organizationId, actor, 'role.delete', roleTarget(role), { name: role.name, permissions }, null, now)]);
     return { id };
@@ -216,6 +235,7 @@ export function setRolePermissions(deps: ServiceDeps, actor: AdminActor, organiz
       await assertKnownPermissions(trx, organizationId, after);
       assertGrantable(actor, before, after);
       await assertNotOwnRole(trx, actor, role);
+      await assertNoHolderOutranks(trx, actor, role);
       await replaceRolePermissions(trx, role.id, after);
       await insertAuditRows(trx, [auditRow(organizationId, actor, 'role.permissions', roleTarget(role), { permissions: before }, { permissions: after }, now)]);
       changed++;

@@ -3,7 +3,7 @@
  * filter, POST/PATCH/PUT/DELETE, and at most N requests in flight. Every failure becomes a
  * ScimError that says what the server said (status, scimType, detail, Retry-After).
  */
-import { fetchHttp, nodeHttp, type HttpAnswer, type HttpStack } from './http';
+import { AnswerTooLargeError, fetchHttp, nodeHttp, type HttpAnswer, type HttpStack } from './http';
 import { PATCH_SCHEMA } from './mapping';
 import { retryAfterMs } from './plan';
 
@@ -17,16 +17,31 @@ export interface ScimCapabilities {
 
 export type ScimFailureKind = 'network' | 'auth' | 'throttled' | 'server' | 'client';
 
+/** What a server's error may fill in the store and on the page: its detail and scimType are cut here. */
+export const DETAIL_MAX = 500;
+export const SCIM_TYPE_MAX = 100;
+
 export class ScimError extends Error {
+  readonly scimType: string | null;
+  readonly detail: string;
   constructor(
     readonly kind: ScimFailureKind,
     readonly status: number | null,
-    readonly scimType: string | null,
-    readonly detail: string,
+    scimType: string | null,
+    detail: string,
     readonly retryAfterMs: number | null = null,
   ) {
-    super(detail);
+    const cut = detail.length > DETAIL_MAX ? `${detail.slice(0, DETAIL_MAX - 1)}…` : detail;
+    super(cut);
+    this.detail = cut;
+    this.scimType = scimType === null ? null : String(scimType).slice(0, SCIM_TYPE_MAX);
   }
+}
+
+/** `Resources` of a list answer, when it is a list of objects with an id; anything else reads as none. */
+function resourcesOf(body: unknown): ScimResource[] {
+  const list = (body as { Resources?: unknown } | null)?.Resources;
+  return Array.isArray(list) ? list.filter((r): r is ScimResource => typeof r === 'object' && r !== null && typeof (r as ScimResource).id === 'string') : [];
 }
 
 export interface ScimResource {
@@ -143,22 +158,40 @@ export class ScimClient {
     try {
       res = await this.http.send(method, this.base + path, body === undefined ? this.headers : this.bodyHeaders, body === undefined ? undefined : JSON.stringify(body), this.timeoutMs);
     } catch (e) {
+      if (e instanceof AnswerTooLargeError) throw new ScimError('server', null, null, e.message);
       throw new ScimError('network', null, null, `The SCIM server cannot be reached (${(e as { code?: string }).code ?? (e as Error).name}).`);
     }
     const text = res.text;
     let parsed: unknown = null;
+    let readable = true;
     try {
-      parsed = text ? JSON.parse(text) : null;
+      parsed = text.trim() ? JSON.parse(text) : null;
     } catch {
-      parsed = null;
+      readable = false;
     }
     const status = res.status;
-    if (status >= 200 && status < 300) return { status, body: parsed as T | null };
-    const err = (parsed ?? {}) as { scimType?: string; detail?: string };
-    const detail = (err.detail ?? text.slice(0, 300)) || res.statusText;
-    if (status === 401 || status === 403) throw new ScimError('auth', status, err.scimType ?? null, detail);
-    if (status === 429 || status === 503) throw new ScimError('throttled', status, err.scimType ?? null, detail, retryAfterMs(res.header('retry-after'), this.now()));
-    throw new ScimError(status >= 500 ? 'server' : 'client', status, err.scimType ?? null, detail);
+    if (status >= 300 && status < 400) {
+      // Not followed: the token would go wherever the server points (node:http follows nothing; say so).
+      const location = (res.header('location') ?? '').slice(0, 200);
+      throw new ScimError('client', status, null, `The SCIM server answered ${status}, a redirect${location ? ` to ${location}` : ''}: Roster does not follow redirects (the token would go with it). If that address is the SCIM server, save it as the base URL.`);
+    }
+    if (status >= 200 && status < 300) {
+      // A sign-in page, a proxy's page or the wrong path answering 200 is not a success.
+      if (!readable) throw new ScimError('server', status, null, `The SCIM server answered ${status} with ${res.header('content-type')?.split(';')[0]?.trim() || 'a body without a content type'} that is not SCIM JSON: check the base URL (it ends with the SCIM path, e.g. https://idp.example.org/scim/v2).`);
+      return { status, body: parsed as T | null };
+    }
+    const err = (parsed !== null && typeof parsed === 'object' ? parsed : {}) as { scimType?: unknown; detail?: unknown };
+    // Only a SCIM error's own detail is shown: the body of anything else (a proxy, another service the
+    // address reaches) is not read back to the admin, only its status and content type.
+    const kindOf = res.header('content-type')?.split(';')[0]?.trim();
+    const detail =
+      typeof err.detail === 'string' && err.detail
+        ? err.detail
+        : `The SCIM server answered ${status}${res.statusText ? ` ${res.statusText}` : ''}${readable && parsed !== null ? '' : ` (${kindOf || 'no content type'}, not a SCIM error)`}.`;
+    const scimType = typeof err.scimType === 'string' ? err.scimType : null;
+    if (status === 401 || status === 403) throw new ScimError('auth', status, scimType, detail);
+    if (status === 429 || status === 503) throw new ScimError('throttled', status, scimType, detail, retryAfterMs(res.header('retry-after'), this.now()));
+    throw new ScimError(status >= 500 ? 'server' : 'client', status, scimType, detail);
   }
 
   /** Reads /ServiceProviderConfig once; PATCH unknown means PUT, maxOperations unknown means 100. */
@@ -177,11 +210,11 @@ export class ScimClient {
 
   async findOne(resource: 'Users' | 'Groups', attribute: 'userName' | 'displayName', value: string): Promise<ScimResource | null> {
     const filter = `${attribute} eq ${JSON.stringify(value)}`;
-    const { body } = await this.request<{ Resources?: ScimResource[] }>('GET', `/${resource}?filter=${encodeURIComponent(filter)}`);
-    const list = body?.Resources ?? [];
+    const { body } = await this.request('GET', `/${resource}?filter=${encodeURIComponent(filter)}`);
     const want = value.toLowerCase();
-    // userName is not case-exact (RFC 7643); a server that filters case-exactly is helped here.
-    return list.find((r) => String(r[attribute] ?? '').toLowerCase() === want) ?? list[0] ?? null;
+    // Only the resource that carries the value (userName is not case-exact, RFC 7643): a server that
+    // ignores the filter answers its whole directory, and its first user is someone else.
+    return resourcesOf(body).find((r) => String(r[attribute] ?? '').toLowerCase() === want) ?? null;
   }
 
   async create(resource: 'Users' | 'Groups', body: Record<string, unknown>): Promise<ScimResource> {
@@ -210,11 +243,15 @@ export class ScimClient {
   /** Every resource, page by page (for reconcile and tests). */
   async list(resource: 'Users' | 'Groups', pageSize = 100): Promise<ScimResource[]> {
     const out: ScimResource[] = [];
+    const seen = new Set<string>();
     for (let start = 1; ; start += pageSize) {
-      const { body } = await this.request<{ Resources?: ScimResource[]; totalResults?: number }>('GET', `/${resource}?startIndex=${start}&count=${pageSize}`);
-      const page = body?.Resources ?? [];
-      out.push(...page);
-      if (page.length < pageSize || out.length >= (body?.totalResults ?? 0)) return out;
+      const { body } = await this.request<{ totalResults?: number }>('GET', `/${resource}?startIndex=${start}&count=${pageSize}`);
+      const page = resourcesOf(body);
+      const fresh = page.filter((r) => !seen.has(r.id));
+      for (const r of fresh) seen.add(r.id);
+      out.push(...fresh);
+      // A server that ignores startIndex answers the same page again: the listing ends there.
+      if (page.length < pageSize || fresh.length === 0 || out.length >= Number(body?.totalResults ?? 0)) return out;
     }
   }
 }

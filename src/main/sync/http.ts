@@ -28,6 +28,21 @@ class TimeoutError extends Error {
   readonly code = 'TimeoutError';
 }
 
+/**
+ * The largest answer read from a SCIM server (a page of 100 users is a few hundred KB; a group with
+ * 200,000 members about 20 MB). A larger one, declared or streamed, is cut there: a hostile or broken
+ * server cannot make Roster buffer without end.
+ */
+export const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
+
+/** The answer was larger than MAX_ANSWER_BYTES: the connection was closed without reading the rest. */
+export class AnswerTooLargeError extends Error {
+  readonly code = 'AnswerTooLarge';
+  constructor() {
+    super(`The SCIM server's answer is larger than ${MAX_ANSWER_BYTES / 1024 / 1024} MB, more than Roster reads: check the base URL and the server.`);
+  }
+}
+
 /** node:http with a keep-alive agent of `sockets` sockets. */
 export function nodeHttp(sockets: number): HttpStack {
   const agents = { http: new http.Agent({ keepAlive: true, maxSockets: sockets }), https: new https.Agent({ keepAlive: true, maxSockets: sockets }) };
@@ -43,7 +58,25 @@ export function nodeHttp(sockets: number): HttpStack {
       });
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
+        let size = 0;
+        const declared = Number(res.headers['content-length']);
+        if (declared > MAX_ANSWER_BYTES) {
+          clearTimeout(timer);
+          req.destroy();
+          reject(new AnswerTooLargeError());
+          return;
+        }
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_ANSWER_BYTES) {
+            clearTimeout(timer);
+            chunks.length = 0;
+            req.destroy();
+            reject(new AnswerTooLargeError());
+            return;
+          }
+          chunks.push(c);
+        });
         res.on('error', (e) => {
           clearTimeout(timer);
           reject(e);
@@ -94,7 +127,12 @@ export function fetchHttp(fetchImpl: typeof fetch): HttpStack {
       } catch (e) {
         throw Object.assign(new Error((e as Error).message), { code: (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name });
       }
+      if (Number(res.headers.get('content-length')) > MAX_ANSWER_BYTES) {
+        await res.body?.cancel().catch(() => undefined);
+        throw new AnswerTooLargeError();
+      }
       const text = await res.text().catch(() => '');
+      if (Buffer.byteLength(text) > MAX_ANSWER_BYTES) throw new AnswerTooLargeError();
       return { status: res.status, statusText: res.statusText, header: (n) => res.headers.get(n), text };
     },
     close: () => undefined,

@@ -92,11 +92,14 @@ export function backoffWithJitterMs(attempts: number, random: () => number = Mat
   return Math.round(cap / 2 + (random() * cap) / 2);
 }
 
-/** Retry-After: seconds or an HTTP date; null when absent or unreadable. */
+/** The longest a server's Retry-After holds the sync back: a server asking for years waits an hour, then is asked again. */
+export const RETRY_AFTER_MAX_MS = 60 * 60_000;
+
+/** Retry-After: seconds or an HTTP date, at most RETRY_AFTER_MAX_MS; null when absent or unreadable. */
 export function retryAfterMs(header: string | null, now: Date): number | null {
   if (!header) return null;
   const s = Number(header);
-  if (Number.isFinite(s) && s >= 0) return s * 1000;
+  if (Number.isFinite(s) && s >= 0) return Math.min(s * 1000, RETRY_AFTER_MAX_MS);
   const at = Date.parse(header);
-  return Number.isNaN(at) ? null : Math.max(0, at - now.getTime());
+  return Number.isNaN(at) ? null : Math.min(Math.max(0, at - now.getTime()), RETRY_AFTER_MAX_MS);
 }

@@ -1,5 +1,6 @@
 import type { DbOrTx } from '../database';
 import type { Account, NewAccount } from '../tables/account.table';
+import { chunks, rowsPerStatement } from './util';
 
 export async function insertAccount(db: DbOrTx, row: NewAccount): Promise<Account> {
   return db.insertInto('account').values(row).returningAll().executeTakeFirstOrThrow();
@@ -95,12 +96,53 @@ export async function deleteGrantsAt(db: DbOrTx, accountId: number): Promise<voi
 
 /** Of these members, the live ones left without any role. */
 export async function liveMembersWithoutRole(db: DbOrTx, memberIds: number[]): Promise<{ id: number }[]> {
-  if (memberIds.length === 0) return [];
-  return db
+  const out: { id: number }[] = [];
+  // A slice at a time: a sub-account of 40,000 members is more ids than one statement may bind.
+  for (const part of chunks(memberIds, rowsPerStatement(1))) {
+    out.push(
+      ...(await db
+        .selectFrom('member')
+        .select('id')
+        .where('id', 'in', part)
+        .where('status', '<>', 'deleted')
+        .where('id', 'not in', (eb) => eb.selectFrom('member_role').select('member_id'))
+        .execute()),
+    );
+  }
+  return out;
+}
+
+/**
+ * A live (not deleted) member with a role or single permission granted at this account who holds,
+ * through any role or single permission anywhere, one of `permissions`: the first by email, and how
+ * many there are (one query, however many hold grants there).
+ */
+export async function grantHolderWithAnyOf(db: DbOrTx, accountId: number, permissions: string[]): Promise<{ email: string; total: number } | undefined> {
+  if (permissions.length === 0) return undefined;
+  const q = db
     .selectFrom('member')
-    .select('id')
-    .where('id', 'in', memberIds)
-    .where('status', '<>', 'deleted')
-    .where('id', 'not in', (eb) => eb.selectFrom('member_role').select('member_id'))
-    .execute();
+    .where('member.status', '<>', 'deleted')
+    .where((eb) =>
+      eb.or([
+        eb('member.id', 'in', eb.selectFrom('member_role').select('member_role.member_id').where('member_role.account_id', '=', accountId)),
+        eb('member.id', 'in', eb.selectFrom('member_permission').select('member_permission.member_id').where('member_permission.account_id', '=', accountId)),
+      ]),
+    )
+    .where((eb) =>
+      eb.or([
+        eb.exists(
+          eb
+            .selectFrom('member_role as held')
+            .innerJoin('role_permission', 'role_permission.role_id', 'held.role_id')
+            .select('held.member_id')
+            .whereRef('held.member_id', '=', 'member.id')
+            .where('role_permission.permission', 'in', permissions),
+        ),
+        eb.exists(eb.selectFrom('member_permission as single').select('single.member_id').whereRef('single.member_id', '=', 'member.id').where('single.permission', 'in', permissions)),
+      ]),
+    );
+  const first = await q.select('member.email').orderBy('member.email_normalized').limit(1).executeTakeFirst();
+  if (!first) return undefined;
+  const counted = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  return { email: first.email, total: Number(counted?.n ?? 1) };
 }

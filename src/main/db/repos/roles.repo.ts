@@ -135,3 +135,34 @@ export async function roleHolders(db: DbOrTx, roleId: number, accountIds: number
   const counted = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
   return { rows, total: Number(counted?.n ?? 0) };
 }
+
+/**
+ * A live (not deleted) holder of the role who holds, through any role or single permission at any
+ * account, one of `permissions`: the first by email, and how many such holders there are. Used to
+ * refuse a role edit by someone those holders outrank (one query, however many hold the role).
+ */
+export async function holderWithAnyOf(db: DbOrTx, roleId: number, permissions: string[]): Promise<{ email: string; total: number } | undefined> {
+  if (permissions.length === 0) return undefined;
+  const q = db
+    .selectFrom('member_role')
+    .innerJoin('member', 'member.id', 'member_role.member_id')
+    .where('member_role.role_id', '=', roleId)
+    .where('member.status', '<>', 'deleted')
+    .where((eb) =>
+      eb.or([
+        eb.exists(
+          eb
+            .selectFrom('member_role as other')
+            .innerJoin('role_permission', 'role_permission.role_id', 'other.role_id')
+            .select('other.member_id')
+            .whereRef('other.member_id', '=', 'member.id')
+            .where('role_permission.permission', 'in', permissions),
+        ),
+        eb.exists(eb.selectFrom('member_permission').select('member_permission.member_id').whereRef('member_permission.member_id', '=', 'member.id').where('member_permission.permission', 'in', permissions)),
+      ]),
+    );
+  const first = await q.select('member.email').orderBy('member.email_normalized').limit(1).executeTakeFirst();
+  if (!first) return undefined;
+  const counted = await q.select((eb) => eb.fn.count<number>('member.id').distinct().as('n')).executeTakeFirst();
+  return { email: first.email, total: Number(counted?.n ?? 1) };
+}

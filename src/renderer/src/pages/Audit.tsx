@@ -6,6 +6,7 @@ import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from '
 import Papa from 'papaparse';
 import { memo, useCallback, useEffect, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
+import { csvFile } from '../../../shared/csv-export';
 import { AUDIT_ACTIONS, formatDate } from '../components/labels';
 import { VirtualTable, cellStyle, rowStyle, type RowSlot } from '../components/VirtualTable';
 import type { AuditEntry } from '../api-types';
@@ -165,10 +166,10 @@ export function AuditPage() {
         if (page.length < PAGE) break;
         beforeId = page[page.length - 1]!.id;
       }
-      const csv = Papa.unparse({
+      const csv = csvFile(Papa.unparse({
         fields: ['id', 'at', 'actor', 'action', 'description', 'target_type', 'target_id', 'target', 'change', 'before', 'after'],
         data: rows.map((r) => [r.id, r.at, r.actor, r.action, actionLabel(r.action), r.targetType ?? '', r.targetId ?? '', r.target ?? '', changeText(r.before, r.after), r.before ?? '', r.after ?? '']),
-      }, { escapeFormulae: true });
+      }, { escapeFormulae: true }));
       const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
       const a = document.createElement('a');
       a.href = url;
