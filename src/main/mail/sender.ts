@@ -46,6 +46,8 @@ export interface SenderOptions {
 
 interface PendingWrite {
   id: number;
+  /** The mail's Message-ID: an outcome lands only on the mail it was sent for (ids come back after a restore). */
+  messageId: string;
   set: OutboxUpdate;
   resolve: () => void;
   reject: (e: unknown) => void;
@@ -299,13 +301,13 @@ export class MailSender {
     } catch (e) {
       if (this.crashed) return 'retry';
       const settled = failedSend(row, classifySmtpError(e, config), this.opts.clock.now(), this.maxAttempts);
-      await this.record(row.id, settled.set);
+      await this.record(row.id, row.message_id, settled.set);
       this.opts.onEvent?.(settled.event);
       return settled.outcome;
     }
     if (this.crashed) return 'sent';
     const settled = sentMail(row, this.opts.clock.now());
-    await this.record(row.id, settled.set);
+    await this.record(row.id, row.message_id, settled.set);
     this.opts.onEvent?.(settled.event);
     return 'sent';
   }
@@ -316,9 +318,9 @@ export class MailSender {
    * end of a drain), or after flushMs. A mail counts as settled only once its outcome is committed:
    * a crash before that sends it again after its lease, with the same Message-ID (at-least-once).
    */
-  private record(id: number, set: OutboxUpdate): Promise<void> {
+  private record(id: number, messageId: string, set: OutboxUpdate): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.writes.push({ id, set, resolve, reject });
+      this.writes.push({ id, messageId, set, resolve, reject });
       this.sending--;
       this.onSendDone?.();
       this.scheduleFlush();

@@ -89,11 +89,38 @@ describe.skipIf(TEST_STORE === 'postgres')('a restore and the outbox (SQLite)', 
     expect(await outbox(env)).toMatchObject([{ id: rows[0]!.id, status: 'sending', lease_until: leaseUntil, attempts: 1 }]);
 
     // The send succeeds; its outcome, recorded where the row is still 'sending', lands on the restored row.
-    await recordOutcomes(env.store.db, [{ id: rows[0]!.id, set: sentMail(rows[0]!, env.clock.now()).set }]);
+    await recordOutcomes(env.store.db, [{ id: rows[0]!.id, messageId: rows[0]!.message_id, set: sentMail(rows[0]!, env.clock.now()).set }]);
     env.clock.advance(10 * 60 * 1000);
     expect(await env.mail.sender.drainAll()).toMatchObject({ claimed: 0 });
     expect(smtp.received).toHaveLength(0);
     expect(await outbox(env)).toMatchObject([{ status: 'sent', text_body: null, html_body: null }]);
+  });
+
+  it("a send in flight across the restore never records its outcome on another mail that took its id after the restore", async () => {
+    const { env, smtp, owner, admin } = await setup();
+    await owner.backup.create({ name: 'before-olga' });
+    await owner.members.invite({ entries: [{ email: 'olga@example.org' }], grants: { roleIds: [admin] } });
+    const now = env.clock.now();
+    const { rows } = await claimDueMail(env.store.db, { nowIso: now.toISOString(), leaseUntil: new Date(now.getTime() + 5 * 60 * 1000).toISOString(), limit: 10, organizationIds: 'all' });
+    expect(rows).toHaveLength(1);
+    // The backup has no such mail; after its restore, the next mail takes the same id (the backup's counter).
+    await owner.backup.restore({ name: 'before-olga' });
+    const again = env.caller();
+    await again.auth.signIn({ email: OWNER_EMAIL, password: PASSWORD });
+    await again.members.invite({ entries: [{ email: 'peter@example.org' }], grants: { roleIds: [admin] } });
+    const [peter] = await outbox(env);
+    expect(peter).toMatchObject({ id: rows[0]!.id, status: 'queued' });
+    // Olga's send fails for good: its outcome must not land on Peter's mail, claimed meanwhile.
+    const later = env.clock.now();
+    const claimedPeter = await claimDueMail(env.store.db, { nowIso: later.toISOString(), leaseUntil: new Date(later.getTime() + 5 * 60 * 1000).toISOString(), limit: 10, organizationIds: 'all' });
+    expect(claimedPeter.rows).toMatchObject([{ id: rows[0]!.id }]);
+    expect(claimedPeter.rows[0]!.message_id).not.toBe(rows[0]!.message_id);
+    await recordOutcomes(env.store.db, [{ id: rows[0]!.id, messageId: rows[0]!.message_id, set: { status: 'failed', last_error: 'Olga: 550 no such user' } }]);
+    expect(await outbox(env)).toMatchObject([{ id: rows[0]!.id, status: 'sending', last_error: null }]);
+    // Peter's mail goes once its lease runs out, as any claimed mail whose sender stopped.
+    env.clock.advance(10 * 60 * 1000);
+    expect(await env.mail.sender.drainAll()).toMatchObject({ sent: 1 });
+    expect(smtp.received.map((m) => m.to[0])).toEqual(['peter@example.org']);
   });
 
   it('says how many invitations accepted after the backup are pending again (also with a link sent after it), and how many other pending ones lost their link; a resend reaches them', async () => {

@@ -123,6 +123,11 @@ export async function recordOutcomes(db: Db, writes: OutcomeWrite[]): Promise<vo
 
 export interface OutcomeWrite {
   id: number;
+  /**
+   * The Message-ID of the mail sent: the outcome is written only on that mail. A restore brings back
+   * the backup's id counter, so a new mail may take the id of one still in flight across the restore.
+   */
+  messageId: string;
   set: OutboxUpdate;
 }
 
@@ -147,6 +152,7 @@ async function applyOutcomes(trx: DbOrTx, writes: OutcomeWrite[]): Promise<void>
         .updateTable('mail_outbox')
         .set(sentAtValue === undefined ? rest : { ...rest, sent_at: sentAtValue })
         .where('id', 'in', ids)
+        .where('message_id', 'in', part.map((w) => w.messageId))
         .where('status', '=', 'sending')
         .execute();
     }
