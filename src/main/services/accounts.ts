@@ -150,9 +150,10 @@ export async function deleteAccount(deps: ServiceDeps, actor: AdminActor, organi
     if (input.id === tree.root.id) throw new DomainError('VALIDATION', 'The company account cannot be deleted.');
     assertManages(actor, tree, input.id);
     if (tree.subtree(input.id).length > 1) throw new DomainError('IN_USE', `${tree.path(input.id)} has sub-accounts: move or delete them first.`);
-    // The roles and permissions granted here go with the account: nobody acts that way on someone with more privilege.
+    // The roles and permissions granted here go with the account: nobody acts that way on someone with
+    // more privilege (outranks, core/authz.ts). The admin's own grants there do not make them outrank themselves.
     const lacking = CONSOLE_PERMISSIONS.filter((p) => !actor.authz.can(p));
-    const outranking = await grantHolderWithAnyOf(trx, input.id, lacking);
+    const outranking = await grantHolderWithAnyOf(trx, input.id, lacking, actor.memberId);
     if (outranking) {
       const others = outranking.total - 1;
       throw new DomainError(

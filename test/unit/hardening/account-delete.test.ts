@@ -50,6 +50,25 @@ describe('deleting a sub-account', () => {
     expect(await owner.accounts.delete({ id: paris, moveMembersTo: france })).toMatchObject({ id: paris });
   });
 
+  it("is not refused because of the admin's own roles there (nobody outranks themselves)", async () => {
+    const nice = (await owner.accounts.create({ name: 'Nice', parentId: france })).id;
+    const teamMember = (await owner.members.list({ search: 'team@acme.test', limit: 1 })).items[0]!;
+    const root = (await owner.accounts.list())[0]!.id;
+    const team = (await owner.roles.list()).find((r) => r.name === 'Team Admin')!.id;
+    // A permission the admin holds at Nice only: not org-wide, so by itself it "outranks" whoever lacks it there.
+    const inviter = (await owner.roles.create({ name: 'Nice Inviter', permissions: ['members.invite'] })).id;
+    await owner.members.setAccess({
+      id: teamMember.id,
+      roles: [
+        { roleId: await roleId(owner, 'Member'), accountId: root },
+        { roleId: team, accountId: france },
+        { roleId: inviter, accountId: nice },
+      ],
+      accountIds: [france],
+    });
+    expect(await teamAdmin.accounts.delete({ id: nice, moveMembersTo: france })).toMatchObject({ id: nice });
+  });
+
   it('with 40,000 members, moves them all (the roleless check bound one id per variable: "too many SQL variables")', async () => {
     const big = (await owner.accounts.create({ name: 'Big' })).id;
     const member = await roleId(owner, 'Member');

@@ -113,15 +113,16 @@ export async function liveMembersWithoutRole(db: DbOrTx, memberIds: number[]): P
 }
 
 /**
- * A live (not deleted) member with a role or single permission granted at this account who holds,
- * through any role or single permission anywhere, one of `permissions`: the first by email, and how
- * many there are (one query, however many hold grants there).
+ * A live (not deleted) member other than `exceptMemberId` (the admin asking) with a role or single
+ * permission granted at this account who holds, through any role or single permission anywhere, one
+ * of `permissions`: the first by email, and how many there are (one query, however many hold grants there).
  */
-export async function grantHolderWithAnyOf(db: DbOrTx, accountId: number, permissions: string[]): Promise<{ email: string; total: number } | undefined> {
+export async function grantHolderWithAnyOf(db: DbOrTx, accountId: number, permissions: string[], exceptMemberId: number): Promise<{ email: string; total: number } | undefined> {
   if (permissions.length === 0) return undefined;
   const q = db
     .selectFrom('member')
     .where('member.status', '<>', 'deleted')
+    .where('member.id', '<>', exceptMemberId)
     .where((eb) =>
       eb.or([
         eb('member.id', 'in', eb.selectFrom('member_role').select('member_role.member_id').where('member_role.account_id', '=', accountId)),
