@@ -382,10 +382,22 @@ export async function pendingMemberAcceptances(db: DbOrTx): Promise<MemberAccept
   return db.selectFrom('member').select(['id', 'organization_id', 'email_normalized', 'accepted_at']).where('status', '=', 'pending').execute();
 }
 
-/** These members, by id, of those who were ever accepted (the running store's view, for a restore). */
+/**
+ * These members, by id, of those accepted and active now (the running store's view, for a restore):
+ * one deleted or deactivated since is not someone the admin would invite again.
+ */
 export async function acceptancesOf(db: DbOrTx, ids: number[]): Promise<MemberAcceptance[]> {
   const out: MemberAcceptance[] = [];
   for (const part of chunks(ids, 500))
-    if (part.length) out.push(...(await db.selectFrom('member').select(['id', 'organization_id', 'email_normalized', 'accepted_at']).where('id', 'in', part).where('accepted_at', 'is not', null).execute()));
+    if (part.length)
+      out.push(
+        ...(await db
+          .selectFrom('member')
+          .select(['id', 'organization_id', 'email_normalized', 'accepted_at'])
+          .where('id', 'in', part)
+          .where('status', '=', 'accepted')
+          .where('accepted_at', 'is not', null)
+          .execute()),
+      );
   return out;
 }
