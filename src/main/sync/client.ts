@@ -17,6 +17,13 @@ export interface ScimCapabilities {
 
 export type ScimFailureKind = 'network' | 'auth' | 'throttled' | 'server' | 'client';
 
+
+/** The schema of a SCIM error answer (RFC 7644 §3.12). */
+const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+
+/** Resources a listing reads at most (twice the largest directory Roster is measured with). */
+export const LIST_LIMIT = 2_000_000;
+
 /** What a server's error may fill in the store and on the page: its detail and scimType are cut here. */
 export const DETAIL_MAX = 500;
 export const SCIM_TYPE_MAX = 100;
@@ -177,18 +184,22 @@ export class ScimClient {
     }
     if (status >= 200 && status < 300) {
       // A sign-in page, a proxy's page or the wrong path answering 200 is not a success.
+      // A DELETE needs no body back: a server that answers one in plain text has still deleted.
+      if (!readable && method === 'DELETE') return { status, body: null };
       if (!readable) throw new ScimError('server', status, null, `The SCIM server answered ${status} with ${res.header('content-type')?.split(';')[0]?.trim() || 'a body without a content type'} that is not SCIM JSON: check the base URL (it ends with the SCIM path, e.g. https://idp.example.org/scim/v2).`);
       return { status, body: parsed as T | null };
     }
-    const err = (parsed !== null && typeof parsed === 'object' ? parsed : {}) as { scimType?: unknown; detail?: unknown };
-    // Only a SCIM error's own detail is shown: the body of anything else (a proxy, another service the
-    // address reaches) is not read back to the admin, only its status and content type.
+    const answer = (parsed !== null && typeof parsed === 'object' ? parsed : {}) as { schemas?: unknown; scimType?: unknown; detail?: unknown };
+    // Only a SCIM error's own detail is shown (its body says it is one, RFC 7644 §3.12): the body of
+    // anything else (a proxy, another service the address reaches, JSON with a `detail` of its own) is
+    // not read back to the admin, only its status and content type.
+    const scimError = Array.isArray(answer.schemas) && answer.schemas.includes(SCIM_ERROR_SCHEMA);
     const kindOf = res.header('content-type')?.split(';')[0]?.trim();
     const detail =
-      typeof err.detail === 'string' && err.detail
-        ? err.detail
-        : `The SCIM server answered ${status}${res.statusText ? ` ${res.statusText}` : ''}${readable && parsed !== null ? '' : ` (${kindOf || 'no content type'}, not a SCIM error)`}.`;
-    const scimType = typeof err.scimType === 'string' ? err.scimType : null;
+      scimError && typeof answer.detail === 'string' && answer.detail
+        ? answer.detail
+        : `The SCIM server answered ${status}${res.statusText ? ` ${res.statusText}` : ''}${scimError ? '' : ` (${kindOf || 'no content type'}, not a SCIM error)`}.`;
+    const scimType = scimError && typeof answer.scimType === 'string' ? answer.scimType : null;
     if (status === 401 || status === 403) throw new ScimError('auth', status, scimType, detail);
     if (status === 429 || status === 503) throw new ScimError('throttled', status, scimType, detail, retryAfterMs(res.header('retry-after'), this.now()));
     throw new ScimError(status >= 500 ? 'server' : 'client', status, scimType, detail);
@@ -240,11 +251,16 @@ export class ScimClient {
     }
   }
 
-  /** Every resource, page by page (for reconcile and tests). */
-  async list(resource: 'Users' | 'Groups', pageSize = 100): Promise<ScimResource[]> {
+  /**
+   * Every resource, page by page (for reconcile and tests), up to LIST_LIMIT: a server that claims
+   * a billion and keeps answering full pages of new ids is read no further than that.
+   */
+  async list(resource: 'Users' | 'Groups', pageSize = 100, limit = LIST_LIMIT): Promise<ScimResource[]> {
     const out: ScimResource[] = [];
     const seen = new Set<string>();
     for (let start = 1; ; start += pageSize) {
+      if (out.length >= limit)
+        throw new ScimError('server', null, null, `The SCIM server lists more than ${limit.toLocaleString('en-US')} ${resource === 'Users' ? 'users' : 'groups'}, more than Roster compares.`);
       const { body } = await this.request<{ totalResults?: number }>('GET', `/${resource}?startIndex=${start}&count=${pageSize}`);
       const page = resourcesOf(body);
       const fresh = page.filter((r) => !seen.has(r.id));

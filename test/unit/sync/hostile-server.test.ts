@@ -205,4 +205,39 @@ describe('sync: a hostile or broken SCIM server', () => {
     expect(report).toMatchObject({ ok: false, status: 500 });
     expect(report.detail).toBe('The SCIM server answered 500 Internal Server Error (text/plain, not a SCIM error).');
   });
+
+  it('a JSON error that is not a SCIM error (no SCIM error schema) does not have its detail read back', async () => {
+    const s = await hostile((_req, res) => {
+      res.writeHead(500, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ detail: 'internal: db password=hunter2', scimType: 'leaked' }));
+    });
+    const e = await syncEnv();
+    await e.owner.sync.saveSettings({ baseUrl: s.baseUrl, token: 'tok' });
+    const report = await e.owner.sync.testConnection();
+    expect(report).toMatchObject({ ok: false, status: 500 });
+    expect(report.detail).toBe('The SCIM server answered 500 Internal Server Error (application/json, not a SCIM error).');
+  });
+
+  it('a DELETE answered 200 in plain text has deleted: not a failure', async () => {
+    const s = await hostile((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end('OK');
+    });
+    const client = new ScimClient(s.baseUrl, 'tok', { maxInFlight: 1 });
+    expect(await client.request('DELETE', '/Users/u1')).toEqual({ status: 200, body: null });
+    await expect(client.request('GET', '/Users/u1')).rejects.toMatchObject({ kind: 'server', detail: expect.stringMatching(/text\/plain that is not SCIM JSON/) });
+    client.close();
+  });
+
+  it('a server that keeps answering full pages of new ids is read no further than the listing limit', async () => {
+    let n = 0;
+    const s = await hostile((_req, res) => {
+      const Resources = Array.from({ length: 100 }, () => ({ id: `u${n}`, userName: `u${n++}@x.test` }));
+      json(res, 200, { totalResults: 1_000_000_000, Resources });
+    });
+    const client = new ScimClient(s.baseUrl, 'tok', { maxInFlight: 1 });
+    await expect(client.list('Users', 100, 300)).rejects.toMatchObject({ kind: 'server', detail: 'The SCIM server lists more than 300 users, more than Roster compares.' });
+    expect(s.seen).toHaveLength(3);
+    client.close();
+  });
 });
