@@ -8,6 +8,13 @@ import { dialectOf } from '../dialect';
 import { executeCompiledOnce } from './compiled';
 import { decorationColumns, decorationsOfRow, type DecorationsJson } from './member-decorations.repo';
 
+/**
+ * Limits read for the page sizes the console asks (the Members page's 50, and round sizes; the list
+ * reads one row more than its page, to say whether more follow): SQLite's statements for them carry
+ * the limit as a literal.
+ */
+const LITERAL_PAGE_SIZES: ReadonlySet<number> = new Set([25, 50, 100, 200].map((size) => size + 1));
+
 /** The order of a page and where it starts: the list's direction and keyset cursor (the last row's sort value and id). */
 export interface KeysetOrder {
   direction: 'asc' | 'desc';
@@ -97,9 +104,10 @@ export async function keysetPage<O>(
   const baseOf = (s: Segment) => (!s.byKey && nullKeys ? nullKeys : base());
   // PostgreSQL: the limits as literals, so that a named statement's generic plan (prepared.ts) knows
   // it reads a page and not a tenth of the table, and is chosen over planning every call again.
-  // SQLite: a full page's limit as a literal too (with the tab's status, 8 % faster than bound); the
-  // rest of a page begun in another range keeps its limit bound (one statement, whatever is left).
-  const literalLimit = (n: number) => dialectOf(db) === 'postgres' || n === limit;
+  // SQLite: a full page of the console's sizes as a literal too (with the tab's status, 8 % faster
+  // than bound); any other limit stays bound, so the statements kept do not grow with the sizes a
+  // caller may ask (1–500), nor with the rest of a page begun in another range.
+  const literalLimit = (n: number) => dialectOf(db) === 'postgres' || (n === limit && LITERAL_PAGE_SIZES.has(n));
   const sorted = (s: Segment, n: number) => {
     const qq = s.narrow(baseOf(s));
     return (s.byKey ? qq.orderBy(column, q.direction) : qq).orderBy('id', q.direction).limit(literalLimit(n) ? sql.lit(n) : n);
