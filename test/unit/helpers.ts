@@ -189,3 +189,15 @@ export async function statusOf(caller: Caller, id: number): Promise<string | und
   const page = await caller.members.list({ limit: 500 });
   return page.items.find((m) => m.id === id)?.status;
 }
+
+/** The whole file, chunk by chunk, as the Settings card fetches it. */
+export async function exportFile(caller: Caller): Promise<string> {
+  let text = '';
+  let cursor: { afterId: number; written: number; sig: string } | null = null;
+  for (;;) {
+    const chunk: { text: string; next: { afterId: number; written: number; sig: string } | null } = await caller.orgTransfer.exportChunk({ cursor });
+    text += chunk.text;
+    if (!chunk.next) return text;
+    cursor = chunk.next;
+  }
+}

@@ -7,19 +7,7 @@ import type { WriteHold } from '../../../src/main/db/write-hold';
 import { importCommit, IMPORT_PART_CHARS } from '../../../src/main/services/org-transfer';
 import { createStoreRuntime } from '../../../src/main/services/org-transfer-store';
 import { loadAuthz } from '../../../src/main/services/organizations';
-import { caught, createEnv, invite, inviteAndAccept, OWNER_EMAIL, registerOwner, roleId, signedIn, type Caller, type TestEnv } from '../helpers';
-
-/** The whole file, chunk by chunk, as the Settings card fetches it. */
-async function exportFile(caller: Caller): Promise<string> {
-  let text = '';
-  let cursor: { afterId: number; written: number; sig: string } | null = null;
-  for (;;) {
-    const chunk: { text: string; next: { afterId: number; written: number; sig: string } | null } = await caller.orgTransfer.exportChunk({ cursor });
-    text += chunk.text;
-    if (!chunk.next) return text;
-    cursor = chunk.next;
-  }
-}
+import { caught, createEnv, exportFile, invite, inviteAndAccept, OWNER_EMAIL, registerOwner, roleId, signedIn, type Caller, type TestEnv } from '../helpers';
 
 /** Sends the file in parts, as the Settings card does. */
 async function upload(caller: Caller, text: string): Promise<string> {

@@ -7,18 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findMember } from '../../../src/main/db/repos/members.repo';
 import { parseOrganizationFile } from '../../../src/main/services/org-transfer-format';
-import { createEnv, invite, OWNER_EMAIL, registerOwner, signedIn, type Caller, type TestEnv } from '../helpers';
-
-async function exportFile(caller: Caller): Promise<string> {
-  let text = '';
-  let cursor: { afterId: number; written: number; sig: string } | null = null;
-  for (;;) {
-    const chunk: { text: string; next: { afterId: number; written: number; sig: string } | null } = await caller.orgTransfer.exportChunk({ cursor });
-    text += chunk.text;
-    if (!chunk.next) return text;
-    cursor = chunk.next;
-  }
-}
+import { createEnv, exportFile, invite, OWNER_EMAIL, registerOwner, signedIn, type TestEnv } from '../helpers';
 
 /** The instant `iso` written at a +14:00 offset, without milliseconds. */
 function atPlus14(iso: string): string {

@@ -1,5 +1,6 @@
 import type { DbOrTx } from '../database';
 import type { Account, NewAccount } from '../tables/account.table';
+import { memberHoldsAnyOf } from './grants.repo';
 import { chunks, rowsPerStatement } from './util';
 
 export async function insertAccount(db: DbOrTx, row: NewAccount): Promise<Account> {
@@ -129,19 +130,7 @@ export async function grantHolderWithAnyOf(db: DbOrTx, accountId: number, permis
         eb('member.id', 'in', eb.selectFrom('member_permission').select('member_permission.member_id').where('member_permission.account_id', '=', accountId)),
       ]),
     )
-    .where((eb) =>
-      eb.or([
-        eb.exists(
-          eb
-            .selectFrom('member_role as held')
-            .innerJoin('role_permission', 'role_permission.role_id', 'held.role_id')
-            .select('held.member_id')
-            .whereRef('held.member_id', '=', 'member.id')
-            .where('role_permission.permission', 'in', permissions),
-        ),
-        eb.exists(eb.selectFrom('member_permission as single').select('single.member_id').whereRef('single.member_id', '=', 'member.id').where('single.permission', 'in', permissions)),
-      ]),
-    );
+    .where(memberHoldsAnyOf(permissions));
   const first = await q.select('member.email').orderBy('member.email_normalized').limit(1).executeTakeFirst();
   if (!first) return undefined;
   const counted = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();

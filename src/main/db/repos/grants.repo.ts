@@ -1,3 +1,4 @@
+import { sql, type RawBuilder } from 'kysely';
 import type { DbOrTx } from '../database';
 import type { NewMemberAccount } from '../tables/member_account.table';
 import type { NewMemberPermission } from '../tables/member_permission.table';
@@ -117,4 +118,14 @@ export async function takeMemberRolesAt(db: DbOrTx, memberId: number, accountId:
   const before = await db.selectFrom('member_role').select('role_id').where('member_id', '=', memberId).where('account_id', '=', accountId).execute();
   await db.deleteFrom('member_role').where('member_id', '=', memberId).where('account_id', '=', accountId).execute();
   return before.map((b) => b.role_id);
+}
+
+/**
+ * The enclosing query's `member` row holds one of `permissions` (non-empty), through a role or singly,
+ * at any account: whom a rank rule protects (roles.repo.ts holderWithAnyOf, accounts.repo.ts grantHolderWithAnyOf).
+ */
+export function memberHoldsAnyOf(permissions: string[]): RawBuilder<boolean> {
+  const listed = sql.join(permissions);
+  return sql<boolean>`(EXISTS (SELECT 1 FROM member_role held JOIN role_permission rp ON rp.role_id = held.role_id WHERE held.member_id = member.id AND rp.permission IN (${listed}))
+    OR EXISTS (SELECT 1 FROM member_permission single WHERE single.member_id = member.id AND single.permission IN (${listed})))`;
 }

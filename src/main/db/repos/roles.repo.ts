@@ -1,5 +1,6 @@
 import type { DbOrTx } from '../database';
 import type { NewRole, Role } from '../tables/role.table';
+import { memberHoldsAnyOf } from './grants.repo';
 
 export async function insertRole(db: DbOrTx, row: NewRole, permissions: string[]): Promise<Role> {
   const role = await db.insertInto('role').values(row).returningAll().executeTakeFirstOrThrow();
@@ -148,19 +149,7 @@ export async function holderWithAnyOf(db: DbOrTx, roleId: number, permissions: s
     .innerJoin('member', 'member.id', 'member_role.member_id')
     .where('member_role.role_id', '=', roleId)
     .where('member.status', '<>', 'deleted')
-    .where((eb) =>
-      eb.or([
-        eb.exists(
-          eb
-            .selectFrom('member_role as other')
-            .innerJoin('role_permission', 'role_permission.role_id', 'other.role_id')
-            .select('other.member_id')
-            .whereRef('other.member_id', '=', 'member.id')
-            .where('role_permission.permission', 'in', permissions),
-        ),
-        eb.exists(eb.selectFrom('member_permission').select('member_permission.member_id').whereRef('member_permission.member_id', '=', 'member.id').where('member_permission.permission', 'in', permissions)),
-      ]),
-    );
+    .where(memberHoldsAnyOf(permissions));
   const first = await q.select('member.email').orderBy('member.email_normalized').limit(1).executeTakeFirst();
   if (!first) return undefined;
   const counted = await q.select((eb) => eb.fn.count<number>('member.id').distinct().as('n')).executeTakeFirst();
