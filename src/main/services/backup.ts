@@ -7,7 +7,7 @@ import { BackupExists, backupStore, restoreStore, type RestoreCarry } from '../d
 import { allSessions, replaceSessions } from '../db/repos/sessions.repo';
 import { allCounters, replaceCounters } from '../db/repos/guesses.repo';
 import { linksSpentState, liveInvitationLinksOfPending, liveLinkHashes, markLinksSpent, type LinkSpent } from '../db/repos/links.repo';
-import { acceptancesOf, pendingMemberAcceptances } from '../db/repos/members.repo';
+import { acceptancesOf, pendingMemberAcceptances } from '../db/repos/member-acceptances.repo';
 import { carryOutboxStates, outboxStatesOf, unsettledOutboxStates, type OutboxState } from '../db/repos/outbox.repo';
 import { allPhoneCodeFailures, markPhoneCodesUsed, phoneCodesUsedAt, raisePhoneCodeFailures, unusedPhoneCodeHashes } from '../db/repos/phone.repo';
 import { StoreRefused, type OpenedStore, type OpenedSqliteStore } from '../db/connect';
