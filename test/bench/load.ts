@@ -15,6 +15,7 @@ const MEMBERS = Number(process.env.LOAD_MEMBERS ?? 100_000);
 const CLIENTS = Number(process.env.LOAD_CLIENTS ?? 50);
 const BATCH = Number(process.env.LOAD_BATCH ?? 20_000);
 /** The paced runs' mean pause between one client's actions (0: no paced runs). */
+const WARMUP_SECONDS = Number(process.env.LOAD_WARMUP_SECONDS ?? 0);
 const PAUSE_MS = Number(process.env.LOAD_PAUSE_MS ?? 250);
 const SERVE = resolve(__dirname, '../../out/main/serve.js');
 /** Extra Node arguments for the server (LOAD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p" to profile it under load). */
@@ -87,6 +88,10 @@ interface Run {
   seconds: number;
   /** CPU time the server process used during the run (all its threads), when the system says (Linux). */
   serverCpuMs: number | null;
+  /** CPU time this process (the 50 clients) used during the run: on this machine they share its cores with the server. */
+  clientCpuMs: number;
+  /** Each read's start (ms from the run's start) and time, for LOAD_TIMELINE=1. */
+  timeline: [number, number][];
 }
 
 /** CPU milliseconds a process has used so far (user + system, all threads), from /proc on Linux; null elsewhere. */
@@ -121,9 +126,11 @@ async function step(c: Client, op: Op): Promise<void> {
 let serverPid: number | undefined;
 
 async function drive(clients: Client[], seconds: number, pauseMs = 0): Promise<Run> {
-  const run: Run = { times: { list: [], search: [], panel: [], edit: [] }, errors: { list: 0, search: 0, panel: 0, edit: 0 }, firstError: null, seconds, serverCpuMs: null };
+  const run: Run = { times: { list: [], search: [], panel: [], edit: [] }, errors: { list: 0, search: 0, panel: 0, edit: 0 }, firstError: null, seconds, serverCpuMs: null, clientCpuMs: 0, timeline: [] };
   const cpuBefore = processCpuMs(serverPid);
-  const end = performance.now() + seconds * 1000;
+  const clientBefore = process.cpuUsage();
+  const start = performance.now();
+  const end = start + seconds * 1000;
   await Promise.all(
     clients.map(async (c, n) => {
       for (let k = n; performance.now() < end; k++) {
@@ -132,6 +139,7 @@ async function drive(clients: Client[], seconds: number, pauseMs = 0): Promise<R
         try {
           await step(c, op);
           run.times[op].push(performance.now() - t);
+          if (op !== 'edit') run.timeline.push([t - start, performance.now() - t]);
         } catch (e) {
           run.errors[op]++;
           run.firstError ??= `${op}: ${e instanceof Error ? e.message : String(e)}`;
@@ -141,6 +149,8 @@ async function drive(clients: Client[], seconds: number, pauseMs = 0): Promise<R
     }),
   );
   const cpuAfter = processCpuMs(serverPid);
+  const client = process.cpuUsage(clientBefore);
+  run.clientCpuMs = (client.user + client.system) / 1000;
   run.serverCpuMs = cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore;
   return run;
 }
@@ -153,7 +163,7 @@ function report(label: string, run: Run): void {
   const total = OPS.reduce((a, op) => a + run.times[op].length, 0);
   const errors = OPS.reduce((a, op) => a + run.errors[op], 0);
   const cpu = run.serverCpuMs === null ? '' : `, server CPU ${(run.serverCpuMs / total).toFixed(2)} ms per request (all its threads)`;
-  console.log(`\n${label}: ${fmt(total / run.seconds)} requests/s${cpu}, ${errors} errors${run.firstError ? ` (first: ${run.firstError})` : ''}`);
+  console.log(`\n${label}: ${fmt(total / run.seconds)} requests/s${cpu}, clients' CPU ${(run.clientCpuMs / total).toFixed(2)} ms per request, ${errors} errors${run.firstError ? ` (first: ${run.firstError})` : ''}`);
   for (const op of OPS) {
     const t = [...run.times[op]].sort((a, b) => a - b);
     console.log(`  ${op.padEnd(7)} n=${String(t.length).padStart(6)}  p50 ${fmt(pct(t, 50), 1).padStart(7)} ms  p99 ${fmt(pct(t, 99), 1).padStart(7)} ms  max ${fmt(t[t.length - 1] ?? NaN, 1).padStart(7)} ms  errors ${run.errors[op]}`);
@@ -161,6 +171,19 @@ function report(label: string, run: Run): void {
   const reads = OPS.filter((o) => o !== 'edit').flatMap((o) => run.times[o]).sort((a, b) => a - b);
   const p99 = pct(reads, 99);
   console.log(`  reads p99 ${fmt(p99, 1)} ms (goal ≤ 100 ms) ${p99 <= 100 && errors === 0 ? 'MET' : 'NOT MET'}`);
+  if (process.env.LOAD_TIMELINE === '1') {
+    // Reads by the 2-second window they started in: whether the slow ones cluster (a pause, a tidy) or spread evenly.
+    const windows = new Map<number, number[]>();
+    for (const [at, ms] of run.timeline) {
+      const w = Math.floor(at / 2000);
+      if (!windows.has(w)) windows.set(w, []);
+      windows.get(w)!.push(ms);
+    }
+    for (const [w, ms] of [...windows].sort((a, b) => a[0] - b[0])) {
+      ms.sort((a, b) => a - b);
+      console.log(`    ${String(w * 2).padStart(3)}–${w * 2 + 2} s  n=${String(ms.length).padStart(5)}  p50 ${fmt(pct(ms, 50), 1).padStart(6)}  p99 ${fmt(pct(ms, 99), 1).padStart(6)}  max ${fmt(ms[ms.length - 1]!, 1).padStart(6)}`);
+    }
+  }
 }
 
 function serve(dataDir: string): Promise<{ child: ChildProcess; base: string }> {
@@ -199,6 +222,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < clients.length; i += 5)
       await Promise.all(clients.slice(i, i + 5).map((c) => c.mutation('auth.signIn', { email: 'owner@bench.test', password: PASSWORD })));
     console.log(`${CLIENTS} sessions signed in in ${fmt(performance.now() - t0)} ms`);
+    if (WARMUP_SECONDS > 0) report(`first ${WARMUP_SECONDS} s after start (a fresh process)`, await drive(clients, WARMUP_SECONDS));
     report('alone', await drive(clients, SECONDS));
     const batched = async (label: string, pauseMs: number) => {
       const inviter = new Client(base);

@@ -1,7 +1,6 @@
 /*
  * The outbox sender: claims due mail, keeps a bounded number in flight, retries with backoff and
- * records outcomes in batches (committed with the next claim mid-drain, else a transaction of their
- * own). About 390 lines because it is one state machine (in-flight bound, drain, flush, stop,
+ * records outcomes as they come (or, with flushMs, in batches committed with the next claim). About 400 lines because it is one state machine (in-flight bound, drain, flush, stop,
  * crash) whose parts share private state; the queries live in db/repos/outbox.repo.ts, the SMTP pools
  * in pools.ts, the message building in compose.ts, and what one send's outcome writes in outcomes.ts.
  */
@@ -30,13 +29,15 @@ export interface SenderOptions {
   maxInFlight?: number;
   leaseMs?: number;
   maxAttempts?: number;
-  /**
-   * Outcomes recorded per transaction of their own, at most (default: the batch size). Mid-drain the
-   * outcomes waiting are committed with the next claim; else a batch is committed as soon as it is
-   * full, every mail in flight has its outcome waiting, or flushMs has passed.
-   */
+  /** Outcomes recorded per transaction, at most (default: the batch size). */
   recordBatch?: number;
-  /** The longest an outcome waits for its batch to fill before it is committed anyway (real time, default 1 s). */
+  /**
+   * 0 (the default): each outcome is committed as it comes, with those that came in the same turn of
+   * the event loop (one transaction for them). A crash then sends again only the mails the SMTP server
+   * took in the last moment (the at-least-once window, README "Mail"). Above 0: outcomes wait for a
+   * full batch, the next claim or the end of the drain, at most this long (real time): fewer commits, a
+   * window of up to a batch (tests use it to reach that window).
+   */
   flushMs?: number;
   /** How often the loop looks for due rows when nothing kicks it (real time). */
   pollMs?: number;
@@ -99,7 +100,7 @@ export class MailSender {
     this.maxAttempts = opts.maxAttempts ?? 8;
     this.pollMs = opts.pollMs ?? 5_000;
     this.recordBatch = Math.max(1, opts.recordBatch ?? this.batchSize);
-    this.flushMs = Math.max(0, opts.flushMs ?? 1_000);
+    this.flushMs = Math.max(0, opts.flushMs ?? 0);
     this.pools = new SmtpPools(opts.transport);
   }
 
@@ -313,10 +314,10 @@ export class MailSender {
   }
 
   /**
-   * Records an outcome in the next batch. A batch is one transaction (one fsync) for up to
-   * recordBatch mails; it is committed when full, when every mail in flight is waiting for it (the
-   * end of a drain), or after flushMs. A mail counts as settled only once its outcome is committed:
-   * a crash before that sends it again after its lease, with the same Message-ID (at-least-once).
+   * Records an outcome: committed in this turn of the event loop's commit (flushMs 0), or in the next
+   * batch (up to recordBatch mails, committed when full, when every mail in flight is waiting for it,
+   * or after flushMs). A mail counts as settled only once its outcome is committed: a crash before
+   * that sends it again after its lease, with the same Message-ID (at-least-once).
    */
   private record(id: number, messageId: string, set: OutboxUpdate): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -329,6 +330,15 @@ export class MailSender {
 
   private scheduleFlush(): void {
     if (this.flushScheduled || this.flushing || this.writes.length === 0) return;
+    if (this.flushMs === 0) {
+      // As they come: the outcomes that arrived while the last commit waited for its fsync share the next one.
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        void this.flush();
+      });
+      return;
+    }
     // A full batch waits for drainAll's next claim when one is coming (as soon as a batch fits again).
     if ((this.writes.length >= this.recordBatch && !this.claimPending) || this.writes.length >= this.unsettled) {
       this.flushScheduled = true;

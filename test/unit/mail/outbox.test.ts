@@ -327,6 +327,34 @@ describe('outbox and sender against a real SMTP server on loopback', () => {
     for (const m of smtp.received) expect(m.messageId).toBe(messageIdOf.get(m.to[0]!));
   });
 
+  it('commits each outcome as it comes by default: a crash sends again only the mail the server was taking', async () => {
+    const { env, smtp, owner, roleId } = await setup({ transport: { maxConnections: 1 } });
+    const emails = Array.from({ length: 10 }, (_, i) => `c${i}@example.org`);
+    await owner.members.invite({ entries: emails.map((email) => ({ email })), grants: { roleIds: [roleId] } });
+    const first = env.mail.sender;
+    smtp.onData = () => {
+      // The server takes the seventh mail and the process dies before it hears the 250.
+      if (smtp.received.length === 6) first.crash();
+      return undefined;
+    };
+    await first.drainAll();
+    smtp.onData = null;
+    const recorded = (await outbox(env)).filter((r) => r.status === 'sent').map((r) => r.recipient);
+    // The mails the sender heard back about are recorded (before: none, their outcomes waited for a batch), all six
+    // on SQLite (a commit there is done before the next mail reaches the server); on PostgreSQL the sixth's commit,
+    // a round trip, may still be on its way.
+    expect(recorded.length).toBeGreaterThanOrEqual(5);
+    expect(recorded).toEqual(emails.slice(0, recorded.length));
+    const second = env.newSender();
+    env.clock.advance(5 * 60_000 + 1);
+    expect(await second.drainAll()).toMatchObject({ claimed: 10 - recorded.length, sent: 10 - recorded.length });
+    const times = new Map<string, number>();
+    for (const m of smtp.received) times.set(m.to[0]!, (times.get(m.to[0]!) ?? 0) + 1);
+    // Only the mails between the last recorded one and the crash arrived twice, each with its Message-ID.
+    expect(emails.filter((e) => times.get(e) === 2)).toEqual(emails.slice(recorded.length, 7));
+    expect(emails.every((e) => (times.get(e) ?? 0) >= 1)).toBe(true);
+  });
+
   it('commits the last outcomes of a drain at once, not after flushMs', async () => {
     const { env, smtp, owner, roleId } = await setup({ batchSize: 4, flushMs: 600_000 });
     const emails = Array.from({ length: 10 }, (_, i) => `t${i}@example.org`);
