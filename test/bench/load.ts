@@ -79,7 +79,9 @@ class Client {
 }
 
 type Op = 'list' | 'search' | 'panel' | 'edit';
-const OPS: Op[] = ['list', 'search', 'panel', 'edit'];
+const ALL_OPS: Op[] = ['list', 'search', 'panel', 'edit'];
+/** LOAD_OPS=list,panel: only these operations (what each costs the server on its own); all four by default. */
+const OPS: Op[] = process.env.LOAD_OPS ? ALL_OPS.filter((o) => process.env.LOAD_OPS!.split(',').includes(o)) : ALL_OPS;
 
 interface Run {
   times: Record<Op, number[]>;

@@ -27,6 +27,12 @@ export interface SenderOptions {
    * the claim also commits the outcomes waiting by then (one transaction for both).
    */
   maxInFlight?: number;
+  /**
+   * Mails handed to the SMTP server whose outcome is not committed yet, at most (default 32): the most
+   * a crash can send again. While the store cannot take outcomes (a batch holds SQLite's write lock,
+   * PostgreSQL is slow to answer), the sender waits rather than hand over more.
+   */
+  maxUnrecorded?: number;
   leaseMs?: number;
   maxAttempts?: number;
   /** Outcomes recorded per transaction, at most (default: the batch size). */
@@ -77,6 +83,11 @@ export class MailSender {
   private loopDone: Promise<void> | null = null;
   private readonly recordBatch: number;
   private readonly flushMs: number;
+  private readonly maxUnrecorded: number;
+  /** Mails handed to the SMTP transport whose outcome is not committed yet (or whose send has not finished). */
+  private handedOver = 0;
+  /** Sends waiting for handedOver to fall below maxUnrecorded. */
+  private readonly roomWaiters: (() => void)[] = [];
   private writes: PendingWrite[] = [];
   private flushScheduled = false;
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
@@ -101,6 +112,7 @@ export class MailSender {
     this.pollMs = opts.pollMs ?? 5_000;
     this.recordBatch = Math.max(1, opts.recordBatch ?? this.batchSize);
     this.flushMs = Math.max(0, opts.flushMs ?? 0);
+    this.maxUnrecorded = Math.max(1, opts.maxUnrecorded ?? 32);
     this.pools = new SmtpPools(opts.transport);
   }
 
@@ -288,11 +300,14 @@ export class MailSender {
 
   private async sendRow(row: OutboxRow, pool: Promise<PoolEntry | null>): Promise<Outcome> {
     let config: SmtpConfig | undefined;
+    let handed = false;
     try {
       const t = await pool;
       if (!t) throw Object.assign(new Error('No SMTP server is configured for this organization.'), { code: 'ENOCONFIG' });
       config = t.config;
       try {
+        await this.turnToHandOver();
+        handed = true;
         const { envelope, raw } = messageOf(row, t.config, this.opts.clock.now());
         // Straight to the SMTP transport: the message is complete, nothing in it is fetched or rebuilt.
         await sendRaw(t.transporter, envelope, raw, row.message_id);
@@ -302,13 +317,13 @@ export class MailSender {
     } catch (e) {
       if (this.crashed) return 'retry';
       const settled = failedSend(row, classifySmtpError(e, config), this.opts.clock.now(), this.maxAttempts);
-      await this.record(row.id, row.message_id, settled.set);
+      await this.record(row.id, row.message_id, settled.set, handed);
       this.opts.onEvent?.(settled.event);
       return settled.outcome;
     }
     if (this.crashed) return 'sent';
     const settled = sentMail(row, this.opts.clock.now());
-    await this.record(row.id, row.message_id, settled.set);
+    await this.record(row.id, row.message_id, settled.set, handed);
     this.opts.onEvent?.(settled.event);
     return 'sent';
   }
@@ -319,32 +334,52 @@ export class MailSender {
    * or after flushMs). A mail counts as settled only once its outcome is committed: a crash before
    * that sends it again after its lease, with the same Message-ID (at-least-once).
    */
-  private record(id: number, messageId: string, set: OutboxUpdate): Promise<void> {
+  private record(id: number, messageId: string, set: OutboxUpdate, handed: boolean): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.writes.push({ id, messageId, set, resolve, reject });
+      const done = () => {
+        if (handed) this.handedBack();
+      };
+      this.writes.push({ id, messageId, set, resolve: () => (done(), resolve()), reject: (e) => (done(), reject(e)) });
       this.sending--;
       this.onSendDone?.();
       this.scheduleFlush();
     });
   }
 
-  private scheduleFlush(): void {
-    if (this.flushScheduled || this.flushing || this.writes.length === 0) return;
-    if (this.flushMs === 0) {
-      // As they come: the outcomes that arrived while the last commit waited for its fsync share the next one.
-      this.flushScheduled = true;
-      setImmediate(() => {
-        this.flushScheduled = false;
-        void this.flush();
+  /** Waits while maxUnrecorded mails are handed over and not recorded, then counts this one. */
+  private async turnToHandOver(): Promise<void> {
+    while (this.handedOver >= this.maxUnrecorded && !this.crashed) {
+      await new Promise<void>((resolve) => {
+        this.roomWaiters.push(resolve);
+        // Batched outcomes (flushMs) are committed now: this send waits for them.
+        this.scheduleFlush();
       });
-      return;
     }
-    // A full batch waits for drainAll's next claim when one is coming (as soon as a batch fits again).
-    if ((this.writes.length >= this.recordBatch && !this.claimPending) || this.writes.length >= this.unsettled) {
+    this.handedOver++;
+  }
+
+  private handedBack(): void {
+    this.handedOver--;
+    this.roomWaiters.shift()?.();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.writes.length === 0) return;
+    // Batched (flushMs), one commit at a time; as they come, a commit even while an earlier one waits for
+    // its fsync (SQLite) or its round trips (PostgreSQL).
+    if (this.flushMs > 0 && this.flushing) return;
+    const now =
+      this.flushMs === 0 ||
+      // A send waits for these outcomes to be committed.
+      this.roomWaiters.length > 0 ||
+      // A full batch waits for drainAll's next claim when one is coming (as soon as a batch fits again).
+      (this.writes.length >= this.recordBatch && !this.claimPending) ||
+      this.writes.length >= this.unsettled;
+    if (now) {
       this.flushScheduled = true;
       if (this.flushTimer) clearTimeout(this.flushTimer);
       this.flushTimer = null;
-      // Outcomes that arrive in the same turn of the event loop still share this commit.
+      // Outcomes that arrive in the same turn of the event loop share this commit.
       setImmediate(() => {
         this.flushScheduled = false;
         void this.flush();
@@ -363,8 +398,8 @@ export class MailSender {
   }
 
   private async flush(): Promise<void> {
-    // A crashed process records nothing more.
-    if (this.flushing || this.crashed || this.writes.length === 0) return;
+    // A crashed process records nothing more. Batched (flushMs), one commit at a time.
+    if ((this.flushing && this.flushMs > 0) || this.crashed || this.writes.length === 0) return;
     this.flushing = true;
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
@@ -395,6 +430,7 @@ export class MailSender {
   crash(): void {
     this.crashed = true;
     this.running = false;
+    for (const wake of this.roomWaiters.splice(0)) wake();
     for (const abandon of [...this.abandoners]) abandon();
     this.wake?.();
     if (this.flushTimer) clearTimeout(this.flushTimer);

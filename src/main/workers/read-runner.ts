@@ -5,7 +5,7 @@ import type { MemberPageRead } from '../db/repos/member-list.repo';
 import { searchBounds } from '../db/repos/member-search.repo';
 import type { MemberFilter, MemberListQuery } from '../db/repos/members.repo';
 import type { ReadRunner } from '../services/deps';
-import { callsInFlight } from '../services/in-flight';
+import { callsInFlight, eventLoopBusy } from '../services/in-flight';
 import { reviveError } from './errors';
 import type { ReadJob, ReadMessage, ReadRequest } from './read-jobs';
 import { startWorker } from './script';
@@ -16,9 +16,12 @@ import { startWorker } from './script';
  * Members page is read on the page lane. Alone, a page is read in the event loop (a hop to the
  * worker and back would only add to it); with others under way, the second core reads it while the
  * event loop answers them; pages already on the lane do not count, so pages alone do not pile up
- * there while the event loop is free. Tests set 1 (and warm the lane first) to read every page there.
+ * there while the event loop is free. Tests set 1 (and warm the lane first) to read every page there,
+ * Infinity to read every page in the event loop. laneDepth: while the event loop is busy (more than
+ * half of the last ~20 ms), pages go to the lane too, up to this many waiting there (under 50
+ * clients the event loop saw one call at a time and read most pages itself, its lane two thirds idle).
  */
-export const readBounds = { pagesOffThreadFrom: 2 };
+export const readBounds = { pagesOffThreadFrom: 2, laneDepth: 8 };
 
 const WARM_RETRY_MS = 30_000;
 
@@ -173,7 +176,11 @@ export class SqliteReadRunner implements ReadRunner {
    * and the page is read here meanwhile.
    */
   pagesOffThread(): boolean {
-    if (this.closed || callsInFlight() - this.pages.running < readBounds.pagesOffThreadFrom) return false;
+    if (this.closed || !Number.isFinite(readBounds.pagesOffThreadFrom)) return false;
+    // A busy event loop (requests waiting in the sockets, not yet counted) sends pages to the lane too,
+    // until the lane has more waiting than the event loop would take longer to read itself.
+    const loaded = this.pages.running < readBounds.laneDepth && eventLoopBusy();
+    if (!loaded && callsInFlight() - this.pages.running < readBounds.pagesOffThreadFrom) return false;
     if (this.pages.ready) return true;
     void this.warmPages();
     return false;
