@@ -2,7 +2,10 @@
 // each looping list / search / open panel / small edit for LOAD_SECONDS (default 60), once alone and
 // once while a 20,000-address invite batch runs, then both again with each client pausing between
 // actions as a person does (LOAD_PAUSE_MS, mean 250 ms; 0 for none); prints requests/s, p50/p99/max
-// per operation, errors. LOAD_MEMBERS, LOAD_CLIENTS, LOAD_BATCH size the run. Needs `npx electron-vite build` (out/main/serve.js).
+// per operation, errors. LOAD_MEMBERS, LOAD_CLIENTS, LOAD_BATCH size the run. The first
+// LOAD_WARMUP_SECONDS (default 10) after the server starts are measured and printed on their own
+// (a fresh process: its code not yet optimized, its caches cold); LOAD_TIMELINE=1 prints reads per
+// 2-second window; LOAD_OPS=list,panel runs only those operations. Needs `npx electron-vite build` (out/main/serve.js).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -15,7 +18,7 @@ const MEMBERS = Number(process.env.LOAD_MEMBERS ?? 100_000);
 const CLIENTS = Number(process.env.LOAD_CLIENTS ?? 50);
 const BATCH = Number(process.env.LOAD_BATCH ?? 20_000);
 /** The paced runs' mean pause between one client's actions (0: no paced runs). */
-const WARMUP_SECONDS = Number(process.env.LOAD_WARMUP_SECONDS ?? 0);
+const WARMUP_SECONDS = Number(process.env.LOAD_WARMUP_SECONDS ?? 10);
 const PAUSE_MS = Number(process.env.LOAD_PAUSE_MS ?? 250);
 const SERVE = resolve(__dirname, '../../out/main/serve.js');
 /** Extra Node arguments for the server (LOAD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p" to profile it under load). */
