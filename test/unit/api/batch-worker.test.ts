@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -8,7 +8,9 @@ import { findMember } from '../../../src/main/db/repos/members.repo';
 import { readInstallSetting, writeInstallSetting } from '../../../src/main/db/repos/settings.repo';
 import { inviteMembers } from '../../../src/main/services/members';
 import { loadAuthz } from '../../../src/main/services/organizations';
-import { TEST_STORE, createEnv, registerOwner, type Caller, type TestEnv } from '../helpers';
+import { BATCH_WORKER_MIN_ENTRIES } from '../../../src/main/workers/batch-runner';
+import { BATCH_THREAD_NICE } from '../../../src/main/workers/thread-priority';
+import { TEST_STORE, createEnv, registerOwner, roleId, type Caller, type TestEnv } from '../helpers';
 
 /** A long invite batch runs off the request path (a worker thread on SQLite, the pool on PostgreSQL): others are answered meanwhile. */
 describe('a long invite batch does not stall other requests', () => {
@@ -123,6 +125,39 @@ describe.runIf(TEST_STORE === 'sqlite')('a SIGKILL during a worker batch', () =>
       expect(audits).toBe(members);
     } finally {
       db.close();
+    }
+  });
+});
+
+/** Each thread of this process with its nice value (Linux: /proc/self/task/<tid>/stat, the 19th field). */
+function threadNices(): Map<number, number> {
+  const nices = new Map<number, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      nices.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return nices;
+}
+
+// Skipped with reason: only SQLite file stores have a batch worker (PostgreSQL's pool keeps batches off the event
+// loop), and only Linux keeps a nice value per thread (Node sets a whole process's priority elsewhere).
+describe.skipIf(TEST_STORE === 'postgres' || process.platform !== 'linux')('the batch worker yields the cores to the event loop (Linux)', () => {
+  it('runs its batches at a lower priority than the thread that answers requests', async () => {
+    const before = [...threadNices().values()].filter((n) => n === BATCH_THREAD_NICE).length;
+    const env = await createEnv();
+    try {
+      const { caller: owner } = await registerOwner(env);
+      const member = await roleId(owner, 'Member');
+      await owner.members.invite({ entries: Array.from({ length: BATCH_WORKER_MIN_ENTRIES }, (_, i) => ({ email: `nice${i}@example.org` })), grants: { roleIds: [member] } });
+      const nices = threadNices();
+      expect(nices.get(process.pid)).toBe(0);
+      expect([...nices.values()].filter((n) => n === BATCH_THREAD_NICE).length).toBeGreaterThan(before);
+    } finally {
+      await env.close();
     }
   });
 });
