@@ -18,6 +18,24 @@ function outbox(e: MailEnv) {
   return e.store.db.selectFrom('mail_outbox').selectAll().orderBy('id').execute();
 }
 
+/** Drains with the sender, which "dies" while the SMTP server takes mail number `taken + 1` (before it hears the 250). */
+async function drainUntilCrash(env: MailEnv, smtp: TestSmtp, taken: number): Promise<void> {
+  const first = env.mail.sender;
+  smtp.onData = () => {
+    if (smtp.received.length === taken) first.crash();
+    return undefined;
+  };
+  await first.drainAll();
+  smtp.onData = null;
+}
+
+/** How many times each address received a mail. */
+function deliveries(smtp: TestSmtp): Map<string, number> {
+  const times = new Map<string, number>();
+  for (const m of smtp.received) times.set(m.to[0]!, (times.get(m.to[0]!) ?? 0) + 1);
+  return times;
+}
+
 describe('outbox and sender against a real SMTP server on loopback', () => {
   it('delivers an invitation with the right recipient, subject and a working link, then forgets the link', async () => {
     const { env, smtp, owner, roleId } = await setup();
@@ -288,14 +306,8 @@ describe('outbox and sender against a real SMTP server on loopback', () => {
     const { env, smtp, owner, roleId } = await setup({ batchSize: 4, flushMs: 60_000, transport: { maxConnections: 1 } });
     const emails = Array.from({ length: 10 }, (_, i) => `b${i}@example.org`);
     await owner.members.invite({ entries: emails.map((email) => ({ email })), grants: { roleIds: [roleId] } });
-    const first = env.mail.sender;
-    smtp.onData = () => {
-      // The server accepts the seventh mail and the process dies before it hears the 250.
-      if (smtp.received.length === 6) first.crash();
-      return undefined;
-    };
-    await first.drainAll();
-    smtp.onData = null;
+    // The server takes the seventh mail and the process dies before it hears the 250.
+    await drainUntilCrash(env, smtp, 6);
     const mid = await outbox(env);
     const recorded = mid.filter((r) => r.status === 'sent');
     const unrecorded = mid.filter((r) => r.status === 'sending');
@@ -317,8 +329,7 @@ describe('outbox and sender against a real SMTP server on loopback', () => {
     expect(await second.drainAll()).toMatchObject({ claimed: unrecorded.length, sent: unrecorded.length });
     const rows = await outbox(env);
     expect(rows.every((r) => r.status === 'sent')).toBe(true);
-    const times = new Map<string, number>();
-    for (const m of smtp.received) times.set(m.to[0]!, (times.get(m.to[0]!) ?? 0) + 1);
+    const times = deliveries(smtp);
     // Every mail arrived; those recorded before the crash exactly once; only the unrecorded ones that had reached the server twice.
     for (const r of recorded) expect(times.get(r.recipient)).toBe(1);
     expect(emails.filter((e) => times.get(e) === 2)).toEqual(emails.slice(recorded.length, 7));
@@ -331,14 +342,8 @@ describe('outbox and sender against a real SMTP server on loopback', () => {
     const { env, smtp, owner, roleId } = await setup({ transport: { maxConnections: 1 } });
     const emails = Array.from({ length: 10 }, (_, i) => `c${i}@example.org`);
     await owner.members.invite({ entries: emails.map((email) => ({ email })), grants: { roleIds: [roleId] } });
-    const first = env.mail.sender;
-    smtp.onData = () => {
-      // The server takes the seventh mail and the process dies before it hears the 250.
-      if (smtp.received.length === 6) first.crash();
-      return undefined;
-    };
-    await first.drainAll();
-    smtp.onData = null;
+    // The server takes the seventh mail and the process dies before it hears the 250.
+    await drainUntilCrash(env, smtp, 6);
     const recorded = (await outbox(env)).filter((r) => r.status === 'sent').map((r) => r.recipient);
     // The mails the sender heard back about are recorded (before: none, their outcomes waited for a batch), all six
     // on SQLite (a commit there is done before the next mail reaches the server); on PostgreSQL the commits of the
@@ -348,8 +353,7 @@ describe('outbox and sender against a real SMTP server on loopback', () => {
     const second = env.newSender();
     env.clock.advance(5 * 60_000 + 1);
     expect(await second.drainAll()).toMatchObject({ claimed: 10 - recorded.length, sent: 10 - recorded.length });
-    const times = new Map<string, number>();
-    for (const m of smtp.received) times.set(m.to[0]!, (times.get(m.to[0]!) ?? 0) + 1);
+    const times = deliveries(smtp);
     // Only the mails the server took before the crash whose outcome was not committed arrived twice.
     expect(emails.filter((e) => times.get(e) === 2)).toEqual(emails.slice(0, 7).filter((e) => !recorded.includes(e)));
     expect(emails.every((e) => (times.get(e) ?? 0) >= 1)).toBe(true);
@@ -361,21 +365,14 @@ describe('outbox and sender against a real SMTP server on loopback', () => {
     const { env, smtp, owner, roleId } = await setup({ flushMs: 60_000, maxUnrecorded: 3, transport: { maxConnections: 1 } });
     const emails = Array.from({ length: 10 }, (_, i) => `u${i}@example.org`);
     await owner.members.invite({ entries: emails.map((email) => ({ email })), grants: { roleIds: [roleId] } });
-    const first = env.mail.sender;
-    smtp.onData = () => {
-      if (smtp.received.length === 8) first.crash();
-      return undefined;
-    };
-    await first.drainAll();
-    smtp.onData = null;
+    await drainUntilCrash(env, smtp, 8);
     const recorded = (await outbox(env)).filter((r) => r.status === 'sent').map((r) => r.recipient);
     expect(recorded.every((e) => emails.slice(0, 8).includes(e))).toBe(true);
     expect(recorded.length).toBeGreaterThanOrEqual(9 - 3);
     const second = env.newSender();
     env.clock.advance(5 * 60_000 + 1);
     await second.drainAll();
-    const times = new Map<string, number>();
-    for (const m of smtp.received) times.set(m.to[0]!, (times.get(m.to[0]!) ?? 0) + 1);
+    const times = deliveries(smtp);
     const twice = emails.filter((e) => times.get(e) === 2);
     expect(twice.length).toBeLessThanOrEqual(3);
     expect(twice).toEqual(emails.slice(0, 9).filter((e) => !recorded.includes(e)));
