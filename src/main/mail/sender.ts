@@ -1,8 +1,10 @@
 /*
  * The outbox sender: claims due mail, keeps a bounded number in flight, retries with backoff and
- * records outcomes as they come (or, with flushMs, in batches committed with the next claim). About 400 lines because it is one state machine (in-flight bound, drain, flush, stop,
- * crash) whose parts share private state; the queries live in db/repos/outbox.repo.ts, the SMTP pools
- * in pools.ts, the message building in compose.ts, and what one send's outcome writes in outcomes.ts.
+ * records outcomes as they come (or, with flushMs, in batches committed with the next claim). About
+ * 400 lines because it is one state machine (in-flight bound, drain, flush, stop, crash) whose parts
+ * share private state; the bound on mails handed over unrecorded is in hand-over.ts, the queries in
+ * db/repos/outbox.repo.ts, the SMTP pools in pools.ts, the message building in compose.ts, and what
+ * one send's outcome writes in outcomes.ts.
  */
 import type { Clock } from '../core/clock';
 import type { Db } from '../db/database';
@@ -10,6 +12,7 @@ import { claimDueMail, recordOutcomes, type Claimed } from '../db/repos/outbox.r
 import type { OutboxRow, OutboxUpdate } from '../db/tables/mail_outbox.table';
 import type { MailConfigResolver } from './config';
 import { emptyResult, failedSend, messageOf, sentMail, tally, type DrainResult, type Outcome, type SenderEvent } from './outcomes';
+import { HandOverBound } from './hand-over';
 import { SmtpPools, sendRaw, type PoolEntry } from './pools';
 import { classifySmtpError, type SmtpConfig, type TransportOptions } from './transport';
 
@@ -83,11 +86,8 @@ export class MailSender {
   private loopDone: Promise<void> | null = null;
   private readonly recordBatch: number;
   private readonly flushMs: number;
-  private readonly maxUnrecorded: number;
   /** Mails handed to the SMTP transport whose outcome is not committed yet (or whose send has not finished). */
-  private handedOver = 0;
-  /** Sends waiting for handedOver to fall below maxUnrecorded. */
-  private readonly roomWaiters: (() => void)[] = [];
+  private readonly handOver: HandOverBound;
   private writes: PendingWrite[] = [];
   private flushScheduled = false;
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
@@ -112,7 +112,7 @@ export class MailSender {
     this.pollMs = opts.pollMs ?? 5_000;
     this.recordBatch = Math.max(1, opts.recordBatch ?? this.batchSize);
     this.flushMs = Math.max(0, opts.flushMs ?? 0);
-    this.maxUnrecorded = Math.max(1, opts.maxUnrecorded ?? 32);
+    this.handOver = new HandOverBound(Math.max(1, opts.maxUnrecorded ?? 32), () => this.scheduleFlush());
     this.pools = new SmtpPools(opts.transport);
   }
 
@@ -306,7 +306,7 @@ export class MailSender {
       if (!t) throw Object.assign(new Error('No SMTP server is configured for this organization.'), { code: 'ENOCONFIG' });
       config = t.config;
       try {
-        await this.turnToHandOver();
+        await this.handOver.take(() => this.crashed);
         handed = true;
         const { envelope, raw } = messageOf(row, t.config, this.opts.clock.now());
         // Straight to the SMTP transport: the message is complete, nothing in it is fetched or rebuilt.
@@ -337,30 +337,13 @@ export class MailSender {
   private record(id: number, messageId: string, set: OutboxUpdate, handed: boolean): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const done = () => {
-        if (handed) this.handedBack();
+        if (handed) this.handOver.give();
       };
       this.writes.push({ id, messageId, set, resolve: () => (done(), resolve()), reject: (e) => (done(), reject(e)) });
       this.sending--;
       this.onSendDone?.();
       this.scheduleFlush();
     });
-  }
-
-  /** Waits while maxUnrecorded mails are handed over and not recorded, then counts this one. */
-  private async turnToHandOver(): Promise<void> {
-    while (this.handedOver >= this.maxUnrecorded && !this.crashed) {
-      await new Promise<void>((resolve) => {
-        this.roomWaiters.push(resolve);
-        // Batched outcomes (flushMs) are committed now: this send waits for them.
-        this.scheduleFlush();
-      });
-    }
-    this.handedOver++;
-  }
-
-  private handedBack(): void {
-    this.handedOver--;
-    this.roomWaiters.shift()?.();
   }
 
   private scheduleFlush(): void {
@@ -371,30 +354,26 @@ export class MailSender {
     const now =
       this.flushMs === 0 ||
       // A send waits for these outcomes to be committed.
-      this.roomWaiters.length > 0 ||
+      this.handOver.waiting ||
       // A full batch waits for drainAll's next claim when one is coming (as soon as a batch fits again).
       (this.writes.length >= this.recordBatch && !this.claimPending) ||
       this.writes.length >= this.unsettled;
-    if (now) {
-      this.flushScheduled = true;
-      if (this.flushTimer) clearTimeout(this.flushTimer);
-      this.flushTimer = null;
-      // Outcomes that arrive in the same turn of the event loop share this commit.
-      setImmediate(() => {
-        this.flushScheduled = false;
-        void this.flush();
-      });
-    } else if (!this.flushTimer) {
-      this.flushTimer = setTimeout(() => {
-        this.flushTimer = null;
-        this.flushScheduled = true;
-        setImmediate(() => {
-          this.flushScheduled = false;
-          void this.flush();
-        });
-      }, this.flushMs);
+    if (now) this.flushSoon();
+    else if (!this.flushTimer) {
+      this.flushTimer = setTimeout(() => this.flushSoon(), this.flushMs);
       this.flushTimer.unref?.();
     }
+  }
+
+  /** A commit at the end of this turn of the event loop: outcomes that arrive meanwhile share it. */
+  private flushSoon(): void {
+    this.flushScheduled = true;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      void this.flush();
+    });
   }
 
   private async flush(): Promise<void> {
@@ -430,7 +409,7 @@ export class MailSender {
   crash(): void {
     this.crashed = true;
     this.running = false;
-    for (const wake of this.roomWaiters.splice(0)) wake();
+    this.handOver.wakeAll();
     for (const abandon of [...this.abandoners]) abandon();
     this.wake?.();
     if (this.flushTimer) clearTimeout(this.flushTimer);
