@@ -17,8 +17,9 @@ const SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
 const MEMBERS = Number(process.env.LOAD_MEMBERS ?? 100_000);
 const CLIENTS = Number(process.env.LOAD_CLIENTS ?? 50);
 const BATCH = Number(process.env.LOAD_BATCH ?? 20_000);
-/** The paced runs' mean pause between one client's actions (0: no paced runs). */
+/** The first seconds of a fresh server, measured and printed on their own before the runs (0: none). */
 const WARMUP_SECONDS = Number(process.env.LOAD_WARMUP_SECONDS ?? 10);
+/** The paced runs' mean pause between one client's actions (0: no paced runs). */
 const PAUSE_MS = Number(process.env.LOAD_PAUSE_MS ?? 250);
 const SERVE = resolve(__dirname, '../../out/main/serve.js');
 /** Extra Node arguments for the server (LOAD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p" to profile it under load). */
