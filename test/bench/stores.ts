@@ -171,6 +171,7 @@ export async function benchStores(): Promise<void> {
     const ftsSearch = `SELECT ${COLS} FROM member WHERE organization_id = ? AND status <> 'deleted' AND id IN (SELECT rowid FROM member_search WHERE member_search MATCH ?) ORDER BY invited_at DESC, id DESC LIMIT 50`;
     const likeSearch = (cols: string) => `SELECT ${COLS} FROM member WHERE organization_id = ? AND status <> 'deleted' AND (${cols}) AND invited_at IS NOT NULL ORDER BY invited_at DESC, id DESC LIMIT 50`;
     const person1Cursor = new Map<Caller, { value: string | null; id: number } | null>();
+    const phoneCursor = new Map<Caller, { value: string | null; id: number } | null>();
     const figures: Figure[] = [
       {
         label: 'Active tab, first page',
@@ -222,6 +223,18 @@ export async function benchStores(): Promise<void> {
         sqlite: ftsSearch,
         postgres: likeSearch("lower(name) LIKE '%5550123%' OR email_normalized LIKE '%5550123%' OR phone_digits LIKE '%5550123%'"),
         params: [org, '{name email_normalized} : "5550123" OR phone_digits : "5550123"'],
+      },
+      {
+        // A rare fragment's second page: a cursor once drew PostgreSQL's planner into walking the sort index.
+        label: 'search phone "5550123", second page (keyset cursor)',
+        goal: 20,
+        router: async (c) => {
+          if (!phoneCursor.has(c)) phoneCursor.set(c, (await c.members.list({ search: '5550123', limit: 50 })).nextCursor);
+          return c.members.list({ search: '5550123', limit: 50, cursor: phoneCursor.get(c) });
+        },
+        sqlite: null,
+        postgres: null,
+        params: [],
       },
       {
         // example0 … example96: one address in 97 for each domain, spread evenly through the order.

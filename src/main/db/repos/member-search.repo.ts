@@ -41,14 +41,14 @@ export const NAME_KEY = sql<string>`coalesce(lower(name), email_normalized)`;
  *   filter on the walk of the sort index, or `farIds`, every match's id when they are few enough to
  *   sort (SQLite); `fenced`, every match gathered through the trigram
  *   index apart, then sorted (PostgreSQL, whose index walk reads each row from the table);
- *   neither: one query that tests each row (a 1–2 character prefix), or on PostgreSQL a fragment its
- *   planner estimates rare, left to the planner (the trigram index, then a sort of its few matches).
+ *   with `rare` (PostgreSQL, a fragment its planner estimates rare) straight away, without a walk;
+ *   neither: one query that tests each row (a 1–2 character prefix).
  */
 export type SearchPlan =
   | { ids: number[] }
   | { test: RawBuilder<boolean> }
   | { test: RawBuilder<boolean>; members: RawBuilder<boolean>; farIds: () => Promise<number[] | null>; idWalk?: (n: number, direction: 'asc' | 'desc') => Promise<number[]> }
-  | { test: RawBuilder<boolean>; fenced: true };
+  | { test: RawBuilder<boolean>; fenced: true; rare?: true };
 
 /**
  * SQLite: up to this many matches, a page whose matches lie far down the order is sorted from their
@@ -98,8 +98,13 @@ function prefixTest(text: string): RawBuilder<boolean> {
 function substringTest(db: DbOrTx, { text, digits }: Terms): RawBuilder<boolean> {
   const like = `%${escapeLike(text)}%`;
   const name = byDialect(db, { sqlite: () => sql`name`, postgres: () => sql`lower(name)` });
-  const parts = [sql`${name} like ${like} escape '\\'`, sql`email_normalized like ${like} escape '\\'`];
+  // The name last: PostgreSQL evaluates an OR in the order written and stops at the first true arm,
+  // and lower(name) is the arm that costs (a copy per row rechecked). An email match (most common
+  // fragments) then never lowers the name: "person1" at 1,000,000 members, 111,111 matches rechecked,
+  // 143 → 63 ms.
+  const parts = [sql`email_normalized like ${like} escape '\\'`];
   if (digits.length >= FTS_MIN_CHARS) parts.push(sql`phone_digits like ${`%${digits}%`}`);
+  parts.push(sql`${name} like ${like} escape '\\'`);
   return sql<boolean>`(${sql.join(parts, sql` OR `)})`;
 }
 
@@ -149,12 +154,13 @@ export async function planSearch(db: DbOrTx, scope: { organizationId: number; st
     // PostgreSQL: LIKE over the lowercased searched columns, answered by the pg_trgm GIN index (0016).
     postgres: async () => {
       // The planner's estimate of the matches (pg_trgm's statistics; planning only, nothing read):
-      // a rare fragment is left to the planner (the trigram index, then a sort of its few matches);
-      // gathering its ids first would read up to SEARCH_CANDIDATES rows from the table.
+      // a rare fragment's matches are gathered through the trigram index and sorted, no walk first.
+      // Not left to the planner: next to a keyset cursor it walked the sort index testing each row
+      // (the second page of "5550123", 100 matches at 1,000,000 members: 459 ms, gathered 8 ms).
       const test = substringTest(db, terms);
       const plan = await sql<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>`EXPLAIN (FORMAT JSON) SELECT id FROM member WHERE organization_id = ${scope.organizationId} AND ${test}`.execute(db);
       const estimate = plan.rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? 0;
-      return estimate <= searchBounds.pgRare ? { test } : { test, fenced: true };
+      return estimate <= searchBounds.pgRare ? { test, fenced: true, rare: true } : { test, fenced: true };
     },
     sqlite: async () => {
       // Trigram FTS: case-insensitive substring match over name and email, and over phone digits.
