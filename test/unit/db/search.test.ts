@@ -169,7 +169,7 @@ describe('member search whose matches lie far down the order', () => {
     expect(await twoPages('.far', 'asc')).toEqual([asc.slice(0, 50), asc.slice(50, 100)]);
   });
 
-  it('none among the first rows and more matches than SQLite sorts by id: the walk against the set of every match gives the same pages', async () => {
+  it('none among the first rows and more matches than the far-down bound (SQLite: the walk against the set of every match; PostgreSQL: the longer walk, then the gather): the same pages', async () => {
     const bound = searchBounds.farIds;
     searchBounds.farIds = 100;
     searchBounds.idWalk = false;

@@ -236,6 +236,8 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery, opts: { decora
     if (found.length >= q.limit || walked.length < walk) return found;
     // Some matched: walk on, testing each row, about limit / density rows.
     if (found.length > 0) return dialectOf(db) === 'postgres' ? walkOnPostgres(db, (trx) => keysetPage(trx, rows(false).where(plan.test), column, q, q.limit, { decorate: opts.decorate })) : page(rows(false).where(plan.test));
+    // None, and few in all (PostgreSQL): gathered below, no longer walk.
+    if ('few' in plan) break;
     // None: ordered by a date, the newest (oldest) matching ids hold the page when no lower (higher) id has a later (earlier) date.
     if (walk === SEARCH_WALK && 'members' in plan && plan.idWalk && dated) {
       for (const n of [q.limit * 2, q.limit * 40]) {
