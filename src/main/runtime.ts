@@ -67,7 +67,7 @@ export async function startRuntime(opts: {
   const secrets = opts.secrets ?? fileSecretBox(opts.dataDir);
   // Mail and sync outcomes change rows without a command: consoles here and (team mode) elsewhere refresh.
   const announce = backgroundAnnouncer(() => services);
-  const mail = createMail({ db: store.db, clock, secrets, env: opts.smtp ?? smtpFromEnv(), sender: { onEvent: () => announce(null) } });
+  const mail = createMail({ db: store.db, clock, secrets, env: opts.smtp ?? smtpFromEnv(), sender: { onEvent: () => announce(null) }, dataDir: opts.dataDir });
   // The SCIM token is kept in the same secret store as the SMTP password.
   const sync = createSync({ db: store.db, clock, secrets, onPush: (org, r) => r.created + r.updated + r.deactivated + r.deleted + r.failed + r.blocked > 0 && announce(org) });
   // Under NODE_ENV=test every issued link is also kept, so browser tests can follow links without mail.

@@ -72,9 +72,10 @@ export function failedSend(row: OutboxRow, failure: ClassifiedFailure, now: Date
 
 /** Sent: the envelope and the outcome stay, the bodies go (they hold the link's token). */
 export function sentMail(row: OutboxRow, now: Date): Settled {
-  return {
-    outcome: 'sent',
-    set: { status: 'sent', sent_at: now.toISOString(), lease_until: null, last_error: null, text_body: null, html_body: null },
-    event: { type: 'sent', id: row.id, messageId: row.message_id },
-  };
+  return { outcome: 'sent', set: sentAt(now.toISOString()), event: { type: 'sent', id: row.id, messageId: row.message_id } };
+}
+
+/** What a sent mail's row becomes (also for a mail recovered from the sent journal). */
+export function sentAt(at: string): OutboxUpdate {
+  return { status: 'sent', sent_at: at, lease_until: null, last_error: null, text_body: null, html_body: null };
 }

@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock';
 import type { Db } from '../db/database';
 import type { MailConfigResolver } from './config';
 import type { SenderEvent } from './outcomes';
+import type { SentJournal } from './sent-journal';
 import type { TransportOptions } from './transport';
 
 /** What the outbox sender (sender.ts) is given: its store, clock and configuration, and the bounds of its drains. */
@@ -38,5 +39,11 @@ export interface SenderOptions {
   /** How often the loop looks for due rows when nothing kicks it (real time). */
   pollMs?: number;
   transport?: TransportOptions;
+  /**
+   * Where each mail the SMTP server accepted is noted before its outcome is committed (the data
+   * folder's outbox-sent.journal): a restart records those as sent rather than sending them again.
+   * None: a crash sends again every mail whose outcome was not committed (at most maxUnrecorded).
+   */
+  journal?: SentJournal | null;
   onEvent?: (e: SenderEvent) => void;
 }

@@ -8,7 +8,7 @@
  */
 import { claimDueMail, recordOutcomes, type Claimed } from '../db/repos/outbox.repo';
 import type { OutboxRow, OutboxUpdate } from '../db/tables/mail_outbox.table';
-import { emptyResult, failedSend, messageOf, sentMail, tally, type DrainResult, type Outcome } from './outcomes';
+import { emptyResult, failedSend, messageOf, sentAt, sentMail, tally, type DrainResult, type Outcome } from './outcomes';
 import { HandOverBound } from './hand-over';
 import type { SenderOptions } from './sender-options';
 import { SmtpPools, sendRaw, type PoolEntry } from './pools';
@@ -66,6 +66,8 @@ export class MailSender {
    * full batch of outcomes is not committed on its own meanwhile (one commit, one fsync, for both).
    */
   private claimPending = false;
+  /** The sent journal left by a dead process has been recorded (done before the first claim). */
+  private recovered = false;
 
   constructor(private readonly opts: SenderOptions) {
     this.batchSize = Math.max(1, opts.batchSize ?? 200);
@@ -228,6 +230,7 @@ export class MailSender {
   }
 
   private async claim(limit: number): Promise<Claimed> {
+    if (!this.recovered) await this.recoverJournal();
     if (limit <= 0) return { rows: [], dropped: [] };
     const configured = await this.opts.config.configuredOrganizations();
     if (configured !== 'all' && configured.length === 0) return { rows: [], dropped: [] };
@@ -252,6 +255,22 @@ export class MailSender {
     }
     for (const d of claimed.dropped) this.opts.onEvent?.({ type: 'dropped', id: d.id, reason: d.reason });
     return claimed;
+  }
+
+  /**
+   * The mails a dead process heard accepted but whose outcome it never committed (sent-journal.ts):
+   * recorded as sent now, before their lease runs out and sends them again. Each only while it is
+   * still 'sending' with that Message-ID (another process may have sent and recorded it meanwhile).
+   */
+  private async recoverJournal(): Promise<void> {
+    const journal = this.opts.journal;
+    const entries = journal?.leftBehind() ?? [];
+    if (entries.length) {
+      await recordOutcomes(this.opts.db, entries.map((e) => ({ id: e.id, messageId: e.messageId, set: sentAt(e.sentAt) })));
+      for (const e of entries) this.opts.onEvent?.({ type: 'sent', id: e.id, messageId: e.messageId });
+    }
+    journal?.empty();
+    this.recovered = true;
   }
 
   /** The organization's pool, reserved for `uses` mails (each released by sendRow). */
@@ -285,8 +304,11 @@ export class MailSender {
       return settled.outcome;
     }
     if (this.crashed) return 'sent';
-    const settled = sentMail(row, this.opts.clock.now());
-    await this.record(row.id, row.message_id, settled.set, handed);
+    const now = this.opts.clock.now();
+    const settled = sentMail(row, now);
+    // Before anything else: a kill from here on does not send this mail again (sent-journal.ts).
+    const journaled = this.opts.journal?.accepted({ id: row.id, messageId: row.message_id, sentAt: now.toISOString() }) ?? false;
+    await this.record(row.id, row.message_id, settled.set, handed, journaled);
     this.opts.onEvent?.(settled.event);
     return 'sent';
   }
@@ -297,10 +319,11 @@ export class MailSender {
    * or after flushMs). A mail counts as settled only once its outcome is committed: a crash before
    * that sends it again after its lease, with the same Message-ID (at-least-once).
    */
-  private record(id: number, messageId: string, set: OutboxUpdate, handed: boolean): Promise<void> {
+  private record(id: number, messageId: string, set: OutboxUpdate, handed: boolean, journaled = false): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const done = () => {
         if (handed) this.handOver.give();
+        if (journaled) this.opts.journal?.settled();
       };
       this.writes.push({ id, messageId, set, resolve: () => (done(), resolve()), reject: (e) => (done(), reject(e)) });
       this.sending--;
@@ -366,6 +389,7 @@ export class MailSender {
     await this.loopDone;
     this.stopping = false;
     this.pools.closeAll();
+    this.opts.journal?.close();
   }
 
   /** Tests only: behave as if the process died now; nothing more is recorded. */

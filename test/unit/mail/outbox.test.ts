@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SENT_JOURNAL } from '../../../src/main/mail/sent-journal';
 import { backoffMs } from '../../../src/main/mail/sender';
 import { caught, OWNER_EMAIL, PASSWORD, tokenOf, type Caller } from '../helpers';
 import { createMailEnv, linkIn, mailTestLifecycle, smtpConfig, smtpError, type MailEnv, type TestSmtp } from './smtp';
@@ -303,7 +306,8 @@ describe('outbox and sender against a real SMTP server on loopback', () => {
 
   it('records outcomes in batches: a crash resends only the mails whose outcome was not yet committed, each with its Message-ID', async () => {
     // Claims of four; outcomes are committed with the next claim (flushMs is long, so never on their own before the crash).
-    const { env, smtp, owner, roleId } = await setup({ batchSize: 4, flushMs: 60_000, transport: { maxConnections: 1 } });
+    // Without the sent journal, which would record the rest at the restart (the next test).
+    const { env, smtp, owner, roleId } = await setup({ batchSize: 4, flushMs: 60_000, transport: { maxConnections: 1 }, journal: null });
     const emails = Array.from({ length: 10 }, (_, i) => `b${i}@example.org`);
     await owner.members.invite({ entries: emails.map((email) => ({ email })), grants: { roleIds: [roleId] } });
     // The server takes the seventh mail and the process dies before it hears the 250.
@@ -338,6 +342,32 @@ describe('outbox and sender against a real SMTP server on loopback', () => {
     for (const m of smtp.received) expect(m.messageId).toBe(messageIdOf.get(m.to[0]!));
   });
 
+  it('a restart records from the sent journal the mails the server took whose outcome was not committed: only the mail it was taking at the crash goes twice', async () => {
+    // All ten claimed at once, outcomes held for a minute (as while a batch holds the store's write lock): none committed before the crash.
+    const { env, smtp, owner, roleId } = await setup({ batchSize: 20, flushMs: 60_000, maxUnrecorded: 100, transport: { maxConnections: 1 } });
+    const emails = Array.from({ length: 10 }, (_, i) => `j${i}@example.org`);
+    await owner.members.invite({ entries: emails.map((email) => ({ email })), grants: { roleIds: [roleId] } });
+    await drainUntilCrash(env, smtp, 6);
+    expect((await outbox(env)).filter((r) => r.status === 'sent')).toHaveLength(0);
+    const journal = join(env.dir, SENT_JOURNAL);
+    expect(readFileSync(journal, 'utf8').trim().split('\n')).toHaveLength(6);
+
+    const second = env.newSender();
+    // The restart's first look records the six the server took before the crash; their lease has not run out.
+    expect(await second.drainAll()).toMatchObject({ claimed: 0 });
+    const afterRestart = await outbox(env);
+    expect(afterRestart.filter((r) => r.status === 'sent').map((r) => r.recipient)).toEqual(emails.slice(0, 6));
+    expect(afterRestart.filter((r) => r.status === 'sent').every((r) => r.sent_at !== null && r.text_body === null)).toBe(true);
+    expect(readFileSync(journal, 'utf8')).toBe('');
+    env.clock.advance(5 * 60_000 + 1);
+    expect(await second.drainAll()).toMatchObject({ claimed: 4, sent: 4 });
+    const times = deliveries(smtp);
+    // Without the journal all seven would have gone twice.
+    expect(emails.filter((e) => times.get(e) === 2)).toEqual([emails[6]]);
+    expect(emails.every((e) => (times.get(e) ?? 0) >= 1)).toBe(true);
+    expect(readFileSync(journal, 'utf8')).toBe('');
+  });
+
   it('commits each outcome as it comes by default: a crash sends again only the mail the server was taking', async () => {
     const { env, smtp, owner, roleId } = await setup({ transport: { maxConnections: 1 } });
     const emails = Array.from({ length: 10 }, (_, i) => `c${i}@example.org`);
@@ -362,7 +392,8 @@ describe('outbox and sender against a real SMTP server on loopback', () => {
   it('hands the SMTP server at most maxUnrecorded mails whose outcome is not committed: the most a crash sends again', async () => {
     // Outcomes batched for a minute (as when the store cannot take them): without the bound, every mail of the batch
     // would be sent and none recorded before the crash.
-    const { env, smtp, owner, roleId } = await setup({ flushMs: 60_000, maxUnrecorded: 3, transport: { maxConnections: 1 } });
+    // Without the sent journal, which would record them at the restart.
+    const { env, smtp, owner, roleId } = await setup({ flushMs: 60_000, maxUnrecorded: 3, transport: { maxConnections: 1 }, journal: null });
     const emails = Array.from({ length: 10 }, (_, i) => `u${i}@example.org`);
     await owner.members.invite({ entries: emails.map((email) => ({ email })), grants: { roleIds: [roleId] } });
     await drainUntilCrash(env, smtp, 8);

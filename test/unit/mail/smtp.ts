@@ -31,7 +31,8 @@ export interface MailEnv {
 export async function createMailEnv(env: SmtpConfig | null, sender: Partial<SenderOptions> = {}): Promise<MailEnv> {
   const { dir, store, clock, remove } = await openTestStore('roster-mail-');
   const secrets = fileSecretBox(dir);
-  const mail = createMail({ db: store.db, clock, secrets, env, sender: { pollMs: 60_000, ...sender } });
+  // The data folder's sent journal, as the app's (a sender option `journal: null` goes without).
+  const mail = createMail({ db: store.db, clock, secrets, env, sender: { pollMs: 60_000, ...sender }, dataDir: dir });
   const services = createServices({ db: store.db, clock, publicBaseUrl: () => BASE_URL, notifier: mail.notifier, mail });
   const senders = [mail.sender];
   return {
@@ -42,7 +43,7 @@ export async function createMailEnv(env: SmtpConfig | null, sender: Partial<Send
     mail,
     caller: callers(services),
     newSender: (opts = {}) => {
-      const again = createMail({ db: store.db, clock, secrets, env, sender: { pollMs: 60_000, ...sender, ...opts } }).sender;
+      const again = createMail({ db: store.db, clock, secrets, env, sender: { pollMs: 60_000, ...sender, ...opts }, dataDir: dir }).sender;
       senders.push(again);
       return again;
     },
