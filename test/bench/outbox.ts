@@ -57,7 +57,8 @@ export async function benchOutbox(): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'roster-bench-mail-'));
     try {
       const store = await openStore(join(dir, 'roster.sqlite'));
-      const mail = createMail({ db: store.db, clock: systemClock, secrets: fileSecretBox(dir), env: smtp });
+      // As the app wires it: the data folder's sent journal (mail/sent-journal.ts).
+      const mail = createMail({ db: store.db, clock: systemClock, secrets: fileSecretBox(dir), env: smtp, dataDir: dir });
       const services = createServices({ db: store.db, clock: systemClock, publicBaseUrl: () => 'http://127.0.0.1:8450', notifier: mail.notifier, mail });
       const { organizationId, memberId, personId } = await registerOwner(services.deps, { organizationName: 'Bench Mail', email: 'owner@bench.test', password: 'correct horse battery staple' });
       const authz = await loadAuthz(store.db, organizationId, memberId);
@@ -143,7 +144,7 @@ export async function benchOutbox(): Promise<void> {
     const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const m = (path: MailPath) => mid(rounds.map((x) => x[path]));
     const c = (path: MailPath) => `${fmt(mid(cpus.map((x) => x[path])))} ms (server ${fmt(mid(serverCpus.map((x) => x[path])))} ms)`;
-    console.log(`  outbox:   ${fmt(m('outbox'))} ms  ${fmt(rate(m('outbox')))} messages/s, CPU ${c('outbox')} (median; claim ahead in batches, pool of ${POOL}, each outcome committed as it comes, clear bodies)`);
+    console.log(`  outbox:   ${fmt(m('outbox'))} ms  ${fmt(rate(m('outbox')))} messages/s, CPU ${c('outbox')} (median; claim ahead in batches, pool of ${POOL}, each outcome committed as it comes, sent journal, clear bodies)`);
     console.log(`  direct:   ${fmt(m('direct'))} ms  ${fmt(rate(m('direct')))} messages/s, CPU ${c('direct')} (median; one nodemailer connection, no store)`);
     console.log(`  pool:     ${fmt(m('pool'))} ms  ${fmt(rate(m('pool')))} messages/s, CPU ${c('pool')} (median; a nodemailer pool of ${POOL}, no store)`);
     const vsDirect = mid(rounds.map((x) => x.direct / x.outbox));

@@ -21,7 +21,8 @@ export interface SenderOptions {
   /**
    * Mails handed to the SMTP server whose outcome is not committed yet, at most (default 32): the most
    * a crash can send again. While the store cannot take outcomes (a batch holds SQLite's write lock,
-   * PostgreSQL is slow to answer), the sender waits rather than hand over more.
+   * PostgreSQL is slow to answer), the sender waits rather than hand over more. A mail noted in the
+   * sent journal no longer counts (a restart records it instead of sending it again).
    */
   maxUnrecorded?: number;
   leaseMs?: number;
