@@ -1,7 +1,7 @@
 /**
- * How many mails the sender has handed to the SMTP server whose outcome is not committed (nor noted
- * in the sent journal) yet, kept at most `limit` (mail/sender.ts maxUnrecorded): a crash sends those
- * again, so the bound is the most a crash can repeat. A send past the bound waits for an outcome.
+ * How many mails the sender has handed to the SMTP server whose outcome is not committed yet, kept
+ * at most `limit` (mail/sender.ts maxUnrecorded): a crash sends those again, so the bound is the most
+ * a crash can repeat. A send past the bound waits for an outcome to be committed.
  */
 export class HandOverBound {
   private handed = 0;

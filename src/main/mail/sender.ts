@@ -49,7 +49,7 @@ export class MailSender {
   private loopDone: Promise<void> | null = null;
   private readonly recordBatch: number;
   private readonly flushMs: number;
-  /** Mails handed to the SMTP transport whose outcome is neither committed nor in the sent journal yet (or whose send has not finished). */
+  /** Mails handed to the SMTP transport whose outcome is not committed yet (or whose send has not finished). */
   private readonly handOver: HandOverBound;
   private writes: PendingWrite[] = [];
   private flushScheduled = false;
@@ -306,13 +306,8 @@ export class MailSender {
     if (this.crashed) return 'sent';
     const now = this.opts.clock.now();
     const settled = sentMail(row, now);
-    // Before anything else: a kill from here on does not send this mail again (sent-journal.ts), so it
-    // no longer counts against maxUnrecorded.
+    // Before anything else: a kill from here on does not send this mail again (sent-journal.ts).
     const journaled = this.opts.journal?.accepted({ id: row.id, messageId: row.message_id, sentAt: now.toISOString() }) ?? false;
-    if (journaled && handed) {
-      this.handOver.give();
-      handed = false;
-    }
     await this.record(row.id, row.message_id, settled.set, handed, journaled);
     this.opts.onEvent?.(settled.event);
     return 'sent';
