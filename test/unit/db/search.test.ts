@@ -200,6 +200,20 @@ describe('member search whose matches lie far down the order', () => {
     }
   });
 
+  it('however rare the planner estimates a common fragment (PostgreSQL gathers at most SEARCH_CANDIDATES + 1 ids, then walks): the same pages', async () => {
+    searchBounds.pgRare = Number.MAX_SAFE_INTEGER;
+    try {
+      for (const fragment of ['.far', '.few']) {
+        const desc = expected(fragment, true);
+        const asc = expected(fragment, false);
+        expect(await twoPages(fragment, 'desc'), fragment).toEqual([desc.slice(0, 50), desc.slice(50, 100)]);
+        expect(await twoPages(fragment, 'asc'), fragment).toEqual([asc.slice(0, 50), asc.slice(50, 100)]);
+      }
+    } finally {
+      searchBounds.pgRare = SEARCH_CANDIDATES;
+    }
+  });
+
   it('undoing migration 0016 (PostgreSQL: the trigram index over lower(name)) and redoing it lists the same pages', async () => {
     const before = [await twoPages('.FAR', 'desc'), await twoPages('.few', 'desc')];
     await m0016.down(env.store.db);

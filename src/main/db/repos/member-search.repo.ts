@@ -35,13 +35,12 @@ export const NAME_KEY = sql<string>`coalesce(lower(name), email_normalized)`;
 
 /**
  * How a search narrows the list:
- * - `ids`: a bounded candidate list (a rare fragment);
+ * - `ids`: a bounded candidate list (a rare fragment; on PostgreSQL, one its planner estimates rare);
  * - `test`: a condition on each row (a common one), and how to find a page whose matches lie far
  *   down the sort order: `members`, membership in the set of every match (built once per query) as a
  *   filter on the walk of the sort index, or `farIds`, every match's id when they are few enough to
  *   sort (SQLite); `fenced`, every match gathered through the trigram
  *   index apart, then sorted (PostgreSQL, whose index walk reads each row from the table);
- *   with `rare` (PostgreSQL, a fragment its planner estimates rare) straight away, without a walk;
  *   with `few` (estimated at most SEARCH_FAR_IDS matches) once the first rows of the walk hold none;
  *   neither: one query that tests each row (a 1–2 character prefix).
  */
@@ -49,7 +48,7 @@ export type SearchPlan =
   | { ids: number[] }
   | { test: RawBuilder<boolean> }
   | { test: RawBuilder<boolean>; members: RawBuilder<boolean>; farIds: () => Promise<number[] | null>; idWalk?: (n: number, direction: 'asc' | 'desc') => Promise<number[]> }
-  | { test: RawBuilder<boolean>; fenced: true; rare?: true; few?: true };
+  | { test: RawBuilder<boolean>; fenced: true; few?: true };
 
 /**
  * Up to this many matches, a page whose matches lie far down the order is sorted from them: SQLite
@@ -63,7 +62,7 @@ export const SEARCH_FAR_IDS = 20_000;
 /**
  * The bounds in force: tests lower farIds to reach the walk against the set with a small store, turn
  * idWalk off to reach the plans it would otherwise answer first, and lower pgRare (PostgreSQL: the
- * planner's estimate of matches up to which a fragment is left to the planner) to walk small stores.
+ * planner's estimate of matches up to which a fragment's ids are gathered as candidates) to walk small stores.
  */
 export const searchBounds = { farIds: SEARCH_FAR_IDS, idWalk: true, pgRare: SEARCH_CANDIDATES };
 
@@ -155,14 +154,20 @@ export async function planSearch(db: DbOrTx, scope: { organizationId: number; st
   return byDialect<Promise<SearchPlan>>(db, {
     // PostgreSQL: LIKE over the lowercased searched columns, answered by the pg_trgm GIN index (0016).
     postgres: async () => {
-      // The planner's estimate of the matches (pg_trgm's statistics; planning only, nothing read):
-      // a rare fragment's matches are gathered through the trigram index and sorted, no walk first.
-      // Not left to the planner: next to a keyset cursor it walked the sort index testing each row
-      // (the second page of "5550123", 100 matches at 1,000,000 members: 459 ms, gathered 8 ms).
+      // The planner's estimate of the matches (planning only, nothing read). Estimated rare: its ids
+      // gathered through the trigram index, at most SEARCH_CANDIDATES + 1, a candidate list as on
+      // SQLite when fewer. Not left to the planner: next to a keyset cursor it walked the sort index
+      // testing each row (the second page of "5550123", 100 matches at 1,000,000 members: 459 ms,
+      // gathered 8 ms). Not trusted either: the estimate of a LIKE comes from a histogram of 100 values
+      // ("example42", 10,309 matches, was estimated 40,500 after one ANALYZE and rare after another,
+      // and every match was gathered and sorted: 107 ms); the bound stops that gather.
       const test = substringTest(db, terms);
       const plan = await sql<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>`EXPLAIN (FORMAT JSON) SELECT id FROM member WHERE organization_id = ${scope.organizationId} AND ${test}`.execute(db);
       const estimate = plan.rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? 0;
-      if (estimate <= searchBounds.pgRare) return { test, fenced: true, rare: true };
+      if (estimate <= searchBounds.pgRare) {
+        const found = await sql<{ id: number }>`SELECT id FROM member WHERE organization_id = ${scope.organizationId} AND ${test} LIMIT ${cap}`.execute(db);
+        if (found.rows.length < cap) return { ids: found.rows.map((r) => r.id) };
+      }
       // Few enough to gather in about the time of the walk's second, longer stretch ("son 10", 11,111
       // matches at 1,000,000 members: the walk of 2,000 rows 9 ms, the gather 15 ms).
       return estimate <= searchBounds.farIds ? { test, fenced: true, few: true } : { test, fenced: true };

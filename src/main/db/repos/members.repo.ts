@@ -224,9 +224,6 @@ export async function listMembers(db: DbOrTx, q: MemberListQuery, opts: { decora
     return pageByIds(plan.ids);
   }
   if (!('members' in plan) && !('fenced' in plan)) return page(rows(false).where(plan.test));
-  // PostgreSQL, a fragment estimated rare: its few matches gathered through the trigram index (fenced)
-  // and sorted whole rows, one query. Its members without a sort key: unfenced, as pageByIds.
-  if ('rare' in plan) return page(rows(false, plan.test), undefined, rows(false).where(plan.test));
   // The walk: the first SEARCH_WALK rows of the order, ten times as many when none matched there.
   for (let walk = SEARCH_WALK; walk <= SEARCH_WALK * 10; walk *= 10) {
     const walked = (await keysetPage(db, filtered(false).select(['id', column.as('sort_key')]), column, q, walk)).map((r) => r.id);
