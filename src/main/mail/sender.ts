@@ -68,6 +68,8 @@ export class MailSender {
   private claimPending = false;
   /** The sent journal left by a dead process has been recorded (done before the first claim). */
   private recovered = false;
+  /** Commits on their way to the store (outcomes, claims): a crash does not stop one already sent. */
+  private readonly commits = new Set<Promise<unknown>>();
 
   constructor(private readonly opts: SenderOptions) {
     this.batchSize = Math.max(1, opts.batchSize ?? 200);
@@ -242,7 +244,7 @@ export class MailSender {
     const settle = this.crashed ? [] : this.writes.splice(0, 2 * this.recordBatch);
     let claimed: Claimed;
     try {
-      claimed = await claimDueMail(this.opts.db, { nowIso, leaseUntil: lease, limit, organizationIds: configured, settle });
+      claimed = await this.committing(claimDueMail(this.opts.db, { nowIso, leaseUntil: lease, limit, organizationIds: configured, settle }));
     } catch (e) {
       for (const w of settle) w.reject(e);
       throw e;
@@ -370,7 +372,7 @@ export class MailSender {
     this.flushTimer = null;
     const batch = this.writes.splice(0, this.recordBatch);
     try {
-      await recordOutcomes(this.opts.db, batch);
+      await this.committing(recordOutcomes(this.opts.db, batch));
       for (const w of batch) w.resolve();
     } catch (e) {
       for (const w of batch) w.reject(e);
@@ -390,6 +392,21 @@ export class MailSender {
     this.stopping = false;
     this.pools.closeAll();
     this.opts.journal?.close();
+  }
+
+  private committing<T>(commit: Promise<T>): Promise<T> {
+    this.commits.add(commit);
+    const gone = () => this.commits.delete(commit);
+    commit.then(gone, gone);
+    return commit;
+  }
+
+  /**
+   * Tests only, after crash(): the commits already on their way have landed or failed, as they would
+   * have at the store when the process died (on PostgreSQL a commit is round trips away).
+   */
+  async commitsSettled(): Promise<void> {
+    await Promise.allSettled([...this.commits]);
   }
 
   /** Tests only: behave as if the process died now; nothing more is recorded. */

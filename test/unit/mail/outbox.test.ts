@@ -30,6 +30,7 @@ async function drainUntilCrash(env: MailEnv, smtp: TestSmtp, taken: number): Pro
   };
   await first.drainAll();
   smtp.onData = null;
+  await first.commitsSettled();
 }
 
 /** How many times each address received a mail. */
@@ -369,7 +370,8 @@ describe('outbox and sender against a real SMTP server on loopback', () => {
   });
 
   it('commits each outcome as it comes by default: a crash sends again only the mail the server was taking', async () => {
-    const { env, smtp, owner, roleId } = await setup({ transport: { maxConnections: 1 } });
+    // Without the sent journal, which would record at the restart what the crash left uncommitted (PostgreSQL's last round trips).
+    const { env, smtp, owner, roleId } = await setup({ transport: { maxConnections: 1 }, journal: null });
     const emails = Array.from({ length: 10 }, (_, i) => `c${i}@example.org`);
     await owner.members.invite({ entries: emails.map((email) => ({ email })), grants: { roleIds: [roleId] } });
     // The server takes the seventh mail and the process dies before it hears the 250.
