@@ -1,14 +1,17 @@
 /*
  * The outbox sender: claims due mail, keeps a bounded number in flight, retries with backoff and
  * records outcomes as they come (or, with flushMs, in batches committed with the next claim). About
- * 380 lines because it is one state machine (in-flight bound, drain, flush, stop, crash) whose parts
+ * 400 lines because it is one state machine (in-flight bound, drain, flush, stop, crash) whose parts
  * share private state; its options are in sender-options.ts, the bound on mails handed over
  * unrecorded in hand-over.ts, the queries in db/repos/outbox.repo.ts, the SMTP pools in pools.ts, the
- * message building in compose.ts, and what one send's outcome writes in outcomes.ts.
+ * message building in compose.ts, what one send's outcome writes in outcomes.ts, the journal of mails
+ * accepted but not yet recorded in sent-journal.ts, and the commits on their way in commits-in-flight.ts.
  */
 import { claimDueMail, recordOutcomes, type Claimed } from '../db/repos/outbox.repo';
 import type { OutboxRow, OutboxUpdate } from '../db/tables/mail_outbox.table';
-import { emptyResult, failedSend, messageOf, sentAt, sentMail, tally, type DrainResult, type Outcome } from './outcomes';
+import { CommitsInFlight } from './commits-in-flight';
+import { emptyResult, failedSend, messageOf, sentMail, tally, type DrainResult, type Outcome } from './outcomes';
+import { recordLeftBehind } from './sent-journal';
 import { HandOverBound } from './hand-over';
 import type { SenderOptions } from './sender-options';
 import { SmtpPools, sendRaw, type PoolEntry } from './pools';
@@ -66,10 +69,8 @@ export class MailSender {
    * full batch of outcomes is not committed on its own meanwhile (one commit, one fsync, for both).
    */
   private claimPending = false;
-  /** The sent journal left by a dead process has been recorded (done before the first claim). */
   private recovered = false;
-  /** Commits on their way to the store (outcomes, claims): a crash does not stop one already sent. */
-  private readonly commits = new Set<Promise<unknown>>();
+  private readonly commits = new CommitsInFlight();
 
   constructor(private readonly opts: SenderOptions) {
     this.batchSize = Math.max(1, opts.batchSize ?? 200);
@@ -232,7 +233,9 @@ export class MailSender {
   }
 
   private async claim(limit: number): Promise<Claimed> {
-    if (!this.recovered) await this.recoverJournal();
+    // The mails a dead process heard accepted but never recorded (sent-journal.ts): sent, before their lease sends them again.
+    if (!this.recovered && this.opts.journal) await recordLeftBehind(this.opts.db, this.opts.journal, this.opts.onEvent);
+    this.recovered = true;
     if (limit <= 0) return { rows: [], dropped: [] };
     const configured = await this.opts.config.configuredOrganizations();
     if (configured !== 'all' && configured.length === 0) return { rows: [], dropped: [] };
@@ -244,7 +247,7 @@ export class MailSender {
     const settle = this.crashed ? [] : this.writes.splice(0, 2 * this.recordBatch);
     let claimed: Claimed;
     try {
-      claimed = await this.committing(claimDueMail(this.opts.db, { nowIso, leaseUntil: lease, limit, organizationIds: configured, settle }));
+      claimed = await this.commits.track(claimDueMail(this.opts.db, { nowIso, leaseUntil: lease, limit, organizationIds: configured, settle }));
     } catch (e) {
       for (const w of settle) w.reject(e);
       throw e;
@@ -257,22 +260,6 @@ export class MailSender {
     }
     for (const d of claimed.dropped) this.opts.onEvent?.({ type: 'dropped', id: d.id, reason: d.reason });
     return claimed;
-  }
-
-  /**
-   * The mails a dead process heard accepted but whose outcome it never committed (sent-journal.ts):
-   * recorded as sent now, before their lease runs out and sends them again. Each only while it is
-   * still 'sending' with that Message-ID (another process may have sent and recorded it meanwhile).
-   */
-  private async recoverJournal(): Promise<void> {
-    const journal = this.opts.journal;
-    const entries = journal?.leftBehind() ?? [];
-    if (entries.length) {
-      await recordOutcomes(this.opts.db, entries.map((e) => ({ id: e.id, messageId: e.messageId, set: sentAt(e.sentAt) })));
-      for (const e of entries) this.opts.onEvent?.({ type: 'sent', id: e.id, messageId: e.messageId });
-    }
-    journal?.empty();
-    this.recovered = true;
   }
 
   /** The organization's pool, reserved for `uses` mails (each released by sendRow). */
@@ -318,8 +305,8 @@ export class MailSender {
   /**
    * Records an outcome: committed in this turn of the event loop's commit (flushMs 0), or in the next
    * batch (up to recordBatch mails, committed when full, when every mail in flight is waiting for it,
-   * or after flushMs). A mail counts as settled only once its outcome is committed: a crash before
-   * that sends it again after its lease, with the same Message-ID (at-least-once).
+   * or after flushMs). Settled only once committed: a crash before that sends it again after its
+   * lease, with the same Message-ID (at-least-once), unless the sent journal noted it.
    */
   private record(id: number, messageId: string, set: OutboxUpdate, handed: boolean, journaled = false): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -372,7 +359,7 @@ export class MailSender {
     this.flushTimer = null;
     const batch = this.writes.splice(0, this.recordBatch);
     try {
-      await this.committing(recordOutcomes(this.opts.db, batch));
+      await this.commits.track(recordOutcomes(this.opts.db, batch));
       for (const w of batch) w.resolve();
     } catch (e) {
       for (const w of batch) w.reject(e);
@@ -394,19 +381,9 @@ export class MailSender {
     this.opts.journal?.close();
   }
 
-  private committing<T>(commit: Promise<T>): Promise<T> {
-    this.commits.add(commit);
-    const gone = () => this.commits.delete(commit);
-    commit.then(gone, gone);
-    return commit;
-  }
-
-  /**
-   * Tests only, after crash(): the commits already on their way have landed or failed, as they would
-   * have at the store when the process died (on PostgreSQL a commit is round trips away).
-   */
-  async commitsSettled(): Promise<void> {
-    await Promise.allSettled([...this.commits]);
+  /** Tests only, after crash(): the commits already on their way have landed or failed (commits-in-flight.ts). */
+  commitsSettled(): Promise<void> {
+    return this.commits.settled();
   }
 
   /** Tests only: behave as if the process died now; nothing more is recorded. */

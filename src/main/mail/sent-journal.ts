@@ -8,6 +8,9 @@
  * fsync per mail): then the lease sends again, with the same Message-ID (README "Mail").
  */
 import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import type { Db } from '../db/database';
+import { recordOutcomes } from '../db/repos/outbox.repo';
+import { sentAt, type SenderEvent } from './outcomes';
 
 /** The journal's file name in the data folder. */
 export const SENT_JOURNAL = 'outbox-sent.journal';
@@ -84,4 +87,17 @@ export class SentJournal {
     this.fd = null;
     this.open = 0;
   }
+}
+
+/**
+ * Records as sent the mails a dead process left in the journal, then empties it. Each only while it is
+ * still 'sending' with that Message-ID (another process may have sent and recorded it meanwhile).
+ */
+export async function recordLeftBehind(db: Db, journal: SentJournal, onEvent?: (e: SenderEvent) => void): Promise<void> {
+  const entries = journal.leftBehind();
+  if (entries.length) {
+    await recordOutcomes(db, entries.map((e) => ({ id: e.id, messageId: e.messageId, set: sentAt(e.sentAt) })));
+    for (const e of entries) onEvent?.({ type: 'sent', id: e.id, messageId: e.messageId });
+  }
+  journal.empty();
 }

@@ -5,7 +5,7 @@ import type { SenderOptions } from '../../../src/main/mail/sender';
 import { fileSecretBox } from '../../../src/main/mail/secrets';
 import type { SmtpConfig } from '../../../src/main/mail/transport';
 import { createServices, type Services } from '../../../src/main/services';
-import { BASE_URL, callers, openTestStore, type Caller } from '../helpers';
+import { BASE_URL, callers, openTestStore, OWNER_EMAIL, PASSWORD, type Caller } from '../helpers';
 import { startSmtp, type TestSmtp } from '../../support/smtp';
 
 export { decodeQuotedPrintable, linkIn, smtpError, startSmtp, type ReceivedMail, type TestSmtp } from '../../support/smtp';
@@ -75,4 +75,21 @@ export function mailTestLifecycle(afterEach: (fn: () => Promise<void>) => void) 
     env = store;
     return { env: store, smtp: server };
   };
+}
+
+/** An SMTP server, a mail store whose sender the test drives, and its registered Owner with the Admin role's id. */
+export async function ownerWithMail(
+  open: ReturnType<typeof mailTestLifecycle>,
+  sender: Partial<SenderOptions> = {},
+): Promise<{ env: MailEnv; smtp: TestSmtp; owner: Caller; roleId: number }> {
+  const { env, smtp } = await open({}, (server) => createMailEnv(smtpConfig(server), sender));
+  const owner = env.caller();
+  await owner.auth.register({ organizationName: 'Acme & Sons', email: OWNER_EMAIL, password: PASSWORD });
+  const roles = await owner.roles.list();
+  return { env, smtp, owner, roleId: roles.find((r) => r.name === 'Admin')!.id };
+}
+
+/** The outbox's rows, oldest first. */
+export function outboxRows(e: MailEnv) {
+  return e.store.db.selectFrom('mail_outbox').selectAll().orderBy('id').execute();
 }
