@@ -233,8 +233,9 @@ export class MailSender {
   }
 
   private async claim(limit: number): Promise<Claimed> {
-    // The mails a dead process heard accepted but never recorded (sent-journal.ts): sent, before their lease sends them again.
-    if (!this.recovered && this.opts.journal) await recordLeftBehind(this.opts.db, this.opts.journal, this.opts.onEvent);
+    // The mails a dead process (or a failed commit) left in the sent journal: recorded, before their lease sends them again.
+    const journal = this.opts.journal;
+    if (journal && (!this.recovered || journal.needsReplay)) await recordLeftBehind(this.opts.db, journal, this.opts.onEvent);
     this.recovered = true;
     if (limit <= 0) return { rows: [], dropped: [] };
     const configured = await this.opts.config.configuredOrganizations();
@@ -310,11 +311,12 @@ export class MailSender {
    */
   private record(id: number, messageId: string, set: OutboxUpdate, handed: boolean, journaled = false): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const done = () => {
+      const done = (committed: boolean) => {
         if (handed) this.handOver.give();
-        if (journaled) this.opts.journal?.settled();
+        if (journaled && committed) this.opts.journal?.committed({ id, messageId });
+        else if (journaled) this.opts.journal?.commitFailed();
       };
-      this.writes.push({ id, messageId, set, resolve: () => (done(), resolve()), reject: (e) => (done(), reject(e)) });
+      this.writes.push({ id, messageId, set, resolve: () => (done(true), resolve()), reject: (e) => (done(false), reject(e)) });
       this.sending--;
       this.onSendDone?.();
       this.scheduleFlush();

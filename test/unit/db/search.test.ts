@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewMember } from '../../../src/main/db/tables/member.table';
 import * as m0016 from '../../../src/main/db/migrations/0016_search_lower';
 import * as m0018 from '../../../src/main/db/migrations/0018_member_key_block';
-import { searchBounds } from '../../../src/main/db/repos/member-search.repo';
+import { planSearch, searchBounds } from '../../../src/main/db/repos/member-search.repo';
 import { SEARCH_CANDIDATES } from '../../../src/main/db/repos/members.repo';
-import { createEnv, registerOwner, type Caller, type TestEnv } from '../helpers';
+import { createEnv, registerOwner, TEST_STORE, type Caller, type TestEnv } from '../helpers';
 
 /**
  * Accepted members (or deleted ones), invited at `at`, seeded through Kysely so the same seed runs
@@ -109,11 +109,13 @@ describe('member search whose matches lie far down the order', () => {
   const N = SEARCH_CANDIDATES * 2 + 600;
   const FAR = SEARCH_CANDIDATES + 300;
   let live: { id: number; email: string; invited_at: string }[] = [];
+  let organizationId = 0;
 
   beforeAll(async () => {
     env = await createEnv();
     const o = await registerOwner(env);
     owner = o.caller;
+    organizationId = o.organizationId;
     await seedMembers(
       env,
       o.organizationId,
@@ -203,6 +205,15 @@ describe('member search whose matches lie far down the order', () => {
   it('however rare the planner estimates a common fragment (PostgreSQL gathers at most SEARCH_CANDIDATES + 1 ids, then walks): the same pages', async () => {
     searchBounds.pgRare = Number.MAX_SAFE_INTEGER;
     try {
+      // PostgreSQL: a rare fragment's ids are the candidates; ".far" (2,300 matches) overflows the bound and goes on
+      // as a common fragment, not as one estimated few (whose matches would be gathered at once, unbounded).
+      if (TEST_STORE === 'postgres') {
+        const rare = await planSearch(env.store.db, { organizationId }, 'm7.far');
+        expect(rare).toEqual({ ids: [expect.any(Number)] });
+        const far = await planSearch(env.store.db, { organizationId }, '.far');
+        expect(far).toMatchObject({ fenced: true });
+        expect('few' in far || 'ids' in far).toBe(false);
+      }
       for (const fragment of ['.far', '.few']) {
         const desc = expected(fragment, true);
         const asc = expected(fragment, false);

@@ -79,7 +79,7 @@ describe('the outbox across a crash, against a real SMTP server on loopback', ()
     expect(new Set(smtp.received.map((m) => m.messageId)).size).toBe(10);
   });
 
-  it('a crash after the server took a mail but before its outcome was committed resends it once, with the same Message-ID', async () => {
+  it('a crash after the server took a mail but before the sender read its 250 resends it once, with the same Message-ID', async () => {
     // SMTP cannot be exactly-once across a crash: the server's acceptance and our commit are two
     // events. The mail goes again after the lease, with the Message-ID receiving servers deduplicate on.
     const { env, smtp, owner, roleId } = await setup({ batchSize: 1, transport: { maxConnections: 1 } });

@@ -167,6 +167,8 @@ export async function planSearch(db: DbOrTx, scope: { organizationId: number; st
       if (estimate <= searchBounds.pgRare) {
         const found = await sql<{ id: number }>`SELECT id FROM member WHERE organization_id = ${scope.organizationId} AND ${test} LIMIT ${cap}`.execute(db);
         if (found.rows.length < cap) return { ids: found.rows.map((r) => r.id) };
+        // The estimate was wrong: nothing says how many there are, so not `few` (gathered at once).
+        return { test, fenced: true };
       }
       // Few enough to gather in about the time of the walk's second, longer stretch ("son 10", 11,111
       // matches at 1,000,000 members: the walk of 2,000 rows 9 ms, the gather 15 ms).

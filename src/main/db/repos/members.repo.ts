@@ -150,14 +150,15 @@ export type DecoratedRow = ListedMember & { decorations?: MemberDecorations };
  * A page of the list. With a search, the page never sorts every match of a common fragment:
  * - rare fragment: SQLite sorts its candidate ids (at most SEARCH_CANDIDATES), looked up by primary
  *   key (the organization test kept off the sort indexes, which a store without statistics would
- *   otherwise walk whole, testing each row against the list); PostgreSQL's planner, estimating few
- *   matches, gathers them through the trigram index and sorts them;
+ *   otherwise walk whole, testing each row against the list); PostgreSQL the same with the ids of a
+ *   fragment its planner estimates rare, gathered through the trigram index (at most SEARCH_CANDIDATES + 1);
  * - common fragment: the first SEARCH_WALK rows of the order (an index walk of ids) are tested; when
  *   they hold a page, that is the page, exactly as a sort of every match would give it; when they
  *   hold some matches, the walk goes on testing each row until the page is full;
  * - none there (its matches lie further down the order): SQLite sorts their ids when there are at most
  *   SEARCH_FAR_IDS, else walks the sort index against the set of every match (built once); PostgreSQL
- *   sorts every match gathered through the trigram index, narrow, then looks the page up by id.
+ *   sorts every match gathered through the trigram index, narrow, then looks the page up by id (at once
+ *   when it estimates at most SEARCH_FAR_IDS matches, else after a walk ten times as long).
  */
 export async function listMembers(db: DbOrTx, q: MemberListQuery, opts: { decorate?: boolean } = {}): Promise<DecoratedRow[]> {
   // Backward: the list's order reversed is the other direction's order on both stores (sort key,
