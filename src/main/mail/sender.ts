@@ -69,7 +69,6 @@ export class MailSender {
    * full batch of outcomes is not committed on its own meanwhile (one commit, one fsync, for both).
    */
   private claimPending = false;
-  private recovered = false;
   private readonly commits = new CommitsInFlight();
 
   constructor(private readonly opts: SenderOptions) {
@@ -234,9 +233,7 @@ export class MailSender {
 
   private async claim(limit: number): Promise<Claimed> {
     // The mails a dead process (or a failed commit) left in the sent journal: recorded, before their lease sends them again.
-    const journal = this.opts.journal;
-    if (journal && (!this.recovered || journal.needsReplay)) await recordLeftBehind(this.opts.db, journal, this.opts.onEvent);
-    this.recovered = true;
+    if (this.opts.journal?.needsReplay) await recordLeftBehind(this.opts.db, this.opts.journal, this.opts.onEvent);
     if (limit <= 0) return { rows: [], dropped: [] };
     const configured = await this.opts.config.configuredOrganizations();
     if (configured !== 'all' && configured.length === 0) return { rows: [], dropped: [] };

@@ -44,8 +44,11 @@ export class SentJournal {
   /** Lines written whose outcome is not committed yet, by mail: when none is left, the file is emptied. */
   private readonly waiting = new Map<string, string>();
   private linesSinceRewrite = 0;
-  /** A commit of journaled outcomes failed: the next claim records the file again before anything else. */
-  needsReplay = false;
+  /**
+   * The next claim records the file first: at start (what a dead process left), and after a commit of
+   * journaled outcomes failed.
+   */
+  needsReplay = true;
 
   constructor(readonly path: string) {}
 
