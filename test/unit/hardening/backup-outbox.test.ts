@@ -7,7 +7,7 @@ import { sentMail } from '../../../src/main/mail/outcomes';
 import { createBackup } from '../../../src/main/services/backup';
 import { caught, OWNER_EMAIL, PASSWORD, TEST_STORE, tokenOf, type Caller } from '../helpers';
 import { inviteeDoor } from '../invitee-door';
-import { createMailEnv, linkIn, mailTestLifecycle, smtpConfig, smtpError, type MailEnv, type TestSmtp } from '../mail/smtp';
+import { createMailEnv, linkIn, mailTestLifecycle, outboxRows, smtpConfig, smtpError, type MailEnv, type TestSmtp } from '../mail/smtp';
 
 // The pass of 2026-12-07, "not done": a mail queued before a backup and sent after it went out again
 // once that backup was restored (the restored outbox had it queued). A restore now carries each outbox
@@ -25,7 +25,7 @@ async function setup(): Promise<{ env: MailEnv; smtp: TestSmtp; owner: Caller; a
   return { env, smtp, owner, admin: roles.find((r) => r.name === 'Admin')!.id };
 }
 
-const outbox = (e: MailEnv) => e.store.db.selectFrom('mail_outbox').selectAll().orderBy('id').execute();
+const outbox = outboxRows;
 const memberId = async (owner: Caller, email: string) => (await owner.members.list({ limit: 100 })).items.find((m) => m.email === email)!.id;
 const mailTo = (smtp: TestSmtp, email: string) => smtp.received.find((m) => m.to.includes(email))!;
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { insertOutboxRows } from '../../../src/main/db/repos/outbox.repo';
 import { OWNER_EMAIL, PASSWORD, tokenOf, type Caller } from '../helpers';
 import { inviteeDoor } from '../invitee-door';
-import { createMailEnv, linkIn, mailTestLifecycle, smtpConfig, type MailEnv, type TestSmtp } from './smtp';
+import { createMailEnv, linkIn, mailTestLifecycle, outboxRows, smtpConfig, type MailEnv, type TestSmtp } from './smtp';
 
 /** Issue 16, item 2: the sender checks, in the transaction that claims a mail, that its link is still live. */
 const open = mailTestLifecycle(afterEach);
@@ -15,9 +15,7 @@ async function setup(): Promise<{ env: MailEnv; smtp: TestSmtp; owner: Caller; r
   return { env, smtp, owner, roleId: roles.find((r) => r.name === 'Member')!.id };
 }
 
-function outbox(e: MailEnv) {
-  return e.store.db.selectFrom('mail_outbox').selectAll().orderBy('id').execute();
-}
+const outbox = outboxRows;
 
 describe('mail for dead links is never sent', () => {
   it('invite 300, cancel them at once, drain: nothing delivered, 300 dropped with the reason', async () => {

@@ -8,19 +8,13 @@ import {
   type MailTemplateText,
   type TemplateKind,
 } from '../../../src/shared/mail-templates';
-import { caught, OWNER_EMAIL, PASSWORD, tokenOf, type Caller } from '../helpers';
+import { caught, OWNER_EMAIL, PASSWORD, tokenOf } from '../helpers';
 import { inviteeDoor } from '../invitee-door';
-import { createMailEnv, linkIn, mailTestLifecycle, smtpConfig, type MailEnv, type TestSmtp } from './smtp';
+import { linkIn, mailTestLifecycle, ownerWithMail } from './smtp';
 
 const open = mailTestLifecycle(afterEach);
 
-async function setup(): Promise<{ env: MailEnv; smtp: TestSmtp; owner: Caller; roleId: number }> {
-  const { env, smtp } = await open({}, (server) => createMailEnv(smtpConfig(server)));
-  const owner = env.caller();
-  await owner.auth.register({ organizationName: 'Acme & Sons', email: OWNER_EMAIL, password: PASSWORD });
-  const roles = await owner.roles.list();
-  return { env, smtp, owner, roleId: roles.find((r) => r.name === 'Admin')!.id };
-}
+const setup = () => ownerWithMail(open);
 
 const body = (s: string) => ({ subject: 'Hi {{organization}}', body: s });
 
