@@ -223,6 +223,9 @@ describe.skipIf(TEST_STORE !== 'postgres')('team mode: a process killed while ho
   let b: WebProcess;
   let heldByA = 0;
   let onHeld: () => void = () => undefined;
+  // B starts once A holds claims: a B already running is woken by A's notification and may claim every
+  // invitation before A does (a busy machine schedules it first), leaving A nothing to be killed holding.
+  let startB: () => Promise<WebProcess>;
 
   beforeAll(async () => {
     database = await createTestDatabase(inject('pgAdminUrl'), { from: TEMPLATE_DATABASE });
@@ -234,7 +237,8 @@ describe.skipIf(TEST_STORE !== 'postgres')('team mode: a process killed while ho
     };
     // NODE_ENV=test: B's clock can be moved past A's leases (/__test/clock).
     const env = (smtp: TestSmtp) => ({ NODE_ENV: 'test', ROSTER_SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, ROSTER_MAIL_FROM: 'roster@acme.test' });
-    [a, b] = await Promise.all([startWebProcess(database.url, env(smtpA)), startWebProcess(database.url, env(smtpB))]);
+    a = await startWebProcess(database.url, env(smtpA));
+    startB = async () => (b = await startWebProcess(database.url, env(smtpB)));
   });
 
   afterAll(async () => {
@@ -263,6 +267,7 @@ describe.skipIf(TEST_STORE !== 'postgres')('team mode: a process killed while ho
     }
     a.child.kill('SIGKILL');
     await a.exited;
+    await startB();
     // B, later than A's leases: it claims what A held (and whatever was still queued) at its next poll.
     const moved = await fetch(`${b.base}/__test/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advanceMs: 6 * 60_000 }) });
     expect(moved.status).toBe(200);
