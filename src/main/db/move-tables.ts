@@ -18,7 +18,9 @@ export type MoveProgress =
   | { step: 'migrated'; migrations: number }
   | { step: 'table'; table: string; copied: number; total: number }
   | { step: 'indexing'; indexes: number }
-  | { step: 'checked'; tables: TableMoved[] };
+  | { step: 'checked'; tables: TableMoved[] }
+  /** Committed; VACUUM (FREEZE, ANALYZE) readies the copy for reading. */
+  | { step: 'vacuum' };
 
 export const KYSELY_TABLES = new Set(['kysely_migration', 'kysely_migration_lock']);
 

@@ -190,6 +190,7 @@ export async function moveToPostgres(opts: MoveOptions): Promise<MoveResult> {
     await checkTarget(client, where);
     opts.onProgress?.({ step: 'snapshot', file });
     source = await snapshot(file, dir);
+    let tables: TableMoved[];
     await client.query('BEGIN');
     try {
       // Nobody else brings this database up meanwhile: the migrator's own advisory lock, held to the end.
@@ -215,18 +216,24 @@ export async function moveToPostgres(opts: MoveOptions): Promise<MoveResult> {
       for (const i of asideIndexes) await client.query(i.def);
       for (const p of plans) await client.query(`ALTER TABLE "${p.name}" ENABLE TRIGGER USER`);
       await resetSequences(source, client, plans);
-      const tables = await countRows(source, client, plans);
+      tables = await countRows(source, client, plans);
       const differ = tables.filter((t) => t.source !== t.target);
       if (differ.length > 0)
         throw new MoveRefusedError('counts-differ', `Row counts differ after the copy (${differ.map((t) => `${t.table}: ${t.source} → ${t.target}`).join(', ')}): nothing was moved.`);
       opts.onProgress?.({ step: 'checked', tables });
       await client.query('COMMIT');
-      await client.query('ANALYZE').catch(() => {});
-      return { source: file, tables };
     } catch (e) {
       await client.query('ROLLBACK').catch(() => {});
       throw e;
     }
+    // Committed: the directory is moved. VACUUM sets what the first reads would otherwise write while
+    // the admins work (hint bits, the visibility map that lets index-only scans skip the rows, frozen
+    // ids), and ANALYZE the planner's statistics: without it the first minute after a move pays for
+    // that, then autovacuum's pass over every row. A failure here loses nothing (autovacuum does it later).
+    opts.onProgress?.({ step: 'vacuum' });
+    // The tables moved only: a database-wide VACUUM warns of each shared catalog it may not touch.
+    await client.query(`VACUUM (FREEZE, ANALYZE) ${tables.map((t) => `"${t.table}"`).join(', ')}`).catch(() => {});
+    return { source: file, tables };
   } finally {
     source?.close();
     await client.end().catch(() => {});

@@ -153,6 +153,10 @@ describe.skipIf(!hasPostgres)('moving a desktop directory to PostgreSQL (needs P
     const order = progress.flatMap((p) => (p.step === 'table' && p.copied === p.total ? [p.table] : []));
     expect(order.indexOf('organization')).toBeLessThan(order.indexOf('member'));
     expect(progress.filter((p) => p.step === 'table' && p.table === 'member').length).toBeGreaterThan(2);
+    // Ready to read at once: every table moved was vacuumed and analyzed (no autovacuum pass over it while the admins work).
+    expect(progress.at(-1)).toEqual({ step: 'vacuum' });
+    const ready = await pgQuery<{ relname: string }>(url, "SELECT relname FROM pg_stat_user_tables WHERE last_vacuum IS NOT NULL AND last_analyze IS NOT NULL");
+    expect(ready.map((r) => r.relname).sort()).toEqual(result.tables.map((t) => t.table).sort());
 
     const team = servicesOn(await openDirectory({ databaseUrl: url, max: 2 }), dataDir);
     try {
