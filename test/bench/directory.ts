@@ -29,8 +29,8 @@ export function fmt(n: number, digits = 0): string {
 }
 
 /** Median of `runs` timed calls after one warm-up. */
-export async function median(runs: number, fn: () => unknown): Promise<number> {
-  await fn();
+export async function median(runs: number, fn: () => unknown, warmups = 1): Promise<number> {
+  for (let i = 0; i < warmups; i++) await fn();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
