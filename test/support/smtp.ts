@@ -20,8 +20,8 @@ export interface TestSmtp {
   received: ReceivedMail[];
   onRcptTo: ((address: SMTPServerAddress, session: SMTPServerSession) => Verdict) | null;
   onData: ((mail: ReceivedMail) => Verdict) | null;
-  /** Resolves when `count` mails have been accepted. */
-  waitFor(count: number): Promise<void>;
+  /** Resolves once `count` mails came; rejects after `ms` (40 s), naming the ones that did. */
+  waitFor(count: number, ms?: number): Promise<void>;
   down(): Promise<void>;
   up(): Promise<void>;
   close(): Promise<void>;
@@ -50,7 +50,13 @@ export async function startSmtp(opts: { auth?: { user: string; pass: string } } 
     received: [],
     onRcptTo: null,
     onData: null,
-    waitFor: (count) => new Promise<void>((resolve) => (state.received.length >= count ? resolve() : waiters.push({ count, resolve }))),
+    // A deadline under the tests' own: a mail that never comes fails with what did come, not a bare timeout.
+    waitFor: (count, ms = 40_000) =>
+      new Promise<void>((resolve, reject) => {
+        if (state.received.length >= count) return resolve();
+        const timer = setTimeout(() => reject(new Error(`waited ${ms} ms for ${count} mails; ${state.received.length} came: ${state.received.map((m) => m.to.join(',')).join(' ')}`)), ms);
+        waiters.push({ count, resolve: () => (clearTimeout(timer), resolve()) });
+      }),
     down: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -81,7 +81,8 @@ describe.skipIf(TEST_STORE === 'postgres')('the search index tidy (SQLite)', () 
     let finished = false;
     const tidy = runner.tidySearch().then(() => (finished = true));
     // The tidy's first steps are under way (a step is queued or in the worker) ...
-    while (runner.tidySteps < 2 || !runner.busy) await delay(1);
+    while ((runner.tidySteps < 2 || !runner.busy) && !finished) await delay(1);
+    expect(finished, 'the tidy ended before a step of it was seen under way').toBe(false);
     // ... and the edit waits for that step, not for the whole tidy.
     await owner.members.edit({ id: ids[1]!, name: 'Obsidian Vale' });
     expect(finished).toBe(false);

@@ -3,7 +3,7 @@ import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createWebServer } from '../../../src/main/http/web-server';
 import { startRuntime, type Runtime } from '../../../src/main/runtime';
 import { callers, invite, OWNER_EMAIL, PASSWORD, type Caller } from '../helpers';
@@ -79,8 +79,7 @@ describe('the /events stream ends with the right to it (issue 16, also)', () => 
     const cookie = await signIn(OWNER_EMAIL);
     const stream = await openStream(cookie);
     runtime.services.events.emit('members-changed');
-    await new Promise((r) => setTimeout(r, 50));
-    expect(stream.events()).toContain('event: members-changed');
+    await vi.waitFor(() => expect(stream.events()).toContain('event: members-changed'));
     await fetch(`http://127.0.0.1:${port}/trpc/auth.signOut`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}' });
     await stream.ended;
   });

@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createWebShell, type WebApp } from '../../../src/main/http/web-shell';
 
 /**
@@ -77,7 +77,9 @@ describe('web mode before its application has loaded', () => {
     const waiting = [fetch(s.base + '/trpc/auth.me'), fetch(s.base + '/invite/abc'), fetch(s.base + '/healthz'), fetch(s.base + '/members')];
     let settled = 0;
     for (const w of waiting) void w.then(() => settled++);
-    await new Promise((r) => setTimeout(r, 200));
+    // The first of them starts loading the application; none is answered before it is loaded.
+    await vi.waitFor(() => expect(s.loads()).toBe(1));
+    await new Promise((r) => setTimeout(r, 100));
     expect(settled).toBe(0);
     expect(s.loads()).toBe(1);
     s.finishLoading();
