@@ -41,7 +41,7 @@ async function main(): Promise<number> {
     if (p.step === 'snapshot') console.log(`  snapshot of ${p.file} taken (the file itself is only read)`);
     else if (p.step === 'migrated') console.log(`  schema created on PostgreSQL (${p.migrations} migrations)`);
     else if (p.step === 'indexing') console.log(`  building ${p.indexes} indexes again`);
-    else if (p.step === 'vacuum') console.log('  committed; VACUUM (FREEZE, ANALYZE) readies the copy for reading');
+    else if (p.step === 'vacuum') console.log('  committed; VACUUM (FREEZE, ANALYZE) prepares the copy for fast reads');
     else if (p.step === 'table') {
       if (p.table !== table) [table, nextAt] = [p.table, 0];
       // Big tables report each chunk: one line per tenth keeps the log readable.

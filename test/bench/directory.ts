@@ -28,7 +28,7 @@ export function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
-/** Median of `runs` timed calls after one warm-up. */
+/** Median of `runs` timed calls after `warmups` untimed ones (one unless told). */
 export async function median(runs: number, fn: () => unknown, warmups = 1): Promise<number> {
   for (let i = 0; i < warmups; i++) await fn();
   const times: number[] = [];

@@ -19,7 +19,7 @@ export type MoveProgress =
   | { step: 'table'; table: string; copied: number; total: number }
   | { step: 'indexing'; indexes: number }
   | { step: 'checked'; tables: TableMoved[] }
-  /** Committed; VACUUM (FREEZE, ANALYZE) readies the copy for reading. */
+  /** Committed; VACUUM (FREEZE, ANALYZE) prepares the copy for fast reads. */
   | { step: 'vacuum' };
 
 export const KYSELY_TABLES = new Set(['kysely_migration', 'kysely_migration_lock']);

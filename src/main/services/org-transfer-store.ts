@@ -96,7 +96,7 @@ export function createStoreRuntime(opts: {
       const onProgress = (p: MoveProgress) => {
         if (p.step === 'table') state = { step: 'moving', table: p.table, copied: p.copied, total: p.total, message: `Copying ${p.table}` };
         else if (p.step === 'indexing') state = { step: 'moving', table: null, copied: 0, total: 0, message: 'Building the search indexes' };
-        else if (p.step === 'vacuum') state = { step: 'moving', table: null, copied: 0, total: 0, message: 'Copied and checked; readying it for reading (VACUUM)' };
+        else if (p.step === 'vacuum') state = { step: 'moving', table: null, copied: 0, total: 0, message: 'Copied and checked; preparing the copy for fast reads (VACUUM)' };
         else if (p.step === 'snapshot') state = { step: 'moving', table: null, copied: 0, total: 0, message: 'Taking a snapshot of the SQLite file' };
       };
       const result = await moveToPostgres({ from: file, databaseUrl, heldByCaller: true, onProgress });
