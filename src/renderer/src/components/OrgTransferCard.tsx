@@ -33,11 +33,23 @@ function download(name: string, chunks: string[]): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/** A step's progress; `total` 0: a step with nothing to count (a snapshot, building indexes, VACUUM). */
 type Progress = { label: string; done: number; total: number } | null;
 
 function ProgressLine({ progress }: { progress: Progress }) {
   if (!progress) return null;
-  const pct = progress.total > 0 ? Math.min(100, Math.round((progress.done / progress.total) * 100)) : 0;
+  if (progress.total <= 0) {
+    // A full moving bar with no value (ARIA's indeterminate progressbar): an empty 0% bar read as stalled.
+    return (
+      <Stack gap={4} role="status">
+        <Text size="sm">{progress.label}</Text>
+        <Progress.Root>
+          <Progress.Section value={100} animated withAria={false} role="progressbar" aria-label={progress.label} aria-valuetext="under way" />
+        </Progress.Root>
+      </Stack>
+    );
+  }
+  const pct = Math.min(100, Math.round((progress.done / progress.total) * 100));
   return (
     <Stack gap={4} role="status">
       <Text size="sm">{progress.label}</Text>
@@ -217,7 +229,7 @@ export function StoreCard({ installOwner }: { installOwner: boolean }) {
             {test.error && <Alert color="red" title="Cannot use this database">{errorMessage(test.error)}</Alert>}
           </>
         )}
-        {state?.step === 'moving' && <ProgressLine progress={{ label: `Moving the directory: ${state.message}${state.total ? ` (${state.copied.toLocaleString('en-US')} of ${state.total.toLocaleString('en-US')})` : ''}`, done: state.copied, total: state.total || 1 }} />}
+        {state?.step === 'moving' && <ProgressLine progress={{ label: `Moving the directory: ${state.message}${state.total ? ` (${state.copied.toLocaleString('en-US')} of ${state.total.toLocaleString('en-US')})` : ''}`, done: state.copied, total: state.total }} />}
         {state?.step === 'done' && (
           <>
             <Alert color="green" title="Moved: restart Roster">{state.message}</Alert>
