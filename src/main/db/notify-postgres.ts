@@ -138,6 +138,8 @@ export function startChangeFeed(opts: ChangeFeedOptions): ChangeFeed {
     isListening = true;
     retry = firstRetry;
     if (down) log('listening again');
+    // Said once at start too: the log shows from when other desktops' changes appear live (and tests wait for it).
+    else if (!everConnected) log('listening: changes made on other desktops show here as they happen');
     down = false;
     // After a gap, notifications may have been missed: tell the screens and senders once.
     if (everConnected) deliver({ kind: 'committed', org: null, origin: null });

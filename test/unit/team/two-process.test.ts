@@ -11,6 +11,8 @@ import { Browser, CallFailed, startWebProcess, type WebProcess } from './web-pro
  */
 
 const OWNER = 'owner@acme.test';
+/** What a process logs once it LISTENs for the other processes' changes (db/notify-postgres.ts). */
+const LIVE = /live updates: listening:/;
 const PASSWORD = 'correct horse battery staple';
 
 interface Member {
@@ -48,6 +50,8 @@ describe.skipIf(TEST_STORE !== 'postgres')('team mode: two server processes on o
     adminB = new Browser(b);
     expect(await adminB.mutation<{ ok: boolean }>('auth.signIn', { email: OWNER, password: PASSWORD })).toMatchObject({ ok: true });
     adminRole = (await adminA.query<Array<{ id: number; name: string }>>('roles.list')).find((r) => r.name === 'Admin')!.id;
+    // Each process LISTENs once its services load (after its first call): a change made before that would not reach it.
+    await Promise.all([a.waitForOutput(LIVE), b.waitForOutput(LIVE)]);
   });
 
   afterAll(async () => {

@@ -11,6 +11,8 @@ export interface WebProcess {
   base: string;
   dataDir: string;
   output(): string;
+  /** Resolves once the process has written a line matching `pattern` (stdout or stderr). */
+  waitForOutput(pattern: RegExp, ms?: number): Promise<void>;
   exited: Promise<number | null>;
   /** SIGTERM and wait; the data folder is removed. */
   stop(): Promise<void>;
@@ -37,6 +39,14 @@ export async function startWebProcess(databaseUrl: string, env: NodeJS.ProcessEn
     base,
     dataDir,
     output: () => out,
+    waitForOutput: async (pattern, ms = 30_000) => {
+      const until = Date.now() + ms;
+      while (!pattern.test(out)) {
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited before writing ${pattern}: ${out}`);
+        if (Date.now() > until) throw new Error(`server did not write ${pattern} within ${ms} ms: ${out}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
     exited,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
