@@ -15,7 +15,13 @@ export const SESSION_COOKIE = 'roster_session';
 function readCookie(req: IncomingMessage, name: string): string | null {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === name) return decodeURIComponent(v.join('='));
+    if (k !== name) continue;
+    try {
+      return decodeURIComponent(v.join('='));
+    } catch {
+      // A malformed value (another app on this host can set cookies for it) is no session, not a failure.
+      return null;
+    }
   }
   return null;
 }
@@ -97,7 +103,12 @@ export function createWebApp(runtime: Runtime): WebApp {
 
   /** The larger cap only for the invite batch, and only for a signed-in session. */
   async function bodyLimitFor(req: IncomingMessage, pathname: string): Promise<number> {
-    const procedures = decodeURIComponent(pathname.slice('/trpc/'.length)).split(',');
+    let procedures: string[];
+    try {
+      procedures = decodeURIComponent(pathname.slice('/trpc/'.length)).split(',');
+    } catch {
+      return BODY_LIMIT;
+    }
     if (!procedures.every((p) => BATCH_PROCEDURES.has(p))) return BODY_LIMIT;
     const session = await runtime.services.sessions.resume(readCookie(req, SESSION_COOKIE), idleHeader(req.headers['x-roster-idle-ms']));
     return session ? BATCH_BODY_LIMIT : BODY_LIMIT;

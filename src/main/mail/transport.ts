@@ -26,7 +26,14 @@ export function parseSmtpUrl(url: string, from: string | undefined): SmtpConfig 
   if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') throw new Error(`ROSTER_SMTP_URL must start with smtp:// or smtps://, not ${u.protocol}//.`);
   const security: MailSecurity = u.protocol === 'smtps:' ? 'tls' : u.searchParams.get('starttls') === 'true' ? 'starttls' : 'none';
   const port = u.port ? Number(u.port) : security === 'tls' ? 465 : 587;
-  const username = u.username ? decodeURIComponent(u.username) : null;
+  const decoded = (part: string, what: string) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      throw new Error(`ROSTER_SMTP_URL: the ${what} has a broken % escape; write a literal % as %25.`);
+    }
+  };
+  const username = u.username ? decoded(u.username, 'user name') : null;
   const fromRaw = (from ?? '').trim() || (username?.includes('@') ? username : `roster@${u.hostname || 'localhost'}`);
   const m = /^(.*)<([^>]+)>\s*$/.exec(fromRaw);
   return {
@@ -34,7 +41,7 @@ export function parseSmtpUrl(url: string, from: string | undefined): SmtpConfig 
     port,
     security,
     username,
-    password: u.password ? decodeURIComponent(u.password) : null,
+    password: u.password ? decoded(u.password, 'password') : null,
     fromName: m ? m[1]!.trim().replace(/^"|"$/g, '') || null : null,
     fromAddress: m ? m[2]!.trim() : fromRaw,
   };

@@ -162,6 +162,8 @@ describe('configuration and templates', () => {
     expect(parseSmtpUrl('smtps://mail.acme.test', 'roster@acme.test')).toMatchObject({ security: 'tls', port: 465, username: null });
     expect(parseSmtpUrl('smtp://mail.acme.test?starttls=true', undefined)).toMatchObject({ security: 'starttls', port: 587, fromAddress: 'roster@mail.acme.test' });
     expect(() => parseSmtpUrl('http://x', undefined)).toThrow('smtp://');
+    // A broken escape says which part to fix, not a bare "URI malformed".
+    expect(() => parseSmtpUrl('smtp://user:50%ZZoff@mail.acme.test', undefined)).toThrow('ROSTER_SMTP_URL: the password has a broken % escape; write a literal % as %25.');
   });
 
   it('classifies failures: 4xx and network errors retry, 5xx is final', () => {
