@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { enableCompileCache } from './compile-cache';
 import { defaultDataDir } from './data-dir';
+import { publicBaseUrl } from './core/hosts';
 
 /**
  * Web mode: `node out/main/serve.js --port P --data-dir D [--database-url postgres://…]`, loopback only.
@@ -18,6 +19,12 @@ try {
   });
   const port = Number(values.port ?? process.env.ROSTER_PORT ?? 8450);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a number from 0 to 65535, not "${values.port}".`);
+  // The start of every mailed link: checked by the same rule as Settings', and stored as that rule writes it.
+  if (process.env.ROSTER_PUBLIC_URL) {
+    const checked = publicBaseUrl(process.env.ROSTER_PUBLIC_URL);
+    if ('problem' in checked) throw new Error(`ROSTER_PUBLIC_URL: ${checked.problem}`);
+    process.env.ROSTER_PUBLIC_URL = checked.url;
+  }
   options = {
     port,
     dataDir: resolve(values['data-dir'] ?? defaultDataDir()),

@@ -2,6 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DomainError } from '../core/errors';
+import { publicBaseUrl } from '../core/hosts';
 import type { Db, DbOrTx } from '../db/database';
 import { insertAuditRows } from '../db/repos/audit.repo';
 import { firstOrganizationId } from '../db/repos/organizations.repo';
@@ -24,9 +25,14 @@ export const portalSettingsInput = z.object({
     .string()
     .trim()
     .max(2000)
-    .refine((u) => u === '' || /^https?:\/\/[^\s/]+(\/[^\s]*)?$/i.test(u), 'The public address must look like https://roster.example.com.')
     .nullish()
-    .transform((u) => (u ? u.replace(/\/+$/, '') : null)),
+    .transform((u, ctx) => {
+      if (!u) return null;
+      const checked = publicBaseUrl(u);
+      if ('url' in checked) return checked.url;
+      ctx.addIssue({ code: 'custom', message: checked.problem });
+      return z.NEVER;
+    }),
   tlsCertPath: z.string().trim().max(4096).nullish().transform((p) => p || null),
   tlsKeyPath: z.string().trim().max(4096).nullish().transform((p) => p || null),
 });

@@ -25,6 +25,13 @@ describe('invitee pages settings', () => {
     expect(url).toMatch(/^https:\/\/join\.acme\.test\/invite\/[A-Za-z0-9_-]{43}$/);
   });
 
+  it('never saves a public address that would break or leak through every mailed link', async () => {
+    const before = await owner.portal.settings();
+    await expect(owner.portal.updateSettings({ host: '127.0.0.1', port: 8450, publicBaseUrl: 'https://user:pass@join.acme.test' })).rejects.toThrow('Leave the user name and password out');
+    await expect(owner.portal.updateSettings({ host: '127.0.0.1', port: 8450, publicBaseUrl: 'https://join.acme.test#' })).rejects.toThrow('remove the ? or #');
+    expect(await owner.portal.settings()).toEqual(before);
+  });
+
   it('refuses to listen beyond loopback without HTTPS, and says what to give', async () => {
     await expect(owner.portal.updateSettings({ host: '0.0.0.0', port: 8450 })).rejects.toThrow('must be served over HTTPS');
     await expect(owner.portal.updateSettings({ host: '0.0.0.0', port: 8450, tlsCertPath: '/nope/cert.pem', tlsKeyPath: '/nope/key.pem' })).rejects.toThrow('cannot read /nope/cert.pem');
