@@ -65,6 +65,8 @@ export function createStoreRuntime(opts: {
 }): StoreRuntime {
   let state: MoveState = { step: 'idle' };
   let running: Promise<void> = Promise.resolve();
+  /** A move between its checks and its start (its connection test takes a round trip or more). */
+  let starting = false;
   const file = join(opts.dataDir, DATABASE_FILE);
 
   async function requireInstallOwner(actor: AdminActor, organizationId: number): Promise<void> {
@@ -126,17 +128,24 @@ export function createStoreRuntime(opts: {
     test,
     async move(actor, organizationId, databaseUrl) {
       await requireInstallOwner(actor, organizationId);
-      if (state.step === 'moving' || state.step === 'done') throw new DomainError('VALIDATION', state.step === 'done' ? MOVED : MOVING);
-      await test(actor, organizationId, databaseUrl);
-      const where = parseDatabaseUrl(databaseUrl);
-      // Noted before the hold, so the row is in the copy too.
-      const now = opts.clock.now().toISOString();
-      await insertAuditRows(opts.store.db, [
-        auditRow(organizationId, actor, 'store.move', { type: 'store', id: null, label: `${where.host}:${where.port}/${where.database}` }, { store: 'sqlite' }, { store: 'postgres', host: where.host, database: where.database }, now),
-      ]);
-      state = { step: 'moving', table: null, copied: 0, total: 0, message: 'Pausing changes' };
-      running = run(databaseUrl);
-      return { started: true };
+      // Checked and claimed with no await between: a second click (or a second admin) while the first
+      // move's connection test runs is refused, instead of starting a second move to another database.
+      if (starting || state.step === 'moving' || state.step === 'done') throw new DomainError('VALIDATION', state.step === 'done' ? MOVED : MOVING);
+      starting = true;
+      try {
+        await test(actor, organizationId, databaseUrl);
+        const where = parseDatabaseUrl(databaseUrl);
+        // Noted before the hold, so the row is in the copy too.
+        const now = opts.clock.now().toISOString();
+        await insertAuditRows(opts.store.db, [
+          auditRow(organizationId, actor, 'store.move', { type: 'store', id: null, label: `${where.host}:${where.port}/${where.database}` }, { store: 'sqlite' }, { store: 'postgres', host: where.host, database: where.database }, now),
+        ]);
+        state = { step: 'moving', table: null, copied: 0, total: 0, message: 'Pausing changes' };
+        running = run(databaseUrl);
+        return { started: true };
+      } finally {
+        starting = false;
+      }
     },
     settled: () => running,
     canRestart: () => !!opts.restart,

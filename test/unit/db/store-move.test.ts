@@ -1,13 +1,15 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect, createServer, type AddressInfo, type Server } from 'node:net';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { AdjustableClock } from '../../../src/main/core/clock';
 import { lockDataFolder, type DataLock } from '../../../src/main/data-lock';
 import { openDirectory } from '../../../src/main/db/directory';
 import { chooseStore, STORE_CHOICE_FILE } from '../../../src/main/db/store-choice';
 import { createServices, type Services } from '../../../src/main/services';
-import { createStoreRuntime } from '../../../src/main/services/org-transfer-store';
+import { createStoreRuntime, MOVING } from '../../../src/main/services/org-transfer-store';
 import { batchRunnerFor, type SqliteBatchRunner } from '../../../src/main/workers/batch-runner';
 import { createTestDatabase, startPostgres, type RunningPostgres } from '../../support/postgres';
 import { BASE_URL, callers, caught, invite, OWNER_EMAIL, PASSWORD, type Caller } from '../helpers';
@@ -21,6 +23,29 @@ import { BASE_URL, callers, caught, invite, OWNER_EMAIL, PASSWORD, type Caller }
 const hasPostgres =
   !!process.env.ROSTER_PG_BIN || (existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').some((v) => existsSync(join('/usr/lib/postgresql', v, 'bin', 'initdb'))));
 
+/** A TCP proxy to the database of `url` that holds each connection `ms` before passing it on. */
+async function slowProxy(url: string, ms: number): Promise<{ url: string; connected: Promise<void>; server: Server }> {
+  const upstream = new URL(url);
+  let seen!: () => void;
+  const connected = new Promise<void>((r) => (seen = r));
+  const server = createServer((client) => {
+    seen();
+    client.pause();
+    setTimeout(() => {
+      const db = connect(Number(upstream.port), upstream.hostname, () => {
+        client.pipe(db).pipe(client);
+        client.resume();
+      });
+      db.on('error', () => client.destroy());
+      client.on('error', () => db.destroy());
+    }, ms);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const proxied = new URL(url);
+  proxied.port = String((server.address() as AddressInfo).port);
+  return { url: proxied.toString(), connected, server };
+}
+
 describe.skipIf(!hasPostgres)('moving the running directory to PostgreSQL from Settings (needs PostgreSQL binaries)', () => {
   let cluster: RunningPostgres | null = null;
   let dataDir: string;
@@ -29,11 +54,17 @@ describe.skipIf(!hasPostgres)('moving the running directory to PostgreSQL from S
   let owner: Caller;
   let close: () => Promise<void>;
   let target: { url: string; drop(): Promise<void> };
+  /** A second empty database: a second move started at the same moment must leave it untouched. */
+  let other: { url: string; drop(): Promise<void> };
+  /** The URL the move was given (through slowProxy). */
+  let targetUrl = '';
+  const proxies: Server[] = [];
   let restarts = 0;
 
   beforeAll(async () => {
     const adminUrl = inject('pgAdminUrl') ?? (cluster = await startPostgres()).adminUrl;
     target = await createTestDatabase(adminUrl);
+    other = await createTestDatabase(adminUrl);
     dataDir = mkdtempSync(join(tmpdir(), 'roster-store-move-'));
     lock = lockDataFolder(dataDir);
     const store = await openDirectory({ sqlitePath: join(dataDir, 'roster.sqlite') });
@@ -55,6 +86,8 @@ describe.skipIf(!hasPostgres)('moving the running directory to PostgreSQL from S
     await close?.();
     lock?.release();
     await target?.drop();
+    await other?.drop();
+    for (const p of proxies) p.close();
     cluster?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
@@ -76,7 +109,17 @@ describe.skipIf(!hasPostgres)('moving the running directory to PostgreSQL from S
   it('holds writes while it copies, checks the counts, records the choice and asks for a restart', async () => {
     expect(await owner.orgTransfer.testDatabase({ databaseUrl: target.url })).toMatchObject({ host: '127.0.0.1' });
     const sqliteFile = join(dataDir, 'roster.sqlite');
-    await owner.orgTransfer.moveToPostgres({ databaseUrl: target.url });
+    // A second move asked while the first one's connection test runs (a double click, or two admins'
+    // Settings) is refused, and its database stays empty: both used to start, each filling its database.
+    // The first reaches PostgreSQL through a proxy that holds its connection 300 ms, and the second is
+    // asked once the first is inside its test.
+    const slow = await slowProxy(target.url, 300);
+    proxies.push(slow.server);
+    targetUrl = slow.url;
+    const first = owner.orgTransfer.moveToPostgres({ databaseUrl: targetUrl });
+    await slow.connected;
+    expect((await caught(owner.orgTransfer.moveToPostgres({ databaseUrl: other.url }))).message).toBe(MOVING);
+    await first;
     // From the moment it starts, a change is refused with what is going on, not lost.
     const during = await caught(invite(owner, 'late@example.org', 'Member'));
     expect(during.domainCode).toBe('STORE_UNAVAILABLE');
@@ -103,7 +146,7 @@ describe.skipIf(!hasPostgres)('moving the running directory to PostgreSQL from S
     expect((await caught(another.auth.signIn({ email: OWNER_EMAIL, password: 'not the password' }))).domainCode).not.toBe('STORE_UNAVAILABLE');
     expect(statSync(sqliteFile).size).toBe(sizeAfter);
     // The next start opens PostgreSQL; a --database-url or ROSTER_DATABASE_URL would still win.
-    expect(chooseStore(dataDir, null, {})).toEqual({ databaseUrl: target.url, source: 'settings' });
+    expect(chooseStore(dataDir, null, {})).toEqual({ databaseUrl: targetUrl, source: 'settings' });
     expect(chooseStore(dataDir, null, { ROSTER_DATABASE_URL: 'postgres://a@b/c' }).source).toBe('env');
     expect(statSync(join(dataDir, STORE_CHOICE_FILE)).mode & 0o077).toBe(0);
     // And there the directory is whole, with the move in its log.
@@ -115,6 +158,13 @@ describe.skipIf(!hasPostgres)('moving the running directory to PostgreSQL from S
       expect((await there.audit.list({ action: 'store.move' })).length).toBe(1);
     } finally {
       await pgStore.close();
+    }
+    const untouched = new pg.Client({ connectionString: other.url });
+    await untouched.connect();
+    try {
+      expect((await untouched.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'")).rows[0].n).toBe(0);
+    } finally {
+      await untouched.end();
     }
     // A second move is refused: the database now holds the directory.
     expect((await caught(owner.orgTransfer.testDatabase({ databaseUrl: target.url }))).message).toMatch(/already holds a Roster directory/);
