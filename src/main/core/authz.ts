@@ -47,7 +47,8 @@ export class AccountTree {
     while (stack.length) {
       const next = stack.pop()!;
       out.push(next);
-      stack.push(...(this.children.get(next) ?? []));
+      // A loop, not push(...children): spreading 100,000+ siblings overflows the call's arguments.
+      for (const child of this.children.get(next) ?? []) stack.push(child);
     }
     return out;
   }
@@ -63,8 +64,44 @@ export class AccountTree {
     return out;
   }
 
+  /** Levels below the company account (the company account is 0). */
+  depth(id: number): number {
+    return this.ancestors(id).length;
+  }
+
+  /** How many levels the account's subtree reaches below it (0 without sub-accounts). */
+  height(id: number): number {
+    let deepest = 0;
+    const stack: [number, number][] = [[id, 0]];
+    while (stack.length) {
+      const [next, level] = stack.pop()!;
+      if (level > deepest) deepest = level;
+      for (const child of this.children.get(next) ?? []) stack.push([child, level + 1]);
+    }
+    return deepest;
+  }
+
+  /** Each path built once from its parent's: listing every account's path stays linear in the tree. */
+  private readonly paths = new Map<number, string>();
+
+  /** "Company / Parent / Account". */
   path(id: number): string {
-    return [...this.ancestors(id).reverse(), id].map((a) => this.byId.get(a)?.name ?? '?').join(' / ');
+    const known = this.paths.get(id);
+    if (known !== undefined) return known;
+    // Up to the nearest account whose path is known (or the top), then down, filling in each.
+    const chain: number[] = [];
+    let cur: number | null = id;
+    while (cur !== null && !this.paths.has(cur)) {
+      chain.push(cur);
+      cur = this.byId.get(cur)?.parent_id ?? null;
+    }
+    let prefix = cur === null ? null : this.paths.get(cur)!;
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const name = this.byId.get(chain[i]!)?.name ?? '?';
+      prefix = prefix === null ? name : `${prefix} / ${name}`;
+      this.paths.set(chain[i]!, prefix);
+    }
+    return prefix!;
   }
 }
 

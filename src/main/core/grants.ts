@@ -1,4 +1,5 @@
 import type { AccountTree, Authz } from './authz';
+import { ACCOUNT_DEPTH_TEXT, MAX_ACCOUNT_DEPTH } from '../../shared/accounts';
 
 /** A role granted to a member at an account, with what the role holds. */
 export interface RoleGrant {
@@ -43,6 +44,14 @@ export function moveProblem(tree: AccountTree, id: number, newParentId: number):
   if (!tree.has(id) || !tree.has(newParentId)) return 'That account no longer exists: reload and try again.';
   if (id === tree.root.id) return 'The company account is the top of the tree: it cannot be moved.';
   if (tree.subtree(id).includes(newParentId)) return 'An account cannot be moved under itself or one of its own sub-accounts.';
+  const reach = tree.depth(newParentId) + 1 + tree.height(id);
+  if (reach > MAX_ACCOUNT_DEPTH) return `${ACCOUNT_DEPTH_TEXT}: under ${tree.path(newParentId)}, ${tree.get(id)!.name} and its sub-accounts would reach level ${reach}.`;
+  return null;
+}
+
+/** Why a sub-account cannot be created under `parentId`, or null. */
+export function nestProblem(tree: AccountTree, parentId: number): string | null {
+  if (tree.depth(parentId) + 1 > MAX_ACCOUNT_DEPTH) return `${ACCOUNT_DEPTH_TEXT}: ${tree.path(parentId)} is at level ${MAX_ACCOUNT_DEPTH} already.`;
   return null;
 }
 

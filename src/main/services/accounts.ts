@@ -4,7 +4,7 @@ import { listRoles } from '../db/repos/roles.repo';
 import { insertMemberRoles } from '../db/repos/grants.repo';
 import { AccountTree, Authz } from '../core/authz';
 import { DomainError } from '../core/errors';
-import { moveProblem } from '../core/grants';
+import { moveProblem, nestProblem } from '../core/grants';
 import type { DbOrTx } from '../db/database';
 import {
   grantHolderWithAnyOf,
@@ -84,6 +84,8 @@ export async function createAccount(deps: ServiceDeps, actor: AdminActor, organi
     const parentId = input.parentId ?? tree.root.id;
     requireAccount(tree, parentId);
     assertManages(actor, tree, parentId);
+    const tooDeep = nestProblem(tree, parentId);
+    if (tooDeep) throw new DomainError('VALIDATION', tooDeep, { field: 'parentId' });
     assertNameFree(tree, parentId, input.name);
     const account = await insertAccount(trx, { organization_id: organizationId, parent_id: parentId, name: input.name, created_at: now });
     await insertAuditRows(trx, [auditRow(organizationId, actor, 'account.create', target(tree, account.id, account.name), null, { name: account.name, parent: tree.path(parentId) }, now)]);

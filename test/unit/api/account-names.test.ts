@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_ACCOUNT_DEPTH } from '../../../src/shared/accounts';
 import { caught, createEnv, registerOwner, type Caller, type TestEnv } from '../helpers';
 
 describe('sub-accounts: sibling names are unique, case-insensitively', () => {
@@ -31,5 +32,28 @@ describe('sub-accounts: sibling names are unique, case-insensitively', () => {
     expect((await caught(owner.accounts.move({ id: madridParis, parentId: france }))).domainCode).toBe('NAME_TAKEN');
     // Renaming an account to its own name with another case is fine.
     await owner.accounts.rename({ id: spain, name: 'SPAIN' });
+  });
+});
+
+describe(`sub-accounts nest at most ${MAX_ACCOUNT_DEPTH} levels`, () => {
+  let env: TestEnv;
+  let owner: Caller;
+  beforeAll(async () => {
+    env = await createEnv();
+    owner = (await registerOwner(env)).caller;
+  });
+  afterAll(async () => {
+    await env.close();
+  });
+
+  it('creates down to level 20, then refuses a 21st level and a move that would reach it, saying where', async () => {
+    let parentId: number | undefined;
+    for (let level = 1; level <= MAX_ACCOUNT_DEPTH; level++) parentId = (await owner.accounts.create({ name: `L${level}`, parentId })).id;
+    const e = await caught(owner.accounts.create({ name: 'Too deep', parentId }));
+    expect(e.domainCode).toBe('VALIDATION');
+    expect(e.message).toMatch(/^Sub-accounts nest at most 20 levels below the company account: Acme \/ L1 \/ .* \/ L20 is at level 20 already\.$/);
+    const side = (await owner.accounts.create({ name: 'Side' })).id;
+    expect((await caught(owner.accounts.move({ id: side, parentId: parentId! }))).message).toMatch(/Side and its sub-accounts would reach level 21/);
+    expect((await owner.accounts.list()).map((a) => a.name)).not.toContain('Too deep');
   });
 });

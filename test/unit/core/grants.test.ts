@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_ACCOUNT_DEPTH } from '../../../src/shared/accounts';
 import { AccountTree, Authz, outranks, type Grant } from '../../../src/main/core/authz';
-import { defaultTeamAccount, moveProblem, redundantGrant, ungrantable, type PermissionGrant, type RoleGrant } from '../../../src/main/core/grants';
+import { defaultTeamAccount, moveProblem, nestProblem, redundantGrant, ungrantable, type PermissionGrant, type RoleGrant } from '../../../src/main/core/grants';
 
 // Acme(1) ─ Sales(2) ─ Paris(4)
 //         └ Ops(3)
@@ -53,6 +54,40 @@ describe('moveProblem', () => {
       if (want) expect(got).toMatch(want);
       else expect(got).toBeNull();
     });
+});
+
+/** Acme(1) ─ L1(2) ─ L2(3) ─ … ─ L{levels}(levels + 1), and a side branch Side(100000) ─ Leaf(100001) under Acme. */
+function chain(levels: number): AccountTree {
+  const accounts = [{ id: 1, parent_id: null as number | null, name: 'Acme' }];
+  for (let level = 1; level <= levels; level++) accounts.push({ id: level + 1, parent_id: level, name: `L${level}` });
+  accounts.push({ id: 100_000, parent_id: 1, name: 'Side' }, { id: 100_001, parent_id: 100_000, name: 'Leaf' });
+  return new AccountTree(accounts);
+}
+
+describe(`sub-accounts nest at most ${MAX_ACCOUNT_DEPTH} levels`, () => {
+  const deep = chain(MAX_ACCOUNT_DEPTH);
+  const cases: { name: string; problem: string | null; want: RegExp | null }[] = [
+    { name: 'a new account under level 19', problem: nestProblem(deep, MAX_ACCOUNT_DEPTH), want: null },
+    { name: 'a new account under level 20', problem: nestProblem(deep, MAX_ACCOUNT_DEPTH + 1), want: /at most 20 levels below the company account: Acme \/ L1 \/ .* \/ L20 is at level 20 already/ },
+    { name: 'a leaf moved under level 19', problem: moveProblem(deep, 100_001, MAX_ACCOUNT_DEPTH), want: null },
+    { name: 'a leaf moved under level 20', problem: moveProblem(deep, 100_001, MAX_ACCOUNT_DEPTH + 1), want: /Leaf and its sub-accounts would reach level 21/ },
+    { name: 'a branch of two moved under level 18', problem: moveProblem(deep, 100_000, MAX_ACCOUNT_DEPTH - 1), want: null },
+    { name: 'a branch of two moved under level 19', problem: moveProblem(deep, 100_000, MAX_ACCOUNT_DEPTH), want: /Side and its sub-accounts would reach level 21/ },
+  ];
+  for (const c of cases)
+    it(c.name, () => {
+      if (c.want) expect(c.problem).toMatch(c.want);
+      else expect(c.problem).toBeNull();
+    });
+
+  it('paths are right whichever account is asked first (each built from its parent)', () => {
+    const t = chain(3000);
+    expect(t.path(3001)).toBe(['Acme', ...Array.from({ length: 3000 }, (_, i) => `L${i + 1}`)].join(' / '));
+    expect(t.path(2)).toBe('Acme / L1');
+    expect(t.path(100_001)).toBe('Acme / Side / Leaf');
+    expect(t.depth(3001)).toBe(3000);
+    expect(t.height(1)).toBe(3000);
+  });
 });
 
 const authz = (grants: [string, number][]) => new Authz(grants.map(([permission, accountId]): Grant => ({ permission, accountId, roleName: 'R' })), tree);
