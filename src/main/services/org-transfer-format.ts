@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BUILTIN_ROLES, isConsolePermission, moduleKey } from '../../shared/permissions';
+import { BUILTIN_ROLE_NAMES, BUILTIN_ROLES, CONSOLE_PERMISSIONS, isConsolePermission, moduleKey } from '../../shared/permissions';
 import { displayProblemForKey } from '../../shared/invisible-text';
 import { MEMBER_STATUSES } from '../../shared/statuses';
 import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, MAX_PHONE_LENGTH } from '../../shared/invite-entry';
@@ -185,6 +185,7 @@ function checkReferences(f: OrganizationFile): void {
     r.permissions.forEach((p, j) => known(p) || refuse(['roles', i, 'permissions', j], `"${p}" is not a permission of Roster or of a module in the file.`));
   });
   for (const b of BUILTIN_ROLES) if (f.roles.filter((r) => r.builtin === b).length !== 1) refuse(['roles'], `the file must hold the built-in role "${b}" exactly once.`);
+  checkBuiltinRoles(f, moduleKeys);
   if (f.end.members !== f.members.length) refuse(['end', 'members'], `the file says it holds ${f.end.members} members but ${f.members.length} are in it: the file is cut short.`);
   const members = new Set<number>();
   const live = new Set<string>();
@@ -207,5 +208,23 @@ function checkReferences(f: OrganizationFile): void {
       if (!accounts.has(g.account)) refuse(['members', i, 'permissions', j, 'account'], `no account has key ${g.account}.`);
     });
     m.accounts.forEach((a, j) => accounts.has(a) || refuse(['members', i, 'accounts', j], `no account has key ${a}.`));
+  });
+}
+
+/**
+ * Built-in roles as the console keeps them (services/roles.ts): their names never change, and the
+ * Owner role holds every permission, each module's included. The importer is made Owner: an Owner
+ * role holding nothing made an organization nobody could open.
+ */
+function checkBuiltinRoles(f: OrganizationFile, moduleKeys: Set<string>): void {
+  f.roles.forEach((r, i) => {
+    if (r.builtin === null) return;
+    const name = BUILTIN_ROLE_NAMES[r.builtin];
+    if (r.name !== name) refuse(['roles', i, 'name'], `the built-in role "${r.builtin}" is named "${name}" (built-in roles cannot be renamed): name it "${name}".`);
+    if (r.builtin !== 'owner') return;
+    const held = new Set(r.permissions);
+    const lacking = [...CONSOLE_PERMISSIONS, ...moduleKeys].filter((p) => !held.has(p));
+    const shown = lacking.slice(0, 5).map((p) => `"${p}"`).join(', ') + (lacking.length > 5 ? ` and ${lacking.length - 5} more` : '');
+    if (lacking.length) refuse(['roles', i, 'permissions'], `the Owner role always holds every permission, each module's included: add ${shown}.`);
   });
 }
