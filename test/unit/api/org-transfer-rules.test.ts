@@ -6,6 +6,8 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACCOUNT_DEPTH_TEXT, MAX_ACCOUNT_DEPTH } from '../../../src/shared/accounts';
+import { checkReferences, type OrganizationFile } from '../../../src/main/services/org-transfer-format';
 import { caught, createEnv, exportFile, inviteAndAccept, registerOwner, type Caller, type TestEnv } from '../helpers';
 
 type Role = { key: number; name: string; builtin: string | null; permissions: string[] };
@@ -91,5 +93,74 @@ describe('organization file: the console rules', () => {
       }),
     );
     expect(result.name).toBe('Acme (admins delete)');
+  });
+
+  /** `count` accounts in chains of `length` below the company account, each named `name`. */
+  function chains(d: Doc, count: number, length: number, name = 'Team') {
+    const root = d.accounts.find((a) => a.parent === null)!;
+    let key = Math.max(...d.accounts.map((a) => a.key));
+    for (let i = 0; i < count; i++) {
+      const parent = i % length === 0 ? root.key : key;
+      d.accounts.push({ key: ++key, parent, name, createdAt: root.createdAt });
+    }
+  }
+
+  it('refuses two sub-accounts of one name under one account (case, spaces and accent encoding aside), as the console does', async () => {
+    const paris = doc.accounts.findIndex((a) => a.name === 'Paris');
+    const france = doc.accounts[paris]!.parent;
+    const n = doc.accounts.length;
+    await refused(
+      variant((d) => d.accounts.push({ key: 9999, parent: france, name: ' PARIS ', createdAt: d.accounts[0]!.createdAt })),
+      `$.accounts[${n}].name: "PARIS" has the name of $.accounts[${paris}] ("Paris"), under the same parent: sub-accounts under one account have different names (case aside): rename one.`,
+    );
+    const root = doc.accounts.find((a) => a.parent === null)!.key;
+    await refused(
+      variant((d) => d.accounts.push({ key: 9998, parent: root, name: 'Caf\u00e9', createdAt: d.accounts[0]!.createdAt }, { key: 9999, parent: root, name: 'Cafe\u0301', createdAt: d.accounts[0]!.createdAt })),
+      `$.accounts[${n + 1}].name: "Cafe\u0301" has the name of $.accounts[${n}] ("Caf\u00e9"), under the same parent: sub-accounts under one account have different names (case aside): rename one.`,
+    );
+  });
+
+  it(`refuses a sub-account more than ${MAX_ACCOUNT_DEPTH} levels below the company account, naming it; ${MAX_ACCOUNT_DEPTH} levels import`, async () => {
+    const n = doc.accounts.length;
+    await refused(
+      variant((d) => chains(d, MAX_ACCOUNT_DEPTH + 1, MAX_ACCOUNT_DEPTH + 1)),
+      `$.accounts[${n + MAX_ACCOUNT_DEPTH}].parent: "Team" is ${MAX_ACCOUNT_DEPTH + 1} levels below the company account. ${ACCOUNT_DEPTH_TEXT}: give it a parent higher in the tree.`,
+    );
+    // The same names at different places are fine (the console's rule is about siblings).
+    const result = await importFile(
+      other,
+      variant((d) => {
+        d.organization.name = 'Acme (deep)';
+        chains(d, MAX_ACCOUNT_DEPTH, MAX_ACCOUNT_DEPTH);
+      }),
+    );
+    await other.auth.switchOrganization({ organizationId: result.organizationId });
+    const deepest = (await other.accounts.list()).at(-1)!.path;
+    expect(deepest).toBe(['Acme', ...Array(MAX_ACCOUNT_DEPTH).fill('Team')].join(' / '));
+  });
+
+  it('checks 100,000 sub-accounts at once, one chain of them too', () => {
+    const timed = (d: Doc) => {
+      const started = performance.now();
+      let message = 'accepted';
+      try {
+        checkReferences(d as unknown as OrganizationFile);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      return { message, ms: performance.now() - started };
+    };
+    const chain = structuredClone(doc);
+    chains(chain, 100_000 - chain.accounts.length, 100_000);
+    const wide = structuredClone(doc);
+    chains(wide, 100_000 - wide.accounts.length, MAX_ACCOUNT_DEPTH);
+    wide.accounts.forEach((a, i) => (a.name = `Team ${i}`));
+    const refusedChain = timed(chain);
+    const acceptedWide = timed(wide);
+    expect(refusedChain.message).toMatch(/levels below the company account/);
+    expect(acceptedWide.message).toBe('accepted');
+    // The check was quadratic (each account walked up to the root): minutes for such a chain.
+    expect(refusedChain.ms).toBeLessThan(1000);
+    expect(acceptedWide.ms).toBeLessThan(1000);
   });
 });
