@@ -182,6 +182,10 @@ export function checkReferences(f: OrganizationFile): void {
   f.members.forEach((m, i) => {
     if (members.has(m.key)) refuse(['members', i, 'key'], `two members have the key ${m.key}.`);
     members.add(m.key);
+    // Only signing up makes a member accepted (invitee/commands.ts), and only an accepted one is
+    // deactivated: imported without a person, such a member could never sign in.
+    if ((m.status === 'accepted' || m.status === 'deactivated') && !m.hasPerson)
+      refuse(['members', i, 'hasPerson'], `a member "${m.status}" has signed up to Roster, so "hasPerson" is true: set it to true, or give the member the status of an invitation not yet accepted ("pending").`);
     if (m.status === 'deleted') return;
     const address = normalizeEmail(m.email);
     if (live.has(address)) refuse(['members', i, 'email'], `${m.email} is in the file twice (an address is one member, unless deleted).`);

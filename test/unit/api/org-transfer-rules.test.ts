@@ -163,4 +163,13 @@ describe('organization file: the console rules', () => {
     expect(refusedChain.ms).toBeLessThan(1000);
     expect(acceptedWide.ms).toBeLessThan(1000);
   });
+
+  it('refuses an accepted or deactivated member without a person: they could never sign in', async () => {
+    const i = doc.members.findIndex((m) => m.email === 'admin@acme.test');
+    for (const status of ['accepted', 'deactivated'])
+      await refused(
+        variant((d) => Object.assign(d.members[i]!, { status, hasPerson: false })),
+        `$.members[${i}].hasPerson: a member "${status}" has signed up to Roster, so "hasPerson" is true: set it to true, or give the member the status of an invitation not yet accepted ("pending").`,
+      );
+  });
 });
