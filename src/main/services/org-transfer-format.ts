@@ -26,7 +26,13 @@ const key = z.number().int().positive();
  * instants (toISOString: UTC, milliseconds): they are compared as text (expiry, the audit's dates),
  * so "…T10:00:00+14:00" stored as written sorted 14 hours late.
  */
-const iso = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString());
+const iso = z.iso
+  .datetime({ offset: true })
+  .transform((s) => new Date(s).toISOString())
+  // Past year 9999 (or before 0000) once in UTC, toISOString writes "+010000-…" ("-000001-…"): sorted
+  // as text before "2026-…", and not an instant this schema reads: the organization, exported again,
+  // could not be imported.
+  .refine((s) => /^\d{4}-/.test(s), { error: (issue) => `a date between the years 0000 and 9999 is expected; in UTC this one is ${String(issue.input)}: correct it.` });
 const isoOrNull = iso.nullable();
 
 const organizationPart = settingsInput
