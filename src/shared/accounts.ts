@@ -7,3 +7,11 @@
 export const MAX_ACCOUNT_DEPTH = 20;
 
 export const ACCOUNT_DEPTH_TEXT = `Sub-accounts nest at most ${MAX_ACCOUNT_DEPTH} levels below the company account`;
+
+/**
+ * What makes two account names the same (sibling sub-accounts never share one): case, the spaces
+ * around, and how an accented letter is encoded ("é" as one character or as "e" and an accent) aside.
+ */
+export function accountNameKey(name: string): string {
+  return name.trim().normalize('NFC').toLowerCase();
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accountNameKey } from '../../shared/accounts';
 import { CONSOLE_PERMISSIONS } from '../../shared/permissions';
 import { listRoles } from '../db/repos/roles.repo';
 import { insertMemberRoles } from '../db/repos/grants.repo';
@@ -66,7 +67,7 @@ async function claimVersion(trx: DbOrTx, accountId: number, version: number | un
   if (version !== undefined && !(await claimAccountVersion(trx, accountId, version))) throw await staleSave(trx, 'account', accountId);
 }
 
-const sameName = (a: string, b: string) => a.trim().normalize('NFC').toLowerCase() === b.trim().normalize('NFC').toLowerCase();
+const sameName = (a: string, b: string) => accountNameKey(a) === accountNameKey(b);
 
 /** Sibling accounts never share a name (case-insensitive): the tree and the pickers show names and paths only. */
 function assertNameFree(tree: AccountTree, parentId: number, name: string, exceptId?: number): void {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { BUILTIN_ROLES, isConsolePermission, moduleKey } from '../../shared/permissions';
+import { BUILTIN_ROLE_NAMES, BUILTIN_ROLES, CONSOLE_PERMISSIONS, isConsolePermission, moduleKey } from '../../shared/permissions';
 import { displayProblemForKey } from '../../shared/invisible-text';
+import { ACCOUNT_DEPTH_TEXT, MAX_ACCOUNT_DEPTH, accountNameKey } from '../../shared/accounts';
 import { MEMBER_STATUSES } from '../../shared/statuses';
 import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, MAX_PHONE_LENGTH } from '../../shared/invite-entry';
 import { isValidEmail, normalizeEmail } from '../core/addresses';
@@ -25,7 +26,13 @@ const key = z.number().int().positive();
  * instants (toISOString: UTC, milliseconds): they are compared as text (expiry, the audit's dates),
  * so "…T10:00:00+14:00" stored as written sorted 14 hours late.
  */
-const iso = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString());
+const iso = z.iso
+  .datetime({ offset: true })
+  .transform((s) => new Date(s).toISOString())
+  // Past year 9999 (or before 0000) once in UTC, toISOString writes "+010000-…" ("-000001-…"): sorted
+  // as text before "2026-…", and not an instant this schema reads: the organization, exported again,
+  // could not be imported.
+  .refine((s) => /^\d{4}-/.test(s), { error: (issue) => `a date between the years 0000 and 9999 is expected; in UTC this one is ${String(issue.input)}: correct it.` });
 const isoOrNull = iso.nullable();
 
 const organizationPart = settingsInput
@@ -160,19 +167,8 @@ export async function parseOrganizationFile(text: string): Promise<OrganizationF
 const CHECK_SLICE = 2000;
 
 /** Every key a row points at exists in the file, the tree has one root and no cycle, permissions are known. */
-function checkReferences(f: OrganizationFile): void {
-  const accounts = new Map(f.accounts.map((a) => [a.key, a]));
-  if (accounts.size !== f.accounts.length) refuse(['accounts'], 'two sub-accounts have the same key.');
-  const roots = f.accounts.filter((a) => a.parent === null);
-  if (roots.length !== 1) refuse(['accounts'], `exactly one account (the company account) has "parent": null, not ${roots.length}.`);
-  f.accounts.forEach((a, i) => {
-    if (a.parent !== null && !accounts.has(a.parent)) refuse(['accounts', i, 'parent'], `no account has key ${a.parent}.`);
-    const seen = new Set<number>();
-    for (let cur: number | null = a.key; cur !== null; cur = accounts.get(cur)?.parent ?? null) {
-      if (seen.has(cur)) refuse(['accounts', i, 'parent'], 'the sub-accounts form a cycle.');
-      seen.add(cur);
-    }
-  });
+export function checkReferences(f: OrganizationFile): void {
+  const accounts = checkAccounts(f);
   const moduleKeys = new Set(f.modules.map((m) => moduleKey(m.key)));
   if (moduleKeys.size !== f.modules.length) refuse(['modules'], 'two modules have the same key.');
   const known = (p: string) => isConsolePermission(p) || moduleKeys.has(p);
@@ -185,12 +181,17 @@ function checkReferences(f: OrganizationFile): void {
     r.permissions.forEach((p, j) => known(p) || refuse(['roles', i, 'permissions', j], `"${p}" is not a permission of Roster or of a module in the file.`));
   });
   for (const b of BUILTIN_ROLES) if (f.roles.filter((r) => r.builtin === b).length !== 1) refuse(['roles'], `the file must hold the built-in role "${b}" exactly once.`);
+  checkBuiltinRoles(f, moduleKeys);
   if (f.end.members !== f.members.length) refuse(['end', 'members'], `the file says it holds ${f.end.members} members but ${f.members.length} are in it: the file is cut short.`);
   const members = new Set<number>();
   const live = new Set<string>();
   f.members.forEach((m, i) => {
     if (members.has(m.key)) refuse(['members', i, 'key'], `two members have the key ${m.key}.`);
     members.add(m.key);
+    // Only signing up makes a member accepted (invitee/commands.ts), and only an accepted one is
+    // deactivated: imported without a person, such a member could never sign in.
+    if ((m.status === 'accepted' || m.status === 'deactivated') && !m.hasPerson)
+      refuse(['members', i, 'hasPerson'], `a member "${m.status}" has signed up to Roster, so "hasPerson" is true: set it to true, or give the member the status of an invitation not yet accepted ("pending").`);
     if (m.status === 'deleted') return;
     const address = normalizeEmail(m.email);
     if (live.has(address)) refuse(['members', i, 'email'], `${m.email} is in the file twice (an address is one member, unless deleted).`);
@@ -208,4 +209,72 @@ function checkReferences(f: OrganizationFile): void {
     });
     m.accounts.forEach((a, j) => accounts.has(a) || refuse(['members', i, 'accounts', j], `no account has key ${a}.`));
   });
+}
+
+/**
+ * Built-in roles as the console keeps them (services/roles.ts): their names never change, and the
+ * Owner role holds every permission, each module's included. The importer is made Owner: an Owner
+ * role holding nothing made an organization nobody could open.
+ */
+function checkBuiltinRoles(f: OrganizationFile, moduleKeys: Set<string>): void {
+  f.roles.forEach((r, i) => {
+    if (r.builtin === null) return;
+    const name = BUILTIN_ROLE_NAMES[r.builtin];
+    if (r.name !== name) refuse(['roles', i, 'name'], `the built-in role "${r.builtin}" is named "${name}" (built-in roles cannot be renamed): name it "${name}".`);
+    if (r.builtin !== 'owner') return;
+    const held = new Set(r.permissions);
+    const lacking = [...CONSOLE_PERMISSIONS, ...moduleKeys].filter((p) => !held.has(p));
+    const shown = lacking.slice(0, 5).map((p) => `"${p}"`).join(', ') + (lacking.length > 5 ? ` and ${lacking.length - 5} more` : '');
+    if (lacking.length) refuse(['roles', i, 'permissions'], `the Owner role always holds every permission, each module's included: add ${shown}.`);
+  });
+}
+
+/**
+ * The tree as the console keeps it (services/accounts.ts): one root, no cycle, sibling names
+ * distinct, at most MAX_ACCOUNT_DEPTH levels. One pass over the accounts, each level worked out once
+ * (a walk up stops at the first account whose level is known): 100,000 accounts, one chain of them
+ * included, are checked in well under a second (each account walked up to the root took minutes).
+ * Returns each key's place in the file.
+ */
+function checkAccounts(f: OrganizationFile): Map<number, number> {
+  const n = f.accounts.length;
+  const at = new Map<number, number>();
+  f.accounts.forEach((a, i) => at.set(a.key, i));
+  if (at.size !== n) refuse(['accounts'], 'two sub-accounts have the same key.');
+  const roots = f.accounts.filter((a) => a.parent === null);
+  if (roots.length !== 1) refuse(['accounts'], `exactly one account (the company account) has "parent": null, not ${roots.length}.`);
+  const parent = new Int32Array(n);
+  const named = new Map<string, number>();
+  f.accounts.forEach((a, i) => {
+    const p = a.parent === null ? -1 : at.get(a.parent);
+    if (p === undefined) refuse(['accounts', i, 'parent'], `no account has key ${a.parent}.`);
+    parent[i] = p;
+    const sibling = `${p}/${accountNameKey(a.name)}`;
+    const j = named.get(sibling);
+    if (j !== undefined)
+      refuse(['accounts', i, 'name'], `"${a.name}" has the name of $.accounts[${j}] ("${f.accounts[j]!.name}"), under the same parent: sub-accounts under one account have different names (case aside): rename one.`);
+    named.set(sibling, i);
+  });
+  const UNKNOWN = -2;
+  const ON_WALK = -1;
+  const level = new Int32Array(n).fill(UNKNOWN);
+  const walked = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let w = 0;
+    let c = i;
+    while (level[c] === UNKNOWN && parent[c] !== -1) {
+      level[c] = ON_WALK;
+      walked[w++] = c;
+      c = parent[c]!;
+    }
+    if (level[c] === ON_WALK) refuse(['accounts', i, 'parent'], 'the sub-accounts form a cycle.');
+    if (level[c] === UNKNOWN) level[c] = 0;
+    let l = level[c]!;
+    while (w > 0) level[walked[--w]!] = ++l;
+  }
+  // The shallowest account too deep: the one to move (those below it go with it).
+  const deep = level.indexOf(MAX_ACCOUNT_DEPTH + 1);
+  if (deep >= 0)
+    refuse(['accounts', deep, 'parent'], `"${f.accounts[deep]!.name}" is ${MAX_ACCOUNT_DEPTH + 1} levels below the company account. ${ACCOUNT_DEPTH_TEXT}: give it a parent higher in the tree.`);
+  return at;
 }

@@ -35,7 +35,7 @@ export interface ImportResult {
   accounts: number;
   roles: number;
   modules: number;
-  /** People created without a password on this install: they set one with "Forgot password". */
+  /** People without a password on this install: an admin sends them a password reset from Members. */
   peopleWithoutPassword: number;
   /** Pending invitations came without a live link: each needs a resend. */
   pendingNeedResend: number;
@@ -185,8 +185,12 @@ export async function importOrganization(deps: ServiceDeps, actor: AdminActor & 
     const withoutPassword = new Set(signUps.filter((e) => !people.withPassword.has(e))).size;
     const pendingNeedResend = byStatus.pending ?? 0;
     if (pendingNeedResend > 0) notes.push(`${pendingNeedResend} pending invitations came without a live link (links never leave an install): resend them to mail a new one.`);
-    if (withoutPassword > 0) notes.push(`${withoutPassword} people have no password on this Roster yet: they choose one with "Forgot password" on the sign-in page.`);
-    if (file.mail) notes.push('The mail server settings came without their password: enter it in Settings → Mail.');
+    // The sign-in page has no "Forgot password": a reset is an admin's to send (members.sendPasswordReset).
+    if (withoutPassword > 0)
+      notes.push(
+        `${withoutPassword} ${withoutPassword === 1 ? 'person has' : 'people have'} no password on this Roster yet: send them a password reset from Members (a member's actions → "Send password reset", or select several → "Password reset"). It is mailed once a mail server is set up on the Mail page.`,
+      );
+    if (file.mail) notes.push('The mail server settings came without their password: enter it on the Mail page.');
     notes.push('No mail was sent.');
     const summary = { members: file.members.length, accounts: file.accounts.length, roles: file.roles.length, modules: file.modules.length, from: file.exportedBy, exportedAt: file.exportedAt };
     await insertAuditRows(trx, [auditRow(org.id, actor, 'organization.import', { type: 'organization', id: org.id, label: org.name }, null, summary, now)]);

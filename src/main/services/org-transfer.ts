@@ -29,8 +29,16 @@ export type { ImportResult };
 export const EXPORT_PAGE = 2000;
 /** Text per import part: under the router's 1 MB body cap even when JSON-escaped. */
 export const IMPORT_PART_CHARS = 256 * 1024;
-const MAX_IMPORT_CHARS = 512 * 1024 * 1024;
-const UPLOAD_IDLE_MS = 15 * 60_000;
+
+/**
+ * What the uploads may hold in memory. At commit a file's parts are joined into one string, and V8's
+ * longest string is 536,870,888 characters (buffer.constants.MAX_STRING_LENGTH): the cap is about half
+ * of that, so the join never fails ("RangeError: Invalid string length" answered 500 at the former 512 MB).
+ * Each person holds one upload (choosing a file again replaces theirs) and the install `maxOpen`: a
+ * few Owners cannot fill the memory with files nobody commits. An upload idle `idleMs` is dropped.
+ * Tests lower these to reach them with small files.
+ */
+export const importLimits = { maxChars: 256 * 1024 * 1024, maxOpen: 2, idleMs: 15 * 60_000 };
 
 /**
  * Where the next chunk starts and how many members were written before it. The ending's count is
@@ -160,23 +168,57 @@ interface Upload {
   touched: number;
 }
 const uploads = new Map<string, Upload>();
+let sweeper: ReturnType<typeof setInterval> | null = null;
+
+/** Drops idle uploads; runs while any is held, so an abandoned file leaves memory without another import coming. */
+function sweepUploads(now = Date.now()): void {
+  for (const [id, u] of uploads) if (now - u.touched > importLimits.idleMs) uploads.delete(id);
+  if (uploads.size === 0 && sweeper) {
+    clearInterval(sweeper);
+    sweeper = null;
+  }
+}
+
+function sizeText(chars: number): string {
+  const mb = 1024 * 1024;
+  return chars >= mb ? `${Math.floor(chars / mb)} MB` : `${chars.toLocaleString('en-US')} characters`;
+}
+
+const interrupted = () => new DomainError('NOT_FOUND', 'This import was interrupted: choose the file again.');
+
+/** Opens an upload for this person, in place of one they left; refused while the install holds its most. */
+function openUpload(personId: number, now: number): string {
+  for (const [id, u] of uploads) if (u.personId === personId) uploads.delete(id);
+  if (uploads.size >= importLimits.maxOpen)
+    throw new DomainError(
+      'IN_USE',
+      `${uploads.size === 1 ? 'Another file is' : `${uploads.size} other files are`} being imported on this Roster: try again once ${uploads.size === 1 ? 'it is' : 'they are'} done (a file left unfinished is dropped after ${importLimits.idleMs / 60_000} minutes).`,
+    );
+  const id = randomBytes(16).toString('hex');
+  uploads.set(id, { personId, parts: [], size: 0, touched: now });
+  if (!sweeper) {
+    sweeper = setInterval(sweepUploads, 60_000);
+    sweeper.unref();
+  }
+  return id;
+}
 
 /** Keeps one part of a file being imported; returns the upload's id (kept in memory, dropped when idle). */
 export function importPart(actor: AdminActor, uploadId: string | null, text: string): { uploadId: string; received: number } {
   requireOwner(actor);
   const now = Date.now();
-  for (const [id, u] of uploads) if (now - u.touched > UPLOAD_IDLE_MS) uploads.delete(id);
-  const id = uploadId ?? randomBytes(16).toString('hex');
-  const upload = uploadId ? uploads.get(uploadId) : { personId: actor.personId, parts: [], size: 0, touched: now };
-  if (!upload || upload.personId !== actor.personId) throw new DomainError('NOT_FOUND', 'This import was interrupted: choose the file again.');
-  upload.size += text.length;
-  if (upload.size > MAX_IMPORT_CHARS) {
+  sweepUploads(now);
+  const id = uploadId ?? openUpload(actor.personId, now);
+  const upload = uploads.get(id);
+  if (!upload || upload.personId !== actor.personId) throw interrupted();
+  // Refused before it is kept: the parts held never pass the cap.
+  if (upload.size + text.length > importLimits.maxChars) {
     uploads.delete(id);
-    throw new DomainError('VALIDATION', 'The file is larger than Roster imports (512 MB).');
+    throw new DomainError('VALIDATION', `This file is larger than Roster imports (at most ${sizeText(importLimits.maxChars)}): nothing was imported.`, { field: 'text' });
   }
+  upload.size += text.length;
   upload.parts.push(text);
   upload.touched = now;
-  uploads.set(id, upload);
   return { uploadId: id, received: upload.size };
 }
 
@@ -187,8 +229,9 @@ export function importPart(actor: AdminActor, uploadId: string | null, text: str
  */
 export async function importCommit(deps: ServiceDeps, actor: AdminActor & { email: string }, organizationId: number, uploadId: string, progress?: (p: BatchProgress) => void): Promise<ImportResult> {
   requireOwner(actor);
+  sweepUploads();
   const upload = uploads.get(uploadId);
-  if (!upload || upload.personId !== actor.personId) throw new DomainError('NOT_FOUND', 'This import was interrupted: choose the file again.');
+  if (!upload || upload.personId !== actor.personId) throw interrupted();
   uploads.delete(uploadId);
   const text = upload.parts.join('');
   upload.parts = [];

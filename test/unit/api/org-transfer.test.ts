@@ -126,8 +126,17 @@ describe('organization export and import (issue 16)', () => {
     const again = await exportFile(other);
     expect(meaning(again)).toEqual(meaning(file));
     expect((await other.audit.list({ action: 'organization.import' })).length).toBe(1);
-    // The admin signs in on the new install after choosing a password; the file held none.
+    // The file held no password: the note tells the importer the step that exists, and it works.
     expect(result.peopleWithoutPassword).toBe(2);
+    expect(result.notes).toContain(
+      '2 people have no password on this Roster yet: send them a password reset from Members (a member\'s actions → "Send password reset", or select several → "Password reset"). It is mailed once a mail server is set up on the Mail page.',
+    );
+    expect(result.notes).toContain('The mail server settings came without their password: enter it on the Mail page.');
+    expect(result.notes.join(' ')).not.toMatch(/Forgot password/);
+    const admin = (await other.members.list({ search: 'admin@acme.test' })).items[0]!;
+    expect(admin.actions).toContain('passwordReset');
+    await other.members.sendPasswordReset({ ids: [admin.id] });
+    expect(target.mail.map((m) => [m.kind, m.email])).toEqual([['password_reset', 'admin@acme.test']]);
   }, 120_000);
 
   it('refuses a second import of the same organization by name, writing nothing', async () => {

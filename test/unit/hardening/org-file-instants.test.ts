@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findMember } from '../../../src/main/db/repos/members.repo';
 import { parseOrganizationFile } from '../../../src/main/services/org-transfer-format';
-import { createEnv, exportFile, invite, OWNER_EMAIL, registerOwner, signedIn, type TestEnv } from '../helpers';
+import { caught, createEnv, exportFile, invite, OWNER_EMAIL, registerOwner, signedIn, type Caller, type TestEnv } from '../helpers';
 
 /** The instant `iso` written at a +14:00 offset, without milliseconds. */
 function atPlus14(iso: string): string {
@@ -60,5 +60,66 @@ describe('organization file: instants', () => {
     const other2 = await signedIn(target, OWNER_EMAIL);
     await other2.auth.switchOrganization({ organizationId: result.organizationId });
     expect((await other2.members.list({ search: 'pending@acme.test', limit: 5 })).items[0]!.status).toBe('expired');
+  });
+});
+
+/**
+ * Years past 9999 or before 0000 once in UTC (the adversarial pass of 2026-12-07, third): the file
+ * took "9999-12-31T23:59:59-23:59" and stored "+010000-01-01T23:58:59.000Z", which sorts as text
+ * before every other instant and which Roster's own export then could not import again.
+ */
+describe('organization file: the years it takes', () => {
+  let source: TestEnv;
+  let target: TestEnv;
+  let other: Caller;
+  let file: Record<string, any>;
+
+  beforeAll(async () => {
+    source = await createEnv();
+    const owner = (await registerOwner(source)).caller;
+    await invite(owner, 'pending@acme.test', 'Member');
+    file = JSON.parse(await exportFile(owner));
+    target = await createEnv();
+    other = (await registerOwner(target, { organizationName: 'Other' })).caller;
+  });
+  afterAll(async () => {
+    await source?.close();
+    await target?.close();
+  });
+
+  async function importText(text: string) {
+    const { uploadId } = await other.orgTransfer.importPart({ uploadId: null, text });
+    return other.orgTransfer.importCommit({ uploadId });
+  }
+  const organizations = async () => ((await other.auth.state()).me?.organizations ?? []).map((o: { name: string }) => o.name);
+
+  it('refuses an instant outside the years 0000 to 9999 in UTC, with its path, and writes nothing', async () => {
+    const before = await organizations();
+    for (const [written, utc] of [
+      ['9999-12-31T23:59:59-23:59', '+010000-01-01T23:58:59.000Z'],
+      ['0000-01-01T00:00:00+00:01', '-000001-12-31T23:59:00.000Z'],
+    ]) {
+      const copy = structuredClone(file);
+      copy.members[1].createdAt = written;
+      const e = await caught(importText(JSON.stringify(copy)));
+      expect([e.code, e.domainCode]).toEqual(['BAD_REQUEST', 'VALIDATION']);
+      expect(e.message).toBe(`$.members[1].createdAt: a date between the years 0000 and 9999 is expected; in UTC this one is ${utc}: correct it.`);
+    }
+    expect(await organizations()).toEqual(before);
+  });
+
+  it('takes the first and the last instants of those years, and what it imported exports and imports again', async () => {
+    const copy = structuredClone(file);
+    copy.organization.name = 'Acme (years)';
+    copy.organization.createdAt = '0000-01-01T00:00:00Z';
+    const pending = copy.members.find((m: { email: string }) => m.email === 'pending@acme.test');
+    pending.inviteExpiresAt = '9999-12-31T10:00:00-13:59';
+    const first = await importText(JSON.stringify(copy));
+    await other.auth.switchOrganization({ organizationId: first.organizationId });
+    const again = JSON.parse(await exportFile(other));
+    expect(again.organization.createdAt).toBe('0000-01-01T00:00:00.000Z');
+    expect(again.members.find((m: { email: string }) => m.email === 'pending@acme.test').inviteExpiresAt).toBe('9999-12-31T23:59:00.000Z');
+    again.organization.name = 'Acme (years, again)';
+    expect((await importText(JSON.stringify(again))).members).toBe(first.members);
   });
 });
