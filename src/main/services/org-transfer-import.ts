@@ -71,14 +71,21 @@ export async function importOrganization(deps: ServiceDeps, actor: AdminActor & 
       sms_webhook_url: null,
       created_at: o.createdAt,
     });
-    // Accounts parents first (the file checked there is one root and no cycle).
+    // Accounts parents first, breadth first from the root (the file checked there is one root and no
+    // cycle): a walk of each account's children, linear however the file orders them.
     const accountId = new Map<number, number>();
-    const pending = [...file.accounts];
-    while (pending.length > 0) {
-      const i = pending.findIndex((a) => a.parent === null || accountId.has(a.parent));
-      const a = pending.splice(i, 1)[0]!;
+    const childrenOf = new Map<number | null, (typeof file.accounts)[number][]>();
+    for (const a of file.accounts) {
+      const siblings = childrenOf.get(a.parent);
+      if (siblings) siblings.push(a);
+      else childrenOf.set(a.parent, [a]);
+    }
+    const queue = [...(childrenOf.get(null) ?? [])];
+    for (let next = 0; next < queue.length; next++) {
+      const a = queue[next]!;
       const row = await insertAccount(trx, { organization_id: org.id, parent_id: a.parent === null ? null : accountId.get(a.parent)!, name: a.name, created_at: a.createdAt });
       accountId.set(a.key, row.id);
+      for (const child of childrenOf.get(a.key) ?? []) queue.push(child);
     }
     const rootKey = file.accounts.find((a) => a.parent === null)!.key;
     await insertModules(

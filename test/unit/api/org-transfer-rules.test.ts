@@ -139,6 +139,18 @@ describe('organization file: the console rules', () => {
     expect(deepest).toBe(['Acme', ...Array(MAX_ACCOUNT_DEPTH).fill('Team')].join(' / '));
   });
 
+  it('imports sub-accounts listed children first, each under its parent (written from the root down, whatever the order)', async () => {
+    const result = await importFile(
+      other,
+      variant((d) => {
+        d.organization.name = 'Acme (children first)';
+        d.accounts.reverse();
+      }),
+    );
+    await other.auth.switchOrganization({ organizationId: result.organizationId });
+    expect((await other.accounts.list()).map((a) => a.path).sort()).toEqual(['Acme', 'Acme / France', 'Acme / France / Paris']);
+  });
+
   it('checks 100,000 sub-accounts at once, one chain of them too', () => {
     const timed = (d: Doc) => {
       const started = performance.now();
