@@ -152,28 +152,23 @@ describe('organization file: the console rules', () => {
   });
 
   it('checks 100,000 sub-accounts at once, one chain of them too', () => {
-    const timed = (d: Doc) => {
-      const started = performance.now();
-      let message = 'accepted';
+    // No timed assertion (the bench's business): the check was quadratic, each account walked up to the
+    // root, minutes for such a chain, which the test's own timeout catches.
+    const outcome = (d: Doc) => {
       try {
         checkReferences(d as unknown as OrganizationFile);
+        return 'accepted';
       } catch (e) {
-        message = (e as Error).message;
+        return (e as Error).message;
       }
-      return { message, ms: performance.now() - started };
     };
     const chain = structuredClone(doc);
     chains(chain, 100_000 - chain.accounts.length, 100_000);
     const wide = structuredClone(doc);
     chains(wide, 100_000 - wide.accounts.length, MAX_ACCOUNT_DEPTH);
     wide.accounts.forEach((a, i) => (a.name = `Team ${i}`));
-    const refusedChain = timed(chain);
-    const acceptedWide = timed(wide);
-    expect(refusedChain.message).toMatch(/levels below the company account/);
-    expect(acceptedWide.message).toBe('accepted');
-    // The check was quadratic (each account walked up to the root): minutes for such a chain.
-    expect(refusedChain.ms).toBeLessThan(1000);
-    expect(acceptedWide.ms).toBeLessThan(1000);
+    expect(outcome(chain)).toMatch(/levels below the company account/);
+    expect(outcome(wide)).toBe('accepted');
   });
 
   it('refuses an accepted or deactivated member without a person: they could never sign in', async () => {
