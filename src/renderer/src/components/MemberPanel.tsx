@@ -1,5 +1,6 @@
 import { Alert, Badge, Button, Divider, Drawer, Group, Loader, Stack, Text, Timeline, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
+import { escapeHandled } from './ConfirmModal';
 import { AUDIT_ACTIONS, ACTION_LABELS, DESTRUCTIVE, STATUS_COLORS, STATUS_LABELS, formatDate } from './labels';
 import { useMe } from '../me';
 import { errorMessage, useTRPC } from '../trpc';
@@ -8,7 +9,12 @@ import { MemberDetailsForm } from './MemberDetailsForm';
 import { MemberSync } from './MemberSync';
 
 
-export function MemberPanel({ id, onClose, onAction }: { id: number | null; onClose(): void; onAction(action: string, id: number, email: string): void }) {
+/**
+ * `covered`: a dialog opened from the panel (a confirmation) is above it. Mantine's Drawer and Modal each
+ * close on Escape, and the panel's listener, mounted first, hears it first: it ignores that key meanwhile,
+ * so one press backs out of the top layer only.
+ */
+export function MemberPanel({ id, covered, onClose, onAction }: { id: number | null; covered: boolean; onClose(): void; onAction(action: string, id: number, email: string): void }) {
   const trpc = useTRPC();
   const detail = useQuery(trpc.members.detail.queryOptions({ id: id ?? 0 }, { enabled: id !== null }));
   const me = useMe();
@@ -16,7 +22,7 @@ export function MemberPanel({ id, onClose, onAction }: { id: number | null; onCl
   const m = detail.data;
   const accountPath = (accountId: number) => accounts.data?.find((a) => a.id === accountId)?.path ?? `#${accountId}`;
   return (
-    <Drawer opened={id !== null} onClose={onClose} position="right" size="lg" title={m ? m.name || m.email : 'Member'}>
+    <Drawer opened={id !== null} onClose={onClose} closeOnEscape={!covered} __handledEscapeEvents={escapeHandled} position="right" size="lg" title={m ? m.name || m.email : 'Member'}>
       {detail.isLoading && <Loader aria-label="Loading member" />}
       {detail.error && <Alert color="red">{errorMessage(detail.error)}</Alert>}
       {m && !detail.error && (

@@ -342,7 +342,7 @@ export function MembersPage() {
       />
 
       <InviteDialog opened={inviteOpen} onClose={closeInvite} onInvited={onInvited} />
-      <Panel id={panelId} onClose={closePanel} onAction={runRowAction} />
+      <Panel id={panelId} covered={confirm !== null || roleFor !== null} onClose={closePanel} onAction={runRowAction} />
       <RoleDialog member={roleFor} roles={roles.data ?? NO_ROLES} onClose={closeRoleFor} onApply={applyRole} />
       <Confirm
         opened={confirm !== null}
