@@ -11,6 +11,9 @@ async function seedInvites(page: Page, baseURL: string, emails: string[]): Promi
 
 const table = (page: Page) => page.getByRole('table', { name: 'Members' });
 const row = (page: Page, email: string) => table(page).getByRole('row', { name: email });
+const actionsFor = (page: Page, email: string) => row(page, email).getByRole('button', { name: `Actions for ${email}` });
+/** The table's one Tab stop: the row the arrows move from. */
+const tableStop = (page: Page) => table(page).locator('tbody [role="row"][tabindex="0"]');
 
 async function openPanel(page: Page, email: string) {
   await row(page, email).getByRole('button', { name: email, exact: true }).click();
@@ -19,7 +22,7 @@ async function openPanel(page: Page, email: string) {
   return panel;
 }
 
-test('Escape in a confirm opened from the member panel closes the confirm only; the panel stays open', async ({ page, roster }) => {
+test('Escape in a confirm opened from the member panel closes the confirm only; after the action the focus stays in the panel', async ({ page, roster }) => {
   await registerOwner(page);
   await seedInvites(page, roster.baseURL, ['pat@acme.test']);
   await page.reload();
@@ -35,4 +38,73 @@ test('Escape in a confirm opened from the member panel closes the confirm only; 
   await expect(panel).toBeVisible();
   await expect(page).toHaveURL(/member=\d+/);
   await expect(cancel).toBeFocused();
+
+  // Confirmed: the button is gone with the pending status; the focus goes to the panel's first action, not the body.
+  await cancel.click();
+  await confirm.getByRole('button', { name: 'Cancel invitation' }).click();
+  await expect(confirm).toBeHidden();
+  await expect(panel.getByText('Cancelled', { exact: true })).toBeVisible();
+  await expect(cancel).toHaveCount(0);
+  await expect(panel.getByRole('button', { name: 'Re-invite' })).toBeFocused();
+  await expect(page).toHaveURL(/member=\d+/);
+});
+
+test("a row's ⋯ actions give the focus back to its ⋯ button, or to the table when the row has left the list", async ({ page, roster }) => {
+  await registerOwner(page);
+  await seedInvites(page, roster.baseURL, ['rob@acme.test', 'sam@acme.test', 'tom@acme.test']);
+  await page.reload();
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+
+  // No dialog: the focus stays on the ⋯ button.
+  await actionsFor(page, 'rob@acme.test').click();
+  await page.getByRole('menuitem', { name: 'Copy invite link' }).click();
+  await expect(page.getByText('Invite link copied')).toBeVisible();
+  await expect(actionsFor(page, 'rob@acme.test')).toBeFocused();
+
+  // A dialog, then the change: back on the same row's ⋯ button.
+  await actionsFor(page, 'rob@acme.test').click();
+  await page.getByRole('menuitem', { name: 'Change role…' }).click();
+  const roleDialog = page.getByRole('dialog', { name: 'Change the role of rob@acme.test' });
+  await roleDialog.getByRole('combobox', { name: 'New role' }).click();
+  await page.getByRole('option', { name: 'Admin' }).click();
+  await roleDialog.getByRole('button', { name: 'Change role' }).click();
+  await expect(row(page, 'rob@acme.test')).toContainText('Admin');
+  await expect(actionsFor(page, 'rob@acme.test')).toBeFocused();
+
+  await actionsFor(page, 'sam@acme.test').click();
+  await page.getByRole('menuitem', { name: 'Cancel invitation' }).click();
+  await page.getByRole('dialog', { name: 'Cancel invitation?' }).getByRole('button', { name: 'Cancel invitation' }).click();
+  await expect(row(page, 'sam@acme.test')).toContainText('Cancelled');
+  await expect(actionsFor(page, 'sam@acme.test')).toBeFocused();
+
+  // On the Pending tab the cancelled row leaves the list: the focus goes to the table's row.
+  await page.getByRole('tab', { name: /Pending/ }).click();
+  await expect(row(page, 'sam@acme.test')).toHaveCount(0);
+  await actionsFor(page, 'tom@acme.test').click();
+  await page.getByRole('menuitem', { name: 'Cancel invitation' }).click();
+  await page.getByRole('dialog', { name: 'Cancel invitation?' }).getByRole('button', { name: 'Cancel invitation' }).click();
+  await expect(row(page, 'tom@acme.test')).toHaveCount(0);
+  await expect(tableStop(page)).toBeFocused();
+});
+
+test('a bulk action that clears the selection gives the focus to the table, or to the search box once the table is empty', async ({ page, roster }) => {
+  await registerOwner(page);
+  await seedInvites(page, roster.baseURL, ['una@acme.test', 'val@acme.test']);
+  await page.reload();
+  const bar = page.getByRole('region', { name: 'Bulk actions' });
+
+  await row(page, 'una@acme.test').getByRole('checkbox', { name: 'Select una@acme.test' }).check();
+  await bar.getByRole('button', { name: 'Cancel invitations' }).click();
+  await page.getByRole('dialog', { name: 'Cancel invitations: 1 member?' }).getByRole('button', { name: 'Cancel invitations 1 member' }).click();
+  await expect(page.getByText('Cancelled 1.')).toBeVisible();
+  await expect(bar).toHaveCount(0);
+  await expect(tableStop(page)).toBeFocused();
+
+  await page.getByRole('tab', { name: /Pending/ }).click();
+  await expect(row(page, 'una@acme.test')).toHaveCount(0);
+  await table(page).getByRole('checkbox', { name: 'Select all shown' }).check();
+  await bar.getByRole('button', { name: 'Cancel invitations' }).click();
+  await page.getByRole('dialog', { name: 'Cancel invitations: 1 member?' }).getByRole('button', { name: 'Cancel invitations 1 member' }).click();
+  await expect(page.getByText('No pending members')).toBeVisible();
+  await expect(page.getByRole('textbox', { name: 'Search' })).toBeFocused();
 });

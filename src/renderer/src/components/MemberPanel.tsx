@@ -22,7 +22,7 @@ export function MemberPanel({ id, covered, onClose, onAction }: { id: number | n
   const m = detail.data;
   const accountPath = (accountId: number) => accounts.data?.find((a) => a.id === accountId)?.path ?? `#${accountId}`;
   return (
-    <Drawer opened={id !== null} onClose={onClose} closeOnEscape={!covered} __handledEscapeEvents={escapeHandled} position="right" size="lg" title={m ? m.name || m.email : 'Member'}>
+    <Drawer opened={id !== null} onClose={onClose} closeOnEscape={!covered} __handledEscapeEvents={escapeHandled} position="right" size="lg" title={m ? m.name || m.email : 'Member'} data-member-panel>
       {detail.isLoading && <Loader aria-label="Loading member" />}
       {detail.error && <Alert color="red">{errorMessage(detail.error)}</Alert>}
       {m && !detail.error && (
@@ -58,7 +58,7 @@ export function MemberPanel({ id, covered, onClose, onAction }: { id: number | n
             )}
           </div>
           {m.actions.length > 0 && (
-            <Group gap="xs">
+            <Group gap="xs" role="group" aria-label="Member actions" data-member-actions>
               {m.actions.filter((a) => a !== 'edit').map((a) => (
                 <Button key={a} size="xs" variant="light" color={DESTRUCTIVE.has(a) ? 'red' : undefined} onClick={() => onAction(a, m.id, m.email)}>
                   {ACTION_LABELS[a] ?? a}
