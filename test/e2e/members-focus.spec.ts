@@ -108,3 +108,42 @@ test('a bulk action that clears the selection gives the focus to the table, or t
   await expect(page.getByText('No pending members')).toBeVisible();
   await expect(page.getByRole('textbox', { name: 'Search' })).toBeFocused();
 });
+
+test('unsaved details in the member panel: closing asks first; Keep editing keeps them, Discard closes', async ({ page, roster }) => {
+  await registerOwner(page);
+  await seedInvites(page, roster.baseURL, ['wes@acme.test']);
+  await page.reload();
+  const panel = await openPanel(page, 'wes@acme.test');
+  const name = panel.getByRole('textbox', { name: 'Name' });
+  await name.fill('Wes Draft');
+
+  await page.keyboard.press('Escape');
+  const discard = page.getByRole('dialog', { name: 'Discard unsaved changes?' });
+  await expect(discard).toBeVisible();
+  await expect(panel).toBeVisible();
+  await page.screenshot({ path: 'test-results/screens/members-discard-changes.png' });
+  // Escape in the question backs out of it only.
+  await page.keyboard.press('Escape');
+  await expect(discard).toBeHidden();
+  await expect(panel).toBeVisible();
+  await expect(name).toHaveValue('Wes Draft');
+  await expect(name).toBeFocused();
+
+  await panel.getByRole('button', { name: 'Close' }).click();
+  await discard.getByRole('button', { name: 'Keep editing' }).click();
+  await expect(name).toHaveValue('Wes Draft');
+  await expect(page).toHaveURL(/member=\d+/);
+
+  await page.keyboard.press('Escape');
+  await discard.getByRole('button', { name: 'Discard' }).click();
+  await expect(panel).toBeHidden();
+  await expect(page).not.toHaveURL(/member=/);
+  await expect(row(page, 'wes@acme.test').getByRole('button', { name: 'wes@acme.test', exact: true })).toBeFocused();
+
+  // Nothing was saved, and a panel without edits closes at once.
+  const again = await openPanel(page, 'wes@acme.test');
+  await expect(again.getByRole('textbox', { name: 'Name' })).toHaveValue('');
+  await page.keyboard.press('Escape');
+  await expect(again).toBeHidden();
+  await expect(discard).toHaveCount(0);
+});

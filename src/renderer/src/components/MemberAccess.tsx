@@ -1,7 +1,7 @@
 import { ActionIcon, Alert, Button, Checkbox, Group, MultiSelect, Select, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { MemberDetail } from '../api-types';
 import { useMe } from '../me';
 import { errorMessage, useTRPC } from '../trpc';
@@ -12,18 +12,28 @@ interface RoleAt {
 }
 
 /** A member's roles at accounts, extra single permissions and sub-account access, with why each permission holds. */
-export function MemberAccess({ id }: { id: number }) {
+export function MemberAccess({ id, onEdited }: { id: number; onEdited(edited: boolean): void }) {
   const trpc = useTRPC();
   const detail = useQuery(trpc.members.detail.queryOptions({ id }));
   const m = detail.data;
   if (!m) return null;
   // A fresh form whenever the saved access changes.
-  return <AccessForm key={JSON.stringify([m.id, m.roles, m.permissions, m.accountIds])} m={m} />;
+  return <AccessForm key={JSON.stringify([m.id, m.roles, m.permissions, m.accountIds])} m={m} onEdited={onEdited} />;
 }
 
 type Saved = MemberDetail;
 
-function AccessForm({ m }: { m: Saved }) {
+/** The editor's state for the saved access. */
+function draftOf(m: Saved) {
+  return { roleRows: m.roles.map((r): RoleAt => ({ roleId: String(r.id), accountId: String(r.accountId) })), perms: m.permissions, access: m.accountIds.map(String) };
+}
+
+/** A draft compared by content: boxes ticked and unticked again, or picked in another order, are no change. */
+function draftKey(d: ReturnType<typeof draftOf>): string {
+  return JSON.stringify([d.roleRows, d.perms.map((p) => `${p.permission}@${p.accountId}`).sort(), [...d.access].sort()]);
+}
+
+function AccessForm({ m, onEdited }: { m: Saved; onEdited(edited: boolean): void }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const me = useMe();
@@ -32,10 +42,18 @@ function AccessForm({ m }: { m: Saved }) {
   const accounts = useQuery(trpc.accounts.list.queryOptions());
   const root = accounts.data?.find((a) => a.parentId === null);
 
-  const [roleRows, setRoleRows] = useState<RoleAt[]>(() => m.roles.map((r) => ({ roleId: String(r.id), accountId: String(r.accountId) })));
-  const [perms, setPerms] = useState(() => m.permissions);
-  const [access, setAccess] = useState<string[]>(() => m.accountIds.map(String));
+  const [roleRows, setRoleRows] = useState<RoleAt[]>(() => draftOf(m).roleRows);
+  const [perms, setPerms] = useState(() => draftOf(m).perms);
+  const [access, setAccess] = useState<string[]>(() => draftOf(m).access);
   const [permAt, setPermAt] = useState<string | null>(null);
+  // Saved but not yet read back (the panel refetches the member): no longer unsaved.
+  const [savedDraft, setSavedDraft] = useState<string | null>(null);
+  const current = draftKey({ roleRows, perms, access });
+  const edited = current !== draftKey(draftOf(m)) && current !== savedDraft;
+  useEffect(() => {
+    onEdited(edited);
+    return () => onEdited(false);
+  }, [edited, onEdited]);
 
   const save = useMutation(
     trpc.members.setAccess.mutationOptions({
@@ -61,13 +79,17 @@ function AccessForm({ m }: { m: Saved }) {
   const grantable = (heldAt: 'all' | number[]) => heldAt === 'all' || heldAt.includes(at);
   const heldByRole = new Set(m.effective.filter((e) => e.sources.some((s) => s.startsWith('granted by role'))).map((e) => e.permission));
 
-  const submit = () =>
-    save.mutate({
-      id: m.id,
-      roles: roleRows.filter((r) => r.roleId && r.accountId).map((r) => ({ roleId: Number(r.roleId), accountId: Number(r.accountId) })),
-      permissions: perms,
-      accountIds: access.map(Number),
-    });
+  const submit = () => {
+    save.mutate(
+      {
+        id: m.id,
+        roles: roleRows.filter((r) => r.roleId && r.accountId).map((r) => ({ roleId: Number(r.roleId), accountId: Number(r.accountId) })),
+        permissions: perms,
+        accountIds: access.map(Number),
+      },
+      { onSuccess: () => setSavedDraft(current) },
+    );
+  };
 
   return (
     <Stack gap="sm" aria-label="Access">
