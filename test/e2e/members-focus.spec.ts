@@ -147,3 +147,31 @@ test('unsaved details in the member panel: closing asks first; Keep editing keep
   await expect(again).toBeHidden();
   await expect(discard).toHaveCount(0);
 });
+
+test('a refused access save is put back to the saved roles, without its refusal, once the member changes', async ({ page, roster }) => {
+  await registerOwner(page);
+  await seedInvites(page, roster.baseURL, ['xia@acme.test']);
+  await page.reload();
+  const panel = await openPanel(page, 'xia@acme.test');
+  const role = panel.getByRole('combobox', { name: 'Role 1', exact: true });
+  await expect(role).toHaveValue('Member');
+
+  await role.click();
+  await page.getByRole('option', { name: 'Admin', exact: true }).click();
+  // The server refuses this save (as another admin's change or a lost connection would).
+  await page.route('**/trpc/members.setAccess**', (route) => route.fulfill({ status: 403, contentType: 'application/json', body: JSON.stringify({ error: { message: 'Refused for the test', code: -32003, data: { code: 'FORBIDDEN', httpStatus: 403 } } }) }));
+  await panel.getByRole('button', { name: 'Save access' }).click();
+  const refusal = panel.getByRole('alert').filter({ hasText: 'Refused for the test' });
+  await expect(refusal).toBeVisible();
+  // Closing now would lose the edited role: it asks.
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog', { name: 'Discard unsaved changes?' }).getByRole('button', { name: 'Keep editing' }).click();
+
+  // Another change to the member (a new version): the editor shows what is saved, without the stale refusal.
+  await panel.getByRole('button', { name: 'Resend invitation' }).click();
+  await expect(page.getByText('Invitation resent: 1 member.')).toBeVisible();
+  await expect(refusal).toHaveCount(0);
+  await expect(role).toHaveValue('Member');
+  await page.keyboard.press('Escape');
+  await expect(panel).toBeHidden();
+});

@@ -55,6 +55,8 @@ function AccessForm({ m, onEdited }: { m: Saved; onEdited(edited: boolean): void
     return () => onEdited(false);
   }, [edited, onEdited]);
 
+  // A refusal, with the draft it refused: kept here (not the mutation's error) so a newer member can clear it.
+  const [refusal, setRefusal] = useState<{ error: unknown; draft: string } | null>(null);
   const save = useMutation(
     trpc.members.setAccess.mutationOptions({
       onSuccess: () => {
@@ -63,6 +65,22 @@ function AccessForm({ m, onEdited }: { m: Saved; onEdited(edited: boolean): void
       },
     }),
   );
+  // The member changed underneath (another action, another admin: a new version). A refusal said then
+  // no longer applies, and a refused draft left as it was goes back to what is saved, which the badges
+  // above show; a draft edited since the refusal is the admin's work in progress and stays.
+  const [seenVersion, setSeenVersion] = useState(m.version);
+  if (seenVersion !== m.version) {
+    setSeenVersion(m.version);
+    if (refusal) {
+      setRefusal(null);
+      if (refusal.draft === current) {
+        const saved = draftOf(m);
+        setRoleRows(saved.roleRows);
+        setPerms(saved.perms);
+        setAccess(saved.access);
+      }
+    }
+  }
 
   if (!root) return null;
   const self = me.memberId === m.id;
@@ -80,6 +98,7 @@ function AccessForm({ m, onEdited }: { m: Saved; onEdited(edited: boolean): void
   const heldByRole = new Set(m.effective.filter((e) => e.sources.some((s) => s.startsWith('granted by role'))).map((e) => e.permission));
 
   const submit = () => {
+    setRefusal(null);
     save.mutate(
       {
         id: m.id,
@@ -87,7 +106,7 @@ function AccessForm({ m, onEdited }: { m: Saved; onEdited(edited: boolean): void
         permissions: perms,
         accountIds: access.map(Number),
       },
-      { onSuccess: () => setSavedDraft(current) },
+      { onSuccess: () => setSavedDraft(current), onError: (error) => setRefusal({ error, draft: current }) },
     );
   };
 
@@ -134,7 +153,7 @@ function AccessForm({ m, onEdited }: { m: Saved; onEdited(edited: boolean): void
           ))}
         </SimpleGrid>
       </div>
-      {save.error && <Alert color="red">{errorMessage(save.error)}</Alert>}
+      {refusal && <Alert color="red">{errorMessage(refusal.error)}</Alert>}
       {editable && (
         <Button size="xs" w="fit-content" onClick={submit} loading={save.isPending}>
           Save access
