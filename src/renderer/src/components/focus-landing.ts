@@ -1,7 +1,11 @@
 import { useCallback, useEffect, useRef } from 'react';
 
-/** Longer than a Mantine dialog's exit transition (200 ms), after which it gives the focus back. */
-const DIALOG_EXIT_MS = 300;
+/**
+ * How long the watch lasts once the result is in: past a dialog's exit transition (200 ms, after which it
+ * gives the focus back) and a deferred render (the bulk bar's) on a busy machine. A key or pointer press
+ * ends it sooner: the user has moved on, and a click on the page's background is theirs to make.
+ */
+const AFTER_SETTLED_MS = 1500;
 
 /**
  * Keeps the keyboard focus off the page's body while an action's result comes in. A dialog gives the
@@ -36,16 +40,20 @@ export function useFocusLanding() {
       live = false;
       observer.disconnect();
       document.removeEventListener('focusout', soon);
+      window.removeEventListener('keydown', end, true);
+      window.removeEventListener('pointerdown', end, true);
       clearTimeout(timer);
       cancelAnimationFrame(frame);
     };
+    window.addEventListener('keydown', end, true);
+    window.addEventListener('pointerdown', end, true);
     stop.current = end;
     void settled
       .catch(() => undefined)
       .then(() => {
         if (!live) return;
         soon();
-        timer = window.setTimeout(end, DIALOG_EXIT_MS);
+        timer = window.setTimeout(end, AFTER_SETTLED_MS);
       });
   }, []);
 }
