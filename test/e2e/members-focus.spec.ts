@@ -148,15 +148,16 @@ test('unsaved details in the member panel: closing asks first; Keep editing keep
   await expect(discard).toHaveCount(0);
 });
 
-test('a refused access save is put back to the saved roles, without its refusal, once the member changes', async ({ page, roster }) => {
+test('role pickers are named per role; a refused access save is put back to the saved roles once the member changes', async ({ page, roster }) => {
   await registerOwner(page);
   await seedInvites(page, roster.baseURL, ['xia@acme.test']);
   await page.reload();
   const panel = await openPanel(page, 'xia@acme.test');
-  const role = panel.getByRole('combobox', { name: 'Role 1', exact: true });
-  await expect(role).toHaveValue('Member');
+  const first = panel.getByRole('group', { name: 'Role 1' });
+  await expect(first.getByRole('combobox', { name: 'Role', exact: true })).toHaveValue('Member');
+  await expect(first.getByRole('combobox', { name: 'Applies at account', exact: true })).toHaveValue('Acme Robotics');
 
-  await role.click();
+  await first.getByRole('combobox', { name: 'Role', exact: true }).click();
   await page.getByRole('option', { name: 'Admin', exact: true }).click();
   // The server refuses this save (as another admin's change or a lost connection would).
   await page.route('**/trpc/members.setAccess**', (route) => route.fulfill({ status: 403, contentType: 'application/json', body: JSON.stringify({ error: { message: 'Refused for the test', code: -32003, data: { code: 'FORBIDDEN', httpStatus: 403 } } }) }));
@@ -171,7 +172,7 @@ test('a refused access save is put back to the saved roles, without its refusal,
   await panel.getByRole('button', { name: 'Resend invitation' }).click();
   await expect(page.getByText('Invitation resent: 1 member.')).toBeVisible();
   await expect(refusal).toHaveCount(0);
-  await expect(role).toHaveValue('Member');
+  await expect(first.getByRole('combobox', { name: 'Role', exact: true })).toHaveValue('Member');
   await page.keyboard.press('Escape');
   await expect(panel).toBeHidden();
 });

@@ -116,9 +116,10 @@ function AccessForm({ m, onEdited }: { m: Saved; onEdited(edited: boolean): void
       {self && <Text size="xs" c="dimmed">You cannot change your own roles or permissions: ask another admin.</Text>}
       <Stack gap={6}>
         {roleRows.map((r, i) => (
-          <Group key={i} gap="xs" wrap="nowrap" align="flex-end">
-            <Select size="xs" label={`Role ${i + 1}`} data={roleOptions} value={r.roleId} disabled={!editable} onChange={(v) => setRoleRows((rows) => rows.map((x, j) => (j === i ? { ...x, roleId: v } : x)))} />
-            <Select size="xs" label={`Role ${i + 1} at account`} data={accountOptions} value={r.accountId} disabled={!editable} onChange={(v) => setRoleRows((rows) => rows.map((x, j) => (j === i ? { ...x, accountId: v } : x)))} />
+          // Each role a named group ("Role 2"): its two pickers read "Role" and "Applies at account" within it.
+          <Group key={i} gap="xs" wrap="nowrap" align="flex-end" role="group" aria-label={`Role ${i + 1}`}>
+            <Select size="xs" label="Role" data={roleOptions} value={r.roleId} disabled={!editable} onChange={(v) => setRoleRows((rows) => rows.map((x, j) => (j === i ? { ...x, roleId: v } : x)))} />
+            <Select size="xs" label="Applies at account" data={accountOptions} value={r.accountId} disabled={!editable} onChange={(v) => setRoleRows((rows) => rows.map((x, j) => (j === i ? { ...x, accountId: v } : x)))} />
             {editable && (
               <ActionIcon variant="subtle" color="red" aria-label={`Remove role ${i + 1}`} onClick={() => setRoleRows((rows) => rows.filter((_, j) => j !== i))}>×</ActionIcon>
             )}
