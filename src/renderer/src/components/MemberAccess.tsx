@@ -1,7 +1,7 @@
 import { ActionIcon, Alert, Button, Checkbox, Group, MultiSelect, Select, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { MemberDetail } from '../api-types';
 import { useMe } from '../me';
 import { errorMessage, useTRPC } from '../trpc';
@@ -12,18 +12,28 @@ interface RoleAt {
 }
 
 /** A member's roles at accounts, extra single permissions and sub-account access, with why each permission holds. */
-export function MemberAccess({ id }: { id: number }) {
+export function MemberAccess({ id, onEdited }: { id: number; onEdited(edited: boolean): void }) {
   const trpc = useTRPC();
   const detail = useQuery(trpc.members.detail.queryOptions({ id }));
   const m = detail.data;
   if (!m) return null;
   // A fresh form whenever the saved access changes.
-  return <AccessForm key={JSON.stringify([m.id, m.roles, m.permissions, m.accountIds])} m={m} />;
+  return <AccessForm key={JSON.stringify([m.id, m.roles, m.permissions, m.accountIds])} m={m} onEdited={onEdited} />;
 }
 
 type Saved = MemberDetail;
 
-function AccessForm({ m }: { m: Saved }) {
+/** The editor's state for the saved access. */
+function draftOf(m: Saved) {
+  return { roleRows: m.roles.map((r): RoleAt => ({ roleId: String(r.id), accountId: String(r.accountId) })), perms: m.permissions, access: m.accountIds.map(String) };
+}
+
+/** A draft compared by content: boxes ticked and unticked again, or picked in another order, are no change. */
+function draftKey(d: ReturnType<typeof draftOf>): string {
+  return JSON.stringify([d.roleRows, d.perms.map((p) => `${p.permission}@${p.accountId}`).sort(), [...d.access].sort()]);
+}
+
+function AccessForm({ m, onEdited }: { m: Saved; onEdited(edited: boolean): void }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const me = useMe();
@@ -32,11 +42,21 @@ function AccessForm({ m }: { m: Saved }) {
   const accounts = useQuery(trpc.accounts.list.queryOptions());
   const root = accounts.data?.find((a) => a.parentId === null);
 
-  const [roleRows, setRoleRows] = useState<RoleAt[]>(() => m.roles.map((r) => ({ roleId: String(r.id), accountId: String(r.accountId) })));
-  const [perms, setPerms] = useState(() => m.permissions);
-  const [access, setAccess] = useState<string[]>(() => m.accountIds.map(String));
+  const [roleRows, setRoleRows] = useState<RoleAt[]>(() => draftOf(m).roleRows);
+  const [perms, setPerms] = useState(() => draftOf(m).perms);
+  const [access, setAccess] = useState<string[]>(() => draftOf(m).access);
   const [permAt, setPermAt] = useState<string | null>(null);
+  // Saved but not yet read back (the panel refetches the member): no longer unsaved.
+  const [savedDraft, setSavedDraft] = useState<string | null>(null);
+  const current = draftKey({ roleRows, perms, access });
+  const edited = current !== draftKey(draftOf(m)) && current !== savedDraft;
+  useEffect(() => {
+    onEdited(edited);
+    return () => onEdited(false);
+  }, [edited, onEdited]);
 
+  // A refusal, with the draft it refused: kept here (not the mutation's error) so a newer member can clear it.
+  const [refusal, setRefusal] = useState<{ error: unknown; draft: string } | null>(null);
   const save = useMutation(
     trpc.members.setAccess.mutationOptions({
       onSuccess: () => {
@@ -45,6 +65,22 @@ function AccessForm({ m }: { m: Saved }) {
       },
     }),
   );
+  // The member changed underneath (another action, another admin: a new version). A refusal said then
+  // no longer applies, and a refused draft left as it was goes back to what is saved, which the badges
+  // above show; a draft edited since the refusal is the admin's work in progress and stays.
+  const [seenVersion, setSeenVersion] = useState(m.version);
+  if (seenVersion !== m.version) {
+    setSeenVersion(m.version);
+    if (refusal) {
+      setRefusal(null);
+      if (refusal.draft === current) {
+        const saved = draftOf(m);
+        setRoleRows(saved.roleRows);
+        setPerms(saved.perms);
+        setAccess(saved.access);
+      }
+    }
+  }
 
   if (!root) return null;
   const self = me.memberId === m.id;
@@ -61,13 +97,18 @@ function AccessForm({ m }: { m: Saved }) {
   const grantable = (heldAt: 'all' | number[]) => heldAt === 'all' || heldAt.includes(at);
   const heldByRole = new Set(m.effective.filter((e) => e.sources.some((s) => s.startsWith('granted by role'))).map((e) => e.permission));
 
-  const submit = () =>
-    save.mutate({
-      id: m.id,
-      roles: roleRows.filter((r) => r.roleId && r.accountId).map((r) => ({ roleId: Number(r.roleId), accountId: Number(r.accountId) })),
-      permissions: perms,
-      accountIds: access.map(Number),
-    });
+  const submit = () => {
+    setRefusal(null);
+    save.mutate(
+      {
+        id: m.id,
+        roles: roleRows.filter((r) => r.roleId && r.accountId).map((r) => ({ roleId: Number(r.roleId), accountId: Number(r.accountId) })),
+        permissions: perms,
+        accountIds: access.map(Number),
+      },
+      { onSuccess: () => setSavedDraft(current), onError: (error) => setRefusal({ error, draft: current }) },
+    );
+  };
 
   return (
     <Stack gap="sm" aria-label="Access">
@@ -75,9 +116,10 @@ function AccessForm({ m }: { m: Saved }) {
       {self && <Text size="xs" c="dimmed">You cannot change your own roles or permissions: ask another admin.</Text>}
       <Stack gap={6}>
         {roleRows.map((r, i) => (
-          <Group key={i} gap="xs" wrap="nowrap" align="flex-end">
-            <Select size="xs" label={`Role ${i + 1}`} data={roleOptions} value={r.roleId} disabled={!editable} onChange={(v) => setRoleRows((rows) => rows.map((x, j) => (j === i ? { ...x, roleId: v } : x)))} />
-            <Select size="xs" label={`Role ${i + 1} at account`} data={accountOptions} value={r.accountId} disabled={!editable} onChange={(v) => setRoleRows((rows) => rows.map((x, j) => (j === i ? { ...x, accountId: v } : x)))} />
+          // Each role a named group ("Role 2"): its two pickers read "Role" and "Applies at account" within it.
+          <Group key={i} gap="xs" wrap="nowrap" align="flex-end" role="group" aria-label={`Role ${i + 1}`}>
+            <Select size="xs" label="Role" data={roleOptions} value={r.roleId} disabled={!editable} onChange={(v) => setRoleRows((rows) => rows.map((x, j) => (j === i ? { ...x, roleId: v } : x)))} />
+            <Select size="xs" label="Applies at account" data={accountOptions} value={r.accountId} disabled={!editable} onChange={(v) => setRoleRows((rows) => rows.map((x, j) => (j === i ? { ...x, accountId: v } : x)))} />
             {editable && (
               <ActionIcon variant="subtle" color="red" aria-label={`Remove role ${i + 1}`} onClick={() => setRoleRows((rows) => rows.filter((_, j) => j !== i))}>×</ActionIcon>
             )}
@@ -112,7 +154,7 @@ function AccessForm({ m }: { m: Saved }) {
           ))}
         </SimpleGrid>
       </div>
-      {save.error && <Alert color="red">{errorMessage(save.error)}</Alert>}
+      {refusal && <Alert color="red">{errorMessage(refusal.error)}</Alert>}
       {editable && (
         <Button size="xs" w="fit-content" onClick={submit} loading={save.isPending}>
           Save access

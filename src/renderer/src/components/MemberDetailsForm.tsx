@@ -1,29 +1,41 @@
 import { Alert, Button, Group, Stack, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { MemberDetail } from '../api-types';
 import { errorMessage, useTRPC } from '../trpc';
 
 type Details = Pick<MemberDetail, 'id' | 'email' | 'name' | 'phone' | 'status' | 'version'>;
 
-/** Name, phone and, until the person accepts, the email address: editable in the side panel. */
-export function MemberDetailsForm({ member, canEdit }: { member: Details; canEdit: boolean }) {
+/**
+ * Name, phone and, until the person accepts, the email address: editable in the side panel. `onEdited`
+ * hears whether the fields hold unsaved changes (the panel asks before closing on them).
+ */
+export function MemberDetailsForm({ member, canEdit, onEdited }: { member: Details; canEdit: boolean; onEdited(edited: boolean): void }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const emailEditable = member.status === 'pending' || member.status === 'expired';
   const [email, setEmail] = useState(member.email);
   const [name, setName] = useState(member.name ?? '');
   const [phone, setPhone] = useState(member.phone ?? '');
+  // What was last saved, until the panel reads the member back (and this form starts afresh with it).
+  const [savedAs, setSavedAs] = useState<string | null>(null);
+  const current = JSON.stringify([email, name, phone]);
   const save = useMutation(
     trpc.members.edit.mutationOptions({
       onSuccess: () => {
+        setSavedAs(current);
         notifications.show({ color: 'green', title: 'Saved', message: email !== member.email ? `Details saved; a new invitation link went to ${email}.` : 'Details saved.' });
         void qc.invalidateQueries({ queryKey: trpc.members.pathKey() });
       },
     }),
   );
   const changed = email !== member.email || name !== (member.name ?? '') || phone !== (member.phone ?? '');
+  const edited = changed && current !== savedAs;
+  useEffect(() => {
+    onEdited(edited);
+    return () => onEdited(false);
+  }, [edited, onEdited]);
   return (
     <form
       onSubmit={(e) => {

@@ -1,5 +1,5 @@
 import { Menu, Text } from '@mantine/core';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import type { MemberRow } from '../api-types';
 import { ACTION_LABELS, DESTRUCTIVE } from './labels';
 
@@ -29,6 +29,9 @@ function listed(names: string[]): string {
 export function RowMenu({ member: m, onRun }: { member: MemberRow; onRun(action: string): void }) {
   const [mounted, setMounted] = useState(false);
   const [opened, setOpened] = useState(false);
+  // Focused again before an action runs (as on the Roles and Accounts pages): a dialog it opens gives
+  // the focus back here on closing, not to the menu item, gone by then.
+  const button = useRef<HTMLButtonElement>(null);
   // A row element reused for another member (VirtualTable's recycle) starts with its menu unmounted;
   // the button itself stays (a key per member would build a new one for each row scrolled in).
   const [memberId, setMemberId] = useState(m.id);
@@ -39,6 +42,7 @@ export function RowMenu({ member: m, onRun }: { member: MemberRow; onRun(action:
   }
   const target = (
     <button
+      ref={button}
       type="button"
       className="cell-icon-button"
       aria-label={`Actions for ${m.email}`}
@@ -63,7 +67,7 @@ export function RowMenu({ member: m, onRun }: { member: MemberRow; onRun(action:
       <Menu.Target>{target}</Menu.Target>
       <Menu.Dropdown maw={320}>
         {rowMenu(m.actions, m.rolesRefusal === null).map((a) => (
-          <Menu.Item key={a} color={DESTRUCTIVE.has(a) ? 'red' : undefined} onClick={() => onRun(a)}>
+          <Menu.Item key={a} color={DESTRUCTIVE.has(a) ? 'red' : undefined} onClick={() => { button.current?.focus(); onRun(a); }}>
             {a === 'changeRole' ? 'Change role…' : (ACTION_LABELS[a] ?? a)}
           </Menu.Item>
         ))}

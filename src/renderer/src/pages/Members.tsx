@@ -2,12 +2,13 @@ import { Alert, Button, Group, Stack, Text } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { memo, useCallback, useDeferredValue, useMemo, useState } from 'react';
+import { memo, useCallback, useDeferredValue, useMemo, useRef, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import { LISTED_STATUSES, type MemberStatus } from '../../../shared/statuses';
 import type { MemberSort } from '../api-types';
 import { BulkBar, RoleChangeModal, useBulkRunner, type Selection } from '../components/BulkActions';
 import { ConfirmModal } from '../components/ConfirmModal';
+import { membersFocusTarget, useFocusLanding } from '../components/focus-landing';
 import { InviteModal } from '../components/InviteModal';
 import { MemberPanel } from '../components/MemberPanel';
 import { MembersTable } from '../components/MembersTable';
@@ -147,12 +148,19 @@ export function MembersPage() {
   const jump = useCallback((where: 'first' | 'last') => jumpTo(where, latestTotal.current), [jumpTo, latestTotal]);
   const closePanel = useCallback(() => update({ member: null }), [update]);
 
+  // The last refresh's refetch: an action's focus lands once the list shows its result.
+  const refreshed = useRef<Promise<unknown>>(Promise.resolve());
   const refresh = () => {
     setSelected(new Set<number>());
     setAllMatching(false);
-    void qc.invalidateQueries({ queryKey: trpc.members.pathKey() });
-    void qc.invalidateQueries({ queryKey: trpc.audit.pathKey() });
+    refreshed.current = Promise.all([qc.invalidateQueries({ queryKey: trpc.members.pathKey() }), qc.invalidateQueries({ queryKey: trpc.audit.pathKey() })]);
   };
+  const focusLanding = useFocusLanding();
+  const latestPanelId = useLatest(panelId);
+  const land = useCallback(
+    (memberId: number | null, action: Promise<unknown>) => focusLanding(() => membersFocusTarget(memberId, latestPanelId.current !== null), action.then(() => refreshed.current)),
+    [focusLanding, latestPanelId],
+  );
   const done = (verb: string) => (r: { changed: number }) => {
     notifications.show({ color: 'green', title: 'Done', message: `${verb}: ${r.changed} member${r.changed === 1 ? '' : 's'}.` });
     refresh();
@@ -200,9 +208,9 @@ export function MembersPage() {
   const applyRole = useCallback(
     (id: number, role: number) => {
       setRoleFor(null);
-      void latestBulk.current.run('setRoles', { kind: 'ids', ids: new Set([id]) }, [role]);
+      land(id, latestBulk.current.run('setRoles', { kind: 'ids', ids: new Set([id]) }, [role]));
     },
-    [latestBulk],
+    [latestBulk, land],
   );
 
   const run = (action: string, ids: number[], label: string) => {
@@ -211,7 +219,7 @@ export function MembersPage() {
     if (action === 'edit') return openPanel(ids[0]!);
     if (action === 'changeRole') return setRoleFor({ id: ids[0]!, email: label });
     if (DESTRUCTIVE.has(action)) return setConfirm({ action: action as RowAction, ids, label });
-    mutations[action as RowAction].mutate({ ids });
+    land(ids[0]!, mutations[action as RowAction].mutateAsync({ ids }));
   };
   // Rows are memoised: they get callbacks that keep one identity and call the latest code.
   const latestRun = useLatest(run);
@@ -220,8 +228,8 @@ export function MembersPage() {
   const latestConfirm = useLatest({ confirm, mutations });
   const onConfirm = useCallback(() => {
     const { confirm: c, mutations: m } = latestConfirm.current;
-    if (c) m[c.action].mutate({ ids: c.ids }, { onSettled: () => setConfirm(null) });
-  }, [latestConfirm]);
+    if (c) land(c.ids[0]!, m[c.action].mutateAsync({ ids: c.ids }).finally(() => setConfirm(null)));
+  }, [latestConfirm, land]);
   const latestRows = useLatest(rows);
   const latestAllMatching = useLatest(allMatching);
   const toggle = useCallback(
@@ -310,7 +318,7 @@ export function MembersPage() {
           rows={rows}
           roles={roles.data ?? []}
           progress={bulk.progress}
-          onRun={(action, roleIds) => void bulk.run(action, selection, roleIds)}
+          onRun={(action, roleIds) => land(null, bulk.run(action, selection, roleIds))}
           onClear={() => { setAllMatching(false); setSelected(new Set<number>()); }}
         />
       )}
@@ -342,7 +350,7 @@ export function MembersPage() {
       />
 
       <InviteDialog opened={inviteOpen} onClose={closeInvite} onInvited={onInvited} />
-      <Panel id={panelId} onClose={closePanel} onAction={runRowAction} />
+      <Panel id={panelId} covered={confirm !== null || roleFor !== null} onClose={closePanel} onAction={runRowAction} />
       <RoleDialog member={roleFor} roles={roles.data ?? NO_ROLES} onClose={closeRoleFor} onApply={applyRole} />
       <Confirm
         opened={confirm !== null}
