@@ -3,6 +3,7 @@ import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import { useRefusalOnForm } from '../form-errors';
 import { errorMessage, useTRPC } from '../trpc';
 import { useMe } from '../me';
 
@@ -39,6 +40,7 @@ export function SyncPage() {
       },
     }),
   );
+  const refused = useRefusalOnForm(form, save.error);
   const test = useMutation(trpc.sync.testConnection.mutationOptions());
   const push = useMutation(trpc.sync.pushNow.mutationOptions({ onSettled: refresh }));
   const approve = useMutation(trpc.sync.approve.mutationOptions({ onSettled: refresh }));
@@ -165,7 +167,7 @@ export function SyncPage() {
         >
           <Stack>
             <Title order={2} size="h4">SCIM server</Title>
-            {save.error && <Alert color="red" title="Not saved">{errorMessage(save.error)}</Alert>}
+            {refused && <Alert color="red" title="Not saved">{refused}</Alert>}
             <TextInput label="SCIM base URL" placeholder="https://idp.example.org/scim/v2" required {...form.getInputProps('baseUrl')} />
             <PasswordInput
               label="Bearer token"
