@@ -37,6 +37,8 @@ test('an admin sets up Sync, sees the directory arrive, deactivates someone and 
     await expect(page.getByRole('button', { name: 'Test connection' })).toBeDisabled();
     await page.getByLabel('SCIM base URL').fill(scim.baseUrl);
     await page.getByLabel('Bearer token').fill(scim.token);
+    // A new server starts switched off: the admin turns it on to push.
+    await page.getByRole('checkbox', { name: 'Sync is on' }).check();
     // A slow server for the first push: the page shows it running.
     scim.slowMs = 1500;
     await page.getByRole('button', { name: 'Save sync settings' }).click();

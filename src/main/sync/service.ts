@@ -67,6 +67,13 @@ export const syncSettingsInput = z.object({
 });
 export type SyncSettingsInput = z.input<typeof syncSettingsInput>;
 
+/**
+ * What Test connection tries: the URL and token typed in the form, not yet saved. Each left out is
+ * the saved one; the saved token only with the saved URL (as a save, it never goes to another server).
+ */
+export const connectionTestInput = z.object({ baseUrl: syncSettingsInput.shape.baseUrl.optional(), token: syncSettingsInput.shape.token }).default({});
+export type ConnectionTestInput = z.input<typeof connectionTestInput>;
+
 export interface SyncSettingsView {
   configured: boolean;
   baseUrl: string;
@@ -135,11 +142,22 @@ export interface ConnectionReport {
   capabilities: ScimCapabilities | null;
 }
 
-/** Reads /ServiceProviderConfig and one page of Users with the stored token: what the server supports, and whether the token works. */
-export async function testSyncConnection(sync: SyncRuntime, organizationId: number): Promise<ConnectionReport> {
+/**
+ * Reads /ServiceProviderConfig and one page of Users: what the server supports, and whether the
+ * token works. Nothing is saved: an admin can try a server before sync pushes anything to it.
+ */
+export async function testSyncConnection(sync: SyncRuntime, organizationId: number, raw: ConnectionTestInput = {}): Promise<ConnectionReport> {
+  const input = connectionTestInput.parse(raw);
   const s = await findSyncSettings(sync.db, organizationId);
-  if (!s?.token_enc) throw new DomainError('VALIDATION', 'Save the URL and the token first.');
-  const client = new ScimClient(s.base_url, sync.secrets.decrypt(s.token_enc), { fetch: sync.fetch, maxInFlight: 1, timeoutMs: 10_000 });
+  const baseUrl = input.baseUrl ?? s?.base_url;
+  if (!baseUrl) throw new DomainError('VALIDATION', 'Enter the SCIM base URL.', { field: 'baseUrl' });
+  let token = input.token;
+  if (token === undefined) {
+    if (!s?.token_enc) throw new DomainError('VALIDATION', 'Enter the bearer token.', { field: 'token' });
+    if (s.base_url !== baseUrl) throw new DomainError('VALIDATION', 'You changed the URL: enter the token again (it is never sent to another server).', { field: 'token' });
+    token = sync.secrets.decrypt(s.token_enc);
+  }
+  const client = new ScimClient(baseUrl, token, { fetch: sync.fetch, maxInFlight: 1, timeoutMs: 10_000 });
   try {
     const capabilities = await client.capabilities();
     await client.request('GET', '/Users?count=1');

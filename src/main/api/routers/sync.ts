@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DomainError } from '../../core/errors';
 import type { Services } from '../../services';
-import { approveHeldPush, getSyncSettings, listObjects, objectAction, objectOf, previewPush, pushNow, saveSyncSettings, syncSettingsInput, syncStatus, testSyncConnection, type SyncRuntime } from '../../sync/service';
+import { approveHeldPush, connectionTestInput, getSyncSettings, listObjects, objectAction, objectOf, previewPush, pushNow, saveSyncSettings, syncSettingsInput, syncStatus, testSyncConnection, type SyncRuntime } from '../../sync/service';
 import { reconcile } from '../../sync/reconcile';
 import { adminProcedure, router } from '../trpc';
 
@@ -18,7 +18,10 @@ export const syncRouter = router({
   saveSettings: sync()
     .input(syncSettingsInput)
     .mutation(({ ctx, input }) => saveSyncSettings(syncOf(ctx.services), ctx.signedIn.actor, ctx.signedIn.organizationId, input)),
-  testConnection: sync().mutation(({ ctx }) => testSyncConnection(syncOf(ctx.services), ctx.signedIn.organizationId)),
+  /** Tries the URL and token given (the form's, unsaved), else the saved ones; saves nothing. */
+  testConnection: sync()
+    .input(connectionTestInput)
+    .mutation(({ ctx, input }) => testSyncConnection(syncOf(ctx.services), ctx.signedIn.organizationId, input)),
   status: sync().query(({ ctx }) => syncStatus(syncOf(ctx.services), ctx.signedIn.organizationId)),
   objects: sync()
     .input(z.object({ state: z.enum(['pending', 'in_flight', 'synced', 'failed', 'blocked']).optional(), limit: z.number().int().min(1).max(500).default(100), offset: z.number().int().min(0).default(0) }))

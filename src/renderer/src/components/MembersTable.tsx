@@ -171,7 +171,7 @@ const MemberRowView = memo(function MemberRowView({ row, index, start, height, t
       style={rowStyle(start, height)}
     >
       {row.getVisibleCells().map((cell) => (
-        <td key={cell.id} role="cell" className="virtual-cell" style={cellWidth(cell.column)} onClick={cell.column.columnDef.meta?.ownClicks ? stop : undefined}>
+        <td key={cell.id} role="cell" className="virtual-cell" data-col={cell.column.id} style={cellWidth(cell.column)} onClick={cell.column.columnDef.meta?.ownClicks ? stop : undefined}>
           {flexRender(cell.column.columnDef.cell, cell.getContext())}
         </td>
       ))}
@@ -291,7 +291,8 @@ export const MembersTable = memo(function MembersTable({ rows, total, loading, r
           </Group>
         )}
       </Group>
-      <div style={{ flex: 1, minHeight: 0, border: '1px solid var(--mantine-color-default-border)', borderRadius: 'var(--mantine-radius-md)', display: 'flex', flexDirection: 'column' }}>
+      {/* members-table-box: narrower than the columns, the table drops Phone and narrows Person and Status (index.css). */}
+      <div className="members-table-box" style={{ flex: 1, minHeight: 0, border: '1px solid var(--mantine-color-default-border)', borderRadius: 'var(--mantine-radius-md)', display: 'flex', flexDirection: 'column' }}>
         <VirtualTable
           table={table}
           data={rows}

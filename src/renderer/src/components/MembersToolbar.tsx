@@ -51,6 +51,8 @@ export const MembersToolbar = memo(function MembersToolbar({ status, counts, tot
   const setTab = (v: string | null) => update({ status: !v || v === 'all' ? null : v, member: null });
   const roleOptions = useMemo(() => (roles ?? []).map((r) => ({ value: String(r.id), label: r.name })), [roles]);
   const accountOptions = useMemo(() => (accounts ?? []).filter((a) => a.parentId !== null).map((a) => ({ value: String(a.id), label: a.path })), [accounts]);
+  // Until the counts arrive, the total is the sum of nothing: "0 people" would read as an empty organization.
+  const counting = counts === undefined;
   return (
     <>
       <Group justify="space-between" wrap="nowrap">
@@ -58,8 +60,8 @@ export const MembersToolbar = memo(function MembersToolbar({ status, counts, tot
           <Title order={1} size="h2">
             Members
           </Title>
-          <Text c="dimmed" size="sm">
-            {formatCount(total)} {total === 1 ? 'person' : 'people'} in {membersIn}
+          <Text c="dimmed" size="sm" aria-busy={counting}>
+            {counting ? `Counting the people in ${membersIn}…` : `${formatCount(total)} ${total === 1 ? 'person' : 'people'} in ${membersIn}`}
           </Text>
         </div>
         {canInvite && <Button onClick={onInvite}>Invite people</Button>}
@@ -67,10 +69,10 @@ export const MembersToolbar = memo(function MembersToolbar({ status, counts, tot
 
       <Tabs value={status} onChange={setTab} activateTabWithKeyboard={false}>
         <Tabs.List>
-          <Tabs.Tab value="all">All <CountBadge n={total} /></Tabs.Tab>
+          <Tabs.Tab value="all">All <CountBadge n={counting ? null : total} /></Tabs.Tab>
           {LISTED_STATUSES.map((s) => (
             <Tabs.Tab key={s} value={s}>
-              {STATUS_LABELS[s]} <CountBadge n={counts?.[s] ?? 0} />
+              {STATUS_LABELS[s]} <CountBadge n={counting ? null : (counts[s] ?? 0)} />
             </Tabs.Tab>
           ))}
         </Tabs.List>
@@ -131,6 +133,7 @@ const SearchBox = memo(function SearchBox({ value, onType, onCommit }: { value: 
 /** The address (not the list) waits for typing to pause this long. */
 const ADDRESS_PAUSE_MS = 400;
 
-function CountBadge({ n }: { n: number }) {
-  return <Badge size="xs" variant="light" color="gray" ml={4} component="span">{formatCount(n)}</Badge>;
+/** `null`: not counted yet. */
+function CountBadge({ n }: { n: number | null }) {
+  return <Badge size="xs" variant="light" color="gray" ml={4} component="span">{n === null ? '…' : formatCount(n)}</Badge>;
 }

@@ -3,7 +3,8 @@ import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
-import { errorMessage, isElectron, useTRPC } from '../trpc';
+import { useRefusalOnForm } from '../form-errors';
+import { isElectron, useTRPC } from '../trpc';
 
 /** Where the invitee pages listen (desktop app only) and the address that emailed links start with. */
 export function PortalSettingsCard() {
@@ -24,6 +25,7 @@ export function PortalSettingsCard() {
       },
     }),
   );
+  const refused = useRefusalOnForm(form, save.error);
   return (
     <Paper withBorder p="lg">
       <form onSubmit={form.onSubmit((v) => save.mutate(v))}>
@@ -38,7 +40,7 @@ export function PortalSettingsCard() {
               Links currently start with <b>{settings.data?.effectiveBaseUrl ?? '…'}</b>.
             </Text>
           </div>
-          {save.error && <Alert color="red" title="Not saved">{errorMessage(save.error)}</Alert>}
+          {refused && <Alert color="red" title="Not saved">{refused}</Alert>}
           {/* The listener (address, port, certificate) exists in the desktop app only: in web mode these fields would show
               a port nothing listens on (8450) beside links at the console's real one. */}
           {isElectron && (

@@ -304,7 +304,7 @@ function Header({ table }: { table: Table<unknown>; headerKey?: string }) {
       {table.getHeaderGroups().map((group) => (
         <MantineTable.Tr key={group.id} role="row" aria-rowindex={1} style={{ display: 'flex', width: '100%' }}>
           {group.headers.map((header) => (
-            <MantineTable.Th key={header.id} role="columnheader" style={{ ...cellStyle(header.column), height: 36 }}>
+            <MantineTable.Th key={header.id} role="columnheader" data-col={header.column.id} style={{ ...cellStyle(header.column), height: 36 }}>
               {header.isPlaceholder ? null : flexRender(header.column.columnDef.header, header.getContext())}
             </MantineTable.Th>
           ))}

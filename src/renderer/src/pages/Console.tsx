@@ -44,11 +44,13 @@ export function Console() {
   const switchOrg = useMutation(trpc.auth.switchOrganization.mutationOptions({ onSuccess: () => qc.invalidateQueries() }));
 
   return (
-    <AppShell header={{ height: 56 }} navbar={{ width: 240, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="lg">
+    // Below 992 px the menu folds behind the burger, and up to 1200 px it is narrower: the Members table
+    // and the Roles matrix need the width more than the menu's labels do.
+    <AppShell header={{ height: 56 }} navbar={{ width: { md: 200, lg: 240 }, breakpoint: 'md', collapsed: { mobile: !opened } }} padding={{ base: 'md', lg: 'lg' }}>
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
-            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
+            <Burger opened={opened} onClick={toggle} hiddenFrom="md" size="sm" aria-label="Toggle navigation" />
             <Text fw={800} c="indigo" tt="uppercase" style={{ letterSpacing: 2 }}>
               Roster
             </Text>

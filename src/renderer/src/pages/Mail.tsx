@@ -3,6 +3,7 @@ import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
+import { useRefusalOnForm } from '../form-errors';
 import { errorMessage, useTRPC } from '../trpc';
 import { useMe } from '../me';
 import { TemplateEditor } from '../components/TemplateEditor';
@@ -52,6 +53,7 @@ export function MailPage() {
       },
     }),
   );
+  const refused = useRefusalOnForm(form, save.error);
   const test = useMutation(trpc.mail.sendTest.mutationOptions());
   const unsaved = form.isDirty();
   const exportLinks = useMutation(trpc.mail.exportPendingLinks.mutationOptions());
@@ -85,7 +87,7 @@ export function MailPage() {
             <Stack>
               <Title order={2} size="h4">SMTP server</Title>
               {settings.data?.source === 'environment' && <Alert color="blue">This server comes from ROSTER_SMTP_URL. Saving here gives {me.organization.name} its own.</Alert>}
-              {save.error && <Alert color="red" title="Not saved">{errorMessage(save.error)}</Alert>}
+              {refused && <Alert color="red" title="Not saved">{refused}</Alert>}
               <TextInput label="Host" placeholder="smtp.example.org" required {...form.getInputProps('host')} />
               <div>
                 <Text size="sm" fw={500} id="mail-security-label">Security</Text>

@@ -6,6 +6,7 @@ import { useBlocker } from 'react-router';
 import { isConsolePermission } from '../../../shared/permissions';
 import { ConfirmModal } from '../components/ConfirmModal';
 import { RoleDetails } from '../components/RoleDetails';
+import { refusal } from '../form-errors';
 import { errorMessage, isElectron, useTRPC } from '../trpc';
 import type { RoleRow } from '../api-types';
 import { useMe } from '../me';
@@ -54,13 +55,26 @@ export function RolesPage() {
   const fail = (e: unknown) => notifications.show({ color: 'red', title: 'Not saved', message: errorMessage(e) });
 
   const save = useMutation(trpc.roles.setPermissions.mutationOptions({ onSuccess: (r) => { ok('Permissions saved', `${r.changed} role${r.changed === 1 ? '' : 's'} changed`); setDraft({}); setDraftVersion({}); void refresh(); }, onError: fail }));
-  const create = useMutation(trpc.roles.create.mutationOptions({ onSuccess: (r) => { ok('Role created', r.name); setDialog(null); void refresh(); } }));
-  const rename = useMutation(trpc.roles.rename.mutationOptions({ onSuccess: (r) => { ok('Role renamed', r.name); setDialog(null); void refresh(); } }));
-  const copy = useMutation(trpc.roles.copy.mutationOptions({ onSuccess: (r) => { ok('Role copied', r.name); setDialog(null); void refresh(); } }));
+  const create = useMutation(trpc.roles.create.mutationOptions({ onSuccess: (r) => { ok('Role created', r.name); closeNameDialog(); void refresh(); } }));
+  const rename = useMutation(trpc.roles.rename.mutationOptions({ onSuccess: (r) => { ok('Role renamed', r.name); closeNameDialog(); void refresh(); } }));
+  const copy = useMutation(trpc.roles.copy.mutationOptions({ onSuccess: (r) => { ok('Role copied', r.name); closeNameDialog(); void refresh(); } }));
   const remove = useMutation(trpc.roles.delete.mutationOptions({ onSuccess: () => { ok('Role deleted'); setConfirm(null); void refresh(); }, onError: (e) => { setConfirm(null); fail(e); } }));
-  const addModule = useMutation(trpc.modules.add.mutationOptions({ onSuccess: (m) => { ok('Module added', m.name); setModuleOpen(false); setMod({ key: '', name: '', adminOnly: false }); void refresh(); } }));
+  const addModule = useMutation(trpc.modules.add.mutationOptions({ onSuccess: (m) => { ok('Module added', m.name); closeModuleDialog(); setMod({ key: '', name: '', adminOnly: false }); void refresh(); } }));
   const removeModule = useMutation(trpc.modules.remove.mutationOptions({ onSuccess: () => { ok('Module removed'); setConfirm(null); void refresh(); }, onError: (e) => { setConfirm(null); fail(e); } }));
   const nameMutation = dialog?.kind === 'create' ? create : dialog?.kind === 'rename' ? rename : copy;
+  const nameRefused = refusal(nameMutation.error, ['name']);
+  const moduleRefused = refusal(addModule.error, ['key', 'name']);
+  // A dialog opens on what the admin does next: a refusal from its last opening is not carried over.
+  const closeNameDialog = () => {
+    setDialog(null);
+    create.reset();
+    rename.reset();
+    copy.reset();
+  };
+  const closeModuleDialog = () => {
+    setModuleOpen(false);
+    addModule.reset();
+  };
 
   const current = (r: RoleRow) => draft[r.id] ?? r.permissions;
   const toggle = (r: RoleRow, key: string, on: boolean) => {
@@ -209,7 +223,7 @@ export function RolesPage() {
       {dirty.length > 0 && <Text size="sm" c="orange">Unsaved changes in {dirty.map((r) => r.name).join(', ')}.</Text>}
       <RoleDetails roles={list} canManage={canManage} canViewMembers={me.permissions.includes('members.view')} />
 
-      <Modal opened={dialog !== null} onClose={() => setDialog(null)} title={dialog?.kind === 'create' ? 'New role' : dialog?.kind === 'rename' ? `Rename ${dialog.name}` : `Copy ${dialog?.kind === 'copy' ? dialog.name : ''}`}>
+      <Modal opened={dialog !== null} onClose={closeNameDialog} title={dialog?.kind === 'create' ? 'New role' : dialog?.kind === 'rename' ? `Rename ${dialog.name}` : `Copy ${dialog?.kind === 'copy' ? dialog.name : ''}`}>
         <form
           onSubmit={(e) => {
             e.preventDefault();
@@ -219,25 +233,25 @@ export function RolesPage() {
           }}
         >
           <Stack>
-            <TextInput label="Role name" value={name} onChange={(e) => setName(e.currentTarget.value)} required data-autofocus />
-            {nameMutation.error && <Alert color="red">{errorMessage(nameMutation.error)}</Alert>}
+            <TextInput label="Role name" value={name} onChange={(e) => { setName(e.currentTarget.value); nameMutation.reset(); }} error={nameRefused?.field ? nameRefused.message : undefined} required data-autofocus />
+            {nameRefused && !nameRefused.field && <Alert color="red">{nameRefused.message}</Alert>}
             <Group justify="flex-end">
-              <Button variant="default" onClick={() => setDialog(null)}>Cancel</Button>
+              <Button variant="default" onClick={closeNameDialog}>Cancel</Button>
               <Button type="submit" loading={nameMutation.isPending}>{dialog?.kind === 'create' ? 'Create role' : dialog?.kind === 'rename' ? 'Rename role' : 'Copy role'}</Button>
             </Group>
           </Stack>
         </form>
       </Modal>
 
-      <Modal opened={moduleOpen} onClose={() => setModuleOpen(false)} title="Add a product module">
+      <Modal opened={moduleOpen} onClose={closeModuleDialog} title="Add a product module">
         <form onSubmit={(e) => { e.preventDefault(); addModule.mutate(mod); }}>
           <Stack>
-            <TextInput label="Module name" value={mod.name} onChange={(e) => { const v = e.currentTarget.value; setMod((m) => ({ ...m, name: v })); }} required />
-            <TextInput label="Module key" description="Letters, digits and dashes, e.g. reports" value={mod.key} onChange={(e) => { const v = e.currentTarget.value; setMod((m) => ({ ...m, key: v })); }} required />
+            <TextInput label="Module name" value={mod.name} onChange={(e) => { const v = e.currentTarget.value; setMod((m) => ({ ...m, name: v })); addModule.reset(); }} error={moduleRefused?.field === 'name' ? moduleRefused.message : undefined} required />
+            <TextInput label="Module key" description="Letters, digits and dashes, e.g. reports" value={mod.key} onChange={(e) => { const v = e.currentTarget.value; setMod((m) => ({ ...m, key: v })); addModule.reset(); }} error={moduleRefused?.field === 'key' ? moduleRefused.message : undefined} required />
             <Switch label="Admin-only (not granted to the Member role)" checked={mod.adminOnly} onChange={(e) => { const v = e.currentTarget.checked; setMod((m) => ({ ...m, adminOnly: v })); }} />
-            {addModule.error && <Alert color="red">{errorMessage(addModule.error)}</Alert>}
+            {moduleRefused && !moduleRefused.field && <Alert color="red">{moduleRefused.message}</Alert>}
             <Group justify="flex-end">
-              <Button variant="default" onClick={() => setModuleOpen(false)}>Cancel</Button>
+              <Button variant="default" onClick={closeModuleDialog}>Cancel</Button>
               <Button type="submit" loading={addModule.isPending}>Add module</Button>
             </Group>
           </Stack>

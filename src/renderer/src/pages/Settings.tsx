@@ -1,4 +1,4 @@
-import { Alert, Button, Checkbox, Group, NumberInput, Paper, Stack, TagsInput, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Checkbox, Group, NumberInput, Paper, Select, Stack, TagsInput, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -6,7 +6,8 @@ import { useEffect } from 'react';
 import { BackupsCard } from '../components/BackupsCard';
 import { OrgTransferSettings } from '../components/OrgTransferCard';
 import { PortalSettingsCard } from '../components/PortalSettingsCard';
-import { errorMessage, useTRPC } from '../trpc';
+import { useRefusalOnForm } from '../form-errors';
+import { useTRPC } from '../trpc';
 import { useMe } from '../me';
 
 export function SettingsPage() {
@@ -35,6 +36,7 @@ export function SettingsPage() {
       },
     }),
   );
+  const refused = useRefusalOnForm(form, save.error);
   // Settings apply to the whole organization: they need the permission at the company account.
   const canEdit = me.orgPermissions.includes('settings.manage');
   return (
@@ -48,7 +50,7 @@ export function SettingsPage() {
           {/* Not editable until the saved values are in: an edit made earlier would be overwritten by them. */}
           <fieldset disabled={!canEdit || !settings.data} aria-busy={!settings.data} style={{ border: 0, padding: 0, margin: 0 }}>
             <Stack>
-              {save.error && <Alert color="red" title="Not saved">{errorMessage(save.error)}</Alert>}
+              {refused && <Alert color="red" title="Not saved">{refused}</Alert>}
               <TextInput label="Organization name" required {...form.getInputProps('name')} />
               <NumberInput label="Invitations are valid for (days)" min={1} max={90} clampBehavior="none" allowDecimal={false} {...form.getInputProps('invitationValidityDays')} />
               <TagsInput label="Allowed domains" description="Only these domains may be invited. Leave empty to allow any." {...form.getInputProps('allowDomains')} />
@@ -56,7 +58,7 @@ export function SettingsPage() {
               <Checkbox label="Refuse disposable email addresses" {...form.getInputProps('blockDisposable', { type: 'checkbox' })} />
               <Checkbox label="Ask invitees for a mobile number verified by a code" {...form.getInputProps('requirePhone', { type: 'checkbox' })} />
               <TextInput label="SMS gateway address" description="Roster POSTs {to, code, text} as JSON here to text invitees their code." placeholder="https://sms.example.com/send" value={form.values.smsWebhookUrl ?? ''} onChange={(e) => form.setFieldValue('smsWebhookUrl', e.currentTarget.value || null)} error={form.errors.smsWebhookUrl} />
-              <TextInput label="Time zone" description="Used for dates in emails, e.g. Europe/Paris." {...form.getInputProps('timeZone')} />
+              <Select label="Time zone" description="Used for dates in emails. Type a city to find it, e.g. Paris." searchable allowDeselect={false} nothingFoundMessage="No time zone by that name" data={timeZoneOptions(form.values.timeZone)} {...form.getInputProps('timeZone')} />
               <NumberInput label="Lock the console after idle minutes" min={1} max={1440} clampBehavior="none" allowDecimal={false} {...form.getInputProps('idleLockMinutes')} />
               {canEdit && (
                 <Group justify="flex-end">
@@ -72,6 +74,13 @@ export function SettingsPage() {
       <OrgTransferSettings />
     </Stack>
   );
+}
+
+/** The time zones this runtime knows (the server checks with the same Intl), with the saved one even if it is not among them. */
+function timeZoneOptions(current: string): { value: string; label: string }[] {
+  const zones = new Set(['UTC', ...Intl.supportedValuesOf('timeZone')]);
+  if (current) zones.add(current);
+  return [...zones].map((z) => ({ value: z, label: z.replaceAll('_', ' ') }));
 }
 
 /** A whole number between min and max, or the message that says the allowed range. */

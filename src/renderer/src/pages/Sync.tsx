@@ -3,6 +3,7 @@ import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import { useRefusalOnForm } from '../form-errors';
 import { errorMessage, useTRPC } from '../trpc';
 import { useMe } from '../me';
 
@@ -21,8 +22,9 @@ export function SyncPage() {
   const settings = useQuery(trpc.sync.getSettings.queryOptions());
   const status = useQuery({ ...trpc.sync.status.queryOptions(), refetchInterval: (q) => (q.state.data?.running ? 1000 : 5000) });
   const objects = useQuery({ ...trpc.sync.objects.queryOptions({ limit: 200 }), refetchInterval: 5000, enabled: !!settings.data?.configured });
+  // A new server starts switched off: the admin tests it, then ticks "Sync is on" (a save does not push to an untried server).
   const form = useForm({
-    initialValues: { baseUrl: '', token: '', enabled: true, deletionPolicy: 'deactivate' as 'deactivate' | 'delete', guardPercent: 10, guardCount: 200, maxInFlight: 4, dryRun: false },
+    initialValues: { baseUrl: '', token: '', enabled: false, deletionPolicy: 'deactivate' as 'deactivate' | 'delete', guardPercent: 10, guardCount: 200, maxInFlight: 4, dryRun: false },
   });
   useEffect(() => {
     const s = settings.data;
@@ -39,7 +41,9 @@ export function SyncPage() {
       },
     }),
   );
+  const refused = useRefusalOnForm(form, save.error);
   const test = useMutation(trpc.sync.testConnection.mutationOptions());
+  const testRefused = useRefusalOnForm(form, test.error);
   const push = useMutation(trpc.sync.pushNow.mutationOptions({ onSettled: refresh }));
   const approve = useMutation(trpc.sync.approve.mutationOptions({ onSettled: refresh }));
   const act = useMutation(trpc.sync.objectAction.mutationOptions({ onSettled: refresh }));
@@ -47,6 +51,12 @@ export function SyncPage() {
   const recon = useMutation(trpc.sync.reconcile.mutationOptions());
   const st = status.data;
   const urlChanged = !!settings.data?.configured && form.values.baseUrl !== settings.data.baseUrl;
+  // The test tries what the form holds; an empty token field means the saved token, which only goes to the saved URL.
+  const untestable = !form.values.baseUrl.trim()
+    ? 'Enter the SCIM base URL first'
+    : !form.values.token.trim() && (!settings.data?.hasToken || urlChanged)
+      ? 'Enter the bearer token first'
+      : null;
   const total = st ? st.counts.synced + st.counts.pending + st.counts.inFlight + st.counts.failed + st.counts.blocked : 0;
 
   return (
@@ -165,7 +175,7 @@ export function SyncPage() {
         >
           <Stack>
             <Title order={2} size="h4">SCIM server</Title>
-            {save.error && <Alert color="red" title="Not saved">{errorMessage(save.error)}</Alert>}
+            {refused && <Alert color="red" title="Not saved">{refused}</Alert>}
             <TextInput label="SCIM base URL" placeholder="https://idp.example.org/scim/v2" required {...form.getInputProps('baseUrl')} />
             <PasswordInput
               label="Bearer token"
@@ -190,10 +200,12 @@ export function SyncPage() {
             </Group>
             <Checkbox label="Dry run: send only reads" {...form.getInputProps('dryRun', { type: 'checkbox' })} />
             <Group justify="flex-end">
-              <Button variant="default" loading={test.isPending} disabled={!settings.data?.hasToken} title={settings.data?.hasToken ? undefined : 'Save the URL and the token first'} onClick={() => test.mutate()}>Test connection</Button>
+              <Button variant="default" loading={test.isPending} disabled={untestable !== null} title={untestable ?? undefined} onClick={() => test.mutate({ baseUrl: form.values.baseUrl.trim(), token: form.values.token.trim() || undefined })}>
+                Test connection
+              </Button>
               <Button type="submit" loading={save.isPending}>Save sync settings</Button>
             </Group>
-            {test.error && <Alert color="red" title="Connection failed" role="alert">{errorMessage(test.error)}</Alert>}
+            {testRefused && <Alert color="red" title="Connection failed" role="alert">{testRefused}</Alert>}
             {test.data && (
               <Alert color={test.data.ok ? 'green' : 'red'} title={test.data.ok ? 'Connected' : 'Connection failed'} role="alert">
                 {test.data.detail}
