@@ -1,36 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BODY_LIMIT, createWebServer } from '../../../src/main/http/web-server';
-import { startRuntime, type Runtime } from '../../../src/main/runtime';
-import { OWNER_EMAIL, PASSWORD } from '../helpers';
+import { BODY_LIMIT } from '../../../src/main/http/web-server';
+import { startWebWithOwner, type WebWithOwner } from './web-with-owner';
 
-let dir: string;
-let runtime: Runtime;
-let server: Server;
+let web: WebWithOwner;
 let base: string;
-let cookie = '';
+let cookie: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'roster-bodies-'));
-  runtime = await startRuntime({ dataDir: dir, publicBaseUrl: () => base });
-  server = createWebServer({ runtime, rendererDir: join(dir, 'renderer'), port: 0 });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const res = await post('/trpc/auth.register', JSON.stringify({ organizationName: 'Acme', email: OWNER_EMAIL, password: PASSWORD }));
-  expect(res.status).toBe(200);
-  cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  web = await startWebWithOwner('roster-bodies-');
+  ({ base, cookie } = web);
 });
 
-afterAll(async () => {
-  await new Promise<void>((r) => server.close(() => r()));
-  await runtime.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => web.close());
 
 function post(path: string, body: string | ReadableStream<Uint8Array>, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, duplex: 'half' } as RequestInit);

@@ -1,39 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWebServer, SESSION_COOKIE } from '../../../src/main/http/web-server';
-import { startRuntime, type Runtime } from '../../../src/main/runtime';
-import { OWNER_EMAIL, PASSWORD } from '../helpers';
+import { SESSION_COOKIE } from '../../../src/main/http/web-server';
+import { startWebWithOwner, type WebWithOwner } from './web-with-owner';
 
-let dir: string;
-let runtime: Runtime;
-let server: Server;
+let web: WebWithOwner;
 let base: string;
-let cookie = '';
+let cookie: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'roster-malformed-'));
-  runtime = await startRuntime({ dataDir: dir, publicBaseUrl: () => base });
-  server = createWebServer({ runtime, rendererDir: join(dir, 'renderer'), port: 0 });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const res = await fetch(`${base}/trpc/auth.register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ organizationName: 'Acme', email: OWNER_EMAIL, password: PASSWORD }),
-  });
-  expect(res.status).toBe(200);
-  cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  web = await startWebWithOwner('roster-malformed-');
+  ({ base, cookie } = web);
 });
 
-afterAll(async () => {
-  await new Promise<void>((r) => server.close(() => r()));
-  await runtime.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => web.close());
 
 // Found by the adversarial pass of 2026-12-07: a bad percent escape reached decodeURIComponent unguarded (500).
 describe('malformed escapes in a cookie or a router path (hardening pass 2026-12-07)', () => {
