@@ -4,7 +4,11 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import type { MemberDetail } from '../api-types';
 import { useMe } from '../me';
-import { errorMessage, useTRPC } from '../trpc';
+import { refusal as refusalOf } from '../form-errors';
+import { useTRPC } from '../trpc';
+
+/** The access editor's own fields (services/access.ts accessInput): a refusal of one of them is shown without its path. */
+const ACCESS_FIELDS = ['roles', 'permissions', 'accountIds'] as const;
 
 interface RoleAt {
   roleId: string | null;
@@ -154,7 +158,8 @@ function AccessForm({ m, onEdited }: { m: Saved; onEdited(edited: boolean): void
           ))}
         </SimpleGrid>
       </div>
-      {refusal && <Alert color="red">{errorMessage(refusal.error)}</Alert>}
+      {/* Under the editor that holds the roles, access and permissions: their path ("roles: …") goes. */}
+      {refusal && <Alert color="red">{refusalOf(refusal.error, ACCESS_FIELDS)?.message}</Alert>}
       {editable && (
         <Button size="xs" w="fit-content" onClick={submit} loading={save.isPending}>
           Save access
